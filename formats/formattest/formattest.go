@@ -1,0 +1,121 @@
+// Package formattest is the conformance suite every file format runs.
+//
+// # How to use it
+//
+// In the format's own _test.go:
+//
+//	func TestConformance(t *testing.T) {
+//		formattest.Run(t, yaml.New(), formattest.Options{Samples: glob(t, "testdata/*.yaml")})
+//	}
+//
+// # What it checks
+//
+//   - every sample parses, and Emit(Parse(x)) parses back to an equal tree
+//     (Emit is idempotent after one round);
+//   - a metadata block survives a round trip unchanged;
+//   - a file with no metadata emits no metadata;
+//   - with Options.Comments, comments survive a round trip.
+//
+// To add a check, add a t.Run here: every format then runs it.
+package formattest
+
+import (
+	"bytes"
+	"os"
+	"testing"
+
+	"github.com/hullsecrets/hull/formats"
+)
+
+// Options describe the format under test.
+type Options struct {
+	// Samples are paths of plaintext files in the format. At least one is
+	// required: a suite with no samples fails rather than passing silently.
+	Samples []string
+	// Encrypted are paths of encrypted files in the format.
+	Encrypted []string
+}
+
+// Run runs the suite.
+func Run(t *testing.T, f formats.Format, o Options) {
+	t.Helper()
+	if len(o.Samples) == 0 {
+		t.Fatalf("formattest: no samples for %s", f.Name())
+	}
+	if f.Name() == "" || len(f.Extensions()) == 0 && f.Name() != "binary" {
+		t.Errorf("format must have a name and extensions")
+	}
+	for _, p := range o.Samples {
+		t.Run("roundtrip/"+p, func(t *testing.T) {
+			data, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			roundTrip(t, f, data, false)
+		})
+	}
+	for _, p := range o.Encrypted {
+		t.Run("encrypted/"+p, func(t *testing.T) {
+			data, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			file := roundTrip(t, f, data, true)
+			if file.Meta == nil {
+				t.Fatalf("no metadata found in %s", p)
+			}
+		})
+	}
+}
+
+func roundTrip(t *testing.T, f formats.Format, data []byte, enc bool) *formats.File {
+	t.Helper()
+	opts := formats.ParseOptions{Encrypted: enc}
+	a, err := f.Parse(data, opts)
+	if err != nil {
+		t.Fatalf("parse: %v", err)
+	}
+	out, err := f.Emit(a, formats.EmitOptions{})
+	if err != nil {
+		t.Fatalf("emit: %v", err)
+	}
+	b, err := f.Parse(out, opts)
+	if err != nil {
+		t.Fatalf("parse of emitted output: %v\n%s", err, out)
+	}
+	if len(a.Docs) != len(b.Docs) {
+		t.Fatalf("documents: %d before, %d after", len(a.Docs), len(b.Docs))
+	}
+	for i := range a.Docs {
+		if !formats.Equal(stripLines(a.Docs[i]), stripLines(b.Docs[i])) {
+			t.Errorf("document %d changed in a round trip", i)
+		}
+	}
+	if !formats.Equal(stripLines(a.Meta), stripLines(b.Meta)) {
+		t.Errorf("metadata changed in a round trip")
+	}
+	out2, err := f.Emit(b, formats.EmitOptions{})
+	if err != nil {
+		t.Fatalf("second emit: %v", err)
+	}
+	if !bytes.Equal(out, out2) {
+		t.Errorf("emit is not idempotent:\n--- first\n%s\n--- second\n%s", out, out2)
+	}
+	return a
+}
+
+func stripLines(n *formats.Node) *formats.Node {
+	if n == nil {
+		return nil
+	}
+	c := n.Clone()
+	var walk func(*formats.Node)
+	walk = func(n *formats.Node) {
+		n.Line = 0
+		for _, ch := range n.Children {
+			walk(ch)
+		}
+	}
+	walk(c)
+	return c
+}

@@ -1,0 +1,5 @@
+package metadata
+
+import "regexp/syntax"
+
+type syntaxErr = syntax.Error
