@@ -39,9 +39,13 @@ type ParseOptions struct {
 
 // EmitOptions tune output.
 type EmitOptions struct {
-	// Indent is the indentation width; 0 means the format's default
-	// (YAML 4, JSON a tab). JSON takes -1 for a tab explicitly.
-	Indent int
+	// Indent is the indentation width, used only when IndentSet is true;
+	// otherwise the format's default applies (YAML 4 spaces, JSON a tab).
+	// As in sops: YAML treats 0 as the default; JSON takes -1 for a tab and
+	// 0 for no indentation (newlines kept). Negative YAML values and JSON
+	// values below -1 are rejected by the caller.
+	Indent    int
+	IndentSet bool
 }
 
 // Limits bound parsing. A zero field means the default.
