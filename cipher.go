@@ -1,0 +1,159 @@
+package hull
+
+import (
+	"crypto/aes"
+	"crypto/cipher"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// The value cipher of the SOPS v3 format (FORMAT.md §1): AES-256-GCM with a
+// 32-byte random IV, a 16-byte tag and the value's path as additional data,
+// written as ENC[AES256_GCM,data:…,iv:…,tag:…,type:…].
+
+const (
+	ivSize    = 32
+	tagSize   = 16
+	keySize   = 32
+	encPrefix = "ENC[AES256_GCM,data:"
+)
+
+// valueTypes are the type tags of the format; "bytes" is only ever read.
+var valueTypes = map[string]bool{"str": true, "int": true, "float": true, "bool": true, "time": true, "comment": true, "bytes": true}
+
+// envelope is a parsed ENC[…] string.
+type envelope struct {
+	data, iv, tag []byte
+	typ           string
+}
+
+// looksEncrypted reports whether s is meant to be an ENC[…] value.
+func looksEncrypted(s string) bool { return strings.HasPrefix(s, "ENC[") }
+
+// parseEnvelope parses an ENC[…] value strictly: the whole string must match
+// the grammar, base64 must be canonical standard encoding, the IV must be 32
+// bytes and the tag 16, and the type must be known. sops accepts trailing
+// bytes, moved tag bytes and non-canonical base64 (SECURITY-CASES C6); hull
+// refuses them with ErrNonCanonical so that a value has exactly one
+// encoding.
+func parseEnvelope(s string) (envelope, error) {
+	var e envelope
+	if !strings.HasPrefix(s, encPrefix) {
+		return e, malformed("the value does not start with ENC[AES256_GCM,data:")
+	}
+	rest := s[len(encPrefix):]
+	end := strings.IndexByte(rest, ']')
+	if end < 0 {
+		return e, malformed("the value has no closing ]")
+	}
+	if end != len(rest)-1 {
+		return e, nonCanonical("the value has bytes after its closing ]")
+	}
+	rest = rest[:end]
+	parts := strings.Split(rest, ",")
+	if len(parts) != 4 || !strings.HasPrefix(parts[1], "iv:") || !strings.HasPrefix(parts[2], "tag:") || !strings.HasPrefix(parts[3], "type:") {
+		return e, malformed("the value does not have the fields data, iv, tag and type in that order")
+	}
+	fields := [3]string{parts[0], parts[1][3:], parts[2][4:]}
+	names := [3]string{"data", "iv", "tag"}
+	var dec [3][]byte
+	for i, f := range fields {
+		if f == "" {
+			return e, malformed("the " + names[i] + " field is empty")
+		}
+		b, err := base64.StdEncoding.Strict().DecodeString(f)
+		if err != nil {
+			if _, err2 := base64.StdEncoding.DecodeString(f); err2 == nil {
+				return e, nonCanonical("the " + names[i] + " field is not canonical base64")
+			}
+			return e, malformed("the " + names[i] + " field is not valid base64")
+		}
+		dec[i] = b
+	}
+	e.data, e.iv, e.tag = dec[0], dec[1], dec[2]
+	e.typ = parts[3][5:]
+	if !valueTypes[e.typ] {
+		return e, malformed("unknown value type " + quoteType(e.typ))
+	}
+	if len(e.iv) != ivSize {
+		return e, malformed(fmt.Sprintf("the IV is %d bytes, not %d", len(e.iv), ivSize))
+	}
+	if len(e.tag) != tagSize {
+		return e, nonCanonical(fmt.Sprintf("the tag is %d bytes, not %d", len(e.tag), tagSize))
+	}
+	return e, nil
+}
+
+// quoteType quotes a type tag for a message, cut short: it comes from the
+// file but is never secret (it sits outside the ciphertext).
+func quoteType(t string) string {
+	if len(t) > 16 {
+		t = t[:16] + "…"
+	}
+	return fmt.Sprintf("%q", t)
+}
+
+func (e envelope) String() string {
+	var b strings.Builder
+	b.Grow(len(encPrefix) + 4*(len(e.data)+2)/3 + 44 + 24 + 20)
+	b.WriteString(encPrefix)
+	b.WriteString(base64.StdEncoding.EncodeToString(e.data))
+	b.WriteString(",iv:")
+	b.WriteString(base64.StdEncoding.EncodeToString(e.iv))
+	b.WriteString(",tag:")
+	b.WriteString(base64.StdEncoding.EncodeToString(e.tag))
+	b.WriteString(",type:")
+	b.WriteString(e.typ)
+	b.WriteByte(']')
+	return b.String()
+}
+
+// valueCipher seals and opens values with one data key.
+type valueCipher struct {
+	gcm  cipher.AEAD
+	rand io.Reader
+}
+
+func newValueCipher(key []byte, rand io.Reader) (*valueCipher, error) {
+	if len(key) != keySize {
+		return nil, fmt.Errorf("data key is %d bytes, not %d", len(key), keySize)
+	}
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, err
+	}
+	gcm, err := cipher.NewGCMWithNonceSize(block, ivSize)
+	if err != nil {
+		return nil, err
+	}
+	return &valueCipher{gcm: gcm, rand: rand}, nil
+}
+
+// seal encrypts plaintext with a fresh IV.
+func (c *valueCipher) seal(plaintext []byte, aad string, typ string) (string, error) {
+	iv := make([]byte, ivSize)
+	if _, err := io.ReadFull(c.rand, iv); err != nil {
+		return "", fmt.Errorf("reading random IV: %w", err)
+	}
+	out := c.gcm.Seal(nil, iv, plaintext, []byte(aad))
+	n := len(out) - tagSize
+	return envelope{data: out[:n], iv: iv, tag: out[n:], typ: typ}.String(), nil
+}
+
+// errAuth is returned by open when GCM authentication fails.
+var errAuth = errors.New("authentication failed")
+
+// open decrypts an envelope.
+func (c *valueCipher) open(e envelope, aad string) ([]byte, error) {
+	ct := make([]byte, 0, len(e.data)+len(e.tag))
+	ct = append(ct, e.data...)
+	ct = append(ct, e.tag...)
+	pt, err := c.gcm.Open(ct[:0], e.iv, ct, []byte(aad))
+	if err != nil {
+		return nil, errAuth
+	}
+	return pt, nil
+}

@@ -1,0 +1,336 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/hullsecrets/hull"
+	"github.com/hullsecrets/hull/formats"
+	"github.com/hullsecrets/hull/keysources"
+	"github.com/hullsecrets/hull/keysources/all"
+	"github.com/hullsecrets/hull/metadata"
+)
+
+// oneFile returns the single FILE argument of a command.
+func oneFile(c *cli.Context, optional bool) (string, error) {
+	switch c.NArg() {
+	case 0:
+		if optional {
+			return "", nil
+		}
+		return "", withCode(exitNoFileSpecified, errors.New("no file given"))
+	case 1:
+		return c.Args().First(), nil
+	}
+	return "", withCode(exitGeneric, fmt.Errorf("usage: one file expected, got %d arguments (%s)", c.NArg(), strings.Join(c.Args().Slice(), " ")))
+}
+
+// unsupportedKeyFlags are key types hull does not support yet, with the
+// environment variables sops reads for them.
+var unsupportedKeyFlags = []struct{ flag, env string }{
+	{"pgp", "SOPS_PGP_FP"},
+	{"kms", "SOPS_KMS_ARN"},
+	{"gcp-kms", "SOPS_GCP_KMS_IDS"},
+	{"azure-kv", "SOPS_AZURE_KEYVAULT_URLS"},
+	{"hc-vault-transit", "SOPS_VAULT_URIS"},
+	{"hckms", "SOPS_HUAWEICLOUD_KMS_IDS"},
+}
+
+// recipients resolves the key groups for a new file from the flags and the
+// environment.
+func (r *runner) recipients(c *cli.Context) ([][]keysources.Recipient, error) {
+	for _, u := range unsupportedKeyFlags {
+		if hasFlag(c, u.flag) && c.String(u.flag) != "" {
+			return nil, withCode(exitGeneric, fmt.Errorf("--%s: this key type is not supported by this version of hull yet; use --age", u.flag))
+		}
+		if r.env.get(u.env) != "" {
+			return nil, withCode(exitGeneric, fmt.Errorf("%s is set, but this key type is not supported by this version of hull yet; unset it and use age recipients", u.env))
+		}
+	}
+	var group []keysources.Recipient
+	for _, src := range all.Sources {
+		val := ""
+		if hasFlag(c, src.Flag) {
+			val = c.String(src.Flag)
+		}
+		if val == "" {
+			val = r.env.get(src.Env)
+		}
+		if val == "" {
+			continue
+		}
+		rs, err := src.Parse(val)
+		if err != nil {
+			return nil, withCode(exitGeneric, fmt.Errorf("--%s: %w", src.Flag, err))
+		}
+		group = append(group, rs...)
+	}
+	if len(group) == 0 {
+		return nil, withCode(exitGeneric, fmt.Errorf("%w: give age recipients with --age or SOPS_AGE_RECIPIENTS", hull.ErrNoRecipients))
+	}
+	return [][]keysources.Recipient{group}, nil
+}
+
+// ruleFlags maps the rule flags to metadata rule kinds.
+var ruleFlags = []struct{ flag, kind string }{
+	{"unencrypted-suffix", metadata.UnencryptedSuffix},
+	{"encrypted-suffix", metadata.EncryptedSuffix},
+	{"unencrypted-regex", metadata.UnencryptedRegex},
+	{"encrypted-regex", metadata.EncryptedRegex},
+	{"unencrypted-comment-regex", metadata.UnencryptedCommentRegex},
+	{"encrypted-comment-regex", metadata.EncryptedCommentRegex},
+}
+
+// rule resolves the encryption rule from the flags: at most one, and a
+// regular expression must compile.
+func rule(c *cli.Context) (metadata.Rule, error) {
+	var r metadata.Rule
+	var given []string
+	for _, f := range ruleFlags {
+		if hasFlag(c, f.flag) && c.IsSet(f.flag) {
+			given = append(given, "--"+f.flag)
+			r = metadata.Rule{Kind: f.kind, Value: c.String(f.flag)}
+		}
+	}
+	if len(given) > 1 {
+		return r, withCode(exitConflictingParams, fmt.Errorf("%s cannot be used together: %w", strings.Join(given, " and "), metadata.ErrConflictingRules))
+	}
+	if err := r.Validate(); err != nil {
+		return r, withCode(exitErrorReadingConfig, fmt.Errorf("--%s: %w", strings.ReplaceAll(r.Kind, "_", "-"), err))
+	}
+	return r, nil
+}
+
+func (r *runner) cmdEncrypt(c *cli.Context) error {
+	path, err := oneFile(c, true)
+	if err != nil {
+		return err
+	}
+	return r.encrypt(c, path)
+}
+
+func (r *runner) encrypt(c *cli.Context, path string) error {
+	fio, err := r.resolveIO(c, path, true)
+	if err != nil {
+		return err
+	}
+	if err := checkKeyservice(c); err != nil {
+		return err
+	}
+	rl, err := rule(c)
+	if err != nil {
+		return err
+	}
+	threshold := 0
+	if s := c.String("shamir-secret-sharing-threshold"); s != "" {
+		if threshold, err = strconv.Atoi(s); err != nil || threshold < 0 {
+			return withCode(exitGeneric, fmt.Errorf("--shamir-secret-sharing-threshold %q is not a positive number", s))
+		}
+	}
+	groups, err := r.recipients(c)
+	if err != nil {
+		return err
+	}
+	data, err := r.readInput(fio)
+	if err != nil {
+		return err
+	}
+	f, err := fio.parse(data, false)
+	if err != nil {
+		return err
+	}
+	if f.Meta != nil {
+		return fmt.Errorf("%s: %w: it has a top-level 'sops' entry (decrypt it first, or rename that entry)", fio.display(), hull.ErrAlreadyEncrypted)
+	}
+	if len(f.Docs) == 0 {
+		return fmt.Errorf("%s: %w", fio.display(), hull.ErrEmpty)
+	}
+	opts := hull.EncryptOptions{
+		Groups:           groups,
+		ShamirThreshold:  threshold,
+		Rule:             rl,
+		MACOnlyEncrypted: c.Bool("mac-only-encrypted"),
+	}
+	if fio.out.Name() == "binary" {
+		if !rl.IsZero() {
+			return withCode(exitConflictingParams, errors.New("binary files are encrypted whole: the encryption rule flags do not apply to them"))
+		}
+		opts.NoRule = true
+	}
+	if err := hull.Encrypt(f, opts); err != nil {
+		return fmt.Errorf("%s: %w", fio.display(), err)
+	}
+	out, err := fio.out.Emit(f, fio.emitOpts)
+	if err != nil {
+		return fmt.Errorf("%s: %w", fio.display(), err)
+	}
+	return r.write(fio, out, false)
+}
+
+// checkKeyservice refuses remote key services, which hull does not
+// implement, instead of silently ignoring them.
+func checkKeyservice(c *cli.Context) error {
+	if hasFlag(c, "keyservice") && len(c.StringSlice("keyservice")) > 0 {
+		return withCode(exitGeneric, errors.New("--keyservice: remote key services are not supported by hull"))
+	}
+	return nil
+}
+
+func (r *runner) decryptionOrder(c *cli.Context) ([]string, error) {
+	s := c.String("decryption-order")
+	if s == "" {
+		s = r.env.get("SOPS_DECRYPTION_ORDER")
+	}
+	if s == "" {
+		return nil, nil
+	}
+	seen := map[string]bool{}
+	var order []string
+	for _, t := range strings.Split(s, ",") {
+		t = strings.TrimSpace(t)
+		if t == "" {
+			continue
+		}
+		if seen[t] {
+			return nil, withCode(112, fmt.Errorf("duplicate decryption key type: %s", t))
+		}
+		seen[t] = true
+		order = append(order, t)
+	}
+	return order, nil
+}
+
+func (r *runner) cmdDecrypt(c *cli.Context) error {
+	path, err := oneFile(c, true)
+	if err != nil {
+		return err
+	}
+	return r.decrypt(c, path)
+}
+
+// openFile reads, parses and decrypts a file.
+func (r *runner) openFile(c *cli.Context, fio *fileIO) (*formats.File, *hull.Opened, error) {
+	if err := checkKeyservice(c); err != nil {
+		return nil, nil, err
+	}
+	order, err := r.decryptionOrder(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	data, err := r.readInput(fio)
+	if err != nil {
+		return nil, nil, err
+	}
+	f, err := fio.parse(data, true)
+	if err != nil {
+		return nil, nil, err
+	}
+	if f.Meta == nil {
+		return nil, nil, fmt.Errorf("%s: %w", fio.display(), metadata.ErrNoMetadata)
+	}
+	ctx := context.Background()
+	ids, err := r.loadIdentities(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	opened, err := hull.Decrypt(ctx, f, hull.DecryptOptions{
+		Identities:      ids.ids,
+		DecryptionOrder: order,
+		IgnoreMAC:       c.Bool("ignore-mac"),
+	})
+	if err != nil {
+		var re *keysources.RecoverError
+		if errors.As(err, &re) && len(ids.ids) == 0 {
+			return nil, nil, &noIdentityError{err: err, searched: ids.searched}
+		}
+		return nil, nil, fmt.Errorf("%s: %w", fio.display(), err)
+	}
+	for _, w := range opened.Result.Warnings {
+		r.warnf("%s: %s", fio.display(), w)
+	}
+	return f, opened, nil
+}
+
+// noIdentityError is a key recovery failure with no identity at all.
+type noIdentityError struct {
+	err      error
+	searched []string
+}
+
+func (e *noIdentityError) Error() string {
+	return fmt.Sprintf("%v\nno age identity was found; hull looked in: %s", e.err, strings.Join(e.searched, ", "))
+}
+
+func (e *noIdentityError) Unwrap() error { return e.err }
+
+func (r *runner) decrypt(c *cli.Context, path string) error {
+	fio, err := r.resolveIO(c, path, false)
+	if err != nil {
+		return err
+	}
+	var extract []hull.PathStep
+	if s := c.String("extract"); s != "" {
+		if extract, err = hull.ParseTreePath(s); err != nil {
+			return err
+		}
+	}
+	f, _, err := r.openFile(c, fio)
+	if err != nil {
+		return err
+	}
+	var out []byte
+	if extract != nil {
+		out, err = extractValue(f, extract, fio)
+	} else {
+		out, err = fio.out.Emit(f, fio.emitOpts)
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", fio.display(), err)
+	}
+	return r.write(fio, out, true)
+}
+
+// extractValue writes the part of the first document at path: a mapping as
+// a whole file in the output format, a string as its raw bytes, anything
+// else through the format's value writer (COMPAT.md §1.4).
+func extractValue(f *formats.File, path []hull.PathStep, fio *fileIO) ([]byte, error) {
+	n, err := hull.Lookup(f.Docs[0], path)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case n.Kind == formats.Mapping:
+		doc := n.Clone()
+		doc.Key = ""
+		return fio.out.Emit(&formats.File{Docs: []*formats.Node{doc}}, fio.emitOpts)
+	case n.Kind == formats.Scalar && n.Type == formats.String:
+		return []byte(n.Value), nil
+	}
+	return fio.out.EmitValue(n, fio.emitOpts)
+}
+
+func (r *runner) cmdFilestatus(c *cli.Context) error {
+	path, err := oneFile(c, false)
+	if err != nil {
+		return err
+	}
+	fio, err := r.resolveIO(c, path, true)
+	if err != nil {
+		return err
+	}
+	data, err := r.readInput(fio)
+	if err != nil {
+		return err
+	}
+	f, err := fio.parse(data, true)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(r.stdout, "{\"encrypted\":%t}\n", hull.IsEncrypted(f))
+	return nil
+}

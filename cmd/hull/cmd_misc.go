@@ -1,0 +1,118 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/hullsecrets/hull"
+	"github.com/hullsecrets/hull/keysources"
+	"github.com/hullsecrets/hull/keysources/age"
+	"github.com/hullsecrets/hull/metadata"
+)
+
+func (r *runner) cmdKeygen(c *cli.Context) error {
+	path, err := oneFile(c, true)
+	if err != nil {
+		return err
+	}
+	if path == "" {
+		path = defaultAgeKeyFile(r.env)
+		if path == "" {
+			return withCode(exitGeneric, errors.New("no file given and neither XDG_CONFIG_HOME nor HOME is set"))
+		}
+	}
+	content, recipient, err := age.GenerateIdentity(time.Now())
+	if err != nil {
+		return err
+	}
+	if path == "-" {
+		_, err := r.stdout.Write(content)
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return withCode(exitCouldNotWrite, fmt.Errorf("cannot create %s: %w", filepath.Dir(path), unwrapPathErr(err)))
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		if errors.Is(err, os.ErrExist) {
+			return withCode(exitCouldNotWrite, fmt.Errorf("%s already exists; hull never overwrites an identity file (choose another file or remove it first)", path))
+		}
+		return withCode(exitCouldNotWrite, fmt.Errorf("cannot create %s: %w", path, unwrapPathErr(err)))
+	}
+	if _, err := f.Write(content); err != nil {
+		f.Close()
+		os.Remove(path)
+		return withCode(exitCouldNotWrite, fmt.Errorf("cannot write %s: %w", path, err))
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		os.Remove(path)
+		return withCode(exitCouldNotWrite, fmt.Errorf("cannot write %s: %w", path, err))
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(path)
+		return withCode(exitCouldNotWrite, fmt.Errorf("cannot write %s: %w", path, err))
+	}
+	fmt.Fprintln(r.stdout, recipient)
+	return nil
+}
+
+// legacy runs the sops top-level form: hull [flags] -e|-d FILE.
+func (r *runner) legacy(c *cli.Context) error {
+	if c.NArg() == 0 {
+		return cli.ShowAppHelp(c)
+	}
+	for _, f := range []string{"rotate", "show-master-keys"} {
+		if c.Bool(f) {
+			return withCode(exitGeneric, fmt.Errorf("--%s is not supported by this version of hull yet", f))
+		}
+	}
+	if c.String("set") != "" {
+		return withCode(exitGeneric, errors.New("--set is not supported by this version of hull yet"))
+	}
+	if c.NArg() > 1 {
+		return withCode(exitGeneric, fmt.Errorf("usage: one file expected, got %d arguments", c.NArg()))
+	}
+	path := c.Args().First()
+	enc, dec := c.Bool("encrypt"), c.Bool("decrypt")
+	if enc && dec {
+		return withCode(exitConflictingParams, errors.New("--encrypt and --decrypt cannot be used together"))
+	}
+	if !isStdin(path) {
+		if _, err := os.Stat(path); err != nil && (enc || dec) {
+			abs, _ := filepath.Abs(path)
+			return withCode(exitNoFileSpecified, fmt.Errorf("cannot operate on non-existent file %q", abs))
+		}
+	}
+	switch {
+	case enc:
+		return r.encrypt(c, path)
+	case dec:
+		return r.decrypt(c, path)
+	}
+	return withCode(exitGeneric, fmt.Errorf("editing (%s FILE without -e or -d) is not supported by this version of hull yet; use '%s decrypt' and '%s encrypt'", r.name, r.name, r.name))
+}
+
+// hints suggest the corrected command for common failures.
+func hints(err error) []string {
+	var h []string
+	switch {
+	case errors.Is(err, keysources.ErrNoKey):
+		var nie *noIdentityError
+		if errors.As(err, &nie) {
+			h = append(h, "set SOPS_AGE_KEY_FILE to your age identity file, or create one with 'hull keygen'")
+		} else {
+			h = append(h, "none of your identities is a recipient of this file; ask someone who can decrypt it to add your public key")
+		}
+	case errors.Is(err, hull.ErrMACMismatch), errors.Is(err, hull.ErrNoMAC):
+		h = append(h, "the file was modified outside sops/hull; check 'git diff' and, only if you trust the change, use --ignore-mac to read it")
+	case errors.Is(err, metadata.ErrNoMetadata):
+		h = append(h, "to encrypt it, run 'hull encrypt'")
+	}
+	return h
+}

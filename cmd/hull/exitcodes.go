@@ -1,0 +1,120 @@
+package main
+
+import (
+	"errors"
+	"io/fs"
+
+	"github.com/hullsecrets/hull"
+	"github.com/hullsecrets/hull/formats"
+	"github.com/hullsecrets/hull/keysources"
+	"github.com/hullsecrets/hull/metadata"
+)
+
+// Exit codes. sops's numbers (cmd/sops/codes) are kept wherever sops has
+// one, because callers such as ansible's community.sops branch on them;
+// hull's own codes are only for failures sops does not detect.
+//
+// NEVER RENUMBER: scripts depend on these values.
+const (
+	exitOK                  = 0
+	exitGeneric             = 1   // sops ErrorGeneric; also usage errors
+	exitCouldNotRead        = 2   // input unreadable or malformed
+	exitCouldNotWrite       = 3   // output could not be written
+	exitErrorDumpingTree    = 4   // the tree cannot be written in the output format
+	exitErrorReadingConfig  = 5   // invalid configuration or regular expression
+	exitConflictingParams   = 8   // flags that cannot be used together
+	exitErrorEncryptingMac  = 21  // (sops) the MAC could not be encrypted
+	exitErrorEncryptingTree = 23  // a value could not be encrypted
+	exitErrorDecryptingTree = 25  // a value failed authentication or is malformed
+	exitNonCanonical        = 26  // hull: a value sops would read but that has more than one encoding
+	exitLimitExceeded       = 31  // hull: input size, depth, node count or alias expansion limit
+	exitMacMismatch         = 51  // MAC mismatch or missing MAC
+	exitInvalidTreePath     = 91  // malformed --extract path
+	exitNeedOneDocument     = 92  // the file is empty
+	exitNoFileSpecified     = 100 // no input file, or it does not exist
+	exitCouldNotRetrieveKey = 128 // no identity could recover the data key
+	exitFileAlreadyEncrypt  = 203 // encrypting a file that is already encrypted
+)
+
+// exitCodes documents the table for --help and the man page.
+var exitCodes = []struct {
+	code int
+	text string
+}{
+	{exitOK, "success"},
+	{exitGeneric, "generic error, usage error, not an encrypted file"},
+	{exitCouldNotRead, "could not read or parse the input"},
+	{exitCouldNotWrite, "could not write the output"},
+	{exitErrorDumpingTree, "the result cannot be written in the output format"},
+	{exitErrorReadingConfig, "invalid configuration or regular expression"},
+	{exitConflictingParams, "conflicting flags"},
+	{exitErrorEncryptingTree, "a value could not be encrypted"},
+	{exitErrorDecryptingTree, "a value could not be decrypted or is malformed"},
+	{exitNonCanonical, "a value has a non-canonical encoding (hull)"},
+	{exitLimitExceeded, "the input exceeds a size, depth or node limit (hull)"},
+	{exitMacMismatch, "MAC mismatch or missing MAC: the file was changed"},
+	{exitInvalidTreePath, "malformed tree path"},
+	{exitNeedOneDocument, "the file is empty"},
+	{exitNoFileSpecified, "no input file, or it does not exist"},
+	{exitCouldNotRetrieveKey, "no identity could decrypt the data key"},
+	{exitFileAlreadyEncrypt, "the file is already encrypted"},
+}
+
+// exitError carries an explicit exit code.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+func withCode(code int, err error) error {
+	if err == nil {
+		return nil
+	}
+	return &exitError{code: code, err: err}
+}
+
+// exitCode maps an error to its exit code. This is the only place that
+// does: every command returns errors and main calls this once.
+func exitCode(err error) int {
+	var ee *exitError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &ee):
+		return ee.code
+	case errors.Is(err, formats.ErrLimit):
+		return exitLimitExceeded
+	case errors.Is(err, formats.ErrSyntax):
+		return exitCouldNotRead
+	case errors.Is(err, formats.ErrUnsupported):
+		return exitErrorDumpingTree
+	case errors.Is(err, metadata.ErrInvalidRegex):
+		return exitErrorReadingConfig
+	case errors.Is(err, metadata.ErrConflictingRules):
+		return exitConflictingParams
+	case errors.Is(err, keysources.ErrNoKey):
+		return exitCouldNotRetrieveKey
+	case errors.Is(err, hull.ErrMACMismatch), errors.Is(err, hull.ErrNoMAC):
+		return exitMacMismatch
+	case errors.Is(err, hull.ErrNonCanonical):
+		return exitNonCanonical
+	case errors.Is(err, hull.ErrMalformedValue), errors.Is(err, hull.ErrDecrypt):
+		return exitErrorDecryptingTree
+	case errors.Is(err, hull.ErrEncrypt):
+		return exitErrorEncryptingTree
+	case errors.Is(err, hull.ErrEmpty):
+		return exitNeedOneDocument
+	case errors.Is(err, hull.ErrAlreadyEncrypted):
+		return exitFileAlreadyEncrypt
+	case errors.Is(err, hull.ErrTreePath):
+		return exitInvalidTreePath
+	case errors.Is(err, metadata.ErrNoMetadata), errors.Is(err, metadata.ErrInvalid):
+		return exitGeneric
+	case errors.Is(err, fs.ErrNotExist):
+		return exitNoFileSpecified
+	}
+	return exitGeneric
+}

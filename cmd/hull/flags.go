@@ -1,0 +1,153 @@
+package main
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+)
+
+// flagDef is one command-line flag. Every flag is declared once, here, and
+// each command lists the groups it accepts; hull then accepts a flag before
+// or after the command name and before or after the file (sops rejects
+// global flags after a subcommand and flags after the file in legacy mode).
+type flagDef struct {
+	name    string
+	aliases []string
+	usage   string
+	bool    bool
+	slice   bool
+	groups  []string
+}
+
+// Flag groups.
+const (
+	gGlobal  = "global"  // accepted everywhere
+	gIn      = "in"      // reading a file: --input-type, --filename-override
+	gOut     = "out"     // writing a file: --output, -i, --output-type
+	gKeys    = "keys"    // recipients for new files
+	gRules   = "rules"   // which values are encrypted
+	gDecrypt = "decrypt" // decrypt-only
+	gLegacy  = "legacy"  // the sops top-level mode switches
+)
+
+var flagTable = []flagDef{
+	// global
+	{name: "config", usage: "path to the .sops.yaml configuration (env SOPS_CONFIG)", groups: []string{gGlobal}},
+	{name: "indent", usage: "indentation of YAML (default 4) and JSON (default tab; 0 for none) output", groups: []string{gGlobal}},
+	{name: "verbose", usage: "accepted for compatibility; hull is quiet unless something is wrong", bool: true, groups: []string{gGlobal}},
+	{name: "decryption-order", usage: "comma-separated key types to try first (env SOPS_DECRYPTION_ORDER; default age,pgp)", groups: []string{gGlobal}},
+	{name: "enable-local-keyservice", usage: "accepted for compatibility (hull always unwraps keys in-process)", groups: []string{gGlobal}},
+	{name: "keyservice", usage: "remote key services are not supported by hull; giving one is an error", slice: true, groups: []string{gGlobal}},
+	{name: "disable-version-check", usage: "accepted for compatibility (hull never checks for updates)", bool: true, groups: []string{gGlobal}},
+	{name: "check-for-updates", usage: "accepted for compatibility (hull never checks for updates)", bool: true, groups: []string{gGlobal}},
+	{name: "ignore-mac", usage: "decrypt even if the MAC does not match (dangerous: tampering goes unnoticed)", bool: true, groups: []string{gGlobal}},
+	{name: "mac-only-encrypted", usage: "compute the MAC over encrypted values only", bool: true, groups: []string{gGlobal}},
+	// input
+	{name: "input-type", usage: "format of the input: yaml, json, dotenv, ini or binary (default: from the file name)", groups: []string{gIn}},
+	{name: "filename-override", usage: "file name used to choose the format when reading stdin or an oddly named file", groups: []string{gIn}},
+	// output
+	{name: "output-type", usage: "format of the output (default: the input format)", groups: []string{gOut}},
+	{name: "output", usage: "write the result to this file instead of stdout", groups: []string{gOut}},
+	{name: "in-place", aliases: []string{"i"}, usage: "write the result back to the input file", bool: true, groups: []string{gOut}},
+	{name: "force", usage: "with --output, replace an existing file", bool: true, groups: []string{gOut}},
+	// keys for new files
+	{name: "age", aliases: []string{"a"}, usage: "comma-separated age recipients (env SOPS_AGE_RECIPIENTS)", groups: []string{gKeys}},
+	{name: "pgp", aliases: []string{"p"}, usage: "comma-separated PGP fingerprints (env SOPS_PGP_FP; not supported yet)", groups: []string{gKeys}},
+	{name: "kms", aliases: []string{"k"}, usage: "comma-separated AWS KMS ARNs (env SOPS_KMS_ARN; not supported yet)", groups: []string{gKeys}},
+	{name: "gcp-kms", usage: "comma-separated GCP KMS resource IDs (env SOPS_GCP_KMS_IDS; not supported yet)", groups: []string{gKeys}},
+	{name: "azure-kv", usage: "comma-separated Azure Key Vault key URLs (env SOPS_AZURE_KEYVAULT_URLS; not supported yet)", groups: []string{gKeys}},
+	{name: "hc-vault-transit", usage: "comma-separated Vault transit key URIs (env SOPS_VAULT_URIS; not supported yet)", groups: []string{gKeys}},
+	{name: "hckms", usage: "comma-separated HuaweiCloud KMS key IDs (not supported)", groups: []string{gKeys}},
+	{name: "aws-profile", usage: "AWS profile for KMS keys (not supported yet)", groups: []string{gKeys}},
+	{name: "encryption-context", usage: "KMS encryption context k:v,k:v (not supported yet)", groups: []string{gKeys}},
+	{name: "shamir-secret-sharing-threshold", usage: "number of key groups needed to decrypt", groups: []string{gKeys}},
+	// rules
+	{name: "unencrypted-suffix", usage: "leave values whose key ends with this suffix in clear (default _unencrypted)", groups: []string{gRules}},
+	{name: "encrypted-suffix", usage: "encrypt only values whose key ends with this suffix", groups: []string{gRules}},
+	{name: "unencrypted-regex", usage: "leave values whose key matches this regex in clear", groups: []string{gRules}},
+	{name: "encrypted-regex", usage: "encrypt only values whose key matches this regex", groups: []string{gRules}},
+	{name: "unencrypted-comment-regex", usage: "leave values below a comment matching this regex in clear", groups: []string{gRules}},
+	{name: "encrypted-comment-regex", usage: "encrypt only values below a comment matching this regex", groups: []string{gRules}},
+	// decrypt
+	{name: "extract", usage: `decrypt only this part of the tree, e.g. '["db"]["password"]'`, groups: []string{gDecrypt}},
+	// legacy mode switches
+	{name: "encrypt", aliases: []string{"e"}, usage: "encrypt FILE (legacy form of 'hull encrypt')", bool: true, groups: []string{gLegacy}},
+	{name: "decrypt", aliases: []string{"d"}, usage: "decrypt FILE (legacy form of 'hull decrypt')", bool: true, groups: []string{gLegacy}},
+	{name: "rotate", aliases: []string{"r"}, usage: "rotate the data key of FILE (not supported yet)", bool: true, groups: []string{gLegacy}},
+	{name: "set", usage: "set a value (not supported yet)", groups: []string{gLegacy}},
+	{name: "show-master-keys", aliases: []string{"s"}, usage: "show the metadata while editing (not supported yet)", bool: true, groups: []string{gLegacy}},
+}
+
+// flagsFor builds the urfave flags for a command that accepts the groups.
+func flagsFor(groups ...string) []cli.Flag {
+	var out []cli.Flag
+	for _, d := range flagTable {
+		if !hasAny(d.groups, groups) {
+			continue
+		}
+		switch {
+		case d.bool:
+			out = append(out, &cli.BoolFlag{Name: d.name, Aliases: d.aliases, Usage: d.usage})
+		case d.slice:
+			out = append(out, &cli.StringSliceFlag{Name: d.name, Aliases: d.aliases, Usage: d.usage})
+		default:
+			out = append(out, &cli.StringFlag{Name: d.name, Aliases: d.aliases, Usage: d.usage})
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Names()[0] < out[j].Names()[0] })
+	return out
+}
+
+func hasAny(a, b []string) bool {
+	for _, x := range a {
+		for _, y := range b {
+			if x == y {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// takesValue reports whether the flag token (without its value) needs the
+// next argument as its value, according to the flags of a command.
+func takesValue(tok string, flags []cli.Flag) bool {
+	if strings.Contains(tok, "=") {
+		return false
+	}
+	name := strings.TrimLeft(tok, "-")
+	for _, f := range flags {
+		for _, n := range f.Names() {
+			if n == name {
+				_, isBool := f.(*cli.BoolFlag)
+				return !isBool
+			}
+		}
+	}
+	return false
+}
+
+// reorder moves flags ahead of positional arguments, so that urfave/cli
+// (which stops at the first positional) sees flags given after the file.
+// Everything after "--" is left as it is.
+func reorder(args []string, flags []cli.Flag) []string {
+	var fl, pos []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			pos = append(pos, args[i:]...)
+			break
+		}
+		if len(a) > 1 && a[0] == '-' {
+			fl = append(fl, a)
+			if takesValue(a, flags) && i+1 < len(args) {
+				fl = append(fl, args[i+1])
+				i++
+			}
+			continue
+		}
+		pos = append(pos, a)
+	}
+	return append(fl, pos...)
+}

@@ -1,0 +1,223 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/hullsecrets/hull/keysources"
+	"github.com/hullsecrets/hull/keysources/age"
+)
+
+// identitySet is every identity hull found, and where it looked, so that a
+// failure can say which places were searched.
+type identitySet struct {
+	ids      []keysources.Identity
+	searched []string
+}
+
+// errIdentitySource marks a configured identity source that could not be
+// read (a SOPS_AGE_KEY_FILE that does not exist, a failing key command).
+var errIdentitySource = errors.New("identity source unusable")
+
+// loadIdentities reads every age identity the environment points to, as
+// sops does (FORMAT.md §6.2, "Private-key discovery"): all sources are
+// combined. A source the user named explicitly must work; the default
+// locations are skipped when absent.
+func (r *runner) loadIdentities(ctx context.Context) (*identitySet, error) {
+	s := &identitySet{}
+	home := r.env.get("HOME")
+	add := func(ids []keysources.Identity) { s.ids = append(s.ids, ids...) }
+
+	// SSH keys first, as sops does.
+	if p := r.env.get("SOPS_AGE_SSH_PRIVATE_KEY_FILE"); p != "" {
+		s.searched = append(s.searched, "SOPS_AGE_SSH_PRIVATE_KEY_FILE="+p)
+		id, err := readSSHIdentity(p, true)
+		if err != nil {
+			return nil, err
+		}
+		add(id)
+	}
+	if home != "" {
+		for _, n := range []string{"id_ed25519", "id_rsa"} {
+			p := filepath.Join(home, ".ssh", n)
+			s.searched = append(s.searched, p)
+			id, err := readSSHIdentity(p, false)
+			if err != nil {
+				return nil, err
+			}
+			add(id)
+		}
+	}
+	if v := r.env.get("SOPS_AGE_KEY"); v != "" {
+		s.searched = append(s.searched, "SOPS_AGE_KEY")
+		ids, err := age.ParseIdentities(strings.NewReader(v), "SOPS_AGE_KEY")
+		if err != nil {
+			return nil, withCode(exitCouldNotRetrieveKey, fmt.Errorf("%w: %w", errIdentitySource, err))
+		}
+		add(ids)
+	}
+	if p := r.env.get("SOPS_AGE_KEY_FILE"); p != "" {
+		s.searched = append(s.searched, "SOPS_AGE_KEY_FILE="+p)
+		ids, err := readAgeIdentityFile(p, true)
+		if err != nil {
+			return nil, err
+		}
+		add(ids)
+	}
+	if cmdline := r.env.get("SOPS_AGE_KEY_CMD"); cmdline != "" {
+		s.searched = append(s.searched, "SOPS_AGE_KEY_CMD")
+		ids, err := r.runKeyCommand(ctx, cmdline)
+		if err != nil {
+			return nil, err
+		}
+		add(ids)
+	}
+	if p := defaultAgeKeyFile(r.env); p != "" {
+		s.searched = append(s.searched, p)
+		ids, err := readAgeIdentityFile(p, false)
+		if err != nil {
+			return nil, err
+		}
+		add(ids)
+	}
+	return s, nil
+}
+
+// defaultAgeKeyFile is $XDG_CONFIG_HOME/sops/age/keys.txt, else
+// ~/.config/sops/age/keys.txt (on macOS sops uses ~/Library/Application
+// Support when XDG_CONFIG_HOME is unset; hull follows os.UserConfigDir).
+func defaultAgeKeyFile(e env) string {
+	if x := e.get("XDG_CONFIG_HOME"); x != "" {
+		return filepath.Join(x, "sops", "age", "keys.txt")
+	}
+	home := e.get("HOME")
+	if home == "" {
+		return ""
+	}
+	if isDarwin {
+		return filepath.Join(home, "Library", "Application Support", "sops", "age", "keys.txt")
+	}
+	return filepath.Join(home, ".config", "sops", "age", "keys.txt")
+}
+
+func readAgeIdentityFile(p string, required bool) ([]keysources.Identity, error) {
+	data, err := os.ReadFile(p)
+	if err != nil {
+		if !required && errors.Is(err, fs.ErrNotExist) {
+			return nil, nil
+		}
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, withCode(exitCouldNotRetrieveKey, fmt.Errorf("%w: age identity file %s not found", errIdentitySource, p))
+		}
+		return nil, withCode(exitCouldNotRetrieveKey, fmt.Errorf("%w: cannot read age identity file %s: %v", errIdentitySource, p, unwrapPathErr(err)))
+	}
+	ids, err := age.ParseIdentities(bytes.NewReader(data), p)
+	if err != nil {
+		return nil, withCode(exitCouldNotRetrieveKey, fmt.Errorf("%w: %w", errIdentitySource, err))
+	}
+	return ids, nil
+}
+
+func readSSHIdentity(p string, required bool) ([]keysources.Identity, error) {
+	data, err := os.ReadFile(p)
+	if err != nil {
+		if !required && errors.Is(err, fs.ErrNotExist) {
+			return nil, nil
+		}
+		return nil, withCode(exitCouldNotRetrieveKey, fmt.Errorf("%w: cannot read SSH key %s: %v", errIdentitySource, p, unwrapPathErr(err)))
+	}
+	id, err := age.ParseSSHIdentity(data, p)
+	if err != nil {
+		if !required {
+			// A default ~/.ssh key that age cannot use (passphrase, other
+			// type) must not stop decryption with the other identities.
+			return nil, nil
+		}
+		return nil, withCode(exitCouldNotRetrieveKey, fmt.Errorf("%w: %w", errIdentitySource, err))
+	}
+	return []keysources.Identity{id}, nil
+}
+
+// runKeyCommand runs SOPS_AGE_KEY_CMD (split like a shell would, without
+// running a shell) and reads identities from its output.
+func (r *runner) runKeyCommand(ctx context.Context, cmdline string) ([]keysources.Identity, error) {
+	argv, err := splitWords(cmdline)
+	if err != nil || len(argv) == 0 {
+		return nil, withCode(exitCouldNotRetrieveKey, fmt.Errorf("%w: SOPS_AGE_KEY_CMD cannot be split into words", errIdentitySource))
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	cmd.Stdin = r.stdin
+	cmd.Stderr = r.stderr
+	cmd.Env = append(os.Environ(), "SOPS_AGE_RECIPIENT=")
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, withCode(exitCouldNotRetrieveKey, fmt.Errorf("%w: SOPS_AGE_KEY_CMD failed: %v", errIdentitySource, err))
+	}
+	ids, err := age.ParseIdentities(bytes.NewReader(out), "the output of SOPS_AGE_KEY_CMD")
+	if err != nil {
+		return nil, withCode(exitCouldNotRetrieveKey, fmt.Errorf("%w: %w", errIdentitySource, err))
+	}
+	return ids, nil
+}
+
+// splitWords splits a command line as a POSIX shell would split words:
+// single and double quotes and backslash escapes, no expansion.
+func splitWords(s string) ([]string, error) {
+	var words []string
+	var cur strings.Builder
+	inWord := false
+	for i := 0; i < len(s); i++ {
+		ch := s[i]
+		switch {
+		case ch == '\'':
+			end := strings.IndexByte(s[i+1:], '\'')
+			if end < 0 {
+				return nil, errors.New("unterminated single quote")
+			}
+			cur.WriteString(s[i+1 : i+1+end])
+			i += end + 1
+			inWord = true
+		case ch == '"':
+			i++
+			for ; i < len(s) && s[i] != '"'; i++ {
+				if s[i] == '\\' && i+1 < len(s) && strings.IndexByte("\"\\$`", s[i+1]) >= 0 {
+					i++
+				}
+				cur.WriteByte(s[i])
+			}
+			if i >= len(s) {
+				return nil, errors.New("unterminated double quote")
+			}
+			inWord = true
+		case ch == '\\':
+			if i+1 < len(s) {
+				i++
+				cur.WriteByte(s[i])
+			}
+			inWord = true
+		case ch == ' ' || ch == '\t' || ch == '\n':
+			if inWord {
+				words = append(words, cur.String())
+				cur.Reset()
+				inWord = false
+			}
+		default:
+			cur.WriteByte(ch)
+			inWord = true
+		}
+	}
+	if inWord {
+		words = append(words, cur.String())
+	}
+	return words, nil
+}

@@ -1,0 +1,184 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"strconv"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/hullsecrets/hull/formats"
+	"github.com/hullsecrets/hull/formats/all"
+	"github.com/hullsecrets/hull/internal/atomicfile"
+)
+
+// fileIO is what a command resolved about its input and output.
+type fileIO struct {
+	path     string // "" for stdin
+	name     string // the name used for format detection
+	in, out  formats.Format
+	inPlace  bool
+	output   string
+	force    bool
+	emitOpts formats.EmitOptions
+}
+
+func isStdin(p string) bool { return p == "" || p == "-" || p == "/dev/stdin" }
+
+// resolveIO reads the input and output flags of a command.
+func (r *runner) resolveIO(c *cli.Context, path string, needName bool) (*fileIO, error) {
+	reg := all.Registry()
+	fio := &fileIO{path: path, name: path}
+	if isStdin(path) {
+		fio.path, fio.name = "", ""
+	}
+	if c.IsSet("filename-override") {
+		fio.name = c.String("filename-override")
+	}
+	if fio.path == "" && fio.name == "" && needName && !c.IsSet("input-type") {
+		return nil, withCode(exitConflictingParams, errors.New("reading from stdin needs --filename-override or --input-type to choose the format"))
+	}
+	var err error
+	if t := c.String("input-type"); t != "" {
+		if fio.in, err = reg.ByName(t); err != nil {
+			return nil, withCode(exitGeneric, fmt.Errorf("--input-type: %w", err))
+		}
+	} else {
+		fio.in, _ = reg.ForPath(fio.name, "binary")
+	}
+	if hasFlag(c, "output-type") && c.String("output-type") != "" {
+		if fio.out, err = reg.ByName(c.String("output-type")); err != nil {
+			return nil, withCode(exitGeneric, fmt.Errorf("--output-type: %w", err))
+		}
+	} else if byName, ok := reg.ForPath(fio.name, "binary"); ok || c.String("input-type") == "" {
+		// As sops: the output format is detected from the same name.
+		fio.out = byName
+	} else {
+		// A name with no known extension and an explicit --input-type:
+		// sops would write binary here and fail; keep the input format.
+		fio.out = fio.in
+	}
+	if hasFlag(c, "in-place") {
+		fio.inPlace = c.Bool("in-place")
+		fio.output = c.String("output")
+		fio.force = c.Bool("force")
+	}
+	if fio.inPlace && fio.output != "" {
+		return nil, withCode(exitConflictingParams, errors.New("--in-place and --output cannot be used together"))
+	}
+	if fio.inPlace && fio.path == "" {
+		return nil, withCode(exitConflictingParams, errors.New("--in-place needs a file, not stdin"))
+	}
+	if s := c.String("indent"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			return nil, withCode(exitGeneric, fmt.Errorf("--indent %q is not a number", s))
+		}
+		if n < -1 || (n < 0 && fio.out.Name() == "yaml") {
+			return nil, withCode(exitGeneric, fmt.Errorf("--indent %d is out of range", n))
+		}
+		fio.emitOpts = formats.EmitOptions{Indent: n, IndentSet: true}
+	}
+	return fio, nil
+}
+
+func hasFlag(c *cli.Context, name string) bool {
+	for _, f := range c.Command.Flags {
+		for _, n := range f.Names() {
+			if n == name {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// readInput reads the input file or stdin, refusing inputs over the size
+// limit before reading them whole.
+func (r *runner) readInput(fio *fileIO) ([]byte, error) {
+	limit := formats.DefaultLimits.MaxBytes
+	var src io.Reader
+	if fio.path == "" {
+		src = r.stdin
+	} else {
+		fi, err := os.Stat(fio.path)
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil, withCode(exitNoFileSpecified, fmt.Errorf("cannot read %s: no such file", fio.path))
+			}
+			return nil, withCode(exitCouldNotRead, fmt.Errorf("cannot read %s: %w", fio.path, unwrapPathErr(err)))
+		}
+		if fi.IsDir() {
+			return nil, withCode(exitCouldNotRead, fmt.Errorf("cannot read %s: it is a directory", fio.path))
+		}
+		if fi.Size() > limit {
+			return nil, &formats.LimitError{Format: fio.in.Name(), What: "size", Limit: limit}
+		}
+		f, err := os.Open(fio.path)
+		if err != nil {
+			return nil, withCode(exitCouldNotRead, fmt.Errorf("cannot read %s: %w", fio.path, unwrapPathErr(err)))
+		}
+		defer f.Close()
+		src = f
+	}
+	data, err := io.ReadAll(io.LimitReader(src, limit+1))
+	if err != nil {
+		return nil, withCode(exitCouldNotRead, fmt.Errorf("cannot read %s: %w", fio.display(), err))
+	}
+	if int64(len(data)) > limit {
+		return nil, &formats.LimitError{Format: fio.in.Name(), What: "size", Limit: limit}
+	}
+	return data, nil
+}
+
+func unwrapPathErr(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+func (f *fileIO) display() string {
+	if f.path == "" {
+		return "stdin"
+	}
+	return f.path
+}
+
+// parse parses the input in its format, naming the file in errors.
+func (f *fileIO) parse(data []byte, encrypted bool) (*formats.File, error) {
+	file, err := f.in.Parse(data, formats.ParseOptions{Encrypted: encrypted})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", f.display(), err)
+	}
+	return file, nil
+}
+
+// write delivers the result: to the input file (--in-place), to --output,
+// or to stdout. Nothing is written anywhere unless the whole result is
+// ready, so a failure leaves every file untouched and stdout empty.
+func (r *runner) write(f *fileIO, data []byte, plaintext bool) error {
+	switch {
+	case f.inPlace:
+		if err := atomicfile.Write(f.path, data, atomicfile.Options{}); err != nil {
+			return withCode(exitCouldNotWrite, fmt.Errorf("cannot write %s: %w", f.path, err))
+		}
+	case f.output != "":
+		o := atomicfile.Options{Perm: 0o600}
+		if plaintext && !f.force {
+			o.NoClobber = true
+		}
+		if err := atomicfile.Write(f.output, data, o); err != nil {
+			return withCode(exitCouldNotWrite, fmt.Errorf("cannot write %s: %w", f.output, err))
+		}
+	default:
+		if _, err := r.stdout.Write(data); err != nil {
+			return withCode(exitCouldNotWrite, fmt.Errorf("cannot write to stdout: %w", err))
+		}
+	}
+	return nil
+}

@@ -1,0 +1,101 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/hullsecrets/hull"
+	"github.com/hullsecrets/hull/formats"
+	"github.com/hullsecrets/hull/formats/all"
+)
+
+var update = flag.Bool("update", false, "update testscript golden output")
+
+func hullMain() {
+	os.Exit(Main(os.Args, os.Stdin, os.Stdout, os.Stderr, os.LookupEnv))
+}
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"hull": hullMain,
+		"sops": hullMain, // hull answers as sops under that name
+	})
+}
+
+func TestScript(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir:           "testdata",
+		UpdateScripts: *update,
+		Setup: func(e *testscript.Env) error {
+			// Keep the user's real identities and config out of the tests.
+			e.Setenv("XDG_CONFIG_HOME", filepath.Join(e.WorkDir, ".config"))
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"encrypted": cmdEncrypted,
+			"plain":     cmdPlain,
+			"perm":      cmdPerm,
+		},
+	})
+}
+
+// lookupValue parses FILE (format by extension; stdout is read as YAML) and returns the node at
+// the sops tree path.
+func lookupValue(ts *testscript.TestScript, file, path string) *formats.Node {
+	data := ts.ReadFile(file) // also reads "stdout"
+	name := file
+	if file == "stdout" {
+		name = "stdout.yaml"
+	}
+	f, _ := all.Registry().ForPath(name, "binary")
+	parsed, err := f.Parse([]byte(data), formats.ParseOptions{Encrypted: true})
+	ts.Check(err)
+	steps, err := hull.ParseTreePath(path)
+	ts.Check(err)
+	n, err := hull.Lookup(parsed.Docs[0], steps)
+	ts.Check(err)
+	return n
+}
+
+// encrypted FILE PATH: the value at PATH is an ENC[…] value.
+func cmdEncrypted(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: encrypted FILE PATH")
+	}
+	n := lookupValue(ts, args[0], args[1])
+	enc := n.Kind == formats.Scalar && n.Type == formats.String && strings.HasPrefix(n.Value, "ENC[AES256_GCM,")
+	if enc == neg {
+		ts.Fatalf("%s %s: encrypted=%v", args[0], args[1], enc)
+	}
+}
+
+// plain FILE PATH VALUE: the value at PATH is in clear and equals VALUE.
+func cmdPlain(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 3 {
+		ts.Fatalf("usage: plain FILE PATH VALUE")
+	}
+	n := lookupValue(ts, args[0], args[1])
+	ok := n.Kind == formats.Scalar && n.Value == args[2]
+	if ok == neg {
+		ts.Fatalf("%s %s: value %q", args[0], args[1], n.Value)
+	}
+}
+
+// perm FILE MODE: the file has that permission (octal).
+func cmdPerm(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: perm FILE MODE")
+	}
+	fi, err := os.Stat(ts.MkAbs(args[0]))
+	ts.Check(err)
+	got := fmt.Sprintf("%04o", fi.Mode().Perm())
+	if (got == args[1]) == neg {
+		ts.Fatalf("%s: mode %s", args[0], got)
+	}
+}

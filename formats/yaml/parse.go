@@ -1,0 +1,456 @@
+package yaml
+
+import (
+	"bytes"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	yamlv3 "gopkg.in/yaml.v3"
+
+	"github.com/hullsecrets/hull/formats"
+)
+
+func syntaxErr(line int, format string, args ...any) error {
+	return &formats.SyntaxError{Format: name, Line: line, Msg: fmt.Sprintf(format, args...)}
+}
+
+func limitErr(what string, limit int64) error {
+	return &formats.LimitError{Format: name, What: what, Limit: limit}
+}
+
+var yamlErrLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+// safeMessage keeps a yaml.v3 error message only when it cannot carry file
+// content: the scanner and parser messages are fixed texts, but a few quote
+// the offending input between backticks or quotes.
+func safeMessage(msg string) string {
+	if msg == "" || strings.ContainsAny(msg, "`'\"") || len(msg) > 120 {
+		return "invalid yaml"
+	}
+	return msg
+}
+
+// decodeError turns a yaml.v3 error into a SyntaxError (or LimitError for
+// its own nesting limit) without echoing input.
+func decodeError(err error) error {
+	msg := err.Error()
+	if strings.Contains(msg, "exceeded max depth") {
+		return limitErr("depth", 10000)
+	}
+	if m := yamlErrLine.FindStringSubmatch(msg); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		return syntaxErr(line, "%s", safeMessage(m[2]))
+	}
+	return syntaxErr(0, "%s", safeMessage(strings.TrimPrefix(msg, "yaml: ")))
+}
+
+// firstInvalidUTF8Line returns the 1-based line of the first invalid UTF-8
+// sequence in data, or 0 when data is valid.
+func firstInvalidUTF8Line(data []byte) int {
+	if utf8.Valid(data) {
+		return 0
+	}
+	line := 1
+	for i := 0; i < len(data); {
+		r, size := utf8.DecodeRune(data[i:])
+		if r == utf8.RuneError && size <= 1 {
+			return line
+		}
+		if data[i] == '\n' {
+			line++
+		}
+		i += size
+	}
+	return line
+}
+
+func (yamlFormat) Parse(data []byte, opts formats.ParseOptions) (f *formats.File, err error) {
+	lim := opts.Limits.WithDefaults()
+	if int64(len(data)) > lim.MaxBytes {
+		return nil, limitErr("size", lim.MaxBytes)
+	}
+	if line := firstInvalidUTF8Line(data); line > 0 {
+		return nil, syntaxErr(line, "invalid utf-8")
+	}
+	defer func() {
+		// yaml.v3 reports most errors by panicking internally and recovering
+		// itself; this is a last line of defence against a bug there.
+		if r := recover(); r != nil {
+			f, err = nil, syntaxErr(0, "invalid yaml")
+		}
+	}()
+	p := &parser{lim: lim}
+	f = &formats.File{LeadingDocMarker: hasLeadingDocMarker(data)}
+	dec := yamlv3.NewDecoder(bytes.NewReader(data))
+	for {
+		var doc yamlv3.Node
+		if err := dec.Decode(&doc); err != nil {
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			return nil, decodeError(err)
+		}
+		if err := p.precheck(&doc); err != nil {
+			return nil, err
+		}
+		m := formats.NewMapping()
+		m.Line = doc.Line
+		if err := p.branch(&doc, m, false, 0); err != nil {
+			return nil, err
+		}
+		f.Docs = append(f.Docs, m)
+	}
+	for i, d := range f.Docs {
+		if i == 0 {
+			if meta := d.Get("sops"); meta != nil {
+				f.Meta = meta
+			}
+		}
+		d.Remove("sops")
+	}
+	return f, nil
+}
+
+// hasLeadingDocMarker reports whether the input starts with "---", after
+// optional blank and comment lines.
+func hasLeadingDocMarker(data []byte) bool {
+	for len(data) > 0 {
+		line := data
+		rest := []byte(nil)
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+			line, rest = data[:i], data[i+1:]
+		}
+		t := bytes.TrimLeft(line, " \t\r")
+		switch {
+		case len(t) == 0 || t[0] == '#':
+			data = rest
+			continue
+		case bytes.HasPrefix(line, []byte("---")):
+			return len(line) == 3 || line[3] == ' ' || line[3] == '\t' || line[3] == '\r'
+		}
+		return false
+	}
+	return false
+}
+
+type parser struct {
+	lim   formats.Limits
+	nodes int // nodes after alias expansion, across all documents
+
+	// size and height memoize the expanded size and nesting height of
+	// nodes reached through aliases, so that checking an alias bomb costs
+	// time in the number of distinct nodes only.
+	size   map[*yamlv3.Node]int
+	height map[*yamlv3.Node]int
+}
+
+// aliasRatio is yaml.v3's allowance for alias expansion: the share of the
+// decoded nodes that may come from aliases, shrinking as documents grow.
+func aliasRatio(total int) float64 {
+	const low, high = 400_000, 4_000_000
+	switch {
+	case total <= low:
+		return 0.99
+	case total >= high:
+		return 0.10
+	}
+	return 0.99 - 0.89*(float64(total-low)/float64(high-low))
+}
+
+// precheck computes the expanded size and the height of a document before
+// anything is built, and rejects it when it exceeds the limits.
+func (p *parser) precheck(doc *yamlv3.Node) error {
+	if p.size == nil {
+		p.size = map[*yamlv3.Node]int{}
+		p.height = map[*yamlv3.Node]int{}
+	}
+	var viaAlias int
+	var measure func(n *yamlv3.Node, depth int) (size, height int, err error)
+	measure = func(n *yamlv3.Node, depth int) (int, int, error) {
+		if depth > p.lim.MaxDepth+1 {
+			return 0, 0, limitErr("depth", int64(p.lim.MaxDepth))
+		}
+		if n.Kind == yamlv3.AliasNode {
+			if n.Alias == nil {
+				return 1, 0, nil
+			}
+			s, ok := p.size[n.Alias]
+			h := p.height[n.Alias]
+			if !ok {
+				var err error
+				s, h, err = measure(n.Alias, depth)
+				if err != nil {
+					return 0, 0, err
+				}
+				p.size[n.Alias], p.height[n.Alias] = s, h
+			}
+			viaAlias += s
+			if depth+h > p.lim.MaxDepth+1 {
+				return 0, 0, limitErr("depth", int64(p.lim.MaxDepth))
+			}
+			return s, h, nil
+		}
+		size, height := 1, 0
+		for _, c := range n.Content {
+			s, h, err := measure(c, depth+1)
+			if err != nil {
+				return 0, 0, err
+			}
+			size += s
+			if size > p.lim.MaxNodes {
+				return 0, 0, limitErr("nodes", int64(p.lim.MaxNodes))
+			}
+			height = max(height, h)
+		}
+		if n.Kind == yamlv3.MappingNode || n.Kind == yamlv3.SequenceNode {
+			height++
+		}
+		return size, height, nil
+	}
+	size, height, err := measure(doc, 0)
+	if err != nil {
+		return err
+	}
+	if height > p.lim.MaxDepth {
+		return limitErr("depth", int64(p.lim.MaxDepth))
+	}
+	p.nodes += size
+	if p.nodes > p.lim.MaxNodes {
+		return limitErr("nodes", int64(p.lim.MaxNodes))
+	}
+	if viaAlias > 0 && float64(viaAlias)/float64(size) > aliasRatio(size) {
+		return limitErr("alias expansion", int64(aliasRatio(size)*float64(size)))
+	}
+	return nil
+}
+
+// comments appends one Comment node per line of a yaml.v3 comment, as sops
+// does: empty lines are dropped and the first character (the '#') removed.
+func comments(dst []*formats.Node, text string, inline bool, line int) []*formats.Node {
+	if text == "" {
+		return dst
+	}
+	for _, l := range strings.Split(text, "\n") {
+		if l == "" {
+			continue
+		}
+		dst = append(dst, &formats.Node{Kind: formats.Comment, Value: l[1:], Inline: inline, Line: line})
+	}
+	return dst
+}
+
+// branch appends the items of a document or mapping node to out, following
+// sops' appendYamlNodeToTreeBranch.
+func (p *parser) branch(n *yamlv3.Node, out *formats.Node, handled bool, depth int) error {
+	if !handled {
+		out.Children = comments(out.Children, n.HeadComment, false, n.Line)
+		out.Children = comments(out.Children, n.LineComment, false, n.Line)
+	}
+	switch n.Kind {
+	case yamlv3.DocumentNode:
+		for _, c := range n.Content {
+			if err := p.branch(c, out, false, depth); err != nil {
+				return err
+			}
+		}
+	case yamlv3.SequenceNode:
+		return syntaxErr(n.Line, "a document that is a sequence is not supported")
+	case yamlv3.ScalarNode:
+		if n.ShortTag() != tagNull {
+			return syntaxErr(n.Line, "a document that is a scalar is not supported")
+		}
+	case yamlv3.AliasNode:
+		if err := p.branch(n.Alias, out, false, depth); err != nil {
+			return err
+		}
+	case yamlv3.MappingNode:
+		if err := p.mapping(n, out, depth); err != nil {
+			return err
+		}
+	}
+	if !handled {
+		out.Children = comments(out.Children, n.FootComment, false, n.Line)
+	}
+	return nil
+}
+
+func (p *parser) mapping(n *yamlv3.Node, out *formats.Node, depth int) error {
+	var seen map[string]struct{}
+	if len(n.Content) > 16 {
+		seen = make(map[string]struct{}, len(n.Content)/2)
+	}
+	first := len(out.Children)
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		key, value := n.Content[i], n.Content[i+1]
+		out.Children = comments(out.Children, key.HeadComment, false, key.Line)
+		out.Children = comments(out.Children, key.LineComment, false, key.Line)
+		handleValue := value.Kind == yamlv3.ScalarNode || value.Kind == yamlv3.AliasNode
+		if handleValue {
+			out.Children = comments(out.Children, value.HeadComment, false, value.Line)
+			out.Children = comments(out.Children, value.LineComment, true, value.Line)
+		}
+		k := key
+		if k.Kind == yamlv3.AliasNode && k.Alias != nil {
+			k = k.Alias
+		}
+		if k.Kind != yamlv3.ScalarNode {
+			return syntaxErr(key.Line, "a mapping key that is not a scalar is not supported")
+		}
+		if k.Style&(yamlv3.SingleQuotedStyle|yamlv3.DoubleQuotedStyle|yamlv3.LiteralStyle|yamlv3.FoldedStyle) != 0 || k.ShortTag() != tagMerge {
+			dup := false
+			if seen != nil {
+				_, dup = seen[k.Value]
+				seen[k.Value] = struct{}{}
+			} else {
+				for _, c := range out.Children[first:] {
+					if c.Kind != formats.Comment && c.Key == k.Value {
+						dup = true
+						break
+					}
+				}
+			}
+			if dup {
+				return syntaxErr(key.Line, "duplicate key %q", k.Value)
+			}
+		}
+		v, err := p.value(value, handleValue, depth+1)
+		if err != nil {
+			return err
+		}
+		v.Key = k.Value
+		out.Children = append(out.Children, v)
+		if handleValue {
+			out.Children = comments(out.Children, value.FootComment, false, value.Line)
+		}
+		out.Children = comments(out.Children, key.FootComment, false, key.Line)
+	}
+	return nil
+}
+
+// value converts a value node, following sops' nodeToTreeValue.
+func (p *parser) value(n *yamlv3.Node, handled bool, depth int) (*formats.Node, error) {
+	switch n.Kind {
+	case yamlv3.SequenceNode:
+		out := &formats.Node{Kind: formats.Sequence, Line: n.Line}
+		if !handled {
+			out.Children = comments(out.Children, n.HeadComment, false, n.Line)
+			out.Children = comments(out.Children, n.LineComment, false, n.Line)
+		}
+		for _, item := range n.Content {
+			out.Children = comments(out.Children, item.HeadComment, false, item.Line)
+			out.Children = comments(out.Children, item.LineComment, true, item.Line)
+			v, err := p.value(item, true, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			out.Children = append(out.Children, v)
+			out.Children = comments(out.Children, item.FootComment, false, item.Line)
+		}
+		if !handled {
+			out.Children = comments(out.Children, n.FootComment, false, n.Line)
+		}
+		return out, nil
+	case yamlv3.MappingNode:
+		out := &formats.Node{Kind: formats.Mapping, Line: n.Line}
+		if err := p.branch(n, out, handled, depth); err != nil {
+			return nil, err
+		}
+		return out, nil
+	case yamlv3.AliasNode:
+		if n.Alias == nil {
+			return nil, syntaxErr(n.Line, "unknown alias")
+		}
+		v, err := p.value(n.Alias, false, depth)
+		if err != nil {
+			return nil, err
+		}
+		v.Line = n.Line
+		return v, nil
+	case yamlv3.ScalarNode:
+		return scalar(n)
+	}
+	return nil, syntaxErr(n.Line, "unexpected yaml node")
+}
+
+// scalar types a scalar by its resolved tag.
+func scalar(n *yamlv3.Node) (*formats.Node, error) {
+	out := &formats.Node{Kind: formats.Scalar, Type: formats.String, Value: n.Value, Line: n.Line}
+	tag := n.ShortTag()
+	switch tag {
+	case tagNull:
+		out.Type, out.Value = formats.Null, ""
+	case tagBool:
+		switch n.Value {
+		case "true", "True", "TRUE":
+			out.Type, out.Value = formats.Bool, "True"
+		case "false", "False", "FALSE":
+			out.Type, out.Value = formats.Bool, "False"
+		default:
+			return nil, syntaxErr(n.Line, "value is not a valid !!bool")
+		}
+	case tagInt:
+		digits, fits, ok := parseInt(n.Value)
+		if !ok {
+			// An explicit !!int on a float literal is accepted by yaml.v3 only
+			// through !!float; anything else is malformed.
+			return nil, syntaxErr(n.Line, "value is not a valid !!int")
+		}
+		out.Type, out.Value = formats.Int, digits
+		if !fits {
+			out.Type = formats.Float
+		}
+	case tagFloat:
+		v, ok := floatValue(n.Value)
+		if !ok {
+			return nil, syntaxErr(n.Line, "value is not a valid !!float")
+		}
+		out.Type, out.Value = formats.Float, v
+	case tagTimestamp:
+		t, ok := parseTimestamp(n.Value)
+		if !ok {
+			return nil, syntaxErr(n.Line, "value is not a valid !!timestamp")
+		}
+		text, err := t.MarshalText()
+		if err != nil {
+			// Out of the range RFC 3339 can express: keep the text.
+			return out, nil
+		}
+		out.Type, out.Value = formats.Time, string(text)
+	case tagBinary:
+		b, err := base64.StdEncoding.DecodeString(n.Value)
+		if err != nil {
+			return nil, syntaxErr(n.Line, "value is not valid !!binary base64")
+		}
+		out.Value = string(b)
+	}
+	return out, nil
+}
+
+// floatValue returns the tree value of a !!float literal: the literal itself
+// when it is a YAML number that strconv.ParseFloat accepts (so that it is
+// never rounded), else Go's shortest form of it.
+func floatValue(s string) (string, bool) {
+	if v, ok := floatSpecial[s]; ok {
+		return v, true
+	}
+	if _, err := strconv.ParseFloat(s, 64); err == nil {
+		if t := resolvePlain(s); t == tagFloat || t == tagInt {
+			return s, true
+		}
+	}
+	plain := strings.ReplaceAll(s, "_", "")
+	f, err := strconv.ParseFloat(plain, 64)
+	if err != nil {
+		if d, _, ok := parseInt(s); ok {
+			return d, true
+		}
+		return "", false
+	}
+	return strconv.FormatFloat(f, 'g', -1, 64), true
+}

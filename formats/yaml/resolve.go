@@ -1,0 +1,180 @@
+package yaml
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// This file mirrors the plain-scalar resolution of gopkg.in/yaml.v3
+// (resolve.go) without its reflection: which tag an unquoted scalar gets,
+// and the integer and timestamp forms it accepts. Parse uses it to type
+// scalars; both emitters use it to decide whether a string must be quoted.
+
+const (
+	tagNull      = "!!null"
+	tagBool      = "!!bool"
+	tagStr       = "!!str"
+	tagInt       = "!!int"
+	tagFloat     = "!!float"
+	tagTimestamp = "!!timestamp"
+	tagBinary    = "!!binary"
+	tagMerge     = "!!merge"
+)
+
+var resolveHint = func() (t [256]byte) {
+	t['+'], t['-'] = 'S', 'S'
+	for c := '0'; c <= '9'; c++ {
+		t[c] = 'D'
+	}
+	for _, c := range "yYnNtTfFoO~" {
+		t[c] = 'M'
+	}
+	t['.'] = '.'
+	return t
+}()
+
+var resolveFixed = map[string]string{
+	"true": tagBool, "True": tagBool, "TRUE": tagBool,
+	"false": tagBool, "False": tagBool, "FALSE": tagBool,
+	"": tagNull, "~": tagNull, "null": tagNull, "Null": tagNull, "NULL": tagNull,
+	".nan": tagFloat, ".NaN": tagFloat, ".NAN": tagFloat,
+	".inf": tagFloat, ".Inf": tagFloat, ".INF": tagFloat,
+	"+.inf": tagFloat, "+.Inf": tagFloat, "+.INF": tagFloat,
+	"-.inf": tagFloat, "-.Inf": tagFloat, "-.INF": tagFloat,
+	"<<": tagMerge,
+}
+
+// floatSpecial maps the YAML spellings of infinities and NaN to the
+// canonical Float values of the tree.
+var floatSpecial = map[string]string{
+	".nan": "NaN", ".NaN": "NaN", ".NAN": "NaN",
+	".inf": "+Inf", ".Inf": "+Inf", ".INF": "+Inf",
+	"+.inf": "+Inf", "+.Inf": "+Inf", "+.INF": "+Inf",
+	"-.inf": "-Inf", "-.Inf": "-Inf", "-.INF": "-Inf",
+}
+
+var yamlStyleFloat = regexp.MustCompile(`^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`)
+
+var base60float = regexp.MustCompile(`^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$`)
+
+// resolvePlain returns the tag yaml.v3 gives s as an unquoted scalar.
+func resolvePlain(s string) string {
+	hint := byte('N')
+	if s != "" {
+		hint = resolveHint[s[0]]
+	}
+	if hint == 0 {
+		return tagStr
+	}
+	if tag, ok := resolveFixed[s]; ok {
+		return tag
+	}
+	switch hint {
+	case '.':
+		if _, err := strconv.ParseFloat(s, 64); err == nil {
+			return tagFloat
+		}
+	case 'D', 'S':
+		if _, ok := parseTimestamp(s); ok {
+			return tagTimestamp
+		}
+		if _, _, ok := parseInt(s); ok {
+			return tagInt
+		}
+		plain := strings.ReplaceAll(s, "_", "")
+		if yamlStyleFloat.MatchString(plain) {
+			if _, err := strconv.ParseFloat(plain, 64); err == nil {
+				return tagFloat
+			}
+		}
+	}
+	return tagStr
+}
+
+// parseInt parses an integer as yaml.v3 does. It returns the decimal digits
+// and whether the value fits in an int64.
+func parseInt(s string) (digits string, fits, ok bool) {
+	if s == "" {
+		return "", false, false
+	}
+	plain := strings.ReplaceAll(s, "_", "")
+	if v, err := strconv.ParseInt(plain, 0, 64); err == nil {
+		return strconv.FormatInt(v, 10), true, true
+	}
+	if v, err := strconv.ParseUint(plain, 0, 64); err == nil {
+		return strconv.FormatUint(v, 10), false, true
+	}
+	if yamlStyleFloat.MatchString(plain) {
+		return "", false, false
+	}
+	for _, p := range []struct {
+		prefix string
+		base   int
+	}{{"0b", 2}, {"0o", 8}} {
+		if strings.HasPrefix(plain, p.prefix) {
+			if v, err := strconv.ParseInt(plain[2:], p.base, 64); err == nil {
+				return strconv.FormatInt(v, 10), true, true
+			}
+			if v, err := strconv.ParseUint(plain[2:], p.base, 64); err == nil {
+				return strconv.FormatUint(v, 10), false, true
+			}
+			return "", false, false
+		}
+		if strings.HasPrefix(plain, "-"+p.prefix) {
+			if v, err := strconv.ParseInt("-"+plain[3:], p.base, 64); err == nil {
+				return strconv.FormatInt(v, 10), true, true
+			}
+			return "", false, false
+		}
+	}
+	return "", false, false
+}
+
+var timestampFormats = []string{
+	"2006-1-2T15:4:5.999999999Z07:00",
+	"2006-1-2t15:4:5.999999999Z07:00",
+	"2006-1-2 15:4:5.999999999",
+	"2006-1-2",
+}
+
+// parseTimestamp parses the timestamp forms yaml.v3 accepts.
+func parseTimestamp(s string) (time.Time, bool) {
+	i := 0
+	for ; i < len(s); i++ {
+		if c := s[i]; c < '0' || c > '9' {
+			break
+		}
+	}
+	if i != 4 || i == len(s) || s[i] != '-' {
+		return time.Time{}, false
+	}
+	for _, f := range timestampFormats {
+		if t, err := time.Parse(f, s); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// isOldBool reports YAML 1.1 booleans, which yaml.v3 quotes on output.
+func isOldBool(s string) bool {
+	switch s {
+	case "y", "Y", "yes", "Yes", "YES", "on", "On", "ON",
+		"n", "N", "no", "No", "NO", "off", "Off", "OFF":
+		return true
+	}
+	return false
+}
+
+func isBase60Float(s string) bool {
+	if s == "" {
+		return false
+	}
+	c := s[0]
+	if !(c == '+' || c == '-' || c >= '0' && c <= '9') || strings.IndexByte(s, ':') < 0 {
+		return false
+	}
+	return base60float.MatchString(s)
+}

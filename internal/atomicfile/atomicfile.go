@@ -1,0 +1,136 @@
+// Package atomicfile writes files so that a reader, or a crash, never sees
+// a partial file: the data goes to a temporary file in the same directory,
+// which is synced, given its final mode and renamed over the target; the
+// directory is synced last. On any error the target is left as it was and
+// the temporary file is removed.
+package atomicfile
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// TempPrefix starts the name of every temporary file this package makes,
+// so that stale ones left by a crash can be found and removed.
+const TempPrefix = ".hull-tmp-"
+
+// Options control Write.
+type Options struct {
+	// Perm is the mode of a new file (0600 when zero). An existing file
+	// keeps its own mode.
+	Perm fs.FileMode
+	// NoClobber refuses to replace an existing file or symlink (the target
+	// of "decrypt --output" without --force).
+	NoClobber bool
+	// BeforeRename, when set, runs after the data is synced and before the
+	// rename; an error aborts the write. Tests use it to inject faults.
+	BeforeRename func(tmp string) error
+}
+
+// ErrExists is returned with NoClobber when the target exists.
+var ErrExists = errors.New("file already exists")
+
+// Write atomically replaces path with data. A symlink at path is followed:
+// the file it points to is replaced and the link is kept.
+func Write(path string, data []byte, o Options) (err error) {
+	target := path
+	perm := o.Perm
+	if perm == 0 {
+		perm = 0o600
+	}
+	if li, lerr := os.Lstat(path); lerr == nil {
+		if o.NoClobber {
+			return fmt.Errorf("%s: %w (use --force to replace it)", path, ErrExists)
+		}
+		if li.Mode()&os.ModeSymlink != 0 {
+			resolved, rerr := filepath.EvalSymlinks(path)
+			if rerr != nil {
+				return fmt.Errorf("%s: resolving symlink: %w", path, rerr)
+			}
+			target = resolved
+		}
+		if fi, serr := os.Stat(target); serr == nil {
+			if !fi.Mode().IsRegular() {
+				return fmt.Errorf("%s: not a regular file", path)
+			}
+			perm = fi.Mode().Perm()
+		}
+	} else if !errors.Is(lerr, fs.ErrNotExist) {
+		return lerr
+	}
+	dir := filepath.Dir(target)
+	var rnd [6]byte
+	if _, err := rand.Read(rnd[:]); err != nil {
+		return err
+	}
+	tmp := filepath.Join(dir, TempPrefix+filepath.Base(target)+"-"+hex.EncodeToString(rnd[:]))
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+	if _, err = f.Write(data); err != nil {
+		return err
+	}
+	if err = f.Chmod(perm); err != nil {
+		return err
+	}
+	if err = f.Sync(); err != nil {
+		return err
+	}
+	if err = f.Close(); err != nil {
+		return err
+	}
+	if o.BeforeRename != nil {
+		if err = o.BeforeRename(tmp); err != nil {
+			return err
+		}
+	}
+	if o.NoClobber {
+		// Link instead of rename so that a file created meanwhile is never
+		// replaced.
+		if err = os.Link(tmp, target); err != nil {
+			if errors.Is(err, fs.ErrExist) {
+				err = fmt.Errorf("%s: %w (use --force to replace it)", path, ErrExists)
+			}
+			return err
+		}
+		os.Remove(tmp)
+	} else if err = os.Rename(tmp, target); err != nil {
+		return err
+	}
+	if d, derr := os.Open(dir); derr == nil {
+		d.Sync()
+		d.Close()
+	}
+	return nil
+}
+
+// Sweep removes temporary files left in dir by a crashed write. It only
+// removes files this package names, and returns how many it removed.
+func Sweep(dir string) (int, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, e := range entries {
+		if e.Type().IsRegular() && strings.HasPrefix(e.Name(), TempPrefix) {
+			if os.Remove(filepath.Join(dir, e.Name())) == nil {
+				n++
+			}
+		}
+	}
+	return n, nil
+}

@@ -1,0 +1,316 @@
+package keysources
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/hullsecrets/hull/keysources/shamir"
+	"github.com/hullsecrets/hull/metadata"
+)
+
+// DataKeySize is the size of a SOPS data key (AES-256).
+const DataKeySize = 32
+
+// DefaultOrder is the order in which key types are tried within a group
+// when no --decryption-order is given, as in sops.
+var DefaultOrder = []string{"age", "pgp"}
+
+// TypedIdentity is an Identity that unwraps stanzas of one key type only.
+// Recover uses it to skip identities that cannot help and to tell "no
+// identity for this key type" from "not a recipient". Identities without it
+// are tried on every stanza.
+type TypedIdentity interface {
+	Identity
+	Type() string
+}
+
+// DataKey returns a new random data key read from rand (crypto/rand when
+// rand is nil).
+func DataKey(rand io.Reader) ([]byte, error) {
+	key := make([]byte, DataKeySize)
+	if _, err := io.ReadFull(orDefault(rand), key); err != nil {
+		return nil, fmt.Errorf("generating the data key: %v", err)
+	}
+	return key, nil
+}
+
+func orDefault(r io.Reader) io.Reader {
+	if r == nil {
+		return rand.Reader
+	}
+	return r
+}
+
+// WrapGroups wraps dataKey for key groups of recipients. With one group,
+// every recipient wraps the whole key and the returned threshold is 0 (the
+// threshold argument is ignored). With more, the key is split with Shamir's
+// scheme (rand supplies the coefficients; crypto/rand when nil) into one
+// part per group, any threshold of which recover it (0 means all groups),
+// and every recipient of group i wraps part i; the threshold used is
+// returned, to be stored as shamir_threshold.
+func WrapGroups(dataKey []byte, groups [][]Recipient, threshold int, rand io.Reader) ([][]metadata.Stanza, int, error) {
+	if len(groups) == 0 {
+		return nil, 0, errors.New("no key groups provided: give at least one recipient")
+	}
+	for i, g := range groups {
+		if len(g) == 0 {
+			return nil, 0, fmt.Errorf("empty key group provided: key group %d has no recipients", i+1)
+		}
+	}
+	parts := [][]byte{dataKey}
+	if len(groups) == 1 {
+		threshold = 0
+	} else {
+		if threshold == 0 {
+			threshold = len(groups)
+		}
+		switch {
+		case threshold < 2:
+			return nil, 0, fmt.Errorf("shamir threshold %d is too small: with %d key groups it must be between 2 and %d", threshold, len(groups), len(groups))
+		case threshold > len(groups):
+			return nil, 0, fmt.Errorf("shamir threshold %d is more than the %d key groups", threshold, len(groups))
+		}
+		var err error
+		parts, err = shamir.SplitFrom(orDefault(rand), dataKey, len(groups), threshold)
+		if err != nil {
+			return nil, 0, fmt.Errorf("splitting the data key: %v", err)
+		}
+		defer func() {
+			for _, p := range parts {
+				clear(p)
+			}
+		}()
+	}
+	out := make([][]metadata.Stanza, len(groups))
+	for i, g := range groups {
+		for _, r := range g {
+			s, err := r.Wrap(parts[i])
+			if err != nil {
+				if len(groups) > 1 {
+					err = fmt.Errorf("key group %d: %w", i+1, err)
+				}
+				return nil, 0, err
+			}
+			out[i] = append(out[i], s)
+		}
+	}
+	return out, threshold, nil
+}
+
+// ErrNoKey is wrapped by every error of Recover that means the data key
+// could not be recovered with the identities at hand.
+var ErrNoKey = errors.New("could not recover the data key")
+
+// Reasons a stanza was not unwrapped, in StanzaReport.Reason.
+const (
+	// ReasonNoIdentity: no identity handles this key type.
+	ReasonNoIdentity = "no identity for this key type"
+	// ReasonNotRecipient: every identity returned ErrIncorrectIdentity.
+	ReasonNotRecipient = "not a recipient"
+)
+
+// StanzaReport is the outcome of one stanza in a RecoverError.
+type StanzaReport struct {
+	Type string // the key type
+	ID   string // metadata.StanzaID: recipient, fingerprint, ARN…
+	// Reason is ReasonNoIdentity, ReasonNotRecipient, the text of the
+	// errors the identities returned, or "" for the stanza that worked.
+	Reason string
+	// Errs are the errors other than ErrIncorrectIdentity.
+	Errs []error
+}
+
+// GroupReport is the outcome of one key group in a RecoverError.
+type GroupReport struct {
+	Recovered bool
+	Stanzas   []StanzaReport // in the order they were tried
+}
+
+// RecoverError reports why Recover failed: every group and every stanza
+// tried, with the reason. It never holds key material.
+type RecoverError struct {
+	Groups []GroupReport
+	// Needed is the number of groups needed; Recovered how many worked.
+	Needed, Recovered int
+}
+
+// Error is a multi-line report, one line per group and per stanza.
+func (e *RecoverError) Error() string {
+	var b strings.Builder
+	b.WriteString(ErrNoKey.Error())
+	for i, g := range e.Groups {
+		state := "failed"
+		if g.Recovered {
+			state = "recovered"
+		}
+		if len(e.Groups) > 1 {
+			fmt.Fprintf(&b, "\ngroup %d of %d: %s", i+1, len(e.Groups), state)
+		} else {
+			fmt.Fprintf(&b, "\nkey group: %s", state)
+		}
+		if len(g.Stanzas) == 0 {
+			b.WriteString("\n  (the group has no keys)")
+		}
+		for _, s := range g.Stanzas {
+			reason := s.Reason
+			if reason == "" {
+				reason = "ok"
+			}
+			reason = strings.ReplaceAll(reason, "\n", "\n    ")
+			fmt.Fprintf(&b, "\n  %s %s: %s", s.Type, s.ID, reason)
+		}
+	}
+	if len(e.Groups) > 1 {
+		fmt.Fprintf(&b, "\n%d of %d key groups recovered, %d needed", e.Recovered, len(e.Groups), e.Needed)
+	}
+	return b.String()
+}
+
+// Unwrap returns ErrNoKey and the errors identities returned (not
+// ErrIncorrectIdentity), so errors.Is finds a cancelled context or a
+// service's error.
+func (e *RecoverError) Unwrap() []error {
+	errs := []error{ErrNoKey}
+	for _, g := range e.Groups {
+		for _, s := range g.Stanzas {
+			errs = append(errs, s.Errs...)
+		}
+	}
+	return errs
+}
+
+// Recover unwraps the data key from its key groups with ids. In each group
+// (groups are tried concurrently, so Unwrap must be safe for concurrent
+// use) stanzas are tried in the order of their types in order (DefaultOrder
+// when empty; types not listed come after, in file order), each against
+// every identity, and the first key unwrapped wins. One group gives the key;
+// with more, at least threshold parts (0: all groups) are needed and all
+// recovered parts are combined, as sops does. The key must be 32 bytes.
+//
+// When the key cannot be recovered the error is a *RecoverError, which
+// wraps ErrNoKey.
+func Recover(ctx context.Context, groups [][]metadata.Stanza, threshold int, ids []Identity, order []string) ([]byte, error) {
+	if len(order) == 0 {
+		order = DefaultOrder
+	}
+	rank := map[string]int{}
+	for i, t := range order {
+		if _, dup := rank[t]; dup {
+			return nil, fmt.Errorf("duplicate key type %q in the decryption order", t)
+		}
+		rank[t] = i
+	}
+	if len(groups) == 0 {
+		return nil, fmt.Errorf("%w: the file has no key groups", ErrNoKey)
+	}
+	needed := 1
+	if len(groups) > 1 {
+		needed = threshold
+		if needed <= 0 {
+			needed = len(groups)
+		}
+		if needed < 2 {
+			needed = 2 // Shamir needs two parts
+		}
+	}
+
+	keys := make([][]byte, len(groups))
+	reports := make([]GroupReport, len(groups))
+	var wg sync.WaitGroup
+	for i := range groups {
+		wg.Go(func() {
+			keys[i], reports[i] = recoverGroup(ctx, groups[i], ids, rank, len(order))
+		})
+	}
+	wg.Wait()
+
+	var parts [][]byte
+	for _, k := range keys {
+		if k != nil {
+			parts = append(parts, k)
+		}
+	}
+	defer func() {
+		for _, p := range parts {
+			clear(p)
+		}
+	}()
+	if len(parts) < needed {
+		return nil, &RecoverError{Groups: reports, Needed: needed, Recovered: len(parts)}
+	}
+	if len(groups) == 1 {
+		key := parts[0]
+		parts = nil
+		if len(key) != DataKeySize {
+			clear(key)
+			return nil, fmt.Errorf("%w: the unwrapped data key is %d bytes, not %d", ErrNoKey, len(key), DataKeySize)
+		}
+		return key, nil
+	}
+	key, err := shamir.Combine(parts)
+	if err != nil {
+		return nil, fmt.Errorf("%w: combining the key groups' parts: %v", ErrNoKey, err)
+	}
+	if len(key) != DataKeySize {
+		clear(key)
+		return nil, fmt.Errorf("%w: the combined data key is %d bytes, not %d", ErrNoKey, len(key), DataKeySize)
+	}
+	return key, nil
+}
+
+func recoverGroup(ctx context.Context, group []metadata.Stanza, ids []Identity, rank map[string]int, unlisted int) ([]byte, GroupReport) {
+	stanzas := append([]metadata.Stanza(nil), group...)
+	r := func(t string) int {
+		if i, ok := rank[t]; ok {
+			return i
+		}
+		return unlisted
+	}
+	sort.SliceStable(stanzas, func(i, j int) bool { return r(stanzas[i].Type) < r(stanzas[j].Type) })
+
+	var rep GroupReport
+	for _, s := range stanzas {
+		sr := StanzaReport{Type: s.Type, ID: metadata.StanzaID(s)}
+		if err := ctx.Err(); err != nil {
+			sr.Reason, sr.Errs = err.Error(), []error{err}
+			rep.Stanzas = append(rep.Stanzas, sr)
+			continue
+		}
+		tried := 0
+		for _, id := range ids {
+			if t, ok := id.(TypedIdentity); ok && t.Type() != s.Type {
+				continue
+			}
+			tried++
+			key, err := id.Unwrap(s)
+			if err == nil {
+				rep.Recovered = true
+				rep.Stanzas = append(rep.Stanzas, sr)
+				return key, rep
+			}
+			if !errors.Is(err, ErrIncorrectIdentity) {
+				sr.Errs = append(sr.Errs, err)
+			}
+		}
+		switch {
+		case tried == 0:
+			sr.Reason = ReasonNoIdentity
+		case len(sr.Errs) == 0:
+			sr.Reason = ReasonNotRecipient
+		default:
+			texts := make([]string, len(sr.Errs))
+			for i, err := range sr.Errs {
+				texts[i] = err.Error()
+			}
+			sr.Reason = strings.Join(texts, "; ")
+		}
+		rep.Stanzas = append(rep.Stanzas, sr)
+	}
+	return nil, rep
+}
