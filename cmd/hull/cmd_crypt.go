@@ -197,7 +197,7 @@ func (r *runner) decryptionOrder(c *cli.Context) ([]string, error) {
 			continue
 		}
 		if seen[t] {
-			return nil, withCode(112, fmt.Errorf("duplicate decryption key type: %s", t))
+			return nil, withCode(exitDuplicateKeyType, fmt.Errorf("duplicate decryption key type: %s", t))
 		}
 		seen[t] = true
 		order = append(order, t)
@@ -215,14 +215,20 @@ func (r *runner) cmdDecrypt(c *cli.Context) error {
 
 // openFile reads, parses and decrypts a file.
 func (r *runner) openFile(c *cli.Context, fio *fileIO) (*formats.File, *hull.Opened, error) {
+	data, err := r.readInput(fio)
+	if err != nil {
+		return nil, nil, err
+	}
+	return r.decryptBytes(c, fio, data, nil)
+}
+
+// decryptBytes parses and decrypts the contents of fio's file. With a
+// stash, the ciphertext of every value is remembered for a rewrite.
+func (r *runner) decryptBytes(c *cli.Context, fio *fileIO, data []byte, stash *hull.Stash) (*formats.File, *hull.Opened, error) {
 	if err := checkKeyservice(c); err != nil {
 		return nil, nil, err
 	}
 	order, err := r.decryptionOrder(c)
-	if err != nil {
-		return nil, nil, err
-	}
-	data, err := r.readInput(fio)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -241,7 +247,8 @@ func (r *runner) openFile(c *cli.Context, fio *fileIO) (*formats.File, *hull.Ope
 	opened, err := hull.Decrypt(ctx, f, hull.DecryptOptions{
 		Identities:      ids.ids,
 		DecryptionOrder: order,
-		IgnoreMAC:       c.Bool("ignore-mac"),
+		IgnoreMAC:       hasFlag(c, "ignore-mac") && c.Bool("ignore-mac"),
+		Stash:           stash,
 	})
 	if err != nil {
 		var re *keysources.RecoverError

@@ -16,24 +16,26 @@ import (
 //
 // NEVER RENUMBER: scripts depend on these values.
 const (
-	exitOK                  = 0
-	exitGeneric             = 1   // sops ErrorGeneric; also usage errors
-	exitCouldNotRead        = 2   // input unreadable or malformed
-	exitCouldNotWrite       = 3   // output could not be written
-	exitErrorDumpingTree    = 4   // the tree cannot be written in the output format
-	exitErrorReadingConfig  = 5   // invalid configuration or regular expression
-	exitConflictingParams   = 8   // flags that cannot be used together
-	exitErrorEncryptingMac  = 21  // (sops) the MAC could not be encrypted
-	exitErrorEncryptingTree = 23  // a value could not be encrypted
-	exitErrorDecryptingTree = 25  // a value failed authentication or is malformed
-	exitNonCanonical        = 26  // hull: a value sops would read but that has more than one encoding
-	exitLimitExceeded       = 31  // hull: input size, depth, node count or alias expansion limit
-	exitMacMismatch         = 51  // MAC mismatch or missing MAC
-	exitInvalidTreePath     = 91  // malformed --extract path
-	exitNeedOneDocument     = 92  // the file is empty
-	exitNoFileSpecified     = 100 // no input file, or it does not exist
-	exitCouldNotRetrieveKey = 128 // no identity could recover the data key
-	exitFileAlreadyEncrypt  = 203 // encrypting a file that is already encrypted
+	exitOK                     = 0
+	exitGeneric                = 1   // sops ErrorGeneric; also usage errors
+	exitCouldNotRead           = 2   // input unreadable or malformed
+	exitCouldNotWrite          = 3   // output could not be written
+	exitErrorDumpingTree       = 4   // the tree cannot be written in the output format
+	exitErrorReadingConfig     = 5   // invalid configuration or regular expression
+	exitConflictingParams      = 8   // flags that cannot be used together
+	exitErrorEncryptingMac     = 21  // (sops) the MAC could not be encrypted
+	exitErrorEncryptingTree    = 23  // a value could not be encrypted
+	exitErrorDecryptingTree    = 25  // a value failed authentication or is malformed
+	exitNonCanonical           = 26  // hull: a value sops would read but that has more than one encoding
+	exitLimitExceeded          = 31  // hull: input size, depth, node count or alias expansion limit
+	exitConcurrentModification = 32  // hull: the file changed on disk while hull worked on it
+	exitMacMismatch            = 51  // MAC mismatch or missing MAC
+	exitInvalidTreePath        = 91  // malformed --extract path
+	exitNeedOneDocument        = 92  // the file is empty
+	exitNoFileSpecified        = 100 // no input file, or it does not exist
+	exitDuplicateKeyType       = 112 // a key type named twice in --decryption-order
+	exitCouldNotRetrieveKey    = 128 // no identity could recover the data key
+	exitFileAlreadyEncrypt     = 203 // encrypting a file that is already encrypted
 )
 
 // exitCodes documents the table for --help and the man page.
@@ -52,10 +54,12 @@ var exitCodes = []struct {
 	{exitErrorDecryptingTree, "a value could not be decrypted or is malformed"},
 	{exitNonCanonical, "a value has a non-canonical encoding (hull)"},
 	{exitLimitExceeded, "the input exceeds a size, depth or node limit (hull)"},
+	{exitConcurrentModification, "the file changed on disk while hull worked on it; nothing was written (hull)"},
 	{exitMacMismatch, "MAC mismatch or missing MAC: the file was changed"},
 	{exitInvalidTreePath, "malformed tree path"},
 	{exitNeedOneDocument, "the file is empty"},
 	{exitNoFileSpecified, "no input file, or it does not exist"},
+	{exitDuplicateKeyType, "a key type is named twice in --decryption-order"},
 	{exitCouldNotRetrieveKey, "no identity could decrypt the data key"},
 	{exitFileAlreadyEncrypt, "the file is already encrypted"},
 }

@@ -71,6 +71,9 @@ var flagTable = []flagDef{
 	{name: "encrypted-comment-regex", usage: "encrypt only values below a comment matching this regex", groups: []string{gRules}},
 	// decrypt
 	{name: "extract", usage: `decrypt only this part of the tree, e.g. '["db"]["password"]'`, groups: []string{gDecrypt}},
+	// (edit flags)
+	// (exec flags)
+	// (set flags)
 	// legacy mode switches
 	{name: "encrypt", aliases: []string{"e"}, usage: "encrypt FILE (legacy form of 'hull encrypt')", bool: true, groups: []string{gLegacy}},
 	{name: "decrypt", aliases: []string{"d"}, usage: "decrypt FILE (legacy form of 'hull decrypt')", bool: true, groups: []string{gLegacy}},

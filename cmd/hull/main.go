@@ -157,6 +157,9 @@ func (r *runner) app() *cli.App {
 				Action:       r.cmdKeygen,
 				OnUsageError: usageError,
 			},
+			// (edit command)
+			// (exec-env and exec-file commands)
+			// (set and unset commands)
 		},
 	}
 	return app

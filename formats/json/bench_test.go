@@ -79,6 +79,9 @@ func BenchmarkEmit(b *testing.B) {
 }
 
 func TestBenchmarkInput(t *testing.T) {
+	if testing.Short() {
+		t.Skip("generates 14 MB")
+	}
 	in := benchmarkInput()
 	f, err := New().Parse(in, formats.ParseOptions{})
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 func TestWriteNewFileIs0600(t *testing.T) {
@@ -102,4 +103,28 @@ func TestSweep(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "keep")); err != nil {
 		t.Error("removed a file it does not own")
 	}
+}
+
+func TestLockDirSerializes(t *testing.T) {
+	dir := t.TempDir()
+	unlock, err := LockDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan struct{})
+	go func() {
+		u, err := LockDir(dir)
+		if err == nil {
+			u()
+		}
+		close(got)
+	}()
+	time.Sleep(50 * time.Millisecond)
+	select {
+	case <-got:
+		t.Fatal("second lock taken while the first is held")
+	default:
+	}
+	unlock()
+	<-got
 }

@@ -72,7 +72,8 @@ const accepted = "age1… (X25519), age1pq1… (post-quantum) and ssh-ed25519 or
 
 // ParseRecipients parses a comma-separated list of recipients, as sops's
 // --age flag and SOPS_AGE_RECIPIENTS do. Spaces around each recipient are
-// trimmed and empty parts are skipped.
+// trimmed and empty parts are skipped, so an empty string gives no
+// recipients and no error. Errors name the recipient's position.
 func ParseRecipients(s string) ([]keysources.Recipient, error) {
 	var out []keysources.Recipient
 	for i, part := range strings.Split(s, ",") {

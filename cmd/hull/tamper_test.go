@@ -1,0 +1,1146 @@
+//go:build unix
+
+package main
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/hullsecrets/hull/formats"
+)
+
+// TestTamper runs the bad-input, tamper and fault checklist of
+// SECURITY-CASES.md §4 (rows 1–25, 32–34, 38, 43–48 and 53) against the
+// command line in-process. Every row builds its input (usually a file
+// encrypted by hull a moment earlier, then altered), runs Main once and
+// checks, besides the row's own exit code:
+//   - stdout is empty on failure;
+//   - no secret reaches stdout or stderr: the canary, the row's other
+//     secrets, an AGE-SECRET-KEY, or a 128-hex-digit digest (the MAC);
+//   - every file in the work directory is byte-for-byte unchanged and no
+//     file appeared (no temporary file left behind), except the files a
+//     row expects to write;
+//   - the run does not panic and finishes quickly.
+//
+// A row whose expectation hull does not meet yet carries knownGap: it is
+// skipped with that explanation, so the suite stays green and the gap
+// stays visible in `go test -v`.
+func TestTamper(t *testing.T) {
+	// Run with -tamper.gaps to run the knownGap rows too (they fail until
+	// hull is fixed; then drop their knownGap).
+	for _, tc := range tamperCases() {
+		t.Run(fmt.Sprintf("row%02d/%s", tc.row, tc.name), func(t *testing.T) {
+			if tc.knownGap != "" && !*tamperGaps {
+				t.Skip("known gap: " + tc.knownGap)
+			}
+			if tc.needNonRoot && os.Geteuid() == 0 {
+				t.Skip("running as root: permission bits do not stop root from reading the file")
+			}
+			runTamperCase(t, tc)
+		})
+	}
+}
+
+var tamperGaps = flag.Bool("tamper.gaps", false, "TestTamper: also run the rows marked knownGap")
+
+const (
+	canary     = "canary-7f3a91"
+	recipient1 = "age1mnudwt2nqgd7mml9vheylqvxqkey6yf9063tfu90ple5d2gja98sm78q4m"
+	recipient2 = "age1duaj87g9lfv79tw2ppczsayzy7mgtp95qf806sfe40zankxlsf2qkd4x4m"
+)
+
+// The plaintext most rows start from. Quoted values stay strings, so that
+// their type tag can be changed to a type whose text they are (row 18).
+const tamperPlainYAML = `password: canary-7f3a91
+other: second-secret-42
+list:
+    - item-one-aa
+    - item-two-bb
+quoted_int: "0080"
+quoted_bool: "true"
+canon_int: "12"
+canon_bool: "True"
+enabled: true
+note_unencrypted: hello-plain
+`
+
+// Secrets of the sops-written fixture testdata/interop/cases/yaml-basic.
+var sopsFixtureSecrets = []string{"s3cr3t-p@ssw0rd", "tok-alpha-123", "tok-beta-456"}
+
+type tamperCase struct {
+	row  int
+	name string
+	// knownGap, when set, skips the row: hull does not meet the row's
+	// expectation yet, and this says what it does instead.
+	knownGap    string
+	needNonRoot bool
+	// setup creates the inputs in c.dir and returns the arguments after
+	// the program name.
+	setup func(t *testing.T, c *tamperCtx) []string
+	// env overrides the base environment; an empty value unsets.
+	env  func(c *tamperCtx) map[string]string
+	want []int // acceptable exit codes
+	// stderr are regular expressions the message must match.
+	stderr []string
+	// secrets that must never be printed, besides the canary.
+	secrets []string
+	// written are the files (relative to c.dir) the run may create or
+	// change; everything else must be untouched.
+	written []string
+	// around wraps the run (process-wide settings such as rlimits).
+	around func(t *testing.T, run func())
+	// check is called after the common checks.
+	check func(t *testing.T, c *tamperCtx, r tamperResult)
+	// maxTime bounds the run (default 3 s); maxAlloc bounds the bytes
+	// allocated by the run (default: unchecked).
+	maxTime  time.Duration
+	maxAlloc uint64
+}
+
+type tamperCtx struct {
+	dir  string // the work directory: inputs and outputs
+	home string // HOME and XDG_CONFIG_HOME, empty: the user's keys are never read
+	gen  string // scratch directory for generating inputs
+	keys string // testdata/interop/keys
+}
+
+func (c *tamperCtx) path(name string) string { return filepath.Join(c.dir, name) }
+
+// write creates a file in the work directory and returns its path.
+func (c *tamperCtx) write(t *testing.T, name string, data []byte) string {
+	t.Helper()
+	p := c.path(name)
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func (c *tamperCtx) baseEnv() map[string]string {
+	return map[string]string{
+		"HOME":              c.home,
+		"XDG_CONFIG_HOME":   filepath.Join(c.home, ".config"),
+		"SOPS_AGE_KEY_FILE": filepath.Join(c.keys, "age1.txt"),
+	}
+}
+
+// encrypt encrypts plain (format from the name's extension) for the age1
+// recipient with hull in-process, outside the work directory, and returns
+// the encrypted bytes.
+func (c *tamperCtx) encrypt(t *testing.T, name, plain string, extra ...string) []byte {
+	t.Helper()
+	p := filepath.Join(c.gen, name)
+	if err := os.WriteFile(p, []byte(plain), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	args := append([]string{"hull", "encrypt", "--age", recipient1}, extra...)
+	args = append(args, p)
+	var stdout, stderr bytes.Buffer
+	env := c.baseEnv()
+	if code := Main(args, strings.NewReader(""), &stdout, &stderr, mapLookup(env)); code != 0 {
+		t.Fatalf("encrypting the input: exit %d: %s", code, stderr.String())
+	}
+	return stdout.Bytes()
+}
+
+// sopsFixture returns a file written by sops for the age1 key.
+func (c *tamperCtx) sopsFixture(t *testing.T, rel string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "interop", "cases", rel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func mapLookup(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) {
+		v, ok := m[k]
+		return v, ok && v != ""
+	}
+}
+
+type tamperResult struct {
+	code           int
+	stdout, stderr string
+	elapsed        time.Duration
+}
+
+// fileState is what the run must not change.
+type fileState struct {
+	mode fs.FileMode
+	size int64
+	sum  [32]byte
+	link string
+}
+
+func snapshot(t *testing.T, dir string) map[string]fileState {
+	t.Helper()
+	out := map[string]fileState{}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		if rel == "." {
+			return nil
+		}
+		fi, err := os.Lstat(p)
+		if err != nil {
+			return err
+		}
+		st := fileState{mode: fi.Mode(), size: fi.Size()}
+		switch {
+		case fi.Mode()&fs.ModeSymlink != 0:
+			st.link, err = os.Readlink(p)
+		case fi.Mode().IsRegular():
+			st.sum, err = hashFile(p, fi.Size())
+		}
+		out[rel] = st
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// hashFile hashes a file; for a file over 16 MiB (the sparse file of row
+// 47) only its first and last MiB, plus its size and mode in the state.
+func hashFile(p string, size int64) ([32]byte, error) {
+	var sum [32]byte
+	f, err := os.Open(p)
+	if err != nil {
+		return sum, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if size <= 16<<20 {
+		_, err = io.Copy(h, f)
+	} else {
+		if _, err = io.CopyN(h, f, 1<<20); err == nil {
+			_, err = io.Copy(h, io.NewSectionReader(f, size-1<<20, 1<<20))
+		}
+	}
+	copy(sum[:], h.Sum(nil))
+	return sum, err
+}
+
+var hexDigest = regexp.MustCompile(`[0-9a-fA-F]{128}`)
+
+func runTamperCase(t *testing.T, tc tamperCase) {
+	root := t.TempDir()
+	c := &tamperCtx{
+		dir:  filepath.Join(root, "work"),
+		home: filepath.Join(root, "home"),
+		gen:  filepath.Join(root, "gen"),
+	}
+	for _, d := range []string{c.dir, c.home, c.gen} {
+		if err := os.Mkdir(d, 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	keys, err := filepath.Abs(filepath.Join("..", "..", "testdata", "interop", "keys"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.keys = keys
+	args := append([]string{"hull"}, tc.setup(t, c)...)
+	env := c.baseEnv()
+	if tc.env != nil {
+		for k, v := range tc.env(c) {
+			env[k] = v
+		}
+	}
+	before := snapshot(t, c.dir)
+
+	var r tamperResult
+	var allocated uint64
+	run := func() {
+		var stdout, stderr bytes.Buffer
+		type outcome struct {
+			code  int
+			panic any
+		}
+		done := make(chan outcome, 1)
+		var ms0, ms1 runtime.MemStats
+		runtime.ReadMemStats(&ms0)
+		start := time.Now()
+		go func() {
+			defer func() {
+				if p := recover(); p != nil {
+					done <- outcome{panic: p}
+				}
+			}()
+			done <- outcome{code: Main(args, strings.NewReader(""), &stdout, &stderr, mapLookup(env))}
+		}()
+		select {
+		case o := <-done:
+			r.elapsed = time.Since(start)
+			if o.panic != nil {
+				t.Fatalf("hull panicked: %v", o.panic)
+			}
+			r.code = o.code
+		case <-time.After(30 * time.Second):
+			t.Fatalf("hull did not finish within 30 s")
+		}
+		runtime.ReadMemStats(&ms1)
+		allocated = ms1.TotalAlloc - ms0.TotalAlloc
+		r.stdout, r.stderr = stdout.String(), stderr.String()
+	}
+	if tc.around != nil {
+		tc.around(t, run)
+	} else {
+		run()
+	}
+	t.Logf("exit %d in %v; stderr: %s", r.code, r.elapsed.Round(time.Millisecond), strings.TrimSpace(r.stderr))
+
+	if !slices.Contains(tc.want, r.code) {
+		t.Errorf("exit code %d, want one of %v", r.code, tc.want)
+	}
+	failed := r.code != 0
+	if failed && r.stdout != "" {
+		t.Errorf("stdout is not empty on failure: %q", truncate(r.stdout))
+	}
+	if failed && strings.TrimSpace(r.stderr) == "" {
+		t.Errorf("no message on failure")
+	}
+	for _, re := range tc.stderr {
+		if !regexp.MustCompile(re).MatchString(r.stderr) {
+			t.Errorf("stderr does not match %q", re)
+		}
+	}
+	secrets := append([]string{canary}, tc.secrets...)
+	for _, s := range secrets {
+		if strings.Contains(r.stderr, s) {
+			t.Errorf("stderr reveals the secret %q", s)
+		}
+		if failed && strings.Contains(r.stdout, s) {
+			t.Errorf("stdout reveals the secret %q", s)
+		}
+	}
+	for name, out := range map[string]string{"stdout": r.stdout, "stderr": r.stderr} {
+		if strings.Contains(out, "AGE-SECRET-KEY") {
+			t.Errorf("%s reveals an age identity", name)
+		}
+		if hexDigest.MatchString(out) {
+			t.Errorf("%s contains a 128-hex-digit digest", name)
+		}
+	}
+	maxTime := tc.maxTime
+	if maxTime == 0 {
+		maxTime = 3 * time.Second
+	}
+	if r.elapsed > maxTime {
+		t.Errorf("took %v, want under %v", r.elapsed, maxTime)
+	}
+	if tc.maxAlloc != 0 && allocated > tc.maxAlloc {
+		t.Errorf("allocated %d MiB, want under %d MiB", allocated>>20, tc.maxAlloc>>20)
+	}
+
+	after := snapshot(t, c.dir)
+	for name, st := range before {
+		if slices.Contains(tc.written, name) {
+			continue
+		}
+		if got, ok := after[name]; !ok {
+			t.Errorf("%s was removed", name)
+		} else if got != st {
+			t.Errorf("%s was changed (mode %v -> %v, size %d -> %d)", name, st.mode, got.mode, st.size, got.size)
+		}
+	}
+	for name := range after {
+		if _, ok := before[name]; !ok && !slices.Contains(tc.written, name) {
+			t.Errorf("new file left in the directory: %s", name)
+		}
+	}
+	if tc.check != nil {
+		tc.check(t, c, r)
+	}
+}
+
+func truncate(s string) string {
+	if len(s) > 200 {
+		return s[:200] + "…"
+	}
+	return s
+}
+
+// ---- ENC value surgery -----------------------------------------------
+
+var encRe = regexp.MustCompile(`ENC\[AES256_GCM,data:([^,\]]*),iv:([^,\]]*),tag:([^,\]]*),type:([^\]]*)\]`)
+
+// encVal is the fields of an ENC[…] value, base64 still encoded.
+type encVal struct{ data, iv, tag, typ string }
+
+func (e encVal) String() string {
+	return "ENC[AES256_GCM,data:" + e.data + ",iv:" + e.iv + ",tag:" + e.tag + ",type:" + e.typ + "]"
+}
+
+// findENC finds the first ENC value after the nth (0-based) occurrence of
+// marker and returns its byte range.
+func findENC(t *testing.T, b []byte, marker string, nth int) (int, int, encVal) {
+	t.Helper()
+	off := 0
+	for i := 0; ; i++ {
+		j := bytes.Index(b[off:], []byte(marker))
+		if j < 0 {
+			t.Fatalf("marker %q (occurrence %d) not found in the input", marker, nth)
+		}
+		off += j
+		if i == nth {
+			break
+		}
+		off += len(marker)
+	}
+	m := encRe.FindSubmatchIndex(b[off:])
+	if m == nil {
+		t.Fatalf("no ENC value after %q", marker)
+	}
+	s := func(k int) string { return string(b[off+m[2*k] : off+m[2*k+1]]) }
+	return off + m[0], off + m[1], encVal{s(1), s(2), s(3), s(4)}
+}
+
+// replaceRange returns b with b[start:end] replaced by s.
+func replaceRange(b []byte, start, end int, s string) []byte {
+	out := append([]byte{}, b[:start]...)
+	out = append(out, s...)
+	return append(out, b[end:]...)
+}
+
+// editENC rewrites the ENC value after marker with f, which returns the
+// new text of the whole value.
+func editENC(t *testing.T, b []byte, marker string, f func(e encVal) string) []byte {
+	t.Helper()
+	start, end, e := findENC(t, b, marker, 0)
+	return replaceRange(b, start, end, f(e))
+}
+
+func b64d(t *testing.T, s string) []byte {
+	t.Helper()
+	b, err := base64.StdEncoding.DecodeString(s)
+	if err != nil {
+		t.Fatalf("decoding %q: %v", s, err)
+	}
+	return b
+}
+
+func b64e(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
+
+// flipBit flips one bit in the middle of a base64 field and re-encodes it
+// canonically, so that only authentication can catch it.
+func flipBit(t *testing.T, s string) string {
+	b := b64d(t, s)
+	b[len(b)/2] ^= 0x04
+	return b64e(b)
+}
+
+// padBits sets a padding bit of a canonical base64 string ending in "=":
+// the string still decodes to the same bytes with a lenient decoder.
+func padBits(t *testing.T, s string) string {
+	t.Helper()
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+	trimmed := strings.TrimRight(s, "=")
+	if len(trimmed) == len(s) {
+		t.Fatalf("%q has no padding", s)
+	}
+	last := strings.IndexByte(alphabet, trimmed[len(trimmed)-1])
+	if last&1 != 0 {
+		t.Fatalf("%q: the last character already has its low bit set", s)
+	}
+	out := trimmed[:len(trimmed)-1] + string(alphabet[last|1]) + s[len(trimmed):]
+	if got, err := base64.StdEncoding.DecodeString(out); err != nil || !bytes.Equal(got, b64d(t, s)) {
+		t.Fatalf("padBits: %q does not decode to the same bytes", out)
+	}
+	return out
+}
+
+// moveTagBytes moves n bytes from the start of the tag to the end of the
+// data (n < 0 moves bytes from the end of the data to the tag): data‖tag,
+// which is what GCM opens, stays the same.
+func moveTagBytes(t *testing.T, e encVal, n int) string {
+	data, tag := b64d(t, e.data), b64d(t, e.tag)
+	joined := append(append([]byte{}, data...), tag...)
+	cut := len(data) + n
+	e.data, e.tag = b64e(joined[:cut]), b64e(joined[cut:])
+	return e.String()
+}
+
+// ---- whole-file edits --------------------------------------------------
+
+func mustReplace(t *testing.T, b []byte, old, new string) []byte {
+	t.Helper()
+	if !bytes.Contains(b, []byte(old)) {
+		t.Fatalf("%q not found in the input", old)
+	}
+	return bytes.Replace(b, []byte(old), []byte(new), 1)
+}
+
+// removeLine removes the first line that contains substr.
+func removeLine(t *testing.T, b []byte, substr string) []byte {
+	t.Helper()
+	i := bytes.Index(b, []byte(substr))
+	if i < 0 {
+		t.Fatalf("%q not found in the input", substr)
+	}
+	start := bytes.LastIndexByte(b[:i], '\n') + 1
+	end := i + bytes.IndexByte(b[i:], '\n') + 1
+	return append(append([]byte{}, b[:start]...), b[end:]...)
+}
+
+var lastmodRe = regexp.MustCompile(`lastmodified: "([^"]+)"`)
+
+// ---- rows ----------------------------------------------------------------
+
+func tamperCases() []tamperCase {
+	codes := func(c ...int) []int { return c }
+
+	// decryptTampered encrypts the standard plaintext, applies mutate and
+	// decrypts the result.
+	decryptTampered := func(mutate func(t *testing.T, b []byte) []byte) func(*testing.T, *tamperCtx) []string {
+		return func(t *testing.T, c *tamperCtx) []string {
+			b := mutate(t, c.encrypt(t, "s.yaml", tamperPlainYAML))
+			return []string{"decrypt", c.write(t, "s.enc.yaml", b)}
+		}
+	}
+	// decryptFixture applies mutate to a sops-written fixture and decrypts.
+	decryptFixture := func(rel string, mutate func(t *testing.T, b []byte) []byte) func(*testing.T, *tamperCtx) []string {
+		return func(t *testing.T, c *tamperCtx) []string {
+			b := mutate(t, c.sopsFixture(t, rel))
+			return []string{"decrypt", c.write(t, "fixture"+filepath.Ext(rel), b)}
+		}
+	}
+	// encryptPlain writes a plaintext and encrypts it to stdout.
+	encryptPlain := func(name, plain string) func(*testing.T, *tamperCtx) []string {
+		return func(t *testing.T, c *tamperCtx) []string {
+			return []string{"encrypt", "--age", recipient1, c.write(t, name, []byte(plain))}
+		}
+	}
+	// onPassword edits the ENC value of "password".
+	onPassword := func(f func(t *testing.T, e encVal) string) func(*testing.T, []byte) []byte {
+		return func(t *testing.T, b []byte) []byte {
+			return editENC(t, b, "password: ", func(e encVal) string { return f(t, e) })
+		}
+	}
+	retype := func(key, typ string) func(*testing.T, []byte) []byte {
+		return func(t *testing.T, b []byte) []byte {
+			return editENC(t, b, key+": ", func(e encVal) string { e.typ = typ; return e.String() })
+		}
+	}
+	noKeyEnv := func(v func(c *tamperCtx) string) func(c *tamperCtx) map[string]string {
+		return func(c *tamperCtx) map[string]string { return map[string]string{"SOPS_AGE_KEY_FILE": v(c)} }
+	}
+	aliasChain := func(levels, width int) string {
+		var b strings.Builder
+		item := func(s string) string { return strings.TrimSuffix(strings.Repeat(s+",", width), ",") }
+		fmt.Fprintf(&b, "l0: &l0 [%s]\n", item(`"lol"`))
+		for i := 1; i < levels; i++ {
+			fmt.Fprintf(&b, "l%d: &l%d [%s]\n", i, i, item(fmt.Sprintf("*l%d", i-1)))
+		}
+		return b.String()
+	}
+	const fast = 2 * time.Second
+
+	cases := []tamperCase{
+		// 1–7: unreadable or malformed files.
+		{row: 1, name: "empty-file", want: codes(1, 2),
+			setup: func(t *testing.T, c *tamperCtx) []string {
+				return []string{"decrypt", c.write(t, "empty.yaml", nil)}
+			},
+			stderr: []string{`(?i)sops metadata|empty`}},
+		{row: 2, name: "random-bytes", want: codes(2),
+			setup: func(t *testing.T, c *tamperCtx) []string {
+				b := make([]byte, 4096)
+				rng := rand.NewChaCha8([32]byte{'h', 'u', 'l', 'l'})
+				rng.Read(b)
+				return []string{"decrypt", c.write(t, "random.yaml", b)}
+			},
+			check: func(t *testing.T, c *tamperCtx, r tamperResult) {
+				b, _ := os.ReadFile(c.path("random.yaml"))
+				for i := 0; i+8 <= len(b); i++ {
+					if strings.Contains(r.stderr, string(b[i:i+8])) {
+						t.Errorf("stderr echoes input bytes at offset %d", i)
+						return
+					}
+				}
+			}},
+		{row: 3, name: "non-utf8-plaintext", want: codes(2),
+			setup: func(t *testing.T, c *tamperCtx) []string {
+				p := c.write(t, "bad.yaml", []byte("password: "+canary+"\na: \xff\xfe\n"))
+				return []string{"encrypt", "--age", recipient1, "--output", c.path("out.yaml"), p}
+			},
+			stderr: []string{`(?i)utf-?8`}},
+		{row: 3, name: "non-utf8-plaintext-in-place", want: codes(2),
+			setup: func(t *testing.T, c *tamperCtx) []string {
+				return []string{"encrypt", "-i", "--age", recipient1, c.write(t, "bad.yaml", []byte("password: "+canary+"\na: \xff\xfe\n"))}
+			}},
+		// Row 4: a truncated file. sops fails with 1 ("parsing time \"\"")
+		// whenever lastmodified is lost; hull must fail with a parse (2) or
+		// metadata (1) error before any key is tried.
+		{row: 4, name: "truncated-mid-age-armor", want: codes(1, 2),
+			knownGap: "hull tries the key first: exit 128 \"could not recover the data key ... age stanza for (no recipient): " +
+				"enc is malformed: not an armored age file\" with the misleading hint \"none of your identities is a recipient of this file\"; " +
+				"the stanza without a recipient and the missing lastmodified/mac should be a metadata error (exit 1, as sops) before any unwrap",
+			setup: decryptTampered(func(t *testing.T, b []byte) []byte {
+				i := bytes.Index(b, []byte("-----BEGIN AGE ENCRYPTED FILE-----"))
+				return b[:i+60]
+			})},
+		{row: 4, name: "truncated-before-recipient", want: codes(1, 2),
+			knownGap: "exit 51 \"file has no MAC\" after unwrapping the data key from a stanza that has no recipient; " +
+				"sops exits 1 (lastmodified missing); hull should reject the incomplete metadata with exit 1 before any unwrap",
+			setup: decryptTampered(func(t *testing.T, b []byte) []byte {
+				return b[:bytes.Index(b, []byte("          recipient: "))]
+			})},
+		{row: 4, name: "truncated-before-lastmodified", want: codes(1, 2),
+			knownGap: "exit 51 \"file has no MAC\"; sops exits 1 (\"parsing time \\\"\\\"\"): the missing lastmodified should be a metadata error (exit 1)",
+			setup: decryptTampered(func(t *testing.T, b []byte) []byte {
+				return b[:bytes.Index(b, []byte("    lastmodified: "))]
+			})},
+		{row: 4, name: "truncated-inside-lastmodified", want: codes(1, 2),
+			setup: decryptTampered(func(t *testing.T, b []byte) []byte {
+				i := bytes.Index(b, []byte("lastmodified: "))
+				return b[:i+len("lastmodified: ")+5]
+			})},
+		{row: 4, name: "truncated-mid-mac", want: codes(1, 2, 51),
+			// lastmodified survives: a malformed MAC is a MAC failure (51), as in sops
+			setup: decryptTampered(func(t *testing.T, b []byte) []byte {
+				i := bytes.Index(b, []byte("mac: ENC["))
+				return b[:i+40]
+			})},
+		{row: 5, name: "no-sops-metadata", want: codes(1),
+			setup: decryptTampered(func(t *testing.T, b []byte) []byte {
+				return b[:bytes.Index(b, []byte("\nsops:\n"))+1]
+			}),
+			stderr: []string{`(?i)sops metadata`}},
+		{row: 6, name: "missing-file", want: codes(100),
+			setup: func(t *testing.T, c *tamperCtx) []string {
+				return []string{"decrypt", c.path("missing.yaml")}
+			},
+			stderr: []string{`no such file`}},
+		{row: 7, name: "unreadable-file", needNonRoot: true, want: codes(2),
+			setup: func(t *testing.T, c *tamperCtx) []string {
+				p := c.write(t, "s.enc.yaml", c.encrypt(t, "s.yaml", tamperPlainYAML))
+				if err := os.Chmod(p, 0); err != nil {
+					t.Fatal(err)
+				}
+				return []string{"decrypt", p}
+			},
+			stderr: []string{`(?i)permission denied`}},
+
+		// 8–10: no usable identity.
+		{row: 8, name: "wrong-age-key", want: codes(128),
+			setup:  decryptTampered(func(t *testing.T, b []byte) []byte { return b }),
+			env:    noKeyEnv(func(c *tamperCtx) string { return filepath.Join(c.keys, "age2.txt") }),
+			stderr: []string{recipient1}},
+		{row: 9, name: "key-file-missing", want: codes(128),
+			setup:  decryptTampered(func(t *testing.T, b []byte) []byte { return b }),
+			env:    noKeyEnv(func(c *tamperCtx) string { return filepath.Join(c.home, "nope.txt") }),
+			stderr: []string{`nope\.txt`, `(?i)not found|no such file`}},
+		{row: 10, name: "no-identity", want: codes(128),
+			setup:  decryptTampered(func(t *testing.T, b []byte) []byte { return b }),
+			env:    noKeyEnv(func(*tamperCtx) string { return "" }),
+			stderr: []string{`looked in`, `keys\.txt`}},
+
+		// 11–20: malformed ENC values.
+		{row: 11, name: "bad-base64-data", want: codes(25),
+			setup: decryptTampered(onPassword(func(t *testing.T, e encVal) string {
+				e.data = "!!" + e.data[2:]
+				return e.String()
+			})),
+			stderr: []string{`password`}},
+		{row: 12, name: "empty-iv", want: codes(25),
+			setup: decryptTampered(onPassword(func(t *testing.T, e encVal) string {
+				e.iv = ""
+				return e.String()
+			})),
+			check: noEchoOf("password: ")},
+		{row: 13, name: "iv-3-bytes", want: codes(25),
+			setup: decryptTampered(onPassword(func(t *testing.T, e encVal) string {
+				e.iv = b64e(b64d(t, e.iv)[:3])
+				return e.String()
+			}))},
+		{row: 13, name: "iv-12-bytes", want: codes(25),
+			setup: decryptTampered(onPassword(func(t *testing.T, e encVal) string {
+				e.iv = b64e(b64d(t, e.iv)[:12])
+				return e.String()
+			}))},
+		{row: 14, name: "tag-12-bytes", want: codes(26),
+			setup: decryptTampered(onPassword(func(t *testing.T, e encVal) string { return moveTagBytes(t, e, 4) }))},
+		{row: 14, name: "tag-8-bytes", want: codes(26),
+			setup: decryptTampered(onPassword(func(t *testing.T, e encVal) string { return moveTagBytes(t, e, 8) }))},
+		{row: 14, name: "tag-3-bytes", want: codes(26),
+			setup: decryptTampered(onPassword(func(t *testing.T, e encVal) string { return moveTagBytes(t, e, 13) }))},
+		{row: 14, name: "tag-20-bytes", want: codes(26),
+			setup: decryptTampered(onPassword(func(t *testing.T, e encVal) string { return moveTagBytes(t, e, -4) }))},
+		{row: 15, name: "trailing-junk", want: codes(26),
+			setup: decryptTampered(onPassword(func(t *testing.T, e encVal) string { return e.String() + "junk" }))},
+		{row: 15, name: "junk-before-ENC", want: codes(25),
+			setup: decryptTampered(onPassword(func(t *testing.T, e encVal) string { return "x" + e.String() })),
+			check: noEchoOf("password: ")},
+		{row: 16, name: "noncanonical-base64-data", want: codes(26),
+			setup: decryptTampered(onPassword(func(t *testing.T, e encVal) string { e.data = padBits(t, e.data); return e.String() }))},
+		{row: 16, name: "noncanonical-base64-iv", want: codes(26),
+			setup: decryptTampered(onPassword(func(t *testing.T, e encVal) string { e.iv = padBits(t, e.iv); return e.String() }))},
+		{row: 16, name: "noncanonical-base64-tag", want: codes(26),
+			setup: decryptTampered(onPassword(func(t *testing.T, e encVal) string { e.tag = padBits(t, e.tag); return e.String() }))},
+		{row: 17, name: "unknown-type", want: codes(25),
+			setup: decryptTampered(retype("password", "weird"))},
+		{row: 17, name: "AES128_GCM-label", want: codes(25),
+			setup: decryptTampered(onPassword(func(t *testing.T, e encVal) string {
+				return strings.Replace(e.String(), "AES256_GCM", "AES128_GCM", 1)
+			}))},
+		{row: 17, name: "missing-type", want: codes(25),
+			setup: decryptTampered(onPassword(func(t *testing.T, e encVal) string {
+				return "ENC[AES256_GCM,data:" + e.data + ",iv:" + e.iv + ",tag:" + e.tag + "]"
+			}))},
+		{row: 18, name: "str-true-as-bool", want: codes(26),
+			setup: decryptTampered(retype("quoted_bool", "bool"))},
+		{row: 18, name: "str-0080-as-int", want: codes(26),
+			setup: decryptTampered(retype("quoted_int", "int"))},
+		{row: 18, name: "str-12-as-int", want: codes(26),
+			knownGap: `changing type:str to type:int on the canonical text "12" is accepted (exit 0, the value comes out as the integer 12): ` +
+				`the legacy MAC hashes the same bytes and hull has no extended (strict) MAC over types yet (SECURITY-CASES §2.4 item 2)`,
+			setup: decryptTampered(retype("canon_int", "int"))},
+		{row: 18, name: "str-True-as-bool", want: codes(26),
+			knownGap: `changing type:str to type:bool on the canonical text "True" is accepted (exit 0, the value comes out as the boolean true): ` +
+				`no extended (strict) MAC over types yet (SECURITY-CASES §2.4 item 2)`,
+			setup: decryptTampered(retype("canon_bool", "bool"))},
+		{row: 19, name: "comment-type-in-value-slot", want: codes(26),
+			setup: decryptTampered(retype("password", "comment"))},
+		{row: 20, name: "bytes-type", want: codes(0, 26),
+			// hull reads type:bytes as a string on purpose; the point of the
+			// row is that it never panics (sops 3.13.2 does).
+			setup: decryptTampered(retype("password", "bytes")),
+			check: func(t *testing.T, c *tamperCtx, r tamperResult) {
+				if r.code == 0 && !strings.Contains(r.stdout, "password: "+canary+"\n") {
+					t.Errorf("type:bytes read as something other than the string: %q", truncate(r.stdout))
+				}
+			}},
+
+		// 21–25: authentication and MAC.
+		{row: 21, name: "flip-bit-data", want: codes(25),
+			setup:  decryptTampered(onPassword(func(t *testing.T, e encVal) string { e.data = flipBit(t, e.data); return e.String() })),
+			stderr: []string{`password`}},
+		{row: 21, name: "flip-bit-iv", want: codes(25),
+			setup: decryptTampered(onPassword(func(t *testing.T, e encVal) string { e.iv = flipBit(t, e.iv); return e.String() }))},
+		{row: 21, name: "flip-bit-tag", want: codes(25),
+			setup: decryptTampered(onPassword(func(t *testing.T, e encVal) string { e.tag = flipBit(t, e.tag); return e.String() }))},
+		{row: 21, name: "flip-bit-mac", want: codes(51),
+			setup: decryptTampered(func(t *testing.T, b []byte) []byte {
+				return editENC(t, b, "mac: ", func(e encVal) string { e.data = flipBit(t, e.data); return e.String() })
+			})},
+		{row: 21, name: "sops-fixture-flip-bit", want: codes(25), secrets: sopsFixtureSecrets,
+			setup: decryptFixture("yaml-basic/encrypted.yaml", func(t *testing.T, b []byte) []byte {
+				return editENC(t, b, "    password: ", func(e encVal) string { e.data = flipBit(t, e.data); return e.String() })
+			})},
+		{row: 21, name: "sops-fixture-json-flip-bit", want: codes(25), secrets: []string{"s3cr3t-p@ssw0rd"},
+			setup: decryptFixture("json-basic/encrypted.json", func(t *testing.T, b []byte) []byte {
+				return editENC(t, b, `"password": `, func(e encVal) string { e.tag = flipBit(t, e.tag); return e.String() })
+			})},
+		{row: 21, name: "sops-fixture-dotenv-flip-bit", want: codes(25), secrets: []string{"sk_test_51HxYz", "s3cr3t@localhost"},
+			setup: decryptFixture("env-basic/encrypted.env", func(t *testing.T, b []byte) []byte {
+				return editENC(t, b, "\nAPI_KEY=", func(e encVal) string { e.data = flipBit(t, e.data); return e.String() })
+			})},
+		{row: 21, name: "sops-fixture-ini-flip-bit", want: codes(25), secrets: []string{"sk_live_abc123", "s3cr3t-p@ssw0rd"},
+			setup: decryptFixture("ini-basic/encrypted.ini", func(t *testing.T, b []byte) []byte {
+				return editENC(t, b, "\nkey     = ", func(e encVal) string { e.iv = flipBit(t, e.iv); return e.String() })
+			})},
+		{row: 22, name: "swap-values-between-keys", want: codes(25), secrets: []string{"second-secret-42"},
+			setup: decryptTampered(func(t *testing.T, b []byte) []byte {
+				s1, e1, v1 := findENC(t, b, "password: ", 0)
+				s2, e2, v2 := findENC(t, b, "other: ", 0)
+				b = replaceRange(b, s2, e2, v1.String())
+				return replaceRange(b, s1, e1, v2.String())
+			})},
+		{row: 23, name: "reorder-list-items", want: codes(51), secrets: []string{"item-one-aa", "item-two-bb"},
+			setup: decryptTampered(func(t *testing.T, b []byte) []byte {
+				s2, e2, v2 := findENC(t, b, "    - ", 1)
+				s1, e1, v1 := findENC(t, b, "    - ", 0)
+				b = replaceRange(b, s2, e2, v1.String())
+				return replaceRange(b, s1, e1, v2.String())
+			}),
+			stderr: []string{`(?i)mac`}},
+		{row: 23, name: "sops-fixture-reorder-list", want: codes(51), secrets: sopsFixtureSecrets,
+			setup: decryptFixture("yaml-basic/encrypted.yaml", func(t *testing.T, b []byte) []byte {
+				// servers[0] and servers[1] are maps of the same shape.
+				i := bytes.Index(b, []byte("servers:\n")) + len("servers:\n")
+				lines := strings.SplitAfter(string(b[i:]), "\n")
+				swapped := lines[2] + lines[3] + lines[0] + lines[1]
+				return append(append(append([]byte{}, b[:i]...), swapped...), strings.Join(lines[4:], "")...)
+			})},
+		{row: 24, name: "delete-encrypted-value", want: codes(51), secrets: []string{"second-secret-42"},
+			setup: decryptTampered(func(t *testing.T, b []byte) []byte { return removeLine(t, b, "other: ENC[") })},
+		{row: 24, name: "delete-plaintext-value", want: codes(51),
+			setup: decryptTampered(func(t *testing.T, b []byte) []byte { return removeLine(t, b, "note_unencrypted: ") })},
+		{row: 25, name: "plaintext-where-encrypted-expected", want: codes(25), secrets: []string{"injected-plain-99"},
+			setup: decryptTampered(func(t *testing.T, b []byte) []byte {
+				return mustReplace(t, b, "\nsops:\n", "\ninjected: injected-plain-99\nsops:\n")
+			}),
+			stderr: []string{`injected`}},
+		{row: 25, name: "suffix-dropped-from-plain-key", want: codes(25), secrets: []string{"hello-plain"},
+			setup: decryptTampered(func(t *testing.T, b []byte) []byte {
+				return mustReplace(t, b, "note_unencrypted: ", "note: ")
+			})},
+
+		// 32–34: the MAC and what binds it.
+		{row: 32, name: "mac-empty", want: codes(51),
+			setup: decryptTampered(func(t *testing.T, b []byte) []byte {
+				start, end, _ := findENC(t, b, "mac: ", 0)
+				return replaceRange(b, start, end, `""`)
+			}),
+			stderr: []string{`(?i)mac`}},
+		{row: 32, name: "mac-removed", want: codes(51),
+			setup:  decryptTampered(func(t *testing.T, b []byte) []byte { return removeLine(t, b, "    mac: ENC[") }),
+			stderr: []string{`(?i)mac`}},
+		{row: 32, name: "sops-fixture-mac-removed", want: codes(51), secrets: sopsFixtureSecrets,
+			setup: decryptFixture("yaml-basic/encrypted.yaml", func(t *testing.T, b []byte) []byte {
+				return removeLine(t, b, "    mac: ENC[")
+			})},
+		{row: 32, name: "sops-fixture-dotenv-mac-removed", want: codes(51), secrets: []string{"sk_test_51HxYz", "s3cr3t@localhost"},
+			setup: decryptFixture("env-basic/encrypted.env", func(t *testing.T, b []byte) []byte {
+				return removeLine(t, b, "sops_mac=ENC[")
+			})},
+		{row: 32, name: "sops-fixture-ini-mac-empty", want: codes(51), secrets: []string{"sk_live_abc123", "s3cr3t-p@ssw0rd"},
+			setup: decryptFixture("ini-basic/encrypted.ini", func(t *testing.T, b []byte) []byte {
+				start, end, _ := findENC(t, b, "\nmac ", 0)
+				return replaceRange(b, start, end, "")
+			})},
+		{row: 34, name: "sops-fixture-mac-only-encrypted-removed", want: codes(51), secrets: []string{"s3cr3t-p@ssw0rd"},
+			setup: decryptFixture("yaml-mac-only-encrypted/encrypted.yaml", func(t *testing.T, b []byte) []byte {
+				return removeLine(t, b, "mac_only_encrypted: true")
+			})},
+		{row: 33, name: "lastmodified-altered", want: codes(51),
+			setup: decryptTampered(func(t *testing.T, b []byte) []byte {
+				m := lastmodRe.FindSubmatch(b)
+				ts, err := time.Parse(time.RFC3339, string(m[1]))
+				if err != nil {
+					t.Fatal(err)
+				}
+				return mustReplace(t, b, string(m[0]), `lastmodified: "`+ts.Add(time.Second).UTC().Format(time.RFC3339)+`"`)
+			})},
+		{row: 33, name: "sops-fixture-lastmodified-altered", want: codes(51), secrets: sopsFixtureSecrets,
+			setup: decryptFixture("yaml-basic/encrypted.yaml", func(t *testing.T, b []byte) []byte {
+				return mustReplace(t, b, `lastmodified: "2026-11-27T14:49:02Z"`, `lastmodified: "2026-11-27T14:49:03Z"`)
+			})},
+		{row: 33, name: "lastmodified-not-a-time", want: codes(1),
+			setup: decryptTampered(func(t *testing.T, b []byte) []byte {
+				return lastmodRe.ReplaceAll(b, []byte(`lastmodified: "garbage"`))
+			})},
+		{row: 33, name: "lastmodified-empty", want: codes(1),
+			knownGap: "exit 51 \"MAC mismatch: lastmodified is not an RFC 3339 time\", while lastmodified: \"garbage\" gives exit 1 " +
+				"\"invalid sops metadata: lastmodified is not an RFC 3339 time\"; sops exits 1 for both (\"parsing time\")",
+			setup: decryptTampered(func(t *testing.T, b []byte) []byte {
+				return lastmodRe.ReplaceAll(b, []byte(`lastmodified: ""`))
+			})},
+		{row: 33, name: "lastmodified-removed", want: codes(1),
+			knownGap: "exit 51 \"MAC mismatch: lastmodified is not an RFC 3339 time\"; sops exits 1 (\"parsing time\"): " +
+				"a missing lastmodified is invalid metadata, as a malformed one already is in hull",
+			setup: decryptTampered(func(t *testing.T, b []byte) []byte { return removeLine(t, b, "    lastmodified: ") })},
+		{row: 34, name: "mac-only-encrypted-added", want: codes(51),
+			setup: decryptTampered(func(t *testing.T, b []byte) []byte {
+				return mustReplace(t, b, "    unencrypted_suffix:", "    mac_only_encrypted: true\n    unencrypted_suffix:")
+			})},
+		{row: 34, name: "mac-only-encrypted-removed", want: codes(51),
+			setup: func(t *testing.T, c *tamperCtx) []string {
+				b := c.encrypt(t, "s.yaml", tamperPlainYAML, "--mac-only-encrypted")
+				return []string{"decrypt", c.write(t, "s.enc.yaml", removeLine(t, b, "mac_only_encrypted: true"))}
+			}},
+
+		// 38: invalid regular expressions.
+		{row: 38, name: "invalid-regex-cli", want: codes(5),
+			setup: func(t *testing.T, c *tamperCtx) []string {
+				return []string{"encrypt", "--age", recipient1, "--encrypted-regex", "(", c.write(t, "s.yaml", []byte(tamperPlainYAML))}
+			},
+			stderr: []string{`(?i)regex|regular expression`}},
+		{row: 38, name: "invalid-comment-regex-cli", want: codes(5),
+			setup: func(t *testing.T, c *tamperCtx) []string {
+				return []string{"encrypt", "--age", recipient1, "--unencrypted-comment-regex", "[", c.write(t, "s.yaml", []byte(tamperPlainYAML))}
+			}},
+		{row: 38, name: "invalid-regex-in-metadata", want: codes(5),
+			setup: decryptTampered(func(t *testing.T, b []byte) []byte {
+				return mustReplace(t, b, "unencrypted_suffix: _unencrypted", `encrypted_regex: (`)
+			}),
+			stderr: []string{`(?i)regex|regular expression`}},
+		{row: 38, name: "invalid-regex-in-config", want: codes(5),
+			knownGap: "hull does not read .sops.yaml yet and silently ignores --config: an invalid encrypted_regex in the config " +
+				"gives exit 0 and the file is encrypted with the default rule",
+			setup: func(t *testing.T, c *tamperCtx) []string {
+				cfg := c.write(t, "sops.yaml", []byte("creation_rules:\n  - encrypted_regex: \"(\"\n    age: "+recipient1+"\n"))
+				return []string{"encrypt", "--config", cfg, "--age", recipient1, c.write(t, "s.yaml", []byte(tamperPlainYAML))}
+			}},
+
+		// 43: duplicate keys.
+		{row: 43, name: "duplicate-yaml-doc1", want: codes(2),
+			setup:  encryptPlain("dup.yaml", "a: "+canary+"\nb: x\na: "+canary+"-2\n"),
+			stderr: []string{`(?i)duplicate`}},
+		{row: 43, name: "duplicate-yaml-doc2", want: codes(2),
+			setup:  encryptPlain("dup.yaml", "ok: 1\n---\na: "+canary+"\na: "+canary+"-2\n"),
+			stderr: []string{`(?i)duplicate`}},
+		{row: 43, name: "duplicate-json", want: codes(2),
+			setup:  encryptPlain("dup.json", `{"a": "`+canary+`", "a": "`+canary+`-2"}`+"\n"),
+			stderr: []string{`(?i)duplicate`}},
+		{row: 43, name: "duplicate-json-nested", want: codes(2),
+			setup:  encryptPlain("dup.json", `{"x": {"a": "`+canary+`", "b": 1, "a": "`+canary+`-2"}}`+"\n"),
+			stderr: []string{`(?i)duplicate`}},
+		{row: 43, name: "duplicate-ini", want: codes(2),
+			setup:  encryptPlain("dup.ini", "[s]\nk = "+canary+"\nk = "+canary+"-2\n"),
+			stderr: []string{`(?i)duplicate`}},
+		{row: 43, name: "duplicate-ini-section", want: codes(2),
+			setup:  encryptPlain("dup.ini", "[s]\nk = "+canary+"\n[s]\nj = "+canary+"-2\n"),
+			stderr: []string{`(?i)duplicate`}},
+		{row: 43, name: "duplicate-dotenv", want: codes(2),
+			setup:  encryptPlain("dup.env", "K="+canary+"\nL=1\nK="+canary+"-2\n"),
+			stderr: []string{`(?i)duplicate`}},
+		{row: 43, name: "duplicate-in-encrypted-yaml", want: codes(2),
+			setup: decryptTampered(func(t *testing.T, b []byte) []byte {
+				s, e, _ := findENC(t, b, "password: ", 0)
+				line := "password: " + string(b[s:e]) + "\n"
+				return mustReplace(t, b, "\nsops:\n", "\n"+line+"sops:\n")
+			}),
+			stderr: []string{`(?i)duplicate`}},
+		{row: 43, name: "duplicate-in-encrypted-json", want: codes(2),
+			setup: func(t *testing.T, c *tamperCtx) []string {
+				b := c.encrypt(t, "s.json", `{"password": "`+canary+`", "x": 1}`+"\n")
+				s, e, _ := findENC(t, b, `"password": `, 0)
+				b = mustReplace(t, b, "\n\t\"sops\": {", "\n\t\"password\": \""+string(b[s:e])+"\",\n\t\"sops\": {")
+				return []string{"decrypt", c.write(t, "s.enc.json", b)}
+			},
+			stderr: []string{`(?i)duplicate`}},
+
+		// 44: alias bombs, 9 levels of 9: 387 million nodes if expanded.
+		{row: 44, name: "alias-bomb-doc1", want: codes(31), maxTime: fast, maxAlloc: 100 << 20,
+			setup:  encryptPlain("bomb.yaml", "password: "+canary+"\n"+aliasChain(9, 9)),
+			stderr: []string{`(?i)alias|limit|nodes`}},
+		{row: 44, name: "alias-bomb-doc2", want: codes(31), maxTime: fast, maxAlloc: 100 << 20,
+			setup:  encryptPlain("bomb.yaml", "password: "+canary+"\n---\n"+aliasChain(9, 9)),
+			stderr: []string{`(?i)alias|limit|nodes`}},
+		{row: 44, name: "alias-bomb-appended-to-encrypted", want: codes(31), maxTime: fast, maxAlloc: 100 << 20,
+			setup: decryptTampered(func(t *testing.T, b []byte) []byte {
+				return append(append([]byte{}, b...), "---\n"+aliasChain(9, 9)...)
+			})},
+		{row: 44, name: "alias-bomb-small-per-doc-many-docs", want: codes(31), maxTime: fast, maxAlloc: 200 << 20,
+			// each document alone is modest (9^6 ≈ 531k nodes); the budget is
+			// across all documents
+			setup: func(t *testing.T, c *tamperCtx) []string {
+				docs := make([]string, 60)
+				for i := range docs {
+					docs[i] = aliasChain(7, 9)
+				}
+				return []string{"encrypt", "--age", recipient1, c.write(t, "bomb.yaml", []byte("password: "+canary+"\n---\n"+strings.Join(docs, "---\n")))}
+			}},
+
+		// 45: merge keys.
+		{row: 45, name: "merge-key-duplicates-secret", want: codes(0),
+			knownGap: "`<<: *base` is expanded as sops does: encrypt exits 0, writes `!!merge <<:` with the merged secret " +
+				"encrypted a second time, and says nothing (the row asks for a documented preserve-or-reject, never a silent duplicate)",
+			setup: encryptPlain("merge.yaml", "base: &b\n  password: "+canary+"\nderived:\n  <<: *b\n  y: 2\n"),
+			check: func(t *testing.T, c *tamperCtx, r tamperResult) {
+				if strings.Count(r.stdout, "password: ENC[") > 1 && !strings.Contains(r.stderr, "merge") {
+					t.Errorf("the merged secret was duplicated without a warning")
+				}
+			}},
+
+		// 46: nesting depth.
+		{row: 46, name: "json-depth-20000-encrypt", want: codes(31), maxTime: fast,
+			setup:  encryptPlain("deep.json", `{"a":`+strings.Repeat("[", 20000)+`"`+canary+`"`+strings.Repeat("]", 20000)+"}\n"),
+			stderr: []string{`(?i)depth`}},
+		{row: 46, name: "json-depth-20000-decrypt", want: codes(31), maxTime: fast,
+			setup: func(t *testing.T, c *tamperCtx) []string {
+				return []string{"decrypt", c.write(t, "deep.json", []byte(`{"a":`+strings.Repeat("[", 20000)+`"`+canary+`"`+strings.Repeat("]", 20000)+"}\n"))}
+			}},
+		{row: 46, name: "yaml-depth-3000-flow", want: codes(31), maxTime: fast,
+			setup:  encryptPlain("deep.yaml", "a: "+strings.Repeat("[", 3000)+canary+strings.Repeat("]", 3000)+"\n"),
+			stderr: []string{`(?i)depth`}},
+		{row: 46, name: "yaml-depth-3000-block", want: codes(31), maxTime: fast,
+			setup: func(t *testing.T, c *tamperCtx) []string {
+				var b strings.Builder
+				for i := 0; i < 3000; i++ {
+					b.WriteString(strings.Repeat("-", 1) + " ")
+				}
+				b.WriteString(canary + "\n")
+				return []string{"encrypt", "--age", recipient1, c.write(t, "deep.yaml", []byte(b.String()))}
+			}},
+
+		// 47: size limit, checked before reading the file or any key.
+		{row: 47, name: "oversize-decrypt", want: codes(31),
+			setup: sparseFile("huge.yaml", "decrypt"),
+			// a missing identity file: the limit must be found first
+			env:    noKeyEnv(func(c *tamperCtx) string { return filepath.Join(c.home, "nope.txt") }),
+			stderr: []string{`(?i)size|too large|limit`}},
+		{row: 47, name: "oversize-encrypt", want: codes(31),
+			setup:  sparseFile("huge.json", "encrypt", "--age", recipient1),
+			stderr: []string{`(?i)size|too large|limit`}},
+		{row: 47, name: "oversize-encrypt-in-place", want: codes(31),
+			setup: sparseFile("huge.env", "encrypt", "-i", "--age", recipient1)},
+
+		// 48: the disk fills up during an in-place write (RLIMIT_FSIZE
+		// makes every write past 64 bytes fail with EFBIG).
+		{row: 48, name: "write-fails-decrypt-in-place", want: codes(3), around: withFileSizeLimit(64),
+			setup: func(t *testing.T, c *tamperCtx) []string {
+				return []string{"decrypt", "-i", c.write(t, "s.enc.yaml", c.encrypt(t, "s.yaml", tamperPlainYAML))}
+			},
+			stderr: []string{`(?i)cannot write`}},
+		{row: 48, name: "write-fails-encrypt-in-place", want: codes(3), around: withFileSizeLimit(64),
+			setup: func(t *testing.T, c *tamperCtx) []string {
+				return []string{"encrypt", "-i", "--age", recipient1, c.write(t, "s.yaml", []byte(tamperPlainYAML))}
+			}},
+		{row: 48, name: "write-fails-decrypt-output", want: codes(3), around: withFileSizeLimit(64),
+			setup: func(t *testing.T, c *tamperCtx) []string {
+				return []string{"decrypt", "--output", c.path("out.yaml"), c.write(t, "s.enc.yaml", c.encrypt(t, "s.yaml", tamperPlainYAML))}
+			}},
+
+		// 53: decrypt --output.
+		{row: 53, name: "output-new-file-0600", want: codes(0), written: []string{"out.yaml"},
+			around: withUmask(0),
+			setup: func(t *testing.T, c *tamperCtx) []string {
+				return []string{"decrypt", "--output", c.path("out.yaml"), c.write(t, "s.enc.yaml", c.encrypt(t, "s.yaml", tamperPlainYAML))}
+			},
+			check: func(t *testing.T, c *tamperCtx, r tamperResult) {
+				if r.stdout != "" {
+					t.Errorf("stdout is not empty: %q", truncate(r.stdout))
+				}
+				fi, err := os.Stat(c.path("out.yaml"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if fi.Mode().Perm() != 0o600 {
+					t.Errorf("output mode %v, want 0600 (under umask 0)", fi.Mode().Perm())
+				}
+				if b, _ := os.ReadFile(c.path("out.yaml")); string(b) != tamperPlainYAML {
+					t.Errorf("output differs from the plaintext:\n%s", b)
+				}
+			}},
+		{row: 53, name: "output-existing-file-refused", want: codes(3),
+			setup: func(t *testing.T, c *tamperCtx) []string {
+				c.write(t, "out.yaml", []byte("precious\n"))
+				return []string{"decrypt", "--output", c.path("out.yaml"), c.write(t, "s.enc.yaml", c.encrypt(t, "s.yaml", tamperPlainYAML))}
+			},
+			stderr: []string{`already exists`}},
+		{row: 53, name: "output-existing-symlink-refused", want: codes(3),
+			setup: func(t *testing.T, c *tamperCtx) []string {
+				c.write(t, "target.txt", []byte("precious\n"))
+				if err := os.Symlink("target.txt", c.path("out.yaml")); err != nil {
+					t.Fatal(err)
+				}
+				return []string{"decrypt", "--output", c.path("out.yaml"), c.write(t, "s.enc.yaml", c.encrypt(t, "s.yaml", tamperPlainYAML))}
+			}},
+		{row: 53, name: "output-dangling-symlink-refused", want: codes(3),
+			setup: func(t *testing.T, c *tamperCtx) []string {
+				if err := os.Symlink("elsewhere.yaml", c.path("out.yaml")); err != nil {
+					t.Fatal(err)
+				}
+				return []string{"decrypt", "--output", c.path("out.yaml"), c.write(t, "s.enc.yaml", c.encrypt(t, "s.yaml", tamperPlainYAML))}
+			}},
+		{row: 53, name: "output-existing-file-force", want: codes(0), written: []string{"out.yaml"},
+			setup: func(t *testing.T, c *tamperCtx) []string {
+				c.write(t, "out.yaml", []byte("old\n"))
+				return []string{"decrypt", "--force", "--output", c.path("out.yaml"), c.write(t, "s.enc.yaml", c.encrypt(t, "s.yaml", tamperPlainYAML))}
+			},
+			check: func(t *testing.T, c *tamperCtx, r tamperResult) {
+				if b, _ := os.ReadFile(c.path("out.yaml")); string(b) != tamperPlainYAML {
+					t.Errorf("--force did not replace the file:\n%s", b)
+				}
+			}},
+		{row: 53, name: "output-failed-decrypt-creates-nothing", want: codes(51),
+			setup: func(t *testing.T, c *tamperCtx) []string {
+				b := removeLine(t, c.encrypt(t, "s.yaml", tamperPlainYAML), "other: ENC[")
+				return []string{"decrypt", "--output", c.path("out.yaml"), c.write(t, "s.enc.yaml", b)}
+			}},
+	}
+	return cases
+}
+
+// noEchoOf checks that stderr does not contain the ENC value that follows
+// marker in the input (the whole or any base64 field of it).
+func noEchoOf(marker string) func(t *testing.T, c *tamperCtx, r tamperResult) {
+	return func(t *testing.T, c *tamperCtx, r tamperResult) {
+		b, err := os.ReadFile(c.path("s.enc.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		i := bytes.Index(b, []byte(marker))
+		line := string(b[i+len(marker):])
+		line = line[:strings.IndexByte(line, '\n')]
+		if strings.Contains(r.stderr, line) {
+			t.Errorf("stderr echoes the value")
+		}
+		if m := encRe.FindStringSubmatch(line); m != nil {
+			for _, f := range m[1:4] {
+				if len(f) >= 8 && strings.Contains(r.stderr, f) {
+					t.Errorf("stderr echoes a field of the value: %q", f)
+				}
+			}
+		}
+	}
+}
+
+// sparseFile makes a file one byte over the size limit without writing it
+// (a sparse file) and runs the command on it.
+func sparseFile(name string, cmd ...string) func(*testing.T, *tamperCtx) []string {
+	return func(t *testing.T, c *tamperCtx) []string {
+		p := c.write(t, name, []byte(canary+": x\n"))
+		if err := os.Truncate(p, formats.DefaultLimits.MaxBytes+1); err != nil {
+			t.Fatal(err)
+		}
+		return append(append([]string{}, cmd...), p)
+	}
+}
+
+// withFileSizeLimit runs with RLIMIT_FSIZE lowered, so that writing past
+// n bytes to any file fails with EFBIG (Go ignores SIGXFSZ). The limit is
+// process-wide: TestTamper's rows run one at a time.
+func withFileSizeLimit(n uint64) func(t *testing.T, run func()) {
+	return func(t *testing.T, run func()) {
+		var old syscall.Rlimit
+		if err := syscall.Getrlimit(syscall.RLIMIT_FSIZE, &old); err != nil {
+			t.Skipf("getrlimit: %v", err)
+		}
+		lim := old
+		lim.Cur = n
+		if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &lim); err != nil {
+			t.Skipf("setrlimit: %v", err)
+		}
+		defer func() {
+			if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &old); err != nil {
+				t.Fatalf("restoring RLIMIT_FSIZE: %v", err)
+			}
+		}()
+		// Check that the limit bites here before relying on it.
+		probe, err := os.CreateTemp(t.TempDir(), "probe")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, werr := probe.Write(make([]byte, n+1))
+		probe.Close()
+		os.Remove(probe.Name())
+		if werr == nil || !errors.Is(werr, syscall.EFBIG) {
+			t.Skipf("RLIMIT_FSIZE does not stop writes here (write error %v)", werr)
+		}
+		run()
+	}
+}
+
+// withUmask runs with the process umask set to m.
+func withUmask(m int) func(t *testing.T, run func()) {
+	return func(t *testing.T, run func()) {
+		old := syscall.Umask(m)
+		defer syscall.Umask(old)
+		run()
+	}
+}
