@@ -46,3 +46,18 @@ func BenchmarkEmit(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkEmitV3 is the yaml.v3 reference path on the same file, for
+// comparison with BenchmarkEmit (the direct emitter).
+func BenchmarkEmitV3(b *testing.B) {
+	f, err := New().Parse(bigYAML(), formats.ParseOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := emitV3(f, formats.EmitOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -41,8 +41,11 @@ func emitV3(f *formats.File, opts formats.EmitOptions) (out []byte, err error) {
 			out, err = nil, &formats.UnsupportedError{Format: name, Msg: "cannot encode value"}
 		}
 	}()
+	if len(f.Docs) == 0 {
+		return []byte{}, nil
+	}
 	var b bytes.Buffer
-	if f.LeadingDocMarker && len(f.Docs) > 0 {
+	if f.LeadingDocMarker {
 		b.WriteString("---\n")
 	}
 	enc := yamlv3.NewEncoder(&b)

@@ -31,5 +31,8 @@ func (yamlFormat) Emit(f *formats.File, opts formats.EmitOptions) ([]byte, error
 	if f == nil {
 		return nil, &formats.UnsupportedError{Format: name, Msg: "no file"}
 	}
+	if out, err := emitDirect(f, opts); err == nil {
+		return out, nil
+	}
 	return emitV3(f, opts)
 }
