@@ -196,4 +196,7 @@ type File struct {
 	// LeadingDocMarker records that a YAML file started with "---", so that
 	// it is written back.
 	LeadingDocMarker bool
+	// Warnings are things the parser did that the user should know about
+	// (YAML aliases expanded into copies). They name lines, never values.
+	Warnings []string
 }

@@ -267,10 +267,11 @@ func Load(n *formats.Node) (*Metadata, error) {
 	if err := m.Rule.Validate(); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
-	if m.LastModified != "" {
-		if _, err := time.Parse(time.RFC3339, m.LastModified); err != nil {
-			return nil, invalid("lastmodified is not an RFC 3339 time")
-		}
+	if m.LastModified == "" {
+		return nil, invalid("lastmodified is missing (the file is truncated or was edited by hand)")
+	}
+	if _, err := time.Parse(time.RFC3339, m.LastModified); err != nil {
+		return nil, invalid("lastmodified is not an RFC 3339 time")
 	}
 	if m.ShamirThreshold < 0 {
 		return nil, invalid("shamir_threshold is negative")
@@ -357,9 +358,27 @@ func loadStanzas(typ string, n *formats.Node) ([]Stanza, error) {
 				return nil, invalid("%s[%d].created_at is not an RFC 3339 time", typ, i)
 			}
 		}
-		out = append(out, Stanza{Type: typ, Fields: f})
+		st := Stanza{Type: typ, Fields: f}
+		for _, field := range requiredFields[typ] {
+			if st.Get(field) == "" {
+				return nil, invalid("%s[%d] has no %s (the file is truncated or was edited by hand)", typ, i, field)
+			}
+		}
+		out = append(out, st)
 	}
 	return out, nil
+}
+
+// requiredFields are the fields without which a stanza cannot be used:
+// what identifies the key, and the wrapped key itself.
+var requiredFields = map[string][]string{
+	"age":      {"recipient", "enc"},
+	"pgp":      {"fp", "enc"},
+	"kms":      {"arn", "enc"},
+	"gcp_kms":  {"resource_id", "enc"},
+	"azure_kv": {"vault_url", "name", "enc"},
+	"hc_vault": {"vault_address", "engine_path", "key_name", "enc"},
+	"hckms":    {"key_id", "enc"},
 }
 
 func stringValue(n *formats.Node) (string, error) {

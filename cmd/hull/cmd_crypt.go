@@ -144,6 +144,9 @@ func (r *runner) encrypt(c *cli.Context, path string) error {
 	if err != nil {
 		return err
 	}
+	for _, w := range f.Warnings {
+		r.warnf("%s: %s", fio.display(), w)
+	}
 	if f.Meta != nil {
 		return fmt.Errorf("%s: %w: it has a top-level 'sops' entry (decrypt it first, or rename that entry)", fio.display(), hull.ErrAlreadyEncrypted)
 	}
@@ -238,6 +241,9 @@ func (r *runner) decryptBytes(c *cli.Context, fio *fileIO, data []byte, stash *h
 	}
 	if f.Meta == nil {
 		return nil, nil, fmt.Errorf("%s: %w", fio.display(), metadata.ErrNoMetadata)
+	}
+	for _, w := range f.Warnings {
+		r.warnf("%s: %s", fio.display(), w)
 	}
 	ctx := context.Background()
 	ids, err := r.loadIdentities(ctx)

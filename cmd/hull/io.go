@@ -115,7 +115,7 @@ func (r *runner) readInput(fio *fileIO) ([]byte, error) {
 			return nil, withCode(exitCouldNotRead, fmt.Errorf("cannot read %s: it is a directory", fio.path))
 		}
 		if fi.Size() > limit {
-			return nil, &formats.LimitError{Format: fio.in.Name(), What: "size", Limit: limit}
+			return nil, fmt.Errorf("%s: %w", fio.path, &formats.LimitError{Format: fio.in.Name(), What: "size", Limit: limit})
 		}
 		f, err := os.Open(fio.path)
 		if err != nil {
@@ -129,7 +129,7 @@ func (r *runner) readInput(fio *fileIO) ([]byte, error) {
 		return nil, withCode(exitCouldNotRead, fmt.Errorf("cannot read %s: %w", fio.display(), err))
 	}
 	if int64(len(data)) > limit {
-		return nil, &formats.LimitError{Format: fio.in.Name(), What: "size", Limit: limit}
+		return nil, fmt.Errorf("%s: %w", fio.display(), &formats.LimitError{Format: fio.in.Name(), What: "size", Limit: limit})
 	}
 	return data, nil
 }
@@ -165,7 +165,7 @@ func (r *runner) write(f *fileIO, data []byte, plaintext bool) error {
 	switch {
 	case f.inPlace:
 		if err := atomicfile.Write(f.path, data, atomicfile.Options{}); err != nil {
-			return withCode(exitCouldNotWrite, fmt.Errorf("cannot write %s: %w", f.path, err))
+			return withCode(exitCouldNotWrite, fmt.Errorf("cannot write %s: %w", f.path, unwrapPathErr(err)))
 		}
 	case f.output != "":
 		o := atomicfile.Options{Perm: 0o600}
@@ -173,7 +173,7 @@ func (r *runner) write(f *fileIO, data []byte, plaintext bool) error {
 			o.NoClobber = true
 		}
 		if err := atomicfile.Write(f.output, data, o); err != nil {
-			return withCode(exitCouldNotWrite, fmt.Errorf("cannot write %s: %w", f.output, err))
+			return withCode(exitCouldNotWrite, fmt.Errorf("cannot write %s: %w", f.output, unwrapPathErr(err)))
 		}
 	default:
 		if _, err := r.stdout.Write(data); err != nil {

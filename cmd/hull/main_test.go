@@ -22,6 +22,7 @@ func hullMain() {
 }
 
 func TestMain(m *testing.M) {
+	fsizeChildHook()
 	testscript.Main(m, map[string]func(){
 		"hull": hullMain,
 		"sops": hullMain, // hull answers as sops under that name

@@ -114,6 +114,17 @@ func (yamlFormat) Parse(data []byte, opts formats.ParseOptions) (f *formats.File
 		}
 		d.Remove("sops")
 	}
+	if len(p.aliasLines) > 0 {
+		lines := make([]string, 0, 5)
+		for i, l := range p.aliasLines {
+			if i == 5 {
+				lines = append(lines, "…")
+				break
+			}
+			lines = append(lines, strconv.Itoa(l))
+		}
+		f.Warnings = append(f.Warnings, fmt.Sprintf("YAML aliases were expanded (line %s): the values they point to are now written out, and encrypted, once per use; the anchors are not kept", strings.Join(lines, ", ")))
+	}
 	return f, nil
 }
 
@@ -148,6 +159,8 @@ type parser struct {
 	// time in the number of distinct nodes only.
 	size   map[*yamlv3.Node]int
 	height map[*yamlv3.Node]int
+	// aliasLines are the lines of the aliases expanded, for a warning.
+	aliasLines []int
 }
 
 // aliasRatio is yaml.v3's allowance for alias expansion: the share of the
@@ -180,6 +193,7 @@ func (p *parser) precheck(doc *yamlv3.Node) error {
 			if n.Alias == nil {
 				return 1, 0, nil
 			}
+			p.aliasLines = append(p.aliasLines, n.Line)
 			s, ok := p.size[n.Alias]
 			h := p.height[n.Alias]
 			if !ok {
