@@ -508,7 +508,13 @@ func stanzaList(typ string, g []Stanza, inGroup bool) *formats.Node {
 		if s.Type != typ {
 			continue
 		}
-		l.Children = append(l.Children, sortedMapping(s.Fields))
+		m := sortedMapping(s.Fields)
+		if typ == "kms" && m.Get("aws_profile") == nil {
+			// sops always writes aws_profile for KMS keys, even empty.
+			m.Children = append(m.Children, formats.NewString("aws_profile", ""))
+			sort.SliceStable(m.Children, func(i, j int) bool { return m.Children[i].Key < m.Children[j].Key })
+		}
+		l.Children = append(l.Children, m)
 	}
 	_ = inGroup
 	return l
@@ -555,9 +561,27 @@ func StanzaID(s Stanza) string {
 	case "pgp":
 		return s.Get("fp")
 	case "kms":
+		// arn[+role], then |context (k:v,… sorted by key) and |profile as
+		// sops's ToString: A|C|profile when a profile is set, else A|C
+		// when there is a context, else A.
 		id := s.Get("arn")
 		if r := s.Get("role"); r != "" {
 			id += "+" + r
+		}
+		var ctx []string
+		if c := s.Fields.Get("context"); c != nil && c.Kind == formats.Mapping {
+			for _, kv := range c.Children {
+				if kv.Kind == formats.Scalar {
+					ctx = append(ctx, kv.Key+":"+kv.Value)
+				}
+			}
+		}
+		sort.Strings(ctx)
+		switch p := s.Get("aws_profile"); {
+		case p != "":
+			return id + "|" + strings.Join(ctx, ",") + "|" + p
+		case len(ctx) > 0:
+			return id + "|" + strings.Join(ctx, ",")
 		}
 		return id
 	case "gcp_kms":
