@@ -1,0 +1,107 @@
+package hull
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/hullsecrets/hull/formats"
+	"github.com/hullsecrets/hull/formats/all"
+	"github.com/hullsecrets/hull/keysources"
+)
+
+// ErrNoKey is wrapped when no identity could recover a file's data key;
+// errors.As with *keysources.RecoverError gives the per-key report.
+var ErrNoKey = keysources.ErrNoKey
+
+// FormatFor returns the format a file name selects (binary when the name
+// has no known extension, as in sops), or the named format when name is
+// one of "yaml", "json", "dotenv", "ini", "binary". An unknown format name
+// is an error that lists the valid ones.
+func FormatFor(name string, path string) (formats.Format, error) {
+	reg := all.Registry()
+	if name != "" {
+		return reg.ByName(name)
+	}
+	f, _ := reg.ForPath(path, "binary")
+	return f, nil
+}
+
+// DecryptData decrypts the bytes of an encrypted file in the given format
+// ("yaml", "json", "dotenv", "ini" or "binary") and returns the plaintext
+// in the same format. The MAC is checked unless opts.IgnoreMAC is set.
+func DecryptData(ctx context.Context, data []byte, format string, opts DecryptOptions) ([]byte, error) {
+	fm, err := FormatFor(format, "")
+	if err != nil {
+		return nil, err
+	}
+	return decryptWith(ctx, data, fm, opts)
+}
+
+// DecryptFile reads and decrypts the file at path, choosing the format by
+// its extension, and returns the plaintext.
+func DecryptFile(ctx context.Context, path string, opts DecryptOptions) ([]byte, error) {
+	fm, _ := FormatFor("", path)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	out, err := decryptWith(ctx, data, fm, opts)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return out, nil
+}
+
+func decryptWith(ctx context.Context, data []byte, fm formats.Format, opts DecryptOptions) ([]byte, error) {
+	f, err := fm.Parse(data, formats.ParseOptions{Encrypted: true})
+	if err != nil {
+		return nil, err
+	}
+	if f.Meta == nil {
+		return nil, ErrNotEncrypted
+	}
+	if _, err := Decrypt(ctx, f, opts); err != nil {
+		return nil, err
+	}
+	return fm.Emit(f, formats.EmitOptions{})
+}
+
+// EncryptData encrypts the plaintext bytes of a file in the given format
+// and returns the encrypted file in the same format.
+func EncryptData(data []byte, format string, opts EncryptOptions) ([]byte, error) {
+	fm, err := FormatFor(format, "")
+	if err != nil {
+		return nil, err
+	}
+	return encryptWith(data, fm, opts)
+}
+
+// EncryptFile reads the plaintext file at path (format by extension) and
+// returns it encrypted. It does not write anything.
+func EncryptFile(path string, opts EncryptOptions) ([]byte, error) {
+	fm, _ := FormatFor("", path)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	out, err := encryptWith(data, fm, opts)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return out, nil
+}
+
+func encryptWith(data []byte, fm formats.Format, opts EncryptOptions) ([]byte, error) {
+	f, err := fm.Parse(data, formats.ParseOptions{})
+	if err != nil {
+		return nil, err
+	}
+	if fm.Name() == "binary" {
+		opts.NoRule = true
+	}
+	if err := Encrypt(f, opts); err != nil {
+		return nil, err
+	}
+	return fm.Emit(f, formats.EmitOptions{})
+}
