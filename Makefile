@@ -7,7 +7,7 @@ VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo de
 COMMIT    ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 LDFLAGS   := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 
-.PHONY: all build demo test test-short lint fuzz fuzz-brief bench golden tidy-check clean
+.PHONY: all tools build demo test test-short lint fuzz fuzz-brief bench golden tidy-check clean docs release
 
 all: build
 
@@ -20,9 +20,19 @@ demo:
 
 # Everything CI checks: formatting, vet, the tests with the race detector,
 # and every fuzz target for a few seconds.
-test: lint
+test: tools lint
 	$(GO) test -race -count=1 ./...
 	$(MAKE) fuzz-brief
+
+# Test tools, pinned: the AWS KMS emulator the kms tests start on loopback
+# (internal/localkms finds it through HULL_LOCAL_KMS).
+LOCAL_KMS_VERSION := v0.0.0-20260228092603-2a5e92d09ab6
+export HULL_LOCAL_KMS := $(CURDIR)/.tools/bin/local-kms
+
+tools: $(HULL_LOCAL_KMS)
+
+$(HULL_LOCAL_KMS):
+	GOBIN=$(CURDIR)/.tools/bin $(GO) install github.com/nsmithuk/local-kms@$(LOCAL_KMS_VERSION)
 
 test-short:
 	$(GO) test -short ./...
@@ -46,8 +56,19 @@ bench:
 golden:
 	$(GO) test ./... -update
 
+# Regenerate the man page and the Markdown reference from the command
+# definitions (a test fails when the committed files differ).
+docs:
+	$(GO) run ./cmd/hull docs man >docs/hull.1.tmp && mv docs/hull.1.tmp docs/hull.1
+	$(GO) run ./cmd/hull docs markdown >docs/reference.md.tmp && mv docs/reference.md.tmp docs/reference.md
+
+# Static binaries for linux, darwin and windows on amd64 and arm64 in dist/,
+# named hull_<version>_<os>_<arch>[.exe], and dist/SHA256SUMS.
+release:
+	GO='$(GO)' VERSION='$(VERSION)' COMMIT='$(COMMIT)' ./scripts/release.sh
+
 tidy-check:
 	$(GO) mod tidy -diff
 
 clean:
-	rm -rf bin
+	rm -rf bin dist

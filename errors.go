@@ -22,6 +22,10 @@ var (
 	ErrMACMismatch = errors.New("MAC mismatch")
 	// ErrNoMAC: the file has no MAC.
 	ErrNoMAC = errors.New("file has no MAC")
+	// ErrExtendedMAC: the file does not match its hull extended MAC
+	// (x_hull_mac), the field is malformed, or it is missing and the
+	// caller requires it (OpenOptions.RequireExtendedMAC).
+	ErrExtendedMAC = errors.New("strict MAC failure")
 	// ErrEncrypt: a value could not be encrypted.
 	ErrEncrypt = errors.New("cannot encrypt value")
 	// ErrAlreadyEncrypted: the input to encrypt already has sops metadata.

@@ -41,10 +41,20 @@ type SealOptions struct {
 	// Stash holds the ciphertexts of values decrypted earlier with the same
 	// key, to keep unchanged values byte-identical. May be nil.
 	Stash *Stash
+	// Format is the format f will be written in. When set, the extended
+	// MAC is computed over the file as that format reads it back (Seal
+	// emits, parses and decrypts it once more), so that what the format
+	// cannot hold (comments in JSON, value types in dotenv and INI) is
+	// left out and the file verifies. When nil, the extended MAC covers f
+	// as given, which is right when f will be written in the format it was
+	// parsed from; a file written in another format may then fail the
+	// extended MAC check (ErrExtendedMAC).
+	Format formats.Format
 }
 
 // Seal encrypts the values of f's documents with key according to m's rule,
-// computes the MAC, stores lastmodified and the encrypted MAC in m and
+// computes the MAC, stores lastmodified and the encrypted MAC in m, stores
+// the extended MAC (x_hull_mac, computed over the plaintext) in m.Extra and
 // attaches m to f. m.KeyGroups must already hold the wrapped key.
 func Seal(f *formats.File, key []byte, m *metadata.Metadata, opts SealOptions) error {
 	if len(f.Docs) == 0 {
@@ -66,6 +76,14 @@ func Seal(f *formats.File, key []byte, m *metadata.Metadata, opts SealOptions) e
 	if err != nil {
 		return err
 	}
+	// The extended MAC covers the plaintext, which the walk replaces (with
+	// a Format, it is computed from the output read back, below).
+	var xtag []byte
+	if opts.Format == nil {
+		if xtag, err = extendedMAC(f.Docs, key, m); err != nil {
+			return err
+		}
+	}
 	w := newWalker(c, sel, m.MACOnlyEncrypted, opts.Stash)
 	if err := w.walkDocs(f.Docs); err != nil {
 		return err
@@ -79,8 +97,38 @@ func Seal(f *formats.File, key []byte, m *metadata.Metadata, opts SealOptions) e
 	if m.Version == "" {
 		m.Version = metadata.Version
 	}
+	if opts.Format != nil {
+		// A stale x_hull_mac from an earlier write is emitted in the
+		// meantime; it is not part of what the MAC covers.
+		f.Meta = m.Node()
+		if xtag, err = rereadExtendedMAC(f, key, opts.Format); err != nil {
+			return err
+		}
+	}
+	setExtendedMAC(m, xtag)
 	f.Meta = m.Node()
 	return nil
+}
+
+// rereadExtendedMAC computes the extended MAC of the sealed file f as
+// format reads it back: emitted, parsed and decrypted.
+func rereadExtendedMAC(f *formats.File, key []byte, format formats.Format) ([]byte, error) {
+	out, err := format.Emit(f, formats.EmitOptions{})
+	if err != nil {
+		return nil, err
+	}
+	back, err := format.Parse(out, formats.ParseOptions{Encrypted: true})
+	if err != nil {
+		return nil, fmt.Errorf("%w: the %s output does not read back: %v", ErrEncrypt, format.Name(), err)
+	}
+	m, err := metadata.Load(back.Meta)
+	if err != nil {
+		return nil, fmt.Errorf("%w: the %s output does not read back: %v", ErrEncrypt, format.Name(), err)
+	}
+	if _, err := Open(back, key, m, OpenOptions{IgnoreMAC: true}); err != nil {
+		return nil, fmt.Errorf("%w: the %s output does not decrypt: %v", ErrEncrypt, format.Name(), err)
+	}
+	return extendedMAC(back.Docs, key, m)
 }
 
 // effectiveRule is the rule used for selection: the default when none is
@@ -94,10 +142,15 @@ func effectiveRule(r metadata.Rule) metadata.Rule {
 
 // OpenOptions control Open.
 type OpenOptions struct {
-	// IgnoreMAC skips the MAC check. The values are still authenticated
-	// one by one; what is lost is the check that none was added, removed,
-	// moved or left in clear.
+	// IgnoreMAC skips the MAC check and the extended MAC check. The values
+	// are still authenticated one by one; what is lost is the check that
+	// none was added, removed, moved or left in clear.
 	IgnoreMAC bool
+	// RequireExtendedMAC makes a missing extended MAC (x_hull_mac) an
+	// ErrExtendedMAC instead of a warning. Files last written by sops have
+	// none, and anyone can remove it: only a caller that requires it
+	// detects its removal.
+	RequireExtendedMAC bool
 	// Compat accepts typed values whose plaintext is not in canonical form
 	// (for example a bool stored as "true"), which sops reads but never
 	// writes.
@@ -114,10 +167,18 @@ type Result struct {
 	Warnings []string
 	// MACChecked is false when the MAC was skipped with IgnoreMAC.
 	MACChecked bool
+	// ExtendedMACChecked is true when the extended MAC (x_hull_mac) was
+	// present and matched.
+	ExtendedMACChecked bool
+	// ExtendedMACMissing is true when the file has no extended MAC (and
+	// none was required); Warnings then holds WarnNoExtendedMAC.
+	ExtendedMACMissing bool
 }
 
 // Open decrypts f's documents in place with key according to m and checks
-// the MAC. On error f may be partly decrypted and must be discarded.
+// the MAC, then the extended MAC over the decrypted documents (ErrMACMismatch
+// or ErrNoMAC first, ErrExtendedMAC second). On error f may be partly
+// decrypted and must be discarded.
 func Open(f *formats.File, key []byte, m *metadata.Metadata, opts OpenOptions) (*Result, error) {
 	sel, err := newSelector(effectiveRule(m.Rule))
 	if err != nil {
@@ -140,6 +201,9 @@ func Open(f *formats.File, key []byte, m *metadata.Metadata, opts OpenOptions) (
 		return nil, err
 	}
 	res.MACChecked = true
+	if err := checkExtendedMAC(f.Docs, key, m, opts.RequireExtendedMAC, res); err != nil {
+		return nil, err
+	}
 	return res, nil
 }
 
@@ -181,9 +245,10 @@ type EncryptOptions struct {
 	NoRule bool
 	// MACOnlyEncrypted makes the MAC cover encrypted values only.
 	MACOnlyEncrypted bool
-	// Rand, Now: see SealOptions.
-	Rand io.Reader
-	Now  time.Time
+	// Rand, Now, Format: see SealOptions.
+	Rand   io.Reader
+	Now    time.Time
+	Format formats.Format
 }
 
 // Encrypt encrypts a plaintext file in place: it makes a data key, wraps it
@@ -224,7 +289,7 @@ func Encrypt(f *formats.File, opts EncryptOptions) error {
 		Rule:             rule,
 		MACOnlyEncrypted: opts.MACOnlyEncrypted,
 	}
-	return Seal(f, key, m, SealOptions{Rand: r, Now: opts.Now})
+	return Seal(f, key, m, SealOptions{Rand: r, Now: opts.Now, Format: opts.Format})
 }
 
 // DecryptOptions control Decrypt.
@@ -236,6 +301,8 @@ type DecryptOptions struct {
 	IgnoreMAC       bool
 	Compat          bool
 	Stash           *Stash
+	// RequireExtendedMAC: see OpenOptions.
+	RequireExtendedMAC bool
 }
 
 // Opened is a decrypted file.
@@ -264,7 +331,7 @@ func Decrypt(ctx context.Context, f *formats.File, opts DecryptOptions) (*Opened
 	if err != nil {
 		return nil, err
 	}
-	res, err := Open(f, key, m, OpenOptions{IgnoreMAC: opts.IgnoreMAC, Compat: opts.Compat, Stash: opts.Stash})
+	res, err := Open(f, key, m, OpenOptions{IgnoreMAC: opts.IgnoreMAC, Compat: opts.Compat, Stash: opts.Stash, RequireExtendedMAC: opts.RequireExtendedMAC})
 	if err != nil {
 		return nil, err
 	}

@@ -4,12 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
+	"path/filepath"
 	"strings"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/hullsecrets/hull"
+	"github.com/hullsecrets/hull/config"
 	"github.com/hullsecrets/hull/formats"
 	"github.com/hullsecrets/hull/keysources"
 	"github.com/hullsecrets/hull/keysources/all"
@@ -33,11 +34,6 @@ func oneFile(c *cli.Context, optional bool) (string, error) {
 // unsupportedKeyFlags are key types hull does not support yet, with the
 // environment variables sops reads for them.
 var unsupportedKeyFlags = []struct{ flag, env string }{
-	{"pgp", "SOPS_PGP_FP"},
-	{"kms", "SOPS_KMS_ARN"},
-	{"gcp-kms", "SOPS_GCP_KMS_IDS"},
-	{"azure-kv", "SOPS_AZURE_KEYVAULT_URLS"},
-	{"hc-vault-transit", "SOPS_VAULT_URIS"},
 	{"hckms", "SOPS_HUAWEICLOUD_KMS_IDS"},
 }
 
@@ -52,6 +48,10 @@ func (r *runner) recipients(c *cli.Context) ([][]keysources.Recipient, error) {
 			return nil, withCode(exitGeneric, fmt.Errorf("%s is set, but this key type is not supported by this version of hull yet; unset it and use age recipients", u.env))
 		}
 	}
+	opts := r.keySourceOptions()
+	if err := kmsFlagOptions(c, &opts.KMS); err != nil {
+		return nil, err
+	}
 	var group []keysources.Recipient
 	for _, src := range all.Sources {
 		val := ""
@@ -64,7 +64,7 @@ func (r *runner) recipients(c *cli.Context) ([][]keysources.Recipient, error) {
 		if val == "" {
 			continue
 		}
-		rs, err := src.Parse(val)
+		rs, err := src.ParseWith(val, opts)
 		if err != nil {
 			return nil, withCode(exitGeneric, fmt.Errorf("--%s: %w", src.Flag, err))
 		}
@@ -122,20 +122,16 @@ func (r *runner) encrypt(c *cli.Context, path string) error {
 	if err := checkKeyservice(c); err != nil {
 		return err
 	}
-	rl, err := rule(c)
+	name := fio.name
+	if name == "" {
+		name = "stdin"
+	}
+	pol, err := r.resolvePolicy(c, name)
 	if err != nil {
 		return err
 	}
-	threshold := 0
-	if s := c.String("shamir-secret-sharing-threshold"); s != "" {
-		if threshold, err = strconv.Atoi(s); err != nil || threshold < 0 {
-			return withCode(exitGeneric, fmt.Errorf("--shamir-secret-sharing-threshold %q is not a positive number", s))
-		}
-	}
-	groups, err := r.recipients(c)
-	if err != nil {
-		return err
-	}
+	pol.storeIndent(fio)
+	rl := pol.rule
 	data, err := r.readInput(fio)
 	if err != nil {
 		return err
@@ -154,10 +150,11 @@ func (r *runner) encrypt(c *cli.Context, path string) error {
 		return fmt.Errorf("%s: %w", fio.display(), hull.ErrEmpty)
 	}
 	opts := hull.EncryptOptions{
-		Groups:           groups,
-		ShamirThreshold:  threshold,
+		Groups:           pol.groups,
+		ShamirThreshold:  pol.threshold,
 		Rule:             rl,
-		MACOnlyEncrypted: c.Bool("mac-only-encrypted"),
+		MACOnlyEncrypted: pol.macOnly,
+		Format:           fio.out,
 	}
 	if fio.out.Name() == "binary" {
 		if !rl.IsZero() {
@@ -250,23 +247,71 @@ func (r *runner) decryptBytes(c *cli.Context, fio *fileIO, data []byte, stash *h
 	if err != nil {
 		return nil, nil, err
 	}
+	ids.ids = append(ids.ids, r.cloudIdentities(c, fio.name)...)
+	requireXMAC, why := r.requireStrictMAC(c, fio)
 	opened, err := hull.Decrypt(ctx, f, hull.DecryptOptions{
-		Identities:      ids.ids,
-		DecryptionOrder: order,
-		IgnoreMAC:       hasFlag(c, "ignore-mac") && c.Bool("ignore-mac"),
-		Stash:           stash,
+		Identities:         ids.ids,
+		DecryptionOrder:    order,
+		IgnoreMAC:          hasFlag(c, "ignore-mac") && c.Bool("ignore-mac"),
+		Stash:              stash,
+		RequireExtendedMAC: requireXMAC,
 	})
 	if err != nil {
 		var re *keysources.RecoverError
-		if errors.As(err, &re) && len(ids.ids) == 0 {
+		if errors.As(err, &re) && noneTried(re) {
 			return nil, nil, &noIdentityError{err: err, searched: ids.searched}
+		}
+		if requireXMAC && errors.Is(err, hull.ErrExtendedMAC) {
+			return nil, nil, fmt.Errorf("%s: %w (the hull MAC is required by %s)", fio.display(), err, why)
 		}
 		return nil, nil, fmt.Errorf("%s: %w", fio.display(), err)
 	}
 	for _, w := range opened.Result.Warnings {
+		// A file last written by sops has no hull MAC. Read-only commands
+		// keep quiet about it unless --verbose (helm-secrets and others mix
+		// stderr into their output); commands that rewrite the file (they
+		// pass a stash) say it, and the rewrite adds the MAC.
+		if w == hull.WarnNoExtendedMAC && stash == nil && !c.Bool("verbose") {
+			continue
+		}
 		r.warnf("%s: %s", fio.display(), w)
 	}
 	return f, opened, nil
+}
+
+// requireStrictMAC reports whether the file must carry a valid hull
+// extended MAC, and what requires it: HULL_REQUIRE_STRICT_MAC set to a true
+// value (any value but "", "0", "false", "no", "off"), or
+// hull_require_strict_mac: true in the .sops.yaml creation rule matching
+// the file. A missing, unreadable or non-matching config requires nothing
+// (a config error is a warning here: whoever can break the config can also
+// remove the setting).
+func (r *runner) requireStrictMAC(c *cli.Context, fio *fileIO) (bool, string) {
+	switch v := strings.ToLower(strings.TrimSpace(r.env.get("HULL_REQUIRE_STRICT_MAC"))); v {
+	case "", "0", "false", "no", "off":
+	default:
+		return true, "HULL_REQUIRE_STRICT_MAC"
+	}
+	name := fio.name
+	if name == "" {
+		name = fio.path
+	}
+	if name == "" {
+		return false, ""
+	}
+	cfg, err := r.loadConfig(c, name)
+	if err != nil {
+		r.warnf("%v (hull_require_strict_mac not checked)", err)
+		return false, ""
+	}
+	if cfg == nil || cfg.CreationRules == nil {
+		return false, ""
+	}
+	cr, err := cfg.RuleFor(absOrSelf(name))
+	if err != nil || !cr.RequireStrictMAC {
+		return false, ""
+	}
+	return true, fmt.Sprintf("hull_require_strict_mac in the creation rule at %s:%d", filepath.Join(cfg.Dir, config.FileName), cr.Line)
 }
 
 // noIdentityError is a key recovery failure with no identity at all.

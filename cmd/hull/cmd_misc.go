@@ -12,6 +12,7 @@ import (
 	"github.com/hullsecrets/hull"
 	"github.com/hullsecrets/hull/keysources"
 	"github.com/hullsecrets/hull/keysources/age"
+	"github.com/hullsecrets/hull/keysources/pgp"
 	"github.com/hullsecrets/hull/metadata"
 )
 
@@ -67,13 +68,11 @@ func (r *runner) legacy(c *cli.Context) error {
 	if c.NArg() == 0 {
 		return cli.ShowAppHelp(c)
 	}
-	for _, f := range []string{"rotate", "show-master-keys"} {
-		if c.Bool(f) {
-			return withCode(exitGeneric, fmt.Errorf("--%s is not supported by this version of hull yet", f))
-		}
+	if c.Bool("rotate") || keyChangeGiven(c) {
+		return r.legacyRotate(c)
 	}
 	if c.String("set") != "" {
-		return withCode(exitGeneric, errors.New("--set is not supported by this version of hull yet"))
+		return r.legacySet(c, c.String("set"))
 	}
 	if c.NArg() > 1 {
 		return withCode(exitGeneric, fmt.Errorf("usage: one file expected, got %d arguments", c.NArg()))
@@ -95,7 +94,7 @@ func (r *runner) legacy(c *cli.Context) error {
 	case dec:
 		return r.decrypt(c, path)
 	}
-	return withCode(exitGeneric, fmt.Errorf("editing (%s FILE without -e or -d) is not supported by this version of hull yet; use '%s decrypt' and '%s encrypt'", r.name, r.name, r.name))
+	return r.edit(c, path)
 }
 
 // hints suggest the corrected command for common failures.
@@ -106,6 +105,8 @@ func hints(err error) []string {
 		var nie *noIdentityError
 		if errors.As(err, &nie) {
 			h = append(h, "set SOPS_AGE_KEY_FILE to your age identity file, or create one with 'hull keygen'")
+		} else if errors.Is(err, pgp.ErrGPGNotFound) {
+			h = append(h, "install GnuPG or set SOPS_GPG_EXEC to its path; without gpg, HULL_PGP_KEY_FILE can name an armored secret key file")
 		} else {
 			h = append(h, "none of your identities is a recipient of this file; ask someone who can decrypt it to add your public key")
 		}

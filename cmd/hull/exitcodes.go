@@ -22,19 +22,32 @@ const (
 	exitCouldNotWrite          = 3   // output could not be written
 	exitErrorDumpingTree       = 4   // the tree cannot be written in the output format
 	exitErrorReadingConfig     = 5   // invalid configuration or regular expression
+	exitInvalidKMSContext      = 6   // --encryption-context is not k:v,k:v
+	exitInvalidSetFormat       = 7   // set/unset/--set: malformed path or value
 	exitConflictingParams      = 8   // flags that cannot be used together
 	exitErrorEncryptingMac     = 21  // (sops) the MAC could not be encrypted
 	exitErrorEncryptingTree    = 23  // a value could not be encrypted
 	exitErrorDecryptingTree    = 25  // a value failed authentication or is malformed
 	exitNonCanonical           = 26  // hull: a value sops would read but that has more than one encoding
+	exitStrictMAC              = 27  // hull: strict MAC failure: the extended MAC (x_hull_mac) does not match, or is missing where required
+	exitPolicyViolation        = 29  // hull: refused by policy (e.g. a recipient stanza without a wrapped key)
 	exitLimitExceeded          = 31  // hull: input size, depth, node count or alias expansion limit
 	exitConcurrentModification = 32  // hull: the file changed on disk while hull worked on it
+	exitEndpointNotAllowed     = 33  // hull: a key service address from the file is not in the allowlist; nothing was sent
+	exitCannotChangeKeys       = 49  // --add-*/--rm-* on a file that does not exist
 	exitMacMismatch            = 51  // MAC mismatch or missing MAC
 	exitInvalidTreePath        = 91  // malformed --extract path
 	exitNeedOneDocument        = 92  // the file is empty
 	exitNoFileSpecified        = 100 // no input file, or it does not exist
 	exitDuplicateKeyType       = 112 // a key type named twice in --decryption-order
+	exitCommandNotExecutable   = 126 // exec-*: the command could not be run (as a shell)
+	exitCommandNotFound        = 127 // exec-*: the command was not found (as a shell)
 	exitCouldNotRetrieveKey    = 128 // no identity could recover the data key
+	exitEditSIGHUP             = 129 // edit: interrupted by SIGHUP (128+1); the file is untouched
+	exitEditSIGINT             = 130 // edit: interrupted by SIGINT (128+2); the file is untouched
+	exitEditSIGTERM            = 143 // edit: interrupted by SIGTERM (128+15); the file is untouched
+	exitFileNotModified        = 200 // edit: the file was not changed, nothing was written
+	exitNoEditor               = 201 // edit: no editor found, or the editor failed
 	exitFileAlreadyEncrypt     = 203 // encrypting a file that is already encrypted
 )
 
@@ -49,18 +62,31 @@ var exitCodes = []struct {
 	{exitCouldNotWrite, "could not write the output"},
 	{exitErrorDumpingTree, "the result cannot be written in the output format"},
 	{exitErrorReadingConfig, "invalid configuration or regular expression"},
+	{exitInvalidKMSContext, "--encryption-context is not k:v,k:v"},
+	{exitInvalidSetFormat, "set: malformed path or value (not valid JSON)"},
 	{exitConflictingParams, "conflicting flags"},
 	{exitErrorEncryptingTree, "a value could not be encrypted"},
 	{exitErrorDecryptingTree, "a value could not be decrypted or is malformed"},
 	{exitNonCanonical, "a value has a non-canonical encoding (hull)"},
+	{exitStrictMAC, "strict MAC failure: keys, types, empty values, comments, rule or recipients were changed, or the hull MAC is missing where required (hull)"},
+	{exitPolicyViolation, "refused by policy: e.g. a recipient in the file holds no wrapped key (hull)"},
 	{exitLimitExceeded, "the input exceeds a size, depth or node limit (hull)"},
 	{exitConcurrentModification, "the file changed on disk while hull worked on it; nothing was written (hull)"},
+	{exitEndpointNotAllowed, "a key service address named in the file is not allowed (SOPS_HC_VAULT_ALLOWLIST); nothing was sent to it (hull)"},
+	{exitCannotChangeKeys, "--add-*/--rm-* given for a file that does not exist"},
 	{exitMacMismatch, "MAC mismatch or missing MAC: the file was changed"},
 	{exitInvalidTreePath, "malformed tree path"},
 	{exitNeedOneDocument, "the file is empty"},
 	{exitNoFileSpecified, "no input file, or it does not exist"},
 	{exitDuplicateKeyType, "a key type is named twice in --decryption-order"},
+	{exitCommandNotExecutable, "exec-env/exec-file: the command could not be run"},
+	{exitCommandNotFound, "exec-env/exec-file: the command was not found"},
 	{exitCouldNotRetrieveKey, "no identity could decrypt the data key"},
+	{exitEditSIGHUP, "edit was interrupted by SIGHUP; the file is untouched"},
+	{exitEditSIGINT, "edit was interrupted by SIGINT; the file is untouched"},
+	{exitEditSIGTERM, "edit was interrupted by SIGTERM; the file is untouched"},
+	{exitFileNotModified, "edit: the file was not changed, nothing was written"},
+	{exitNoEditor, "edit: no editor found, or the editor failed"},
 	{exitFileAlreadyEncrypt, "the file is already encrypted"},
 }
 
@@ -99,10 +125,14 @@ func exitCode(err error) int {
 		return exitErrorReadingConfig
 	case errors.Is(err, metadata.ErrConflictingRules):
 		return exitConflictingParams
+	case errors.Is(err, keysources.ErrEndpointNotAllowed):
+		return exitEndpointNotAllowed
 	case errors.Is(err, keysources.ErrNoKey):
 		return exitCouldNotRetrieveKey
 	case errors.Is(err, hull.ErrMACMismatch), errors.Is(err, hull.ErrNoMAC):
 		return exitMacMismatch
+	case errors.Is(err, hull.ErrExtendedMAC):
+		return exitStrictMAC
 	case errors.Is(err, hull.ErrNonCanonical):
 		return exitNonCanonical
 	case errors.Is(err, hull.ErrMalformedValue), errors.Is(err, hull.ErrDecrypt):
@@ -113,6 +143,8 @@ func exitCode(err error) int {
 		return exitNeedOneDocument
 	case errors.Is(err, hull.ErrAlreadyEncrypted):
 		return exitFileAlreadyEncrypt
+	case errors.Is(err, hull.ErrInvalidValue):
+		return exitInvalidSetFormat
 	case errors.Is(err, hull.ErrTreePath):
 		return exitInvalidTreePath
 	case errors.Is(err, metadata.ErrNoMetadata), errors.Is(err, metadata.ErrInvalid):

@@ -53,14 +53,14 @@ var flagTable = []flagDef{
 	{name: "force", usage: "with --output, replace an existing file", bool: true, groups: []string{gOut}},
 	// keys for new files
 	{name: "age", aliases: []string{"a"}, usage: "comma-separated age recipients (env SOPS_AGE_RECIPIENTS)", groups: []string{gKeys}},
-	{name: "pgp", aliases: []string{"p"}, usage: "comma-separated PGP fingerprints (env SOPS_PGP_FP; not supported yet)", groups: []string{gKeys}},
-	{name: "kms", aliases: []string{"k"}, usage: "comma-separated AWS KMS ARNs (env SOPS_KMS_ARN; not supported yet)", groups: []string{gKeys}},
-	{name: "gcp-kms", usage: "comma-separated GCP KMS resource IDs (env SOPS_GCP_KMS_IDS; not supported yet)", groups: []string{gKeys}},
-	{name: "azure-kv", usage: "comma-separated Azure Key Vault key URLs (env SOPS_AZURE_KEYVAULT_URLS; not supported yet)", groups: []string{gKeys}},
-	{name: "hc-vault-transit", usage: "comma-separated Vault transit key URIs (env SOPS_VAULT_URIS; not supported yet)", groups: []string{gKeys}},
+	{name: "pgp", aliases: []string{"p"}, usage: "comma-separated PGP fingerprints or public key files (env SOPS_PGP_FP)", groups: []string{gKeys}},
+	{name: "kms", aliases: []string{"k"}, usage: "comma-separated AWS KMS key ARNs, each optionally +ROLE_ARN (env SOPS_KMS_ARN)", groups: []string{gKeys}},
+	{name: "gcp-kms", usage: "comma-separated GCP KMS resource IDs (env SOPS_GCP_KMS_IDS)", groups: []string{gKeys}},
+	{name: "azure-kv", usage: "comma-separated Azure Key Vault key URLs (env SOPS_AZURE_KEYVAULT_URLS)", groups: []string{gKeys}},
+	{name: "hc-vault-transit", usage: "comma-separated Vault transit key URIs https://host:port/v1/ENGINE/keys/NAME (env SOPS_VAULT_URIS)", groups: []string{gKeys}},
 	{name: "hckms", usage: "comma-separated HuaweiCloud KMS key IDs (not supported)", groups: []string{gKeys}},
-	{name: "aws-profile", usage: "AWS profile for KMS keys (not supported yet)", groups: []string{gKeys}},
-	{name: "encryption-context", usage: "KMS encryption context k:v,k:v (not supported yet)", groups: []string{gKeys}},
+	{name: "aws-profile", usage: "AWS profile for new KMS keys (default: the SDK's credentials chain)", groups: []string{gKeys}},
+	{name: "encryption-context", usage: "KMS encryption context k:v,k:v for new KMS keys", groups: []string{gKeys}},
 	{name: "shamir-secret-sharing-threshold", usage: "number of key groups needed to decrypt", groups: []string{gKeys}},
 	// rules
 	{name: "unencrypted-suffix", usage: "leave values whose key ends with this suffix in clear (default _unencrypted)", groups: []string{gRules}},
@@ -72,14 +72,43 @@ var flagTable = []flagDef{
 	// decrypt
 	{name: "extract", usage: `decrypt only this part of the tree, e.g. '["db"]["password"]'`, groups: []string{gDecrypt}},
 	// (edit flags)
-	// (exec flags)
-	// (set flags)
+	// exec-env and exec-file
+	{name: "pristine", usage: "start the command with only the decrypted values in its environment", bool: true, groups: []string{gExecEnv}},
+	{name: "same-process", usage: "replace hull with the command (execve) instead of running it as a child", bool: true, groups: []string{gExecEnv}},
+	{name: "dotenv-unquote", usage: "dotenv files: remove one level of matching quotes from values, as dotenv libraries do (without it, values are passed exactly as stored)", bool: true, groups: []string{gExecEnv}},
+	{name: "background", usage: "deprecated (as in sops): exec-env starts the command and exits without waiting; exec-file refuses it", bool: true, groups: []string{gExec}},
+	{name: "user", usage: "run the command as this user (needs root)", groups: []string{gExec}},
+	{name: "scrub-env", usage: "also remove this variable from the command's environment (repeatable; hull's identity variables always are)", slice: true, groups: []string{gExec}},
+	{name: "no-fifo", usage: "serve the plaintext as a 0600 file instead of a named pipe", bool: true, groups: []string{gExecFile}},
+	{name: "filename", usage: "name of the served file in its private directory (a plain name, no '/')", groups: []string{gExecFile}},
+	{name: "value-file", usage: "set: the VALUE argument is the name of a file that holds the value", bool: true, groups: []string{gSet}},
+	{name: "value-stdin", usage: "set: read the value from stdin (then there is no VALUE argument)", bool: true, groups: []string{gSet}},
+	{name: "string", usage: "set: store the value as it is, as a string, instead of parsing it as JSON (hull)", bool: true, groups: []string{gSet}},
+	{name: "idempotent", usage: "set: write nothing when the value is already there; unset: succeed without writing when PATH does not exist", bool: true, groups: []string{gIdempotent}},
+	// key management (cmd_keys.go): rotate and the legacy -r, updatekeys, groups
+	{name: "add-age", usage: "rotate: add these age recipients (comma-separated, repeatable) to the first key group", slice: true, groups: []string{gRotate, gLegacy}},
+	{name: "rm-age", usage: "rotate: remove these age recipients from every key group", slice: true, groups: []string{gRotate, gLegacy}},
+	{name: "add-pgp", usage: "rotate: add these PGP fingerprints to the first key group", slice: true, groups: []string{gRotate, gLegacy}},
+	{name: "rm-pgp", usage: "rotate: remove these PGP fingerprints from every key group", slice: true, groups: []string{gRotate, gLegacy}},
+	{name: "add-kms", usage: "rotate: add AWS KMS key ARNs (ARN[+role ARN]; --encryption-context, --aws-profile apply) to the first key group", slice: true, groups: []string{gRotate, gLegacy}},
+	{name: "rm-kms", usage: "rotate: remove AWS KMS keys (by ARN as listed) from every key group", slice: true, groups: []string{gRotate, gLegacy}},
+	{name: "add-gcp-kms", usage: "rotate: add GCP KMS resource IDs", slice: true, groups: []string{gRotate, gLegacy}},
+	{name: "rm-gcp-kms", usage: "rotate: remove GCP KMS keys from every key group", slice: true, groups: []string{gRotate, gLegacy}},
+	{name: "add-azure-kv", usage: "rotate: add Azure Key Vault key URLs", slice: true, groups: []string{gRotate, gLegacy}},
+	{name: "rm-azure-kv", usage: "rotate: remove Azure Key Vault keys from every key group", slice: true, groups: []string{gRotate, gLegacy}},
+	{name: "add-hc-vault-transit", usage: "rotate: add Vault transit key URIs to the first key group", slice: true, groups: []string{gRotate, gLegacy}},
+	{name: "rm-hc-vault-transit", usage: "rotate: remove Vault transit keys from every key group", slice: true, groups: []string{gRotate, gLegacy}},
+	{name: "add-hckms", usage: "rotate: add HuaweiCloud KMS key IDs (not supported)", slice: true, groups: []string{gRotate, gLegacy}},
+	{name: "rm-hckms", usage: "rotate: remove HuaweiCloud KMS keys from every key group", slice: true, groups: []string{gRotate, gLegacy}},
+	{name: "yes", aliases: []string{"y"}, usage: "updatekeys: apply the changes without asking", bool: true, groups: []string{gUpdatekeys}},
+	{name: "no-rotate", usage: "updatekeys: keep the data key even when a key is removed (it can then still read later versions)", bool: true, groups: []string{gUpdatekeys}},
+	{name: "file", aliases: []string{"f"}, usage: "groups: the encrypted file to change", groups: []string{gGroups}},
 	// legacy mode switches
 	{name: "encrypt", aliases: []string{"e"}, usage: "encrypt FILE (legacy form of 'hull encrypt')", bool: true, groups: []string{gLegacy}},
 	{name: "decrypt", aliases: []string{"d"}, usage: "decrypt FILE (legacy form of 'hull decrypt')", bool: true, groups: []string{gLegacy}},
-	{name: "rotate", aliases: []string{"r"}, usage: "rotate the data key of FILE (not supported yet)", bool: true, groups: []string{gLegacy}},
-	{name: "set", usage: "set a value (not supported yet)", groups: []string{gLegacy}},
-	{name: "show-master-keys", aliases: []string{"s"}, usage: "show the metadata while editing (not supported yet)", bool: true, groups: []string{gLegacy}},
+	{name: "rotate", aliases: []string{"r"}, usage: "rotate the data key of FILE (legacy form of 'hull rotate')", bool: true, groups: []string{gLegacy}},
+	{name: "set", usage: "set a value in FILE in place: '<path> <json>' (legacy form of 'hull set')", groups: []string{gLegacy}},
+	{name: "show-master-keys", aliases: []string{"s"}, usage: "show the metadata (read-only) while editing", bool: true, groups: []string{gLegacy}},
 }
 
 // flagsFor builds the urfave flags for a command that accepts the groups.

@@ -14,6 +14,9 @@ import (
 
 	"github.com/hullsecrets/hull/keysources"
 	"github.com/hullsecrets/hull/keysources/age"
+	"github.com/hullsecrets/hull/keysources/all"
+	"github.com/hullsecrets/hull/keysources/pgp"
+	"github.com/hullsecrets/hull/keysources/vault"
 )
 
 // identitySet is every identity hull found, and where it looked, so that a
@@ -30,7 +33,8 @@ var errIdentitySource = errors.New("identity source unusable")
 // loadIdentities reads every age identity the environment points to, as
 // sops does (FORMAT.md §6.2, "Private-key discovery"): all sources are
 // combined. A source the user named explicitly must work; the default
-// locations are skipped when absent.
+// locations are skipped when absent. PGP identities come last: the key
+// file in HULL_PGP_KEY_FILE, then gpg (SOPS_GPG_EXEC, GNUPGHOME).
 func (r *runner) loadIdentities(ctx context.Context) (*identitySet, error) {
 	s := &identitySet{}
 	home := r.env.get("HOME")
@@ -88,7 +92,101 @@ func (r *runner) loadIdentities(ctx context.Context) (*identitySet, error) {
 		}
 		add(ids)
 	}
+
+	// PGP: HULL_PGP_KEY_FILE (hull's own: an armored secret key file,
+	// decrypted in Go without gpg), then gpg itself, which is always
+	// there: it runs only for files with pgp stanzas.
+	if p := r.env.get("HULL_PGP_KEY_FILE"); p != "" {
+		s.searched = append(s.searched, "HULL_PGP_KEY_FILE="+p)
+		id, err := readPGPKeyFile(p)
+		if err != nil {
+			return nil, err
+		}
+		add([]keysources.Identity{id})
+	}
+	po := r.pgpOptions()
+	gnupgHome := po.GnuPGHome
+	if gnupgHome == "" {
+		gnupgHome = "gpg's default"
+	}
+	s.searched = append(s.searched, "gpg (GNUPGHOME="+gnupgHome+")")
+	add([]keysources.Identity{pgp.NewGPGIdentity(po)})
+	add(r.gcpAzureIdentities())
 	return s, nil
+}
+
+// pgpOptions are the gpg settings from the environment: SOPS_GPG_EXEC (the
+// gpg program), GNUPGHOME, and the legacy keyring read when gpg is missing
+// (GNUPGHOME or ~/.gnupg, then pubring.gpg).
+func (r *runner) pgpOptions() pgp.Options {
+	o := pgp.Options{GPGExec: r.env.get("SOPS_GPG_EXEC"), GnuPGHome: r.env.get("GNUPGHOME")}
+	if o.GnuPGHome == "" {
+		if home := r.env.get("HOME"); home != "" {
+			o.LegacyKeyring = filepath.Join(home, ".gnupg", "pubring.gpg")
+		}
+	}
+	// gpg's stdin is the message, so a terminal pinentry needs GPG_TTY to
+	// find the terminal; give it hull's when the user has not set it.
+	if r.env.get("GPG_TTY") == "" {
+		if tty := terminalName(r.stdin, r.stderr); tty != "" {
+			o.Env = append(o.Env, "GPG_TTY="+tty)
+		}
+	}
+	return o
+}
+
+// keySourceOptions are the settings key sources take from the environment.
+func (r *runner) keySourceOptions() all.Options {
+	tok, _ := r.vaultToken() // an unreadable ~/.vault-token is reported by Vault as no credentials
+	return all.Options{
+		PGP:     r.pgpOptions(),
+		Vault:   vault.Options{Token: tok, Namespace: r.env.get("VAULT_NAMESPACE")},
+		GCPKMS:  r.gcpKMSOptions(),
+		AzureKV: r.azureKVOptions(),
+	}
+}
+
+// terminalName returns the device name of the first of the files that is a
+// terminal, where the system says (Linux's /proc), else "".
+func terminalName(files ...any) string {
+	for _, f := range files {
+		if osf, ok := f.(*os.File); ok {
+			if name, err := os.Readlink(fmt.Sprintf("/proc/self/fd/%d", osf.Fd())); err == nil &&
+				(strings.HasPrefix(name, "/dev/pts/") || strings.HasPrefix(name, "/dev/tty")) {
+				return name
+			}
+		}
+	}
+	return ""
+}
+
+func readPGPKeyFile(p string) (keysources.Identity, error) {
+	data, err := os.ReadFile(p)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, withCode(exitCouldNotRetrieveKey, fmt.Errorf("%w: pgp key file %s not found", errIdentitySource, p))
+		}
+		return nil, withCode(exitCouldNotRetrieveKey, fmt.Errorf("%w: cannot read pgp key file %s: %v", errIdentitySource, p, unwrapPathErr(err)))
+	}
+	id, err := pgp.ParseSecretKeyFile(data, p)
+	if err != nil {
+		return nil, withCode(exitCouldNotRetrieveKey, fmt.Errorf("%w: %w", errIdentitySource, err))
+	}
+	return id, nil
+}
+
+// noneTried reports whether no identity could try any stanza of the file
+// (no identity for any of its key types), as opposed to identities that
+// tried and were not recipients.
+func noneTried(re *keysources.RecoverError) bool {
+	for _, g := range re.Groups {
+		for _, s := range g.Stanzas {
+			if s.Reason != keysources.ReasonNoIdentity {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // defaultAgeKeyFile is $XDG_CONFIG_HOME/sops/age/keys.txt, else

@@ -157,9 +157,16 @@ func (r *runner) app() *cli.App {
 				Action:       r.cmdKeygen,
 				OnUsageError: usageError,
 			},
-			// (edit command)
-			// (exec-env and exec-file commands)
-			// (set and unset commands)
+			r.editCommand(),
+			r.execEnvCommand(),
+			r.execFileCommand(),
+			r.completionCommand(),
+			r.docsCommand(),
+			r.setCommand(),
+			r.unsetCommand(),
+			r.updatekeysCommand(),
+			r.rotateCommand(),
+			r.groupsCommand(),
 		},
 	}
 	return app

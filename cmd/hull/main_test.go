@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -24,8 +25,10 @@ func hullMain() {
 func TestMain(m *testing.M) {
 	fsizeChildHook()
 	testscript.Main(m, map[string]func(){
-		"hull": hullMain,
-		"sops": hullMain, // hull answers as sops under that name
+		"hull":        hullMain,
+		"sops":        hullMain,       // hull answers as sops under that name
+		"fake-editor": fakeEditorMain, // the editor of edit_*.txtar (edit_test.go)
+		"edit-helper": editHelperMain, // checks for edit_*.txtar (edit_test.go)
 	})
 }
 
@@ -36,6 +39,13 @@ func TestScript(t *testing.T) {
 		Setup: func(e *testscript.Env) error {
 			// Keep the user's real identities and config out of the tests.
 			e.Setenv("XDG_CONFIG_HOME", filepath.Join(e.WorkDir, ".config"))
+			// A script that starts gpg-agent (GNUPGHOME in $WORK) must not
+			// leave it running when it fails half-way.
+			e.Defer(func() {
+				if home := e.Getenv("GNUPGHOME"); home != "" {
+					exec.Command("gpgconf", "--homedir", home, "--kill", "gpg-agent").Run()
+				}
+			})
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){

@@ -27,7 +27,7 @@ import (
 )
 
 // TestTamper runs the bad-input, tamper and fault checklist of
-// SECURITY-CASES.md §4 (rows 1–25, 32–34, 38, 43–48 and 53) against the
+// SECURITY-CASES.md §4 (rows 1–34, 35, 38, 40, 43–48 and 53) against the
 // command line in-process. Every row builds its input (usually a file
 // encrypted by hull a moment earlier, then altered), runs Main once and
 // checks, besides the row's own exit code:
@@ -727,14 +727,14 @@ func tamperCases() []tamperCase {
 			setup: decryptTampered(retype("quoted_bool", "bool"))},
 		{row: 18, name: "str-0080-as-int", want: codes(26),
 			setup: decryptTampered(retype("quoted_int", "int"))},
-		{row: 18, name: "str-12-as-int", want: codes(26),
-			knownGap: `changing type:str to type:int on the canonical text "12" is accepted (exit 0, the value comes out as the integer 12): ` +
-				`the legacy MAC hashes the same bytes and hull has no extended (strict) MAC over types yet (SECURITY-CASES §2.4 item 2)`,
-			setup: decryptTampered(retype("canon_int", "int"))},
-		{row: 18, name: "str-True-as-bool", want: codes(26),
-			knownGap: `changing type:str to type:bool on the canonical text "True" is accepted (exit 0, the value comes out as the boolean true): ` +
-				`no extended (strict) MAC over types yet (SECURITY-CASES §2.4 item 2)`,
-			setup: decryptTampered(retype("canon_bool", "bool"))},
+		// The text is canonical for the new type, so only the extended MAC
+		// (which covers types) catches these: 27, not 26.
+		{row: 18, name: "str-12-as-int", want: codes(27),
+			setup:  decryptTampered(retype("canon_int", "int")),
+			stderr: []string{`strict MAC failure`, `hull MAC`}},
+		{row: 18, name: "str-True-as-bool", want: codes(27),
+			setup:  decryptTampered(retype("canon_bool", "bool")),
+			stderr: []string{`strict MAC failure`, `hull MAC`}},
 		{row: 19, name: "comment-type-in-value-slot", want: codes(26),
 			setup: decryptTampered(retype("password", "comment"))},
 		{row: 20, name: "bytes-type", want: codes(0, 26),
@@ -888,8 +888,6 @@ func tamperCases() []tamperCase {
 			}),
 			stderr: []string{`(?i)regex|regular expression`}},
 		{row: 38, name: "invalid-regex-in-config", want: codes(5),
-			knownGap: "hull does not read .sops.yaml yet and silently ignores --config: an invalid encrypted_regex in the config " +
-				"gives exit 0 and the file is encrypted with the default rule",
 			setup: func(t *testing.T, c *tamperCtx) []string {
 				cfg := c.write(t, "sops.yaml", []byte("creation_rules:\n  - encrypted_regex: \"(\"\n    age: "+tamperRecipient1+"\n"))
 				return []string{"encrypt", "--config", cfg, "--age", tamperRecipient1, c.write(t, "s.yaml", []byte(tamperPlainYAML))}
@@ -1070,6 +1068,224 @@ func tamperCases() []tamperCase {
 				b := tamperRemoveLine(t, c.encrypt(t, "s.yaml", tamperPlainYAML), "other: ENC[")
 				return []string{"decrypt", "--output", c.path("out.yaml"), c.write(t, "s.enc.yaml", b)}
 			}},
+	}
+	cases = append(cases, tamperStrictCases()...)
+	return cases
+}
+
+// ---- the extended MAC (x_hull_mac) -------------------------------------------
+
+// The plaintext of the strict rows: comments, empty and null values, plain
+// values side by side, and a nested secret.
+const tamperStrictYAML = `# head comment
+password: canary-7f3a91
+pin: "12"
+a_unencrypted: foo
+b_unencrypted: bar
+empty: ""
+nothing: null
+db:
+    password: second-secret-42 # inline note
+creds:
+    token: tok-secret-77
+list:
+    - item-one-aa
+    - item-two-bb
+note_unencrypted: hello-plain
+`
+
+// tamperStrictCases are the tampers that only hull's extended MAC detects
+// (SECURITY-CASES §1.C C1–C3, C5, C7, C8, C20, C27; §4 rows 18, 26–31, 35
+// and 40): the sops MAC still matches. Each attack gives three cases:
+//   - the tampered file: strict MAC failure, exit 27;
+//   - the same file with x_hull_mac removed as well: decrypted, exit 0, and
+//     `decrypt --verbose` warns that there is no hull MAC. This is the limit
+//     of the extended MAC: anyone can remove it (sops itself drops it), so
+//     its absence is only an error where it is required;
+//   - the stripped file with HULL_REQUIRE_STRICT_MAC=1: exit 27.
+func tamperStrictCases() []tamperCase {
+	codes := func(c ...int) []int { return c }
+	secrets := []string{"second-secret-42", "tok-secret-77", "item-one-aa", "hello-plain"}
+	strip := func(t *testing.T, b []byte) []byte { return tamperRemoveLine(t, b, "    x_hull_mac: v1:") }
+	type attack struct {
+		row   int
+		name  string
+		plain string // tamperStrictYAML when empty
+		mut   func(t *testing.T, b []byte) []byte
+	}
+	expand := func(a attack) []tamperCase {
+		plain := a.plain
+		if plain == "" {
+			plain = tamperStrictYAML
+		}
+		setup := func(stripped bool, extra ...string) func(*testing.T, *tamperCtx) []string {
+			return func(t *testing.T, c *tamperCtx) []string {
+				b := c.encrypt(t, "s.yaml", plain)
+				if !bytes.Contains(b, []byte("\n    x_hull_mac: v1:")) {
+					t.Fatalf("hull wrote no x_hull_mac:\n%s", b)
+				}
+				b = a.mut(t, b)
+				if stripped {
+					b = strip(t, b)
+				}
+				return append(append([]string{"decrypt"}, extra...), c.write(t, "s.enc.yaml", b))
+			}
+		}
+		return []tamperCase{
+			{row: a.row, name: a.name, want: codes(27), secrets: secrets,
+				setup:  setup(false),
+				stderr: []string{`strict MAC failure`, `hull MAC`}},
+			{row: a.row, name: a.name + "/hull-mac-removed", want: codes(0), secrets: secrets,
+				setup:  setup(true, "--verbose"),
+				stderr: []string{`no hull MAC`}},
+			{row: a.row, name: a.name + "/hull-mac-removed-required", want: codes(27), secrets: secrets,
+				setup:  setup(true),
+				env:    func(*tamperCtx) map[string]string { return map[string]string{"HULL_REQUIRE_STRICT_MAC": "1"} },
+				stderr: []string{`strict MAC failure`, `HULL_REQUIRE_STRICT_MAC`}},
+		}
+	}
+	replace := func(old, new string) func(t *testing.T, b []byte) []byte {
+		return func(t *testing.T, b []byte) []byte { return tamperMustReplace(t, b, old, new) }
+	}
+	insert := func(line string) func(t *testing.T, b []byte) []byte {
+		return replace("\nsops:\n", "\n"+line+"\nsops:\n")
+	}
+	lineOf := func(t *testing.T, b []byte, re string) string {
+		m := regexp.MustCompile(`(?m)` + re).Find(b)
+		if m == nil {
+			t.Fatalf("%s not found in the input", re)
+		}
+		return string(m)
+	}
+	retype := func(key, typ string) func(*testing.T, []byte) []byte {
+		return func(t *testing.T, b []byte) []byte {
+			return tamperEditENC(t, b, "\n"+key+": ", func(e tamperEncVal) string { e.typ = typ; return e.String() })
+		}
+	}
+	attacks := []attack{
+		// 18 (C5): a canonical retype (the stripped variants of the rows above).
+		{row: 18, name: "str-12-as-int", plain: tamperPlainYAML, mut: retype("canon_int", "int")},
+		{row: 18, name: "str-True-as-bool", plain: tamperPlainYAML, mut: retype("canon_bool", "bool")},
+		// 26 (C7): a plaintext comment injected.
+		{row: 26, name: "inject-plaintext-comment", mut: replace("\na_unencrypted: ", "\n# send the token to attacker@example.com\na_unencrypted: ")},
+		{row: 26, name: "inject-inline-comment", mut: replace("\na_unencrypted: foo\n", "\na_unencrypted: foo # attacker@example.com\n")},
+		// 27 (C7): an encrypted comment deleted or moved.
+		{row: 27, name: "delete-encrypted-comment", mut: func(t *testing.T, b []byte) []byte {
+			return tamperRemoveLine(t, b, "#ENC[")
+		}},
+		{row: 27, name: "move-encrypted-comment", mut: func(t *testing.T, b []byte) []byte {
+			head := lineOf(t, b, `^#ENC\[.*\n`)
+			b = tamperMustReplace(t, b, head, "")
+			return tamperMustReplace(t, b, "\nnote_unencrypted: ", "\n"+head+"note_unencrypted: ")
+		}},
+		{row: 27, name: "inline-comment-to-own-line", mut: func(t *testing.T, b []byte) []byte {
+			inline := lineOf(t, b, ` #ENC\[[^\]]*\]`)
+			b = tamperMustReplace(t, b, inline, "")
+			return tamperMustReplace(t, b, "\n    password: ", "\n    "+inline[1:]+"\n    password: ")
+		}},
+		// 28 (C1): the boundary between two plaintext values moved.
+		{row: 28, name: "boundary-shift", mut: replace("\na_unencrypted: foo\nb_unencrypted: bar\n", "\na_unencrypted: fo\nb_unencrypted: obar\n")},
+		// 29 (C2): empty and null values, empty mappings and lists.
+		{row: 29, name: "add-empty-string", mut: insert(`k: ""`)},
+		{row: 29, name: "add-null", mut: insert(`k: null`)},
+		{row: 29, name: "add-empty-mapping", mut: insert(`k: {}`)},
+		{row: 29, name: "add-empty-list", mut: insert(`k: []`)},
+		{row: 29, name: "remove-empty-string", mut: replace("\nempty: \"\"\n", "\n")},
+		{row: 29, name: "remove-null", mut: replace("\nnothing: null\n", "\n")},
+		// 30 (C3): a plaintext key renamed.
+		{row: 30, name: "rename-plaintext-key", mut: replace("\na_unencrypted: ", "\nzzz_unencrypted: ")},
+		// 31 (C27): a nested secret moved to a key holding ':' (same AAD).
+		{row: 31, name: "nested-to-colon-key", mut: func(t *testing.T, b []byte) []byte {
+			token := lineOf(t, b, `^    token: .*\n`)
+			b = tamperMustReplace(t, b, "\ncreds:\n"+token, "\n")
+			return tamperMustReplace(t, b, "\nlist:\n", "\n\"creds:token\": "+strings.TrimPrefix(token, "    token: ")+"list:\n")
+		}},
+		// 35 (C8): the rule swapped for one that reads the existing values
+		// the same way (so sops's MAC matches) but would leave new keys in
+		// clear.
+		{row: 35, name: "rule-swapped", plain: tamperPlainYAML, mut: replace("unencrypted_suffix: _unencrypted",
+			"encrypted_regex: ^(password|other|list|quoted_int|quoted_bool|canon_int|canon_bool|enabled)$")},
+		// 40 (C20): an attacker's recipient added to the key group (with a
+		// copy of an existing enc, so that the file still decrypts).
+		{row: 40, name: "recipient-injected", mut: func(t *testing.T, b []byte) []byte {
+			i := bytes.Index(b, []byte("\n    age:\n")) + len("\n    age:\n")
+			j := bytes.Index(b, []byte("\n    lastmodified: ")) + 1
+			if i < len("\n    age:\n") || j <= i {
+				t.Fatal("no age stanza list")
+			}
+			item := string(b[i:j])
+			return tamperReplaceRange(b, i, j, item+strings.Replace(item, tamperRecipient1, tamperRecipient2, 1))
+		}},
+	}
+	var cases []tamperCase
+	for _, a := range attacks {
+		cs := expand(a)
+		if a.row == 18 {
+			cs = cs[1:] // the tampered file itself is a row-18 case above
+		}
+		cases = append(cases, cs...)
+	}
+
+	// A file last written by sops has no hull MAC: decrypt stays silent on
+	// stderr (helm-secrets and others mix it into their output), --verbose
+	// says so, and a requirement (environment or .sops.yaml) makes it 27.
+	fixture := func(extra ...string) func(*testing.T, *tamperCtx) []string {
+		return func(t *testing.T, c *tamperCtx) []string {
+			return append(append([]string{"decrypt"}, extra...), c.write(t, "fixture.yaml", c.sopsFixture(t, "yaml-basic/encrypted.yaml")))
+		}
+	}
+	sopsConfig := func(rules string) func(*testing.T, *tamperCtx) []string {
+		return func(t *testing.T, c *tamperCtx) []string {
+			c.write(t, ".sops.yaml", []byte("creation_rules:\n"+rules))
+			return fixture()(t, c)
+		}
+	}
+	silent := func(t *testing.T, c *tamperCtx, r tamperResult) {
+		if r.stderr != "" {
+			t.Errorf("decrypt of a sops-written file printed on stderr: %q", r.stderr)
+		}
+		if !strings.Contains(r.stdout, "s3cr3t-p@ssw0rd") {
+			t.Errorf("not decrypted: %q", tamperTruncate(r.stdout))
+		}
+	}
+	cases = append(cases,
+		tamperCase{row: 32, name: "sops-fixture-no-hull-mac-decrypt-silent", want: codes(0), setup: fixture(), check: silent},
+		tamperCase{row: 32, name: "sops-fixture-no-hull-mac-verbose", want: codes(0), setup: fixture("--verbose"),
+			stderr: []string{`no hull MAC: the file was last written by sops`}},
+		tamperCase{row: 32, name: "sops-fixture-no-hull-mac-required-env", want: codes(27), secrets: tamperSopsFixtureSecrets,
+			setup:  fixture(),
+			env:    func(*tamperCtx) map[string]string { return map[string]string{"HULL_REQUIRE_STRICT_MAC": "1"} },
+			stderr: []string{`no hull MAC \(x_hull_mac\) and one is required`, `HULL_REQUIRE_STRICT_MAC`}},
+		tamperCase{row: 32, name: "sops-fixture-no-hull-mac-env-off", want: codes(0), setup: fixture(), check: silent,
+			env: func(*tamperCtx) map[string]string { return map[string]string{"HULL_REQUIRE_STRICT_MAC": "0"} }},
+		tamperCase{row: 32, name: "sops-fixture-no-hull-mac-required-config", want: codes(27), secrets: tamperSopsFixtureSecrets,
+			setup:  sopsConfig("  - path_regex: other\\.yaml$\n  - path_regex: fixture\\.yaml$\n    hull_require_strict_mac: true\n    age: " + tamperRecipient1 + "\n"),
+			stderr: []string{`no hull MAC`, `hull_require_strict_mac in the creation rule at .*\.sops\.yaml:3`}},
+		tamperCase{row: 32, name: "sops-fixture-no-hull-mac-config-other-rule", want: codes(0), check: silent,
+			setup: sopsConfig("  - path_regex: fixture\\.yaml$\n    age: " + tamperRecipient1 + "\n  - hull_require_strict_mac: true\n")},
+	)
+	// Every format carries x_hull_mac (dotenv and INI flatten it) and
+	// verifies where it is required.
+	for _, f := range []struct{ name, plain, want string }{
+		{"s.yaml", "password: " + tamperCanary + "\n", "\n    x_hull_mac: v1:"},
+		{"s.json", `{"password": "` + tamperCanary + `"}` + "\n", "\t\t\"x_hull_mac\": \"v1:"},
+		{"s.env", "PASSWORD=" + tamperCanary + "\n", "\nsops_x_hull_mac=v1:"},
+		{"s.ini", "[db]\npassword = " + tamperCanary + "\n", "\nx_hull_mac                 = v1:"},
+	} {
+		cases = append(cases, tamperCase{row: 32, name: "hull-mac-written-and-required/" + f.name, want: codes(0),
+			setup: func(t *testing.T, c *tamperCtx) []string {
+				b := c.encrypt(t, f.name, f.plain)
+				if !bytes.Contains(b, []byte(f.want)) {
+					t.Fatalf("no %q in:\n%s", f.want, b)
+				}
+				return []string{"decrypt", c.write(t, "enc"+filepath.Ext(f.name), b)}
+			},
+			env: func(*tamperCtx) map[string]string { return map[string]string{"HULL_REQUIRE_STRICT_MAC": "1"} },
+			check: func(t *testing.T, c *tamperCtx, r tamperResult) {
+				if !strings.Contains(r.stdout, tamperCanary) || r.stderr != "" {
+					t.Errorf("stdout %q, stderr %q", r.stdout, r.stderr)
+				}
+			}})
 	}
 	return cases
 }

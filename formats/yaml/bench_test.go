@@ -21,6 +21,39 @@ func bigYAML() []byte {
 	return []byte(b.String())
 }
 
+// bigYAMLCommented is bigYAML as a real secrets file looks: a comment
+// every 50 keys, an inline comment every 70 values, non-ASCII in every
+// 10th value, a multi-line value every 1000 and an encrypted-looking value
+// every 5th.
+func bigYAMLCommented() []byte {
+	var b strings.Builder
+	n := 0
+	for i := 0; i < 5000; i++ {
+		fmt.Fprintf(&b, "section%04d:\n", i)
+		for j := 0; j < 100; j++ {
+			n++
+			if n%50 == 0 {
+				fmt.Fprintf(&b, "  # comment %d — über\n", n)
+			}
+			switch {
+			case n%1000 == 0:
+				fmt.Fprintf(&b, "  key%03d: |\n    line one %d\n    line two\n", j, n)
+			case n%10 == 0:
+				fmt.Fprintf(&b, "  key%03d: värde-%04d-%03d-åäö-東京\n", j, i, j)
+			case n%5 == 0:
+				fmt.Fprintf(&b, "  key%03d: ENC[AES256_GCM,data:dmFsdWUtc3RyaW5n%04d,iv:aXZpdml2aXZpdml2,tag:dGFndGFndGFn,type:str]\n", j, i)
+			default:
+				fmt.Fprintf(&b, "  key%03d: value-string-%04d-%03d-abcdefghij", j, i, j)
+				if n%70 == 0 {
+					b.WriteString(" # inline")
+				}
+				b.WriteByte('\n')
+			}
+		}
+	}
+	return []byte(b.String())
+}
+
 func BenchmarkParse(b *testing.B) {
 	data := bigYAML()
 	b.SetBytes(int64(len(data)))
@@ -37,6 +70,25 @@ func BenchmarkEmit(b *testing.B) {
 	f, err := New().Parse(data, formats.ParseOptions{})
 	if err != nil {
 		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := New().Emit(f, formats.EmitOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkEmitCommented is BenchmarkEmit on bigYAMLCommented.
+func BenchmarkEmitCommented(b *testing.B) {
+	data := bigYAMLCommented()
+	f, err := New().Parse(data, formats.ParseOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := emitDirect(f, formats.EmitOptions{}); err != nil {
+		b.Fatal("the direct emitter falls back")
 	}
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()

@@ -1,293 +1,476 @@
 package yaml
 
 import (
-	"bytes"
 	"errors"
 	"strings"
+	"unicode/utf8"
+
+	yamlv3 "gopkg.in/yaml.v3"
 
 	"github.com/hullsecrets/hull/formats"
 )
 
-// The direct emitter writes the common shapes of a file (block mappings and
-// sequences, plain, double-quoted and literal scalars made of printable
-// ASCII, no comments) straight into a buffer, byte-identical to the yaml.v3
-// path in emit.go. For anything it cannot decide it gives up and the whole
-// file goes through yaml.v3. TestDirectMatchesV3 and FuzzDirect check that
-// the two agree.
+// The direct emitter writes a file without building yaml.v3 nodes, byte
+// for byte as the yaml.v3 path in emit.go does. It has two halves:
 //
-// Why, measured on the shared 2-core machine with the 10 MB, 500k-value file
-// of bench_test.go: the yaml.v3 path (BenchmarkEmitV3) takes 21.3 s and
-// allocates 13.6 GB, because sops' recipe runs every scalar through
-// yaml.Node.Encode, which encodes and re-parses it; the direct emitter
-// (BenchmarkEmit) takes 0.10 s and 67 MB. Parsing the same file
-// (BenchmarkParse, yaml.v3's parser) takes 0.84 s, so no parser of our own.
+//   - direct.go walks the tree and produces the events yaml.v3's encoder
+//     would produce for the nodes emit.go builds: the same comment
+//     placement (head comments on keys and items, inline comments as line
+//     comments of the value, trailing comments as the foot of the last
+//     key, passed on as a tail comment) and the same node for every
+//     scalar;
+//   - emitter.go is a port of yaml.v3's emitter that writes those events.
+//
+// The node of a string scalar is what sops gets from yaml.Node.Encode: the
+// string encoded as a document and parsed back, which settles its style.
+// For a single-line string, or a multi-line one that makes a plain literal
+// block, the direct emitter works the style out itself (stringNode); for
+// any other string (invalid UTF-8, line breaks other than LF, control
+// characters or trailing spaces in a multi-line string, ...) it asks
+// yaml.v3 for the node of that one scalar, as emit.go does, and caches it.
+//
+// It gives up (errFallback, and the whole file goes through yaml.v3) only
+// for trees sops cannot produce or yaml.v3 cannot write:
+//
+//   - a document that is not a mapping (the yaml.v3 path fails too);
+//   - a scalar whose node needs a tag that is not "!"/"!!" and a word,
+//     or folded style (emit.go builds neither);
+//   - a comment that is not valid UTF-8 (yaml.v3 panics on it, so the
+//     yaml.v3 path fails too);
+//   - an internal error (a recovered panic).
+//
+// Everything else is handled directly: comments in every position,
+// encrypted comments, empty mappings and sequences ({} and []), merge
+// keys ("<<", written "!!merge <<" as yaml.v3 does), keys longer than 128
+// bytes or spanning lines ("? " keys), every string, literal blocks with
+// any chomping, typed scalars, several documents, the sops metadata, and
+// any indentation (yaml.v3 uses 2 outside 2..9, so does the port).
+//
+// TestDirectMatchesV3, TestDirectTrees, FuzzDirect and FuzzDirectTree
+// check that the two paths agree.
+//
+// Why, measured with the 10 MB, 500k-value file of bench_test.go: the
+// yaml.v3 path takes about 16 s of CPU (21 s and up in wall time on the
+// loaded shared machine) and allocates 13.6 GB. It is linear, not
+// quadratic: sops' recipe runs every key and every string through
+// yaml.Node.Encode, which sets up a fresh yaml.v3 encoder and parser
+// (about 13 KB of buffers and 40 allocations) to encode and re-parse one
+// scalar; that is 80% of the time, the final encoding of the tree (3 s) the
+// rest. Driving yaml.v3 differently (encoding each top-level item on its
+// own) would not help: no single encode is slow, there are just a million
+// of them. The direct emitter takes about 0.15 s of CPU and allocates only
+// its output buffer, with comments and non-ASCII text as without.
 
 var errFallback = errors.New("yaml: direct emitter cannot decide")
 
 type direct struct {
-	b bytes.Buffer
-	w int // indentation width
+	em emitter
+	ev event
+	// keys and values cache the nodes yaml.v3 gives the strings the
+	// direct emitter cannot settle itself.
+	keys, values map[string]snode
 }
 
-func emitDirect(f *formats.File, opts formats.EmitOptions) ([]byte, error) {
-	d := &direct{w: indentOf(opts)}
-	if d.w < 2 || d.w > 9 {
-		// yaml.v3 silently replaces such widths with 2; leave it to it.
-		return nil, errFallback
+// snode is the yaml.v3 node emit.go builds for a scalar. fast marks a
+// string node settled by stringNode, whose emitter style and analysis are
+// known.
+type snode struct {
+	tag   string
+	style yamlv3.Style
+	value string
+
+	fast   bool
+	sStyle sStyle
+	info   scalarInfo
+}
+
+func emitDirect(f *formats.File, opts formats.EmitOptions) (out []byte, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			out, err = nil, errFallback
+		}
+	}()
+	if len(f.Docs) == 0 {
+		return []byte{}, nil
 	}
-	if f.LeadingDocMarker && len(f.Docs) > 0 {
-		d.b.WriteString("---\n")
-	}
-	for i, doc := range f.Docs {
+	for _, doc := range f.Docs {
 		if doc == nil || doc.Kind != formats.Mapping {
 			return nil, errFallback
 		}
-		if i > 0 {
-			d.b.WriteString("---\n")
+	}
+	d := &direct{}
+	d.em.init(indentOf(opts))
+	size := 8
+	for _, doc := range f.Docs {
+		size += estimate(doc, 0, d.em.bestIndent)
+	}
+	if f.Meta != nil {
+		size += estimate(f.Meta, 1, d.em.bestIndent)
+	}
+	d.em.out = make([]byte, 0, size+size/8)
+	if f.LeadingDocMarker {
+		d.em.out = append(d.em.out, "---\n"...)
+	}
+	for _, doc := range f.Docs {
+		if err := d.send(evDocStart, "", "", "", "", false); err != nil {
+			return nil, err
 		}
-		items := docItems(f, doc)
-		if len(items) == 0 {
-			return nil, errFallback
+		if err := d.mapping(docItems(f, doc), "", "", ""); err != nil {
+			return nil, err
 		}
-		if err := d.mapping(items, 0, false); err != nil {
+		if err := d.send(evDocEnd, "", "", "", "", false); err != nil {
 			return nil, err
 		}
 	}
-	return d.b.Bytes(), nil
+	return d.em.out, nil
 }
 
-// next is yaml.v3's indentation step outside sequence items.
-func (d *direct) next(indent int) int { return d.w * ((indent + d.w) / d.w) }
-
-func (d *direct) pad(n int) {
-	for ; n > 0; n-- {
-		d.b.WriteByte(' ')
+// estimate returns about how many bytes n takes in the output.
+func estimate(n *formats.Node, depth, indent int) int {
+	size := len(n.Key) + len(n.Value) + depth*indent + 6
+	for _, c := range n.Children {
+		size += estimate(c, depth+1, indent)
 	}
+	return size
 }
 
-// mapping writes a block mapping whose keys are at column indent. When
-// inline is set, the first key continues the current line (after "- ").
-func (d *direct) mapping(items []*formats.Node, indent int, inline bool) error {
+func (d *direct) send(kind evKind, head, line, foot, tail string, empty bool) error {
+	d.ev = event{kind: kind, head: head, line: line, foot: foot, tail: tail, empty: empty}
+	return d.em.emit(&d.ev)
+}
+
+// firstLast returns the indexes of the first and last items that are not
+// comments, -1 when there are none.
+func firstLast(items []*formats.Node) (first, last int) {
+	first, last = -1, -1
+	for i, it := range items {
+		if it.Kind != formats.Comment {
+			if first < 0 {
+				first = i
+			}
+			last = i
+		}
+	}
+	return first, last
+}
+
+// joinRun joins the comments of run that are inline (or not), as
+// joinComments does; "" when there are none.
+func joinRun(run []*formats.Node, inline bool) string {
+	var b strings.Builder
+	for _, c := range run {
+		if c.Kind == formats.Comment && c.Inline == inline {
+			if b.Len() > 0 {
+				b.WriteByte('\n')
+			}
+			b.WriteByte('#')
+			b.WriteString(c.Value)
+		}
+	}
+	return b.String()
+}
+
+// joinTrailing joins comments as emit.go does for those after the last
+// item: the others first, then the inline ones.
+func joinTrailing(run []*formats.Node) string {
+	return joinLines(joinRun(run, false), joinRun(run, true))
+}
+
+// joinLines is addHead's and addFoot's joining of two comments.
+func joinLines(a, b string) string {
+	switch {
+	case a == "":
+		return b
+	case b == "":
+		return a
+	}
+	return a + "\n" + b
+}
+
+// mapping emits a mapping as v3Branch builds it and yaml.v3 encodes it;
+// head, line and foot are the comments its parent attaches to the node.
+func (d *direct) mapping(items []*formats.Node, head, line, foot string) error {
+	first, _ := firstLast(items)
+	var own string
+	if first < 0 {
+		own = joinTrailing(items)
+	} else {
+		own = joinRun(items[:first], false)
+	}
+	if err := d.send(evMapStart, joinLines(head, own), "", "", "", first < 0); err != nil {
+		return err
+	}
+	run := 0
 	for i, it := range items {
 		if it.Kind == formats.Comment {
-			return errFallback
+			continue
 		}
-		if i > 0 || !inline {
-			d.pad(indent)
+		var keyHead, valLine string
+		if run < i {
+			if i != first {
+				keyHead = joinRun(items[run:i], false)
+			}
+			valLine = joinRun(items[run:i], true)
 		}
-		if err := d.key(it.Key); err != nil {
+		run = i + 1
+		k, err := d.keyNode(it.Key)
+		if err != nil {
 			return err
 		}
-		switch it.Kind {
-		case formats.Mapping:
-			if len(it.Children) == 0 {
-				return errFallback
-			}
-			d.b.WriteString(":\n")
-			if err := d.mapping(it.Children, d.next(indent), false); err != nil {
-				return err
-			}
-		case formats.Sequence:
-			if len(it.Children) == 0 {
-				return errFallback
-			}
-			d.b.WriteString(":\n")
-			if err := d.sequence(it.Children, d.next(indent), false); err != nil {
-				return err
-			}
-		case formats.Scalar:
-			d.b.WriteString(": ")
-			if err := d.scalar(it, d.next(indent)); err != nil {
-				return err
-			}
-		default:
-			return errFallback
+		if err := d.scalar(&k, keyHead, "", ""); err != nil {
+			return err
+		}
+		if err := d.value(it, "", valLine, ""); err != nil {
+			return err
 		}
 	}
-	return nil
+	// The foot comment of the last key is written as the tail comment of
+	// the mapping end.
+	var tail string
+	if first >= 0 && run < len(items) {
+		tail = joinTrailing(items[run:])
+	}
+	return d.send(evMapEnd, "", line, foot, tail, false)
 }
 
-// sequence writes a block sequence whose dashes are at column indent.
-func (d *direct) sequence(items []*formats.Node, indent int, inline bool) error {
-	for i, it := range items {
-		if i > 0 || !inline {
-			d.pad(indent)
-		}
-		d.b.WriteString("- ")
-		switch it.Kind {
-		case formats.Mapping:
-			if len(it.Children) == 0 {
-				return errFallback
-			}
-			if err := d.mapping(it.Children, indent+2, true); err != nil {
-				return err
-			}
-		case formats.Sequence:
-			if len(it.Children) == 0 {
-				return errFallback
-			}
-			if err := d.sequence(it.Children, indent+2, true); err != nil {
-				return err
-			}
-		case formats.Scalar:
-			if err := d.scalar(it, indent+2); err != nil {
-				return err
-			}
-		default:
-			return errFallback
-		}
-	}
-	return nil
-}
-
-func (d *direct) key(k string) error {
-	if len(k) > 128 || strings.IndexByte(k, '\n') >= 0 {
-		return errFallback
-	}
-	switch stringStyle(k) {
-	case stylePlain:
-		d.b.WriteString(k)
-	case styleDouble:
-		d.b.WriteByte('"')
-		d.b.WriteString(k)
-		d.b.WriteByte('"')
-	default:
-		return errFallback
-	}
-	return nil
-}
-
-// scalar writes a scalar and its line break; blockIndent is where the
-// lines of a literal block go.
-func (d *direct) scalar(n *formats.Node, blockIndent int) error {
-	switch n.Type {
-	case formats.String:
-		switch stringStyle(n.Value) {
-		case stylePlain:
-			d.b.WriteString(n.Value)
-		case styleDouble:
-			d.b.WriteByte('"')
-			d.b.WriteString(n.Value)
-			d.b.WriteByte('"')
-		case styleLiteral:
-			d.literal(n.Value, blockIndent)
-			return nil
-		default:
-			return errFallback
-		}
-	case formats.Int:
-		if _, fits, ok := parseInt(n.Value); !ok || !fits || resolvePlain(n.Value) != tagInt {
-			return errFallback
-		}
-		d.b.WriteString(n.Value)
-	case formats.Float:
-		v, tagged, err := floatText(n.Value)
-		if err != nil || tagged {
-			return errFallback
-		}
-		d.b.WriteString(v)
-	case formats.Bool:
-		v, err := boolText(n.Value)
-		if err != nil {
-			return errFallback
-		}
-		d.b.WriteString(v)
-	case formats.Null:
-		d.b.WriteString("null")
-	case formats.Time:
-		v, err := timeText(n.Value)
-		if err != nil {
-			return errFallback
-		}
-		d.b.WriteString(v)
-	default:
-		return errFallback
-	}
-	d.b.WriteByte('\n')
-	return nil
-}
-
-func (d *direct) literal(s string, indent int) {
-	if strings.HasSuffix(s, "\n") {
-		d.b.WriteString("|\n")
-		s = s[:len(s)-1]
+// sequence emits a sequence as v3Sequence builds it.
+func (d *direct) sequence(items []*formats.Node, head, line, foot string) error {
+	first, last := firstLast(items)
+	var own string
+	if first < 0 {
+		own = joinTrailing(items)
 	} else {
-		d.b.WriteString("|-\n")
+		own = joinRun(items[:first], false)
 	}
-	for _, line := range strings.Split(s, "\n") {
-		if line != "" {
-			d.pad(indent)
-			d.b.WriteString(line)
+	if err := d.send(evSeqStart, joinLines(head, own), "", "", "", first < 0); err != nil {
+		return err
+	}
+	run := 0
+	for i, it := range items {
+		if it.Kind == formats.Comment {
+			continue
 		}
-		d.b.WriteByte('\n')
+		var itemHead, itemLine, itemFoot string
+		if run < i {
+			if i != first {
+				itemHead = joinRun(items[run:i], false)
+			}
+			itemLine = joinRun(items[run:i], true)
+		}
+		run = i + 1
+		if i == last && last+1 < len(items) {
+			itemFoot = joinTrailing(items[last+1:])
+		}
+		if err := d.value(it, itemHead, itemLine, itemFoot); err != nil {
+			return err
+		}
 	}
+	return d.send(evSeqEnd, "", line, foot, "", false)
 }
 
-type style uint8
-
-const (
-	styleUnknown style = iota
-	stylePlain
-	styleDouble
-	styleLiteral
-)
-
-// stringStyle decides how yaml.v3 writes a string, for the cases where it
-// is certain; styleUnknown means "ask yaml.v3".
-func stringStyle(s string) style {
-	if strings.IndexByte(s, '\n') >= 0 {
-		if literalSafe(s) {
-			return styleLiteral
+func (d *direct) value(n *formats.Node, head, line, foot string) error {
+	switch n.Kind {
+	case formats.Mapping:
+		return d.mapping(n.Children, head, line, foot)
+	case formats.Sequence:
+		return d.sequence(n.Children, head, line, foot)
+	case formats.Scalar:
+		s, err := d.valueNode(n)
+		if err != nil {
+			return err
 		}
-		return styleUnknown
+		return d.scalar(&s, head, line, foot)
 	}
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
-			return styleUnknown
-		}
-	}
-	if s == "<<" {
-		// yaml.v3 reads a plain "<<" back as a merge key and tags it.
-		return styleUnknown
-	}
-	if resolvePlain(s) != tagStr || isOldBool(s) || isBase60Float(s) {
-		// yaml.v3 double-quotes strings that would read back as another
-		// type; only '"', '\\' and non-printable characters are escaped.
-		return styleDouble
-	}
-	if plainSafe(s) {
-		return stylePlain
-	}
-	return styleUnknown
+	return errFallback
 }
 
-// plainSafe reports printable-ASCII strings that the yaml.v3 emitter
-// writes plain in block context: no leading indicator, no leading or
-// trailing space, no ": ", " #" or trailing ':'.
-func plainSafe(s string) bool {
+// scalar emits a scalar node as yaml.v3's encoder.node does: it drops the
+// tag when the text resolves to it and picks the requested style.
+func (d *direct) scalar(s *snode, head, line, foot string) error {
+	d.ev = event{kind: evScalar, head: head, line: line, foot: foot, value: s.value}
+	ev := &d.ev
+	if s.fast {
+		ev.style, ev.analyzed, ev.info = s.sStyle, true, s.info
+		return d.em.emit(ev)
+	}
+	tag, v := s.tag, s.value
+	const quoted = yamlv3.SingleQuotedStyle | yamlv3.DoubleQuotedStyle | yamlv3.LiteralStyle | yamlv3.FoldedStyle
+	force := false
+	if tag != "" && s.style&yamlv3.TaggedStyle == 0 {
+		switch {
+		case tag == tagStr && s.style&quoted != 0:
+			tag = ""
+		case resolvePlain(v) == tag:
+			tag = ""
+		case tag == tagStr:
+			tag, force = "", true
+		}
+	}
+	if !utf8.ValidString(v) {
+		return errFallback
+	}
+	switch {
+	case s.style&yamlv3.DoubleQuotedStyle != 0:
+		ev.style = sDouble
+	case s.style&yamlv3.SingleQuotedStyle != 0:
+		ev.style = sSingle
+	case s.style&yamlv3.LiteralStyle != 0:
+		ev.style = sLiteral
+	case s.style&yamlv3.FoldedStyle != 0:
+		return errFallback
+	case strings.IndexByte(v, '\n') >= 0:
+		ev.style = sLiteral
+	case force:
+		ev.style = sDouble
+	default:
+		ev.style = sPlain
+	}
+	if tag != "" {
+		switch {
+		case strings.HasPrefix(tag, "!!"):
+			ev.handle, ev.suffix = "!!", tag[2:]
+		case strings.HasPrefix(tag, "!"):
+			ev.handle, ev.suffix = "!", tag[1:]
+		default:
+			return errFallback
+		}
+		if !tagWord(ev.suffix) {
+			return errFallback
+		}
+	}
+	return d.em.emit(ev)
+}
+
+// tagWord reports tag suffixes that yaml.v3 writes without escaping.
+func tagWord(s string) bool {
 	if s == "" {
 		return false
 	}
-	switch s[0] {
-	case '-', '?', ':', ',', '[', ']', '{', '}', '#', '&', '*', '!', '|', '>', '\'', '"', '%', '@', '`', ' ', '.':
-		return false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c == '_' || c == '-') {
+			return false
+		}
 	}
-	last := s[len(s)-1]
-	if last == ' ' || last == ':' {
-		return false
-	}
-	return !strings.Contains(s, ": ") && !strings.Contains(s, " #")
+	return true
 }
 
-// literalSafe reports multi-line strings that yaml.v3 writes as a literal
-// block with no indentation indicator: printable ASCII lines without
-// trailing spaces, not starting with a space or a line break, and ending in
-// at most one line break.
+// keyNode returns the node v3Branch builds for a key (yaml.Node.Encode).
+func (d *direct) keyNode(k string) (snode, error) {
+	if s, ok := stringNode(k); ok {
+		return s, nil
+	}
+	if s, ok := d.keys[k]; ok {
+		return s, nil
+	}
+	var n yamlv3.Node
+	if err := n.Encode(k); err != nil || n.Kind != yamlv3.ScalarNode {
+		return snode{}, errFallback
+	}
+	s := snode{tag: n.Tag, style: n.Style, value: n.Value}
+	if d.keys == nil {
+		d.keys = map[string]snode{}
+	}
+	d.keys[k] = s
+	return s, nil
+}
+
+// valueNode returns the node v3Scalar builds for a scalar value.
+func (d *direct) valueNode(n *formats.Node) (snode, error) {
+	if n.Type != formats.String {
+		tag, style, v, err := typedScalar(n)
+		if err != nil {
+			return snode{}, errFallback
+		}
+		return snode{tag: tag, style: style, value: v}, nil
+	}
+	if s, ok := stringNode(n.Value); ok {
+		return s, nil
+	}
+	if s, ok := d.values[n.Value]; ok {
+		return s, nil
+	}
+	y, err := v3Scalar(n)
+	if err != nil || y.Kind != yamlv3.ScalarNode {
+		return snode{}, errFallback
+	}
+	s := snode{tag: y.Tag, style: y.Style, value: y.Value}
+	if d.values == nil {
+		d.values = map[string]snode{}
+	}
+	d.values[n.Value] = s
+	return s, nil
+}
+
+// stringNode works out the node yaml.Node.Encode gives a string, for the
+// strings where it is certain: the encoder requests plain style when the
+// text resolves to a string (double quotes otherwise) and literal style
+// for multi-line text; the emitter downgrades plain to single quotes and
+// single quotes to double quotes as the text requires; the parser reads
+// these styles back to the same text. The node then writes in that same
+// style wherever it appears.
+func stringNode(s string) (snode, bool) {
+	if s == "<<" {
+		// Read back, a plain "<<" is tagged !!merge.
+		return snode{}, false
+	}
+	if s != "" {
+		if info, ok := analyzeASCII(s); ok {
+			return snode{fast: true, sStyle: singleLineStyle(s, info), info: info, value: s}, true
+		}
+	}
+	if strings.IndexByte(s, '\r') >= 0 {
+		return snode{}, false
+	}
+	if !isASCII(s) {
+		// NEL, LS and PS are line breaks to yaml.v3; leave them and
+		// invalid UTF-8 to yaml.v3.
+		if !utf8.ValidString(s) || strings.Contains(s, "\u0085") || strings.Contains(s, "\u2028") || strings.Contains(s, "\u2029") {
+			return snode{}, false
+		}
+	}
+	if strings.IndexByte(s, '\n') >= 0 {
+		if !literalSafe(s) {
+			return snode{}, false
+		}
+		return snode{fast: true, sStyle: sLiteral, info: analyzeScalar(s), value: s}, true
+	}
+	info := analyzeScalar(s)
+	return snode{fast: true, sStyle: singleLineStyle(s, info), info: info, value: s}, true
+}
+
+// singleLineStyle is the style of the node of a single-line string.
+func singleLineStyle(s string, info scalarInfo) sStyle {
+	if resolvePlain(s) == tagStr && !isBase60Float(s) && !isOldBool(s) {
+		switch {
+		case info.blockPlain:
+			return sPlain
+		case info.single:
+			return sSingle
+		}
+	}
+	return sDouble
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// literalSafe reports multi-line strings (valid UTF-8, no line break but
+// LF) that yaml.v3 writes as a literal block with no indentation
+// indicator and reads back unchanged: printable characters and no tabs,
+// not starting with a space or a line break, no space before a line
+// break, and ending in at most one line break.
 func literalSafe(s string) bool {
-	if s == "" || s[0] == ' ' || s[0] == '\n' || strings.HasSuffix(s, "\n\n") {
+	if s == "" || s[0] == ' ' || s[0] == '\n' || s[len(s)-1] == ' ' || strings.HasSuffix(s, "\n\n") {
 		return false
 	}
-	for i := 0; i < len(s); i++ {
+	for i := 0; i < len(s); i += width(s[i]) {
 		c := s[i]
 		if c == '\n' {
 			if i > 0 && s[i-1] == ' ' {
@@ -295,9 +478,9 @@ func literalSafe(s string) bool {
 			}
 			continue
 		}
-		if c < 0x20 || c > 0x7e {
+		if c == '\t' || !isPrintable(s, i) {
 			return false
 		}
 	}
-	return s[len(s)-1] != ' '
+	return true
 }

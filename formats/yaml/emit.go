@@ -199,8 +199,7 @@ func v3Value(n *formats.Node) (*yamlv3.Node, error) {
 }
 
 func v3Scalar(n *formats.Node) (*yamlv3.Node, error) {
-	switch n.Type {
-	case formats.String:
+	if n.Type == formats.String {
 		s := &yamlv3.Node{}
 		if err := s.Encode(n.Value); err != nil {
 			return nil, &formats.UnsupportedError{Format: name, Msg: "cannot encode string"}
@@ -209,41 +208,50 @@ func v3Scalar(n *formats.Node) (*yamlv3.Node, error) {
 			s = &yamlv3.Node{Kind: yamlv3.ScalarNode, Tag: tagStr, Style: yamlv3.DoubleQuotedStyle, Value: n.Value}
 		}
 		return s, nil
+	}
+	tag, style, v, err := typedScalar(n)
+	if err != nil {
+		return nil, err
+	}
+	return &yamlv3.Node{Kind: yamlv3.ScalarNode, Tag: tag, Style: style, Value: v}, nil
+}
+
+// typedScalar returns the tag, style and text of the node sops builds for
+// a scalar that is not a String.
+func typedScalar(n *formats.Node) (tag string, style yamlv3.Style, value string, err error) {
+	switch n.Type {
 	case formats.Null:
-		return &yamlv3.Node{Kind: yamlv3.ScalarNode, Tag: tagNull, Value: "null"}, nil
+		return tagNull, 0, "null", nil
 	case formats.Bool:
 		v, err := boolText(n.Value)
 		if err != nil {
-			return nil, err
+			return "", 0, "", err
 		}
-		return &yamlv3.Node{Kind: yamlv3.ScalarNode, Tag: tagBool, Value: v}, nil
+		return tagBool, 0, v, nil
 	case formats.Int:
 		if _, err := strconv.ParseInt(n.Value, 10, 64); err != nil {
-			return nil, &formats.UnsupportedError{Format: name, Msg: "invalid int value"}
+			return "", 0, "", &formats.UnsupportedError{Format: name, Msg: "invalid int value"}
 		}
-		return &yamlv3.Node{Kind: yamlv3.ScalarNode, Tag: tagInt, Value: n.Value}, nil
+		return tagInt, 0, n.Value, nil
 	case formats.Float:
 		v, tagged, err := floatText(n.Value)
 		if err != nil {
-			return nil, err
+			return "", 0, "", err
 		}
-		s := &yamlv3.Node{Kind: yamlv3.ScalarNode, Tag: tagFloat, Value: v}
 		if tagged {
-			s.Style = yamlv3.TaggedStyle
-		} else {
-			// An integer too large for int64 stays a Float when read
-			// back; write it without a tag.
-			s.Tag = resolvePlain(v)
+			return tagFloat, yamlv3.TaggedStyle, v, nil
 		}
-		return s, nil
+		// An integer too large for int64 stays a Float when read back;
+		// write it without a tag.
+		return resolvePlain(v), 0, v, nil
 	case formats.Time:
 		v, err := timeText(n.Value)
 		if err != nil {
-			return nil, err
+			return "", 0, "", err
 		}
-		return &yamlv3.Node{Kind: yamlv3.ScalarNode, Tag: tagTimestamp, Value: v}, nil
+		return tagTimestamp, 0, v, nil
 	}
-	return nil, &formats.UnsupportedError{Format: name, Msg: "unknown scalar type " + n.Type.String()}
+	return "", 0, "", &formats.UnsupportedError{Format: name, Msg: "unknown scalar type " + n.Type.String()}
 }
 
 // literalBroken reports strings that yaml.v3 writes as a literal block it

@@ -11,6 +11,11 @@ import (
 
 	"github.com/hullsecrets/hull/keysources"
 	"github.com/hullsecrets/hull/keysources/age"
+	"github.com/hullsecrets/hull/keysources/awskms"
+	"github.com/hullsecrets/hull/keysources/azkv"
+	"github.com/hullsecrets/hull/keysources/gcpkms"
+	"github.com/hullsecrets/hull/keysources/pgp"
+	"github.com/hullsecrets/hull/keysources/vault"
 )
 
 // Source describes one key source.
@@ -23,15 +28,90 @@ type Source struct {
 	Flag string
 	// Env is the environment variable that holds its recipients, as in sops.
 	Env string
-	// Parse parses a comma-separated list of recipients.
+	// Parse parses a comma-separated list of recipients with the default
+	// settings.
 	Parse func(string) ([]keysources.Recipient, error)
+	// ParseOpts, if set, parses with the settings in Options (which cmd/
+	// fills from the environment); sources without settings leave it nil.
+	// Call Source.ParseWith rather than either field.
+	ParseOpts func(string, Options) ([]keysources.Recipient, error)
+}
+
+// Options are the settings some key sources take from the environment.
+// This package reads no environment: cmd/ fills Options. The zero value
+// is the defaults.
+type Options struct {
+	// PGP says how to reach gpg (SOPS_GPG_EXEC, GNUPGHOME).
+	PGP pgp.Options
+	// KMS holds the AWS settings (--aws-profile, --encryption-context);
+	// the AWS SDK itself reads the rest of the environment.
+	KMS awskms.Options
+	// Vault holds the Vault token and namespace.
+	Vault vault.Options
+	// GCPKMS holds the GCP credentials, endpoint and client type
+	// (GOOGLE_CREDENTIALS, GOOGLE_OAUTH_ACCESS_TOKEN, SOPS_GCP_KMS_*).
+	GCPKMS gcpkms.Options
+	// AzureKV holds the Azure settings; the zero value uses
+	// DefaultAzureCredential, made on first use.
+	AzureKV azkv.Options
+}
+
+// ParseWith parses a comma-separated list of recipients with o.
+func (s Source) ParseWith(v string, o Options) ([]keysources.Recipient, error) {
+	if s.ParseOpts != nil {
+		return s.ParseOpts(v, o)
+	}
+	return s.Parse(v)
 }
 
 // Sources lists every key source. Keep Name unique: the table is checked
 // when the package is loaded and by its tests.
 var Sources = mustValid([]Source{
 	{Name: "age", Flag: "age", Env: "SOPS_AGE_RECIPIENTS", Parse: age.ParseRecipients},
+	{Name: "pgp", Flag: "pgp", Env: "SOPS_PGP_FP", Parse: parsePGP, ParseOpts: parsePGPOpts},
+	{Name: "kms", Flag: "kms", Env: "SOPS_KMS_ARN", Parse: parseKMS, ParseOpts: parseKMSOpts},
+	{Name: "hc_vault", Flag: "hc-vault-transit", Env: "SOPS_VAULT_URIS", Parse: parseVault, ParseOpts: parseVaultOpts},
+	{Name: "gcp_kms", Flag: "gcp-kms", Env: "SOPS_GCP_KMS_IDS", Parse: parseGCPKMS, ParseOpts: parseGCPKMSOpts},
+	{Name: "azure_kv", Flag: "azure-kv", Env: "SOPS_AZURE_KEYVAULT_URLS", Parse: parseAzureKV, ParseOpts: parseAzureKVOpts},
 })
+
+func parsePGP(s string) ([]keysources.Recipient, error) { return pgp.ParseRecipients(s, pgp.Options{}) }
+
+func parsePGPOpts(s string, o Options) ([]keysources.Recipient, error) {
+	return pgp.ParseRecipients(s, o.PGP)
+}
+
+func parseKMS(s string) ([]keysources.Recipient, error) {
+	return awskms.ParseRecipients(s, awskms.Options{})
+}
+
+func parseKMSOpts(s string, o Options) ([]keysources.Recipient, error) {
+	return awskms.ParseRecipients(s, o.KMS)
+}
+
+func parseVault(s string) ([]keysources.Recipient, error) {
+	return vault.ParseRecipients(s, vault.Options{})
+}
+
+func parseVaultOpts(s string, o Options) ([]keysources.Recipient, error) {
+	return vault.ParseRecipients(s, o.Vault)
+}
+
+func parseGCPKMS(s string) ([]keysources.Recipient, error) {
+	return gcpkms.ParseRecipients(s, gcpkms.Options{})
+}
+
+func parseGCPKMSOpts(s string, o Options) ([]keysources.Recipient, error) {
+	return gcpkms.ParseRecipients(s, o.GCPKMS)
+}
+
+func parseAzureKV(s string) ([]keysources.Recipient, error) {
+	return azkv.ParseRecipients(s, azkv.Options{})
+}
+
+func parseAzureKVOpts(s string, o Options) ([]keysources.Recipient, error) {
+	return azkv.ParseRecipients(s, o.AzureKV)
+}
 
 // Lookup returns the source with the given name.
 func Lookup(name string) (Source, bool) {

@@ -1,0 +1,368 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/hullsecrets/hull"
+	"github.com/hullsecrets/hull/editor"
+	"github.com/hullsecrets/hull/formats"
+	"github.com/hullsecrets/hull/internal/atomicfile"
+	"github.com/hullsecrets/hull/metadata"
+)
+
+const editDescription = `Decrypts FILE into a private temporary directory (on /dev/shm when it
+exists, mode 0700, the file 0600), runs $SOPS_EDITOR, else $EDITOR, else the
+first of vim, nano and vi on it, and encrypts the result back with the same
+data key. Values you did not change keep their exact ciphertext, so 'git
+diff' shows only what you changed (plus lastmodified and mac). The
+temporary directory is removed on every exit, also on SIGINT, SIGTERM and
+SIGHUP. vim and neovim run without swap, backup, undo and viminfo files.
+
+When FILE does not exist, the editor starts on an example document and the
+result is encrypted for the recipients of --age (or SOPS_AGE_RECIPIENTS)
+with the rule flags, into a new file with mode 0600.
+
+If the edited text is invalid and stdin is a terminal, hull shows the error
+and offers to edit again; otherwise it gives up and writes nothing (exit 2).
+With --show-master-keys (-s) the sops metadata is shown in the editor too,
+read-only: changing it is refused.
+
+Exit status: 200 when nothing was changed, 201 when no editor can be run or
+the editor fails, 32 when FILE changed on disk while the editor was open,
+128+n when interrupted by signal n. In every failure FILE is left untouched.`
+
+// editFlags are the flags of 'hull edit' (COMPAT.md §1.5): the global, input,
+// key and rule flags, plus --output-type and --show-master-keys, which
+// belong to groups edit does not take whole.
+func editFlags() []cli.Flag {
+	fl := flagsFor(gGlobal, gIn, gKeys, gRules)
+	for _, f := range append(flagsFor(gOut), flagsFor(gLegacy)...) {
+		switch f.Names()[0] {
+		case "output-type":
+			fl = append(fl, f)
+		case "show-master-keys":
+			if b, ok := f.(*cli.BoolFlag); ok {
+				b.Usage = "show the sops metadata in the editor too (read-only)"
+			}
+			fl = append(fl, f)
+		}
+	}
+	sort.SliceStable(fl, func(i, j int) bool { return fl[i].Names()[0] < fl[j].Names()[0] })
+	return fl
+}
+
+func (r *runner) editCommand() *cli.Command {
+	return &cli.Command{
+		Name:         "edit",
+		Usage:        "edit an encrypted file in your editor, or create one",
+		ArgsUsage:    "FILE",
+		Description:  editDescription,
+		Flags:        editFlags(),
+		Action:       r.cmdEdit,
+		OnUsageError: usageError,
+	}
+}
+
+func (r *runner) cmdEdit(c *cli.Context) error {
+	path, err := oneFile(c, false)
+	if err != nil {
+		return err
+	}
+	return r.edit(c, path)
+}
+
+// edit runs 'hull edit FILE' and the legacy 'hull [flags] FILE'.
+func (r *runner) edit(c *cli.Context, path string) error {
+	if isStdin(path) {
+		return withCode(exitNoFileSpecified, errors.New("edit needs a file, not stdin"))
+	}
+	if hasFlag(c, "output") && c.String("output") != "" {
+		return withCode(exitConflictingParams, errors.New("--output cannot be used when editing: the file is edited in place"))
+	}
+	fio, err := r.resolveIO(c, path, false)
+	if err != nil {
+		return err
+	}
+	if err := checkKeyservice(c); err != nil {
+		return err
+	}
+	cmd, err := editor.Resolve(r.env.get("SOPS_EDITOR"), r.env.get("EDITOR"), exec.LookPath)
+	if err != nil {
+		return withCode(exitNoEditor, err)
+	}
+	showMeta := hasFlag(c, "show-master-keys") && c.Bool("show-master-keys")
+	_, err = os.Lstat(path)
+	switch {
+	case err == nil:
+		r.warnIgnoredKeyFlags(c, path)
+		return r.editExisting(c, fio, cmd, showMeta)
+	case errors.Is(err, fs.ErrNotExist):
+		return r.editNew(c, fio, cmd)
+	}
+	return withCode(exitCouldNotRead, fmt.Errorf("cannot read %s: %w", path, unwrapPathErr(err)))
+}
+
+// warnIgnoredKeyFlags says that key and rule flags given on the command
+// line do nothing for a file that exists (sops ignores them silently).
+func (r *runner) warnIgnoredKeyFlags(c *cli.Context, path string) {
+	var given []string
+	for _, f := range flagsFor(gKeys, gRules) {
+		n := f.Names()[0]
+		if c.IsSet(n) && hasFlag(c, n) {
+			given = append(given, "--"+n)
+		}
+	}
+	if len(given) > 0 {
+		r.warnf("%s exists: %v only apply when creating a file, and are ignored (use 'updatekeys' or 'rotate' to change keys)", path, given)
+	}
+}
+
+// editorOptions are the editor settings common to both kinds of edit.
+func (r *runner) editorOptions(cmd *editor.Command, name string, validate func([]byte) error) editor.Options {
+	return editor.Options{
+		Command:      cmd,
+		FileName:     name,
+		Env:          os.Environ(),
+		Stdin:        r.stdin,
+		Stdout:       r.stdout,
+		Stderr:       r.stderr,
+		Validate:     validate,
+		Interactive:  isTerminal(r.stdin),
+		PromptOut:    r.stderr,
+		PromptPrefix: r.name + ": error: ",
+	}
+}
+
+// isTerminal reports whether stdin is a character device (a terminal, or
+// /dev/null, where the re-edit prompt then reads end of input and gives up).
+func isTerminal(in io.Reader) bool {
+	f, ok := in.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// runEditor runs the editor and turns its errors into hull's.
+func (r *runner) runEditor(path string, content []byte, o editor.Options) error {
+	_, err := editor.Edit(context.Background(), content, o)
+	var ce *editor.CleanupError
+	if errors.As(err, &ce) {
+		r.warnf("%v", ce)
+		err = nil
+	}
+	if err == nil {
+		return nil
+	}
+	var se *editor.SignalError
+	var ve *editor.ValidationError
+	switch {
+	case errors.Is(err, editor.ErrNotModified):
+		return withCode(exitFileNotModified, fmt.Errorf("%s: file has not changed, nothing was written", path))
+	case errors.As(err, &se):
+		return withCode(se.ExitCode(), fmt.Errorf("%s: %v; the file was not changed", path, se))
+	case errors.Is(err, editor.ErrEditorFailed), errors.Is(err, editor.ErrNoEditor):
+		return withCode(exitNoEditor, fmt.Errorf("%s: %v; the file was not changed", path, err))
+	case errors.As(err, &ve):
+		return withCode(exitCouldNotRead, fmt.Errorf("%w; nothing was written", ve.Err))
+	}
+	return fmt.Errorf("%s: %w", path, err)
+}
+
+var (
+	errEditSopsKey = errors.New("the top-level key 'sops' is reserved for the metadata (in dotenv the keys sops_…, in INI the section [sops]): rename it")
+	errEditMeta    = errors.New("the sops metadata was changed or removed: 'edit -s' shows it read-only; undo the change to it")
+)
+
+// editValidator parses the edited text in the format it was written in.
+// It rejects a metadata block (or, with showMeta, any change to the one
+// shown) and stores the parsed file in *out. Its errors name the file and
+// the line, never the content.
+func editValidator(path string, format formats.Format, showMeta bool, shown *metadata.Metadata, out **formats.File) func([]byte) error {
+	return func(b []byte) error {
+		f, err := format.Parse(b, formats.ParseOptions{Encrypted: showMeta})
+		if err == nil {
+			if showMeta {
+				m, lerr := metadata.Load(f.Meta)
+				if f.Meta == nil || lerr != nil || !formats.Equal(m.Node(), shown.Node()) {
+					err = errEditMeta
+				}
+				f.Meta = nil
+			} else if f.Meta != nil {
+				err = errEditSopsKey
+			}
+		}
+		if err == nil && len(f.Docs) == 0 {
+			err = hull.ErrEmpty
+		}
+		if err != nil {
+			return fmt.Errorf("%s: the edited text is not valid: %w", path, err)
+		}
+		*out = f
+		return nil
+	}
+}
+
+// editExisting edits an encrypted file. The rewrite does not hold the
+// directory lock while the editor is open; its compare-and-swap refuses to
+// write if the file changed meanwhile.
+func (r *runner) editExisting(c *cli.Context, fio *fileIO, cmd *editor.Command, showMeta bool) error {
+	unchanged := false
+	_, err := r.rewrite(c, fio, rewriteOptions{hold: false}, func(f *formats.File, o *hull.Opened) (bool, error) {
+		shown := &formats.File{Docs: f.Docs, LeadingDocMarker: f.LeadingDocMarker}
+		if showMeta {
+			shown.Meta = o.Meta.Node()
+		}
+		plain, err := fio.out.Emit(shown, fio.emitOpts)
+		if err != nil {
+			return false, fmt.Errorf("%s: %w", fio.display(), err)
+		}
+		var edited *formats.File
+		opts := r.editorOptions(cmd, fio.path, editValidator(fio.path, fio.out, showMeta, o.Meta, &edited))
+		if err := r.runEditor(fio.path, plain, opts); err != nil {
+			return false, err
+		}
+		if sameDocs(f, edited) {
+			unchanged = true
+			return false, nil
+		}
+		for _, w := range edited.Warnings {
+			r.warnf("%s: %s", fio.path, w)
+		}
+		f.Docs, f.LeadingDocMarker = edited.Docs, edited.LeadingDocMarker
+		return true, nil
+	})
+	if errors.Is(err, errConcurrentModification) {
+		return withCode(exitConcurrentModification, fmt.Errorf("%w (your edits were discarded)", err))
+	}
+	if err != nil {
+		return err
+	}
+	if unchanged {
+		return withCode(exitFileNotModified, fmt.Errorf("%s: no value has changed (only formatting), nothing was written", fio.path))
+	}
+	return nil
+}
+
+func sameDocs(a, b *formats.File) bool {
+	if len(a.Docs) != len(b.Docs) || a.LeadingDocMarker != b.LeadingDocMarker {
+		return false
+	}
+	for i := range a.Docs {
+		if !formats.Equal(a.Docs[i], b.Docs[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// editNew creates an encrypted file from the example document.
+func (r *runner) editNew(c *cli.Context, fio *fileIO, cmd *editor.Command) error {
+	path := fio.path
+	// The keys and the rule come from the flags, else from .sops.yaml,
+	// exactly as for encrypt.
+	pol, err := r.resolvePolicy(c, fio.name)
+	if err != nil {
+		return fmt.Errorf("cannot create %s: %w", path, err)
+	}
+	pol.storeIndent(fio)
+	rl := pol.rule
+	binary := fio.out.Name() == "binary"
+	if binary && !rl.IsZero() {
+		return withCode(exitConflictingParams, errors.New("binary files are encrypted whole: the encryption rule flags do not apply to them"))
+	}
+	if fi, err := os.Stat(filepath.Dir(path)); err != nil || !fi.IsDir() {
+		return withCode(exitCouldNotWrite, fmt.Errorf("cannot create %s: directory %s does not exist", path, filepath.Dir(path)))
+	}
+	plain, err := fio.out.Emit(editTemplate(fio.out.Name()), fio.emitOpts)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	var edited *formats.File
+	opts := r.editorOptions(cmd, path, editValidator(path, fio.out, false, nil, &edited))
+	if err := r.runEditor(path, plain, opts); err != nil {
+		return err
+	}
+	for _, w := range edited.Warnings {
+		r.warnf("%s: %s", path, w)
+	}
+	eo := hull.EncryptOptions{
+		Groups:           pol.groups,
+		ShamirThreshold:  pol.threshold,
+		Rule:             rl,
+		NoRule:           binary,
+		MACOnlyEncrypted: pol.macOnly,
+	}
+	if err := hull.Encrypt(edited, eo); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	out, err := fio.out.Emit(edited, fio.emitOpts)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if err := atomicfile.Write(path, out, atomicfile.Options{Perm: 0o600, NoClobber: true}); err != nil {
+		if errors.Is(err, atomicfile.ErrExists) {
+			return withCode(exitConcurrentModification, fmt.Errorf("%s was created by someone else while the editor was open; nothing was written (your edits were discarded)", path))
+		}
+		return withCode(exitCouldNotWrite, fmt.Errorf("cannot write %s: %w", path, err))
+	}
+	return nil
+}
+
+const welcome = "Welcome to SOPS! Edit this file as you please!"
+
+// editTemplate is the example document a new file starts with: the trees
+// sops uses (stores.ExampleComplexTree for YAML and JSON,
+// ExampleSimpleTree for INI, ExampleFlatTree for dotenv, and the welcome
+// line for binary files), written by hull's emitter for the format.
+func editTemplate(format string) *formats.File {
+	str := func(key, v string) *formats.Node { return formats.NewString(key, v) }
+	comment := func(v string) *formats.Node { return &formats.Node{Kind: formats.Comment, Value: v} }
+	var doc *formats.Node
+	switch format {
+	case "binary":
+		doc = &formats.Node{Kind: formats.Mapping, Children: []*formats.Node{str("data", welcome)}}
+	case "ini":
+		doc = &formats.Node{Kind: formats.Mapping, Children: []*formats.Node{
+			{Kind: formats.Mapping, Key: "Welcome!", Children: []*formats.Node{
+				comment(" This is an example file."),
+				str("hello", welcome),
+				str("example_key", "example_value"),
+			}},
+		}}
+	case "dotenv":
+		doc = &formats.Node{Kind: formats.Mapping, Children: []*formats.Node{
+			comment(" This is an example file."),
+			str("hello", welcome),
+			str("example_key", "example_value"),
+			str("example_multiline", "foo\nbar\nbaz"),
+		}}
+	default:
+		doc = &formats.Node{Kind: formats.Mapping, Children: []*formats.Node{
+			str("hello", welcome),
+			str("example_key", "example_value"),
+			comment(" Example comment"),
+			{Kind: formats.Sequence, Key: "example_array", Children: []*formats.Node{
+				str("", "example_value1"),
+				str("", "example_value2"),
+			}},
+			{Kind: formats.Scalar, Key: "example_number", Type: formats.Float, Value: "1234.56789"},
+			{Kind: formats.Sequence, Key: "example_booleans", Children: []*formats.Node{
+				{Kind: formats.Scalar, Type: formats.Bool, Value: "True"},
+				{Kind: formats.Scalar, Type: formats.Bool, Value: "False"},
+			}},
+		}}
+	}
+	return &formats.File{Docs: []*formats.Node{doc}}
+}

@@ -1,0 +1,150 @@
+package main
+
+import (
+	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"cloud.google.com/go/kms/apiv1/kmspb"
+	agelib "filippo.io/age"
+	"google.golang.org/api/option"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
+
+	"github.com/hullsecrets/hull/keysources/azkv"
+	"github.com/hullsecrets/hull/keysources/gcpkms"
+)
+
+// TestAgeOnlyNoGCPAzureClients: encrypting and decrypting an age-only file
+// makes no GCP KMS client and no Azure credential or client (their
+// identities are there, but lazy).
+func TestAgeOnlyNoGCPAzureClients(t *testing.T) {
+	dir := t.TempDir()
+	k, err := agelib.GenerateX25519Identity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain := filepath.Join(dir, "s.yaml")
+	os.WriteFile(plain, []byte("a: b\n"), 0o600)
+	env := map[string]string{"HOME": dir, "XDG_CONFIG_HOME": filepath.Join(dir, ".config"), "SOPS_AGE_KEY": k.String(),
+		"GOOGLE_CREDENTIALS": filepath.Join(dir, "missing.json")}
+	gcp, az := gcpkms.ClientsCreated(), azkv.ClientsCreated()
+	code, out, stderr := runMain(t, env, "encrypt", "--age", k.Recipient().String(), plain)
+	if code != 0 {
+		t.Fatalf("encrypt: exit %d: %s", code, stderr)
+	}
+	enc := filepath.Join(dir, "s.enc.yaml")
+	os.WriteFile(enc, []byte(out), 0o600)
+	if code, out, stderr = runMain(t, env, "decrypt", enc); code != 0 || out != "a: b\n" {
+		t.Fatalf("decrypt: exit %d: %q %s", code, out, stderr)
+	}
+	if n := gcpkms.ClientsCreated() - gcp; n != 0 {
+		t.Errorf("an age-only encrypt and decrypt made %d GCP KMS clients", n)
+	}
+	if n := azkv.ClientsCreated() - az; n != 0 {
+		t.Errorf("an age-only encrypt and decrypt made %d Azure credentials or clients", n)
+	}
+}
+
+// gcpFake is a Cloud KMS Encrypt/Decrypt with one AES-GCM key per
+// resource name.
+type gcpFake struct {
+	kmspb.UnimplementedKeyManagementServiceServer
+	keys map[string]cipher.AEAD
+}
+
+func (f *gcpFake) aead(name string) (cipher.AEAD, error) {
+	if a := f.keys[name]; a != nil {
+		return a, nil
+	}
+	return nil, status.Errorf(codes.NotFound, "CryptoKey %s not found.", name)
+}
+
+func (f *gcpFake) Encrypt(_ context.Context, req *kmspb.EncryptRequest) (*kmspb.EncryptResponse, error) {
+	a, err := f.aead(req.GetName())
+	if err != nil {
+		return nil, err
+	}
+	nonce := make([]byte, a.NonceSize())
+	rand.Read(nonce)
+	return &kmspb.EncryptResponse{Ciphertext: a.Seal(nonce, nonce, req.GetPlaintext(), []byte(req.GetName()))}, nil
+}
+
+func (f *gcpFake) Decrypt(_ context.Context, req *kmspb.DecryptRequest) (*kmspb.DecryptResponse, error) {
+	a, err := f.aead(req.GetName())
+	if err != nil {
+		return nil, err
+	}
+	ct := req.GetCiphertext()
+	if len(ct) < a.NonceSize() {
+		return nil, status.Error(codes.InvalidArgument, "Decryption failed")
+	}
+	pt, err := a.Open(nil, ct[:a.NonceSize()], ct[a.NonceSize():], []byte(req.GetName()))
+	if err != nil {
+		return nil, status.Error(codes.InvalidArgument, "Decryption failed")
+	}
+	return &kmspb.DecryptResponse{Plaintext: pt}, nil
+}
+
+// TestGCPKMSCommandLine encrypts with --gcp-kms and decrypts through
+// SOPS_GCP_KMS_ENDPOINT, against a loopback Cloud KMS.
+func TestGCPKMSCommandLine(t *testing.T) {
+	const key = "projects/p/locations/global/keyRings/r/cryptoKeys/hull"
+	b, _ := aes.NewCipher(make([]byte, 32))
+	a, _ := cipher.NewGCM(b)
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := grpc.NewServer()
+	kmspb.RegisterKeyManagementServiceServer(srv, &gcpFake{keys: map[string]cipher.AEAD{key: a}})
+	go srv.Serve(lis)
+	defer srv.Stop()
+	testOnlyGCPKMSClientOptions = []option.ClientOption{
+		option.WithoutAuthentication(),
+		option.WithGRPCDialOption(grpc.WithTransportCredentials(insecure.NewCredentials())),
+	}
+	defer func() { testOnlyGCPKMSClientOptions = nil }()
+
+	dir := t.TempDir()
+	plain := filepath.Join(dir, "s.yaml")
+	os.WriteFile(plain, []byte("user: admin\npassword: hunter2\n"), 0o600)
+	env := map[string]string{"HOME": dir, "XDG_CONFIG_HOME": filepath.Join(dir, ".config"), "SOPS_GCP_KMS_ENDPOINT": lis.Addr().String()}
+	code, out, stderr := runMain(t, env, "encrypt", "--gcp-kms", key, plain)
+	if code != 0 {
+		t.Fatalf("encrypt: exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"gcp_kms:", "resource_id: " + key, "enc: "} {
+		if !strings.Contains(out, want) {
+			t.Errorf("encrypted output lacks %q:\n%s", want, out)
+		}
+	}
+	enc := filepath.Join(dir, "s.enc.yaml")
+	os.WriteFile(enc, []byte(out), 0o600)
+	if code, out, stderr = runMain(t, env, "decrypt", enc); code != 0 || out != "user: admin\npassword: hunter2\n" {
+		t.Fatalf("decrypt: exit %d: %q %s", code, out, stderr)
+	}
+
+	// SOPS_GCP_KMS_IDS works like --gcp-kms.
+	env["SOPS_GCP_KMS_IDS"] = key
+	if code, _, stderr = runMain(t, env, "encrypt", plain); code != 0 {
+		t.Errorf("encrypt with SOPS_GCP_KMS_IDS: exit %d: %s", code, stderr)
+	}
+	delete(env, "SOPS_GCP_KMS_IDS")
+
+	// The service stopped: decryption fails, naming the key and the cause.
+	srv.Stop()
+	code, _, stderr = runMain(t, env, "decrypt", enc)
+	if code == 0 || !strings.Contains(stderr, key) || !strings.Contains(stderr, "service unreachable") {
+		t.Errorf("decrypt with the service down: exit %d: %s", code, stderr)
+	}
+	t.Logf("service down: exit %d: %s", code, stderr)
+}

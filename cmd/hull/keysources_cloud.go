@@ -1,0 +1,161 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/hullsecrets/hull/keysources"
+	"github.com/hullsecrets/hull/keysources/awskms"
+	"github.com/hullsecrets/hull/keysources/vault"
+	"github.com/hullsecrets/hull/metadata"
+)
+
+// Network key sources (AWS KMS, Vault transit): their settings from the
+// flags and the environment, and their identities for decryption.
+//
+// AWS: the SDK reads its own environment (credentials chain, AWS_PROFILE,
+// AWS_ENDPOINT_URL_KMS, ~/.aws) from the process; hull passes only
+// --aws-profile and --encryption-context.
+//
+// Vault: VAULT_TOKEN, else ~/.vault-token; VAULT_NAMESPACE. The address
+// of a stanza comes from the file, so it must be allowed first
+// (SECURITY-CASES B6): SOPS_HC_VAULT_ALLOWLIST when set ("all", "none" or
+// URL prefixes); otherwise, unlike sops (whose default is "all"), only the
+// addresses the user already trusts: VAULT_ADDR, the keys of
+// SOPS_VAULT_URIS and the Vault keys of the .sops.yaml creation rules.
+
+// kmsFlagOptions applies --aws-profile and --encryption-context. A
+// malformed context is exit 6, as in sops.
+func kmsFlagOptions(c *cli.Context, o *awskms.Options) error {
+	if c == nil {
+		return nil
+	}
+	if hasFlag(c, "aws-profile") {
+		o.Profile = c.String("aws-profile")
+	}
+	if hasFlag(c, "encryption-context") && c.String("encryption-context") != "" {
+		ctx, err := awskms.ParseContext(c.String("encryption-context"))
+		if err != nil {
+			return withCode(exitInvalidKMSContext, fmt.Errorf("--encryption-context: %w", err))
+		}
+		o.Context = ctx
+	}
+	return nil
+}
+
+// vaultToken is VAULT_TOKEN, else the content of ~/.vault-token ("" when
+// neither exists).
+func (r *runner) vaultToken() (string, error) {
+	if t := r.env.get("VAULT_TOKEN"); t != "" {
+		return t, nil
+	}
+	home := r.env.get("HOME")
+	if home == "" {
+		return "", nil
+	}
+	p := filepath.Join(home, ".vault-token")
+	b, err := os.ReadFile(p)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return "", nil
+		}
+		return "", fmt.Errorf("reading %s: %v", p, unwrapPathErr(err))
+	}
+	return strings.TrimSpace(string(b)), nil
+}
+
+// vaultAllowlist is SOPS_HC_VAULT_ALLOWLIST when set, else the trusted
+// addresses (see above). trusted lists the config's addresses.
+func (r *runner) vaultAllowlist(trusted func() []string) (vault.Allowlist, error) {
+	if v := r.env.get("SOPS_HC_VAULT_ALLOWLIST"); v != "" {
+		return vault.ParseAllowlist(v)
+	}
+	var addrs []string
+	if a := r.env.get("VAULT_ADDR"); a != "" {
+		addrs = append(addrs, strings.TrimSuffix(a, "/"))
+	}
+	for _, u := range strings.Split(r.env.get("SOPS_VAULT_URIS"), ",") {
+		if k, err := vault.ParseKey(strings.TrimSpace(u)); err == nil {
+			addrs = append(addrs, k.Address)
+		}
+	}
+	if trusted != nil {
+		addrs = append(addrs, trusted()...)
+	}
+	return vault.Allowlist{}.With(addrs...), nil
+}
+
+// configVaultAddresses returns the Vault addresses of every creation rule
+// of the .sops.yaml that applies to target (nil when there is none or it
+// does not parse: then it trusts nothing).
+func (r *runner) configVaultAddresses(c *cli.Context, target string) []string {
+	cfg, err := r.loadConfig(c, target)
+	if err != nil || cfg == nil {
+		return nil
+	}
+	var out []string
+	for _, cr := range cfg.CreationRules {
+		for _, g := range cr.KeyGroups {
+			for _, ref := range g {
+				if ref.Type != vault.Type {
+					continue
+				}
+				if k, err := vault.ParseKey(ref.ID); err == nil {
+					out = append(out, k.Address)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// cloudIdentities are the identities of the network key sources. They
+// cost nothing until a stanza of their type is unwrapped: the AWS SDK is
+// set up, the Vault token read and the allowlist resolved only then.
+func (r *runner) cloudIdentities(c *cli.Context, target string) []keysources.Identity {
+	return []keysources.Identity{
+		&lazyIdentity{typ: awskms.Type, build: func() (keysources.Identity, error) {
+			return awskms.NewIdentity(awskms.Options{}), nil
+		}},
+		&lazyIdentity{typ: vault.Type, build: func() (keysources.Identity, error) {
+			tok, err := r.vaultToken()
+			if err != nil {
+				return nil, err
+			}
+			al, err := r.vaultAllowlist(func() []string { return r.configVaultAddresses(c, target) })
+			if err != nil {
+				return nil, err
+			}
+			return vault.NewIdentity(vault.Options{Token: tok, Namespace: r.env.get("VAULT_NAMESPACE"), Allowlist: al}), nil
+		}},
+	}
+}
+
+// lazyIdentity builds its identity on the first stanza of its type.
+type lazyIdentity struct {
+	typ   string
+	build func() (keysources.Identity, error)
+	once  sync.Once
+	id    keysources.Identity
+	err   error
+}
+
+func (l *lazyIdentity) Type() string { return l.typ }
+
+func (l *lazyIdentity) Unwrap(s metadata.Stanza) ([]byte, error) {
+	if s.Type != l.typ {
+		return nil, keysources.ErrIncorrectIdentity
+	}
+	l.once.Do(func() { l.id, l.err = l.build() })
+	if l.err != nil {
+		return nil, l.err
+	}
+	return l.id.Unwrap(s)
+}

@@ -1,0 +1,221 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/hullsecrets/hull"
+	"github.com/hullsecrets/hull/config"
+	"github.com/hullsecrets/hull/keysources"
+	"github.com/hullsecrets/hull/keysources/all"
+	"github.com/hullsecrets/hull/keysources/awskms"
+	"github.com/hullsecrets/hull/metadata"
+)
+
+// policy is what a new (or re-keyed) file gets: its key groups and rule,
+// from the command line or the trusted .sops.yaml, never from the file.
+type policy struct {
+	groups    [][]keysources.Recipient
+	threshold int
+	rule      metadata.Rule
+	macOnly   bool
+	// source says where the keys came from, for messages.
+	source string
+	// cfg and cfgRule are the config and the rule that matched, if any.
+	cfg     *config.Config
+	cfgRule *config.CreationRule
+}
+
+// loadConfig finds and parses .sops.yaml: --config, else SOPS_CONFIG, else
+// the first .sops.yaml upwards from the target file's directory, then from
+// the working directory. No config is not an error (nil).
+func (r *runner) loadConfig(c *cli.Context, target string) (*config.Config, error) {
+	path := c.String("config")
+	if path == "" {
+		path = r.env.get("SOPS_CONFIG")
+	}
+	if path == "" {
+		var starts []string
+		if target != "" {
+			if abs, err := filepath.Abs(target); err == nil {
+				starts = append(starts, filepath.Dir(abs))
+			}
+		}
+		if wd, err := os.Getwd(); err == nil {
+			starts = append(starts, wd)
+		}
+		found, warnings, err := config.Find(starts, os.Stat)
+		if err != nil {
+			return nil, withCode(exitErrorReadingConfig, err)
+		}
+		for _, w := range warnings {
+			r.warnf("%s", w)
+		}
+		if found == "" {
+			return nil, nil
+		}
+		path = found
+	}
+	cfg, err := config.Load(path)
+	if err != nil {
+		return nil, withCode(exitErrorReadingConfig, fmt.Errorf("reading config: %w", err))
+	}
+	return cfg, nil
+}
+
+// cliKeysGiven reports whether recipients were given on the command line
+// or in the environment; they then replace the config's keys entirely.
+func (r *runner) cliKeysGiven(c *cli.Context) bool {
+	for _, src := range all.Sources {
+		if (hasFlag(c, src.Flag) && c.String(src.Flag) != "") || r.env.get(src.Env) != "" {
+			return true
+		}
+	}
+	for _, u := range unsupportedKeyFlags {
+		if (hasFlag(c, u.flag) && c.String(u.flag) != "") || r.env.get(u.env) != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// resolvePolicy decides the keys and the rule for writing the file at
+// name (the --filename-override when given): command-line keys and rule
+// flags first, then the matching creation rule of .sops.yaml.
+func (r *runner) resolvePolicy(c *cli.Context, name string) (*policy, error) {
+	p := &policy{}
+	cliRule, err := rule(c)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := r.loadConfig(c, name)
+	if err != nil {
+		return nil, err
+	}
+	p.cfg = cfg
+	cliKeys := r.cliKeysGiven(c)
+	if cfg != nil && cfg.CreationRules != nil {
+		cr, err := cfg.RuleFor(absOrSelf(name))
+		switch {
+		case err == nil:
+			p.cfgRule = cr
+		case errors.Is(err, config.ErrNoMatchingRule) && cliKeys:
+			// Keys given on the command line: a config without a rule for
+			// this file does not matter.
+		default:
+			return nil, withCode(exitGeneric, fmt.Errorf("error loading config: %w", err))
+		}
+	}
+	if cliKeys {
+		if p.groups, err = r.recipients(c); err != nil {
+			return nil, err
+		}
+		p.source = "the command line"
+	} else if p.cfgRule != nil {
+		opts := r.keySourceOptions()
+		if err := kmsFlagOptions(c, &opts.KMS); err != nil {
+			return nil, err
+		}
+		if p.groups, err = groupsFromConfigWith(p.cfgRule, opts); err != nil {
+			return nil, withCode(exitErrorReadingConfig, err)
+		}
+		p.threshold = p.cfgRule.ShamirThreshold
+		p.source = fmt.Sprintf("the creation rule at %s:%d", filepath.Join(cfg.Dir, config.FileName), p.cfgRule.Line)
+	} else {
+		return nil, withCode(exitGeneric, fmt.Errorf("%w: no .sops.yaml creation rule and no keys given; give age recipients with --age or SOPS_AGE_RECIPIENTS, or add a .sops.yaml", hull.ErrNoRecipients))
+	}
+	p.rule = cliRule
+	if p.rule.IsZero() && p.cfgRule != nil {
+		p.rule = p.cfgRule.Rule
+	}
+	p.macOnly = c.Bool("mac-only-encrypted") || (p.cfgRule != nil && p.cfgRule.MACOnlyEncrypted)
+	if s := c.String("shamir-secret-sharing-threshold"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 0 {
+			return nil, withCode(exitGeneric, fmt.Errorf("--shamir-secret-sharing-threshold %q is not a positive number", s))
+		}
+		if n != 0 {
+			p.threshold = n
+		}
+	}
+	for i, g := range p.groups {
+		if len(g) == 0 {
+			return nil, withCode(exitGeneric, fmt.Errorf("%w: key group %d from %s is empty", hull.ErrNoRecipients, i+1, p.source))
+		}
+	}
+	return p, nil
+}
+
+func absOrSelf(p string) string {
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return p
+}
+
+// groupsFromConfig turns a creation rule's key references into recipients
+// through the key-source table, with the default settings.
+func groupsFromConfig(cr *config.CreationRule) ([][]keysources.Recipient, error) {
+	return groupsFromConfigWith(cr, all.Options{})
+}
+
+// groupsFromConfigWith is groupsFromConfig with the settings in opts. A
+// kms entry keeps its own role, context and profile; --encryption-context
+// (in opts.KMS.Context) applies to kms entries without a context.
+func groupsFromConfigWith(cr *config.CreationRule, opts all.Options) ([][]keysources.Recipient, error) {
+	var groups [][]keysources.Recipient
+	for _, g := range cr.KeyGroups {
+		var group []keysources.Recipient
+		for _, ref := range g {
+			src, ok := all.Lookup(ref.Type)
+			if !ok {
+				return nil, fmt.Errorf(".sops.yaml line %d: %s keys are not supported by this version of hull yet", ref.Line, ref.Type)
+			}
+			var rs []keysources.Recipient
+			var err error
+			if ref.Type == awskms.Type {
+				kctx := ref.Context
+				if kctx == nil {
+					kctx = opts.KMS.Context
+				}
+				var kr *awskms.Recipient
+				if kr, err = awskms.NewRecipient(ref.ID, ref.Role, kctx, ref.AWSProfile, opts.KMS); err == nil {
+					rs = []keysources.Recipient{kr}
+				}
+			} else {
+				rs, err = src.ParseWith(ref.ID, opts)
+			}
+			if err != nil {
+				return nil, fmt.Errorf(".sops.yaml line %d: %w", ref.Line, err)
+			}
+			group = append(group, rs...)
+		}
+		groups = append(groups, group)
+	}
+	return groups, nil
+}
+
+// storeIndent applies the config's stores settings when --indent is not
+// given.
+func (p *policy) storeIndent(fio *fileIO) {
+	if p == nil || p.cfg == nil || fio.emitOpts.IndentSet {
+		return
+	}
+	var v *int
+	switch fio.out.Name() {
+	case "yaml":
+		v = p.cfg.Stores.YAMLIndent
+	case "json":
+		v = p.cfg.Stores.JSONIndent
+	case "binary":
+		v = p.cfg.Stores.JSONBinaryIndent
+	}
+	if v != nil {
+		fio.emitOpts.Indent, fio.emitOpts.IndentSet = *v, true
+	}
+}

@@ -1,0 +1,138 @@
+package config
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"testing/fstest"
+)
+
+func touch(t *testing.T, path string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte("creation_rules: []\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestFind(t *testing.T) {
+	root := t.TempDir()
+	repo := filepath.Join(root, "repo")
+	deep := filepath.Join(repo, "a", "b", "c")
+	other := filepath.Join(root, "other", "x")
+	for _, d := range []string{deep, other} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	touch(t, filepath.Join(repo, FileName))
+	touch(t, filepath.Join(repo, "a", "b", altFileName)) // a decoy on the way
+	touch(t, filepath.Join(root, "other", FileName))
+
+	for _, tc := range []struct {
+		name     string
+		starts   []string
+		want     string
+		warnings int
+	}{
+		{"from the file's directory upwards", []string{deep, other}, filepath.Join(repo, FileName), 1},
+		{"in the start directory itself", []string{repo}, filepath.Join(repo, FileName), 0},
+		{"then from the working directory", []string{filepath.Join(root, "missing", "dir"), other}, filepath.Join(root, "other", FileName), 0},
+		{"the first start wins", []string{other, deep}, filepath.Join(root, "other", FileName), 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, warnings, err := Find(tc.starts, nil)
+			if err != nil || got != tc.want {
+				t.Fatalf("Find = %q, %v; want %q", got, err, tc.want)
+			}
+			if len(warnings) != tc.warnings {
+				t.Fatalf("warnings = %q, want %d", warnings, tc.warnings)
+			}
+			for _, w := range warnings {
+				want := `ignoring "` + filepath.Join(repo, "a", "b", altFileName) + `" when searching for config file; the config file must be called ".sops.yaml"`
+				if w != want {
+					t.Errorf("warning %q, want %q", w, want)
+				}
+			}
+		})
+	}
+
+	// A directory named .sops.yaml is an error, not a config.
+	bad := filepath.Join(root, "bad")
+	if err := os.MkdirAll(filepath.Join(bad, FileName), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := Find([]string{bad}, nil); err == nil || !strings.Contains(err.Error(), "is a directory") {
+		t.Errorf("Find(dir named .sops.yaml) = %v", err)
+	}
+}
+
+// A fake file system: absolute paths under "/", relative ones as given.
+func fakeStat(files fstest.MapFS, calls *[]string) func(string) (fs.FileInfo, error) {
+	return func(name string) (fs.FileInfo, error) {
+		*calls = append(*calls, name)
+		return fs.Stat(files, strings.TrimPrefix(filepath.ToSlash(name), "/"))
+	}
+}
+
+func TestFindNone(t *testing.T) {
+	if filepath.Separator != '/' {
+		t.Skip("unix paths")
+	}
+	var calls []string
+	files := fstest.MapFS{"home/u/.sops.yml": {}}
+	got, warnings, err := Find([]string{"/home/u/p", "/home/u"}, fakeStat(files, &calls))
+	if got != "" || err != nil {
+		t.Fatalf("Find = %q, %v; want none", got, err)
+	}
+	if len(warnings) != 1 {
+		t.Errorf("warnings = %q, want one, once", warnings)
+	}
+	// /home/u/p, /home/u, /home and / each checked once, for both names.
+	if len(calls) != 8 {
+		t.Errorf("stat calls = %q", calls)
+	}
+}
+
+func TestFindLevels(t *testing.T) {
+	// Relative start directories walk up with "..", at most 100 levels.
+	var calls []string
+	files := fstest.MapFS{}
+	Find([]string{"."}, fakeStat(files, &calls))
+	if len(calls) != 2*maxLevels {
+		t.Errorf("%d stat calls, want %d", len(calls), 2*maxLevels)
+	}
+	if calls[2] != filepath.Join("..", FileName) {
+		t.Errorf("second level = %q", calls[2])
+	}
+
+	var depth []string
+	for i := 0; i < maxLevels; i++ {
+		depth = append(depth, "d")
+	}
+	deep := "/" + strings.Join(depth, "/")
+	files = fstest.MapFS{".sops.yaml": {}, strings.Join(depth[:1], "/") + "/.sops.yaml": {}}
+	calls = nil
+	got, _, err := Find([]string{deep}, fakeStat(files, &calls))
+	if err != nil || got != "/d/.sops.yaml" {
+		t.Errorf("Find 100 levels deep = %q, %v; want /d/.sops.yaml (the 100th level)", got, err)
+	}
+	files = fstest.MapFS{".sops.yaml": {}}
+	got, _, _ = Find([]string{deep}, fakeStat(files, &calls))
+	if got != "" {
+		t.Errorf("Find 101 levels up = %q, want none", got)
+	}
+}
+
+func TestFindStatError(t *testing.T) {
+	boom := errors.New("permission denied")
+	_, _, err := Find([]string{"/x"}, func(string) (fs.FileInfo, error) { return nil, boom })
+	if !errors.Is(err, boom) {
+		t.Errorf("Find = %v, want the stat error", err)
+	}
+}
