@@ -53,7 +53,6 @@ var keyFlagTypes = []struct{ flag, typ string }{
 	{"hckms", "hckms"},
 }
 
-
 // pickFlags returns the flags of fl with the given names.
 func pickFlags(fl []cli.Flag, names ...string) []cli.Flag {
 	var out []cli.Flag
