@@ -100,6 +100,7 @@ func encryptWith(data []byte, fm formats.Format, opts EncryptOptions) ([]byte, e
 	if fm.Name() == "binary" {
 		opts.NoRule = true
 	}
+	opts.Format, opts.InputFormat = fm, fm
 	if err := Encrypt(f, opts); err != nil {
 		return nil, err
 	}

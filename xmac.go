@@ -355,7 +355,8 @@ func RefreshExtendedMAC(f *formats.File, key []byte, m *metadata.Metadata) error
 // tampered file is never vouched for), then stores in updated the extended
 // MAC over that plaintext, and sets enc.Meta to updated. The values, the
 // sops MAC and lastmodified of enc are unchanged. A file without an
-// extended MAC gets one (the Result then carries the usual warning).
+// extended MAC gets one (the Result then carries the usual warning). With
+// opts.IgnoreMAC nothing is checked, and the caller vouches for the values.
 func RefreshExtendedMACEncrypted(enc *formats.File, key []byte, old, updated *metadata.Metadata, opts OpenOptions) (*Result, error) {
 	plain := &formats.File{Docs: make([]*formats.Node, len(enc.Docs))}
 	for i, d := range enc.Docs {

@@ -155,6 +155,7 @@ func (r *runner) encrypt(c *cli.Context, path string) error {
 		Rule:             rl,
 		MACOnlyEncrypted: pol.macOnly,
 		Format:           fio.out,
+		InputFormat:      fio.in,
 	}
 	if fio.out.Name() == "binary" {
 		if !rl.IsZero() {

@@ -788,7 +788,7 @@ func (r *runner) updateKeys(c *cli.Context, path string, answers *bufio.Reader) 
 
 	var out []byte
 	if rotate {
-		newKey, err := hull.Rotate(kf.plain, m, want, t, hull.SealOptions{Format: fio.out})
+		newKey, err := hull.Rotate(kf.plain, m, want, t, hull.SealOptions{Format: fio.out, InputFormat: fio.in})
 		if err != nil {
 			return fmt.Errorf("%s: %w", path, err)
 		}
@@ -953,7 +953,7 @@ func (r *runner) rotate(c *cli.Context, path string) error {
 			fmt.Fprintf(r.stderr, "%s: %s: the recipients change to those of %s:\n%s", r.name, fio.display(), source, b.String())
 		}
 	}
-	newKey, err := hull.Rotate(kf.plain, m, groups, t, hull.SealOptions{Format: fio.out})
+	newKey, err := hull.Rotate(kf.plain, m, groups, t, hull.SealOptions{Format: fio.out, InputFormat: fio.in})
 	if err != nil {
 		return fmt.Errorf("%s: %w", fio.display(), err)
 	}

@@ -68,7 +68,7 @@ func (r *runner) rewrite(c *cli.Context, fio *fileIO, o rewriteOptions, change c
 	}
 	m := opened.Meta
 	bumpVersion(m)
-	if err := hull.Seal(f, opened.Key, m, hull.SealOptions{Stash: stash, Format: fio.out}); err != nil {
+	if err := hull.Seal(f, opened.Key, m, hull.SealOptions{Stash: stash, Format: fio.out, InputFormat: fio.in}); err != nil {
 		return false, fmt.Errorf("%s: %w", fio.display(), err)
 	}
 	out, err := fio.out.Emit(f, fio.emitOpts)
