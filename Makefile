@@ -59,8 +59,11 @@ golden:
 # Regenerate the man page and the Markdown reference from the command
 # definitions (a test fails when the committed files differ).
 docs:
-	$(GO) run ./cmd/hull docs man >docs/hull.1.tmp && mv docs/hull.1.tmp docs/hull.1
-	$(GO) run ./cmd/hull docs markdown >docs/reference.md.tmp && mv docs/reference.md.tmp docs/reference.md
+	@for f in man:hull.1 markdown:reference.md; do \
+		out=docs/$${f#*:}; \
+		$(GO) run ./cmd/hull docs $${f%%:*} >$$out.tmp && mv $$out.tmp $$out || { rm -f $$out.tmp; exit 1; }; \
+		echo "wrote $$out"; \
+	done
 
 # Static binaries for linux, darwin and windows on amd64 and arm64 in dist/,
 # named hull_<version>_<os>_<arch>[.exe], and dist/SHA256SUMS.

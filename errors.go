@@ -32,6 +32,13 @@ var (
 	ErrAlreadyEncrypted = errors.New("file is already encrypted")
 	// ErrEmpty: the input has no document.
 	ErrEmpty = errors.New("file cannot be completely empty, it must contain at least one document")
+	// ErrNothingEncrypted: the rule leaves every value of the file in
+	// clear (a regex that matches nothing, a parent key ending in the
+	// unencrypted suffix); the write is refused unless explicitly allowed.
+	ErrNothingEncrypted = errors.New("the encryption rule leaves every value in clear")
+	// ErrUnverifiedRewrite: a file read with --ignore-mac whose MAC does
+	// not match would be rewritten (and re-sealed as if it were genuine).
+	ErrUnverifiedRewrite = errors.New("refusing to rewrite a file whose MAC does not match")
 	// ErrNoRecipients: nothing to encrypt the data key to.
 	ErrNoRecipients = errors.New("no recipients")
 )

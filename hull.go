@@ -50,6 +50,9 @@ type SealOptions struct {
 	// parsed from; a file written in another format may then fail the
 	// extended MAC check (ErrExtendedMAC).
 	Format formats.Format
+	// AllowNoEncryption writes a file whose rule leaves every non-empty
+	// value in clear; without it Seal returns ErrNothingEncrypted.
+	AllowNoEncryption bool
 	// InputFormat is the format f was parsed from. When it is Format, the
 	// read-back is skipped: a format reads back what it writes (its
 	// conformance and fuzz tests check that), and for a large file the
@@ -93,6 +96,9 @@ func Seal(f *formats.File, key []byte, m *metadata.Metadata, opts SealOptions) e
 	w := newWalker(c, sel, m.MACOnlyEncrypted, opts.Stash)
 	if err := w.walkDocs(f.Docs); err != nil {
 		return err
+	}
+	if w.values > 0 && w.encValues == 0 && !opts.AllowNoEncryption {
+		return fmt.Errorf("%w (%d values, rule %s); check the rule, or allow it explicitly", ErrNothingEncrypted, w.values, describeRule(m.Rule))
 	}
 	m.LastModified = now.UTC().Format(time.RFC3339)
 	mac, err := c.seal([]byte(w.macHex()), m.LastModified, "str")
@@ -151,6 +157,11 @@ func rereadExtendedMAC(f *formats.File, key []byte, format formats.Format) ([]by
 	return extendedMAC(back.Docs, key, m)
 }
 
+func describeRule(r metadata.Rule) string {
+	r = effectiveRule(r)
+	return fmt.Sprintf("%s %q", r.Kind, r.Value)
+}
+
 // effectiveRule is the rule used for selection: the default when none is
 // set (a binary file's data key "data" never ends in the default suffix).
 func effectiveRule(r metadata.Rule) metadata.Rule {
@@ -193,6 +204,11 @@ type Result struct {
 	// ExtendedMACMissing is true when the file has no extended MAC (and
 	// none was required); Warnings then holds WarnNoExtendedMAC.
 	ExtendedMACMissing bool
+	// Unverified is true when IgnoreMAC was set and the file's MACs do
+	// not match (or are missing): the plaintext may have been tampered
+	// with. A caller must not rewrite such a file without the user's
+	// explicit consent.
+	Unverified bool
 }
 
 // Open decrypts f's documents in place with key according to m and checks
@@ -215,6 +231,12 @@ func Open(f *formats.File, key []byte, m *metadata.Metadata, opts OpenOptions) (
 	}
 	res := &Result{Warnings: w.warnings}
 	if opts.IgnoreMAC {
+		// Still compared, only not enforced: a rewrite must know.
+		if verifyMAC(c, m, w.macHex()) != nil {
+			res.Unverified = true
+		} else if checkExtendedMAC(f.Docs, key, m, false, &Result{}) != nil {
+			res.Unverified = true
+		}
 		return res, nil
 	}
 	if err := verifyMAC(c, m, w.macHex()); err != nil {
@@ -265,11 +287,12 @@ type EncryptOptions struct {
 	NoRule bool
 	// MACOnlyEncrypted makes the MAC cover encrypted values only.
 	MACOnlyEncrypted bool
-	// Rand, Now, Format, InputFormat: see SealOptions.
-	Rand        io.Reader
-	Now         time.Time
-	Format      formats.Format
-	InputFormat formats.Format
+	// AllowNoEncryption, Rand, Now, Format, InputFormat: see SealOptions.
+	AllowNoEncryption bool
+	Rand              io.Reader
+	Now               time.Time
+	Format            formats.Format
+	InputFormat       formats.Format
 }
 
 // Encrypt encrypts a plaintext file in place: it makes a data key, wraps it
@@ -310,7 +333,7 @@ func Encrypt(f *formats.File, opts EncryptOptions) error {
 		Rule:             rule,
 		MACOnlyEncrypted: opts.MACOnlyEncrypted,
 	}
-	return Seal(f, key, m, SealOptions{Rand: r, Now: opts.Now, Format: opts.Format, InputFormat: opts.InputFormat})
+	return Seal(f, key, m, SealOptions{Rand: r, Now: opts.Now, Format: opts.Format, InputFormat: opts.InputFormat, AllowNoEncryption: opts.AllowNoEncryption})
 }
 
 // DecryptOptions control Decrypt.

@@ -115,6 +115,9 @@ type walker struct {
 	compat   bool
 	doc      int
 	encCount int
+	// values counts the non-empty values seen on encryption, encValues the
+	// ones encrypted: a write that would encrypt none is refused.
+	values, encValues int
 	warnings []string
 	// path holds the mapping keys from the root (the AAD); disp holds the
 	// display path with list indexes.
@@ -308,9 +311,14 @@ func (w *walker) scalar(parent *formats.Node, i int, c *formats.Node, comments [
 		if !w.macOnly || enc {
 			w.hashValue(c)
 		}
-		if !enc || (c.Type == formats.String && c.Value == "") {
+		if c.Type == formats.String && c.Value == "" {
 			return nil
 		}
+		w.values++
+		if !enc {
+			return nil
+		}
+		w.encValues++
 		out, err := w.seal([]byte(c.Value), w.aad(), typeTag(c.Type))
 		if err != nil {
 			return err

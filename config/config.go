@@ -15,7 +15,8 @@
 // key lists or key_groups (with merge and shamir_threshold), the six rule
 // fields, mac_only_encrypted, aws_profile, destination_rules (kept for
 // publish) and stores, plus hull's own creation-rule field
-// hull_require_strict_mac (which sops ignores). Unlike sops, which ignores what it does not know,
+// hull_require_strict_mac (which sops ignores) and hull's top-level
+// audit block ([Audit]). Unlike sops, which ignores what it does not know,
 // parsing is strict: an unknown key, a value of the wrong type, an invalid
 // regular expression or two rule fields in one rule is an [*Error] naming
 // the line. YAML anchors, aliases and merge keys (<<) work as in yaml.v3.
@@ -60,6 +61,9 @@ type Config struct {
 	DestinationRules []DestinationRule
 	// Stores holds the per-format output settings.
 	Stores Stores
+	// Audit is the audit: block, a hull extension (audit.go); nil when
+	// absent.
+	Audit *Audit
 }
 
 // CreationRule says which keys and which encryption rule to use for the

@@ -432,8 +432,14 @@ func (p *parser) top(n *yaml.Node) (*Config, error) {
 				return nil, err
 			}
 			c.Stores = s
+		case "audit":
+			a, err := p.audit(f)
+			if err != nil {
+				return nil, err
+			}
+			c.Audit = a
 		default:
-			return nil, p.unknown(f, "the config", "creation_rules", "destination_rules", "stores")
+			return nil, p.unknown(f, "the config", "creation_rules", "destination_rules", "stores", "audit")
 		}
 	}
 	return c, nil

@@ -229,6 +229,7 @@ func Recover(ctx context.Context, groups [][]metadata.Stanza, threshold int, ids
 		})
 	}
 	wg.Wait()
+	reportOpenedBy(ctx, reports)
 
 	var parts [][]byte
 	for _, k := range keys {
@@ -313,4 +314,30 @@ func recoverGroup(ctx context.Context, group []metadata.Stanza, ids []Identity, 
 		rep.Stanzas = append(rep.Stanzas, sr)
 	}
 	return nil, rep
+}
+
+type openedByKey struct{}
+
+// WithOpenedBy returns a context that makes Recover call f once for every
+// key group whose part of the data key was unwrapped, with the group's
+// index and the stanza that unwrapped it: its type and metadata.StanzaID
+// (an age recipient, a PGP fingerprint, a KMS ARN…). f is called after all
+// groups were tried, from the goroutine that called Recover, also when
+// Recover then fails (too few groups). It never sees key material. An
+// audit log uses it to record which key opened a file.
+func WithOpenedBy(ctx context.Context, f func(group int, keyType, id string)) context.Context {
+	return context.WithValue(ctx, openedByKey{}, f)
+}
+
+func reportOpenedBy(ctx context.Context, reports []GroupReport) {
+	f, ok := ctx.Value(openedByKey{}).(func(int, string, string))
+	if !ok || f == nil {
+		return
+	}
+	for i, g := range reports {
+		if g.Recovered && len(g.Stanzas) > 0 {
+			s := g.Stanzas[len(g.Stanzas)-1] // the stanza that worked is the last one tried
+			f(i, s.Type, s.ID)
+		}
+	}
 }

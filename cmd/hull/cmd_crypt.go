@@ -107,6 +107,9 @@ func rule(c *cli.Context) (metadata.Rule, error) {
 }
 
 func (r *runner) cmdEncrypt(c *cli.Context) error {
+	if recursive(c) { // -r: bulk (cmd_bulk.go)
+		return r.bulkEncrypt(c)
+	}
 	path, err := oneFile(c, true)
 	if err != nil {
 		return err
@@ -114,7 +117,8 @@ func (r *runner) cmdEncrypt(c *cli.Context) error {
 	return r.encrypt(c, path)
 }
 
-func (r *runner) encrypt(c *cli.Context, path string) error {
+func (r *runner) encrypt(c *cli.Context, path string) (err error) {
+	defer r.audit(c, "encrypt", path)(&err) // audit.go: the result record
 	fio, err := r.resolveIO(c, path, true)
 	if err != nil {
 		return err
@@ -150,12 +154,13 @@ func (r *runner) encrypt(c *cli.Context, path string) error {
 		return fmt.Errorf("%s: %w", fio.display(), hull.ErrEmpty)
 	}
 	opts := hull.EncryptOptions{
-		Groups:           pol.groups,
-		ShamirThreshold:  pol.threshold,
-		Rule:             rl,
-		MACOnlyEncrypted: pol.macOnly,
-		Format:           fio.out,
-		InputFormat:      fio.in,
+		Groups:            pol.groups,
+		ShamirThreshold:   pol.threshold,
+		Rule:              rl,
+		MACOnlyEncrypted:  pol.macOnly,
+		Format:            fio.out,
+		InputFormat:       fio.in,
+		AllowNoEncryption: c.Bool("allow-no-encryption"),
 	}
 	if fio.out.Name() == "binary" {
 		if !rl.IsZero() {
@@ -207,6 +212,9 @@ func (r *runner) decryptionOrder(c *cli.Context) ([]string, error) {
 }
 
 func (r *runner) cmdDecrypt(c *cli.Context) error {
+	if recursive(c) { // -r: bulk (cmd_bulk.go)
+		return r.bulkDecrypt(c)
+	}
 	path, err := oneFile(c, true)
 	if err != nil {
 		return err
@@ -225,7 +233,13 @@ func (r *runner) openFile(c *cli.Context, fio *fileIO) (*formats.File, *hull.Ope
 
 // decryptBytes parses and decrypts the contents of fio's file. With a
 // stash, the ciphertext of every value is remembered for a rewrite.
-func (r *runner) decryptBytes(c *cli.Context, fio *fileIO, data []byte, stash *hull.Stash) (*formats.File, *hull.Opened, error) {
+func (r *runner) decryptBytes(c *cli.Context, fio *fileIO, data []byte, stash *hull.Stash) (rf *formats.File, ro *hull.Opened, rerr error) {
+	// audit.go: the access record, written before any plaintext leaves hull.
+	ac, err := r.auditAccess(c, fio)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer func() { rf, ro, rerr = ac.finish(rf, ro, rerr) }()
 	if err := checkKeyservice(c); err != nil {
 		return nil, nil, err
 	}
@@ -243,7 +257,7 @@ func (r *runner) decryptBytes(c *cli.Context, fio *fileIO, data []byte, stash *h
 	for _, w := range f.Warnings {
 		r.warnf("%s: %s", fio.display(), w)
 	}
-	ctx := context.Background()
+	ctx := ac.context(context.Background())
 	ids, err := r.loadIdentities(ctx)
 	if err != nil {
 		return nil, nil, err
@@ -266,6 +280,13 @@ func (r *runner) decryptBytes(c *cli.Context, fio *fileIO, data []byte, stash *h
 			return nil, nil, fmt.Errorf("%s: %w (the hull MAC is required by %s)", fio.display(), err, why)
 		}
 		return nil, nil, fmt.Errorf("%s: %w", fio.display(), err)
+	}
+	if stash != nil || c.Bool("verbose") {
+		// Read-only commands stay quiet on success (helm-secrets mixes
+		// stderr into its output); HULL_STRICT_PERMS makes this an error.
+		for _, w := range ids.warnings {
+			r.warnf("%s", w)
+		}
 	}
 	for _, w := range opened.Result.Warnings {
 		// A file last written by sops has no hull MAC. Read-only commands
@@ -327,7 +348,8 @@ func (e *noIdentityError) Error() string {
 
 func (e *noIdentityError) Unwrap() error { return e.err }
 
-func (r *runner) decrypt(c *cli.Context, path string) error {
+func (r *runner) decrypt(c *cli.Context, path string) (err error) {
+	defer r.audit(c, "decrypt", path)(&err) // audit.go: the result record
 	fio, err := r.resolveIO(c, path, false)
 	if err != nil {
 		return err

@@ -82,7 +82,8 @@ func (r *runner) cmdEdit(c *cli.Context) error {
 }
 
 // edit runs 'hull edit FILE' and the legacy 'hull [flags] FILE'.
-func (r *runner) edit(c *cli.Context, path string) error {
+func (r *runner) edit(c *cli.Context, path string) (err error) {
+	defer r.audit(c, "edit", path)(&err) // audit.go: the result record
 	if isStdin(path) {
 		return withCode(exitNoFileSpecified, errors.New("edit needs a file, not stdin"))
 	}

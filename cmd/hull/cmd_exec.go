@@ -260,7 +260,8 @@ func runChild(p execx.Process, sigs *execx.Signals) error {
 	return nil
 }
 
-func (r *runner) cmdExecEnv(c *cli.Context) error {
+func (r *runner) cmdExecEnv(c *cli.Context) (err error) {
+	defer r.audit(c, "exec-env", "")(&err) // audit.go: the result record
 	s, err := r.execSetup(c)
 	if err != nil {
 		return err
@@ -384,7 +385,8 @@ func dotenvUnquote(v string) string {
 	return v
 }
 
-func (r *runner) cmdExecFile(c *cli.Context) error {
+func (r *runner) cmdExecFile(c *cli.Context) (err error) {
+	defer r.audit(c, "exec-file", "")(&err) // audit.go: the result record
 	if c.Bool("background") {
 		return withCode(exitGeneric, errors.New("--background is deprecated (as in sops) and not supported by exec-file: the file would be removed before the command reads it; run hull itself in the background instead"))
 	}

@@ -84,7 +84,7 @@ func (r *runner) updatekeysCommand() *cli.Command {
 			"with a new key, because whoever had the old key could otherwise read every later\n" +
 			"version. --no-rotate keeps the key, as sops does. With several files hull continues\n" +
 			"past failures and exits 1 at the end if any failed.",
-		Flags:        flagsFor(gGlobal, gIn, gUpdatekeys),
+		Flags:        flagsFor(gGlobal, gIn, gUpdatekeys, gRecursive),
 		Action:       r.cmdUpdatekeys,
 		OnUsageError: usageError,
 	}
@@ -108,7 +108,7 @@ func (r *runner) rotateCommand() *cli.Command {
 			"--rm-* (from every group). A recipient stanza without a wrapped key in the file is an\n" +
 			"error then (exit 29): it was not written by sops or hull and may have been injected\n" +
 			"to receive the new key. The result goes to stdout, --output or, with -i, FILE.",
-		Flags:        rotateFlags(gRotate),
+		Flags:        rotateFlags(gRotate, gRecursive),
 		Action:       r.cmdRotate,
 		OnUsageError: usageError,
 	}
@@ -234,13 +234,18 @@ func (r *runner) openForKeys(c *cli.Context, fio *fileIO) (*keyFile, error) {
 		r.warnf("%s: %s", fio.display(), w)
 	}
 	kf.unusable = stripUnusable(kf.plain.Meta)
-	ctx := context.Background()
+	ac, err := r.auditAccess(c, fio) // audit.go: the access record
+	if err != nil {
+		return nil, err
+	}
+	ctx := ac.context(context.Background())
 	ids, err := r.loadIdentities(ctx)
 	if err != nil {
 		return nil, err
 	}
 	requireXMAC, why := r.requireStrictMAC(c, fio)
 	kf.opened, err = hull.Decrypt(ctx, kf.plain, hull.DecryptOptions{Identities: ids.ids, DecryptionOrder: order, RequireExtendedMAC: requireXMAC})
+	_, kf.opened, err = ac.finish(nil, kf.opened, err)
 	if err != nil {
 		var re *keysources.RecoverError
 		if errors.As(err, &re) && noneTried(re) {
@@ -706,6 +711,9 @@ func (r *runner) deliver(fio *fileIO, kf *keyFile, out []byte) error {
 // ------------------------------------------------------------- updatekeys
 
 func (r *runner) cmdUpdatekeys(c *cli.Context) error {
+	if recursive(c) { // -r: bulk (cmd_bulk.go)
+		return r.bulkUpdatekeys(c)
+	}
 	files := c.Args().Slice()
 	if len(files) == 0 {
 		return withCode(exitNoFileSpecified, errors.New("no file given: updatekeys FILE..."))
@@ -732,7 +740,8 @@ func (r *runner) cmdUpdatekeys(c *cli.Context) error {
 	return nil
 }
 
-func (r *runner) updateKeys(c *cli.Context, path string, answers *bufio.Reader) error {
+func (r *runner) updateKeys(c *cli.Context, path string, answers *bufio.Reader) (err error) {
+	defer r.audit(c, "updatekeys", path)(&err) // audit.go: the result record
 	fio, err := r.resolveIO(c, path, true)
 	if err != nil {
 		return err
@@ -845,6 +854,9 @@ func (r *runner) confirm(path string, answers *bufio.Reader) (bool, error) {
 // ----------------------------------------------------------------- rotate
 
 func (r *runner) cmdRotate(c *cli.Context) error {
+	if recursive(c) { // -r: bulk (cmd_bulk.go)
+		return r.bulkRotate(c)
+	}
 	path, err := oneFile(c, false)
 	if err != nil {
 		return err
@@ -885,7 +897,8 @@ func missingKeyFile(c *cli.Context, path string) error {
 	return withCode(exitNoFileSpecified, fmt.Errorf("cannot operate on non-existent file %q", abs))
 }
 
-func (r *runner) rotate(c *cli.Context, path string) error {
+func (r *runner) rotate(c *cli.Context, path string) (err error) {
+	defer r.audit(c, "rotate", path)(&err) // audit.go: the result record
 	if err := missingKeyFile(c, path); err != nil {
 		return err
 	}
@@ -1013,8 +1026,9 @@ func (r *runner) fileGroups(fio *fileIO, kf *keyFile, groups [][]keyEntry) ([][]
 	return rs, nil
 }
 
-func (r *runner) cmdGroupsAdd(c *cli.Context) error {
+func (r *runner) cmdGroupsAdd(c *cli.Context) (err error) {
 	p := groupsParent(c)
+	defer r.audit(c, "groups-add", p.String("file"))(&err) // audit.go: the result record
 	if c.NArg() > 0 {
 		return withCode(exitGeneric, fmt.Errorf("usage: groups add takes no arguments (the file is --file), got %s", strings.Join(c.Args().Slice(), " ")))
 	}
@@ -1066,8 +1080,9 @@ func (r *runner) cmdGroupsAdd(c *cli.Context) error {
 	return r.rekeyGroups(fio, kf, groups, t)
 }
 
-func (r *runner) cmdGroupsDelete(c *cli.Context) error {
+func (r *runner) cmdGroupsDelete(c *cli.Context) (err error) {
 	p := groupsParent(c)
+	defer r.audit(c, "groups-delete", p.String("file"))(&err) // audit.go: the result record
 	if c.NArg() != 1 {
 		return withCode(exitGeneric, errors.New("usage: groups delete --file FILE INDEX (one 0-based group index)"))
 	}

@@ -170,7 +170,8 @@ func parseSetPath(s string) ([]hull.PathStep, error) {
 // runSet sets value at path in file's first document and rewrites the file.
 // Without idempotent the file is rewritten even when the value is already
 // there (new lastmodified and MAC, every ciphertext kept), as sops does.
-func (r *runner) runSet(c *cli.Context, file string, path []hull.PathStep, value *formats.Node, idempotent bool) error {
+func (r *runner) runSet(c *cli.Context, file string, path []hull.PathStep, value *formats.Node, idempotent bool) (err error) {
+	defer r.audit(c, "set", file)(&err) // audit.go: the result record
 	if isStdin(file) {
 		return withCode(exitNoFileSpecified, errors.New("set needs a file: it rewrites the file in place"))
 	}
@@ -194,7 +195,8 @@ func (r *runner) runSet(c *cli.Context, file string, path []hull.PathStep, value
 	return err
 }
 
-func (r *runner) cmdUnset(c *cli.Context) error {
+func (r *runner) cmdUnset(c *cli.Context) (err error) {
+	defer r.audit(c, "unset", c.Args().Get(0))(&err) // audit.go: the result record
 	if c.NArg() != 2 {
 		return withCode(exitNoFileSpecified, fmt.Errorf("usage: hull unset FILE PATH; got %d arguments", c.NArg()))
 	}

@@ -36,8 +36,9 @@ func shellNames() string {
 
 func (r *runner) completionCommand() *cli.Command {
 	cmd := &cli.Command{
-		Name:  "completion",
-		Usage: "print a shell completion script (bash, zsh or fish)",
+		Name:      "completion",
+		Usage:     "print a shell completion script (bash, zsh or fish)",
+		UsageText: r.name + " completion " + strings.ReplaceAll(shellNames(), ", ", "|"),
 		Description: "Prints the completion script for the shell on stdout. Load it with:\n" +
 			"  " + completionShells[0].load + "\n" +
 			"  " + completionShells[1].load + "\n" +

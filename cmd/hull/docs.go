@@ -200,6 +200,16 @@ func paragraphs(s string) []para {
 func roff(s string) string {
 	s = strings.ReplaceAll(s, `\`, `\e`)
 	s = strings.ReplaceAll(s, "-", `\-`)
+	// non-ASCII characters as groff/mandoc Unicode escapes
+	var u strings.Builder
+	for _, r := range s {
+		if r > 0x7e {
+			fmt.Fprintf(&u, `\[u%04X]`, r)
+		} else {
+			u.WriteRune(r)
+		}
+	}
+	s = u.String()
 	var lines []string
 	for _, l := range strings.Split(s, "\n") {
 		if strings.HasPrefix(l, ".") || strings.HasPrefix(l, "'") {

@@ -34,6 +34,11 @@ const (
 	exitLimitExceeded          = 31  // hull: input size, depth, node count or alias expansion limit
 	exitConcurrentModification = 32  // hull: the file changed on disk while hull worked on it
 	exitEndpointNotAllowed     = 33  // hull: a key service address from the file is not in the allowlist; nothing was sent
+	exitAuditUnavailable       = 34  // hull: the audit log is required and could not be written; no plaintext was released
+	exitCheckPlaintext         = 40  // hull check: a file a rule covers is not encrypted, or a value the rule says is encrypted is in clear
+	exitCheckTampered          = 41  // hull check: a MAC mismatch, a value that fails authentication, or malformed metadata or values
+	exitCheckDrift             = 42  // hull check: only drift: a file's rule or recipients differ from its .sops.yaml creation rule
+	exitSecretsFound           = 45  // hull scan: possible plaintext secrets found
 	exitCannotChangeKeys       = 49  // --add-*/--rm-* on a file that does not exist
 	exitMacMismatch            = 51  // MAC mismatch or missing MAC
 	exitInvalidTreePath        = 91  // malformed --extract path
@@ -73,6 +78,11 @@ var exitCodes = []struct {
 	{exitLimitExceeded, "the input exceeds a size, depth or node limit (hull)"},
 	{exitConcurrentModification, "the file changed on disk while hull worked on it; nothing was written (hull)"},
 	{exitEndpointNotAllowed, "a key service address named in the file is not allowed (SOPS_HC_VAULT_ALLOWLIST); nothing was sent to it (hull)"},
+	{exitAuditUnavailable, "the audit log is required (HULL_AUDIT_REQUIRED or audit: required in .sops.yaml) and could not be written; no plaintext was released (hull)"},
+	{exitCheckPlaintext, "check: a file a creation rule covers is not encrypted, or holds a value in clear that the rule says is encrypted (hull)"},
+	{exitCheckTampered, "check: a file was tampered with or is malformed: MAC mismatch, a value fails authentication, malformed metadata or values (hull)"},
+	{exitCheckDrift, "check: drift only: a file's encryption rule or recipients differ from its creation rule (hull)"},
+	{exitSecretsFound, "scan: possible plaintext secrets found (hull)"},
 	{exitCannotChangeKeys, "--add-*/--rm-* given for a file that does not exist"},
 	{exitMacMismatch, "MAC mismatch or missing MAC: the file was changed"},
 	{exitInvalidTreePath, "malformed tree path"},
@@ -137,6 +147,8 @@ func exitCode(err error) int {
 		return exitNonCanonical
 	case errors.Is(err, hull.ErrMalformedValue), errors.Is(err, hull.ErrDecrypt):
 		return exitErrorDecryptingTree
+	case errors.Is(err, hull.ErrNothingEncrypted):
+		return exitPolicyViolation
 	case errors.Is(err, hull.ErrEncrypt):
 		return exitErrorEncryptingTree
 	case errors.Is(err, hull.ErrEmpty):

@@ -32,6 +32,23 @@ const (
 )
 
 var flagTable = []flagDef{
+	// scan and hooks (cmd_scan.go, cmd_hooks.go)
+	{name: "staged", usage: "scan: scan the staged content of the files changed in the index (what a pre-commit hook sees)", bool: true, groups: []string{gScan}},
+	{name: "history", usage: "scan: scan every blob reachable from any ref in git history and report the commit that added it", bool: true, groups: []string{gScan}},
+	{name: "json", usage: "scan: print the findings as JSON", bool: true, groups: []string{gScan}},
+	{name: "baseline", usage: "scan: the baseline file (default: .hullscan.yaml at the repository root)", groups: []string{gScan}},
+	{name: "update-baseline", usage: "scan: accept every current finding: write them to the baseline (keeping its ignore globs) and exit 0", bool: true, groups: []string{gScan}},
+	{name: "max-size", usage: "scan: skip files larger than this many bytes (default 1048576)", groups: []string{gScan}},
+	{name: "force", usage: "hooks install: replace an existing pre-commit hook that hull did not write", bool: true, groups: []string{gHooks}},
+	// git integration (cmd_git.go)
+	{name: "global", usage: "git setup: write the git config to your global git config instead of the repository's .git/config", bool: true, groups: []string{gGit}},
+	{name: "resolve", usage: "merge: take this side (ours or theirs) of every conflict in FILE, left by a conflicting 'hull merge'", groups: []string{gMerge}},
+	{name: "force-rewrite-unverified", usage: "with --ignore-mac, allow rewriting a file whose MAC does not match (it is re-sealed as genuine: check it first)", bool: true, groups: []string{gGlobal}},
+	{name: "allow-no-encryption", usage: "write a file even when the encryption rule leaves every value in clear (refused otherwise, exit 29)", bool: true, groups: []string{gGlobal}},
+	// bulk and check (cmd_bulk.go, cmd_check.go)
+	{name: "recursive", aliases: []string{"r"}, usage: "work in place on every file under the given directories (default .) that a .sops.yaml creation rule covers, concurrently, and print a summary", bool: true, groups: []string{gRecursive}},
+	{name: "json", usage: "check: print the results as JSON", bool: true, groups: []string{gCheck}},
+	{name: "require-keys", usage: "check: fail (exit 128) for a file none of your identities can decrypt, instead of checking its structure only", bool: true, groups: []string{gCheck}},
 	// global
 	{name: "config", usage: "path to the .sops.yaml configuration (env SOPS_CONFIG)", groups: []string{gGlobal}},
 	{name: "indent", usage: "indentation of YAML (default 4) and JSON (default tab; 0 for none) output", groups: []string{gGlobal}},

@@ -24,6 +24,23 @@ import (
 type identitySet struct {
 	ids      []keysources.Identity
 	searched []string
+	// warnings name identity files others can read (SECURITY-CASES row
+	// 62); with HULL_STRICT_PERMS set such a file is an error instead.
+	warnings []string
+}
+
+// checkPerms notes an identity file that group or others can read.
+func (s *identitySet) checkPerms(e env, p string) error {
+	fi, err := os.Stat(p)
+	if err != nil || fi.Mode().Perm()&0o077 == 0 {
+		return nil
+	}
+	msg := fmt.Sprintf("identity file %s can be read by other users (mode %04o); run chmod 600 %s", p, fi.Mode().Perm(), p)
+	if v := e.get("HULL_STRICT_PERMS"); v != "" && v != "0" {
+		return withCode(exitCouldNotRetrieveKey, fmt.Errorf("%w: %s (HULL_STRICT_PERMS is set)", errIdentitySource, msg))
+	}
+	s.warnings = append(s.warnings, msg)
+	return nil
 }
 
 // errIdentitySource marks a configured identity source that could not be
@@ -45,6 +62,9 @@ func (r *runner) loadIdentities(ctx context.Context) (*identitySet, error) {
 		s.searched = append(s.searched, "SOPS_AGE_SSH_PRIVATE_KEY_FILE="+p)
 		id, err := readSSHIdentity(p, true)
 		if err != nil {
+			return nil, err
+		}
+		if err := s.checkPerms(r.env, p); err != nil {
 			return nil, err
 		}
 		add(id)
@@ -74,6 +94,9 @@ func (r *runner) loadIdentities(ctx context.Context) (*identitySet, error) {
 		if err != nil {
 			return nil, err
 		}
+		if err := s.checkPerms(r.env, p); err != nil {
+			return nil, err
+		}
 		add(ids)
 	}
 	if cmdline := r.env.get("SOPS_AGE_KEY_CMD"); cmdline != "" {
@@ -89,6 +112,11 @@ func (r *runner) loadIdentities(ctx context.Context) (*identitySet, error) {
 		ids, err := readAgeIdentityFile(p, false)
 		if err != nil {
 			return nil, err
+		}
+		if len(ids) > 0 {
+			if err := s.checkPerms(r.env, p); err != nil {
+				return nil, err
+			}
 		}
 		add(ids)
 	}

@@ -26,6 +26,12 @@ var (
 const sopsVersion = "3.13.3"
 
 func main() {
+	if _, set := os.LookupEnv("GOGC"); !set {
+		// hull holds a file's tree and its output at once and then exits:
+		// collecting at 50% growth instead of 100% keeps the peak memory of
+		// a 10 MB file under 300 MiB for a few percent more CPU.
+		debug.SetGCPercent(50)
+	}
 	os.Exit(Main(os.Args, os.Stdin, os.Stdout, os.Stderr, os.LookupEnv))
 }
 
@@ -123,11 +129,17 @@ func (r *runner) app() *cli.App {
 		Description:     description(),
 		CommandNotFound: func(c *cli.Context, cmd string) {},
 		Commands: []*cli.Command{
+			r.scanCommand(),  // cmd_scan.go
+			r.hooksCommand(), // cmd_hooks.go
+			r.diffCommand(),  // cmd_git.go
+			r.mergeCommand(), // cmd_git.go
+			r.gitCommand(),   // cmd_git.go
+			r.checkCommand(),
 			{
 				Name:         "encrypt",
 				Usage:        "encrypt a file",
 				ArgsUsage:    "FILE",
-				Flags:        flagsFor(gGlobal, gIn, gOut, gKeys, gRules),
+				Flags:        flagsFor(gGlobal, gIn, gOut, gKeys, gRules, gRecursive),
 				Action:       r.cmdEncrypt,
 				OnUsageError: usageError,
 			},
@@ -135,7 +147,7 @@ func (r *runner) app() *cli.App {
 				Name:         "decrypt",
 				Usage:        "decrypt a file",
 				ArgsUsage:    "[FILE]",
-				Flags:        flagsFor(gGlobal, gIn, gOut, gDecrypt),
+				Flags:        flagsFor(gGlobal, gIn, gOut, gDecrypt, gRecursive),
 				Action:       r.cmdDecrypt,
 				OnUsageError: usageError,
 			},

@@ -39,6 +39,14 @@ func TestScript(t *testing.T) {
 		Setup: func(e *testscript.Env) error {
 			// Keep the user's real identities and config out of the tests.
 			e.Setenv("XDG_CONFIG_HOME", filepath.Join(e.WorkDir, ".config"))
+			// Identity files in scripts are private, as a user's would be
+			// (hull warns about readable ones; policy_write.txtar tests it).
+			keys, _ := filepath.Glob(filepath.Join(e.WorkDir, "*.txt"))
+			for _, k := range keys {
+				if b, err := os.ReadFile(k); err == nil && strings.Contains(string(b), "AGE-SECRET-KEY-") {
+					os.Chmod(k, 0o600)
+				}
+			}
 			// A script that starts gpg-agent (GNUPGHOME in $WORK) must not
 			// leave it running when it fails half-way.
 			e.Defer(func() {
@@ -52,6 +60,7 @@ func TestScript(t *testing.T) {
 			"encrypted": cmdEncrypted,
 			"plain":     cmdPlain,
 			"perm":      cmdPerm,
+			"replace":   cmdReplace,
 		},
 	})
 }
@@ -109,4 +118,18 @@ func cmdPerm(ts *testscript.TestScript, neg bool, args []string) {
 	if (got == args[1]) == neg {
 		ts.Fatalf("%s: mode %s", args[0], got)
 	}
+}
+
+// replace OLD NEW FILE: replaces every OLD by NEW in FILE (a tamper).
+func cmdReplace(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: replace OLD NEW FILE")
+	}
+	p := ts.MkAbs(args[2])
+	data, err := os.ReadFile(p)
+	ts.Check(err)
+	if !strings.Contains(string(data), args[0]) {
+		ts.Fatalf("%s does not contain %q", args[2], args[0])
+	}
+	ts.Check(os.WriteFile(p, []byte(strings.ReplaceAll(string(data), args[0], args[1])), 0o644))
 }

@@ -62,13 +62,18 @@ func (r *runner) rewrite(c *cli.Context, fio *fileIO, o rewriteOptions, change c
 	if err != nil {
 		return false, err
 	}
+	if opened.Result.Unverified && !(hasFlag(c, "force-rewrite-unverified") && c.Bool("force-rewrite-unverified")) {
+		// --ignore-mac lets a tampered file be read; re-sealing it would
+		// vouch for whatever was changed (SECURITY-CASES row 66).
+		return false, withCode(exitMacMismatch, fmt.Errorf("%s: %w (read with --ignore-mac); check the file (git diff, git log) and pass --force-rewrite-unverified if you trust its content", fio.display(), hull.ErrUnverifiedRewrite))
+	}
 	changed, err := change(f, opened)
 	if err != nil || !changed {
 		return false, err
 	}
 	m := opened.Meta
 	bumpVersion(m)
-	if err := hull.Seal(f, opened.Key, m, hull.SealOptions{Stash: stash, Format: fio.out, InputFormat: fio.in}); err != nil {
+	if err := hull.Seal(f, opened.Key, m, hull.SealOptions{Stash: stash, Format: fio.out, InputFormat: fio.in, AllowNoEncryption: hasFlag(c, "allow-no-encryption") && c.Bool("allow-no-encryption")}); err != nil {
 		return false, fmt.Errorf("%s: %w", fio.display(), err)
 	}
 	out, err := fio.out.Emit(f, fio.emitOpts)

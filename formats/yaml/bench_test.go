@@ -113,3 +113,16 @@ func BenchmarkEmitV3(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkParseV3 is the yaml.v3 path on the same file, for comparison
+// with BenchmarkParse (the direct parser).
+func BenchmarkParseV3(b *testing.B) {
+	data := bigYAML()
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := parseV3(data, formats.Limits{}.WithDefaults()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

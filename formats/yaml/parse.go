@@ -78,6 +78,31 @@ func (yamlFormat) Parse(data []byte, opts formats.ParseOptions) (f *formats.File
 	if line := firstInvalidUTF8Line(data); line > 0 {
 		return nil, syntaxErr(line, "invalid utf-8")
 	}
+	if !noDirect {
+		if f, ok := parseDirect(data, lim); ok {
+			return f, nil
+		}
+	}
+	return parseV3(data, lim)
+}
+
+// noDirect disables the direct parser (parse_direct.go), for tests.
+var noDirect = false
+
+// finishFile moves the sops metadata out of the documents, as sops does.
+func finishFile(f *formats.File) {
+	for i, d := range f.Docs {
+		if i == 0 {
+			if meta := d.Get("sops"); meta != nil {
+				f.Meta = meta
+			}
+		}
+		d.Remove("sops")
+	}
+}
+
+// parseV3 reads data with yaml.v3's node API and converts the nodes.
+func parseV3(data []byte, lim formats.Limits) (f *formats.File, err error) {
 	defer func() {
 		// yaml.v3 reports most errors by panicking internally and recovering
 		// itself; this is a last line of defence against a bug there.
@@ -106,14 +131,7 @@ func (yamlFormat) Parse(data []byte, opts formats.ParseOptions) (f *formats.File
 		}
 		f.Docs = append(f.Docs, m)
 	}
-	for i, d := range f.Docs {
-		if i == 0 {
-			if meta := d.Get("sops"); meta != nil {
-				f.Meta = meta
-			}
-		}
-		d.Remove("sops")
-	}
+	finishFile(f)
 	if len(p.aliasLines) > 0 {
 		lines := make([]string, 0, 5)
 		for i, l := range p.aliasLines {
@@ -394,41 +412,45 @@ func (p *parser) value(n *yamlv3.Node, handled bool, depth int) (*formats.Node, 
 
 // scalar types a scalar by its resolved tag.
 func scalar(n *yamlv3.Node) (*formats.Node, error) {
-	out := &formats.Node{Kind: formats.Scalar, Type: formats.String, Value: n.Value, Line: n.Line}
-	tag := n.ShortTag()
+	return scalarFrom(n.Value, n.ShortTag(), n.Line)
+}
+
+// scalarFrom types a scalar of the given text, resolved tag and line.
+func scalarFrom(value, tag string, line int) (*formats.Node, error) {
+	out := &formats.Node{Kind: formats.Scalar, Type: formats.String, Value: value, Line: line}
 	switch tag {
 	case tagNull:
 		out.Type, out.Value = formats.Null, ""
 	case tagBool:
-		switch n.Value {
+		switch value {
 		case "true", "True", "TRUE":
 			out.Type, out.Value = formats.Bool, "True"
 		case "false", "False", "FALSE":
 			out.Type, out.Value = formats.Bool, "False"
 		default:
-			return nil, syntaxErr(n.Line, "value is not a valid !!bool")
+			return nil, syntaxErr(line, "value is not a valid !!bool")
 		}
 	case tagInt:
-		digits, fits, ok := parseInt(n.Value)
+		digits, fits, ok := parseInt(value)
 		if !ok {
 			// An explicit !!int on a float literal is accepted by yaml.v3 only
 			// through !!float; anything else is malformed.
-			return nil, syntaxErr(n.Line, "value is not a valid !!int")
+			return nil, syntaxErr(line, "value is not a valid !!int")
 		}
 		out.Type, out.Value = formats.Int, digits
 		if !fits {
 			out.Type = formats.Float
 		}
 	case tagFloat:
-		v, ok := floatValue(n.Value)
+		v, ok := floatValue(value)
 		if !ok {
-			return nil, syntaxErr(n.Line, "value is not a valid !!float")
+			return nil, syntaxErr(line, "value is not a valid !!float")
 		}
 		out.Type, out.Value = formats.Float, v
 	case tagTimestamp:
-		t, ok := parseTimestamp(n.Value)
+		t, ok := parseTimestamp(value)
 		if !ok {
-			return nil, syntaxErr(n.Line, "value is not a valid !!timestamp")
+			return nil, syntaxErr(line, "value is not a valid !!timestamp")
 		}
 		text, err := t.MarshalText()
 		if err != nil {
@@ -437,9 +459,9 @@ func scalar(n *yamlv3.Node) (*formats.Node, error) {
 		}
 		out.Type, out.Value = formats.Time, string(text)
 	case tagBinary:
-		b, err := base64.StdEncoding.DecodeString(n.Value)
+		b, err := base64.StdEncoding.DecodeString(value)
 		if err != nil {
-			return nil, syntaxErr(n.Line, "value is not valid !!binary base64")
+			return nil, syntaxErr(line, "value is not valid !!binary base64")
 		}
 		out.Value = string(b)
 	}

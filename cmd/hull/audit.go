@@ -1,0 +1,387 @@
+package main
+
+// The audit log (internal/audit): where it goes, the two hooks the commands
+// call, and fail-closed.
+//
+// Settings: HULL_AUDIT_LOG names a log file, and the top-level audit block
+// of the .sops.yaml that applies to the file (config.Audit) names another;
+// a record goes to each (at least one must take it, as Vault's audit
+// devices). HULL_AUDIT_REQUIRED or audit: required: true makes the log
+// required; HULL_AUDIT_FSYNC or audit: fsync: true fsyncs every line.
+//
+// Records: every decryption writes an "access" record (from decryptBytes
+// and openForKeys, after the data key was recovered or not and the file
+// authenticated or not, and before any plaintext leaves hull: output,
+// editor, child process), with the keys that opened the file. Every audited
+// operation writes a "result" record when it ends, with hull's exit code
+// (for exec-*, the command's). exec-env --same-process replaces hull with
+// the command, so it writes no result record.
+//
+// Fail-closed: with a required log, a decrypting command first checks that
+// the log can be opened, and refuses (exit 34, exitAuditUnavailable) before
+// it decrypts anything; if the access record then cannot be written, the
+// plaintext is dropped and it exits 34. A result record that cannot be
+// written turns success into 34. Without required, a failing log is a
+// warning, printed once per run; decrypt stays silent about it unless
+// --verbose, because helm-secrets and others read decrypt's stderr.
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/hullsecrets/hull"
+	"github.com/hullsecrets/hull/config"
+	"github.com/hullsecrets/hull/formats"
+	"github.com/hullsecrets/hull/internal/audit"
+	"github.com/hullsecrets/hull/keysources"
+)
+
+// auditClasses names the exit codes in records: the class of an error is
+// logged, never its message, which may quote a value.
+var auditClasses = map[int]string{
+	exitOK:                     "ok",
+	exitGeneric:                "generic",
+	exitCouldNotRead:           "read-failed",
+	exitCouldNotWrite:          "write-failed",
+	exitErrorDumpingTree:       "emit-failed",
+	exitErrorReadingConfig:     "config",
+	exitInvalidKMSContext:      "kms-context",
+	exitInvalidSetFormat:       "set-format",
+	exitConflictingParams:      "conflicting-flags",
+	exitErrorEncryptingMac:     "mac-encrypt-failed",
+	exitErrorEncryptingTree:    "encrypt-failed",
+	exitErrorDecryptingTree:    "decrypt-failed",
+	exitNonCanonical:           "non-canonical",
+	exitStrictMAC:              "strict-mac",
+	exitPolicyViolation:        "policy",
+	exitLimitExceeded:          "limit",
+	exitConcurrentModification: "concurrent-modification",
+	exitEndpointNotAllowed:     "endpoint-not-allowed",
+	exitAuditUnavailable:       "audit-unavailable",
+	exitCheckPlaintext:         "check-plaintext",
+	exitCheckTampered:          "check-tampered",
+	exitCheckDrift:             "check-drift",
+	exitSecretsFound:           "secrets-found",
+	exitCannotChangeKeys:       "cannot-change-keys",
+	exitMacMismatch:            "mac-mismatch",
+	exitInvalidTreePath:        "tree-path",
+	exitNeedOneDocument:        "empty",
+	exitNoFileSpecified:        "no-file",
+	exitDuplicateKeyType:       "duplicate-key-type",
+	exitCommandNotExecutable:   "not-executable",
+	exitCommandNotFound:        "command-not-found",
+	exitCouldNotRetrieveKey:    "no-key",
+	exitEditSIGHUP:             "interrupted",
+	exitEditSIGINT:             "interrupted",
+	exitEditSIGTERM:            "interrupted",
+	exitFileNotModified:        "not-modified",
+	exitNoEditor:               "no-editor",
+	exitFileAlreadyEncrypt:     "already-encrypted",
+}
+
+// auditOutcome is the exit code and class of an operation's error.
+func auditOutcome(err error) (outcome string, code int, class string) {
+	if err == nil {
+		return audit.OutcomeOK, 0, ""
+	}
+	var ex *childExit
+	if errors.As(err, &ex) {
+		return audit.OutcomeError, ex.code, "child-exit"
+	}
+	code = exitCode(err)
+	class, ok := auditClasses[code]
+	if !ok {
+		class = "error"
+	}
+	return audit.OutcomeError, code, class
+}
+
+// auditSink is one log file and what named it, for messages.
+type auditSink struct{ path, source string }
+
+// auditSettings are the log settings that apply to one file.
+type auditSettings struct {
+	sinks      []auditSink
+	required   bool
+	requiredBy string
+	fsync      bool
+}
+
+// envTrue is a boolean environment value: anything but "", "0", "false",
+// "no" and "off" (as HULL_REQUIRE_STRICT_MAC).
+func envTrue(v string) bool {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "", "0", "false", "no", "off":
+		return false
+	}
+	return true
+}
+
+func (r *runner) auditSettings(c *cli.Context, target string) auditSettings {
+	var s auditSettings
+	if p := r.env.get("HULL_AUDIT_LOG"); p != "" {
+		s.sinks = append(s.sinks, auditSink{p, "HULL_AUDIT_LOG"})
+	}
+	if envTrue(r.env.get("HULL_AUDIT_REQUIRED")) {
+		s.required, s.requiredBy = true, "HULL_AUDIT_REQUIRED"
+	}
+	s.fsync = envTrue(r.env.get("HULL_AUDIT_FSYNC"))
+	cfg, cfgPath := r.auditConfig(c, target)
+	if cfg == nil || cfg.Audit == nil {
+		return s
+	}
+	where := fmt.Sprintf("%s:%d", cfgPath, cfg.Audit.Line)
+	if p := cfg.AuditPath(); p != "" && (len(s.sinks) == 0 || absOrSelf(s.sinks[0].path) != p) {
+		s.sinks = append(s.sinks, auditSink{p, where})
+	}
+	if cfg.Audit.Required && !s.required {
+		s.required, s.requiredBy = true, "audit: required: true in "+where
+	}
+	s.fsync = s.fsync || cfg.Audit.Fsync
+	return s
+}
+
+// auditConfig finds and reads the .sops.yaml for target as loadConfig
+// does, but quietly: a missing or broken config gives no audit settings
+// (the command reports config problems itself; whoever can break the config
+// could also remove the audit block).
+func (r *runner) auditConfig(c *cli.Context, target string) (*config.Config, string) {
+	path := c.String("config")
+	if path == "" {
+		path = r.env.get("SOPS_CONFIG")
+	}
+	if path == "" {
+		var starts []string
+		if target != "" && target != "-" {
+			starts = append(starts, filepath.Dir(absOrSelf(target)))
+		}
+		if wd, err := os.Getwd(); err == nil {
+			starts = append(starts, wd)
+		}
+		found, _, err := config.Find(starts, os.Stat)
+		if err != nil || found == "" {
+			return nil, ""
+		}
+		path = found
+	}
+	cfg, err := config.Load(path)
+	if err != nil {
+		return nil, ""
+	}
+	return cfg, path
+}
+
+// check opens every sink once: nil when at least one can be written.
+func (s auditSettings) check() error {
+	if len(s.sinks) == 0 {
+		return errors.New("no audit log is configured (set HULL_AUDIT_LOG, or audit: path in .sops.yaml)")
+	}
+	var errs []error
+	for _, sk := range s.sinks {
+		l, err := audit.Open(sk.path, audit.Options{})
+		if err == nil {
+			l.Close()
+			return nil
+		}
+		errs = append(errs, fmt.Errorf("%w (from %s)", err, sk.source))
+	}
+	return errors.Join(errs...)
+}
+
+// write appends rec to every sink. It returns an error when no sink took
+// it (or none is configured and the log is required), and the failures of
+// the sinks that did not.
+func (s auditSettings) write(rec audit.Record) (failed []error, err error) {
+	if len(s.sinks) == 0 {
+		if s.required {
+			return nil, s.check()
+		}
+		return nil, nil
+	}
+	ok := 0
+	for _, sk := range s.sinks {
+		l, err := audit.Open(sk.path, audit.Options{Sync: s.fsync})
+		if err == nil {
+			err = l.Log(rec)
+			l.Close()
+		}
+		if err != nil {
+			failed = append(failed, fmt.Errorf("%w (from %s)", err, sk.source))
+			continue
+		}
+		ok++
+	}
+	if ok == 0 {
+		return nil, errors.Join(failed...)
+	}
+	return failed, nil
+}
+
+// auditState is what the hooks of one run share (in the app's Metadata).
+type auditState struct {
+	run    string   // random identifier of this run
+	op     string   // the operation in progress
+	file   string   // its file, absolute
+	keys   []string // the keys that opened it
+	warned bool     // a warning about the log was printed
+}
+
+const auditStateKey = "hull.audit"
+
+func (r *runner) auditState(c *cli.Context) *auditState {
+	app := c.App
+	if app.Metadata == nil {
+		app.Metadata = map[string]any{}
+	}
+	if st, ok := app.Metadata[auditStateKey].(*auditState); ok {
+		return st
+	}
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	st := &auditState{run: hex.EncodeToString(b[:])}
+	app.Metadata[auditStateKey] = st
+	return st
+}
+
+// auditFile is a file's name in records: absolute, or "-" for stdin.
+func auditFile(path string) string {
+	if isStdin(path) {
+		return "-"
+	}
+	return absOrSelf(path)
+}
+
+func (r *runner) auditRecord(st *auditState, event, op, file string, keys []string, err error) audit.Record {
+	rec := audit.Record{Event: event, Op: op, File: file, Keys: keys, PID: os.Getpid(), UID: strconv.Itoa(os.Getuid()), Run: st.run, Version: version}
+	rec.Outcome, rec.ExitCode, rec.Class = auditOutcome(err)
+	if u, err := user.Current(); err == nil {
+		rec.User = u.Username
+	} else {
+		rec.User = r.env.get("USER")
+	}
+	rec.Host, _ = os.Hostname()
+	return rec
+}
+
+// auditWarn prints one warning per run about a log that failed. quiet
+// keeps it off stderr (decrypt, unless --verbose).
+func (r *runner) auditWarn(c *cli.Context, st *auditState, err error, quiet bool) {
+	if st.warned || (quiet && !c.Bool("verbose")) {
+		return
+	}
+	st.warned = true
+	r.warnf("%v (the audit record was not written)", err)
+}
+
+// audit starts an audited operation on file (or, when file is "", on the
+// file its first decryption names); the function it returns writes the
+// result record and must be deferred with the command's error:
+//
+//	func (r *runner) encrypt(c *cli.Context, path string) (err error) {
+//		defer r.audit(c, "encrypt", path)(&err)
+func (r *runner) audit(c *cli.Context, op, file string) func(*error) {
+	st := r.auditState(c)
+	prevOp, prevFile, prevKeys := st.op, st.file, st.keys
+	st.op, st.file, st.keys = op, "", nil
+	if file != "" {
+		st.file = auditFile(file)
+	}
+	return func(errp *error) {
+		err := *errp
+		file := st.file
+		if file == "" {
+			file = auditFile(c.Args().First())
+		}
+		keys := st.keys
+		st.op, st.file, st.keys = prevOp, prevFile, prevKeys
+		s := r.auditSettings(c, file)
+		failed, werr := s.write(r.auditRecord(st, audit.EventResult, op, file, keys, err))
+		quiet := op == "decrypt" && err == nil
+		switch {
+		case werr != nil && s.required && err == nil:
+			st.warned = true
+			*errp = withCode(exitAuditUnavailable, fmt.Errorf("%v: the result of %s was not recorded, and the audit log is required by %s", werr, op, s.requiredBy))
+		case werr != nil:
+			r.auditWarn(c, st, werr, quiet)
+		case len(failed) > 0:
+			r.auditWarn(c, st, errors.Join(failed...), quiet)
+		}
+	}
+}
+
+// auditAccess is the access record of one decryption.
+type auditAccess struct {
+	r    *runner
+	c    *cli.Context
+	st   *auditState
+	s    auditSettings
+	op   string
+	file string
+	keys []string
+}
+
+// auditAccess is called before a file is decrypted. With a required log
+// that cannot be opened it returns an exit-34 error: nothing is decrypted.
+func (r *runner) auditAccess(c *cli.Context, fio *fileIO) (*auditAccess, error) {
+	st := r.auditState(c)
+	a := &auditAccess{r: r, c: c, st: st, op: st.op, file: auditFile(fio.path)}
+	if a.op == "" {
+		a.op = "decrypt"
+		if c.Command != nil && c.Command.Name != "" && c.Command.Name != c.App.Name {
+			a.op = c.Command.Name
+		}
+	}
+	target := fio.name
+	if target == "" {
+		target = fio.path
+	}
+	a.s = r.auditSettings(c, target)
+	if a.s.required {
+		if err := a.s.check(); err != nil {
+			st.warned = true
+			return nil, withCode(exitAuditUnavailable, fmt.Errorf("%v; refusing to decrypt %s: the audit log is required by %s", err, fio.display(), a.s.requiredBy))
+		}
+	}
+	st.file = a.file
+	return a, nil
+}
+
+// context makes Recover report the keys that open the file.
+func (a *auditAccess) context(ctx context.Context) context.Context {
+	return keysources.WithOpenedBy(ctx, func(_ int, typ, id string) {
+		a.keys = append(a.keys, typ+":"+id)
+	})
+}
+
+// finish writes the access record for the outcome of the decryption,
+// before the caller can release any plaintext. With a required log that
+// did not take the record, the plaintext is dropped and the error is
+// exit 34.
+func (a *auditAccess) finish(f *formats.File, o *hull.Opened, err error) (*formats.File, *hull.Opened, error) {
+	a.st.keys = a.keys
+	failed, werr := a.s.write(a.r.auditRecord(a.st, audit.EventAccess, a.op, a.file, a.keys, err))
+	quiet := a.op == "decrypt" && err == nil
+	switch {
+	case werr != nil && a.s.required && err == nil:
+		if o != nil {
+			clear(o.Key)
+		}
+		a.st.warned = true
+		return nil, nil, withCode(exitAuditUnavailable, fmt.Errorf("%v; refusing to release the plaintext of %s: the audit log is required by %s", werr, a.file, a.s.requiredBy))
+	case werr != nil:
+		a.r.auditWarn(a.c, a.st, werr, quiet)
+	case len(failed) > 0:
+		a.r.auditWarn(a.c, a.st, errors.Join(failed...), quiet)
+	}
+	return f, o, err
+}

@@ -1,0 +1,425 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/hullsecrets/hull/formats"
+	"github.com/hullsecrets/hull/formats/all"
+	"github.com/hullsecrets/hull/internal/bulk"
+	"github.com/hullsecrets/hull/metadata"
+)
+
+// This file holds the rule-driven bulk forms of encrypt, decrypt,
+// updatekeys and rotate (-r/--recursive): each walks the given directories
+// (default: the working directory), picks the files a .sops.yaml creation
+// rule covers (internal/bulk says which), works on them concurrently,
+// keeps going past a failing file and ends with a summary on stderr. A
+// progress bar is drawn on stderr when it is a terminal.
+
+const gRecursive = "recursive" // encrypt, decrypt, updatekeys, rotate: -r
+
+// recursive reports whether -r/--recursive was given.
+func recursive(c *cli.Context) bool {
+	return hasFlag(c, "recursive") && c.Bool("recursive")
+}
+
+// bulkSelector is the config selection of a bulk run: --config or
+// SOPS_CONFIG for every file, else each file's nearest .sops.yaml.
+func (r *runner) bulkSelector(c *cli.Context) *bulk.Selector {
+	s := &bulk.Selector{ConfigPath: c.String("config")}
+	if s.ConfigPath == "" {
+		s.ConfigPath = r.env.get("SOPS_CONFIG")
+	}
+	if wd, err := os.Getwd(); err == nil {
+		s.WorkDir = wd
+	}
+	return s
+}
+
+// knownFormat reports whether a file name has a known format extension.
+func knownFormat(name string) bool {
+	_, ok := all.Registry().ForPath(name, "binary")
+	return ok
+}
+
+// walkTree lists the files under roots with their rules.
+func (r *runner) walkTree(c *cli.Context, roots []string) ([]bulk.File, *bulk.Selector, error) {
+	sel := r.bulkSelector(c)
+	files, err := bulk.Walk(roots, sel, bulk.Options{MaxSize: formats.DefaultLimits.MaxBytes, Known: knownFormat})
+	for _, w := range sel.Warnings() {
+		r.warnf("%s", w)
+	}
+	if err != nil {
+		var ce *bulk.ConfigError
+		if errors.As(err, &ce) {
+			return nil, nil, withCode(exitErrorReadingConfig, err)
+		}
+		return nil, nil, withCode(exitNoFileSpecified, fmt.Errorf("cannot walk: %w", unwrapPathErr(err)))
+	}
+	return files, sel, nil
+}
+
+// progress draws "\r[=====>    ] 512/1000" on a terminal; it does nothing
+// when stderr is not one.
+type progress struct {
+	w     io.Writer
+	on    bool
+	shown bool
+	label string
+}
+
+func (r *runner) newProgress(label string) *progress {
+	p := &progress{w: r.stderr, label: label}
+	if f, ok := r.stderr.(*os.File); ok && r.env.get("TERM") != "dumb" {
+		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+			p.on = true
+		}
+	}
+	return p
+}
+
+// clear removes the bar before other output is written.
+func (p *progress) clear() {
+	if p.on && p.shown {
+		fmt.Fprint(p.w, "\r\033[K")
+		p.shown = false
+	}
+}
+
+func (p *progress) draw(done, total int) {
+	if !p.on || total == 0 {
+		return
+	}
+	const width = 30
+	n := done * width / total
+	bar := strings.Repeat("=", n)
+	if n < width {
+		bar += ">" + strings.Repeat(" ", width-n-1)
+	}
+	fmt.Fprintf(p.w, "\r%s [%s] %d/%d", p.label, bar, done, total)
+	p.shown = true
+	if done == total {
+		p.clear()
+	}
+}
+
+// fork is a copy of r whose output goes to a buffer, so that concurrent
+// workers do not interleave their messages.
+func (r *runner) fork(buf *bytes.Buffer) *runner {
+	sub := *r
+	sub.stdout, sub.stderr = buf, buf
+	sub.stdin = strings.NewReader("")
+	return &sub
+}
+
+// bulkResult is the outcome of one file of a bulk change.
+type bulkResult struct {
+	path    string
+	outcome bulk.Outcome
+	note    string // why it was skipped or left unchanged
+	err     error
+	log     []byte // the file's messages
+}
+
+// bulkOp works on one file, with output going to sub. It returns a note
+// and whether the file was deliberately left alone (skip).
+type bulkOp func(sub *runner, f bulk.File) (note string, outcome bulk.Outcome, err error)
+
+// runBulk runs op over the files a rule matches under the roots (the
+// command's arguments, default "."), in place and concurrently, and prints
+// failures, warnings and a summary on stderr. It fails (exit 1) when any
+// file failed.
+func (r *runner) runBulk(c *cli.Context, verb string, op bulkOp) error {
+	files, err := r.selectedFiles(c)
+	if err != nil {
+		return err
+	}
+	return r.runBulkFiles(c, verb, files, op)
+}
+
+// selectedFiles walks the command's arguments (default ".") and keeps the
+// files a rule matches.
+func (r *runner) selectedFiles(c *cli.Context) ([]bulk.File, error) {
+	roots := c.Args().Slice()
+	if len(roots) == 0 {
+		roots = []string{"."}
+	}
+	files, _, err := r.walkTree(c, roots)
+	if err != nil {
+		return nil, err
+	}
+	return bulk.Selected(files), nil
+}
+
+func (r *runner) runBulkFiles(c *cli.Context, verb string, files []bulk.File, op bulkOp) error {
+	verbose := c.Bool("verbose")
+	bar := r.newProgress(verb)
+	var sum bulk.Summary
+	bulk.Run(files, 0, func(_ int, f bulk.File) bulkResult {
+		res := bulkResult{path: f.Path}
+		if f.Skip != "" {
+			res.outcome, res.note = bulk.Skipped, f.Skip
+			return res
+		}
+		var buf bytes.Buffer
+		before, _ := os.ReadFile(f.Path)
+		note, outcome, err := op(r.fork(&buf), f)
+		res.log, res.note, res.err, res.outcome = buf.Bytes(), note, err, outcome
+		switch {
+		case err != nil:
+			res.outcome = bulk.Failed
+		case outcome == bulk.Changed || outcome == bulk.Unchanged:
+			after, _ := os.ReadFile(f.Path)
+			res.outcome = bulk.Unchanged
+			if sha256.Sum256(before) != sha256.Sum256(after) {
+				res.outcome = bulk.Changed
+			}
+		}
+		return res
+	}, bulk.Hooks[bulkResult]{
+		Done: func(_ int, res bulkResult) {
+			sum.Add(res.outcome)
+			bar.clear()
+			r.printBulkResult(res, verbose)
+		},
+		Progress: bar.draw,
+		Order:    bulk.Spread(files),
+	})
+	fmt.Fprintf(r.stderr, "%s: %s: %s\n", r.name, verb, sum)
+	if sum.Failed > 0 {
+		return withCode(exitGeneric, fmt.Errorf("%s failed for %d of %d files (see the errors above)", verb, sum.Failed, sum.Total))
+	}
+	return nil
+}
+
+// printBulkResult prints what the user needs to see about one file: its
+// error, and its warnings (everything with --verbose).
+func (r *runner) printBulkResult(res bulkResult, verbose bool) {
+	sc := bufio.NewScanner(bytes.NewReader(res.log))
+	for sc.Scan() {
+		line := sc.Text()
+		if verbose || res.err != nil || strings.Contains(line, ": warning: ") {
+			fmt.Fprintln(r.stderr, line)
+		}
+	}
+	if res.err != nil {
+		msg := res.err.Error()
+		if !strings.Contains(msg, res.path) {
+			msg = res.path + ": " + msg
+		}
+		r.errorf("%s", msg)
+		for _, h := range hints(res.err) {
+			r.hintf("%s", h)
+		}
+		return
+	}
+	if res.note != "" && (verbose || res.outcome == bulk.Skipped) {
+		fmt.Fprintf(r.stderr, "%s: %s: %s\n", r.name, res.path, res.note)
+	}
+}
+
+// fileEncrypted reads whether the file at path has sops metadata, parsing
+// it in the format of its name. A file that does not parse as an
+// encrypted file of its format is not encrypted (a plaintext binary file
+// does not).
+func fileEncrypted(path string) (bool, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return false, err
+	}
+	if fi.Size() > formats.DefaultLimits.MaxBytes {
+		return false, fmt.Errorf("%s: %w", path, &formats.LimitError{Format: "file", What: "size", Limit: formats.DefaultLimits.MaxBytes})
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return false, withCode(exitCouldNotRead, fmt.Errorf("cannot read %s: %w", path, unwrapPathErr(err)))
+	}
+	fm, _ := all.Registry().ForPath(filepath.Base(path), "binary")
+	f, err := fm.Parse(data, formats.ParseOptions{Encrypted: true})
+	if err != nil {
+		if fm.Name() == "binary" {
+			return false, nil
+		}
+		return false, fmt.Errorf("%s: %w", path, err)
+	}
+	if f.Meta == nil {
+		return false, nil
+	}
+	_, err = metadata.Load(f.Meta)
+	return err == nil || !errors.Is(err, metadata.ErrNoMetadata), nil
+}
+
+// setInPlace makes the per-file commands write back to the file.
+func setInPlace(c *cli.Context) error {
+	if hasFlag(c, "output") && c.String("output") != "" {
+		return withCode(exitConflictingParams, errors.New("--recursive works in place: --output cannot be used with it"))
+	}
+	if hasFlag(c, "in-place") {
+		return c.Set("in-place", "true")
+	}
+	return nil
+}
+
+func noStdinRoots(c *cli.Context) error {
+	for _, a := range c.Args().Slice() {
+		if isStdin(a) {
+			return withCode(exitConflictingParams, errors.New("--recursive works on files and directories, not stdin"))
+		}
+	}
+	if c.IsSet("filename-override") || c.IsSet("input-type") {
+		return withCode(exitConflictingParams, errors.New("--recursive chooses each file's format from its name: --input-type and --filename-override cannot be used with it"))
+	}
+	return nil
+}
+
+// ------------------------------------------------------------ encrypt -r
+
+func (r *runner) bulkEncrypt(c *cli.Context) error {
+	if err := noStdinRoots(c); err != nil {
+		return err
+	}
+	if err := setInPlace(c); err != nil {
+		return err
+	}
+	return r.runBulk(c, "encrypt", func(sub *runner, f bulk.File) (string, bulk.Outcome, error) {
+		enc, err := fileEncrypted(f.Path)
+		if err != nil {
+			return "", bulk.Failed, err
+		}
+		if enc {
+			return "already encrypted", bulk.Unchanged, nil
+		}
+		return "", bulk.Changed, sub.encrypt(c, f.Path)
+	})
+}
+
+// ------------------------------------------------------------ decrypt -r
+
+func (r *runner) bulkDecrypt(c *cli.Context) error {
+	if err := noStdinRoots(c); err != nil {
+		return err
+	}
+	if c.String("extract") != "" {
+		return withCode(exitConflictingParams, errors.New("--extract cannot be used with --recursive"))
+	}
+	if err := setInPlace(c); err != nil {
+		return err
+	}
+	return r.runBulk(c, "decrypt", func(sub *runner, f bulk.File) (string, bulk.Outcome, error) {
+		enc, err := fileEncrypted(f.Path)
+		if err != nil {
+			return "", bulk.Failed, err
+		}
+		if !enc {
+			return "not encrypted", bulk.Unchanged, nil
+		}
+		return "", bulk.Changed, sub.decrypt(c, f.Path)
+	})
+}
+
+// --------------------------------------------------------- updatekeys -r
+
+func (r *runner) bulkUpdatekeys(c *cli.Context) error {
+	if err := noStdinRoots(c); err != nil {
+		return err
+	}
+	files, err := r.selectedFiles(c)
+	if err != nil {
+		return err
+	}
+	if !c.Bool("yes") {
+		// One question for the whole tree: list the files whose keys
+		// differ from their rules (as check sees them, without a key).
+		var drifted []string
+		for _, f := range files {
+			if f.Skip != "" {
+				continue
+			}
+			if enc, err := fileEncrypted(f.Path); err != nil || !enc {
+				continue
+			}
+			res := r.checkFile(c, f, nil, checkOptions{noDecrypt: true})
+			for _, fd := range res.Findings {
+				if fd.Kind == findRecipientDrift {
+					drifted = append(drifted, fmt.Sprintf("%s: %s", res.File, fd.Detail))
+				}
+			}
+		}
+		if len(drifted) == 0 {
+			fmt.Fprintf(r.stderr, "%s: updatekeys: the keys of all %d files match their creation rules\n", r.name, len(files))
+			return nil
+		}
+		fmt.Fprintf(r.stdout, "The keys of these files will change to those of their .sops.yaml creation rules:\n")
+		for _, d := range drifted {
+			fmt.Fprintf(r.stdout, "  %s\n", d)
+		}
+		ok, err := r.confirmAll(len(drifted))
+		if err != nil || !ok {
+			return err
+		}
+		if err := c.Set("yes", "true"); err != nil {
+			return err
+		}
+	}
+	return r.runBulkFiles(c, "updatekeys", files, func(sub *runner, f bulk.File) (string, bulk.Outcome, error) {
+		enc, err := fileEncrypted(f.Path)
+		if err != nil {
+			return "", bulk.Failed, err
+		}
+		if !enc {
+			return "not encrypted (see 'hull check')", bulk.Skipped, nil
+		}
+		return "", bulk.Changed, sub.updateKeys(c, f.Path, nil)
+	})
+}
+
+// confirmAll asks once for a bulk change.
+func (r *runner) confirmAll(n int) (bool, error) {
+	answers := bufio.NewReader(r.stdin)
+	for {
+		fmt.Fprintf(r.stdout, "Update %d files? (y/n):", n)
+		line, err := answers.ReadString('\n')
+		switch strings.ToLower(strings.TrimSpace(line)) {
+		case "y", "yes":
+			return true, nil
+		case "n", "no":
+			fmt.Fprintf(r.stderr, "%s: updatekeys: no file was changed\n", r.name)
+			return false, nil
+		}
+		if err != nil {
+			fmt.Fprintln(r.stdout)
+			return false, withCode(exitGeneric, errors.New("no file was changed: no answer (end of input); pass -y (--yes) to apply the changes without asking"))
+		}
+	}
+}
+
+// ------------------------------------------------------------- rotate -r
+
+func (r *runner) bulkRotate(c *cli.Context) error {
+	if err := noStdinRoots(c); err != nil {
+		return err
+	}
+	if err := setInPlace(c); err != nil {
+		return err
+	}
+	return r.runBulk(c, "rotate", func(sub *runner, f bulk.File) (string, bulk.Outcome, error) {
+		enc, err := fileEncrypted(f.Path)
+		if err != nil {
+			return "", bulk.Failed, err
+		}
+		if !enc {
+			return "not encrypted (see 'hull check')", bulk.Skipped, nil
+		}
+		return "", bulk.Changed, sub.rotate(c, f.Path)
+	})
+}

@@ -1,0 +1,2 @@
+password_hash='$2b$12$tMt72yagO1NX0XGwfXoxrzM14W5EwDEArPOyOMYqoljSIzomskZyB'
+shadow='$6$mTyn8MTSjVY3yE1m$VeNH24zX/reyqH.MXrRcxm8pO6VNK1DSUKfhbmSaWEV5x4KnGeM.7cYmYCcMIx2aa6zHIUz5jSVNptRxFQH22h'

@@ -1,0 +1,2 @@
+password_hash='$2b$12$AjIda9wOJgmPd0xGTwU3kk4BaY.fKU.4udGTo4N0kU5mktiYHlznN'
+shadow='$6$vyV37XhkD4euh5H6$pENnOmHTnOQRxOuZDxYecF0DN3cBAHgM6Lxcs8wO96bOwP9fxWz7UnT0p3bF27Q7F77ziYwOYVm/TL6duJZSbJ'

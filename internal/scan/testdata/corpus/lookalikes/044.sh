@@ -1,0 +1,2 @@
+password_hash='$2b$12$NPJScA7B1IWGgZ3czIH2tkdzlgvwAJW6Bb3B8tvgtS5TZZoQhyHuE'
+shadow='$6$blP8idqkfPkQ7V8Q$QdZKDoiYJu1OKejKWjfUOXkI0YvOS/NkOslqgtm2jvMt4hRKOX4AGBRNuJZsVTL1ehq4JQiTTg6dmGQwrn4vdm'

@@ -1,0 +1,2 @@
+password_hash='$2b$12$lxsJfJXq4DAXnoxL60ZC8GgnHlA7L3VF5gO2uhSfkq75X3bayHMdb'
+shadow='$6$sakGgX9nnV42Eoe4$ei0tyJkAf2ui.Hx0m0bTuluwk9F5Br6WFWlf8aFuExKLnORO8DONHyEIaWRmUJUraqKNfZF.gvK24/j4Sp48If'

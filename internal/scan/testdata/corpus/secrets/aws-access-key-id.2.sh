@@ -1,0 +1,3 @@
+#!/bin/sh
+export AWS_ACCESS_KEY_ID=ASIAP2CZ2FR4SYC47EDQ
+aws s3 ls

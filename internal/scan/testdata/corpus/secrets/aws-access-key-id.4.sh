@@ -1,0 +1,3 @@
+#!/bin/sh
+export AWS_ACCESS_KEY_ID=ASIA5UZIBIPXBIW5MKPD
+aws s3 ls

@@ -1,0 +1,3 @@
+#!/bin/sh
+export AWS_ACCESS_KEY_ID=ASIAAXJUJOF6FGV34A6H
+aws s3 ls

@@ -1,0 +1,3 @@
+package main
+
+const apiToken = "CbiqywKQuvim9ferQV40w7HmIiFXc1lnpkzPaxep"

@@ -1,0 +1,2 @@
+export DB_PASSWORD='EQATET3322-qymffey'
+./migrate

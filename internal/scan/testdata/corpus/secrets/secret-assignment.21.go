@@ -1,0 +1,3 @@
+package main
+
+const apiToken = "wSKTSODiHPKoXcfSkgOAVEMugnu4iZMaoWEky40E"

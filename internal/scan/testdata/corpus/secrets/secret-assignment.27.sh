@@ -1,0 +1,2 @@
+export DB_PASSWORD='XUTVCC8373-tzorzid'
+./migrate

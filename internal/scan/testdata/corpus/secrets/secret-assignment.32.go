@@ -1,0 +1,3 @@
+package main
+
+const apiToken = "zYzRjAZYN7nLza4iNe4j5lH96jffVhPMjQMMt3tB"

@@ -1,0 +1,2 @@
+export DB_PASSWORD='ZNPNRD4284!hkwisjy'
+./migrate

@@ -1,0 +1,1 @@
+client = WebClient(token="xoxb-154762124736-2890635118540-KxbBJAJi6LR9PSXI0y87J6RI")

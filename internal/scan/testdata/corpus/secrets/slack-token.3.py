@@ -1,0 +1,1 @@
+client = WebClient(token="xoxb-743959490264-6355804995330-L32rNItC0Lv766dCPFcDx7mm")
