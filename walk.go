@@ -118,7 +118,7 @@ type walker struct {
 	// values counts the non-empty values seen on encryption, encValues the
 	// ones encrypted: a write that would encrypt none is refused.
 	values, encValues int
-	warnings []string
+	warnings          []string
 	// path holds the mapping keys from the root (the AAD); disp holds the
 	// display path with list indexes.
 	path []string
