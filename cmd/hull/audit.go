@@ -22,7 +22,7 @@ package main
 // it decrypts anything; if the access record then cannot be written, the
 // plaintext is dropped and it exits 34. A result record that cannot be
 // written turns success into 34. Without required, a failing log is a
-// warning, printed once per run; decrypt stays silent about it unless
+// warning, printed once per operation; decrypt stays silent about it unless
 // --verbose, because helm-secrets and others read decrypt's stderr.
 
 import (
@@ -36,6 +36,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/urfave/cli/v2"
 
@@ -227,30 +228,26 @@ func (s auditSettings) write(rec audit.Record) (failed []error, err error) {
 	return failed, nil
 }
 
-// auditState is what the hooks of one run share (in the app's Metadata).
-type auditState struct {
-	run    string   // random identifier of this run
-	op     string   // the operation in progress
+// auditOp is the audited operation a runner is running. The bulk commands
+// run operations concurrently, each on its own runner (fork), so the state
+// is kept per runner; its mutex guards against a caller that decrypts
+// concurrently on one runner.
+type auditOp struct {
+	mu     sync.Mutex
+	id     string   // random; shared by the records of the operation
+	op     string   // "" for a decryption outside any audited operation
 	file   string   // its file, absolute
 	keys   []string // the keys that opened it
 	warned bool     // a warning about the log was printed
 }
 
-const auditStateKey = "hull.audit"
+// auditOps maps a *runner to its *auditOp while the operation runs.
+var auditOps sync.Map
 
-func (r *runner) auditState(c *cli.Context) *auditState {
-	app := c.App
-	if app.Metadata == nil {
-		app.Metadata = map[string]any{}
-	}
-	if st, ok := app.Metadata[auditStateKey].(*auditState); ok {
-		return st
-	}
+func newAuditOp(op, file string) *auditOp {
 	var b [8]byte
 	_, _ = rand.Read(b[:])
-	st := &auditState{run: hex.EncodeToString(b[:])}
-	app.Metadata[auditStateKey] = st
-	return st
+	return &auditOp{id: hex.EncodeToString(b[:]), op: op, file: file}
 }
 
 // auditFile is a file's name in records: absolute, or "-" for stdin.
@@ -261,8 +258,8 @@ func auditFile(path string) string {
 	return absOrSelf(path)
 }
 
-func (r *runner) auditRecord(st *auditState, event, op, file string, keys []string, err error) audit.Record {
-	rec := audit.Record{Event: event, Op: op, File: file, Keys: keys, PID: os.Getpid(), UID: strconv.Itoa(os.Getuid()), Run: st.run, Version: version}
+func (r *runner) auditRecord(id, event, op, file string, keys []string, err error) audit.Record {
+	rec := audit.Record{Event: event, Op: op, File: file, Keys: keys, PID: os.Getpid(), UID: strconv.Itoa(os.Getuid()), OpID: id, Version: version}
 	rec.Outcome, rec.ExitCode, rec.Class = auditOutcome(err)
 	if u, err := user.Current(); err == nil {
 		rec.User = u.Username
@@ -273,14 +270,16 @@ func (r *runner) auditRecord(st *auditState, event, op, file string, keys []stri
 	return rec
 }
 
-// auditWarn prints one warning per run about a log that failed. quiet
-// keeps it off stderr (decrypt, unless --verbose).
-func (r *runner) auditWarn(c *cli.Context, st *auditState, err error, quiet bool) {
-	if st.warned || (quiet && !c.Bool("verbose")) {
-		return
+// auditWarn prints one warning per operation about a log that failed.
+// quiet keeps it off stderr (decrypt, unless --verbose).
+func (r *runner) auditWarn(c *cli.Context, st *auditOp, err error, quiet bool) {
+	st.mu.Lock()
+	skip := st.warned || (quiet && !c.Bool("verbose"))
+	st.warned = st.warned || !skip
+	st.mu.Unlock()
+	if !skip {
+		r.warnf("%v (the audit record was not written)", err)
 	}
-	st.warned = true
-	r.warnf("%v (the audit record was not written)", err)
 }
 
 // audit starts an audited operation on file (or, when file is "", on the
@@ -290,28 +289,31 @@ func (r *runner) auditWarn(c *cli.Context, st *auditState, err error, quiet bool
 //	func (r *runner) encrypt(c *cli.Context, path string) (err error) {
 //		defer r.audit(c, "encrypt", path)(&err)
 func (r *runner) audit(c *cli.Context, op, file string) func(*error) {
-	st := r.auditState(c)
-	prevOp, prevFile, prevKeys := st.op, st.file, st.keys
-	st.op, st.file, st.keys = op, "", nil
 	if file != "" {
-		st.file = auditFile(file)
+		file = auditFile(file)
 	}
+	st := newAuditOp(op, file)
+	prev, hadPrev := auditOps.Swap(r, st)
 	return func(errp *error) {
+		if hadPrev {
+			auditOps.Store(r, prev)
+		} else {
+			auditOps.Delete(r)
+		}
 		err := *errp
-		file := st.file
+		st.mu.Lock()
+		file, keys := st.file, st.keys
+		st.mu.Unlock()
 		if file == "" {
 			file = auditFile(c.Args().First())
 		}
-		keys := st.keys
-		st.op, st.file, st.keys = prevOp, prevFile, prevKeys
 		s := r.auditSettings(c, file)
-		failed, werr := s.write(r.auditRecord(st, audit.EventResult, op, file, keys, err))
+		failed, werr := s.write(r.auditRecord(st.id, audit.EventResult, op, file, keys, err))
 		quiet := op == "decrypt" && err == nil
 		switch {
 		case werr != nil && s.required && err == nil:
-			st.warned = true
 			*errp = withCode(exitAuditUnavailable, fmt.Errorf("%v: the result of %s was not recorded, and the audit log is required by %s", werr, op, s.requiredBy))
-		case werr != nil:
+		case werr != nil && !errors.Is(err, errAuditRefused):
 			r.auditWarn(c, st, werr, quiet)
 		case len(failed) > 0:
 			r.auditWarn(c, st, errors.Join(failed...), quiet)
@@ -319,13 +321,16 @@ func (r *runner) audit(c *cli.Context, op, file string) func(*error) {
 	}
 }
 
+// errAuditRefused marks the refusals of a required log: the result record
+// then fails too, and is not warned about again.
+var errAuditRefused = errors.New("audit log unavailable")
+
 // auditAccess is the access record of one decryption.
 type auditAccess struct {
 	r    *runner
 	c    *cli.Context
-	st   *auditState
+	st   *auditOp
 	s    auditSettings
-	op   string
 	file string
 	keys []string
 }
@@ -333,13 +338,17 @@ type auditAccess struct {
 // auditAccess is called before a file is decrypted. With a required log
 // that cannot be opened it returns an exit-34 error: nothing is decrypted.
 func (r *runner) auditAccess(c *cli.Context, fio *fileIO) (*auditAccess, error) {
-	st := r.auditState(c)
-	a := &auditAccess{r: r, c: c, st: st, op: st.op, file: auditFile(fio.path)}
-	if a.op == "" {
-		a.op = "decrypt"
+	a := &auditAccess{r: r, c: c, file: auditFile(fio.path)}
+	if v, ok := auditOps.Load(r); ok {
+		a.st = v.(*auditOp)
+	} else {
+		// A decryption outside the audited operations (a command added
+		// later): named after the command.
+		op := "decrypt"
 		if c.Command != nil && c.Command.Name != "" && c.Command.Name != c.App.Name {
-			a.op = c.Command.Name
+			op = c.Command.Name
 		}
+		a.st = newAuditOp(op, "")
 	}
 	target := fio.name
 	if target == "" {
@@ -348,11 +357,12 @@ func (r *runner) auditAccess(c *cli.Context, fio *fileIO) (*auditAccess, error) 
 	a.s = r.auditSettings(c, target)
 	if a.s.required {
 		if err := a.s.check(); err != nil {
-			st.warned = true
-			return nil, withCode(exitAuditUnavailable, fmt.Errorf("%v; refusing to decrypt %s: the audit log is required by %s", err, fio.display(), a.s.requiredBy))
+			return nil, withCode(exitAuditUnavailable, fmt.Errorf("%w: %v; refusing to decrypt %s: the audit log is required by %s", errAuditRefused, err, fio.display(), a.s.requiredBy))
 		}
 	}
-	st.file = a.file
+	a.st.mu.Lock()
+	a.st.file = a.file
+	a.st.mu.Unlock()
 	return a, nil
 }
 
@@ -368,16 +378,18 @@ func (a *auditAccess) context(ctx context.Context) context.Context {
 // did not take the record, the plaintext is dropped and the error is
 // exit 34.
 func (a *auditAccess) finish(f *formats.File, o *hull.Opened, err error) (*formats.File, *hull.Opened, error) {
+	a.st.mu.Lock()
 	a.st.keys = a.keys
-	failed, werr := a.s.write(a.r.auditRecord(a.st, audit.EventAccess, a.op, a.file, a.keys, err))
-	quiet := a.op == "decrypt" && err == nil
+	op := a.st.op
+	a.st.mu.Unlock()
+	failed, werr := a.s.write(a.r.auditRecord(a.st.id, audit.EventAccess, op, a.file, a.keys, err))
+	quiet := op == "decrypt" && err == nil
 	switch {
 	case werr != nil && a.s.required && err == nil:
 		if o != nil {
 			clear(o.Key)
 		}
-		a.st.warned = true
-		return nil, nil, withCode(exitAuditUnavailable, fmt.Errorf("%v; refusing to release the plaintext of %s: the audit log is required by %s", werr, a.file, a.s.requiredBy))
+		return nil, nil, withCode(exitAuditUnavailable, fmt.Errorf("%w: %v; refusing to release the plaintext of %s: the audit log is required by %s", errAuditRefused, werr, a.file, a.s.requiredBy))
 	case werr != nil:
 		a.r.auditWarn(a.c, a.st, werr, quiet)
 	case len(failed) > 0:

@@ -122,6 +122,19 @@ func (r *runner) fork(buf *bytes.Buffer) *runner {
 	return &sub
 }
 
+// forkContext is a copy of c for one worker: the flags are shared (read
+// only by then), but App.Metadata, where per-operation state is kept (the
+// audit log's), is the worker's own.
+func forkContext(c *cli.Context) *cli.Context {
+	cc := *c
+	if c.App != nil {
+		app := *c.App
+		app.Metadata = map[string]any{}
+		cc.App = &app
+	}
+	return &cc
+}
+
 // bulkResult is the outcome of one file of a bulk change.
 type bulkResult struct {
 	path    string
@@ -131,9 +144,11 @@ type bulkResult struct {
 	log     []byte // the file's messages
 }
 
-// bulkOp works on one file, with output going to sub. It returns a note
-// and whether the file was deliberately left alone (skip).
-type bulkOp func(sub *runner, f bulk.File) (note string, outcome bulk.Outcome, err error)
+// bulkOp works on one file, with output going to sub and its own copy of
+// the context. It returns a note (why the file was left alone) and the
+// outcome: Changed or Unchanged (then the file's content decides which),
+// Skipped or Failed.
+type bulkOp func(sub *runner, c *cli.Context, f bulk.File) (note string, outcome bulk.Outcome, err error)
 
 // runBulk runs op over the files a rule matches under the roots (the
 // command's arguments, default "."), in place and concurrently, and prints
@@ -173,7 +188,7 @@ func (r *runner) runBulkFiles(c *cli.Context, verb string, files []bulk.File, op
 		}
 		var buf bytes.Buffer
 		before, _ := os.ReadFile(f.Path)
-		note, outcome, err := op(r.fork(&buf), f)
+		note, outcome, err := op(r.fork(&buf), forkContext(c), f)
 		res.log, res.note, res.err, res.outcome = buf.Bytes(), note, err, outcome
 		switch {
 		case err != nil:
@@ -291,7 +306,7 @@ func (r *runner) bulkEncrypt(c *cli.Context) error {
 	if err := setInPlace(c); err != nil {
 		return err
 	}
-	return r.runBulk(c, "encrypt", func(sub *runner, f bulk.File) (string, bulk.Outcome, error) {
+	return r.runBulk(c, "encrypt", func(sub *runner, c *cli.Context, f bulk.File) (string, bulk.Outcome, error) {
 		enc, err := fileEncrypted(f.Path)
 		if err != nil {
 			return "", bulk.Failed, err
@@ -315,7 +330,7 @@ func (r *runner) bulkDecrypt(c *cli.Context) error {
 	if err := setInPlace(c); err != nil {
 		return err
 	}
-	return r.runBulk(c, "decrypt", func(sub *runner, f bulk.File) (string, bulk.Outcome, error) {
+	return r.runBulk(c, "decrypt", func(sub *runner, c *cli.Context, f bulk.File) (string, bulk.Outcome, error) {
 		enc, err := fileEncrypted(f.Path)
 		if err != nil {
 			return "", bulk.Failed, err
@@ -371,7 +386,7 @@ func (r *runner) bulkUpdatekeys(c *cli.Context) error {
 			return err
 		}
 	}
-	return r.runBulkFiles(c, "updatekeys", files, func(sub *runner, f bulk.File) (string, bulk.Outcome, error) {
+	return r.runBulkFiles(c, "updatekeys", files, func(sub *runner, c *cli.Context, f bulk.File) (string, bulk.Outcome, error) {
 		enc, err := fileEncrypted(f.Path)
 		if err != nil {
 			return "", bulk.Failed, err
@@ -412,7 +427,7 @@ func (r *runner) bulkRotate(c *cli.Context) error {
 	if err := setInPlace(c); err != nil {
 		return err
 	}
-	return r.runBulk(c, "rotate", func(sub *runner, f bulk.File) (string, bulk.Outcome, error) {
+	return r.runBulk(c, "rotate", func(sub *runner, c *cli.Context, f bulk.File) (string, bulk.Outcome, error) {
 		enc, err := fileEncrypted(f.Path)
 		if err != nil {
 			return "", bulk.Failed, err

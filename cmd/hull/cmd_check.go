@@ -154,7 +154,7 @@ func (r *runner) cmdCheck(c *cli.Context) error {
 	}
 	bar := r.newProgress("check")
 	results := bulk.Run(files, 0, func(_ int, f bulk.File) checkResult {
-		return r.checkFile(c, f, keys, opts)
+		return r.checkFile(forkContext(c), f, keys, opts)
 	}, bulk.Hooks[checkResult]{Progress: bar.draw})
 	bar.clear()
 

@@ -249,6 +249,9 @@ func (r *runner) decryptBytes(c *cli.Context, fio *fileIO, data []byte, stash *h
 	}
 	f, err := fio.parse(data, true)
 	if err != nil {
+		if line := conflictMarkers(data); line > 0 {
+			return nil, nil, fmt.Errorf("%s has merge conflict markers at line %d; resolve them with 'hull merge --resolve ours|theirs %s': %w", fio.display(), line, fio.display(), err)
+		}
 		return nil, nil, err
 	}
 	if f.Meta == nil {

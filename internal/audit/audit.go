@@ -88,8 +88,9 @@ type Record struct {
 	UID  string   `json:"uid"`
 	Host string   `json:"host"`
 	PID  int      `json:"pid"`
-	// Run is a random identifier shared by the records of one run of hull.
-	Run     string `json:"run,omitempty"`
+	// OpID is a random identifier shared by the records of one
+	// operation (its access records and its result).
+	OpID    string `json:"op_id,omitempty"`
 	Version string `json:"version"`
 }
 

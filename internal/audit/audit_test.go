@@ -22,12 +22,12 @@ func TestLineFormat(t *testing.T) {
 	var buf bytes.Buffer
 	l := New(&buf, "buf", Options{Now: fixed})
 	err := l.Log(Record{Event: EventAccess, Op: "decrypt", Outcome: OutcomeOK, File: "/r/s.yaml",
-		Keys: []string{"age:age1xyz"}, User: "ann", UID: "1000", Host: "h", PID: 42, Run: "ab", Version: "0.1.0"})
+		Keys: []string{"age:age1xyz"}, User: "ann", UID: "1000", Host: "h", PID: 42, OpID: "ab", Version: "0.1.0"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := `{"time":"2026-11-27T14:26:05.123Z","event":"access","op":"decrypt","outcome":"ok","exit_code":0,"file":"/r/s.yaml",` +
-		`"keys":["age:age1xyz"],"user":"ann","uid":"1000","host":"h","pid":42,"run":"ab","version":"0.1.0"}` + "\n"
+		`"keys":["age:age1xyz"],"user":"ann","uid":"1000","host":"h","pid":42,"op_id":"ab","version":"0.1.0"}` + "\n"
 	if buf.String() != want {
 		t.Fatalf("line\n%s\nwant\n%s", buf.String(), want)
 	}
