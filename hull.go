@@ -322,6 +322,7 @@ func Encrypt(f *formats.File, opts EncryptOptions) error {
 	if err != nil {
 		return err
 	}
+	defer clear(key) // the only copy: wrapped and used, then wiped
 	groups, threshold, err := keysources.WrapGroups(key, opts.Groups, opts.ShamirThreshold, r)
 	if err != nil {
 		return err

@@ -215,6 +215,9 @@ func (r *runner) cmdDecrypt(c *cli.Context) error {
 	if recursive(c) { // -r: bulk (cmd_bulk.go)
 		return r.bulkDecrypt(c)
 	}
+	if c.NArg() > 1 { // several files: one YAML stream (cmd_decrypt_multi.go)
+		return r.decryptMulti(c, c.Args().Slice())
+	}
 	path, err := oneFile(c, true)
 	if err != nil {
 		return err
@@ -363,10 +366,11 @@ func (r *runner) decrypt(c *cli.Context, path string) (err error) {
 			return err
 		}
 	}
-	f, _, err := r.openFile(c, fio)
+	f, opened, err := r.openFile(c, fio)
 	if err != nil {
 		return err
 	}
+	clear(opened.Key) // decrypt needs the data key no longer
 	var out []byte
 	if extract != nil {
 		out, err = extractValue(f, extract, fio)

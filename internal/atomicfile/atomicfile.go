@@ -14,11 +14,16 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // TempPrefix starts the name of every temporary file this package makes,
 // so that stale ones left by a crash can be found and removed.
 const TempPrefix = ".hull-tmp-"
+
+// StaleAge is how old a temporary file must be before Write removes it as
+// the leftover of a crashed write.
+const StaleAge = 15 * time.Minute
 
 // Options control Write.
 type Options struct {
@@ -65,30 +70,51 @@ func Write(path string, data []byte, o Options) (err error) {
 		return lerr
 	}
 	dir := filepath.Dir(target)
+	// Temporary files of writes that crashed long ago are removed.
+	Sweep(dir, StaleAge)
 	var rnd [6]byte
 	if _, err := rand.Read(rnd[:]); err != nil {
 		return err
 	}
 	tmp := filepath.Join(dir, TempPrefix+filepath.Base(target)+"-"+hex.EncodeToString(rnd[:]))
+	if err := fault("create"); err != nil {
+		return err
+	}
 	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return err
 	}
+	closed := false
 	defer func() {
 		if err != nil {
-			f.Close()
+			if !closed {
+				f.Close()
+			}
 			os.Remove(tmp)
 		}
 	}()
+	if err = fault("write"); err != nil {
+		return err
+	}
 	if _, err = f.Write(data); err != nil {
+		return err
+	}
+	if err = fault("chmod"); err != nil {
 		return err
 	}
 	if err = f.Chmod(perm); err != nil {
 		return err
 	}
+	if err = fault("sync"); err != nil {
+		return err
+	}
 	if err = f.Sync(); err != nil {
 		return err
 	}
+	if err = fault("close"); err != nil {
+		return err
+	}
+	closed = true
 	if err = f.Close(); err != nil {
 		return err
 	}
@@ -96,6 +122,9 @@ func Write(path string, data []byte, o Options) (err error) {
 		if err = o.BeforeRename(tmp); err != nil {
 			return err
 		}
+	}
+	if err = fault("rename"); err != nil {
+		return err
 	}
 	if o.NoClobber {
 		// Link instead of rename so that a file created meanwhile is never
@@ -117,19 +146,36 @@ func Write(path string, data []byte, o Options) (err error) {
 	return nil
 }
 
-// Sweep removes temporary files left in dir by a crashed write. It only
-// removes files this package names, and returns how many it removed.
-func Sweep(dir string) (int, error) {
+// testOnlyFault, set only by tests, fails the step it names ("create",
+// "write", "chmod", "sync", "close", "rename") to show that a failure at
+// any point leaves the target as it was.
+var testOnlyFault func(step string) error
+
+func fault(step string) error {
+	if testOnlyFault == nil {
+		return nil
+	}
+	return testOnlyFault(step)
+}
+
+// Sweep removes temporary files left in dir by a crashed write: files this
+// package names, older than minAge (so that a write in progress in another
+// process is never disturbed). It returns how many it removed.
+func Sweep(dir string, minAge time.Duration) (int, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return 0, err
 	}
 	n := 0
 	for _, e := range entries {
-		if e.Type().IsRegular() && strings.HasPrefix(e.Name(), TempPrefix) {
-			if os.Remove(filepath.Join(dir, e.Name())) == nil {
-				n++
-			}
+		if !e.Type().IsRegular() || !strings.HasPrefix(e.Name(), TempPrefix) {
+			continue
+		}
+		if fi, err := e.Info(); err != nil || time.Since(fi.ModTime()) < minAge {
+			continue
+		}
+		if os.Remove(filepath.Join(dir, e.Name())) == nil {
+			n++
 		}
 	}
 	return n, nil

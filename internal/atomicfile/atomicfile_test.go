@@ -2,6 +2,7 @@ package atomicfile
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -94,11 +95,26 @@ func TestSymlinkTargetReplaced(t *testing.T) {
 
 func TestSweep(t *testing.T) {
 	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, TempPrefix+"x-1"), nil, 0o600)
+	old := filepath.Join(dir, TempPrefix+"x-1")
+	os.WriteFile(old, nil, 0o600)
+	os.Chtimes(old, time.Now().Add(-time.Hour), time.Now().Add(-time.Hour))
+	os.WriteFile(filepath.Join(dir, TempPrefix+"y-2"), nil, 0o600) // a write in progress
 	os.WriteFile(filepath.Join(dir, "keep"), nil, 0o600)
-	n, err := Sweep(dir)
+	n, err := Sweep(dir, StaleAge)
 	if err != nil || n != 1 {
 		t.Fatalf("n=%d err=%v", n, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, TempPrefix+"y-2")); err != nil {
+		t.Error("removed a recent temporary file (a write in progress)")
+	}
+	// Write sweeps stale ones too.
+	os.WriteFile(old, nil, 0o600)
+	os.Chtimes(old, time.Now().Add(-time.Hour), time.Now().Add(-time.Hour))
+	if err := Write(filepath.Join(dir, "out"), []byte("x"), Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(old); err == nil {
+		t.Error("Write did not sweep a stale temporary file")
 	}
 	if _, err := os.Stat(filepath.Join(dir, "keep")); err != nil {
 		t.Error("removed a file it does not own")
@@ -127,4 +143,48 @@ func TestLockDirSerializes(t *testing.T) {
 	}
 	unlock()
 	<-got
+}
+
+// TestFaultAtEveryStep fails each step of a write in turn: the target
+// keeps its content and mode, and no temporary file is left.
+func TestFaultAtEveryStep(t *testing.T) {
+	for _, step := range []string{"create", "write", "chmod", "sync", "close", "rename"} {
+		for _, exists := range []bool{true, false} {
+			t.Run(fmt.Sprintf("%s/exists=%v", step, exists), func(t *testing.T) {
+				dir := t.TempDir()
+				p := filepath.Join(dir, "secrets.yaml")
+				if exists {
+					if err := os.WriteFile(p, []byte("original"), 0o640); err != nil {
+						t.Fatal(err)
+					}
+					os.Chmod(p, 0o640)
+				}
+				boom := errors.New("injected fault at " + step)
+				testOnlyFault = func(s string) error {
+					if s == step {
+						return boom
+					}
+					return nil
+				}
+				defer func() { testOnlyFault = nil }()
+				if err := Write(p, []byte("new content"), Options{}); !errors.Is(err, boom) {
+					t.Fatalf("err = %v, want the injected fault", err)
+				}
+				entries, _ := os.ReadDir(dir)
+				if exists {
+					if b, _ := os.ReadFile(p); string(b) != "original" {
+						t.Errorf("target changed: %q", b)
+					}
+					if fi, _ := os.Stat(p); fi.Mode().Perm() != 0o640 {
+						t.Errorf("mode changed: %v", fi.Mode().Perm())
+					}
+					if len(entries) != 1 {
+						t.Errorf("leftover files: %v", entries)
+					}
+				} else if len(entries) != 0 {
+					t.Errorf("files left behind: %v", entries)
+				}
+			})
+		}
+	}
 }
