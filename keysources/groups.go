@@ -189,7 +189,10 @@ func (e *RecoverError) Unwrap() []error {
 // (groups are tried concurrently, so Unwrap must be safe for concurrent
 // use) stanzas are tried in the order of their types in order (DefaultOrder
 // when empty; types not listed come after, in file order), each against
-// every identity, and the first key unwrapped wins. One group gives the key;
+// every identity, and the first key unwrapped wins. Local identities (not
+// a RemoteIdentity) are tried first, one after another; only when none
+// works are the remote ones (key services, gpg) tried, concurrently, the
+// first success in that order winning (see recoverGroup). One group gives the key;
 // with more, at least threshold parts (0: all groups) are needed and all
 // recovered parts are combined, as sops does. The key must be 32 bytes.
 //
@@ -265,6 +268,55 @@ func Recover(ctx context.Context, groups [][]metadata.Stanza, threshold int, ids
 	return key, nil
 }
 
+// RemoteIdentity is implemented by identities that are not local and
+// instant: they call a network service (a cloud key service, Vault) or
+// another program (gpg, which may ask for a passphrase). Recover tries the
+// identities without it (or whose Remote returns false) first, one after
+// another, and the remote ones only when those fail, concurrently.
+type RemoteIdentity interface {
+	Identity
+	Remote() bool
+}
+
+// ContextIdentity is an Identity whose unwrapping can be cancelled: Recover
+// cancels the remote unwraps it no longer needs.
+type ContextIdentity interface {
+	Identity
+	UnwrapContext(ctx context.Context, s metadata.Stanza) ([]byte, error)
+}
+
+// ReasonSkipped: the stanza's remote identities were not tried because a
+// local identity unwrapped a stanza of the group.
+const ReasonSkipped = "not tried: a local key of the group was used"
+
+func isRemote(id Identity) bool {
+	r, ok := id.(RemoteIdentity)
+	return ok && r.Remote()
+}
+
+func unwrapWith(ctx context.Context, id Identity, s metadata.Stanza) ([]byte, error) {
+	if c, ok := id.(ContextIdentity); ok {
+		return c.UnwrapContext(ctx, s)
+	}
+	return id.Unwrap(s)
+}
+
+// attempt is the outcome of one identity on one stanza.
+type attempt struct {
+	tried   bool
+	skipped bool // applicable but not tried: remote, after a local success
+	err     error
+}
+
+// recoverGroup unwraps one group's part. The stanzas are sorted by rank.
+// The local identities are tried on them in that order, one after
+// another, and the first key wins. When none works, every remote (stanza,
+// identity) pair is tried concurrently: the winner is the first success in
+// (stanza, identity) order, chosen as soon as every pair before it has
+// failed; the pairs still running are cancelled and not waited for (a key
+// they return later is cleared). The report lists the stanzas in order up
+// to the one that worked, from the pairs before the winner only, so it
+// does not depend on timing.
 func recoverGroup(ctx context.Context, group []metadata.Stanza, ids []Identity, rank map[string]int, unlisted int) ([]byte, GroupReport) {
 	stanzas := append([]metadata.Stanza(nil), group...)
 	r := func(t string) int {
@@ -274,46 +326,174 @@ func recoverGroup(ctx context.Context, group []metadata.Stanza, ids []Identity, 
 		return unlisted
 	}
 	sort.SliceStable(stanzas, func(i, j int) bool { return r(stanzas[i].Type) < r(stanzas[j].Type) })
+	applies := func(id Identity, s metadata.Stanza) bool {
+		t, ok := id.(TypedIdentity)
+		return !ok || t.Type() == s.Type
+	}
+	res := make([][]attempt, len(stanzas))
+	for i := range res {
+		res[i] = make([]attempt, len(ids))
+	}
+	ctxErrs := make([]error, len(stanzas))
 
-	var rep GroupReport
-	for _, s := range stanzas {
-		sr := StanzaReport{Type: s.Type, ID: metadata.StanzaID(s)}
+	// The local identities, one after another.
+	for i, s := range stanzas {
 		if err := ctx.Err(); err != nil {
+			ctxErrs[i] = err
+			continue
+		}
+		for k, id := range ids {
+			if !applies(id, s) || isRemote(id) {
+				continue
+			}
+			key, err := unwrapWith(ctx, id, s)
+			res[i][k] = attempt{tried: true, err: err}
+			if err == nil {
+				for i2 := range i + 1 {
+					for k2, id2 := range ids {
+						if !res[i2][k2].tried && applies(id2, stanzas[i2]) && isRemote(id2) {
+							res[i2][k2].skipped = true
+						}
+					}
+				}
+				return key, groupReport(stanzas, res, ctxErrs, i, k)
+			}
+		}
+	}
+
+	// The remote ones, concurrently.
+	type job struct{ i, k int }
+	var jobs []job
+	for i, s := range stanzas {
+		if ctxErrs[i] != nil {
+			continue
+		}
+		for k, id := range ids {
+			if applies(id, s) && isRemote(id) {
+				jobs = append(jobs, job{i, k})
+			}
+		}
+	}
+	if len(jobs) == 0 {
+		return nil, groupReport(stanzas, res, ctxErrs, -1, -1)
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type result struct {
+		j   int
+		key []byte
+		err error
+	}
+	results := make(chan result, len(jobs)) // never blocks a sender
+	var mu sync.Mutex
+	finished := false
+	for j, jb := range jobs {
+		go func() {
+			key, err := unwrapWith(cctx, ids[jb.k], stanzas[jb.i])
+			mu.Lock()
+			defer mu.Unlock()
+			if finished {
+				clear(key)
+				return
+			}
+			results <- result{j, key, err}
+		}()
+	}
+	done := make([]bool, len(jobs))
+	ok := make([]bool, len(jobs))
+	keys := make([][]byte, len(jobs))
+	winner := -1
+	for n := 0; n < len(jobs) && winner < 0; n++ {
+		rr := <-results
+		jb := jobs[rr.j]
+		done[rr.j] = true
+		res[jb.i][jb.k] = attempt{tried: true, err: rr.err}
+		if rr.err == nil {
+			ok[rr.j], keys[rr.j] = true, rr.key
+		}
+		for j := range jobs {
+			if !done[j] {
+				break
+			}
+			if ok[j] {
+				winner = j
+				break
+			}
+		}
+	}
+	mu.Lock()
+	finished = true
+	mu.Unlock()
+	cancel()
+	for drained := false; !drained; {
+		select {
+		case rr := <-results:
+			clear(rr.key)
+		default:
+			drained = true
+		}
+	}
+	for j, k := range keys {
+		if j != winner {
+			clear(k)
+		}
+	}
+	if winner < 0 {
+		return nil, groupReport(stanzas, res, ctxErrs, -1, -1)
+	}
+	return keys[winner], groupReport(stanzas, res, ctxErrs, jobs[winner].i, jobs[winner].k)
+}
+
+// groupReport is the report of a group from the attempts: every stanza up
+// to the one that worked (wi, with identity wk; -1 when none did), and for
+// that one only the identities before wk.
+func groupReport(stanzas []metadata.Stanza, res [][]attempt, ctxErrs []error, wi, wk int) GroupReport {
+	var rep GroupReport
+	last := len(stanzas) - 1
+	if wi >= 0 {
+		last, rep.Recovered = wi, true
+	}
+	for i := 0; i <= last; i++ {
+		s := stanzas[i]
+		sr := StanzaReport{Type: s.Type, ID: metadata.StanzaID(s)}
+		if err := ctxErrs[i]; err != nil {
 			sr.Reason, sr.Errs = err.Error(), []error{err}
 			rep.Stanzas = append(rep.Stanzas, sr)
 			continue
 		}
-		tried := 0
-		for _, id := range ids {
-			if t, ok := id.(TypedIdentity); ok && t.Type() != s.Type {
+		tried, skipped := 0, false
+		for k, a := range res[i] {
+			if i == wi && k >= wk {
+				break
+			}
+			skipped = skipped || a.skipped
+			if !a.tried {
 				continue
 			}
 			tried++
-			key, err := id.Unwrap(s)
-			if err == nil {
-				rep.Recovered = true
-				rep.Stanzas = append(rep.Stanzas, sr)
-				return key, rep
-			}
-			if !errors.Is(err, ErrIncorrectIdentity) {
-				sr.Errs = append(sr.Errs, err)
+			if !errors.Is(a.err, ErrIncorrectIdentity) {
+				sr.Errs = append(sr.Errs, a.err)
 			}
 		}
 		switch {
-		case tried == 0:
-			sr.Reason = ReasonNoIdentity
-		case len(sr.Errs) == 0:
-			sr.Reason = ReasonNotRecipient
-		default:
+		case i == wi:
+			// worked: Reason stays ""
+		case len(sr.Errs) > 0:
 			texts := make([]string, len(sr.Errs))
-			for i, err := range sr.Errs {
-				texts[i] = err.Error()
+			for n, err := range sr.Errs {
+				texts[n] = err.Error()
 			}
 			sr.Reason = strings.Join(texts, "; ")
+		case skipped:
+			sr.Reason = ReasonSkipped
+		case tried == 0:
+			sr.Reason = ReasonNoIdentity
+		default:
+			sr.Reason = ReasonNotRecipient
 		}
 		rep.Stanzas = append(rep.Stanzas, sr)
 	}
-	return nil, rep
+	return rep
 }
 
 type openedByKey struct{}

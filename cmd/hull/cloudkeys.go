@@ -32,7 +32,12 @@ var testOnlyGCPKMSClientOptions []option.ClientOption
 // azureKVOptions are the Azure Key Vault settings: the zero value, whose
 // DefaultAzureCredential reads the AZURE_* environment itself when an
 // azure_kv key is first used.
-func (r *runner) azureKVOptions() azkv.Options { return azkv.Options{} }
+func (r *runner) azureKVOptions() azkv.Options { return testOnlyAzureKVOptions }
+
+// testOnlyAzureKVOptions replace the zero options in tests: a static
+// credential, and no challenge resource check (the fake vault is
+// 127.0.0.1, outside the Key Vault domain).
+var testOnlyAzureKVOptions azkv.Options
 
 // gcpAzureIdentities are the GCP KMS and Azure Key Vault identities. Making
 // them costs nothing: each sets up its SDK (credentials, connections) only

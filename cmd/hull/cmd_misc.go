@@ -107,6 +107,12 @@ func hints(err error) []string {
 			h = append(h, "set SOPS_AGE_KEY_FILE to your age identity file, or create one with 'hull keygen'")
 		} else if errors.Is(err, pgp.ErrGPGNotFound) {
 			h = append(h, "install GnuPG or set SOPS_GPG_EXEC to its path; without gpg, HULL_PGP_KEY_FILE can name an armored secret key file")
+		} else if errors.Is(err, keysources.ErrNoCredentials) {
+			h = append(h, "a key service had no credentials: log in to the cloud provider (or set its credential variables) and try again")
+		} else if errors.Is(err, keysources.ErrAccessDenied) {
+			h = append(h, "a key service refused access: check that your identity may use that key (decrypt permission)")
+		} else if errors.Is(err, keysources.ErrUnreachable) || errors.Is(err, keysources.ErrThrottled) {
+			h = append(h, "a key service could not be reached or throttled the request: check the network and try again")
 		} else {
 			h = append(h, "none of your identities is a recipient of this file; ask someone who can decrypt it to add your public key")
 		}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -148,6 +149,25 @@ type lazyIdentity struct {
 }
 
 func (l *lazyIdentity) Type() string { return l.typ }
+
+// Remote is true: the identities built are network key sources.
+func (l *lazyIdentity) Remote() bool { return true }
+
+// UnwrapContext is Unwrap, cancelled with ctx when the identity built
+// supports it.
+func (l *lazyIdentity) UnwrapContext(ctx context.Context, s metadata.Stanza) ([]byte, error) {
+	if s.Type != l.typ {
+		return nil, keysources.ErrIncorrectIdentity
+	}
+	l.once.Do(func() { l.id, l.err = l.build() })
+	if l.err != nil {
+		return nil, l.err
+	}
+	if c, ok := l.id.(keysources.ContextIdentity); ok {
+		return c.UnwrapContext(ctx, s)
+	}
+	return l.id.Unwrap(s)
+}
 
 func (l *lazyIdentity) Unwrap(s metadata.Stanza) ([]byte, error) {
 	if s.Type != l.typ {

@@ -145,8 +145,8 @@ func (r *runner) app() *cli.App {
 			},
 			{
 				Name:         "decrypt",
-				Usage:        "decrypt a file",
-				ArgsUsage:    "[FILE]",
+				Usage:        "decrypt a file (several YAML/JSON files: one YAML stream for kubectl)",
+				ArgsUsage:    "[FILE...]",
 				Flags:        flagsFor(gGlobal, gIn, gOut, gDecrypt, gRecursive),
 				Action:       r.cmdDecrypt,
 				OnUsageError: usageError,

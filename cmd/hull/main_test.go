@@ -19,6 +19,7 @@ import (
 var update = flag.Bool("update", false, "update testscript golden output")
 
 func hullMain() {
+	cloudTestHooks() // cloud_script_test.go
 	os.Exit(Main(os.Args, os.Stdin, os.Stdout, os.Stderr, os.LookupEnv))
 }
 
@@ -39,6 +40,7 @@ func TestScript(t *testing.T) {
 		Setup: func(e *testscript.Env) error {
 			// Keep the user's real identities and config out of the tests.
 			e.Setenv("XDG_CONFIG_HOME", filepath.Join(e.WorkDir, ".config"))
+			setupCloudScript(e) // for cloud-server (cloud_script_test.go)
 			// Identity files in scripts are private, as a user's would be
 			// (hull warns about readable ones; policy_write.txtar tests it).
 			keys, _ := filepath.Glob(filepath.Join(e.WorkDir, "*.txt"))
@@ -61,6 +63,8 @@ func TestScript(t *testing.T) {
 			"plain":     cmdPlain,
 			"perm":      cmdPerm,
 			"replace":   cmdReplace,
+			// cloud-server kms|vault|gcp|azure (cloud_script_test.go)
+			"cloud-server": cmdCloudServer,
 		},
 	})
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"os"
 	"testing"
 
 	"gopkg.in/yaml.v3"
@@ -64,8 +65,10 @@ func TestSmallShapes(t *testing.T) {
 }
 
 func TestBigShapes(t *testing.T) {
-	if testing.Short() {
-		t.Skip("generates and parses 25 MB; skipped with -short")
+	if os.Getenv("HULL_BENCHGEN_BIG") == "" {
+		// 25 MB generated and parsed: minutes under the race detector in
+		// make test; make bench exercises these shapes anyway.
+		t.Skip("generates and parses 25 MB; set HULL_BENCHGEN_BIG=1 to run")
 	}
 	checkShape(t, "yaml-500k")
 	checkShape(t, "json-500k")

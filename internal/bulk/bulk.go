@@ -234,6 +234,12 @@ func classify(p string, info fs.FileInfo, explicit bool, sel *Selector, opts Opt
 		return f, err
 	}
 	f.Config = cfg
+	if IsConfigName(filepath.Base(p)) {
+		// .sops.yaml is never a secrets file, even when a rule's
+		// path_regex (say \.yaml$) matches its name or it is named on the
+		// command line (the pre-commit hook passes every staged file).
+		return f, nil
+	}
 	if rule != nil && (explicit || rule.PathRegex != nil || opts.Known == nil || opts.Known(filepath.Base(p))) {
 		f.Rule = rule
 	}

@@ -105,3 +105,22 @@ func TestSummary(t *testing.T) {
 		t.Fatalf("%q, want %q", got, want)
 	}
 }
+
+// TestConfigNeverSelected: .sops.yaml is not a secrets file even when a
+// rule matches its name and it is named explicitly (pre-commit hook).
+func TestConfigNeverSelected(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, ".sops.yaml")
+	if err := os.WriteFile(cfg, []byte("creation_rules:\n  - path_regex: \\.yaml$\n    age: age1mnudwt2nqgd7mml9vheylqvxqkey6yf9063tfu90ple5d2gja98sm78q4m\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	files, err := Walk([]string{cfg}, &Selector{}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		if f.Rule != nil {
+			t.Errorf("%s selected by a creation rule", f.Path)
+		}
+	}
+}

@@ -308,6 +308,9 @@ func (id *Identity) Only(arns ...string) *Identity {
 // Type returns "kms".
 func (id *Identity) Type() string { return Type }
 
+// Remote is true: unwrapping calls kms (see keysources.RemoteIdentity).
+func (id *Identity) Remote() bool { return true }
+
 // GoString describes the identity without its credentials.
 func (id *Identity) GoString() string { return "kms identity" }
 

@@ -279,6 +279,9 @@ func (id *Identity) Only(keyURLs ...string) *Identity {
 // Type returns "azure_kv".
 func (id *Identity) Type() string { return Type }
 
+// Remote is true: unwrapping calls Key Vault (see keysources.RemoteIdentity).
+func (id *Identity) Remote() bool { return true }
+
 // String describes the identity without its credentials.
 func (id *Identity) String() string { return "azure_kv identity" }
 

@@ -2,27 +2,18 @@ package azkv_test
 
 import (
 	"bytes"
-	"context"
-	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"math/big"
-	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
-	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azkeys"
 
+	"github.com/hullsecrets/hull/internal/testservers"
 	"github.com/hullsecrets/hull/keysources"
 	"github.com/hullsecrets/hull/keysources/azkv"
 	"github.com/hullsecrets/hull/keysources/keysourcetest"
@@ -30,173 +21,21 @@ import (
 )
 
 const (
-	token    = "eyJ0eXAi.test-secret-bearer-token"
-	resource = "https://vault.azure.net"
+	token    = testservers.AzureToken
+	resource = testservers.AzureResource
 )
 
-// fakeVault implements the Key Vault REST calls azkeys makes for this key
-// source: Get Key, Encrypt, Decrypt, Wrap Key and Unwrap Key with
-// RSA-OAEP-256, behind the bearer challenge Key Vault answers an
-// unauthenticated request with.
-type fakeVault struct {
-	t   *testing.T
-	srv *httptest.Server
+// fakeVault is the Key Vault fake of internal/testservers.
+type fakeVault = testservers.AzureKeyVault
 
-	mu   sync.Mutex
-	keys map[string][]version // name → versions, oldest first
-	// deny lists the operations ("encrypt", "wrapkey", …) answered 403.
-	deny map[string]bool
-	// status, when set, answers every authenticated request.
-	status int
-	// resource is the challenge's resource.
-	resource string
+func newVault(t *testing.T) *fakeVault { return testservers.NewAzureKeyVault(t) }
 
-	challenges, calls atomic.Int32
-	log               []string // "METHOD path" of authenticated calls
-}
-
-type version struct {
-	id  string
-	key *rsa.PrivateKey
-}
-
-var rsaKeys = sync.OnceValue(func() []*rsa.PrivateKey {
-	var ks []*rsa.PrivateKey
-	for range 3 {
-		k, err := rsa.GenerateKey(rand.Reader, 2048)
-		if err != nil {
-			panic(err)
-		}
-		ks = append(ks, k)
-	}
-	return ks
-})
-
-func newVault(t *testing.T) *fakeVault {
-	f := &fakeVault{t: t, keys: map[string][]version{}, deny: map[string]bool{}, resource: resource}
-	ks := rsaKeys()
-	f.keys["k1"] = []version{{"0001", ks[0]}, {"0002", ks[1]}}
-	f.keys["k2"] = []version{{"aaaa", ks[2]}}
-	f.srv = httptest.NewTLSServer(http.HandlerFunc(f.serve))
-	t.Cleanup(f.srv.Close)
-	return f
-}
-
-func (f *fakeVault) url() string { return f.srv.URL }
-
-func (f *fakeVault) kid(name, ver string) string { return f.srv.URL + "/keys/" + name + "/" + ver }
-
-func kvError(w http.ResponseWriter, status int, code, msg string) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(map[string]any{"error": map[string]string{"code": code, "message": msg}})
-}
-
-func (f *fakeVault) serve(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Query().Get("api-version") == "" {
-		kvError(w, 400, "BadParameter", "api-version missing")
-		return
-	}
-	if r.Header.Get("Authorization") != "Bearer "+token {
-		f.challenges.Add(1)
-		w.Header().Set("WWW-Authenticate", fmt.Sprintf(`Bearer authorization="https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47", resource="%s"`, f.resource))
-		kvError(w, 401, "Unauthorized", "AKV10000: Request is missing a Bearer or PoP token.")
-		return
-	}
-	f.calls.Add(1)
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.log = append(f.log, r.Method+" "+r.URL.Path)
-	if f.status != 0 {
-		kvError(w, f.status, http.StatusText(f.status), "injected failure")
-		return
-	}
-	parts := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
-	if len(parts) < 2 || parts[0] != "keys" {
-		kvError(w, 404, "NotFound", "no such route")
-		return
-	}
-	versions, ok := f.keys[parts[1]]
-	if !ok {
-		kvError(w, 404, "KeyNotFound", fmt.Sprintf("A key with (name/id) %s was not found in this key vault.", parts[1]))
-		return
-	}
-	v := versions[len(versions)-1]
-	if len(parts) >= 3 && parts[2] != "" {
-		found := false
-		for _, x := range versions {
-			if x.id == parts[2] {
-				v, found = x, true
-			}
-		}
-		if !found {
-			kvError(w, 404, "KeyNotFound", fmt.Sprintf("A key with (name/id) %s/%s was not found in this key vault.", parts[1], parts[2]))
-			return
-		}
-	}
-	w.Header().Set("Content-Type", "application/json")
-	switch {
-	case r.Method == http.MethodGet && len(parts) <= 3:
-		kid := azkeys.ID(f.kid(parts[1], v.id))
-		kty := azkeys.KeyTypeRSA
-		json.NewEncoder(w).Encode(azkeys.KeyBundle{Key: &azkeys.JSONWebKey{
-			KID: &kid, Kty: &kty, N: v.key.N.Bytes(), E: big.NewInt(int64(v.key.E)).Bytes(),
-		}})
-	case r.Method == http.MethodPost && len(parts) == 4:
-		op := parts[3]
-		if f.deny[op] {
-			kvError(w, 403, "Forbidden", fmt.Sprintf("The user, group or application does not have keys %s permission on key vault.", op))
-			return
-		}
-		var p azkeys.KeyOperationParameters
-		if err := json.NewDecoder(r.Body).Decode(&p); err != nil || p.Algorithm == nil || *p.Algorithm != azkeys.EncryptionAlgorithmRSAOAEP256 {
-			kvError(w, 400, "BadParameter", "Property alg is required and must be RSA-OAEP-256.")
-			return
-		}
-		var out []byte
-		var err error
-		switch op {
-		case "encrypt", "wrapkey":
-			out, err = rsa.EncryptOAEP(sha256.New(), rand.Reader, &v.key.PublicKey, p.Value, nil)
-		case "decrypt", "unwrapkey":
-			out, err = rsa.DecryptOAEP(sha256.New(), nil, v.key, p.Value, nil)
-		default:
-			kvError(w, 404, "NotFound", "no such operation")
-			return
-		}
-		if err != nil {
-			kvError(w, 400, "BadParameter", "Bad Request")
-			return
-		}
-		kid := azkeys.ID(f.kid(parts[1], v.id))
-		json.NewEncoder(w).Encode(azkeys.KeyOperationResult{KID: &kid, Result: out})
-	default:
-		kvError(w, 405, "MethodNotAllowed", "method not allowed")
-	}
-}
-
-// testCred is a credential with a static token; it records the scopes
-// asked for.
-type testCred struct {
-	mu     sync.Mutex
-	scopes []string
-	err    error
-}
-
-func (c *testCred) GetToken(_ context.Context, o policy.TokenRequestOptions) (azcore.AccessToken, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.scopes = append(c.scopes, o.Scopes...)
-	if c.err != nil {
-		return azcore.AccessToken{}, c.err
-	}
-	return azcore.AccessToken{Token: token, ExpiresOn: time.Now().Add(time.Hour)}, nil
-}
+type testCred = testservers.AzureCredential
 
 func options(f *fakeVault, cred azcore.TokenCredential) azkv.Options {
 	return azkv.Options{
 		Credential:                           cred,
-		HTTPClient:                           f.srv.Client(),
+		HTTPClient:                           f.Srv.Client(),
 		DisableChallengeResourceVerification: true, // the vault is 127.0.0.1
 		Timeout:                              10 * time.Second,
 	}
@@ -219,24 +58,24 @@ func TestConformance(t *testing.T) {
 	cred := &testCred{}
 	o := options(f, cred)
 	id := azkv.NewIdentity(o)
-	for name, u := range map[string]string{"version": f.url() + "/keys/k1/0001", "latest": f.url() + "/keys/k1"} {
+	for name, u := range map[string]string{"version": f.URL() + "/keys/k1/0001", "latest": f.URL() + "/keys/k1"} {
 		t.Run(name, func(t *testing.T) {
 			keysourcetest.Run(t, keysourcetest.Fixture{
 				Recipient: recipient(t, u, o),
 				Identity:  id,
-				Other:     id.Only(f.url() + "/keys/k2"),
+				Other:     id.Only(f.URL() + "/keys/k2"),
 				Parse:     func(s string) ([]keysources.Recipient, error) { return azkv.ParseRecipients(s, o) },
 				Secrets:   []string{token},
 			})
 		})
 	}
-	for _, s := range cred.scopes {
+	for _, s := range cred.Scopes() {
 		if s != resource+"/.default" {
 			t.Errorf("token asked for scope %q", s)
 		}
 	}
-	if f.challenges.Load() == 0 || len(cred.scopes) == 0 {
-		t.Errorf("%d challenges, %d token requests", f.challenges.Load(), len(cred.scopes))
+	if f.Challenges.Load() == 0 || len(cred.Scopes()) == 0 {
+		t.Errorf("%d challenges, %d token requests", f.Challenges.Load(), len(cred.Scopes()))
 	}
 }
 
@@ -244,7 +83,7 @@ func TestStanzaLayout(t *testing.T) {
 	f := newVault(t)
 	o := options(f, &testCred{})
 	o.Now = func() time.Time { return time.Date(2024, 1, 2, 3, 4, 5, 0, time.FixedZone("x", -3600)) }
-	s, err := recipient(t, f.url()+"/keys/k1/0001", o).Wrap(bytes.Repeat([]byte{7}, 32))
+	s, err := recipient(t, f.URL()+"/keys/k1/0001", o).Wrap(bytes.Repeat([]byte{7}, 32))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -255,7 +94,7 @@ func TestStanzaLayout(t *testing.T) {
 	if got := strings.Join(names, ","); got != "vault_url,name,version,created_at,enc" {
 		t.Errorf("fields %s", got)
 	}
-	if s.Type != "azure_kv" || s.Get("vault_url") != f.url() || s.Get("name") != "k1" || s.Get("version") != "0001" || s.Get("created_at") != "2024-01-02T04:04:05Z" {
+	if s.Type != "azure_kv" || s.Get("vault_url") != f.URL() || s.Get("name") != "k1" || s.Get("version") != "0001" || s.Get("created_at") != "2024-01-02T04:04:05Z" {
 		t.Errorf("stanza %s %+v", s.Type, s.Fields)
 	}
 	enc := s.Get("enc")
@@ -264,15 +103,15 @@ func TestStanzaLayout(t *testing.T) {
 		t.Errorf("enc is not unpadded base64url of a 2048-bit RSA ciphertext: %d bytes, %v", len(ct), err)
 	}
 	// It is RSA-OAEP-256 of the data key under that version.
-	pt, err := rsa.DecryptOAEP(sha256.New(), nil, rsaKeys()[0], ct, nil)
+	pt, err := rsa.DecryptOAEP(sha256.New(), nil, f.PrivateKey("k1", "0001"), ct, nil)
 	if err != nil || !bytes.Equal(pt, bytes.Repeat([]byte{7}, 32)) {
 		t.Errorf("not RSA-OAEP-256 of the data key: %v", err)
 	}
-	if got, want := metadata.StanzaID(s), f.url()+"/keys/k1/0001"; got != want {
+	if got, want := metadata.StanzaID(s), f.URL()+"/keys/k1/0001"; got != want {
 		t.Errorf("StanzaID %q, want %q", got, want)
 	}
-	if strings.Join(f.log, ",") != "POST /keys/k1/0001/encrypt" {
-		t.Errorf("calls: %v", f.log)
+	if strings.Join(f.Log, ",") != "POST /keys/k1/0001/encrypt" {
+		t.Errorf("calls: %v", f.Log)
 	}
 }
 
@@ -281,12 +120,12 @@ func TestStanzaLayout(t *testing.T) {
 func TestLatestVersion(t *testing.T) {
 	f := newVault(t)
 	o := options(f, &testCred{})
-	for _, u := range []string{f.url() + "/keys/k1", f.url() + "/keys/k1/"} {
+	for _, u := range []string{f.URL() + "/keys/k1", f.URL() + "/keys/k1/"} {
 		r := recipient(t, u, o)
-		if r.String() != f.url()+"/keys/k1/" {
+		if r.String() != f.URL()+"/keys/k1/" {
 			t.Errorf("String() = %q", r)
 		}
-		f.log = nil
+		f.Log = nil
 		for range 2 {
 			s, err := r.Wrap(make([]byte, 32))
 			if err != nil {
@@ -296,7 +135,7 @@ func TestLatestVersion(t *testing.T) {
 				t.Errorf("version %q, want the latest, 0002", s.Get("version"))
 			}
 		}
-		if got := strings.Join(f.log, ","); got != "GET /keys/k1/,POST /keys/k1/0002/encrypt,POST /keys/k1/0002/encrypt" {
+		if got := strings.Join(f.Log, ","); got != "GET /keys/k1/,POST /keys/k1/0002/encrypt,POST /keys/k1/0002/encrypt" {
 			t.Errorf("calls: %s", got)
 		}
 	}
@@ -309,8 +148,8 @@ func TestLatestVersion(t *testing.T) {
 func TestWrapKeyFallback(t *testing.T) {
 	f := newVault(t)
 	o := options(f, &testCred{})
-	u := f.url() + "/keys/k1/0001"
-	f.deny = map[string]bool{"encrypt": true, "decrypt": true}
+	u := f.URL() + "/keys/k1/0001"
+	f.Deny = map[string]bool{"encrypt": true, "decrypt": true}
 	s, err := recipient(t, u, o).Wrap(bytes.Repeat([]byte{3}, 32))
 	if err != nil {
 		t.Fatal(err)
@@ -319,26 +158,26 @@ func TestWrapKeyFallback(t *testing.T) {
 	if err != nil || !bytes.Equal(got, bytes.Repeat([]byte{3}, 32)) {
 		t.Fatalf("Unwrap with unwrapKey only: %x %v", got, err)
 	}
-	if got := strings.Join(f.log, ","); !strings.Contains(got, "/wrapkey") || !strings.Contains(got, "/unwrapkey") {
+	if got := strings.Join(f.Log, ","); !strings.Contains(got, "/wrapkey") || !strings.Contains(got, "/unwrapkey") {
 		t.Errorf("calls: %s", got)
 	}
 	// Wrapped with Wrap Key, unwrapped with Decrypt.
-	f.deny = map[string]bool{"unwrapkey": true}
+	f.Deny = map[string]bool{"unwrapkey": true}
 	if got, err := azkv.NewIdentity(o).Unwrap(s); err != nil || !bytes.Equal(got, bytes.Repeat([]byte{3}, 32)) {
 		t.Fatalf("Decrypt of a Wrap Key ciphertext: %x %v", got, err)
 	}
 	// Wrapped with Encrypt, unwrapped with Unwrap Key.
-	f.deny = map[string]bool{"wrapkey": true}
+	f.Deny = map[string]bool{"wrapkey": true}
 	s, err = recipient(t, u, o).Wrap(bytes.Repeat([]byte{4}, 32))
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.deny = map[string]bool{"decrypt": true}
+	f.Deny = map[string]bool{"decrypt": true}
 	if got, err := azkv.NewIdentity(o).Unwrap(s); err != nil || !bytes.Equal(got, bytes.Repeat([]byte{4}, 32)) {
 		t.Fatalf("Unwrap Key of an Encrypt ciphertext: %x %v", got, err)
 	}
 	// Nothing allowed: access denied, with Key Vault's message.
-	f.deny = map[string]bool{"decrypt": true, "unwrapkey": true, "encrypt": true, "wrapkey": true}
+	f.Deny = map[string]bool{"decrypt": true, "unwrapkey": true, "encrypt": true, "wrapkey": true}
 	_, err = azkv.NewIdentity(o).Unwrap(s)
 	checkClass(t, err, keysources.ErrAccessDenied, u)
 	if !strings.Contains(err.Error(), "does not have keys decrypt permission") {
@@ -351,17 +190,17 @@ func TestWrapKeyFallback(t *testing.T) {
 func TestKeyNotFound(t *testing.T) {
 	f := newVault(t)
 	o := options(f, &testCred{})
-	_, err := recipient(t, f.url()+"/keys/nope", o).Wrap(make([]byte, 32))
-	checkClass(t, err, keysources.ErrKeyNotFound, f.url()+"/keys/nope/")
-	_, err = recipient(t, f.url()+"/keys/k1/9999", o).Wrap(make([]byte, 32))
-	checkClass(t, err, keysources.ErrKeyNotFound, f.url()+"/keys/k1/9999")
-	s, err := recipient(t, f.url()+"/keys/k1/0001", o).Wrap(make([]byte, 32))
+	_, err := recipient(t, f.URL()+"/keys/nope", o).Wrap(make([]byte, 32))
+	checkClass(t, err, keysources.ErrKeyNotFound, f.URL()+"/keys/nope/")
+	_, err = recipient(t, f.URL()+"/keys/k1/9999", o).Wrap(make([]byte, 32))
+	checkClass(t, err, keysources.ErrKeyNotFound, f.URL()+"/keys/k1/9999")
+	s, err := recipient(t, f.URL()+"/keys/k1/0001", o).Wrap(make([]byte, 32))
 	if err != nil {
 		t.Fatal(err)
 	}
 	s.Set("name", "gone")
 	_, err = azkv.NewIdentity(o).Unwrap(s)
-	checkClass(t, err, keysources.ErrKeyNotFound, f.url()+"/keys/gone/0001")
+	checkClass(t, err, keysources.ErrKeyNotFound, f.URL()+"/keys/gone/0001")
 }
 
 func TestStatusClasses(t *testing.T) {
@@ -379,11 +218,11 @@ func TestStatusClasses(t *testing.T) {
 			f := newVault(t)
 			o := options(f, &testCred{})
 			o.MaxAttempts = 2
-			u := f.url() + "/keys/k1/0001"
-			f.status = c.status
+			u := f.URL() + "/keys/k1/0001"
+			f.Status = c.status
 			_, err := recipient(t, u, o).Wrap(make([]byte, 32))
 			checkClass(t, err, c.class, u)
-			if n := f.calls.Load(); n != c.attempts {
+			if n := f.Calls.Load(); n != c.attempts {
 				t.Errorf("%d authenticated calls, want %d", n, c.attempts)
 			}
 		})
@@ -393,31 +232,31 @@ func TestStatusClasses(t *testing.T) {
 func TestInvalidCiphertext(t *testing.T) {
 	f := newVault(t)
 	o := options(f, &testCred{})
-	s, err := recipient(t, f.url()+"/keys/k1/0001", o).Wrap(make([]byte, 32))
+	s, err := recipient(t, f.URL()+"/keys/k1/0001", o).Wrap(make([]byte, 32))
 	if err != nil {
 		t.Fatal(err)
 	}
 	s.Set("version", "0002") // another key pair
 	_, err = azkv.NewIdentity(o).Unwrap(s)
-	checkClass(t, err, keysources.ErrInvalidCiphertext, f.url()+"/keys/k1/0002")
+	checkClass(t, err, keysources.ErrInvalidCiphertext, f.URL()+"/keys/k1/0002")
 }
 
 func TestNoCredentials(t *testing.T) {
 	f := newVault(t)
-	o := options(f, &testCred{err: errors.New("no managed identity endpoint")})
-	u := f.url() + "/keys/k1/0001"
+	o := options(f, &testCred{Err: errors.New("no managed identity endpoint")})
+	u := f.URL() + "/keys/k1/0001"
 	_, err := recipient(t, u, o).Wrap(make([]byte, 32))
 	checkClass(t, err, keysources.ErrNoCredentials, u)
-	if f.calls.Load() != 0 {
-		t.Errorf("%d authenticated calls", f.calls.Load())
+	if f.Calls.Load() != 0 {
+		t.Errorf("%d authenticated calls", f.Calls.Load())
 	}
 }
 
 func TestUnreachable(t *testing.T) {
 	f := newVault(t)
 	o := options(f, &testCred{})
-	u := f.url() + "/keys/k1/0001"
-	f.srv.Close()
+	u := f.URL() + "/keys/k1/0001"
+	f.Srv.Close()
 	o.MaxAttempts = 2
 	start := time.Now()
 	_, err := recipient(t, u, o).Wrap(make([]byte, 32))
@@ -435,14 +274,14 @@ func TestChallengeVerification(t *testing.T) {
 	cred := &testCred{}
 	o := options(f, cred)
 	o.DisableChallengeResourceVerification = false
-	u := f.url() + "/keys/k1/0001"
+	u := f.URL() + "/keys/k1/0001"
 	_, err := recipient(t, u, o).Wrap(make([]byte, 32))
 	if err == nil {
 		t.Fatal("wrapped through a server with a foreign challenge resource")
 	}
 	checkClass(t, err, keysources.ErrEndpointNotAllowed, u)
-	if len(cred.scopes) != 0 || f.calls.Load() != 0 {
-		t.Errorf("%d token requests, %d authenticated calls", len(cred.scopes), f.calls.Load())
+	if len(cred.Scopes()) != 0 || f.Calls.Load() != 0 {
+		t.Errorf("%d token requests, %d authenticated calls", len(cred.Scopes()), f.Calls.Load())
 	}
 }
 

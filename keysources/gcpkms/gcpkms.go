@@ -259,6 +259,9 @@ func (id *Identity) Only(resourceIDs ...string) *Identity {
 // Type returns "gcp_kms".
 func (id *Identity) Type() string { return Type }
 
+// Remote is true: unwrapping calls Cloud KMS (see keysources.RemoteIdentity).
+func (id *Identity) Remote() bool { return true }
+
 // String describes the identity without its credentials.
 func (id *Identity) String() string { return "gcp_kms identity" }
 

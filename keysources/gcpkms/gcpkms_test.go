@@ -2,33 +2,23 @@ package gcpkms_test
 
 import (
 	"bytes"
-	"context"
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/base64"
 	"errors"
-	"hash/crc32"
 	"net"
 	"net/http/httptest"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	"cloud.google.com/go/kms/apiv1/kmspb"
 	"google.golang.org/api/option"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
-	"google.golang.org/grpc/metadata"
-	"google.golang.org/grpc/status"
-	"google.golang.org/protobuf/types/known/wrapperspb"
 
+	"github.com/hullsecrets/hull/internal/testservers"
 	"github.com/hullsecrets/hull/keysources"
 	"github.com/hullsecrets/hull/keysources/gcpkms"
 	"github.com/hullsecrets/hull/keysources/keysourcetest"
@@ -42,109 +32,15 @@ const (
 	token   = "ya29.test-secret-access-token"
 )
 
-// fakeKMS implements Encrypt and Decrypt of the Cloud KMS API with
-// AES-256-GCM keys chosen by the test. The ciphertext is nonce‖sealed, with
-// the key's resource name as additional data.
-type fakeKMS struct {
-	kmspb.UnimplementedKeyManagementServiceServer
-	keys map[string]cipher.AEAD
-	// fail, when not OK, is returned by every call.
-	fail codes.Code
-	// token, when set, must be the bearer token of every call.
-	token string
-	calls atomic.Int32
-	mu    sync.Mutex
-	names []string
-}
+// fakeKMS is the Cloud KMS fake of internal/testservers.
+type fakeKMS = testservers.GCPKMS
 
-func newFake(t *testing.T, names ...string) *fakeKMS {
-	f := &fakeKMS{keys: map[string]cipher.AEAD{}}
-	for _, n := range names {
-		k := make([]byte, 32)
-		rand.Read(k)
-		b, err := aes.NewCipher(k)
-		if err != nil {
-			t.Fatal(err)
-		}
-		f.keys[n], _ = cipher.NewGCM(b)
-	}
-	return f
-}
-
-func (f *fakeKMS) check(ctx context.Context, name string) (cipher.AEAD, error) {
-	f.calls.Add(1)
-	f.mu.Lock()
-	f.names = append(f.names, name)
-	f.mu.Unlock()
-	if f.fail != codes.OK {
-		return nil, status.Error(f.fail, "injected failure")
-	}
-	if f.token != "" {
-		md, _ := metadata.FromIncomingContext(ctx)
-		if got := md.Get("authorization"); len(got) != 1 || got[0] != "Bearer "+f.token {
-			return nil, status.Error(codes.Unauthenticated, "Request had invalid authentication credentials.")
-		}
-	}
-	a, ok := f.keys[name]
-	if !ok {
-		return nil, status.Errorf(codes.NotFound, "CryptoKey %s not found.", name)
-	}
-	return a, nil
-}
-
-var table = crc32.MakeTable(crc32.Castagnoli)
-
-func sum(b []byte) *wrapperspb.Int64Value { return wrapperspb.Int64(int64(crc32.Checksum(b, table))) }
-
-func (f *fakeKMS) Encrypt(ctx context.Context, req *kmspb.EncryptRequest) (*kmspb.EncryptResponse, error) {
-	a, err := f.check(ctx, req.GetName())
-	if err != nil {
-		return nil, err
-	}
-	verified := false
-	if c := req.GetPlaintextCrc32C(); c != nil {
-		if c.GetValue() != sum(req.GetPlaintext()).GetValue() {
-			return nil, status.Error(codes.InvalidArgument, "plaintext_crc32c did not match")
-		}
-		verified = true
-	}
-	nonce := make([]byte, a.NonceSize())
-	rand.Read(nonce)
-	ct := a.Seal(nonce, nonce, req.GetPlaintext(), []byte(req.GetName()))
-	return &kmspb.EncryptResponse{Name: req.GetName() + "/cryptoKeyVersions/1", Ciphertext: ct, CiphertextCrc32C: sum(ct), VerifiedPlaintextCrc32C: verified}, nil
-}
-
-func (f *fakeKMS) Decrypt(ctx context.Context, req *kmspb.DecryptRequest) (*kmspb.DecryptResponse, error) {
-	a, err := f.check(ctx, req.GetName())
-	if err != nil {
-		return nil, err
-	}
-	ct := req.GetCiphertext()
-	if c := req.GetCiphertextCrc32C(); c != nil && c.GetValue() != sum(ct).GetValue() {
-		return nil, status.Error(codes.InvalidArgument, "ciphertext_crc32c did not match")
-	}
-	if len(ct) < a.NonceSize() {
-		return nil, status.Error(codes.InvalidArgument, "Decryption failed: the ciphertext is invalid.")
-	}
-	pt, err := a.Open(nil, ct[:a.NonceSize()], ct[a.NonceSize():], []byte(req.GetName()))
-	if err != nil {
-		return nil, status.Error(codes.InvalidArgument, "Decryption failed: the ciphertext is invalid.")
-	}
-	return &kmspb.DecryptResponse{Plaintext: pt, PlaintextCrc32C: sum(pt)}, nil
-}
+func newFake(t *testing.T, names ...string) *fakeKMS { return testservers.NewGCPKMS(t, names...) }
 
 // serve runs f on a loopback port and returns its address and server.
 func serve(t *testing.T, f *fakeKMS, opts ...grpc.ServerOption) (string, *grpc.Server) {
 	t.Helper()
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := grpc.NewServer(opts...)
-	kmspb.RegisterKeyManagementServiceServer(s, f)
-	go s.Serve(lis)
-	t.Cleanup(s.Stop)
-	return lis.Addr().String(), s
+	return f.Serve(t, opts...)
 }
 
 // options reach addr with the real client, without authentication, over
@@ -211,8 +107,8 @@ func TestStanzaLayout(t *testing.T) {
 		t.Errorf("StanzaID %q", got)
 	}
 	// The fake checks the name of the key in every call.
-	if strings.Join(f.names, ",") != key1 {
-		t.Errorf("calls named %v", f.names)
+	if strings.Join(f.Names(), ",") != key1 {
+		t.Errorf("calls named %v", f.Names())
 	}
 }
 
@@ -284,13 +180,13 @@ func TestStatusClasses(t *testing.T) {
 	} {
 		t.Run(c.code.String(), func(t *testing.T) {
 			f := newFake(t, key1)
-			f.fail = c.code
+			f.Fail = c.code
 			addr, _ := serve(t, f)
 			o := options(addr)
 			o.MaxAttempts = 2
 			_, err := recipient(t, key1, o).Wrap(make([]byte, 32))
 			checkClass(t, err, c.class, key1)
-			if n := f.calls.Load(); n != c.attempts {
+			if n := f.Calls.Load(); n != c.attempts {
 				t.Errorf("%d calls, want %d (bounded retries)", n, c.attempts)
 			}
 			s := hullmeta.NewStanza("gcp_kms", "resource_id", key1, "enc", base64.StdEncoding.EncodeToString(make([]byte, 40)))
@@ -350,7 +246,7 @@ func TestAccessToken(t *testing.T) {
 	ts.Close()
 
 	f := newFake(t, key1)
-	f.token = token
+	f.Token = token
 	addr, _ := serve(t, f, grpc.Creds(credentials.NewServerTLSFromCert(&cert)))
 	o := gcpkms.Options{
 		Endpoint:    addr,

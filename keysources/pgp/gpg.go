@@ -49,6 +49,10 @@ func NewGPGIdentity(o Options) *GPGIdentity { return &GPGIdentity{opts: o} }
 // Type returns "pgp".
 func (i *GPGIdentity) Type() string { return Type }
 
+// Remote is true: unwrapping runs gpg, which may ask for a passphrase or a
+// smartcard (see keysources.RemoteIdentity).
+func (i *GPGIdentity) Remote() bool { return true }
+
 // String describes the identity: "gpg", with the home directory if set.
 func (i *GPGIdentity) String() string { return "gpg" + i.opts.homeNote() }
 

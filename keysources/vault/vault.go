@@ -258,6 +258,9 @@ func (id *Identity) Only(keys ...Key) *Identity {
 // Type returns "hc_vault".
 func (id *Identity) Type() string { return Type }
 
+// Remote is true: unwrapping calls Vault (see keysources.RemoteIdentity).
+func (id *Identity) Remote() bool { return true }
+
 // String describes the identity without its token.
 func (id *Identity) String() string { return "hc_vault identity" }
 

@@ -1,0 +1,119 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/hullsecrets/hull/formats/all"
+)
+
+// decryptMulti is 'hull decrypt F1 F2 …': every file is decrypted into
+// memory and the results are written to stdout as one YAML stream, the
+// documents of each file in turn separated by "---", ready for
+// 'kubectl apply -f -'. Nothing is written unless every file decrypts:
+// on a failure stdout stays empty and the error names the file.
+//
+// The output is always YAML: YAML files are copied document by document
+// (their own separators kept), JSON files are converted to YAML. Other
+// formats (dotenv, INI, binary) have no place in a YAML stream and are
+// refused before anything is decrypted, as are --in-place, --output and
+// --extract, which need a single file.
+func (r *runner) decryptMulti(c *cli.Context, paths []string) (err error) {
+	for _, f := range []string{"in-place", "output", "extract"} {
+		if hasFlag(c, f) && c.IsSet(f) {
+			return withCode(exitConflictingParams, fmt.Errorf("--%s needs a single file; %d files were given (several files are written to stdout as one YAML stream)", f, len(paths)))
+		}
+	}
+	if t := c.String("output-type"); hasFlag(c, "output-type") && t != "" && t != "yaml" {
+		return withCode(exitConflictingParams, fmt.Errorf("--output-type %s: several files are written as one YAML stream; only yaml is possible", t))
+	}
+	yaml, err := all.Registry().ByName("yaml")
+	if err != nil {
+		return err
+	}
+	// Resolve every file first, so that a file that cannot be part of the
+	// stream is refused before any key is used.
+	ios := make([]*fileIO, len(paths))
+	stdin := false
+	for i, p := range paths {
+		fio, err := r.resolveIO(c, p, false)
+		if err != nil {
+			return err
+		}
+		if fio.path == "" {
+			if stdin {
+				return withCode(exitGeneric, errors.New("usage: stdin can be given only once"))
+			}
+			stdin = true
+		}
+		switch fio.in.Name() {
+		case "yaml", "json":
+		default:
+			if fio.path == "" && !c.IsSet("input-type") {
+				return withCode(exitGeneric, errors.New("stdin among several files: give --input-type yaml or json (it applies to every file)"))
+			}
+			return withCode(exitGeneric, fmt.Errorf("%s is a %s file: several files are written as one YAML stream, which can hold YAML and JSON files only; decrypt it on its own", fio.display(), fio.in.Name()))
+		}
+		fio.out = yaml
+		if fio.emitOpts.IndentSet && fio.emitOpts.Indent < 0 {
+			return withCode(exitGeneric, fmt.Errorf("--indent %d is out of range", fio.emitOpts.Indent))
+		}
+		ios[i] = fio
+	}
+
+	// Each file has its own audit records; every result record is the
+	// result of the whole command (a file that decrypted is not released
+	// when another one fails). The records are closed in reverse order,
+	// after the output is written, as for a single file.
+	var done []func(*error)
+	defer func() {
+		for i := len(done) - 1; i >= 0; i-- {
+			e := err
+			done[i](&e)
+			if err == nil && e != nil {
+				err = e // a required audit log could not be written
+			}
+		}
+	}()
+	var stream bytes.Buffer
+	for i, fio := range ios {
+		done = append(done, r.audit(c, "decrypt", paths[i]))
+		out, err := r.decryptToYAML(c, fio)
+		if err != nil {
+			if !strings.Contains(err.Error(), fio.display()) {
+				err = fmt.Errorf("%s: %w", fio.display(), err)
+			}
+			return err
+		}
+		if len(bytes.TrimSpace(out)) == 0 {
+			continue
+		}
+		if stream.Len() > 0 {
+			stream.WriteString("---\n")
+		}
+		stream.Write(out)
+		if !bytes.HasSuffix(out, []byte("\n")) {
+			stream.WriteByte('\n')
+		}
+	}
+	return r.write(&fileIO{}, stream.Bytes(), true)
+}
+
+// decryptToYAML reads and decrypts one file of the stream and writes it as
+// YAML.
+func (r *runner) decryptToYAML(c *cli.Context, fio *fileIO) ([]byte, error) {
+	f, opened, err := r.openFile(c, fio)
+	if err != nil {
+		return nil, err
+	}
+	clear(opened.Key) // as decrypt: the data key is needed no longer
+	out, err := fio.out.Emit(f, fio.emitOpts)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", fio.display(), err)
+	}
+	return out, nil
+}
