@@ -276,6 +276,7 @@ func (r *runner) decryptBytes(c *cli.Context, fio *fileIO, data []byte, stash *h
 		IgnoreMAC:          hasFlag(c, "ignore-mac") && c.Bool("ignore-mac"),
 		Stash:              stash,
 		RequireExtendedMAC: requireXMAC,
+		Compat:             hasFlag(c, "compat") && c.Bool("compat"),
 	})
 	if err != nil {
 		var re *keysources.RecoverError

@@ -32,6 +32,7 @@ const (
 )
 
 var flagTable = []flagDef{
+	{name: "compat", usage: "read typed values that sops accepts but never writes (a bool stored as \"true\", an int as \"0080\"); malformed ENC values are still refused", bool: true, groups: []string{gGlobal}},
 	// scan and hooks (cmd_scan.go, cmd_hooks.go)
 	{name: "staged", usage: "scan: scan the staged content of the files changed in the index (what a pre-commit hook sees)", bool: true, groups: []string{gScan}},
 	{name: "history", usage: "scan: scan every blob reachable from any ref in git history and report the commit that added it", bool: true, groups: []string{gScan}},

@@ -40,6 +40,10 @@ func TestScript(t *testing.T) {
 		Setup: func(e *testscript.Env) error {
 			// Keep the user's real identities and config out of the tests.
 			e.Setenv("XDG_CONFIG_HOME", filepath.Join(e.WorkDir, ".config"))
+			// $REPO: the repository's own fixtures (testdata/interop).
+			if repo, err := filepath.Abs(filepath.Join("..", "..")); err == nil {
+				e.Setenv("REPO", repo)
+			}
 			setupCloudScript(e) // for cloud-server (cloud_script_test.go)
 			// Identity files in scripts are private, as a user's would be
 			// (hull warns about readable ones; policy_write.txtar tests it).

@@ -67,6 +67,9 @@ func (r *runner) rewrite(c *cli.Context, fio *fileIO, o rewriteOptions, change c
 		// vouch for whatever was changed (SECURITY-CASES row 66).
 		return false, withCode(exitMacMismatch, fmt.Errorf("%s: %w (read with --ignore-mac); check the file (git diff, git log) and pass --force-rewrite-unverified if you trust its content", fio.display(), hull.ErrUnverifiedRewrite))
 	}
+	if err := r.checkFilePolicy(c, fio, opened.Meta); err != nil {
+		return false, err
+	}
 	changed, err := change(f, opened)
 	if err != nil || !changed {
 		return false, err
@@ -141,4 +144,37 @@ func parseVersion(s string) ([3]int, bool) {
 		v[i] = n
 	}
 	return v, true
+}
+
+// checkFilePolicy refuses to rewrite a file whose encryption rule differs
+// from the trusted one: the rule of the matching .sops.yaml creation rule.
+// The file's own rule is not trusted (SECURITY-CASES C8: a writer of the
+// repository can swap it so that the next write stores a secret in clear).
+// Without a matching creation rule there is nothing to compare with, and
+// the file's rule is used, as sops does.
+func (r *runner) checkFilePolicy(c *cli.Context, fio *fileIO, m *metadata.Metadata) error {
+	if fio.out.Name() == "binary" || fio.path == "" {
+		return nil
+	}
+	cfg, err := r.loadConfig(c, fio.path)
+	if err != nil || cfg == nil || cfg.CreationRules == nil {
+		return nil // a broken config is reported by the commands that need it
+	}
+	cr, err := cfg.RuleFor(absOrSelf(fio.path))
+	if err != nil {
+		return nil
+	}
+	want, have := effective(cr.Rule), effective(m.Rule)
+	if want == have && cr.MACOnlyEncrypted == m.MACOnlyEncrypted {
+		return nil
+	}
+	return withCode(exitPolicyViolation, fmt.Errorf("%s: the file's encryption rule (%s %q, mac_only_encrypted %v) differs from .sops.yaml line %d (%s %q, mac_only_encrypted %v); hull writes only with the trusted rule: re-encrypt the file to apply it (hull decrypt -i %s && hull encrypt -i %s), or fix .sops.yaml",
+		fio.display(), have.Kind, have.Value, m.MACOnlyEncrypted, cr.Line, want.Kind, want.Value, cr.MACOnlyEncrypted, fio.display(), fio.display()))
+}
+
+func effective(r metadata.Rule) metadata.Rule {
+	if r.IsZero() {
+		return metadata.DefaultRule
+	}
+	return r
 }
