@@ -47,7 +47,7 @@ the editor fails, 32 when FILE changed on disk while the editor was open,
 func editFlags() []cli.Flag {
 	fl := flagsFor(gGlobal, gIn, gKeys, gRules)
 	for _, f := range append(flagsFor(gOut), flagsFor(gLegacy)...) {
-		switch f.Names()[0] {
+		switch flagNames(f)[0] {
 		case "output-type":
 			fl = append(fl, f)
 		case "show-master-keys":
@@ -57,7 +57,7 @@ func editFlags() []cli.Flag {
 			fl = append(fl, f)
 		}
 	}
-	sort.SliceStable(fl, func(i, j int) bool { return fl[i].Names()[0] < fl[j].Names()[0] })
+	sort.SliceStable(fl, func(i, j int) bool { return flagNames(fl[i])[0] < flagNames(fl[j])[0] })
 	return fl
 }
 
@@ -118,7 +118,7 @@ func (r *runner) edit(c *cli.Context, path string) (err error) {
 func (r *runner) warnIgnoredKeyFlags(c *cli.Context, path string) {
 	var given []string
 	for _, f := range flagsFor(gKeys, gRules) {
-		n := f.Names()[0]
+		n := flagNames(f)[0]
 		if c.IsSet(n) && hasFlag(c, n) {
 			given = append(given, "--"+n)
 		}

@@ -86,13 +86,13 @@ func execFlags(group string) []cli.Flag {
 	if group == gExecFile {
 		fl = append(fl, pickFlag(flagsFor(gOut), "output-type")...)
 	}
-	sort.SliceStable(fl, func(i, j int) bool { return fl[i].Names()[0] < fl[j].Names()[0] })
+	sort.SliceStable(fl, func(i, j int) bool { return flagNames(fl[i])[0] < flagNames(fl[j])[0] })
 	return fl
 }
 
 func pickFlag(fl []cli.Flag, name string) []cli.Flag {
 	for _, f := range fl {
-		if f.Names()[0] == name {
+		if flagNames(f)[0] == name {
 			return []cli.Flag{f}
 		}
 	}

@@ -57,7 +57,7 @@ var keyFlagTypes = []struct{ flag, typ string }{
 func pickFlags(fl []cli.Flag, names ...string) []cli.Flag {
 	var out []cli.Flag
 	for _, f := range fl {
-		if slices.Contains(names, f.Names()[0]) {
+		if slices.Contains(names, flagNames(f)[0]) {
 			out = append(out, f)
 		}
 	}
@@ -65,7 +65,7 @@ func pickFlags(fl []cli.Flag, names ...string) []cli.Flag {
 }
 
 func sortFlags(fl []cli.Flag) []cli.Flag {
-	sort.SliceStable(fl, func(i, j int) bool { return fl[i].Names()[0] < fl[j].Names()[0] })
+	sort.SliceStable(fl, func(i, j int) bool { return flagNames(fl[i])[0] < flagNames(fl[j])[0] })
 	return fl
 }
 

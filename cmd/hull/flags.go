@@ -145,8 +145,29 @@ func flagsFor(groups ...string) []cli.Flag {
 			out = append(out, &cli.StringFlag{Name: d.name, Aliases: d.aliases, Usage: d.usage})
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Names()[0] < out[j].Names()[0] })
+	sort.SliceStable(out, func(i, j int) bool { return flagNames(out[i])[0] < flagNames(out[j])[0] })
 	return out
+}
+
+// flagNames returns a flag's name and aliases. urfave/cli's Names() runs a
+// regular expression on every call; hull asks for names often enough that
+// this was two thirds of the time of decrypting a small file.
+func flagNames(f cli.Flag) []string {
+	var name string
+	var aliases []string
+	switch f := f.(type) {
+	case *cli.BoolFlag:
+		name, aliases = f.Name, f.Aliases
+	case *cli.StringFlag:
+		name, aliases = f.Name, f.Aliases
+	case *cli.StringSliceFlag:
+		name, aliases = f.Name, f.Aliases
+	case *cli.IntFlag:
+		name, aliases = f.Name, f.Aliases
+	default:
+		return f.Names()
+	}
+	return append([]string{name}, aliases...)
 }
 
 func hasAny(a, b []string) bool {
@@ -168,7 +189,7 @@ func takesValue(tok string, flags []cli.Flag) bool {
 	}
 	name := strings.TrimLeft(tok, "-")
 	for _, f := range flags {
-		for _, n := range f.Names() {
+		for _, n := range flagNames(f) {
 			if n == name {
 				_, isBool := f.(*cli.BoolFlag)
 				return !isBool

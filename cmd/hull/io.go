@@ -88,7 +88,7 @@ func (r *runner) resolveIO(c *cli.Context, path string, needName bool) (*fileIO,
 
 func hasFlag(c *cli.Context, name string) bool {
 	for _, f := range c.Command.Flags {
-		for _, n := range f.Names() {
+		for _, n := range flagNames(f) {
 			if n == name {
 				return true
 			}
