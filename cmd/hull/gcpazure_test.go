@@ -1,24 +1,17 @@
 package main
 
 import (
-	"context"
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/rand"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"cloud.google.com/go/kms/apiv1/kmspb"
 	agelib "filippo.io/age"
 	"google.golang.org/api/option"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
-	"google.golang.org/grpc/status"
 
+	"github.com/hullsecrets/hull/internal/testservers"
 	"github.com/hullsecrets/hull/keysources/azkv"
 	"github.com/hullsecrets/hull/keysources/gcpkms"
 )
@@ -54,60 +47,11 @@ func TestAgeOnlyNoGCPAzureClients(t *testing.T) {
 	}
 }
 
-// gcpFake is a Cloud KMS Encrypt/Decrypt with one AES-GCM key per
-// resource name.
-type gcpFake struct {
-	kmspb.UnimplementedKeyManagementServiceServer
-	keys map[string]cipher.AEAD
-}
-
-func (f *gcpFake) aead(name string) (cipher.AEAD, error) {
-	if a := f.keys[name]; a != nil {
-		return a, nil
-	}
-	return nil, status.Errorf(codes.NotFound, "CryptoKey %s not found.", name)
-}
-
-func (f *gcpFake) Encrypt(_ context.Context, req *kmspb.EncryptRequest) (*kmspb.EncryptResponse, error) {
-	a, err := f.aead(req.GetName())
-	if err != nil {
-		return nil, err
-	}
-	nonce := make([]byte, a.NonceSize())
-	rand.Read(nonce)
-	return &kmspb.EncryptResponse{Ciphertext: a.Seal(nonce, nonce, req.GetPlaintext(), []byte(req.GetName()))}, nil
-}
-
-func (f *gcpFake) Decrypt(_ context.Context, req *kmspb.DecryptRequest) (*kmspb.DecryptResponse, error) {
-	a, err := f.aead(req.GetName())
-	if err != nil {
-		return nil, err
-	}
-	ct := req.GetCiphertext()
-	if len(ct) < a.NonceSize() {
-		return nil, status.Error(codes.InvalidArgument, "Decryption failed")
-	}
-	pt, err := a.Open(nil, ct[:a.NonceSize()], ct[a.NonceSize():], []byte(req.GetName()))
-	if err != nil {
-		return nil, status.Error(codes.InvalidArgument, "Decryption failed")
-	}
-	return &kmspb.DecryptResponse{Plaintext: pt}, nil
-}
-
 // TestGCPKMSCommandLine encrypts with --gcp-kms and decrypts through
 // SOPS_GCP_KMS_ENDPOINT, against a loopback Cloud KMS.
 func TestGCPKMSCommandLine(t *testing.T) {
 	const key = "projects/p/locations/global/keyRings/r/cryptoKeys/hull"
-	b, _ := aes.NewCipher(make([]byte, 32))
-	a, _ := cipher.NewGCM(b)
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := grpc.NewServer()
-	kmspb.RegisterKeyManagementServiceServer(srv, &gcpFake{keys: map[string]cipher.AEAD{key: a}})
-	go srv.Serve(lis)
-	defer srv.Stop()
+	addr, srv := testservers.NewGCPKMS(t, key).Serve(t)
 	testOnlyGCPKMSClientOptions = []option.ClientOption{
 		option.WithoutAuthentication(),
 		option.WithGRPCDialOption(grpc.WithTransportCredentials(insecure.NewCredentials())),
@@ -117,7 +61,7 @@ func TestGCPKMSCommandLine(t *testing.T) {
 	dir := t.TempDir()
 	plain := filepath.Join(dir, "s.yaml")
 	os.WriteFile(plain, []byte("user: admin\npassword: hunter2\n"), 0o600)
-	env := map[string]string{"HOME": dir, "XDG_CONFIG_HOME": filepath.Join(dir, ".config"), "SOPS_GCP_KMS_ENDPOINT": lis.Addr().String()}
+	env := map[string]string{"HOME": dir, "XDG_CONFIG_HOME": filepath.Join(dir, ".config"), "SOPS_GCP_KMS_ENDPOINT": addr}
 	code, out, stderr := runMain(t, env, "encrypt", "--gcp-kms", key, plain)
 	if code != 0 {
 		t.Fatalf("encrypt: exit %d: %s", code, stderr)
