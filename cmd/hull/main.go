@@ -188,7 +188,8 @@ func description() string {
 	var b strings.Builder
 	b.WriteString("Environment: SOPS_AGE_KEY, SOPS_AGE_KEY_FILE, SOPS_AGE_KEY_CMD, SOPS_AGE_SSH_PRIVATE_KEY_FILE\n")
 	b.WriteString("(identities; also ~/.ssh/id_ed25519, ~/.ssh/id_rsa and $XDG_CONFIG_HOME/sops/age/keys.txt),\n")
-	b.WriteString("SOPS_AGE_RECIPIENTS (default --age), SOPS_DECRYPTION_ORDER.\n\nEXIT STATUS\n")
+	b.WriteString("SOPS_AGE_RECIPIENTS (default --age), SOPS_DECRYPTION_ORDER; the PGP, KMS, Vault, audit and\n")
+	b.WriteString("HULL_* variables are listed under ENVIRONMENT in the man page (docs/hull.1).\n\nEXIT STATUS\n")
 	for _, e := range exitCodes {
 		fmt.Fprintf(&b, "  %3d  %s\n", e.code, e.text)
 	}
