@@ -33,7 +33,6 @@ import (
 	"fmt"
 	"os"
 	"os/user"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -157,25 +156,14 @@ func (r *runner) auditSettings(c *cli.Context, target string) auditSettings {
 // (the command reports config problems itself; whoever can break the config
 // could also remove the audit block).
 func (r *runner) auditConfig(c *cli.Context, target string) (*config.Config, string) {
-	path := c.String("config")
-	if path == "" {
-		path = r.env.get("SOPS_CONFIG")
+	if target == "-" {
+		target = ""
 	}
-	if path == "" {
-		var starts []string
-		if target != "" && target != "-" {
-			starts = append(starts, filepath.Dir(absOrSelf(target)))
-		}
-		if wd, err := os.Getwd(); err == nil {
-			starts = append(starts, wd)
-		}
-		found, _, err := config.Find(starts, os.Stat)
-		if err != nil || found == "" {
-			return nil, ""
-		}
-		path = found
+	path, _, err := r.findConfig(c, target)
+	if err != nil || path == "" {
+		return nil, ""
 	}
-	cfg, err := config.Load(path)
+	cfg, err := r.configs.load(path)
 	if err != nil {
 		return nil, ""
 	}

@@ -52,6 +52,8 @@ type runner struct {
 	stdout io.Writer
 	stderr io.Writer
 	env    env
+	// configs caches the .sops.yaml files this run has read (policy.go).
+	configs *configCache
 }
 
 func (r *runner) errorf(format string, args ...any) {
@@ -72,7 +74,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer, lookup func(
 	if len(args) > 0 && strings.TrimSuffix(filepath.Base(args[0]), ".exe") == "sops" {
 		name = "sops"
 	}
-	r := &runner{name: name, stdin: stdin, stdout: stdout, stderr: stderr, env: env{lookup: lookup}}
+	r := &runner{name: name, stdin: stdin, stdout: stdout, stderr: stderr, env: env{lookup: lookup}, configs: newConfigCache()}
 	err := r.run(args)
 	if err == nil {
 		return exitOK

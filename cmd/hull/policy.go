@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 
 	"github.com/urfave/cli/v2"
 
@@ -31,37 +32,94 @@ type policy struct {
 	cfgRule *config.CreationRule
 }
 
-// loadConfig finds and parses .sops.yaml: --config, else SOPS_CONFIG, else
-// the first .sops.yaml upwards from the target file's directory, then from
-// the working directory. No config is not an error (nil).
-func (r *runner) loadConfig(c *cli.Context, target string) (*config.Config, error) {
-	path := c.String("config")
-	if path == "" {
-		path = r.env.get("SOPS_CONFIG")
+// findConfig names the .sops.yaml for target: --config, else SOPS_CONFIG,
+// else the first .sops.yaml upwards from the target file's directory, then
+// from the working directory ("" when there is none), with the warnings of
+// the search (a .sops.yml seen on the way).
+func (r *runner) findConfig(c *cli.Context, target string) (string, []string, error) {
+	if path := c.String("config"); path != "" {
+		return path, nil, nil
 	}
-	if path == "" {
-		var starts []string
-		if target != "" {
-			if abs, err := filepath.Abs(target); err == nil {
-				starts = append(starts, filepath.Dir(abs))
-			}
+	if path := r.env.get("SOPS_CONFIG"); path != "" {
+		return path, nil, nil
+	}
+	var starts []string
+	if target != "" {
+		if abs, err := filepath.Abs(target); err == nil {
+			starts = append(starts, filepath.Dir(abs))
 		}
-		if wd, err := os.Getwd(); err == nil {
-			starts = append(starts, wd)
-		}
-		found, warnings, err := config.Find(starts, os.Stat)
-		if err != nil {
-			return nil, withCode(exitErrorReadingConfig, err)
-		}
-		for _, w := range warnings {
-			r.warnf("%s", w)
-		}
-		if found == "" {
-			return nil, nil
-		}
-		path = found
+	}
+	if wd, err := os.Getwd(); err == nil {
+		starts = append(starts, wd)
+	}
+	return config.Find(starts, os.Stat)
+}
+
+// configCache keeps the configs one run of hull has read: the steps of a
+// command that consult .sops.yaml (the write policy, the strict MAC
+// requirement, the audit settings, the Vault allowlist) then parse it once
+// and print its warnings once. Forked runners (bulk workers) share it. A
+// nil cache reads every time.
+type configCache struct {
+	mu     sync.Mutex
+	loaded map[string]configResult
+	warned map[string]bool
+}
+
+type configResult struct {
+	cfg *config.Config
+	err error
+}
+
+func newConfigCache() *configCache {
+	return &configCache{loaded: map[string]configResult{}, warned: map[string]bool{}}
+}
+
+// load parses the config at path, once.
+func (cc *configCache) load(path string) (*config.Config, error) {
+	if cc == nil {
+		return config.Load(path)
+	}
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	if res, ok := cc.loaded[path]; ok {
+		return res.cfg, res.err
 	}
 	cfg, err := config.Load(path)
+	cc.loaded[path] = configResult{cfg, err}
+	return cfg, err
+}
+
+// firstTime reports whether a warning has not been printed yet.
+func (cc *configCache) firstTime(warning string) bool {
+	if cc == nil {
+		return true
+	}
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	if cc.warned[warning] {
+		return false
+	}
+	cc.warned[warning] = true
+	return true
+}
+
+// loadConfig finds and parses the .sops.yaml for target (see findConfig).
+// No config is not an error (nil); a config that cannot be read is.
+func (r *runner) loadConfig(c *cli.Context, target string) (*config.Config, error) {
+	path, warnings, err := r.findConfig(c, target)
+	if err != nil {
+		return nil, withCode(exitErrorReadingConfig, err)
+	}
+	for _, w := range warnings {
+		if r.configs.firstTime(w) {
+			r.warnf("%s", w)
+		}
+	}
+	if path == "" {
+		return nil, nil
+	}
+	cfg, err := r.configs.load(path)
 	if err != nil {
 		return nil, withCode(exitErrorReadingConfig, fmt.Errorf("reading config: %w", err))
 	}
