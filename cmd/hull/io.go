@@ -8,6 +8,7 @@ import (
 	"os"
 	"runtime/debug"
 	"strconv"
+	"sync/atomic"
 
 	"github.com/urfave/cli/v2"
 
@@ -145,15 +146,18 @@ func (r *runner) setMemoryLimit(size int) {
 	if _, set := r.env.lookup("GOMEMLIMIT"); set {
 		return
 	}
-	limit := int64(3*size) + 64<<20
+	// Several inputs may be alive at once (decrypt F1 F2 …, bulk
+	// workers): the limit follows everything read so far, so it only grows.
+	limit := 3*inputBytes.Add(int64(size)) + 64<<20
 	if limit < 200<<20 {
 		limit = 200 << 20
 	}
-	if cur := debug.SetMemoryLimit(-1); cur < limit {
-		return // a lower limit is already in place (several inputs)
-	}
 	debug.SetMemoryLimit(limit)
 }
+
+// inputBytes counts the bytes of every input this process has read; the
+// memory limit is a property of the process, so this is too.
+var inputBytes atomic.Int64
 
 func unwrapPathErr(err error) error {
 	var pe *fs.PathError
