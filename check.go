@@ -22,7 +22,7 @@ import (
 // are never listed; comments are not checked (sops before 3.7 wrote them
 // in clear). Nothing is decrypted. An invalid rule is an error.
 func Unencrypted(f *formats.File, rule metadata.Rule) ([]string, error) {
-	sel, err := newSelector(effectiveRule(rule))
+	sel, err := newSelector(rule.OrDefault())
 	if err != nil {
 		return nil, err
 	}

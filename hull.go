@@ -76,7 +76,7 @@ func Seal(f *formats.File, key []byte, m *metadata.Metadata, opts SealOptions) e
 	if now.IsZero() {
 		now = time.Now()
 	}
-	sel, err := newSelector(effectiveRule(m.Rule))
+	sel, err := newSelector(m.Rule.OrDefault())
 	if err != nil {
 		return err
 	}
@@ -158,17 +158,8 @@ func rereadExtendedMAC(f *formats.File, key []byte, format formats.Format) ([]by
 }
 
 func describeRule(r metadata.Rule) string {
-	r = effectiveRule(r)
+	r = r.OrDefault()
 	return fmt.Sprintf("%s %q", r.Kind, r.Value)
-}
-
-// effectiveRule is the rule used for selection: the default when none is
-// set (a binary file's data key "data" never ends in the default suffix).
-func effectiveRule(r metadata.Rule) metadata.Rule {
-	if r.IsZero() {
-		return metadata.DefaultRule
-	}
-	return r
 }
 
 // OpenOptions control Open.
@@ -216,7 +207,7 @@ type Result struct {
 // or ErrNoMAC first, ErrExtendedMAC second). On error f may be partly
 // decrypted and must be discarded.
 func Open(f *formats.File, key []byte, m *metadata.Metadata, opts OpenOptions) (*Result, error) {
-	sel, err := newSelector(effectiveRule(m.Rule))
+	sel, err := newSelector(m.Rule.OrDefault())
 	if err != nil {
 		return nil, err
 	}

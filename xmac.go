@@ -114,7 +114,7 @@ func (e *xmacEncoder) writePath() {
 // encodeExtendedMAC writes the byte string the extended MAC authenticates
 // (docs/FORMAT.md §8): the documents, the metadata and SHA-256(key).
 func encodeExtendedMAC(w io.Writer, docs []*formats.Node, key []byte, m *metadata.Metadata) error {
-	sel, err := newSelector(effectiveRule(m.Rule))
+	sel, err := newSelector(m.Rule.OrDefault())
 	if err != nil {
 		return err
 	}

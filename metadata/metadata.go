@@ -101,6 +101,15 @@ var RuleKinds = []string{EncryptedSuffix, UnencryptedSuffix, EncryptedRegex, Une
 // DefaultRule is what sops applies when no rule is given.
 var DefaultRule = Rule{Kind: UnencryptedSuffix, Value: "_unencrypted"}
 
+// OrDefault is the rule that applies: r, or DefaultRule when none is set
+// (sops assumes the default suffix rule for a file that names none).
+func (r Rule) OrDefault() Rule {
+	if r.IsZero() {
+		return DefaultRule
+	}
+	return r
+}
+
 // IsZero reports whether no rule is set.
 func (r Rule) IsZero() bool { return r.Kind == "" }
 

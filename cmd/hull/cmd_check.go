@@ -338,7 +338,7 @@ func (r *runner) checkFile(c *cli.Context, bf bulk.File, keys *checkKeys, opts c
 	// Drift from the creation rule.
 	if bf.Rule != nil {
 		if !binary {
-			want, have := effectiveRuleOf(bf.Rule.Rule), effectiveRuleOf(m.Rule)
+			want, have := bf.Rule.Rule.OrDefault(), m.Rule.OrDefault()
 			if want != have {
 				add(findRuleDrift, "", fmt.Sprintf("the file's rule is %s, %s says %s", ruleText(have), ruleAt, ruleText(want)))
 			}
@@ -435,13 +435,6 @@ func (res *checkResult) classify(opts checkOptions) {
 			return
 		}
 	}
-}
-
-func effectiveRuleOf(r metadata.Rule) metadata.Rule {
-	if r.IsZero() {
-		return metadata.DefaultRule
-	}
-	return r
 }
 
 func ruleText(r metadata.Rule) string {

@@ -969,7 +969,7 @@ func (r *runner) rotate(c *cli.Context, path string) (err error) {
 	if cr != nil && fio.out.Name() != "binary" {
 		// Every value is encrypted again: with the trusted rule, not the
 		// file's own (which a writer of the repository could have swapped).
-		want, have := effective(cr.Rule), effective(m.Rule)
+		want, have := cr.Rule.OrDefault(), m.Rule.OrDefault()
 		if want != have || cr.MACOnlyEncrypted != m.MACOnlyEncrypted {
 			fmt.Fprintf(r.stderr, "%s: %s: the encryption rule changes to that of %s: %s %q (was %s %q)\n", r.name, fio.display(), source, want.Kind, want.Value, have.Kind, have.Value)
 			m.Rule, m.MACOnlyEncrypted = want, cr.MACOnlyEncrypted

@@ -164,17 +164,10 @@ func (r *runner) checkFilePolicy(c *cli.Context, fio *fileIO, m *metadata.Metada
 	if err != nil {
 		return nil
 	}
-	want, have := effective(cr.Rule), effective(m.Rule)
+	want, have := cr.Rule.OrDefault(), m.Rule.OrDefault()
 	if want == have && cr.MACOnlyEncrypted == m.MACOnlyEncrypted {
 		return nil
 	}
 	return withCode(exitPolicyViolation, fmt.Errorf("%s: the file's encryption rule (%s %q, mac_only_encrypted %v) differs from .sops.yaml line %d (%s %q, mac_only_encrypted %v); hull writes only with the trusted rule: re-encrypt the file to apply it (hull decrypt -i %s && hull encrypt -i %s), or fix .sops.yaml",
 		fio.display(), have.Kind, have.Value, m.MACOnlyEncrypted, cr.Line, want.Kind, want.Value, cr.MACOnlyEncrypted, fio.display(), fio.display()))
-}
-
-func effective(r metadata.Rule) metadata.Rule {
-	if r.IsZero() {
-		return metadata.DefaultRule
-	}
-	return r
 }
