@@ -39,3 +39,33 @@ type Identity interface {
 
 // ErrIncorrectIdentity means "this stanza is not mine; try the next one".
 var ErrIncorrectIdentity = errors.New("incorrect identity for this stanza")
+
+// KeyFilter restricts an identity of a network key source to some keys
+// (its Only method): Allows is true for every key when the filter is nil.
+type KeyFilter map[string]bool
+
+// NewKeyFilter returns a filter for ids, or nil (every key) when there are
+// none.
+func NewKeyFilter(ids ...string) KeyFilter {
+	if len(ids) == 0 {
+		return nil
+	}
+	f := KeyFilter{}
+	for _, id := range ids {
+		f[id] = true
+	}
+	return f
+}
+
+// Allows reports whether any of ids passes the filter.
+func (f KeyFilter) Allows(ids ...string) bool {
+	if f == nil {
+		return true
+	}
+	for _, id := range ids {
+		if f[id] {
+			return true
+		}
+	}
+	return false
+}

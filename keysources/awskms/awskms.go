@@ -281,7 +281,7 @@ func (r *Recipient) WrapContext(ctx context.Context, dataKey []byte) (metadata.S
 // clients on first use.
 type Identity struct {
 	p    *provider
-	keys map[string]bool
+	keys keysources.KeyFilter
 }
 
 var _ keysources.TypedIdentity = (*Identity)(nil)
@@ -295,14 +295,7 @@ func NewIdentity(o Options) *Identity { return &Identity{p: newProvider(o)} }
 // keysources.ErrIncorrectIdentity, without calling KMS, for stanzas of
 // other keys. With no ARNs it unwraps every kms stanza.
 func (id *Identity) Only(arns ...string) *Identity {
-	n := &Identity{p: id.p}
-	if len(arns) > 0 {
-		n.keys = map[string]bool{}
-		for _, a := range arns {
-			n.keys[a] = true
-		}
-	}
-	return n
+	return &Identity{p: id.p, keys: keysources.NewKeyFilter(arns...)}
 }
 
 // Type returns "kms".
@@ -329,7 +322,7 @@ func (id *Identity) UnwrapContext(ctx context.Context, s metadata.Stanza) ([]byt
 		return nil, keysources.ErrIncorrectIdentity
 	}
 	arn := s.Get("arn")
-	if id.keys != nil && !id.keys[arn] {
+	if !id.keys.Allows(arn) {
 		return nil, keysources.ErrIncorrectIdentity
 	}
 	if _, err := Region(arn); err != nil {

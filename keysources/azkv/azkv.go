@@ -250,7 +250,7 @@ func (r *Recipient) keyVersion(ctx context.Context) (string, error) {
 // clients on first use.
 type Identity struct {
 	p    *provider
-	keys map[string]bool
+	keys keysources.KeyFilter
 }
 
 var _ keysources.TypedIdentity = (*Identity)(nil)
@@ -266,14 +266,11 @@ func NewIdentity(o Options) *Identity { return &Identity{p: newProvider(o)} }
 // unwraps every azure_kv stanza. The credential and clients are shared
 // with id.
 func (id *Identity) Only(keyURLs ...string) *Identity {
-	n := &Identity{p: id.p}
-	if len(keyURLs) > 0 {
-		n.keys = map[string]bool{}
-		for _, u := range keyURLs {
-			n.keys[strings.TrimSuffix(u, "/")] = true
-		}
+	trimmed := make([]string, len(keyURLs))
+	for i, u := range keyURLs {
+		trimmed[i] = strings.TrimSuffix(u, "/")
 	}
-	return n
+	return &Identity{p: id.p, keys: keysources.NewKeyFilter(trimmed...)}
 }
 
 // Type returns "azure_kv".
@@ -301,7 +298,7 @@ func (id *Identity) UnwrapContext(ctx context.Context, s metadata.Stanza) ([]byt
 	}
 	vaultURL, name, version := s.Get("vault_url"), s.Get("name"), s.Get("version")
 	kid := KeyID(vaultURL, name, version)
-	if id.keys != nil && !id.keys[strings.TrimSuffix(kid, "/")] && !id.keys[vaultURL+"/keys/"+name] {
+	if !id.keys.Allows(strings.TrimSuffix(kid, "/"), vaultURL+"/keys/"+name) {
 		return nil, keysources.ErrIncorrectIdentity
 	}
 	if _, _, _, err := ParseKeyURL(kid); err != nil {

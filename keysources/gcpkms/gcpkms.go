@@ -231,7 +231,7 @@ func (r *Recipient) WrapContext(ctx context.Context, dataKey []byte) (metadata.S
 // use.
 type Identity struct {
 	p    *provider
-	keys map[string]bool
+	keys keysources.KeyFilter
 }
 
 var _ keysources.TypedIdentity = (*Identity)(nil)
@@ -246,14 +246,7 @@ func NewIdentity(o Options) *Identity { return &Identity{p: newProvider(o)} }
 // of other keys. With no IDs it unwraps every gcp_kms stanza. The client
 // is shared with id.
 func (id *Identity) Only(resourceIDs ...string) *Identity {
-	n := &Identity{p: id.p}
-	if len(resourceIDs) > 0 {
-		n.keys = map[string]bool{}
-		for _, r := range resourceIDs {
-			n.keys[r] = true
-		}
-	}
-	return n
+	return &Identity{p: id.p, keys: keysources.NewKeyFilter(resourceIDs...)}
 }
 
 // Type returns "gcp_kms".
@@ -280,7 +273,7 @@ func (id *Identity) UnwrapContext(ctx context.Context, s metadata.Stanza) ([]byt
 		return nil, keysources.ErrIncorrectIdentity
 	}
 	rid := s.Get("resource_id")
-	if id.keys != nil && !id.keys[rid] {
+	if !id.keys.Allows(rid) {
 		return nil, keysources.ErrIncorrectIdentity
 	}
 	if err := CheckResourceID(rid); err != nil {

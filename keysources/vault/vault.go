@@ -232,7 +232,7 @@ func (r *Recipient) Wrap(dataKey []byte) (metadata.Stanza, error) {
 // Identity unwraps hc_vault stanzas whose address the allowlist allows.
 type Identity struct {
 	c    *client
-	keys map[string]bool
+	keys keysources.KeyFilter
 }
 
 var _ keysources.TypedIdentity = (*Identity)(nil)
@@ -245,14 +245,11 @@ func NewIdentity(o Options) *Identity { return &Identity{c: newClient(o)} }
 // keysources.ErrIncorrectIdentity, without any connection, for stanzas of
 // other keys.
 func (id *Identity) Only(keys ...Key) *Identity {
-	n := &Identity{c: id.c}
-	if len(keys) > 0 {
-		n.keys = map[string]bool{}
-		for _, k := range keys {
-			n.keys[k.String()] = true
-		}
+	ids := make([]string, len(keys))
+	for i, k := range keys {
+		ids[i] = k.String()
 	}
-	return n
+	return &Identity{c: id.c, keys: keysources.NewKeyFilter(ids...)}
 }
 
 // Type returns "hc_vault".
@@ -275,7 +272,7 @@ func (id *Identity) Unwrap(s metadata.Stanza) ([]byte, error) {
 		return nil, keysources.ErrIncorrectIdentity
 	}
 	k := Key{Address: s.Get("vault_address"), EnginePath: s.Get("engine_path"), Name: s.Get("key_name")}
-	if id.keys != nil && !id.keys[k.String()] {
+	if !id.keys.Allows(k.String()) {
 		return nil, keysources.ErrIncorrectIdentity
 	}
 	if err := k.validate(); err != nil {
