@@ -3,8 +3,6 @@ package binary
 import (
 	"bytes"
 	"errors"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -15,35 +13,10 @@ import (
 
 const interop = "../../testdata/interop"
 
-func glob(t testing.TB, patterns ...string) []string {
-	t.Helper()
-	var all []string
-	for _, p := range patterns {
-		m, err := filepath.Glob(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		all = append(all, m...)
-	}
-	if len(all) == 0 {
-		t.Fatalf("no files match %q", patterns)
-	}
-	return all
-}
-
-func read(t testing.TB, path string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 var encrypted = []string{interop + "/cases/binary-basic/encrypted.bin", interop + "/cases/text-as-binary/encrypted.txt"}
 
 func plaintexts(t testing.TB) []string {
-	return glob(t, "testdata/*", interop+"/cases/binary-basic/*put.bin", interop+"/cases/binary-basic/decrypted.bin",
+	return formattest.Glob(t, "testdata/*", interop+"/cases/binary-basic/*put.bin", interop+"/cases/binary-basic/decrypted.bin",
 		interop+"/cases/text-as-binary/input.txt", interop+"/cases/text-as-binary/decrypted.txt")
 }
 
@@ -60,7 +33,7 @@ func TestName(t *testing.T) {
 // TestPlainRoundTrip: any bytes in, the same bytes out, as one string.
 func TestPlainRoundTrip(t *testing.T) {
 	for _, p := range plaintexts(t) {
-		data := read(t, p)
+		data := formattest.ReadFile(t, p)
 		f, err := New().Parse(data, formats.ParseOptions{})
 		if err != nil {
 			t.Fatalf("%s: %v", p, err)
@@ -83,7 +56,7 @@ func TestPlainRoundTrip(t *testing.T) {
 // also after the metadata went through metadata.Load and Node.
 func TestInterop(t *testing.T) {
 	for _, p := range encrypted {
-		data := read(t, p)
+		data := formattest.ReadFile(t, p)
 		f, err := New().Parse(data, formats.ParseOptions{Encrypted: true})
 		if err != nil {
 			t.Fatalf("%s: %v", p, err)
@@ -112,8 +85,8 @@ func TestInterop(t *testing.T) {
 	}
 	// The decrypted plaintext is what sops wrote for decrypt.
 	for _, c := range []string{"binary-basic/decrypted.bin", "text-as-binary/decrypted.txt"} {
-		in := read(t, interop+"/cases/"+strings.Replace(c, "decrypted", "input", 1))
-		if want := read(t, interop+"/cases/"+c); !bytes.Equal(in, want) {
+		in := formattest.ReadFile(t, interop+"/cases/"+strings.Replace(c, "decrypted", "input", 1))
+		if want := formattest.ReadFile(t, interop+"/cases/"+c); !bytes.Equal(in, want) {
 			t.Fatalf("%s: the fixture is not the input", c)
 		}
 	}
@@ -188,7 +161,7 @@ func TestEmitUnsupported(t *testing.T) {
 func FuzzParse(f *testing.F) {
 	seeds := 0
 	for _, p := range append(plaintexts(f), encrypted...) {
-		f.Add(read(f, p))
+		f.Add(formattest.ReadFile(f, p))
 		seeds++
 	}
 	if seeds == 0 {

@@ -3,7 +3,6 @@ package dotenv
 import (
 	"bytes"
 	"errors"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,28 +12,10 @@ import (
 	"github.com/hullsecrets/hull/metadata"
 )
 
-func glob(t testing.TB, pattern string) []string {
-	t.Helper()
-	m, err := filepath.Glob(pattern)
-	if err != nil || len(m) == 0 {
-		t.Fatalf("no files match %s", pattern)
-	}
-	return m
-}
-
-func read(t testing.TB, p string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 func TestConformance(t *testing.T) {
 	formattest.Run(t, New(), formattest.Options{
-		Samples:   append(glob(t, "testdata/*.env"), glob(t, "testdata/interop/[di]*.env")...),
-		Encrypted: glob(t, "testdata/interop/*enc*.env"),
+		Samples:   append(formattest.Glob(t, "testdata/*.env"), formattest.Glob(t, "testdata/interop/[di]*.env")...),
+		Encrypted: formattest.Glob(t, "testdata/interop/*enc*.env"),
 	})
 }
 
@@ -43,7 +24,7 @@ func TestConformance(t *testing.T) {
 // metadata.Load and Node.
 func TestInteropBytes(t *testing.T) {
 	for _, p := range []string{"testdata/interop/decrypted.env", "testdata/interop/input.env", "testdata/interop/encrypted.env"} {
-		data := read(t, p)
+		data := formattest.ReadFile(t, p)
 		f, err := New().Parse(data, formats.ParseOptions{})
 		if err != nil {
 			t.Fatalf("%s: %v", p, err)
@@ -66,7 +47,7 @@ func TestInteropBytes(t *testing.T) {
 }
 
 func TestUpstream(t *testing.T) {
-	f, err := New().Parse(read(t, "testdata/interop/upstream.enc.env"), formats.ParseOptions{Encrypted: true})
+	f, err := New().Parse(formattest.ReadFile(t, "testdata/interop/upstream.enc.env"), formats.ParseOptions{Encrypted: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,7 +203,7 @@ func FuzzParse(f *testing.F) {
 	for _, pattern := range []string{"testdata/*.env", "testdata/interop/*.env"} {
 		paths, _ := filepath.Glob(pattern)
 		for _, p := range paths {
-			f.Add(read(f, p))
+			f.Add(formattest.ReadFile(f, p))
 			seeds++
 		}
 	}
@@ -245,7 +226,7 @@ func FuzzParse(f *testing.F) {
 		if err != nil {
 			t.Fatalf("parse of emitted output: %v", err)
 		}
-		if !equalFiles(a, b) {
+		if !formattest.EqualFiles(a, b) {
 			t.Fatalf("tree changed in a round trip:\n%q\n%q", data, out)
 		}
 		out2, err := New().Emit(b, formats.EmitOptions{})
@@ -253,32 +234,4 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("emit not idempotent: %v", err)
 		}
 	})
-}
-
-func equalFiles(a, b *formats.File) bool {
-	if len(a.Docs) != len(b.Docs) {
-		return false
-	}
-	for i := range a.Docs {
-		if !formats.Equal(noLines(a.Docs[i]), noLines(b.Docs[i])) {
-			return false
-		}
-	}
-	return formats.Equal(noLines(a.Meta), noLines(b.Meta))
-}
-
-func noLines(n *formats.Node) *formats.Node {
-	if n == nil {
-		return nil
-	}
-	c := n.Clone()
-	var walk func(*formats.Node)
-	walk = func(n *formats.Node) {
-		n.Line = 0
-		for _, ch := range n.Children {
-			walk(ch)
-		}
-	}
-	walk(c)
-	return c
 }

@@ -22,6 +22,7 @@ package formattest
 import (
 	"bytes"
 	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/hullsecrets/hull/formats"
@@ -87,11 +88,11 @@ func roundTrip(t *testing.T, f formats.Format, data []byte, enc bool) *formats.F
 		t.Fatalf("documents: %d before, %d after", len(a.Docs), len(b.Docs))
 	}
 	for i := range a.Docs {
-		if !formats.Equal(stripLines(a.Docs[i]), stripLines(b.Docs[i])) {
+		if !formats.Equal(StripLines(a.Docs[i]), StripLines(b.Docs[i])) {
 			t.Errorf("document %d changed in a round trip", i)
 		}
 	}
-	if !formats.Equal(stripLines(a.Meta), stripLines(b.Meta)) {
+	if !formats.Equal(StripLines(a.Meta), StripLines(b.Meta)) {
 		t.Errorf("metadata changed in a round trip")
 	}
 	out2, err := f.Emit(b, formats.EmitOptions{})
@@ -104,7 +105,9 @@ func roundTrip(t *testing.T, f formats.Format, data []byte, enc bool) *formats.F
 	return a
 }
 
-func stripLines(n *formats.Node) *formats.Node {
+// StripLines returns a copy of n without line numbers, for comparing trees
+// parsed from different bytes.
+func StripLines(n *formats.Node) *formats.Node {
 	if n == nil {
 		return nil
 	}
@@ -118,4 +121,46 @@ func stripLines(n *formats.Node) *formats.Node {
 	}
 	walk(c)
 	return c
+}
+
+// EqualFiles reports whether two files hold equal documents and metadata,
+// line numbers aside.
+func EqualFiles(a, b *formats.File) bool {
+	if len(a.Docs) != len(b.Docs) {
+		return false
+	}
+	for i := range a.Docs {
+		if !formats.Equal(StripLines(a.Docs[i]), StripLines(b.Docs[i])) {
+			return false
+		}
+	}
+	return formats.Equal(StripLines(a.Meta), StripLines(b.Meta))
+}
+
+// Glob returns the files the patterns match and fails the test when there
+// are none: a suite must never pass on zero samples.
+func Glob(t testing.TB, patterns ...string) []string {
+	t.Helper()
+	var all []string
+	for _, p := range patterns {
+		m, err := filepath.Glob(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, m...)
+	}
+	if len(all) == 0 {
+		t.Fatalf("no files match %q", patterns)
+	}
+	return all
+}
+
+// ReadFile reads a test file or fails the test.
+func ReadFile(t testing.TB, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

@@ -3,7 +3,6 @@ package ini
 import (
 	"bytes"
 	"errors"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,28 +12,10 @@ import (
 	"github.com/hullsecrets/hull/metadata"
 )
 
-func glob(t testing.TB, pattern string) []string {
-	t.Helper()
-	m, err := filepath.Glob(pattern)
-	if err != nil || len(m) == 0 {
-		t.Fatalf("no files match %s", pattern)
-	}
-	return m
-}
-
-func read(t testing.TB, p string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 func TestConformance(t *testing.T) {
 	formattest.Run(t, New(), formattest.Options{
-		Samples:   append(glob(t, "testdata/*.ini"), glob(t, "testdata/interop/[di]*.ini")...),
-		Encrypted: append(glob(t, "testdata/interop/*enc*.ini"), "testdata/interop/upstream-example.ini"),
+		Samples:   append(formattest.Glob(t, "testdata/*.ini"), formattest.Glob(t, "testdata/interop/[di]*.ini")...),
+		Encrypted: append(formattest.Glob(t, "testdata/interop/*enc*.ini"), "testdata/interop/upstream-example.ini"),
 	})
 }
 
@@ -43,7 +24,7 @@ func TestConformance(t *testing.T) {
 // metadata.Load and Node.
 func TestInteropBytes(t *testing.T) {
 	for _, p := range []string{"testdata/interop/decrypted.ini", "testdata/interop/encrypted.ini"} {
-		data := read(t, p)
+		data := formattest.ReadFile(t, p)
 		f, err := New().Parse(data, formats.ParseOptions{})
 		if err != nil {
 			t.Fatalf("%s: %v", p, err)
@@ -64,7 +45,7 @@ func TestInteropBytes(t *testing.T) {
 		}
 	}
 	// sops re-aligns input.ini exactly as in decrypted.ini.
-	f, err := New().Parse(read(t, "testdata/interop/input.ini"), formats.ParseOptions{})
+	f, err := New().Parse(formattest.ReadFile(t, "testdata/interop/input.ini"), formats.ParseOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,13 +53,13 @@ func TestInteropBytes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := read(t, "testdata/interop/decrypted.ini"); !bytes.Equal(out, want) {
+	if want := formattest.ReadFile(t, "testdata/interop/decrypted.ini"); !bytes.Equal(out, want) {
 		t.Errorf("input.ini emitted as\n%s\nwant\n%s", out, want)
 	}
 }
 
 func TestTree(t *testing.T) {
-	f, err := New().Parse(read(t, "testdata/interop/decrypted.ini"), formats.ParseOptions{})
+	f, err := New().Parse(formattest.ReadFile(t, "testdata/interop/decrypted.ini"), formats.ParseOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,14 +78,14 @@ func TestTree(t *testing.T) {
 			com("the key for the upstream API"),
 			formats.NewString("timeout", "30")),
 	)
-	if !formats.Equal(noLines(f.Docs[0]), want) {
+	if !formats.Equal(formattest.StripLines(f.Docs[0]), want) {
 		t.Errorf("unexpected tree")
 	}
 }
 
 func TestUpstream(t *testing.T) {
-	for _, p := range glob(t, "testdata/interop/upstream-*.ini") {
-		f, err := New().Parse(read(t, p), formats.ParseOptions{Encrypted: true})
+	for _, p := range formattest.Glob(t, "testdata/interop/upstream-*.ini") {
+		f, err := New().Parse(formattest.ReadFile(t, p), formats.ParseOptions{Encrypted: true})
 		if err != nil {
 			t.Fatalf("%s: %v", p, err)
 		}
@@ -386,7 +367,7 @@ func FuzzParse(f *testing.F) {
 	for _, pattern := range []string{"testdata/*.ini", "testdata/interop/*.ini"} {
 		paths, _ := filepath.Glob(pattern)
 		for _, p := range paths {
-			f.Add(read(f, p))
+			f.Add(formattest.ReadFile(f, p))
 			seeds++
 		}
 	}
@@ -412,7 +393,7 @@ func FuzzParse(f *testing.F) {
 		if err != nil {
 			t.Fatalf("parse of emitted output: %v\n%q\n%q", err, data, out)
 		}
-		if !equalFiles(a, b) {
+		if !formattest.EqualFiles(a, b) {
 			t.Fatalf("tree changed in a round trip:\n%q\n%q", data, out)
 		}
 		out2, err := New().Emit(b, formats.EmitOptions{})
@@ -420,32 +401,4 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("emit not idempotent: %v\n%q\n%q", err, out, out2)
 		}
 	})
-}
-
-func equalFiles(a, b *formats.File) bool {
-	if len(a.Docs) != len(b.Docs) {
-		return false
-	}
-	for i := range a.Docs {
-		if !formats.Equal(noLines(a.Docs[i]), noLines(b.Docs[i])) {
-			return false
-		}
-	}
-	return formats.Equal(noLines(a.Meta), noLines(b.Meta))
-}
-
-func noLines(n *formats.Node) *formats.Node {
-	if n == nil {
-		return nil
-	}
-	c := n.Clone()
-	var walk func(*formats.Node)
-	walk = func(n *formats.Node) {
-		n.Line = 0
-		for _, ch := range n.Children {
-			walk(ch)
-		}
-	}
-	walk(c)
-	return c
 }

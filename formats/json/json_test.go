@@ -21,31 +21,6 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 // interop is the project's copy of the files written by sops 3.13.3.
 const interop = "../../testdata/interop"
 
-func glob(t testing.TB, patterns ...string) []string {
-	t.Helper()
-	var all []string
-	for _, p := range patterns {
-		m, err := filepath.Glob(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		all = append(all, m...)
-	}
-	if len(all) == 0 {
-		t.Fatalf("no files match %q", patterns)
-	}
-	return all
-}
-
-func read(t testing.TB, path string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 func parse(t testing.TB, data []byte) *formats.File {
 	t.Helper()
 	f, err := New().Parse(data, formats.ParseOptions{})
@@ -66,8 +41,8 @@ func emit(t testing.TB, f *formats.File, opts formats.EmitOptions) []byte {
 
 func TestConformance(t *testing.T) {
 	formattest.Run(t, New(), formattest.Options{
-		Samples: glob(t, "testdata/*.json", interop+"/cases/*/input.json", interop+"/cases/*/decrypted.json"),
-		Encrypted: glob(t, interop+"/cases/*/encrypted.json", interop+"/upstream/*.json",
+		Samples: formattest.Glob(t, "testdata/*.json", interop+"/cases/*/input.json", interop+"/cases/*/decrypted.json"),
+		Encrypted: formattest.Glob(t, interop+"/cases/*/encrypted.json", interop+"/upstream/*.json",
 			interop+"/cases/binary-basic/encrypted.bin", interop+"/cases/text-as-binary/encrypted.txt"),
 	})
 }
@@ -76,12 +51,12 @@ func TestConformance(t *testing.T) {
 // plaintexts as they are, encrypted files after their metadata went through
 // metadata.Load and Node, as hull writes it.
 func TestInterop(t *testing.T) {
-	files := glob(t, interop+"/cases/*/decrypted.json", interop+"/cases/*/encrypted.json",
+	files := formattest.Glob(t, interop+"/cases/*/decrypted.json", interop+"/cases/*/encrypted.json",
 		interop+"/upstream/*.json", interop+"/cases/binary-basic/encrypted.bin",
 		interop+"/cases/text-as-binary/encrypted.txt")
 	for _, p := range files {
 		t.Run(p, func(t *testing.T) {
-			data := read(t, p)
+			data := formattest.ReadFile(t, p)
 			opts := formats.EmitOptions{}
 			if strings.Contains(p, "json-indent-4/encrypted") {
 				opts = formats.EmitOptions{Indent: 4, IndentSet: true}
@@ -149,11 +124,11 @@ func TestGolden(t *testing.T) {
 		{"none", formats.EmitOptions{Indent: 0, IndentSet: true}},
 		{"two", formats.EmitOptions{Indent: 2, IndentSet: true}},
 	}
-	for _, p := range glob(t, "testdata/*.json") {
+	for _, p := range formattest.Glob(t, "testdata/*.json") {
 		if strings.Contains(p, ".golden.") {
 			continue
 		}
-		f := parse(t, read(t, p))
+		f := parse(t, formattest.ReadFile(t, p))
 		for _, in := range indents {
 			t.Run(filepath.Base(p)+"/"+in.name, func(t *testing.T) {
 				got := emit(t, f, in.opts)
@@ -167,7 +142,7 @@ func TestGolden(t *testing.T) {
 						t.Fatal(err)
 					}
 				}
-				if want := read(t, golden); !bytes.Equal(got, want) {
+				if want := formattest.ReadFile(t, golden); !bytes.Equal(got, want) {
 					t.Fatalf("differs from %s:\n%s", golden, diff(got, want))
 				}
 			})
@@ -251,7 +226,7 @@ func refValue(t testing.TB, w *bytes.Buffer, n *formats.Node) {
 }
 
 func TestParseValues(t *testing.T) {
-	f := parse(t, read(t, "testdata/numbers.json"))
+	f := parse(t, formattest.ReadFile(t, "testdata/numbers.json"))
 	want := []struct {
 		key, value string
 		typ        formats.Type
@@ -632,8 +607,8 @@ func FuzzAppendString(f *testing.F) {
 // that rejected input fails with a typed error.
 func FuzzParse(f *testing.F) {
 	seeds := 0
-	for _, p := range glob(f, "testdata/*.json", interop+"/cases/*/*.json", interop+"/upstream/*.json") {
-		f.Add(read(f, p))
+	for _, p := range formattest.Glob(f, "testdata/*.json", interop+"/cases/*/*.json", interop+"/upstream/*.json") {
+		f.Add(formattest.ReadFile(f, p))
 		seeds++
 	}
 	if seeds == 0 {

@@ -535,7 +535,7 @@ func FuzzParse(f *testing.F) {
 				t.Fatalf("document %d: comments changed: %q -> %q\n%s", i, ca, cb, out)
 			}
 		}
-		if !formats.Equal(noLines(a.Meta), noLines(b.Meta)) {
+		if !formats.Equal(formattest.StripLines(a.Meta), formattest.StripLines(b.Meta)) {
 			t.Fatalf("metadata changed")
 		}
 		out2, err := New().Emit(b, formats.EmitOptions{})
@@ -554,7 +554,7 @@ func FuzzParse(f *testing.F) {
 }
 
 func noComments(n *formats.Node) *formats.Node {
-	c := noLines(n)
+	c := formattest.StripLines(n)
 	if c != nil {
 		removeComments(c)
 	}
@@ -576,20 +576,4 @@ func commentTexts(n *formats.Node) string {
 	}
 	walk(n)
 	return b.String()
-}
-
-func noLines(n *formats.Node) *formats.Node {
-	if n == nil {
-		return nil
-	}
-	c := n.Clone()
-	var walk func(*formats.Node)
-	walk = func(n *formats.Node) {
-		n.Line = 0
-		for _, ch := range n.Children {
-			walk(ch)
-		}
-	}
-	walk(c)
-	return c
 }
