@@ -67,7 +67,7 @@ func (r *Recipient) Wrap(dataKey []byte) (metadata.Stanza, error) {
 	aw := armor.NewWriter(&buf)
 	w, err := agelib.Encrypt(aw, r.r)
 	if err != nil {
-		return metadata.Stanza{}, fmt.Errorf("wrapping the data key for age recipient %s: %v", r.text, pluginError(err))
+		return metadata.Stanza{}, fmt.Errorf("wrapping the data key for age recipient %s: %w", r.text, pluginError(err))
 	}
 	if _, err := w.Write(dataKey); err != nil {
 		return metadata.Stanza{}, fmt.Errorf("wrapping the data key for age recipient %s: %v", r.text, err)

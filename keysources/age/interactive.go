@@ -177,7 +177,8 @@ func (p *passphraseIdentity) Unwrap(stanzas []*agelib.Stanza) ([]byte, error) {
 // parseEncryptedFile reads a passphrase-encrypted identity file, armored
 // or binary. The passphrase is asked for later, when a stanza is tried.
 func parseEncryptedFile(data []byte, source string, o Options) (*Identity, error) {
-	file := bytes.TrimLeft(data, " \t\r\n")
+	// A copy: the caller clears data.
+	file := bytes.Clone(bytes.TrimLeft(data, " \t\r\n"))
 	if bytes.HasPrefix(file, []byte(armor.Header)) {
 		var err error
 		file, err = io.ReadAll(armor.NewReader(bytes.NewReader(file)))
