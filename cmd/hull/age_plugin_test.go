@@ -53,7 +53,9 @@ type buildError struct {
 	err error
 }
 
-func (e *buildError) Error() string { return "building the test age plugin: " + e.err.Error() + "\n" + e.out }
+func (e *buildError) Error() string {
+	return "building the test age plugin: " + e.err.Error() + "\n" + e.out
+}
 
 // removeAgePlugin removes the plugin built by buildAgePlugin, if any.
 func removeAgePlugin() {
