@@ -59,7 +59,8 @@ func (r *runner) loadIdentities(ctx context.Context) (*identitySet, error) {
 	add := func(ids []keysources.Identity) { s.ids = append(s.ids, ids...) }
 
 	// SSH keys first, as sops does.
-	if p := r.env.get("SOPS_AGE_SSH_PRIVATE_KEY_FILE"); p != "" {
+	sshKey := r.env.get("SOPS_AGE_SSH_PRIVATE_KEY_FILE")
+	if p := sshKey; p != "" {
 		s.searched = append(s.searched, "SOPS_AGE_SSH_PRIVATE_KEY_FILE="+p)
 		id, err := readSSHIdentity(p, true, ao)
 		if err != nil {
@@ -73,6 +74,9 @@ func (r *runner) loadIdentities(ctx context.Context) (*identitySet, error) {
 	if home != "" {
 		for _, n := range []string{"id_ed25519", "id_rsa"} {
 			p := filepath.Join(home, ".ssh", n)
+			if sshKey != "" && filepath.Clean(sshKey) == p {
+				continue // already read: a protected key would ask twice
+			}
 			s.searched = append(s.searched, p)
 			id, err := readSSHIdentity(p, false, ao)
 			if err != nil {
