@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -124,5 +125,77 @@ func TestAgePluginBuilds(t *testing.T) {
 	}
 	if !strings.HasPrefix(id, "AGE-PLUGIN-HULLTEST-1") || !strings.HasPrefix(r, "age1hulltest1") {
 		t.Fatalf("keys %.24s… %.24s…", id, r)
+	}
+}
+
+// TestAgePluginSopsInterop checks plugin files both ways against the
+// reference sops (.tools/bin/sops, installed by make tools; skipped without
+// it), and that both exit alike when the plugin is missing.
+func TestAgePluginSopsInterop(t *testing.T) {
+	sops, err := filepath.Abs(filepath.Join("..", "..", ".tools", "bin", "sops"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(sops); err != nil {
+		t.Skip("no reference sops in .tools/bin (make tools)")
+	}
+	p, err := buildAgePlugin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, recipient, err := agePluginKeys(p, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	plain := filepath.Join(dir, "s.yaml")
+	if err := os.WriteFile(plain, []byte("token: t0k3n\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	withPlugin := "PATH=" + filepath.Dir(p) + string(os.PathListSeparator) + os.Getenv("PATH")
+	// No SOPS_* or HULL_* variables, not even empty ones: sops runs an
+	// empty SOPS_AGE_KEY_CMD.
+	var base []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "SOPS_") && !strings.HasPrefix(kv, "HULL_") {
+			base = append(base, kv)
+		}
+	}
+	base = append(base, "HOME="+dir, "XDG_CONFIG_HOME="+filepath.Join(dir, "config"))
+	run := func(env []string, prog string, args ...string) ([]byte, int) {
+		c := exec.Command(prog, args...)
+		c.Env = append(append([]string(nil), base...), env...)
+		c.Dir = dir
+		out, err := c.Output()
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return out, ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		return out, 0
+	}
+	for _, c := range []struct{ enc, dec string }{{sops, "hull"}, {"hull", sops}} {
+		out, code := run([]string{withPlugin}, c.enc, "encrypt", "--age", recipient, plain)
+		if code != 0 {
+			t.Fatalf("%s encrypt: exit %d", c.enc, code)
+		}
+		enc := filepath.Join(dir, "enc.yaml")
+		if err := os.WriteFile(enc, out, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		out, code = run([]string{withPlugin, "SOPS_AGE_KEY=" + id}, c.dec, "decrypt", enc)
+		if code != 0 || string(out) != "token: t0k3n\n" {
+			t.Errorf("%s encrypts, %s decrypts: exit %d, %q", c.enc, c.dec, code, out)
+		}
+		// Without the plugin on PATH, both fail alike.
+		_, want := run([]string{"SOPS_AGE_KEY=" + id}, sops, "decrypt", enc)
+		if _, got := run([]string{"SOPS_AGE_KEY=" + id}, "hull", "decrypt", enc); got != want || got != exitCouldNotRetrieveKey {
+			t.Errorf("decrypt without the plugin: hull exit %d, sops %d", got, want)
+		}
+	}
+	_, want := run(nil, sops, "encrypt", "--age", recipient, plain)
+	if _, got := run(nil, "hull", "encrypt", "--age", recipient, plain); got != want {
+		t.Errorf("encrypt without the plugin: hull exit %d, sops %d", got, want)
 	}
 }
