@@ -220,6 +220,17 @@ func TestPassphraseIdentityFileOnPTY(t *testing.T) {
 			t.Errorf("the passphrase was echoed: %q", r.screen.String())
 		}
 	})
+	t.Run("two files", func(t *testing.T) {
+		// Identities are loaded once per file; the passphrase is asked once.
+		r := startOnPTY(t, env, "decrypt", enc, enc)
+		r.answer(t, prompt, "correct horse")
+		if code := r.wait(t); code != 0 || r.stdout.String() != "token: t0k3n\n---\ntoken: t0k3n\n" {
+			t.Fatalf("exit %d, stdout %q, stderr %q", code, r.stdout.String(), r.stderr.String())
+		}
+		if n := strings.Count(r.screen.String(), "Enter passphrase"); n != 1 {
+			t.Errorf("asked %d times: %q", n, r.screen.String())
+		}
+	})
 	t.Run("wrong", func(t *testing.T) {
 		r := startOnPTY(t, env, "decrypt", enc)
 		r.answer(t, prompt, "wrong horse")

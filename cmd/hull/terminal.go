@@ -22,8 +22,15 @@ import (
 var errNoTerminal = errors.New("there is no terminal to ask on (standard input is not a terminal and /dev/tty cannot be opened); hull reads passphrases and PINs only from a terminal")
 
 // ttyMu serialises questions: key groups are opened concurrently, and two
-// prompts must not share the terminal.
+// prompts must not share the terminal. It also guards passphrases.
 var ttyMu sync.Mutex
+
+// passphrases keeps hull's own answers (passphrases of protected
+// identities) by prompt, which names the file, for the rest of the process
+// (one hull process is one run): a command on several files loads the
+// identities once per file, and the user is asked once. Plugins' PINs are
+// not kept: the plugin asks when it needs to.
+var passphrases = map[string]string{}
 
 // withTerminal runs f with the terminal: /dev/tty (the controlling
 // terminal, even when standard input and output are redirected), else
@@ -77,11 +84,18 @@ func (r *runner) ageOptions() age.Options {
 		RequestValue: func(name, prompt string, secret bool) (string, error) {
 			var v string
 			err := r.withTerminal(func(in *os.File, out io.Writer) error {
+				if p, ok := passphrases[prompt]; ok && name == "" {
+					v = p
+					return nil
+				}
 				fmt.Fprintf(out, "%s%s ", who(name), printable(prompt))
 				if secret {
 					b, err := term.ReadPassword(int(in.Fd()))
 					fmt.Fprintln(out)
 					v = string(b)
+					if err == nil && name == "" {
+						passphrases[prompt] = v
+					}
 					return err
 				}
 				line, err := bufio.NewReader(in).ReadString('\n')
