@@ -105,10 +105,6 @@ func (r *runner) ageOptions() age.Options {
 				}
 				return err
 			})
-			if err != nil && name != "" {
-				// The plugin client drops the error: say it here.
-				r.warnf("age-plugin-%s asked for a value and hull could not ask you: %v", printable(name), err)
-			}
 			return v, err
 		},
 		Confirm: func(name, prompt, yes, no string) (bool, error) {
@@ -135,9 +131,6 @@ func (r *runner) ageOptions() age.Options {
 				}
 				return errors.New("no valid answer")
 			})
-			if err != nil {
-				r.warnf("age-plugin-%s asked for a confirmation and hull could not ask you: %v", printable(name), err)
-			}
 			return choseYes, err
 		},
 		WaitTimer: func(name string) {

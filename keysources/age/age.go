@@ -50,6 +50,9 @@ const Type = "age"
 type Recipient struct {
 	text string
 	r    agelib.Recipient
+	// ask is set for plugin recipients: Wrap is serialised, and says why
+	// the plugin's questions could not be asked.
+	ask *asking
 }
 
 var _ keysources.Recipient = (*Recipient)(nil)
@@ -65,9 +68,18 @@ func (r *Recipient) String() string { return r.text }
 func (r *Recipient) Wrap(dataKey []byte) (metadata.Stanza, error) {
 	var buf bytes.Buffer
 	aw := armor.NewWriter(&buf)
+	if r.ask != nil {
+		r.ask.mu.Lock()
+		defer r.ask.mu.Unlock()
+		r.ask.uiErr = nil
+	}
 	w, err := agelib.Encrypt(aw, r.r)
 	if err != nil {
-		return metadata.Stanza{}, fmt.Errorf("wrapping the data key for age recipient %s: %w", r.text, pluginError(err))
+		err = pluginError(err)
+		if r.ask != nil {
+			err = r.ask.withUIError(err)
+		}
+		return metadata.Stanza{}, fmt.Errorf("wrapping the data key for age recipient %s: %w", r.text, err)
 	}
 	if _, err := w.Write(dataKey); err != nil {
 		return metadata.Stanza{}, fmt.Errorf("wrapping the data key for age recipient %s: %v", r.text, err)
@@ -120,11 +132,12 @@ func parseRecipient(s string, o Options) (*Recipient, error) {
 		r, err = agelib.ParseHybridRecipient(s)
 	case strings.HasPrefix(s, "age1") && strings.Count(s, "1") > 1:
 		// Bech32 data never contains "1", so a second one ends a plugin name.
-		p, perr := plugin.NewRecipient(s, o.ui())
+		a := &asking{}
+		p, perr := plugin.NewRecipient(s, pluginUI(o.ui(), a))
 		if perr != nil {
 			return nil, errors.New("malformed age plugin recipient (age1NAME1…)")
 		}
-		r = p
+		return &Recipient{text: s, r: p, ask: a}, nil
 	case strings.HasPrefix(s, "age1"):
 		r, err = agelib.ParseX25519Recipient(s)
 	case strings.HasPrefix(s, "ssh-"):

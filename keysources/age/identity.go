@@ -77,6 +77,7 @@ func (i *Identity) Unwrap(s metadata.Stanza) ([]byte, error) {
 		if i.ask.failed != nil {
 			return nil, i.ask.failed
 		}
+		i.ask.uiErr = nil
 	}
 	r, err := agelib.Decrypt(bytes.NewReader(raw), i.id)
 	if err != nil {
@@ -87,7 +88,7 @@ func (i *Identity) Unwrap(s metadata.Stanza) ([]byte, error) {
 		if i.ask != nil {
 			// Ask the user once: keep the first failure.
 			if i.ask.failed == nil {
-				i.ask.failed = pluginError(err)
+				i.ask.failed = i.ask.withUIError(pluginError(err))
 			}
 			return nil, i.ask.failed
 		}
@@ -195,11 +196,12 @@ func parseIdentity(s string, o Options) (*Identity, error) {
 		}
 		return &Identity{id: k, recipient: k.Recipient().String()}, nil
 	case strings.HasPrefix(s, "AGE-PLUGIN-"):
-		k, err := plugin.NewIdentity(s, o.ui())
+		a := &asking{}
+		k, err := plugin.NewIdentity(s, pluginUI(o.ui(), a))
 		if err != nil {
 			return nil, errors.New("malformed age plugin identity (AGE-PLUGIN-NAME-1…)")
 		}
-		return &Identity{id: k, recipient: "age plugin identity (age-plugin-" + k.Name() + ")", ask: &asking{}}, nil
+		return &Identity{id: k, recipient: "age plugin identity (age-plugin-" + k.Name() + ")", ask: a}, nil
 	case strings.HasPrefix(s, "age1"), strings.HasPrefix(s, "ssh-"):
 		return nil, errors.New("this is a public key (recipient), not a secret key")
 	}

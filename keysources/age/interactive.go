@@ -80,6 +80,51 @@ func pluginError(err error) error {
 type asking struct {
 	mu     sync.Mutex
 	failed error
+	// uiErr is the last question of a plugin that the UI could not ask:
+	// the age plugin client only tells the plugin that it failed, and the
+	// plugin's error rarely says why.
+	uiErr error
+}
+
+// errNoUI answers the questions of a plugin when there is no UI.
+var errNoUI = errors.New("no terminal to ask on")
+
+// pluginUI returns ui for one plugin key, keeping in a the errors of the
+// questions it could not ask (under a.mu, which Unwrap and Wrap hold).
+func pluginUI(ui *plugin.ClientUI, a *asking) *plugin.ClientUI {
+	c := &plugin.ClientUI{DisplayMessage: ui.DisplayMessage, WaitTimer: ui.WaitTimer}
+	c.RequestValue = func(name, prompt string, secret bool) (string, error) {
+		if ui.RequestValue == nil {
+			a.uiErr = errNoUI
+			return "", errNoUI
+		}
+		v, err := ui.RequestValue(name, prompt, secret)
+		if err != nil {
+			a.uiErr = err
+		}
+		return v, err
+	}
+	c.Confirm = func(name, prompt, yes, no string) (bool, error) {
+		if ui.Confirm == nil {
+			a.uiErr = errNoUI
+			return false, errNoUI
+		}
+		v, err := ui.Confirm(name, prompt, yes, no)
+		if err != nil {
+			a.uiErr = err
+		}
+		return v, err
+	}
+	return c
+}
+
+// withUIError adds to a plugin's error why hull could not ask what the
+// plugin asked, if that happened.
+func (a *asking) withUIError(err error) error {
+	if a.uiErr == nil {
+		return err
+	}
+	return fmt.Errorf("%w (it asked for input, and hull could not ask you: %w)", err, a.uiErr)
 }
 
 // encryptedFile is an age identity file encrypted with a passphrase (age

@@ -379,7 +379,7 @@ func TestPlugin(t *testing.T) {
 		}
 	}
 	ids, _ = ParseIdentities(strings.NewReader(pinSecret), "k")
-	if _, err := ids[0].Unwrap(s); err == nil || err.Error() != "hulltest plugin: the PIN is needed and the client could not ask for it" {
+	if _, err := ids[0].Unwrap(s); err == nil || err.Error() != "hulltest plugin: the PIN is needed and the client could not ask for it (it asked for input, and hull could not ask you: no terminal to ask on)" {
 		t.Errorf("PIN without a UI: %v", err)
 	}
 
