@@ -190,7 +190,8 @@ func (e *RecoverError) Unwrap() []error {
 // use) stanzas are tried in the order of their types in order (DefaultOrder
 // when empty; types not listed come after, in file order), each against
 // every identity, and the first key unwrapped wins. Local identities (not
-// a RemoteIdentity) are tried first, one after another; only when none
+// a RemoteIdentity) are tried first, one after another (those that may ask
+// the user, an InteractiveIdentity, after the others); only when none
 // works are the remote ones (key services, gpg) tried, concurrently, the
 // first success in that order winning (see recoverGroup). One group gives the key;
 // with more, at least threshold parts (0: all groups) are needed and all
