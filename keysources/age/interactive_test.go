@@ -266,7 +266,7 @@ func TestPassphraseSSHKeyPEM(t *testing.T) {
 		t.Fatal(err)
 	}
 	//lint:ignore SA1019 the legacy PEM encryption is what ssh-keygen -m PEM writes
-	block, err := x509.EncryptPEMBlock(rand.Reader, "RSA PRIVATE KEY", x509.MarshalPKCS1PrivateKey(k), []byte("pw"), x509.PEMCipherAES128) //nolint:staticcheck
+	block, err := x509.EncryptPEMBlock(rand.Reader, "RSA PRIVATE KEY", x509.MarshalPKCS1PrivateKey(k), []byte("pw"), x509.PEMCipherAES128)
 	if err != nil {
 		t.Fatal(err)
 	}
