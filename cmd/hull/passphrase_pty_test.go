@@ -114,9 +114,18 @@ func startOnPTY(t *testing.T, env []string, args ...string) *ptyRun {
 	return r
 }
 
-// answer waits for prompt and types line. Like a person, it types once
-// the prompt is ready: when hull has turned echo off for a secret.
+// answer waits for prompt and types line.
 func (r *ptyRun) answer(t *testing.T, prompt, line string) {
+	t.Helper()
+	r.ready(t, prompt)
+	if _, err := r.master.Write([]byte(line + "\r")); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// ready waits, as a person would before typing, for the prompt and for
+// hull to turn echo off for a secret.
+func (r *ptyRun) ready(t *testing.T, prompt string) {
 	t.Helper()
 	r.screen.waitFor(t, prompt)
 	deadline := time.Now().Add(10 * time.Second)
@@ -132,9 +141,6 @@ func (r *ptyRun) answer(t *testing.T, prompt, line string) {
 			t.Fatalf("echo is still on after the prompt %q", prompt)
 		}
 		time.Sleep(5 * time.Millisecond)
-	}
-	if _, err := r.master.Write([]byte(line + "\r")); err != nil {
-		t.Fatal(err)
 	}
 }
 
@@ -229,6 +235,26 @@ func TestPassphraseIdentityFileOnPTY(t *testing.T) {
 		}
 		if n := strings.Count(r.screen.String(), "Enter passphrase"); n != 1 {
 			t.Errorf("asked %d times: %q", n, r.screen.String())
+		}
+	})
+	t.Run("interrupted", func(t *testing.T) {
+		// Ctrl-C at the prompt: hull dies of SIGINT, and echo is on again.
+		r := startOnPTY(t, env, "decrypt", enc)
+		r.ready(t, prompt)
+		if _, err := r.master.Write([]byte{3}); err != nil {
+			t.Fatal(err)
+		}
+		r.wait(t)
+		ws, ok := r.cmd.ProcessState.Sys().(syscall.WaitStatus)
+		if !ok || !ws.Signaled() || ws.Signal() != syscall.SIGINT || r.stdout.Len() != 0 {
+			t.Fatalf("state %v, stdout %q, stderr %q", r.cmd.ProcessState, r.stdout.String(), r.stderr.String())
+		}
+		tio, err := unix.IoctlGetTermios(int(r.master.Fd()), unix.TCGETS)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tio.Lflag&unix.ECHO == 0 {
+			t.Error("echo is still off after Ctrl-C")
 		}
 	})
 	t.Run("wrong", func(t *testing.T) {

@@ -7,7 +7,9 @@ import (
 	"io"
 	"os"
 	"strings"
+	"os/signal"
 	"sync"
+	"syscall"
 	"unicode"
 
 	"filippo.io/age/plugin"
@@ -90,7 +92,7 @@ func (r *runner) ageOptions() age.Options {
 				}
 				fmt.Fprintf(out, "%s%s ", who(name), printable(prompt))
 				if secret {
-					b, err := term.ReadPassword(int(in.Fd()))
+					b, err := readSecret(in)
 					fmt.Fprintln(out)
 					v = string(b)
 					if err == nil && name == "" {
@@ -141,4 +143,45 @@ func (r *runner) ageOptions() age.Options {
 		},
 	}
 	return age.Options{UI: ui}
+}
+
+// readSecret reads a line without echo. Interrupted (Ctrl-C, a signal),
+// it turns echo back on and then lets the signal end hull, so that the
+// user's terminal is left as it was.
+func readSecret(in *os.File) ([]byte, error) {
+	fd := int(in.Fd())
+	state, err := term.GetState(fd)
+	if err != nil {
+		return term.ReadPassword(fd)
+	}
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	done, finished := make(chan struct{}), make(chan struct{})
+	die := func(sig os.Signal) {
+		term.Restore(fd, state)
+		in.Write([]byte("\n"))
+		signal.Reset(sig)
+		if p, err := os.FindProcess(os.Getpid()); err == nil {
+			p.Signal(sig)
+		}
+		select {} // the signal ends the process; the reader waits for it
+	}
+	go func() {
+		defer close(finished)
+		select {
+		case sig := <-sigs:
+			die(sig)
+		case <-done:
+			select {
+			case sig := <-sigs:
+				die(sig)
+			default:
+			}
+		}
+	}()
+	b, err := term.ReadPassword(fd)
+	signal.Stop(sigs)
+	close(done)
+	<-finished
+	return b, err
 }
