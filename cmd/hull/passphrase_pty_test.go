@@ -350,3 +350,42 @@ func TestAgePluginOnPTY(t *testing.T) {
 		t.Fatalf("exit %d, stderr %q", code, r.stderr.String())
 	}
 }
+
+// TestAgePluginQuestionsOnPTY: a plugin's confirmation and its request for
+// a value that is not secret (shown as typed).
+func TestAgePluginQuestionsOnPTY(t *testing.T) {
+	p, err := buildAgePlugin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	env := append(isolated(dir), "PATH="+filepath.Dir(p)+string(os.PathListSeparator)+os.Getenv("PATH"))
+	plain := ptyFixture(t, dir)
+	for _, c := range []struct {
+		pin, prompt, typed, err string
+	}{
+		{"confirm", `age-plugin-hulltest: Use the hulltest key? (type 1 for "yes" or 2 for "no")`, "1", ""},
+		{"confirm", `age-plugin-hulltest: Use the hulltest key? (type 1 for "yes" or 2 for "no")`, "2", "hulltest plugin: declined"},
+		{"public:SN-77", "age-plugin-hulltest: Enter the hulltest serial:", "SN-77", ""},
+		{"public:SN-77", "age-plugin-hulltest: Enter the hulltest serial:", "SN-78", "hulltest plugin: wrong serial"},
+	} {
+		id, recipient, err := agePluginKeys(p, c.pin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		enc := ptyEncryptTo(t, env, plain, recipient)
+		r := startOnPTY(t, append(env, "SOPS_AGE_KEY="+id), "decrypt", enc)
+		r.screen.waitFor(t, c.prompt)
+		if _, err := r.master.Write([]byte(c.typed + "\r")); err != nil {
+			t.Fatal(err)
+		}
+		code := r.wait(t)
+		if c.err == "" && (code != 0 || r.stdout.String() != "token: t0k3n\n") ||
+			c.err != "" && (code != exitCouldNotRetrieveKey || !strings.Contains(r.stderr.String(), c.err)) {
+			t.Errorf("%s, typed %s: exit %d, stdout %q, stderr %q", c.pin, c.typed, code, r.stdout.String(), r.stderr.String())
+		}
+		if strings.HasPrefix(c.pin, "public:") {
+			r.screen.waitFor(t, c.prompt+" "+c.typed) // echoed: not a secret
+		}
+	}
+}

@@ -4,7 +4,8 @@
 // holds an X25519 public key, an identity AGE-PLUGIN-HULLTEST-1… the
 // matching private key, optionally followed by a PIN that the plugin asks
 // the user for (through the age client, which asks on its terminal) before
-// it unwraps anything. The file key is wrapped as an X25519 stanza renamed
+// it returns the file key: "confirm" asks for a yes instead, and
+// "public:VALUE" asks for VALUE with echo. The file key is wrapped as an X25519 stanza renamed
 // "hulltest", so only this plugin can open it.
 //
 //	age-plugin-hulltest --generate [--pin PIN]
@@ -117,7 +118,26 @@ func (i *identity) Unwrap(stanzas []*age.Stanza) ([]byte, error) {
 	if err != nil {
 		return nil, err // not ours: ErrIncorrectIdentity, and no PIN asked
 	}
-	if i.pin != "" {
+	switch {
+	case i.pin == "confirm":
+		// Like a key that wants a touch or a yes.
+		yes, err := i.p.Confirm("Use the hulltest key?", "yes", "no")
+		if err != nil {
+			return nil, errors.New("a confirmation is needed and the client could not ask for it")
+		}
+		if !yes {
+			return nil, errors.New("declined")
+		}
+	case strings.HasPrefix(i.pin, "public:"):
+		// A value that is not secret, such as a serial number.
+		got, err := i.p.RequestValue("Enter the hulltest serial:", false)
+		if err != nil {
+			return nil, errors.New("the serial is needed and the client could not ask for it")
+		}
+		if got != strings.TrimPrefix(i.pin, "public:") {
+			return nil, errors.New("wrong serial")
+		}
+	case i.pin != "":
 		got, err := i.p.RequestValue("Enter the hulltest PIN:", true)
 		if err != nil {
 			return nil, errors.New("the PIN is needed and the client could not ask for it")
