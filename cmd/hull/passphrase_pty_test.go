@@ -4,6 +4,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -82,10 +83,16 @@ type ptyRun struct {
 // terminal: the passphrase must be read from /dev/tty.
 func startOnPTY(t *testing.T, env []string, args ...string) *ptyRun {
 	t.Helper()
+	return startProgOnPTY(t, "hull", append(os.Environ(), env...), args...)
+}
+
+// startProgOnPTY is startOnPTY for any program, with the whole environment.
+func startProgOnPTY(t *testing.T, prog string, env []string, args ...string) *ptyRun {
+	t.Helper()
 	master, tty := openPTY(t)
 	r := &ptyRun{screen: &screen{}, master: master}
-	r.cmd = exec.Command("hull", args...)
-	r.cmd.Env = append(os.Environ(), env...)
+	r.cmd = exec.Command(prog, args...)
+	r.cmd.Env = env
 	r.cmd.Stdout, r.cmd.Stderr = &r.stdout, &r.stderr
 	r.cmd.ExtraFiles = []*os.File{tty} // fd 3
 	r.cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 3}
@@ -269,6 +276,64 @@ func TestPassphraseIdentityFileOnPTY(t *testing.T) {
 			t.Errorf("asked %d times: %q", n, r.screen.String())
 		}
 	})
+}
+
+// TestPassphraseSopsExitCodes: with a wrong passphrase, and with no
+// terminal, hull exits as the reference sops does (.tools/bin/sops,
+// installed by make tools; skipped without it). GNUPGHOME points to an
+// empty directory, so sops finds no gpg-agent and asks on the terminal.
+func TestPassphraseSopsExitCodes(t *testing.T) {
+	sops, err := filepath.Abs(filepath.Join("..", "..", ".tools", "bin", "sops"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(sops); err != nil {
+		t.Skip("no reference sops in .tools/bin (make tools)")
+	}
+	dir := t.TempDir()
+	content, recipient, err := age.GenerateIdentity(time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sr, _ := agelib.NewScryptRecipient("right")
+	sr.SetWorkFactor(12)
+	var buf bytes.Buffer
+	aw := armor.NewWriter(&buf)
+	w, _ := agelib.Encrypt(aw, sr)
+	w.Write(content)
+	w.Close()
+	aw.Close()
+	keyFile := filepath.Join(dir, "protected.txt")
+	if err := os.WriteFile(keyFile, buf.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "SOPS_") && !strings.HasPrefix(kv, "HULL_") {
+			env = append(env, kv)
+		}
+	}
+	env = append(env, "HOME="+filepath.Join(dir, "home"), "XDG_CONFIG_HOME="+filepath.Join(dir, "config"), "GNUPGHOME="+filepath.Join(dir, "gnupg"))
+	enc := ptyEncryptTo(t, nil, ptyFixture(t, dir), recipient)
+	env = append(env, "SOPS_AGE_KEY_FILE="+keyFile)
+	for _, prog := range []string{sops, "hull"} {
+		// A wrong passphrase.
+		r := startProgOnPTY(t, prog, env, "decrypt", enc)
+		r.screen.waitFor(t, "Enter passphrase")
+		r.master.Write([]byte("wrong\r"))
+		if code := r.wait(t); code != exitCouldNotRetrieveKey {
+			t.Errorf("%s, wrong passphrase: exit %d, stderr %q", filepath.Base(prog), code, r.stderr.String())
+		}
+		// No terminal.
+		nt := exec.Command(prog, "decrypt", enc)
+		nt.Env = env
+		nt.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+		err := nt.Run()
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != exitCouldNotRetrieveKey {
+			t.Errorf("%s, no terminal: %v", filepath.Base(prog), err)
+		}
+	}
 }
 
 func TestPassphraseSSHKeyOnPTY(t *testing.T) {
