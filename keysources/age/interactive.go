@@ -46,21 +46,9 @@ func (o Options) ui() *plugin.ClientUI {
 // askPassphrase asks for a passphrase through the UI.
 func (o Options) askPassphrase(prompt string) (string, error) {
 	if o.UI == nil || o.UI.RequestValue == nil {
-		return "", errors.New("no terminal to ask for it")
+		return "", errNoUI
 	}
 	return o.UI.RequestValue("", prompt, true)
-}
-
-// pluginName returns the name of the plugin of an age1NAME1… recipient or
-// AGE-PLUGIN-NAME-1… identity, for messages; "" when there is none.
-func pluginName(s string) string {
-	if n, _, err := plugin.ParseRecipient(s); err == nil {
-		return n
-	}
-	if n, _, err := plugin.ParseIdentity(s); err == nil {
-		return n
-	}
-	return ""
 }
 
 // pluginError rewords the age plugin client's errors: a missing plugin
@@ -86,7 +74,7 @@ type asking struct {
 	uiErr error
 }
 
-// errNoUI answers the questions of a plugin when there is no UI.
+// errNoUI answers the questions asked when there is no UI.
 var errNoUI = errors.New("no terminal to ask on")
 
 // pluginUI returns ui for one plugin key, keeping in a the errors of the

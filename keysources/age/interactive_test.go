@@ -158,7 +158,7 @@ func TestPassphraseIdentityFile(t *testing.T) {
 		t.Errorf("UI error: %v", err)
 	}
 	ids, _ = ParseIdentities(bytes.NewReader(file), "keys.txt")
-	if _, err := ids[0].Unwrap(mine); err == nil || !strings.Contains(err.Error(), "cannot ask for its passphrase: no terminal to ask for it") {
+	if _, err := ids[0].Unwrap(mine); err == nil || !strings.Contains(err.Error(), "cannot ask for its passphrase: no terminal to ask on") {
 		t.Errorf("no UI: %v", err)
 	}
 
@@ -252,7 +252,7 @@ func TestPassphraseSSHKey(t *testing.T) {
 	}
 	// No way to ask.
 	id, _ = ParseSSHIdentity(protected, "id_ed25519")
-	if _, err := id.Unwrap(mine); err == nil || err.Error() != "passphrase-protected SSH key id_ed25519: cannot ask for its passphrase: no terminal to ask for it" {
+	if _, err := id.Unwrap(mine); err == nil || err.Error() != "passphrase-protected SSH key id_ed25519: cannot ask for its passphrase: no terminal to ask on" {
 		t.Errorf("no UI: %v", err)
 	}
 }
