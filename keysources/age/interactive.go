@@ -68,7 +68,7 @@ func pluginError(err error) error {
 type asking struct {
 	mu     sync.Mutex
 	failed error
-	// uiErr is the last question of a plugin that the UI could not ask:
+	// uiErr is why the UI could not ask the last question of a plugin:
 	// the age plugin client only tells the plugin that it failed, and the
 	// plugin's error rarely says why.
 	uiErr error
