@@ -190,7 +190,8 @@ func (e *RecoverError) Unwrap() []error {
 // use) stanzas are tried in the order of their types in order (DefaultOrder
 // when empty; types not listed come after, in file order), each against
 // every identity, and the first key unwrapped wins. Local identities (not
-// a RemoteIdentity) are tried first, one after another; only when none
+// a RemoteIdentity) are tried first, one after another (those that may ask
+// the user, an InteractiveIdentity, after the others); only when none
 // works are the remote ones (key services, gpg) tried, concurrently, the
 // first success in that order winning (see recoverGroup). One group gives the key;
 // with more, at least threshold parts (0: all groups) are needed and all
@@ -278,6 +279,21 @@ type RemoteIdentity interface {
 	Remote() bool
 }
 
+// InteractiveIdentity is implemented by local identities that may ask the
+// user something (an age plugin that wants a PIN or a touch, a
+// passphrase-protected key). Recover tries them after the other local
+// identities, on every stanza, so that a key at hand is used without
+// asking.
+type InteractiveIdentity interface {
+	Identity
+	Interactive() bool
+}
+
+func isInteractive(id Identity) bool {
+	i, ok := id.(InteractiveIdentity)
+	return ok && i.Interactive()
+}
+
 // ContextIdentity is an Identity whose unwrapping can be cancelled: Recover
 // cancels the remote unwraps it no longer needs.
 type ContextIdentity interface {
@@ -336,27 +352,30 @@ func recoverGroup(ctx context.Context, group []metadata.Stanza, ids []Identity, 
 	}
 	ctxErrs := make([]error, len(stanzas))
 
-	// The local identities, one after another.
-	for i, s := range stanzas {
-		if err := ctx.Err(); err != nil {
-			ctxErrs[i] = err
-			continue
-		}
-		for k, id := range ids {
-			if !applies(id, s) || isRemote(id) {
+	// The local identities, one after another: first those at hand on
+	// every stanza, then those that may ask the user.
+	for _, asking := range []bool{false, true} {
+		for i, s := range stanzas {
+			if err := ctx.Err(); err != nil {
+				ctxErrs[i] = err
 				continue
 			}
-			key, err := unwrapWith(ctx, id, s)
-			res[i][k] = attempt{tried: true, err: err}
-			if err == nil {
-				for i2 := range i + 1 {
-					for k2, id2 := range ids {
-						if !res[i2][k2].tried && applies(id2, stanzas[i2]) && isRemote(id2) {
-							res[i2][k2].skipped = true
+			for k, id := range ids {
+				if !applies(id, s) || isRemote(id) || isInteractive(id) != asking {
+					continue
+				}
+				key, err := unwrapWith(ctx, id, s)
+				res[i][k] = attempt{tried: true, err: err}
+				if err == nil {
+					for i2 := range i + 1 {
+						for k2, id2 := range ids {
+							if !res[i2][k2].tried && applies(id2, stanzas[i2]) && isRemote(id2) {
+								res[i2][k2].skipped = true
+							}
 						}
 					}
+					return key, groupReport(stanzas, res, ctxErrs, i, k)
 				}
-				return key, groupReport(stanzas, res, ctxErrs, i, k)
 			}
 		}
 	}

@@ -105,6 +105,12 @@ func hints(err error) []string {
 		var nie *noIdentityError
 		if errors.As(err, &nie) {
 			h = append(h, "set SOPS_AGE_KEY_FILE to your age identity file, or create one with 'hull keygen'")
+		} else if errors.Is(err, age.ErrPluginNotFound) {
+			h = append(h, "install the age plugin the error names (age-plugin-NAME), or add its directory to PATH")
+		} else if errors.Is(err, errNoTerminal) {
+			h = append(h, "run hull in a terminal to answer, or use an identity that needs no passphrase or PIN")
+		} else if errors.Is(err, age.ErrIncorrectPassphrase) {
+			h = append(h, "run the command again to retype the passphrase")
 		} else if errors.Is(err, pgp.ErrGPGNotFound) {
 			h = append(h, "install GnuPG or set SOPS_GPG_EXEC to its path; without gpg, HULL_PGP_KEY_FILE can name an armored secret key file")
 		} else if errors.Is(err, keysources.ErrNoCredentials) {

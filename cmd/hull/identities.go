@@ -55,12 +55,14 @@ var errIdentitySource = errors.New("identity source unusable")
 func (r *runner) loadIdentities(ctx context.Context) (*identitySet, error) {
 	s := &identitySet{}
 	home := r.env.get("HOME")
+	ao := r.ageOptions()
 	add := func(ids []keysources.Identity) { s.ids = append(s.ids, ids...) }
 
 	// SSH keys first, as sops does.
-	if p := r.env.get("SOPS_AGE_SSH_PRIVATE_KEY_FILE"); p != "" {
+	sshKey := r.env.get("SOPS_AGE_SSH_PRIVATE_KEY_FILE")
+	if p := sshKey; p != "" {
 		s.searched = append(s.searched, "SOPS_AGE_SSH_PRIVATE_KEY_FILE="+p)
-		id, err := readSSHIdentity(p, true)
+		id, err := readSSHIdentity(p, true, ao)
 		if err != nil {
 			return nil, err
 		}
@@ -72,8 +74,11 @@ func (r *runner) loadIdentities(ctx context.Context) (*identitySet, error) {
 	if home != "" {
 		for _, n := range []string{"id_ed25519", "id_rsa"} {
 			p := filepath.Join(home, ".ssh", n)
+			if sshKey != "" && filepath.Clean(sshKey) == p {
+				continue // already read: a protected key would ask twice
+			}
 			s.searched = append(s.searched, p)
-			id, err := readSSHIdentity(p, false)
+			id, err := readSSHIdentity(p, false, ao)
 			if err != nil {
 				return nil, err
 			}
@@ -82,7 +87,7 @@ func (r *runner) loadIdentities(ctx context.Context) (*identitySet, error) {
 	}
 	if v := r.env.get("SOPS_AGE_KEY"); v != "" {
 		s.searched = append(s.searched, "SOPS_AGE_KEY")
-		ids, err := age.ParseIdentities(strings.NewReader(v), "SOPS_AGE_KEY")
+		ids, err := age.ParseIdentitiesWith(strings.NewReader(v), "SOPS_AGE_KEY", ao)
 		if err != nil {
 			return nil, withCode(exitCouldNotRetrieveKey, fmt.Errorf("%w: %w", errIdentitySource, err))
 		}
@@ -90,7 +95,7 @@ func (r *runner) loadIdentities(ctx context.Context) (*identitySet, error) {
 	}
 	if p := r.env.get("SOPS_AGE_KEY_FILE"); p != "" {
 		s.searched = append(s.searched, "SOPS_AGE_KEY_FILE="+p)
-		ids, err := readAgeIdentityFile(p, true)
+		ids, err := readAgeIdentityFile(p, true, ao)
 		if err != nil {
 			return nil, err
 		}
@@ -101,7 +106,7 @@ func (r *runner) loadIdentities(ctx context.Context) (*identitySet, error) {
 	}
 	if cmdline := r.env.get("SOPS_AGE_KEY_CMD"); cmdline != "" {
 		s.searched = append(s.searched, "SOPS_AGE_KEY_CMD")
-		ids, err := r.runKeyCommand(ctx, cmdline)
+		ids, err := r.runKeyCommand(ctx, cmdline, ao)
 		if err != nil {
 			return nil, err
 		}
@@ -109,7 +114,7 @@ func (r *runner) loadIdentities(ctx context.Context) (*identitySet, error) {
 	}
 	if p := defaultAgeKeyFile(r.env); p != "" {
 		s.searched = append(s.searched, p)
-		ids, err := readAgeIdentityFile(p, false)
+		ids, err := readAgeIdentityFile(p, false, ao)
 		if err != nil {
 			return nil, err
 		}
@@ -167,6 +172,7 @@ func (r *runner) pgpOptions() pgp.Options {
 func (r *runner) keySourceOptions() all.Options {
 	tok, _ := r.vaultToken() // an unreadable ~/.vault-token is reported by Vault as no credentials
 	return all.Options{
+		Age:     r.ageOptions(),
 		PGP:     r.pgpOptions(),
 		Vault:   vault.Options{Token: tok, Namespace: r.env.get("VAULT_NAMESPACE")},
 		GCPKMS:  r.gcpKMSOptions(),
@@ -234,7 +240,7 @@ func defaultAgeKeyFile(e env) string {
 	return filepath.Join(home, ".config", "sops", "age", "keys.txt")
 }
 
-func readAgeIdentityFile(p string, required bool) ([]keysources.Identity, error) {
+func readAgeIdentityFile(p string, required bool, ao age.Options) ([]keysources.Identity, error) {
 	data, err := os.ReadFile(p)
 	if err != nil {
 		if !required && errors.Is(err, fs.ErrNotExist) {
@@ -245,14 +251,16 @@ func readAgeIdentityFile(p string, required bool) ([]keysources.Identity, error)
 		}
 		return nil, withCode(exitCouldNotRetrieveKey, fmt.Errorf("%w: cannot read age identity file %s: %v", errIdentitySource, p, unwrapPathErr(err)))
 	}
-	ids, err := age.ParseIdentities(bytes.NewReader(data), p)
+	ids, err := age.ParseIdentitiesWith(bytes.NewReader(data), p, ao)
 	if err != nil {
 		return nil, withCode(exitCouldNotRetrieveKey, fmt.Errorf("%w: %w", errIdentitySource, err))
 	}
 	return ids, nil
 }
 
-func readSSHIdentity(p string, required bool) ([]keysources.Identity, error) {
+// readSSHIdentity reads an SSH private key, and its .pub file when there
+// is one (a passphrase-protected key in PEM format needs it).
+func readSSHIdentity(p string, required bool, ao age.Options) ([]keysources.Identity, error) {
 	data, err := os.ReadFile(p)
 	if err != nil {
 		if !required && errors.Is(err, fs.ErrNotExist) {
@@ -260,11 +268,13 @@ func readSSHIdentity(p string, required bool) ([]keysources.Identity, error) {
 		}
 		return nil, withCode(exitCouldNotRetrieveKey, fmt.Errorf("%w: cannot read SSH key %s: %v", errIdentitySource, p, unwrapPathErr(err)))
 	}
-	id, err := age.ParseSSHIdentity(data, p)
+	pub, _ := os.ReadFile(p + ".pub")
+	id, err := age.ParseSSHIdentityWith(data, pub, p, ao)
 	if err != nil {
 		if !required {
-			// A default ~/.ssh key that age cannot use (passphrase, other
-			// type) must not stop decryption with the other identities.
+			// A default ~/.ssh key that age cannot use (another type, a
+			// PEM key with a passphrase and no .pub) must not stop
+			// decryption with the other identities.
 			return nil, nil
 		}
 		return nil, withCode(exitCouldNotRetrieveKey, fmt.Errorf("%w: %w", errIdentitySource, err))
@@ -274,7 +284,7 @@ func readSSHIdentity(p string, required bool) ([]keysources.Identity, error) {
 
 // runKeyCommand runs SOPS_AGE_KEY_CMD (split like a shell would, without
 // running a shell) and reads identities from its output.
-func (r *runner) runKeyCommand(ctx context.Context, cmdline string) ([]keysources.Identity, error) {
+func (r *runner) runKeyCommand(ctx context.Context, cmdline string, ao age.Options) ([]keysources.Identity, error) {
 	argv, err := splitWords(cmdline)
 	if err != nil || len(argv) == 0 {
 		return nil, withCode(exitCouldNotRetrieveKey, fmt.Errorf("%w: SOPS_AGE_KEY_CMD cannot be split into words", errIdentitySource))
@@ -289,7 +299,7 @@ func (r *runner) runKeyCommand(ctx context.Context, cmdline string) ([]keysource
 	if err != nil {
 		return nil, withCode(exitCouldNotRetrieveKey, fmt.Errorf("%w: SOPS_AGE_KEY_CMD failed: %v", errIdentitySource, err))
 	}
-	ids, err := age.ParseIdentities(bytes.NewReader(out), "the output of SOPS_AGE_KEY_CMD")
+	ids, err := age.ParseIdentitiesWith(bytes.NewReader(out), "the output of SOPS_AGE_KEY_CMD", ao)
 	if err != nil {
 		return nil, withCode(exitCouldNotRetrieveKey, fmt.Errorf("%w: %w", errIdentitySource, err))
 	}

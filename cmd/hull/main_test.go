@@ -25,7 +25,7 @@ func hullMain() {
 
 func TestMain(m *testing.M) {
 	fsizeChildHook()
-	testscript.Main(m, map[string]func(){
+	testscript.Main(removingAgePlugin{m}, map[string]func(){ // age_plugin_test.go
 		"hull":        hullMain,
 		"sops":        hullMain,       // hull answers as sops under that name
 		"fake-editor": fakeEditorMain, // the editor of edit_*.txtar (edit_test.go)
@@ -69,6 +69,8 @@ func TestScript(t *testing.T) {
 			"replace":   cmdReplace,
 			// cloud-server kms|vault|gcp|azure (cloud_script_test.go)
 			"cloud-server": cmdCloudServer,
+			// agetestplugin DIR (age_plugin_test.go)
+			"agetestplugin": cmdAgeTestPlugin,
 		},
 	})
 }

@@ -231,9 +231,18 @@ func TestSSHIdentity(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = ParseSSHIdentity(pem.EncodeToMemory(block), "id_ed25519")
-	if err == nil || !strings.Contains(err.Error(), "passphrase-protected SSH keys are not supported yet") || !strings.HasPrefix(err.Error(), "id_ed25519: ") {
-		t.Errorf("encrypted key: %v", err)
+	// A passphrase-protected key parses (it asks when used: see
+	// interactive_test.go), with the public key from the file.
+	eid, err := ParseSSHIdentity(pem.EncodeToMemory(block), "id_ed25519")
+	if err != nil {
+		t.Fatalf("encrypted key: %v", err)
+	}
+	spub, _ := ssh.NewPublicKey(priv.Public())
+	if got, want := eid.(*Identity).Recipient(), strings.TrimSpace(string(ssh.MarshalAuthorizedKey(spub))); got != want || !eid.(*Identity).Interactive() {
+		t.Errorf("encrypted key: recipient %q, want %q; interactive %v", got, want, eid.(*Identity).Interactive())
+	}
+	if id.(*Identity).Interactive() {
+		t.Error("an unencrypted SSH key is interactive")
 	}
 
 	for _, bad := range [][]byte{nil, []byte("AGE-SECRET-KEY-1QQQQ"), readFile(t, filepath.Join(interop, "keys/ssh-ed25519.pub"))} {
@@ -294,7 +303,7 @@ func TestParseRecipients(t *testing.T) {
 		{age1 + ",nonsense-password", "age recipient 2: unknown recipient type; accepted are age1…", "nonsense-password"},
 		{secret, "age recipient 1: this is an age secret key, not a recipient", secret[15:]},
 		{age1 + "x", "age recipient 1: malformed recipient", ""},
-		{"age1yubikey1qwerty", "age recipient 1: age plugin recipients (here age-plugin-yubikey) are not supported yet", ""},
+		{"age1yubikey1qwerty", "age recipient 1: malformed age plugin recipient (age1NAME1…)", ""},
 		{"ssh-ed25519 AAAAnotbase64", "age recipient 1: malformed SSH recipient", ""},
 		{"ssh-dss AAAAB3NzaC1kc3M=", "age recipient 1:", ""},
 		{age2 + "," + age1[:20], "age recipient 2: malformed recipient", ""},
@@ -335,10 +344,12 @@ func TestParseIdentities(t *testing.T) {
 		{k1 + "\n\n" + k1 + " " + bad + "\n", "keys.txt: line 3: malformed age secret key"},
 		{"# nothing\n\n", "keys.txt: no age identities found"},
 		{"", "keys.txt: no age identities found"},
-		{"AGE-PLUGIN-YUBIKEY-1QQQ\n", "keys.txt: line 1: age plugin identities are not supported yet"},
+		{"AGE-PLUGIN-YUBIKEY-1QQQ\n", "keys.txt: line 1: malformed age plugin identity (AGE-PLUGIN-NAME-1…)"},
 		{"age1mnudwt2nqgd7mml9vheylqvxqkey6yf9063tfu90ple5d2gja98sm78q4m\n", "keys.txt: line 1: this is a public key"},
 		{"hunter2\n", "keys.txt: line 1: not an age secret key"},
-		{"-----BEGIN AGE ENCRYPTED FILE-----\nYWdl\n-----END AGE ENCRYPTED FILE-----\n", "keys.txt: passphrase-encrypted age identity files are not supported yet"},
+		{"-----BEGIN AGE ENCRYPTED FILE-----\nYWdl\n-----END AGE ENCRYPTED FILE-----\n", "keys.txt: looks like a passphrase-protected age identity file, but its age header is malformed"},
+		{"-----BEGIN AGE ENCRYPTED FILE-----\n!!!\n", "keys.txt: looks like a passphrase-protected age identity file, but is not a valid armored age file"},
+		{"age-encryption.org/v1\n-> X25519 AAAA\n", "keys.txt: looks like a passphrase-protected age identity file, but its age header is malformed"},
 		{"AGE-SECRET-KEY-PQ-1QQQQ\n", "keys.txt: line 1: malformed post-quantum age secret key"},
 		{strings.Repeat("A", 70000) + "\n", "keys.txt: line 1:"},
 	} {
@@ -457,7 +468,10 @@ func fuzzSeeds(f *testing.F) {
 		f.Add(string(b))
 		n++
 	}
-	for _, s := range []string{"", "#\n", "age1,ssh-", "AGE-SECRET-KEY-PQ-1", "age1a1b", " , ,", "AGE-PLUGIN-X-1Q"} {
+	for _, s := range []string{"", "#\n", "age1,ssh-", "AGE-SECRET-KEY-PQ-1", "age1a1b", " , ,", "AGE-PLUGIN-X-1Q",
+		"AGE-PLUGIN-HULLTEST-1QYQSZQGPQYQSZQGPQYQSZQGPQYQSZQGPQYQSZQGPQYQSZQGPQYQSZQGPQYQSZQGPQYQSZQGPQYQSZQGP9PQKLW",
+		"-----BEGIN AGE ENCRYPTED FILE-----\nYWdlLWVuY3J5cHRpb24ub3JnL3YxCi0+IHNjcnlwdCB2QUdwM3o3K0RyTjZFb3hi\n-----END AGE ENCRYPTED FILE-----\n",
+		"age-encryption.org/v1\n-> scrypt AAAA 10\nAAAA\n--- AAAA\n"} {
 		f.Add(s)
 		n++
 	}
@@ -483,7 +497,8 @@ func FuzzParseIdentities(f *testing.F) {
 			return
 		}
 		for _, id := range ids {
-			if !strings.HasPrefix(id.(*Identity).Recipient(), "age1") {
+			r := id.(*Identity).Recipient()
+			if !strings.HasPrefix(r, "age1") && !strings.HasPrefix(r, "age plugin identity (age-plugin-") && r != "passphrase-protected identity file fuzz" {
 				t.Fatalf("identity with recipient %q", id.(*Identity).Recipient())
 			}
 		}

@@ -12,6 +12,7 @@ import (
 	agelib "filippo.io/age"
 	"filippo.io/age/agessh"
 	"filippo.io/age/armor"
+	"filippo.io/age/plugin"
 	"golang.org/x/crypto/ssh"
 
 	"github.com/hullsecrets/hull/keysources"
@@ -22,6 +23,9 @@ import (
 type Identity struct {
 	id        agelib.Identity
 	recipient string
+	// ask is set for identities that may ask the user (plugins,
+	// passphrase-protected keys): see asking.
+	ask *asking
 }
 
 var _ keysources.Identity = (*Identity)(nil)
@@ -38,6 +42,11 @@ func (i *Identity) String() string { return "age identity for " + i.recipient }
 
 // GoString is String, so that %#v cannot print the secret key either.
 func (i *Identity) GoString() string { return i.String() }
+
+// Interactive reports whether the identity may ask the user something (an
+// age plugin, a passphrase-protected identity file or SSH key), so that
+// keysources.Recover tries it after the keys at hand.
+func (i *Identity) Interactive() bool { return i.ask != nil }
 
 // Unwrap returns the data key in an "age" stanza. It returns
 // keysources.ErrIncorrectIdentity for other stanza types and for age
@@ -62,11 +71,26 @@ func (i *Identity) Unwrap(s metadata.Stanza) ([]byte, error) {
 	if _, err := agelib.ExtractHeader(bytes.NewReader(raw)); err != nil {
 		return nil, fmt.Errorf("age stanza for %s: enc is malformed: invalid age header", who)
 	}
+	if i.ask != nil {
+		i.ask.mu.Lock()
+		defer i.ask.mu.Unlock()
+		if i.ask.failed != nil {
+			return nil, i.ask.failed
+		}
+		i.ask.uiErr = nil
+	}
 	r, err := agelib.Decrypt(bytes.NewReader(raw), i.id)
 	if err != nil {
 		var nm *agelib.NoIdentityMatchError
 		if errors.As(err, &nm) || errors.Is(err, agelib.ErrIncorrectIdentity) {
 			return nil, keysources.ErrIncorrectIdentity
+		}
+		if i.ask != nil {
+			// Ask the user once: keep the first failure.
+			if i.ask.failed == nil {
+				i.ask.failed = i.ask.withUIError(pluginError(err))
+			}
+			return nil, i.ask.failed
 		}
 		return nil, fmt.Errorf("age stanza for %s: %v", who, err)
 	}
@@ -80,15 +104,54 @@ func (i *Identity) Unwrap(s metadata.Stanza) ([]byte, error) {
 
 const identitySizeLimit = 1 << 24 // 16 MiB, as age
 
-// ParseIdentities reads age identities: AGE-SECRET-KEY-1… (X25519) and
-// AGE-SECRET-KEY-PQ-1… (post-quantum hybrid). Blank lines and lines starting
-// with "#" are skipped; a line may hold several keys separated by spaces, as
-// SOPS_AGE_KEY allows. source names the input (a file name, an environment
-// variable) in errors, which give line numbers but never key text.
+// ParseIdentities is ParseIdentitiesWith with the zero Options: plugin
+// identities and passphrase-protected files are read, but cannot ask the
+// user anything.
 func ParseIdentities(r io.Reader, source string) ([]keysources.Identity, error) {
-	lr := &io.LimitedReader{R: r, N: identitySizeLimit + 1}
-	sc := bufio.NewScanner(lr)
-	var out []keysources.Identity
+	return ParseIdentitiesWith(r, source, Options{})
+}
+
+// ParseIdentitiesWith reads age identities: AGE-SECRET-KEY-1… (X25519),
+// AGE-SECRET-KEY-PQ-1… (post-quantum hybrid) and AGE-PLUGIN-NAME-1… (an
+// age plugin, run as age-plugin-name when a stanza is tried). Blank lines
+// and lines starting with "#" are skipped; a line may hold several keys
+// separated by spaces, as SOPS_AGE_KEY allows. An input that is an age
+// file encrypted with a passphrase (age -p, armored or not) gives one
+// identity that asks for the passphrase through o.UI the first time it is
+// tried, then uses the identities inside. source names the input (a file
+// name, an environment variable) in errors and in the prompt; errors give
+// line numbers but never key text.
+func ParseIdentitiesWith(r io.Reader, source string, o Options) ([]keysources.Identity, error) {
+	data, err := io.ReadAll(io.LimitReader(r, identitySizeLimit+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: cannot read the identities: %v", source, err)
+	}
+	defer clear(data)
+	if len(data) > identitySizeLimit {
+		return nil, fmt.Errorf("%s: identity file is larger than 16 MiB", source)
+	}
+	if start := bytes.TrimLeft(data, " \t\r\n"); bytes.HasPrefix(start, []byte(armor.Header)) || bytes.HasPrefix(start, []byte("age-encryption.org/")) {
+		id, err := parseEncryptedFile(data, source, o)
+		if err != nil {
+			return nil, err
+		}
+		return []keysources.Identity{id}, nil
+	}
+	ids, err := parseIdentityLines(data, source, o, true)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]keysources.Identity, len(ids))
+	for i, id := range ids {
+		out[i] = id
+	}
+	return out, nil
+}
+
+// parseIdentityLines parses identities, one or more per line.
+func parseIdentityLines(data []byte, source string, o Options, outer bool) ([]*Identity, error) {
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	var out []*Identity
 	n := 0
 	for sc.Scan() {
 		n++
@@ -96,11 +159,11 @@ func ParseIdentities(r io.Reader, source string) ([]keysources.Identity, error) 
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
-		if n == 1 && (line == armor.Header || line == "age-encryption.org/v1") {
-			return nil, fmt.Errorf("%s: passphrase-encrypted age identity files are not supported yet", source)
+		if !outer && (line == armor.Header || strings.HasPrefix(line, "age-encryption.org/")) {
+			return nil, fmt.Errorf("%s: the passphrase-protected identity file holds another encrypted file, not identities", source)
 		}
 		for _, f := range strings.Fields(line) {
-			id, err := parseIdentity(f)
+			id, err := parseIdentity(f, o)
 			if err != nil {
 				return nil, fmt.Errorf("%s: line %d: %v", source, n, err)
 			}
@@ -111,16 +174,13 @@ func ParseIdentities(r io.Reader, source string) ([]keysources.Identity, error) 
 		// bufio's errors ("token too long") never quote the input.
 		return nil, fmt.Errorf("%s: line %d: %v", source, n+1, err)
 	}
-	if lr.N == 0 {
-		return nil, fmt.Errorf("%s: identity file is larger than 16 MiB", source)
-	}
 	if len(out) == 0 {
 		return nil, fmt.Errorf("%s: no age identities found", source)
 	}
 	return out, nil
 }
 
-func parseIdentity(s string) (*Identity, error) {
+func parseIdentity(s string, o Options) (*Identity, error) {
 	// age's parse errors may quote parts of the key: never pass them on.
 	switch {
 	case strings.HasPrefix(s, "AGE-SECRET-KEY-PQ-1"):
@@ -136,21 +196,37 @@ func parseIdentity(s string) (*Identity, error) {
 		}
 		return &Identity{id: k, recipient: k.Recipient().String()}, nil
 	case strings.HasPrefix(s, "AGE-PLUGIN-"):
-		return nil, errors.New("age plugin identities are not supported yet")
+		a := &asking{}
+		k, err := plugin.NewIdentity(s, pluginUI(o.ui(), a))
+		if err != nil {
+			return nil, errors.New("malformed age plugin identity (AGE-PLUGIN-NAME-1…)")
+		}
+		return &Identity{id: k, recipient: "age plugin identity (age-plugin-" + k.Name() + ")", ask: a}, nil
 	case strings.HasPrefix(s, "age1"), strings.HasPrefix(s, "ssh-"):
 		return nil, errors.New("this is a public key (recipient), not a secret key")
 	}
 	return nil, errors.New("not an age secret key (AGE-SECRET-KEY-1…)")
 }
 
-// ParseSSHIdentity reads an unencrypted OpenSSH (or PEM) ed25519 or RSA
-// private key. source names the key in errors.
+// ParseSSHIdentity is ParseSSHIdentityWith without a public key file and
+// with the zero Options: a passphrase-protected key is read, but cannot
+// ask for its passphrase.
 func ParseSSHIdentity(pem []byte, source string) (keysources.Identity, error) {
+	return ParseSSHIdentityWith(pem, nil, source, Options{})
+}
+
+// ParseSSHIdentityWith reads an OpenSSH (or PEM) ed25519 or RSA private
+// key. A passphrase-protected key gives an identity that asks for the
+// passphrase through o.UI when a stanza addressed to the key is tried;
+// its public key is read from the private key file (OpenSSH format) or
+// else from pub, the contents of its .pub file (nil when there is none).
+// source names the key in errors and in the prompt.
+func ParseSSHIdentityWith(pem, pub []byte, source string, o Options) (keysources.Identity, error) {
 	signer, err := ssh.ParsePrivateKey(pem)
 	if err != nil {
 		var pm *ssh.PassphraseMissingError
 		if errors.As(err, &pm) {
-			return nil, fmt.Errorf("%s: passphrase-protected SSH keys are not supported yet", source)
+			return parseEncryptedSSH(pem, pm, pub, source, o)
 		}
 		return nil, fmt.Errorf("%s: not an SSH private key: %v", source, sshCause(err))
 	}
@@ -163,8 +239,8 @@ func ParseSSHIdentity(pem []byte, source string) (keysources.Identity, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: not a supported SSH private key: %v", source, sshCause(err))
 	}
-	pub := strings.TrimSpace(string(ssh.MarshalAuthorizedKey(signer.PublicKey())))
-	return &Identity{id: id, recipient: pub}, nil
+	pk := strings.TrimSpace(string(ssh.MarshalAuthorizedKey(signer.PublicKey())))
+	return &Identity{id: id, recipient: pk}, nil
 }
 
 // sshCause keeps x/crypto/ssh's short error text, which names the problem

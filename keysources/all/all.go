@@ -41,6 +41,8 @@ type Source struct {
 // This package reads no environment: cmd/ fills Options. The zero value
 // is the defaults.
 type Options struct {
+	// Age reaches the user for age plugins (PINs, confirmations).
+	Age age.Options
 	// PGP says how to reach gpg (SOPS_GPG_EXEC, GNUPGHOME).
 	PGP pgp.Options
 	// KMS holds the AWS settings (--aws-profile, --encryption-context);
@@ -67,13 +69,17 @@ func (s Source) ParseWith(v string, o Options) ([]keysources.Recipient, error) {
 // Sources lists every key source. Keep Name unique: the table is checked
 // when the package is loaded and by its tests.
 var Sources = mustValid([]Source{
-	{Name: "age", Flag: "age", Env: "SOPS_AGE_RECIPIENTS", Parse: age.ParseRecipients},
+	{Name: "age", Flag: "age", Env: "SOPS_AGE_RECIPIENTS", Parse: age.ParseRecipients, ParseOpts: parseAgeOpts},
 	{Name: "pgp", Flag: "pgp", Env: "SOPS_PGP_FP", Parse: parsePGP, ParseOpts: parsePGPOpts},
 	{Name: "kms", Flag: "kms", Env: "SOPS_KMS_ARN", Parse: parseKMS, ParseOpts: parseKMSOpts},
 	{Name: "hc_vault", Flag: "hc-vault-transit", Env: "SOPS_VAULT_URIS", Parse: parseVault, ParseOpts: parseVaultOpts},
 	{Name: "gcp_kms", Flag: "gcp-kms", Env: "SOPS_GCP_KMS_IDS", Parse: parseGCPKMS, ParseOpts: parseGCPKMSOpts},
 	{Name: "azure_kv", Flag: "azure-kv", Env: "SOPS_AZURE_KEYVAULT_URLS", Parse: parseAzureKV, ParseOpts: parseAzureKVOpts},
 })
+
+func parseAgeOpts(s string, o Options) ([]keysources.Recipient, error) {
+	return age.ParseRecipientsWith(s, o.Age)
+}
 
 func parsePGP(s string) ([]keysources.Recipient, error) { return pgp.ParseRecipients(s, pgp.Options{}) }
 
