@@ -5,17 +5,15 @@ GO        ?= go
 FUZZTIME  ?= 60s
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT    ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
-BUILDTAGS := urfave_cli_no_docs
-# urfave_cli_no_docs leaves out urfave/cli's man-page renderer (hull has its own):
-# a smaller binary and a faster start.
-LDFLAGS   := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 
 .PHONY: all tools build demo test test-short lint fuzz fuzz-brief bench golden tidy-check clean docs release
 
 all: build
 
+# The same build as 'go install ./cmd/hull' (no tags, no -ldflags): hull takes
+# its version and commit from the build information the go command records.
 build:
-	$(GO) build -tags $(BUILDTAGS) -trimpath -ldflags '$(LDFLAGS)' -o bin/hull ./cmd/hull
+	$(GO) build -buildvcs=auto -o bin/hull ./cmd/hull
 
 # Build hull and run the main job on examples/ with a throwaway age key.
 demo:

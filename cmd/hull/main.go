@@ -15,9 +15,12 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
-// Set by the release build with -ldflags "-X main.version=… -X main.commit=…".
+// The release build may set these with -ldflags "-X main.version=…
+// -X main.commit=…"; otherwise both come from the build information that
+// go build and go install record (buildVersion), so that every way of
+// building hull reports a real version.
 var (
-	version = "0.1.0-dev"
+	version = ""
 	commit  = ""
 )
 
@@ -96,23 +99,48 @@ type childExit struct{ code int }
 func (c *childExit) Error() string { return fmt.Sprintf("exit status %d", c.code) }
 
 func versionString(name string) string {
-	c := commit
-	if c == "" {
-		if bi, ok := debug.ReadBuildInfo(); ok {
-			for _, s := range bi.Settings {
-				if s.Key == "vcs.revision" && len(s.Value) >= 12 {
-					c = s.Value[:12]
+	bi, _ := debug.ReadBuildInfo()
+	v, c := buildVersion(bi, version, commit)
+	if name == "sops" {
+		return fmt.Sprintf("sops %s (hull %s, %s)\n", sopsVersion, v, c)
+	}
+	return fmt.Sprintf("hull %s (%s; sops format %s)\n", v, c, sopsVersion)
+}
+
+// buildVersion is hull's version and commit: the values set with -ldflags
+// when there are any, else the main module's version that the go command
+// records (a tag such as v1.2.0, or a pseudo-version v0.0.0-DATE-COMMIT for
+// an untagged commit, with +dirty for a modified tree) and the VCS
+// revision. A build without either (go build -buildvcs=false, or outside a
+// repository) reports "devel".
+func buildVersion(bi *debug.BuildInfo, ldVersion, ldCommit string) (ver, rev string) {
+	ver, rev = ldVersion, ldCommit
+	modified := false
+	if bi != nil {
+		if ver == "" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+			ver = bi.Main.Version
+		}
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				if rev == "" && len(s.Value) >= 12 {
+					rev = s.Value[:12]
 				}
+			case "vcs.modified":
+				modified = s.Value == "true"
 			}
 		}
 	}
-	if c == "" {
-		c = "unknown commit"
+	if ver == "" {
+		ver = "devel"
+		if rev != "" && modified {
+			ver = "devel+dirty"
+		}
 	}
-	if name == "sops" {
-		return fmt.Sprintf("sops %s (hull %s, %s)\n", sopsVersion, version, c)
+	if rev == "" {
+		rev = "unknown commit"
 	}
-	return fmt.Sprintf("hull %s (%s; sops format %s)\n", version, c, sopsVersion)
+	return ver, rev
 }
 
 func (r *runner) app() *cli.App {
