@@ -289,13 +289,20 @@ func urlPlaceholder(pass string) bool {
 			return true // a format string
 		}
 	}
-	for _, w := range []string{"pass", "ssword", "pwd", "secret", "token", "user", "foo", "bar", "..."} {
-		if strings.Contains(l, w) {
-			return true
-		}
+	// A password made only of stand-in words ("password", "mysecretpass",
+	// "user_pwd", "foobar") is a placeholder; one that merely contains such
+	// a word ("S3cr3tPassw0rd", "hunter2pass!") is a real password, as
+	// gitleaks' rules also judge.
+	rest := l
+	for _, w := range urlStandIns {
+		rest = strings.ReplaceAll(rest, w, "")
 	}
-	return false
+	return strings.Trim(rest, "_-.0123456789") == ""
 }
+
+// urlStandIns are the words a placeholder password in a URL is made of,
+// longest first so that "password" goes before "pass".
+var urlStandIns = []string{"password", "passwd", "passw", "secret", "token", "admin", "your", "pass", "word", "user", "root", "some", "the", "pwd", "foo", "bar", "baz", "db", "my", "pw"}
 
 // placeholderWords in a (lowercased) value mark it as a stand-in.
 var placeholderWords = []string{
