@@ -12,6 +12,7 @@ import (
 	"sort"
 
 	"github.com/urfave/cli/v2"
+	"golang.org/x/term"
 
 	"github.com/hullsecrets/hull"
 	"github.com/hullsecrets/hull/editor"
@@ -144,15 +145,12 @@ func (r *runner) editorOptions(cmd *editor.Command, name string, validate func([
 	}
 }
 
-// isTerminal reports whether stdin is a character device (a terminal, or
-// /dev/null, where the re-edit prompt then reads end of input and gives up).
+// isTerminal reports whether stdin is a terminal, where a person can
+// answer the re-edit prompt (not /dev/null, a pipe or a file: edit then
+// reports an invalid edit at once instead of offering to edit again).
 func isTerminal(in io.Reader) bool {
 	f, ok := in.(*os.File)
-	if !ok {
-		return false
-	}
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 // runEditor runs the editor and turns its errors into hull's.

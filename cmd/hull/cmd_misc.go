@@ -113,6 +113,8 @@ func hints(err error) []string {
 			h = append(h, "a key service refused access: check that your identity may use that key (decrypt permission)")
 		} else if errors.Is(err, keysources.ErrUnreachable) || errors.Is(err, keysources.ErrThrottled) {
 			h = append(h, "a key service could not be reached or throttled the request: check the network and try again")
+		} else if re := (*keysources.RecoverError)(nil); errors.As(err, &re) && re.Recovered > 0 {
+			h = append(h, fmt.Sprintf("your identities opened %d of the file's %d key groups, but %d are needed (Shamir threshold); ask holders of keys of the other groups to decrypt it, or to add your public key to one of those groups", re.Recovered, len(re.Groups), re.Needed))
 		} else {
 			h = append(h, "none of your identities is a recipient of this file; ask someone who can decrypt it to add your public key")
 		}

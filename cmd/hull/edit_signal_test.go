@@ -176,9 +176,9 @@ func TestEditSignals(t *testing.T) {
 	}
 }
 
-// TestEditInvalidAtEOF: stdin is /dev/null, a character device that looks
-// like a terminal; the prompt reads end of input and hull gives up after
-// one editor run (exit 2, file untouched), instead of looping (C23).
+// TestEditInvalidAtEOF: stdin is /dev/null, a character device but not a
+// terminal; hull gives up after one editor run (exit 2, file untouched),
+// instead of looping (C23), and does not offer to edit again.
 func TestEditInvalidAtEOF(t *testing.T) {
 	dir, file, before := editFixture(t)
 	cmd := editCmd(t, dir, file,
@@ -207,7 +207,7 @@ func TestEditInvalidAtEOF(t *testing.T) {
 		t.Errorf("exit status %d, want %d; stderr: %s", code, exitCouldNotRead, stderr.String())
 	}
 	se := stderr.String()
-	if strings.Count(se, "press enter to edit again") != 1 || !strings.Contains(se, "the edited text is not valid") ||
+	if strings.Contains(se, "press enter to edit again") || strings.Count(se, "the edited text is not valid") != 1 ||
 		strings.Contains(se, "hunter2") || strings.Contains(se, "[bad") {
 		t.Errorf("stderr %q", se)
 	}
