@@ -56,7 +56,7 @@ var flagTable = []flagDef{
 	// global
 	{name: "config", usage: "path to the .sops.yaml configuration (env SOPS_CONFIG)", groups: []string{gGlobal}},
 	{name: "indent", usage: "indentation of YAML (default 4) and JSON (default tab; 0 for none) output", groups: []string{gGlobal}},
-	{name: "verbose", usage: "accepted for compatibility; hull is quiet unless something is wrong", bool: true, groups: []string{gGlobal}},
+	{name: "verbose", usage: "also print the warnings that read-only commands keep quiet about (a file without a hull MAC, a readable identity file, an optional audit log that cannot be written) and, for check, the files verified by their structure only", bool: true, groups: []string{gGlobal}},
 	{name: "decryption-order", usage: "comma-separated key types to try first (env SOPS_DECRYPTION_ORDER; default age,pgp)", groups: []string{gGlobal}},
 	{name: "enable-local-keyservice", usage: "accepted for compatibility (hull always unwraps keys in-process)", groups: []string{gGlobal}},
 	{name: "keyservice", usage: "remote key services are not supported by hull; giving one is an error", slice: true, groups: []string{gGlobal}},

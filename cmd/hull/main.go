@@ -145,19 +145,20 @@ func buildVersion(bi *debug.BuildInfo, ldVersion, ldCommit string) (ver, rev str
 
 func (r *runner) app() *cli.App {
 	app := &cli.App{
-		Name:            r.name,
-		Usage:           "keep secrets in git: encrypt the values of YAML, JSON, dotenv and INI files (sops-compatible)",
-		UsageText:       r.name + " [global flags] command [flags] FILE\n" + r.name + " [flags] -e|-d FILE   (the sops legacy form)",
-		HideVersion:     true,
-		Reader:          r.stdin,
-		Writer:          r.stdout,
-		ErrWriter:       r.stderr,
-		Flags:           flagsFor(gGlobal, gIn, gOut, gKeys, gRules, gDecrypt, gLegacy),
-		Action:          r.legacy,
-		ExitErrHandler:  func(*cli.Context, error) {},
-		OnUsageError:    usageError,
-		Description:     description(),
-		CommandNotFound: func(c *cli.Context, cmd string) {},
+		Name:                  r.name,
+		Usage:                 "keep secrets in git: encrypt the values of YAML, JSON, dotenv and INI files (sops-compatible)",
+		UsageText:             r.name + " [global flags] command [flags] FILE\n" + r.name + " [flags] -e|-d FILE   (the sops legacy form)",
+		HideVersion:           true,
+		Reader:                r.stdin,
+		Writer:                r.stdout,
+		ErrWriter:             r.stderr,
+		Flags:                 flagsFor(gGlobal, gIn, gOut, gKeys, gRules, gDecrypt, gLegacy),
+		Action:                r.legacy,
+		ExitErrHandler:        func(*cli.Context, error) {},
+		OnUsageError:          usageError,
+		Description:           appDescription(r.name),
+		CustomAppHelpTemplate: appHelpTemplate,
+		CommandNotFound:       func(c *cli.Context, cmd string) {},
 		Commands: []*cli.Command{
 			r.scanCommand(),  // cmd_scan.go
 			r.hooksCommand(), // cmd_hooks.go
@@ -211,19 +212,8 @@ func (r *runner) app() *cli.App {
 			r.groupsCommand(),
 		},
 	}
+	finishHelp(app.Commands, "") // help.go
 	return app
-}
-
-func description() string {
-	var b strings.Builder
-	b.WriteString("Environment: SOPS_AGE_KEY, SOPS_AGE_KEY_FILE, SOPS_AGE_KEY_CMD, SOPS_AGE_SSH_PRIVATE_KEY_FILE\n")
-	b.WriteString("(identities; also ~/.ssh/id_ed25519, ~/.ssh/id_rsa and $XDG_CONFIG_HOME/sops/age/keys.txt),\n")
-	b.WriteString("SOPS_AGE_RECIPIENTS (default --age), SOPS_DECRYPTION_ORDER; the PGP, KMS, Vault, audit and\n")
-	b.WriteString("HULL_* variables are listed under ENVIRONMENT in the man page (docs/hull.1).\n\nEXIT STATUS\n")
-	for _, e := range exitCodes {
-		fmt.Fprintf(&b, "  %3d  %s\n", e.code, e.text)
-	}
-	return b.String()
 }
 
 func usageError(c *cli.Context, err error, isSubcommand bool) error {
@@ -245,6 +235,9 @@ func (r *runner) run(args []string) error {
 		}
 	}
 	app := r.app()
+	if len(rest) == 2 && rest[0] == "help" && r.helpTopic(app, rest[1]) {
+		return nil
+	}
 	norm := normalize(app, rest)
 	if len(norm) > 0 && app.Command(norm[0]) != nil {
 		// A subcommand: normalize moved every flag after its name, so the
