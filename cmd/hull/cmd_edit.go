@@ -10,6 +10,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strings"
+	"time"
 
 	"github.com/urfave/cli/v2"
 	"golang.org/x/term"
@@ -40,7 +42,11 @@ read-only: changing it is refused.
 
 Exit status: 200 when nothing was changed, 201 when no editor can be run or
 the editor fails, 32 when FILE changed on disk while the editor was open,
-128+n when interrupted by signal n. In every failure FILE is left untouched.`
+128+n when interrupted by signal n. In every failure FILE is left untouched.
+When FILE changed on disk (or was created) while the editor was open, the
+edit is not lost: it is kept, encrypted as it would have been written, in
+FILE's directory as NAME.hull-edit-TIME.EXT (mode 0600), and the message
+says how to carry it over.`
 
 // editFlags are the flags of 'hull edit' (COMPAT.md §1.5): the global, input,
 // key and rule flags, plus --output-type and --show-master-keys, which
@@ -218,7 +224,8 @@ func editValidator(path string, format formats.Format, showMeta bool, shown *met
 // write if the file changed meanwhile.
 func (r *runner) editExisting(c *cli.Context, fio *fileIO, cmd *editor.Command, showMeta bool) error {
 	unchanged := false
-	_, err := r.rewrite(c, fio, rewriteOptions{hold: false}, func(f *formats.File, o *hull.Opened) (bool, error) {
+	keep := func(sealed []byte) error { return keepEdit(fio.path, sealed, "changed") }
+	_, err := r.rewrite(c, fio, rewriteOptions{hold: false, onConflict: keep}, func(f *formats.File, o *hull.Opened) (bool, error) {
 		shown := &formats.File{Docs: f.Docs, LeadingDocMarker: f.LeadingDocMarker}
 		if showMeta {
 			shown.Meta = o.Meta.Node()
@@ -242,9 +249,6 @@ func (r *runner) editExisting(c *cli.Context, fio *fileIO, cmd *editor.Command, 
 		f.Docs, f.LeadingDocMarker = edited.Docs, edited.LeadingDocMarker
 		return true, nil
 	})
-	if errors.Is(err, errConcurrentModification) {
-		return withCode(exitConcurrentModification, fmt.Errorf("%w (your edits were discarded)", err))
-	}
 	if err != nil {
 		return err
 	}
@@ -252,6 +256,43 @@ func (r *runner) editExisting(c *cli.Context, fio *fileIO, cmd *editor.Command, 
 		return withCode(exitFileNotModified, fmt.Errorf("%s: no value has changed (only formatting), nothing was written", fio.path))
 	}
 	return nil
+}
+
+// keepEdit saves an edit that could not be written because someone else
+// changed (or created) path while the editor was open: encrypted as it
+// would have been written (with the data key and recipients of the version
+// that was opened), mode 0600, next to path under a new name that keeps
+// the extension, so that 'hull decrypt' reads it. The error says where it
+// is and how to carry the edit over; path is left as the other writer left
+// it.
+func keepEdit(path string, sealed []byte, what string) error {
+	dir, base := filepath.Split(path)
+	ext := filepath.Ext(base)
+	stem := strings.TrimSuffix(base, ext)
+	stamp := time.Now().UTC().Format("20060102T150405Z")
+	var kept string
+	var err error
+	for i := 0; i < 100; i++ {
+		name := stem + ".hull-edit-" + stamp
+		if i > 0 {
+			name += fmt.Sprintf("-%d", i)
+		}
+		kept = filepath.Join(dir, name+ext)
+		if err = atomicfile.Write(kept, sealed, atomicfile.Options{Perm: 0o600, NoClobber: true}); !errors.Is(err, atomicfile.ErrExists) {
+			break
+		}
+	}
+	if err != nil {
+		return withCode(exitConcurrentModification, fmt.Errorf("%s was %s by someone else while the editor was open, so it was not written, and your edit could not be kept either: %v", path, what, err))
+	}
+	return withCode(exitConcurrentModification, &keptEditError{path: path, kept: kept, what: what})
+}
+
+// keptEditError: the edit was kept in another file (keepEdit).
+type keptEditError struct{ path, kept, what string }
+
+func (e *keptEditError) Error() string {
+	return fmt.Sprintf("%s was %s by someone else while the editor was open, so hull did not write it; your edit is kept, encrypted, in %s", e.path, e.what, e.kept)
 }
 
 func sameDocs(a, b *formats.File) bool {
@@ -312,7 +353,7 @@ func (r *runner) editNew(c *cli.Context, fio *fileIO, cmd *editor.Command) error
 	}
 	if err := atomicfile.Write(path, out, atomicfile.Options{Perm: 0o600, NoClobber: true}); err != nil {
 		if errors.Is(err, atomicfile.ErrExists) {
-			return withCode(exitConcurrentModification, fmt.Errorf("%s was created by someone else while the editor was open; nothing was written (your edits were discarded)", path))
+			return keepEdit(path, out, "created")
 		}
 		return withCode(exitCouldNotWrite, fmt.Errorf("cannot write %s: %w", path, err))
 	}

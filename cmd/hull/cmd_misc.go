@@ -118,6 +118,10 @@ func hints(err error) []string {
 		} else {
 			h = append(h, "none of your identities is a recipient of this file; ask someone who can decrypt it to add your public key")
 		}
+	case errors.As(err, new(*keptEditError)):
+		var ke *keptEditError
+		errors.As(err, &ke)
+		h = append(h, fmt.Sprintf("'hull decrypt %s' shows your version; carry your changes over with 'hull edit %s', then delete %s (it is encrypted for the recipients %s had when you opened it)", ke.kept, ke.path, ke.kept, ke.path))
 	case errors.Is(err, hull.ErrMACMismatch), errors.Is(err, hull.ErrNoMAC):
 		h = append(h, "the file was modified outside sops/hull; check 'git diff' and, only if you trust the change, use --ignore-mac to read it")
 	case errors.Is(err, metadata.ErrNoMetadata):
