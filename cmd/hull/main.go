@@ -107,6 +107,13 @@ func versionString(name string) string {
 	return fmt.Sprintf("hull %s (%s; sops format %s)\n", v, c, sopsVersion)
 }
 
+// hullVersion is hull's version alone (for the audit log).
+func hullVersion() string {
+	bi, _ := debug.ReadBuildInfo()
+	v, _ := buildVersion(bi, version, commit)
+	return v
+}
+
 // buildVersion is hull's version and commit: the values set with -ldflags
 // when there are any, else the main module's version that the go command
 // records (a tag such as v1.2.0, or a pseudo-version v0.0.0-DATE-COMMIT for
