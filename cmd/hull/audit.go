@@ -83,6 +83,8 @@ var auditClasses = map[int]string{
 	exitCouldNotRetrieveKey:    "no-key",
 	exitEditSIGHUP:             "interrupted",
 	exitEditSIGINT:             "interrupted",
+	exitEditSIGQUIT:            "interrupted",
+	exitEditSIGABRT:            "interrupted",
 	exitEditSIGTERM:            "interrupted",
 	exitFileNotModified:        "not-modified",
 	exitNoEditor:               "no-editor",

@@ -28,8 +28,11 @@ exists, mode 0700, the file 0600), runs $SOPS_EDITOR, else $EDITOR, else the
 first of vim, nano and vi on it, and encrypts the result back with the same
 data key. Values you did not change keep their exact ciphertext, so 'git
 diff' shows only what you changed (plus lastmodified and mac). The
-temporary directory is removed on every exit, also on SIGINT, SIGTERM and
-SIGHUP. vim and neovim run without swap, backup, undo and viminfo files.
+temporary directory is removed on every exit, also on SIGINT, SIGTERM,
+SIGHUP, SIGQUIT and SIGABRT; one that a killed hull (SIGKILL) left behind is
+removed by the next edit (only hull's own directories, owned by you, whose
+process is gone). vim and neovim run without swap, backup, undo and viminfo
+files.
 
 When FILE does not exist, the editor starts on an example document and the
 result is encrypted for the recipients of --age (or SOPS_AGE_RECIPIENTS)

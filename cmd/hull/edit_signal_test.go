@@ -117,7 +117,7 @@ func assertEditClean(t *testing.T, dir, file string, before []byte) {
 	}
 }
 
-// TestEditSignals: SIGINT, SIGTERM or SIGHUP sent to hull while the editor
+// TestEditSignals: SIGINT, SIGTERM, SIGHUP, SIGQUIT or SIGABRT sent to hull while the editor
 // is open (after the editor changed the text) ends the editor, removes the
 // private directory and leaves the file untouched; hull exits 128+n
 // (SECURITY-CASES B2, row 57).
@@ -129,6 +129,8 @@ func TestEditSignals(t *testing.T) {
 		{syscall.SIGINT, exitEditSIGINT},
 		{syscall.SIGTERM, exitEditSIGTERM},
 		{syscall.SIGHUP, exitEditSIGHUP},
+		{syscall.SIGQUIT, exitEditSIGQUIT},
+		{syscall.SIGABRT, exitEditSIGABRT},
 	} {
 		t.Run(tc.sig.String(), func(t *testing.T) {
 			dir, file, before := editFixture(t)
