@@ -1,6 +1,7 @@
 package scan
 
 import (
+	"encoding/hex"
 	"strings"
 	"testing"
 )
@@ -82,8 +83,13 @@ func TestBaseline(t *testing.T) {
 			t.Errorf("Ignored(%q) = %v, want %v", name, got, want)
 		}
 	}
-	fs := ScanData("a.env", []byte("API_TOKEN=Zr8Kq2Vn5Xm9Lp3Wt7Bc\n"))
-	nb := b.WithFindings(fs)
+	key, err := NewKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	kb, _ := hex.DecodeString(key)
+	fs := ScanDataKeyed(kb, "a.env", []byte("API_TOKEN=Zr8Kq2Vn5Xm9Lp3Wt7Bc\n"))
+	nb := b.WithFindings(key, fs)
 	text := nb.Marshal()
 	if strings.Contains(string(text), "Zr8K") {
 		t.Fatal("baseline holds the secret")
@@ -95,9 +101,34 @@ func TestBaseline(t *testing.T) {
 	if !rb.Accepts(fs[0]) || len(rb.Ignore) != 3 {
 		t.Fatalf("round trip lost data:\n%s", text)
 	}
-	other := ScanData("b.env", []byte("API_TOKEN=Zr8Kq2Vn5Xm9Lp3Wt7Bc\n"))
+	other := ScanDataKeyed(kb, "b.env", []byte("API_TOKEN=Zr8Kq2Vn5Xm9Lp3Wt7Bc\n"))
 	if rb.Accepts(other[0]) {
 		t.Fatal("a fingerprint accepted the same secret in another file")
+	}
+	// The fingerprint is keyed: not the unkeyed SHA-256 a dictionary can
+	// test, and different under another repository's key.
+	if fs[0].Fingerprint == LegacyFingerprint("a.env", fs[0].Kind, "Zr8Kq2Vn5Xm9Lp3Wt7Bc") {
+		t.Fatal("the fingerprint is the unkeyed SHA-256")
+	}
+	if fs[0].Fingerprint != KeyedFingerprint(kb, "a.env", fs[0].Kind, "Zr8Kq2Vn5Xm9Lp3Wt7Bc") {
+		t.Fatal("the fingerprint is not KeyedFingerprint")
+	}
+	key2, _ := NewKey()
+	kb2, _ := hex.DecodeString(key2)
+	if again := ScanDataKeyed(kb2, "a.env", []byte("API_TOKEN=Zr8Kq2Vn5Xm9Lp3Wt7Bc\n")); rb.Accepts(again[0]) {
+		t.Fatal("a baseline accepted a fingerprint made under another key")
+	}
+	// A baseline written before keys (no key, unkeyed fingerprints) still
+	// accepts its findings, whatever key the scan uses.
+	legacy, err := ParseBaseline([]byte("accepted:\n  - fingerprint: " + LegacyFingerprint("a.env", fs[0].Kind, "Zr8Kq2Vn5Xm9Lp3Wt7Bc") + "\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !legacy.Legacy() || !legacy.Accepts(fs[0]) || legacy.Accepts(other[0]) {
+		t.Fatal("a legacy baseline does not accept its finding (or accepts another)")
+	}
+	if _, err := ParseBaseline([]byte("key: abc\n")); err == nil {
+		t.Error("a malformed key was accepted")
 	}
 	for _, bad := range []string{"ignor: []\n", "accepted:\n  - fingerprint: abc\n", "ignore:\n  - \"[\"\n"} {
 		if _, err := ParseBaseline([]byte(bad)); err == nil {
