@@ -20,9 +20,12 @@ demo:
 	./scripts/demo.sh
 
 # Everything CI checks: formatting, vet, the tests with the race detector,
-# and every fuzz target for a few seconds.
+# and every fuzz target for a few seconds. TESTTIMEOUT bounds each package's
+# test binary (go test's default is 10m); on a 2-core machine the slowest
+# package, cmd/hull, takes well under it.
+TESTTIMEOUT ?= 5m
 test: tools lint
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 -timeout $(TESTTIMEOUT) ./...
 	$(MAKE) fuzz-brief
 
 # Test tools, pinned: the AWS KMS emulator the kms tests start on loopback
@@ -36,7 +39,7 @@ $(HULL_LOCAL_KMS):
 	GOBIN=$(CURDIR)/.tools/bin $(GO) install github.com/nsmithuk/local-kms@$(LOCAL_KMS_VERSION)
 
 test-short:
-	$(GO) test -short ./...
+	$(GO) test -short -timeout $(TESTTIMEOUT) ./...
 
 lint:
 	@out=$$(gofmt -l . | grep -v '^testdata/' || true); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

@@ -20,6 +20,7 @@ import (
 // as root the test drops privileges to nobody (root could write the
 // directory anyway), otherwise it runs as the current user.
 func TestInPlaceReadOnlyDir(t *testing.T) {
+	t.Parallel()
 	hullExe, err := exec.LookPath("hull") // installed by testscript.Main
 	if err != nil {
 		t.Fatal(err)

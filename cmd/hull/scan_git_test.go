@@ -86,6 +86,7 @@ const scanTestToken = "ghp_Zr8Kq2Vn5Xm9Lp3Wt7BcYh4Jd6Fs1Ga0Ue8Ri"
 // installed, a commit that stages a secret is refused and one that stages
 // an encrypted file goes through.
 func TestScanGitHistoryAndHook(t *testing.T) {
+	t.Parallel()
 	r := newScanRepo(t)
 	r.write(t, "README.md", "# demo\n")
 	r.write(t, "deploy.env", "GITHUB_TOKEN="+scanTestToken+"\n")
