@@ -51,7 +51,6 @@ func sopsYAML(recipients ...string) string {
 // TestCheckExitCodes checks the exit code of each failure class and their
 // precedence: tampered (41) over plaintext (40) over drift (42).
 func TestCheckExitCodes(t *testing.T) {
-	t.Parallel()
 	dir := t.TempDir()
 	env := bulkEnv(t, dir)
 	writeFile(t, filepath.Join(dir, ".sops.yaml"), sopsYAML(testRecipient1))

@@ -122,7 +122,6 @@ func assertEditClean(t *testing.T, dir, file string, before []byte) {
 // private directory and leaves the file untouched; hull exits 128+n
 // (SECURITY-CASES B2, row 57).
 func TestEditSignals(t *testing.T) {
-	t.Parallel()
 	for _, tc := range []struct {
 		sig  syscall.Signal
 		code int
