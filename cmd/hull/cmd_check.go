@@ -239,11 +239,21 @@ func requireConfig(sel *bulk.Selector, roots []string) error {
 	if len(roots) == 1 && roots[0] == "." {
 		where = "the working directory"
 	}
-	return withCode(exitGeneric, &noConfigError{where: where})
+	files := true
+	for _, root := range roots {
+		if fi, err := os.Stat(root); err != nil || fi.IsDir() {
+			files = false
+		}
+	}
+	return withCode(exitGeneric, &noConfigError{where: where, files: files})
 }
 
-// noConfigError: check found no .sops.yaml to check files against.
-type noConfigError struct{ where string }
+// noConfigError: check found no .sops.yaml to check files against. files:
+// only files were named (as a pre-commit hook does).
+type noConfigError struct {
+	where string
+	files bool
+}
 
 func (e *noConfigError) Error() string {
 	return fmt.Sprintf("check: no .sops.yaml in %s or above it: there are no creation rules to check files against, so nothing was checked; add a .sops.yaml with creation_rules, or name one with --config or SOPS_CONFIG", e.where)

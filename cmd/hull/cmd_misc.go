@@ -118,6 +118,11 @@ func hints(err error) []string {
 		} else {
 			h = append(h, "none of your identities is a recipient of this file; ask someone who can decrypt it to add your public key")
 		}
+	case errors.As(err, new(*noConfigError)):
+		if nce := (*noConfigError)(nil); errors.As(err, &nce) && !nce.files {
+			break
+		}
+		h = append(h, "a pre-commit hook written by an older hull runs 'hull check' without --pre-commit: run 'hull hooks install' to update it (the new hook passes when there is no .sops.yaml)")
 	case errors.As(err, new(*keptEditError)):
 		var ke *keptEditError
 		errors.As(err, &ke)
