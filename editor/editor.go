@@ -78,7 +78,10 @@ var VimFlags = []string{"-n", "-i", "NONE", "--cmd", vimSettings, "-c", vimSetti
 const vimSettings = "set nobackup nowritebackup noundofile noswapfile viminfo="
 
 // DefaultSignals are the signals Edit catches when Options.Signals is nil.
-var DefaultSignals = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP}
+// They are the signals that would otherwise end a Go program (SIGQUIT and
+// SIGABRT with a stack dump) and can be caught; SIGKILL cannot, and
+// NewTempDir sweeps what a killed run left.
+var DefaultSignals = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGABRT}
 
 // DefaultKillDelay is how long Edit waits for the editor to exit after
 // forwarding a signal before it kills it.

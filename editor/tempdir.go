@@ -6,6 +6,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 )
 
 // ShmDir is tried first for the private directory: on Linux it is a tmpfs,
@@ -41,12 +43,18 @@ func NewTempDir(base, name string, content []byte) (*TempDir, error) {
 	}
 	var dir string
 	var err error
+	// The name holds the pid of this process, so that a later run can tell
+	// the directory of a run that was killed (SIGKILL cannot be caught).
+	pattern := TempPrefix + strconv.Itoa(os.Getpid()) + "-*"
 	if base != "" {
-		dir, err = os.MkdirTemp(base, TempPrefix)
+		Sweep(base)
+		dir, err = os.MkdirTemp(base, pattern)
 	} else {
-		dir, err = os.MkdirTemp(ShmDir, TempPrefix)
+		Sweep(ShmDir)
+		Sweep(os.TempDir())
+		dir, err = os.MkdirTemp(ShmDir, pattern)
 		if err != nil {
-			dir, err = os.MkdirTemp(os.TempDir(), TempPrefix)
+			dir, err = os.MkdirTemp(os.TempDir(), pattern)
 		}
 	}
 	if err != nil {
@@ -138,4 +146,40 @@ func unwrapPath(err error) error {
 		return fmt.Errorf("%s: %w", pe.Path, pe.Err)
 	}
 	return err
+}
+
+// Sweep removes, from base, the private directories that runs which were
+// killed left behind: only directories named by this package
+// (TempPrefix + pid + "-…"), owned by the current user, whose process no
+// longer exists. A directory of a live process, or of another user, is
+// never touched; its files are overwritten with zeros before removal, as
+// Remove does. It returns the directories removed.
+func Sweep(base string) []string {
+	ents, err := os.ReadDir(base)
+	if err != nil {
+		return nil
+	}
+	var removed []string
+	for _, e := range ents {
+		name := e.Name()
+		rest, ok := strings.CutPrefix(name, TempPrefix)
+		if !ok || !e.IsDir() {
+			continue
+		}
+		pidText, _, ok := strings.Cut(rest, "-")
+		pid, err := strconv.Atoi(pidText)
+		if !ok || err != nil || pid <= 0 || pid == os.Getpid() {
+			continue
+		}
+		dir := filepath.Join(base, name)
+		fi, err := os.Lstat(dir)
+		if err != nil || !fi.IsDir() || !ownedByMe(fi) || processAlive(pid) {
+			continue
+		}
+		t := &TempDir{Dir: dir}
+		if t.Remove() == nil {
+			removed = append(removed, dir)
+		}
+	}
+	return removed
 }

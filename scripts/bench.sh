@@ -33,7 +33,7 @@ unset SOPS_AGE_KEY SOPS_AGE_KEY_FILE SOPS_AGE_KEY_CMD SOPS_AGE_SSH_PRIVATE_KEY_F
 mkdir -p "$HOME" "$XDG_CONFIG_HOME"
 
 echo "== building hull and the input generator"
-go build -tags urfave_cli_no_docs -o "$work/hull" ./cmd/hull
+go build -o "$work/hull" ./cmd/hull
 go build -o "$work/benchgen" ./internal/benchgen
 hull="$work/hull"
 

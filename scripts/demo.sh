@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-go build -tags urfave_cli_no_docs -o "$work/hull" ./cmd/hull
+go build -o "$work/hull" ./cmd/hull
 hull="$work/hull"
 
 # A throwaway identity: only this demo knows it.

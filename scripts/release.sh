@@ -22,7 +22,7 @@ for p in $PLATFORMS; do
 	if [ "$os" = windows ]; then ext=.exe; fi
 	out=dist/hull_${VERSION}_${os}_${arch}${ext}
 	echo "building $out"
-	CGO_ENABLED=0 GOOS=$os GOARCH=$arch "$GO" build -tags urfave_cli_no_docs -trimpath \
+	CGO_ENABLED=0 GOOS=$os GOARCH=$arch "$GO" build -trimpath \
 		-ldflags "-s -w -buildid= -X main.version=$VERSION -X main.commit=$COMMIT" \
 		-o "$out" ./cmd/hull
 done

@@ -83,6 +83,8 @@ var auditClasses = map[int]string{
 	exitCouldNotRetrieveKey:    "no-key",
 	exitEditSIGHUP:             "interrupted",
 	exitEditSIGINT:             "interrupted",
+	exitEditSIGQUIT:            "interrupted",
+	exitEditSIGABRT:            "interrupted",
 	exitEditSIGTERM:            "interrupted",
 	exitFileNotModified:        "not-modified",
 	exitNoEditor:               "no-editor",
@@ -247,7 +249,7 @@ func auditFile(path string) string {
 }
 
 func (r *runner) auditRecord(id, event, op, file string, keys []string, err error) audit.Record {
-	rec := audit.Record{Event: event, Op: op, File: file, Keys: keys, PID: os.Getpid(), UID: strconv.Itoa(os.Getuid()), OpID: id, Version: version}
+	rec := audit.Record{Event: event, Op: op, File: file, Keys: keys, PID: os.Getpid(), UID: strconv.Itoa(os.Getuid()), OpID: id, Version: hullVersion()}
 	rec.Outcome, rec.ExitCode, rec.Class = auditOutcome(err)
 	if u, err := user.Current(); err == nil {
 		rec.User = u.Username

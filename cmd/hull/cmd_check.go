@@ -130,8 +130,27 @@ func (r *runner) cmdCheck(c *cli.Context) error {
 	if len(roots) == 0 {
 		roots = []string{repoRoot()}
 	}
-	all, _, err := r.walkTree(c, roots)
+	preCommit := c.Bool("pre-commit")
+	driftWarns := preCommit
+	switch d := c.String("drift"); d {
+	case "":
+	case "warn":
+		driftWarns = true
+	case "error":
+		driftWarns = false
+	default:
+		return withCode(exitGeneric, fmt.Errorf("--drift %q: want warn or error", d))
+	}
+	all, sel, err := r.walkTree(c, roots)
 	if err != nil {
+		return err
+	}
+	if err := requireConfig(sel, roots); err != nil {
+		var ce *noConfigError
+		if preCommit && errors.As(err, &ce) {
+			// A repository without .sops.yaml: the hook has nothing to check.
+			return nil
+		}
 		return err
 	}
 	opts := checkOptions{requireKeys: c.Bool("require-keys")}
@@ -148,6 +167,11 @@ func (r *runner) cmdCheck(c *cli.Context) error {
 	// The files a rule covers, and the encrypted files no rule covers.
 	var files []bulk.File
 	for _, f := range all {
+		if preCommit && f.Rule == nil {
+			// The hook is silent about files no rule covers: most staged
+			// files are source code.
+			continue
+		}
 		if f.Rule != nil || f.Explicit || (knownFormat(filepath.Base(f.Path)) && looksLikeSops(f.Path)) {
 			files = append(files, f)
 		}
@@ -162,10 +186,23 @@ func (r *runner) cmdCheck(c *cli.Context) error {
 	rank := len(checkClasses)
 	for _, res := range results {
 		for i, cl := range checkClasses {
-			if res.code == cl.code && res.code != exitOK && i < rank {
+			if res.code == cl.code && res.code != exitOK && i < rank && !(driftWarns && cl.code == exitCheckDrift) {
 				rank, code = i, cl.code
 			}
 		}
+	}
+	if driftWarns && !c.Bool("json") {
+		for _, res := range results {
+			for _, f := range res.Findings {
+				if f.Kind == findRuleDrift || f.Kind == findRecipientDrift {
+					r.warnf("%s: %s: %s (not blocking; 'hull updatekeys -y %s' fixes it)", res.File, f.Kind, f.Detail, res.File)
+				}
+			}
+		}
+	}
+	if preCommit && code == exitOK && !c.Bool("json") {
+		// The hook is quiet when the commit may go ahead.
+		return nil
 	}
 	if c.Bool("json") {
 		out, err := json.MarshalIndent(results, "", "  ")
@@ -180,6 +217,46 @@ func (r *runner) cmdCheck(c *cli.Context) error {
 		return &childExit{code: code}
 	}
 	return nil
+}
+
+// requireConfig fails when no .sops.yaml applies to any of the roots or to
+// a file under them: without creation rules check has nothing to check
+// against, and a CI job that runs it would pass by accident.
+func requireConfig(sel *bulk.Selector, roots []string) error {
+	for _, root := range roots {
+		probe := root
+		if fi, err := os.Stat(root); err == nil && fi.IsDir() {
+			probe = filepath.Join(root, "probe")
+		}
+		if _, err := sel.Config(probe); err != nil {
+			return withCode(exitErrorReadingConfig, err)
+		}
+	}
+	if sel.Loaded() > 0 {
+		return nil
+	}
+	where := strings.Join(roots, ", ")
+	if len(roots) == 1 && roots[0] == "." {
+		where = "the working directory"
+	}
+	files := true
+	for _, root := range roots {
+		if fi, err := os.Stat(root); err != nil || fi.IsDir() {
+			files = false
+		}
+	}
+	return withCode(exitGeneric, &noConfigError{where: where, files: files})
+}
+
+// noConfigError: check found no .sops.yaml to check files against. files:
+// only files were named (as a pre-commit hook does).
+type noConfigError struct {
+	where string
+	files bool
+}
+
+func (e *noConfigError) Error() string {
+	return fmt.Sprintf("check: no .sops.yaml in %s or above it: there are no creation rules to check files against, so nothing was checked; add a .sops.yaml with creation_rules, or name one with --config or SOPS_CONFIG", e.where)
 }
 
 // looksLikeSops is a cheap test for an encrypted file no rule covers.

@@ -281,7 +281,7 @@ func (r *runner) decryptBytes(c *cli.Context, fio *fileIO, data []byte, stash *h
 	if err != nil {
 		var re *keysources.RecoverError
 		if errors.As(err, &re) && noneTried(re) {
-			return nil, nil, &noIdentityError{err: err, searched: ids.searched}
+			return nil, nil, &noIdentityError{file: fio.display(), err: err, searched: ids.searched}
 		}
 		if requireXMAC && errors.Is(err, hull.ErrExtendedMAC) {
 			return nil, nil, fmt.Errorf("%s: %w (the hull MAC is required by %s)", fio.display(), err, why)
@@ -303,7 +303,7 @@ func (r *runner) decryptBytes(c *cli.Context, fio *fileIO, data []byte, stash *h
 		if w == hull.WarnNoExtendedMAC && stash == nil && !c.Bool("verbose") {
 			continue
 		}
-		r.warnf("%s: %s", fio.display(), w)
+		r.warnf("%s: %s", fio.display(), rewritingWarning(w, stash != nil))
 	}
 	return f, opened, nil
 }
@@ -343,14 +343,24 @@ func (r *runner) requireStrictMAC(c *cli.Context, fio *fileIO) (bool, string) {
 	return true, fmt.Sprintf("hull_require_strict_mac in the creation rule at %s:%d", filepath.Join(cfg.Dir, config.FileName), cr.Line)
 }
 
+// rewritingWarning is a warning of Open as a command that rewrites the
+// file says it: "rewrite it with hull" is what such a command is doing.
+func rewritingWarning(w string, rewriting bool) string {
+	if rewriting && w == hull.WarnNoExtendedMAC {
+		return "no hull MAC: the file was last written by sops, so changes to keys, types, empty values and comments could not be detected; hull adds one when it writes the file"
+	}
+	return w
+}
+
 // noIdentityError is a key recovery failure with no identity at all.
 type noIdentityError struct {
+	file     string
 	err      error
 	searched []string
 }
 
 func (e *noIdentityError) Error() string {
-	return fmt.Sprintf("%v\nno age identity was found; hull looked in: %s", e.err, strings.Join(e.searched, ", "))
+	return fmt.Sprintf("%s: %v\nno age identity was found; hull looked in: %s", e.file, e.err, strings.Join(e.searched, ", "))
 }
 
 func (e *noIdentityError) Unwrap() error { return e.err }
@@ -377,6 +387,11 @@ func (r *runner) decrypt(c *cli.Context, path string) (err error) {
 		out, err = extractValue(f, extract, fio)
 	} else {
 		out, err = fio.out.Emit(f, fio.emitOpts)
+	}
+	if err != nil && fio.guessed && fio.out.Name() == "binary" && !(hasFlag(c, "output-type") && c.String("output-type") != "") {
+		// The input was read as binary for want of a type, and is a
+		// structured file: the fix is the input's type.
+		return withCode(exitCode(err), fmt.Errorf("%s: read as a binary file because no --input-type or file extension names its format, but it is a structured file (it has no \"data\" value); give --input-type json, yaml, dotenv or ini (the output format follows it)", fio.display()))
 	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", fio.display(), err)

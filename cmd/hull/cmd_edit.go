@@ -10,8 +10,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strings"
+	"time"
 
 	"github.com/urfave/cli/v2"
+	"golang.org/x/term"
 
 	"github.com/hullsecrets/hull"
 	"github.com/hullsecrets/hull/editor"
@@ -25,8 +28,11 @@ exists, mode 0700, the file 0600), runs $SOPS_EDITOR, else $EDITOR, else the
 first of vim, nano and vi on it, and encrypts the result back with the same
 data key. Values you did not change keep their exact ciphertext, so 'git
 diff' shows only what you changed (plus lastmodified and mac). The
-temporary directory is removed on every exit, also on SIGINT, SIGTERM and
-SIGHUP. vim and neovim run without swap, backup, undo and viminfo files.
+temporary directory is removed on every exit, also on SIGINT, SIGTERM,
+SIGHUP, SIGQUIT and SIGABRT; one that a killed hull (SIGKILL) left behind is
+removed by the next edit (only hull's own directories, owned by you, whose
+process is gone). vim and neovim run without swap, backup, undo and viminfo
+files.
 
 When FILE does not exist, the editor starts on an example document and the
 result is encrypted for the recipients of --age (or SOPS_AGE_RECIPIENTS)
@@ -39,7 +45,11 @@ read-only: changing it is refused.
 
 Exit status: 200 when nothing was changed, 201 when no editor can be run or
 the editor fails, 32 when FILE changed on disk while the editor was open,
-128+n when interrupted by signal n. In every failure FILE is left untouched.`
+128+n when interrupted by signal n. In every failure FILE is left untouched.
+When FILE changed on disk (or was created) while the editor was open, the
+edit is not lost: it is kept, encrypted as it would have been written, in
+FILE's directory as NAME.hull-edit-TIME.EXT (mode 0600), and the message
+says how to carry it over.`
 
 // editFlags are the flags of 'hull edit' (COMPAT.md §1.5): the global, input,
 // key and rule flags, plus --output-type and --show-master-keys, which
@@ -144,15 +154,12 @@ func (r *runner) editorOptions(cmd *editor.Command, name string, validate func([
 	}
 }
 
-// isTerminal reports whether stdin is a character device (a terminal, or
-// /dev/null, where the re-edit prompt then reads end of input and gives up).
+// isTerminal reports whether stdin is a terminal, where a person can
+// answer the re-edit prompt (not /dev/null, a pipe or a file: edit then
+// reports an invalid edit at once instead of offering to edit again).
 func isTerminal(in io.Reader) bool {
 	f, ok := in.(*os.File)
-	if !ok {
-		return false
-	}
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 // runEditor runs the editor and turns its errors into hull's.
@@ -220,7 +227,8 @@ func editValidator(path string, format formats.Format, showMeta bool, shown *met
 // write if the file changed meanwhile.
 func (r *runner) editExisting(c *cli.Context, fio *fileIO, cmd *editor.Command, showMeta bool) error {
 	unchanged := false
-	_, err := r.rewrite(c, fio, rewriteOptions{hold: false}, func(f *formats.File, o *hull.Opened) (bool, error) {
+	keep := func(sealed []byte) error { return keepEdit(fio.path, sealed, "changed") }
+	_, err := r.rewrite(c, fio, rewriteOptions{hold: false, onConflict: keep}, func(f *formats.File, o *hull.Opened) (bool, error) {
 		shown := &formats.File{Docs: f.Docs, LeadingDocMarker: f.LeadingDocMarker}
 		if showMeta {
 			shown.Meta = o.Meta.Node()
@@ -244,9 +252,6 @@ func (r *runner) editExisting(c *cli.Context, fio *fileIO, cmd *editor.Command, 
 		f.Docs, f.LeadingDocMarker = edited.Docs, edited.LeadingDocMarker
 		return true, nil
 	})
-	if errors.Is(err, errConcurrentModification) {
-		return withCode(exitConcurrentModification, fmt.Errorf("%w (your edits were discarded)", err))
-	}
 	if err != nil {
 		return err
 	}
@@ -254,6 +259,43 @@ func (r *runner) editExisting(c *cli.Context, fio *fileIO, cmd *editor.Command, 
 		return withCode(exitFileNotModified, fmt.Errorf("%s: no value has changed (only formatting), nothing was written", fio.path))
 	}
 	return nil
+}
+
+// keepEdit saves an edit that could not be written because someone else
+// changed (or created) path while the editor was open: encrypted as it
+// would have been written (with the data key and recipients of the version
+// that was opened), mode 0600, next to path under a new name that keeps
+// the extension, so that 'hull decrypt' reads it. The error says where it
+// is and how to carry the edit over; path is left as the other writer left
+// it.
+func keepEdit(path string, sealed []byte, what string) error {
+	dir, base := filepath.Split(path)
+	ext := filepath.Ext(base)
+	stem := strings.TrimSuffix(base, ext)
+	stamp := time.Now().UTC().Format("20060102T150405Z")
+	var kept string
+	var err error
+	for i := 0; i < 100; i++ {
+		name := stem + ".hull-edit-" + stamp
+		if i > 0 {
+			name += fmt.Sprintf("-%d", i)
+		}
+		kept = filepath.Join(dir, name+ext)
+		if err = atomicfile.Write(kept, sealed, atomicfile.Options{Perm: 0o600, NoClobber: true}); !errors.Is(err, atomicfile.ErrExists) {
+			break
+		}
+	}
+	if err != nil {
+		return withCode(exitConcurrentModification, fmt.Errorf("%s was %s by someone else while the editor was open, so it was not written, and your edit could not be kept either: %v", path, what, err))
+	}
+	return withCode(exitConcurrentModification, &keptEditError{path: path, kept: kept, what: what})
+}
+
+// keptEditError: the edit was kept in another file (keepEdit).
+type keptEditError struct{ path, kept, what string }
+
+func (e *keptEditError) Error() string {
+	return fmt.Sprintf("%s was %s by someone else while the editor was open, so hull did not write it; your edit is kept, encrypted, in %s", e.path, e.what, e.kept)
 }
 
 func sameDocs(a, b *formats.File) bool {
@@ -314,7 +356,7 @@ func (r *runner) editNew(c *cli.Context, fio *fileIO, cmd *editor.Command) error
 	}
 	if err := atomicfile.Write(path, out, atomicfile.Options{Perm: 0o600, NoClobber: true}); err != nil {
 		if errors.Is(err, atomicfile.ErrExists) {
-			return withCode(exitConcurrentModification, fmt.Errorf("%s was created by someone else while the editor was open; nothing was written (your edits were discarded)", path))
+			return keepEdit(path, out, "created")
 		}
 		return withCode(exitCouldNotWrite, fmt.Errorf("cannot write %s: %w", path, err))
 	}

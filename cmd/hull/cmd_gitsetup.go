@@ -132,7 +132,7 @@ func (r *runner) setupAttributes(c *cli.Context, top string) error {
 	var added []string
 	changed := false
 	add := func(p string) {
-		line := p + " " + gitAttrs
+		line := quoteAttrPattern(p) + " " + gitAttrs
 		if have[line] {
 			return
 		}
@@ -227,6 +227,44 @@ func (r *runner) uncoveredEncrypted(dir string) []string {
 		}
 	}
 	return missing
+}
+
+// quoteAttrPattern writes a pattern as a .gitattributes line needs it: as
+// it is, or, when it holds a control character (a file name with CR or LF
+// would otherwise end the line and inject attributes) or starts with a
+// double quote, in git's C-style quotes ("a\nb"), which git unquotes before
+// matching.
+func quoteAttrPattern(p string) string {
+	needs := strings.HasPrefix(p, `"`)
+	for i := 0; i < len(p) && !needs; i++ {
+		needs = p[i] < 0x20 || p[i] == 0x7f
+	}
+	if !needs {
+		return p
+	}
+	var b strings.Builder
+	b.WriteByte('"')
+	for i := 0; i < len(p); i++ {
+		switch c := p[i]; c {
+		case '\n':
+			b.WriteString(`\n`)
+		case '\r':
+			b.WriteString(`\r`)
+		case '\t':
+			b.WriteString(`\t`)
+		case '"', '\\':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		default:
+			if c < 0x20 || c == 0x7f {
+				fmt.Fprintf(&b, "\\%03o", c)
+			} else {
+				b.WriteByte(c)
+			}
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
 }
 
 // escapeGlob escapes the characters that are special in a gitattributes

@@ -34,9 +34,13 @@ func (r *runner) hooksCommand() *cli.Command {
 			"runs 'hull scan --staged' (plaintext secrets in the staged content) and 'hull check' on\n" +
 			"the staged files (files a .sops.yaml creation rule covers must be encrypted); either\n" +
 			"failing blocks the commit ('git commit --no-verify' skips it). The hook runs the hull\n" +
-			"found on PATH, else the binary that installed it. An existing hook that hull did not\n" +
-			"write is kept unless --force is given (exit 3). 'hull hooks uninstall' removes the hook\n" +
-			"only if hull wrote it. With the pre-commit framework, use the hooks hull-scan and\n" +
+			"found on PATH, else the binary that installed it. Files no creation rule covers are\n" +
+			"not checked, nothing is printed when the commit may go ahead, and a staged file whose\n" +
+			"recipients or rule differ from .sops.yaml (drift) is a warning unless --block-drift.\n" +
+			"An existing hook that hull did not write is kept: install refuses (exit 3) unless\n" +
+			"--force, which renames it pre-commit.hull-chained and runs it before hull's checks.\n" +
+			"'hull hooks uninstall' removes the hook only if hull wrote it, and puts back the one\n" +
+			"it replaced. With the pre-commit framework, use the hooks hull-scan and\n" +
 			"hull-check of this repository's .pre-commit-hooks.yaml instead.",
 		// The flags are also the parent's: hull's argument normalisation moves
 		// them before the subcommand name, and urfave looks them up there too.
@@ -79,14 +83,31 @@ func hookPath() (string, error) {
 	return filepath.Join(dir, "pre-commit"), nil
 }
 
+// chainedHook is the name, next to the hook, under which install --force
+// keeps a pre-commit hook hull did not write; hull's hook runs it first and
+// uninstall puts it back.
+const chainedHook = "pre-commit.hull-chained"
+
 // hookScript is the hook: hull from PATH, else the binary at fallback.
-func hookScript(fallback string) []byte {
+// blockDrift makes drift fail the commit instead of warning.
+func hookScript(fallback string, blockDrift bool) []byte {
+	drift := ""
+	if blockDrift {
+		drift = " --drift error"
+	}
 	return []byte(`#!/bin/sh
 ` + hookMarker + `
-# Written by 'hull hooks install'; 'hull hooks uninstall' removes it.
+# Written by 'hull hooks install'; 'hull hooks uninstall' removes it (and
+# puts back the hook it replaced, kept as ` + chainedHook + `).
 # Blocks the commit when the staged changes hold a plaintext secret
-# ('hull scan --staged') or a file a .sops.yaml rule covers is not properly
-# encrypted ('hull check'). 'git commit --no-verify' skips it.
+# ('hull scan --staged') or a staged file a .sops.yaml rule covers is not
+# properly encrypted ('hull check --pre-commit'; files no rule covers are
+# not checked). 'git commit --no-verify' skips it.
+chained="$(dirname "$0")/` + chainedHook + `"
+if [ -x "$chained" ]; then
+	"$chained" "$@" || exit $?
+fi
+
 hull=hull
 command -v hull >/dev/null 2>&1 || hull=` + shellQuote(fallback) + `
 
@@ -100,7 +121,7 @@ cd "$top" || exit 1
 printf '%s\n' "$files" | {
 	set --
 	while IFS= read -r f; do set -- "$@" "$f"; done
-	"$hull" check -- "$@"
+	"$hull" check --pre-commit` + drift + ` -- "$@"
 }
 `)
 }
@@ -134,19 +155,38 @@ func (r *runner) cmdHooksInstall(c *cli.Context) error {
 	} else if p, err := filepath.EvalSymlinks(self); err == nil {
 		self = p
 	}
-	script := hookScript(self)
+	script := hookScript(self, anyBool(c, "block-drift"))
+	chained := filepath.Join(filepath.Dir(path), chainedHook)
 	old, err := os.ReadFile(path)
+	foreign := err == nil && !bytes.Contains(old, []byte(hookMarker))
 	switch {
 	case err == nil && bytes.Equal(old, script):
 		fmt.Fprintf(r.stderr, "%s: %s is already installed\n", r.name, path)
 		return nil
-	case err == nil && !bytes.Contains(old, []byte(hookMarker)) && !anyBool(c, "force"):
-		return withCode(exitCouldNotWrite, fmt.Errorf("%s exists and was not written by hull; not replacing it (use --force, or call 'hull scan --staged' from your hook)", path))
+	case foreign && !anyBool(c, "force"):
+		return withCode(exitCouldNotWrite, fmt.Errorf("%s exists and was not written by hull; not replacing it (--force keeps it as %s and runs it before hull's checks; or call 'hull scan --staged' and 'hull check --pre-commit' from your hook)", path, chainedHook))
 	case err != nil && !errors.Is(err, os.ErrNotExist):
 		return withCode(exitCouldNotRead, fmt.Errorf("cannot read %s: %v", path, unwrapPathErr(err)))
 	}
+	if foreign {
+		if _, err := os.Lstat(chained); err == nil {
+			return withCode(exitCouldNotWrite, fmt.Errorf("%s exists and was not written by hull, and %s exists too; not replacing either: merge them into one hook first", path, chained))
+		}
+		// A hard link, then the hook is replaced atomically: the user's hook
+		// exists under one of the names at every moment.
+		if err := os.Link(path, chained); err != nil {
+			return withCode(exitCouldNotWrite, fmt.Errorf("cannot keep %s as %s: %v", path, chained, unwrapPathErr(err)))
+		}
+	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return withCode(exitCouldNotWrite, fmt.Errorf("cannot create %s: %v", filepath.Dir(path), unwrapPathErr(err)))
+	}
+	if foreign {
+		// The user's hook is safe under its new name; the old name may be a
+		// symbolic link (hook managers), which is removed, not written through.
+		if err := os.Remove(path); err != nil {
+			return withCode(exitCouldNotWrite, fmt.Errorf("cannot replace %s: %v", path, unwrapPathErr(err)))
+		}
 	}
 	if err := atomicfile.Write(path, script, atomicfile.Options{Perm: 0o755}); err != nil {
 		return withCode(exitCouldNotWrite, fmt.Errorf("cannot write %s: %v", path, unwrapPathErr(err)))
@@ -156,6 +196,9 @@ func (r *runner) cmdHooksInstall(c *cli.Context) error {
 		return withCode(exitCouldNotWrite, fmt.Errorf("cannot make %s executable: %v", path, unwrapPathErr(err)))
 	}
 	fmt.Fprintf(r.stderr, "%s: installed %s\n", r.name, path)
+	if foreign {
+		fmt.Fprintf(r.stderr, "%s: your previous hook is kept as %s and runs first; 'hull hooks uninstall' puts it back\n", r.name, chained)
+	}
 	return nil
 }
 
@@ -177,6 +220,15 @@ func (r *runner) cmdHooksUninstall(c *cli.Context) error {
 	}
 	if !bytes.Contains(old, []byte(hookMarker)) {
 		return withCode(exitCouldNotWrite, fmt.Errorf("%s was not written by hull; not removing it", path))
+	}
+	chained := filepath.Join(filepath.Dir(path), chainedHook)
+	if _, err := os.Lstat(chained); err == nil {
+		// Put back the hook install --force replaced (rename is atomic).
+		if err := os.Rename(chained, path); err != nil {
+			return withCode(exitCouldNotWrite, fmt.Errorf("cannot put %s back as %s: %v", chained, path, unwrapPathErr(err)))
+		}
+		fmt.Fprintf(r.stderr, "%s: removed hull's hook and put back %s from %s\n", r.name, path, chainedHook)
+		return nil
 	}
 	if err := os.Remove(path); err != nil {
 		return withCode(exitCouldNotWrite, fmt.Errorf("cannot remove %s: %v", path, unwrapPathErr(err)))

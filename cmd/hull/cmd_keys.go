@@ -249,7 +249,7 @@ func (r *runner) openForKeys(c *cli.Context, fio *fileIO) (*keyFile, error) {
 	if err != nil {
 		var re *keysources.RecoverError
 		if errors.As(err, &re) && noneTried(re) {
-			return nil, &noIdentityError{err: err, searched: ids.searched}
+			return nil, &noIdentityError{file: fio.display(), err: err, searched: ids.searched}
 		}
 		if requireXMAC && errors.Is(err, hull.ErrExtendedMAC) {
 			return nil, fmt.Errorf("%s: %w (the hull MAC is required by %s)", fio.display(), err, why)
@@ -257,7 +257,7 @@ func (r *runner) openForKeys(c *cli.Context, fio *fileIO) (*keyFile, error) {
 		return nil, fmt.Errorf("%s: %w", fio.display(), err)
 	}
 	for _, w := range kf.opened.Result.Warnings {
-		r.warnf("%s: %s", fio.display(), w)
+		r.warnf("%s: %s", fio.display(), rewritingWarning(w, true))
 	}
 	if kf.cipher, err = fio.parse(data, true); err != nil {
 		return nil, err
@@ -556,6 +556,12 @@ func (kc keyChanges) apply(groups [][]keyEntry) ([][]keyEntry, []hull.KeyID) {
 		}
 	}
 	return groups, unmatched
+}
+
+// fileHasKey reports whether id (as --rm-* names it) is among the groups.
+func fileHasKey(groups [][]keyEntry, id hull.KeyID) bool {
+	_, unmatched := keyChanges{rm: []hull.KeyID{id}}.apply(groups)
+	return len(unmatched) == 0
 }
 
 func entryIDs(groups [][]keyEntry) [][]hull.KeyID {
@@ -937,7 +943,15 @@ func (r *runner) rotate(c *cli.Context, path string) (err error) {
 	}
 	want, unmatched := changes.apply(want)
 	for _, u := range unmatched {
-		r.warnf("%s: --rm-%s %s: not a key of the file", fio.display(), flagForType(u.Type), u.ID)
+		switch {
+		case fromFile:
+			r.warnf("%s: --rm-%s %s: not a key of the file", fio.display(), flagForType(u.Type), u.ID)
+		case fileHasKey(entriesFromFile(m, kf.unusable), u):
+			// The rule's recipients are applied, and it does not list this key.
+			fmt.Fprintf(r.stderr, "%s: %s: --rm-%s %s: %s does not list this key, so the file is re-wrapped without it\n", r.name, fio.display(), flagForType(u.Type), u.ID, source)
+		default:
+			r.warnf("%s: --rm-%s %s: neither a key of the file nor of %s", fio.display(), flagForType(u.Type), u.ID, source)
+		}
 	}
 	groups, err := r.resolveEntries(fio.display(), want)
 	if err != nil {

@@ -119,9 +119,20 @@ func hints(err error) []string {
 			h = append(h, "a key service refused access: check that your identity may use that key (decrypt permission)")
 		} else if errors.Is(err, keysources.ErrUnreachable) || errors.Is(err, keysources.ErrThrottled) {
 			h = append(h, "a key service could not be reached or throttled the request: check the network and try again")
+		} else if re := (*keysources.RecoverError)(nil); errors.As(err, &re) && re.Recovered > 0 {
+			h = append(h, fmt.Sprintf("your identities opened %d of the file's %d key groups, but %d are needed (Shamir threshold); ask holders of keys of the other groups to decrypt it, or to add your public key to one of those groups", re.Recovered, len(re.Groups), re.Needed))
 		} else {
 			h = append(h, "none of your identities is a recipient of this file; ask someone who can decrypt it to add your public key")
 		}
+	case errors.As(err, new(*noConfigError)):
+		if nce := (*noConfigError)(nil); errors.As(err, &nce) && !nce.files {
+			break
+		}
+		h = append(h, "a pre-commit hook written by an older hull runs 'hull check' without --pre-commit: run 'hull hooks install' to update it (the new hook passes when there is no .sops.yaml)")
+	case errors.As(err, new(*keptEditError)):
+		var ke *keptEditError
+		errors.As(err, &ke)
+		h = append(h, fmt.Sprintf("'hull decrypt %s' shows your version; carry your changes over with 'hull edit %s', then delete %s (it is encrypted for the recipients %s had when you opened it)", ke.kept, ke.path, ke.kept, ke.path))
 	case errors.Is(err, hull.ErrMACMismatch), errors.Is(err, hull.ErrNoMAC):
 		h = append(h, "the file was modified outside sops/hull; check 'git diff' and, only if you trust the change, use --ignore-mac to read it")
 	case errors.Is(err, metadata.ErrNoMetadata):

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -41,9 +42,13 @@ func (r *runner) scanCommand() *cli.Command {
 			"COMMIT:FILE:...), showing at most 4 characters of the secret; --json prints\n" +
 			"{findings: [{file, commit, line, column, kind, redacted, fingerprint}], stats}.\n" +
 			"Baseline: .hullscan.yaml at the repository root (or --baseline FILE) lists path globs\n" +
-			"to ignore and accepted findings by fingerprint (SHA-256 of file, kind and secret; no\n" +
-			"secret is stored). --update-baseline writes the current findings into it as accepted,\n" +
-			"keeping its ignore globs, and exits 0.\n" +
+			"to ignore and accepted findings by fingerprint: HMAC-SHA256 of file, kind and secret\n" +
+			"under a random key stored in the baseline, so that every clone and CI agree; no secret\n" +
+			"is stored, but whoever reads the baseline can test guesses, so accept no real secret.\n" +
+			"--update-baseline writes the current findings into it as accepted, keeping its ignore\n" +
+			"globs (and its key, or making one), and exits 0. A baseline written by an older hull\n" +
+			"(unkeyed SHA-256 fingerprints, no key) still matches, with a warning until it is\n" +
+			"rewritten. Without a keyed baseline, fingerprints use a key kept in .git/hull-scan-key.\n" +
 			"Exit status: 0 clean, 45 possible secrets found, 1 or 2 errors.",
 		Flags:        flagsFor(gGlobal, gScan),
 		Action:       r.cmdScan,
@@ -104,7 +109,23 @@ func (r *runner) cmdScan(c *cli.Context) error {
 	default:
 		produce = scan.Paths(root, []string{"."})
 	}
-	opts := scan.Options{MaxSize: maxSize, Baseline: base}
+	// The fingerprint key: the baseline's; a new one when the baseline is
+	// written; else one kept in the repository's git directory (so that
+	// --json fingerprints are stable in this clone), or one for this run.
+	keyHex := base.Key
+	if keyHex == "" && c.Bool("update-baseline") {
+		if keyHex, err = scan.NewKey(); err != nil {
+			return err
+		}
+	}
+	key := scan.KeyFromHex(keyHex)
+	if key == nil {
+		key = localScanKey(ctx, root, gitErr == nil)
+	}
+	if base.Legacy() && !c.Bool("update-baseline") {
+		r.warnf("%s holds unkeyed SHA-256 fingerprints, from which a dictionary attack can recover weak secrets; they still match, but run 'hull scan --update-baseline' to rewrite it with a random key (it keeps the ignore globs and accepts the current findings)", displayPath(cwd, basePath))
+	}
+	opts := scan.Options{MaxSize: maxSize, Baseline: base, Key: key}
 	if c.Bool("update-baseline") {
 		opts.Baseline = nil // every current finding goes into the new baseline
 		if base != nil {
@@ -123,7 +144,7 @@ func (r *runner) cmdScan(c *cli.Context) error {
 	}
 
 	if c.Bool("update-baseline") {
-		nb := base.WithFindings(res.Findings)
+		nb := base.WithFindings(keyHex, res.Findings)
 		if err := atomicfile.Write(basePath, nb.Marshal(), atomicfile.Options{Perm: 0o644}); err != nil {
 			return withCode(exitCouldNotWrite, fmt.Errorf("cannot write %s: %v", basePath, unwrapPathErr(err)))
 		}
@@ -182,6 +203,42 @@ func (r *runner) cmdScan(c *cli.Context) error {
 	}
 	r.hintf("if a finding is not a secret, add '# hull-scan:allow' to its line, or accept all current findings with 'hull scan --update-baseline'")
 	return &childExit{code: exitSecretsFound}
+}
+
+// localScanKey is the fingerprint key of a repository without a keyed
+// baseline: kept in its git directory (hull-scan-key, mode 0600; never
+// committed, so a fresh clone makes its own), else random for this run.
+func localScanKey(ctx context.Context, root string, inGit bool) []byte {
+	fresh := func() []byte {
+		k, _ := scan.NewKey()
+		return scan.KeyFromHex(k)
+	}
+	if !inGit {
+		return fresh()
+	}
+	out, err := exec.CommandContext(ctx, "git", "-C", root, "rev-parse", "--absolute-git-dir").Output()
+	if err != nil {
+		return fresh()
+	}
+	path := filepath.Join(strings.TrimSpace(string(out)), "hull-scan-key")
+	if b, err := os.ReadFile(path); err == nil {
+		if k := scan.KeyFromHex(strings.TrimSpace(string(b))); k != nil {
+			return k
+		}
+	}
+	k, err := scan.NewKey()
+	if err != nil {
+		return fresh()
+	}
+	if err := atomicfile.Write(path, []byte(k+"\n"), atomicfile.Options{Perm: 0o600, NoClobber: true}); err != nil {
+		// Another run made it meanwhile, or .git is read-only.
+		if b, rerr := os.ReadFile(path); rerr == nil {
+			if k2 := scan.KeyFromHex(strings.TrimSpace(string(b))); k2 != nil {
+				return k2
+			}
+		}
+	}
+	return scan.KeyFromHex(k)
 }
 
 // loadBaseline reads a baseline file. A missing file is an empty

@@ -109,24 +109,14 @@ func (r *runner) docsCommand() *cli.Command {
 	return cmd
 }
 
-// globalFlags returns the flags (by first name) that the root and every
-// visible command with flags accept: documented once, not per command.
+// globalFlags returns the global flags (by first dashed name): every
+// command that takes flags accepts them; each command's help lists those
+// that do something for it (help.go).
 func globalFlags(root *cmdSpec) map[string]bool {
-	count := map[string]int{}
-	n := 0
-	root.walk(func(c *cmdSpec) {
-		if len(c.flags) == 0 {
-			return
-		}
-		n++
-		for _, f := range c.flags {
-			count[f.dashed()[0]]++
-		}
-	})
 	g := map[string]bool{}
-	for k, v := range count {
-		if v == n {
-			g[k] = true
+	for _, d := range flagTable {
+		if hasAny(d.groups, []string{gGlobal}) {
+			g["--"+d.name] = true
 		}
 	}
 	return g
@@ -282,7 +272,7 @@ func manPage(app *cli.App) string {
 	p(".SH DESCRIPTION\n")
 	manParas(&b, docsDescription)
 
-	p(".SH GLOBAL FLAGS\nEvery command that takes flags accepts these.\n")
+	p(".SH GLOBAL FLAGS\nEvery command that takes flags accepts these (as sops does); each command lists those that do something for it.\n")
 	for _, f := range root.flags {
 		if global[f.dashed()[0]] {
 			p(".TP\n%s\n%s\n", manFlag(f), manFlagUsage(f))
@@ -313,7 +303,7 @@ func manPage(app *cli.App) string {
 			}
 		}
 		if hasGlobal {
-			p(".PP\nAnd the global flags.\n")
+			p(".PP\nIt also accepts the other global flags.\n")
 		}
 	})
 
@@ -342,17 +332,11 @@ func manPage(app *cli.App) string {
 	return b.String()
 }
 
-// splitFlags returns a command's flags that are not global, and whether it
-// accepts the global ones.
+// splitFlags returns the flags a command lists (its own and the global
+// flags that do something for it: the others are hidden), and whether it
+// accepts the global flags (every command that takes flags does).
 func splitFlags(flags []flagSpec, global map[string]bool) (own []flagSpec, hasGlobal bool) {
-	for _, f := range flags {
-		if global[f.dashed()[0]] {
-			hasGlobal = true
-			continue
-		}
-		own = append(own, f)
-	}
-	return own, hasGlobal
+	return flags, len(flags) > 0
 }
 
 // ---- Markdown ----
@@ -473,11 +457,11 @@ func markdownReference(app *cli.App) string {
 			p("\n")
 		}
 		if hasGlobal {
-			p("And the [global flags](#global-flags).\n\n")
+			p("It also accepts the other [global flags](#global-flags).\n\n")
 		}
 	})
 
-	p("## Global flags\n\nEvery command that takes flags accepts these.\n\n")
+	p("## Global flags\n\nEvery command that takes flags accepts these (as sops does); each command lists those that do something for it.\n\n")
 	var gl []flagSpec
 	for _, f := range root.flags {
 		if global[f.dashed()[0]] {

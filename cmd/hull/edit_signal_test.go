@@ -117,7 +117,7 @@ func assertEditClean(t *testing.T, dir, file string, before []byte) {
 	}
 }
 
-// TestEditSignals: SIGINT, SIGTERM or SIGHUP sent to hull while the editor
+// TestEditSignals: SIGINT, SIGTERM, SIGHUP, SIGQUIT or SIGABRT sent to hull while the editor
 // is open (after the editor changed the text) ends the editor, removes the
 // private directory and leaves the file untouched; hull exits 128+n
 // (SECURITY-CASES B2, row 57).
@@ -129,6 +129,8 @@ func TestEditSignals(t *testing.T) {
 		{syscall.SIGINT, exitEditSIGINT},
 		{syscall.SIGTERM, exitEditSIGTERM},
 		{syscall.SIGHUP, exitEditSIGHUP},
+		{syscall.SIGQUIT, exitEditSIGQUIT},
+		{syscall.SIGABRT, exitEditSIGABRT},
 	} {
 		t.Run(tc.sig.String(), func(t *testing.T) {
 			dir, file, before := editFixture(t)
@@ -176,9 +178,9 @@ func TestEditSignals(t *testing.T) {
 	}
 }
 
-// TestEditInvalidAtEOF: stdin is /dev/null, a character device that looks
-// like a terminal; the prompt reads end of input and hull gives up after
-// one editor run (exit 2, file untouched), instead of looping (C23).
+// TestEditInvalidAtEOF: stdin is /dev/null, a character device but not a
+// terminal; hull gives up after one editor run (exit 2, file untouched),
+// instead of looping (C23), and does not offer to edit again.
 func TestEditInvalidAtEOF(t *testing.T) {
 	dir, file, before := editFixture(t)
 	cmd := editCmd(t, dir, file,
@@ -207,7 +209,7 @@ func TestEditInvalidAtEOF(t *testing.T) {
 		t.Errorf("exit status %d, want %d; stderr: %s", code, exitCouldNotRead, stderr.String())
 	}
 	se := stderr.String()
-	if strings.Count(se, "press enter to edit again") != 1 || !strings.Contains(se, "the edited text is not valid") ||
+	if strings.Contains(se, "press enter to edit again") || strings.Count(se, "the edited text is not valid") != 1 ||
 		strings.Contains(se, "hunter2") || strings.Contains(se, "[bad") {
 		t.Errorf("stderr %q", se)
 	}

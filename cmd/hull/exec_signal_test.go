@@ -107,6 +107,7 @@ func execExitCode(t *testing.T, c *exec.Cmd) int {
 // SIGTERM, SIGINT, SIGHUP… sent to hull reach the child; hull waits for it
 // and exits with its status (SECURITY-CASES C12, checklist row 58).
 func TestExecForwardsSignals(t *testing.T) {
+	t.Parallel()
 	f := newExecFixture(t)
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGUSR1, syscall.SIGUSR2} {
 		name := map[syscall.Signal]string{syscall.SIGTERM: "TERM", syscall.SIGINT: "INT", syscall.SIGHUP: "HUP", syscall.SIGQUIT: "QUIT", syscall.SIGUSR1: "USR1", syscall.SIGUSR2: "USR2"}[sig]

@@ -50,6 +50,8 @@ const (
 	exitCouldNotRetrieveKey    = 128 // no identity could recover the data key
 	exitEditSIGHUP             = 129 // edit: interrupted by SIGHUP (128+1); the file is untouched
 	exitEditSIGINT             = 130 // edit: interrupted by SIGINT (128+2); the file is untouched
+	exitEditSIGQUIT            = 131 // edit: interrupted by SIGQUIT (128+3); the file is untouched
+	exitEditSIGABRT            = 134 // edit: interrupted by SIGABRT (128+6); the file is untouched
 	exitEditSIGTERM            = 143 // edit: interrupted by SIGTERM (128+15); the file is untouched
 	exitFileNotModified        = 200 // edit: the file was not changed, nothing was written
 	exitNoEditor               = 201 // edit: no editor found, or the editor failed
@@ -94,6 +96,8 @@ var exitCodes = []struct {
 	{exitCouldNotRetrieveKey, "no identity could decrypt the data key"},
 	{exitEditSIGHUP, "edit was interrupted by SIGHUP; the file is untouched"},
 	{exitEditSIGINT, "edit was interrupted by SIGINT; the file is untouched"},
+	{exitEditSIGQUIT, "edit was interrupted by SIGQUIT; the file is untouched"},
+	{exitEditSIGABRT, "edit was interrupted by SIGABRT; the file is untouched"},
 	{exitEditSIGTERM, "edit was interrupted by SIGTERM; the file is untouched"},
 	{exitFileNotModified, "edit: the file was not changed, nothing was written"},
 	{exitNoEditor, "edit: no editor found, or the editor failed"},

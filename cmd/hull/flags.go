@@ -40,7 +40,8 @@ var flagTable = []flagDef{
 	{name: "baseline", usage: "scan: the baseline file (default: .hullscan.yaml at the repository root)", groups: []string{gScan}},
 	{name: "update-baseline", usage: "scan: accept every current finding: write them to the baseline (keeping its ignore globs) and exit 0", bool: true, groups: []string{gScan}},
 	{name: "max-size", usage: "scan: skip files larger than this many bytes (default 1048576)", groups: []string{gScan}},
-	{name: "force", usage: "hooks install: replace an existing pre-commit hook that hull did not write", bool: true, groups: []string{gHooks}},
+	{name: "force", usage: "hooks install: install over a pre-commit hook that hull did not write; that hook is kept as pre-commit.hull-chained, runs first, and is put back by 'hooks uninstall'", bool: true, groups: []string{gHooks}},
+	{name: "block-drift", usage: "hooks install: refuse a commit when a staged file's rule or recipients differ from .sops.yaml (default: a warning)", bool: true, groups: []string{gHooks}},
 	// git integration (cmd_git.go)
 	{name: "global", usage: "git setup: write the git config to your global git config instead of the repository's .git/config", bool: true, groups: []string{gGit}},
 	{name: "resolve", usage: "merge: take this side (ours or theirs) of every conflict in FILE, left by a conflicting 'hull merge'", groups: []string{gMerge}},
@@ -49,11 +50,13 @@ var flagTable = []flagDef{
 	// bulk and check (cmd_bulk.go, cmd_check.go)
 	{name: "recursive", aliases: []string{"r"}, usage: "work in place on every file under the given directories (default .) that a .sops.yaml creation rule covers, concurrently, and print a summary", bool: true, groups: []string{gRecursive}},
 	{name: "json", usage: "check: print the results as JSON", bool: true, groups: []string{gCheck}},
+	{name: "pre-commit", usage: "check: the pre-commit hook's mode: only the given files a creation rule covers are checked, and nothing is printed when they pass; no .sops.yaml means nothing to check; drift only warns unless --drift error", bool: true, groups: []string{gCheck}},
+	{name: "drift", usage: "check: whether rule or recipient drift fails the check (error, exit 42; the default) or only warns (warn; the default with --pre-commit)", groups: []string{gCheck}},
 	{name: "require-keys", usage: "check: fail (exit 128) for a file none of your identities can decrypt, instead of checking its structure only", bool: true, groups: []string{gCheck}},
 	// global
 	{name: "config", usage: "path to the .sops.yaml configuration (env SOPS_CONFIG)", groups: []string{gGlobal}},
 	{name: "indent", usage: "indentation of YAML (default 4) and JSON (default tab; 0 for none) output", groups: []string{gGlobal}},
-	{name: "verbose", usage: "accepted for compatibility; hull is quiet unless something is wrong", bool: true, groups: []string{gGlobal}},
+	{name: "verbose", usage: "also print the warnings that read-only commands keep quiet about (a file without a hull MAC, a readable identity file, an optional audit log that cannot be written) and, for check, the files verified by their structure only", bool: true, groups: []string{gGlobal}},
 	{name: "decryption-order", usage: "comma-separated key types to try first (env SOPS_DECRYPTION_ORDER; default age,pgp)", groups: []string{gGlobal}},
 	{name: "enable-local-keyservice", usage: "accepted for compatibility (hull always unwraps keys in-process)", groups: []string{gGlobal}},
 	{name: "keyservice", usage: "remote key services are not supported by hull; giving one is an error", slice: true, groups: []string{gGlobal}},

@@ -153,6 +153,7 @@ api:
 `
 
 func TestGitDiffAndMerge(t *testing.T) {
+	t.Parallel()
 	g := newGitRepo(t)
 	out := g.must("hull", "git", "setup")
 	for _, want := range []string{`.gitattributes: added "*.enc.yaml diff=hull merge=hull"`, `set diff.hull.cachetextconv = "false"`, `set merge.hull.driver = "hull merge %O %A %B %P"`} {

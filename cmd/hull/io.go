@@ -26,6 +26,10 @@ type fileIO struct {
 	output   string
 	force    bool
 	emitOpts formats.EmitOptions
+	// guessed: the formats are binary only because neither --input-type
+	// nor a file name said otherwise (stdin, or a name without a known
+	// extension).
+	guessed bool
 }
 
 func isStdin(p string) bool { return p == "" || p == "-" || p == "/dev/stdin" }
@@ -49,7 +53,9 @@ func (r *runner) resolveIO(c *cli.Context, path string, needName bool) (*fileIO,
 			return nil, withCode(exitGeneric, fmt.Errorf("--input-type: %w", err))
 		}
 	} else {
-		fio.in, _ = reg.ForPath(fio.name, "binary")
+		var known bool
+		fio.in, known = reg.ForPath(fio.name, "binary")
+		fio.guessed = !known && fio.in.Name() == "binary"
 	}
 	if hasFlag(c, "output-type") && c.String("output-type") != "" {
 		if fio.out, err = reg.ByName(c.String("output-type")); err != nil {

@@ -15,9 +15,12 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
-// Set by the release build with -ldflags "-X main.version=… -X main.commit=…".
+// The release build may set these with -ldflags "-X main.version=…
+// -X main.commit=…"; otherwise both come from the build information that
+// go build and go install record (buildVersion), so that every way of
+// building hull reports a real version.
 var (
-	version = "0.1.0-dev"
+	version = ""
 	commit  = ""
 )
 
@@ -96,40 +99,73 @@ type childExit struct{ code int }
 func (c *childExit) Error() string { return fmt.Sprintf("exit status %d", c.code) }
 
 func versionString(name string) string {
-	c := commit
-	if c == "" {
-		if bi, ok := debug.ReadBuildInfo(); ok {
-			for _, s := range bi.Settings {
-				if s.Key == "vcs.revision" && len(s.Value) >= 12 {
-					c = s.Value[:12]
+	bi, _ := debug.ReadBuildInfo()
+	v, c := buildVersion(bi, version, commit)
+	if name == "sops" {
+		return fmt.Sprintf("sops %s (hull %s, %s)\n", sopsVersion, v, c)
+	}
+	return fmt.Sprintf("hull %s (%s; sops format %s)\n", v, c, sopsVersion)
+}
+
+// hullVersion is hull's version alone (for the audit log).
+func hullVersion() string {
+	bi, _ := debug.ReadBuildInfo()
+	v, _ := buildVersion(bi, version, commit)
+	return v
+}
+
+// buildVersion is hull's version and commit: the values set with -ldflags
+// when there are any, else the main module's version that the go command
+// records (a tag such as v1.2.0, or a pseudo-version v0.0.0-DATE-COMMIT for
+// an untagged commit, with +dirty for a modified tree) and the VCS
+// revision. A build without either (go build -buildvcs=false, or outside a
+// repository) reports "devel".
+func buildVersion(bi *debug.BuildInfo, ldVersion, ldCommit string) (ver, rev string) {
+	ver, rev = ldVersion, ldCommit
+	modified := false
+	if bi != nil {
+		if ver == "" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+			ver = bi.Main.Version
+		}
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				if rev == "" && len(s.Value) >= 12 {
+					rev = s.Value[:12]
 				}
+			case "vcs.modified":
+				modified = s.Value == "true"
 			}
 		}
 	}
-	if c == "" {
-		c = "unknown commit"
+	if ver == "" {
+		ver = "devel"
+		if rev != "" && modified {
+			ver = "devel+dirty"
+		}
 	}
-	if name == "sops" {
-		return fmt.Sprintf("sops %s (hull %s, %s)\n", sopsVersion, version, c)
+	if rev == "" {
+		rev = "unknown commit"
 	}
-	return fmt.Sprintf("hull %s (%s; sops format %s)\n", version, c, sopsVersion)
+	return ver, rev
 }
 
 func (r *runner) app() *cli.App {
 	app := &cli.App{
-		Name:            r.name,
-		Usage:           "keep secrets in git: encrypt the values of YAML, JSON, dotenv and INI files (sops-compatible)",
-		UsageText:       r.name + " [global flags] command [flags] FILE\n" + r.name + " [flags] -e|-d FILE   (the sops legacy form)",
-		HideVersion:     true,
-		Reader:          r.stdin,
-		Writer:          r.stdout,
-		ErrWriter:       r.stderr,
-		Flags:           flagsFor(gGlobal, gIn, gOut, gKeys, gRules, gDecrypt, gLegacy),
-		Action:          r.legacy,
-		ExitErrHandler:  func(*cli.Context, error) {},
-		OnUsageError:    usageError,
-		Description:     description(),
-		CommandNotFound: func(c *cli.Context, cmd string) {},
+		Name:                  r.name,
+		Usage:                 "keep secrets in git: encrypt the values of YAML, JSON, dotenv and INI files (sops-compatible)",
+		UsageText:             r.name + " [global flags] command [flags] FILE\n" + r.name + " [flags] -e|-d FILE   (the sops legacy form)",
+		HideVersion:           true,
+		Reader:                r.stdin,
+		Writer:                r.stdout,
+		ErrWriter:             r.stderr,
+		Flags:                 flagsFor(gGlobal, gIn, gOut, gKeys, gRules, gDecrypt, gLegacy),
+		Action:                r.legacy,
+		ExitErrHandler:        func(*cli.Context, error) {},
+		OnUsageError:          usageError,
+		Description:           appDescription(r.name),
+		CustomAppHelpTemplate: appHelpTemplate,
+		CommandNotFound:       func(c *cli.Context, cmd string) {},
 		Commands: []*cli.Command{
 			r.scanCommand(),  // cmd_scan.go
 			r.hooksCommand(), // cmd_hooks.go
@@ -183,19 +219,8 @@ func (r *runner) app() *cli.App {
 			r.groupsCommand(),
 		},
 	}
+	finishHelp(app.Commands, "") // help.go
 	return app
-}
-
-func description() string {
-	var b strings.Builder
-	b.WriteString("Environment: SOPS_AGE_KEY, SOPS_AGE_KEY_FILE, SOPS_AGE_KEY_CMD, SOPS_AGE_SSH_PRIVATE_KEY_FILE\n")
-	b.WriteString("(identities; also ~/.ssh/id_ed25519, ~/.ssh/id_rsa and $XDG_CONFIG_HOME/sops/age/keys.txt),\n")
-	b.WriteString("SOPS_AGE_RECIPIENTS (default --age), SOPS_DECRYPTION_ORDER; the PGP, KMS, Vault, audit and\n")
-	b.WriteString("HULL_* variables are listed under ENVIRONMENT in the man page (docs/hull.1).\n\nEXIT STATUS\n")
-	for _, e := range exitCodes {
-		fmt.Fprintf(&b, "  %3d  %s\n", e.code, e.text)
-	}
-	return b.String()
 }
 
 func usageError(c *cli.Context, err error, isSubcommand bool) error {
@@ -217,6 +242,9 @@ func (r *runner) run(args []string) error {
 		}
 	}
 	app := r.app()
+	if len(rest) == 2 && rest[0] == "help" && r.helpTopic(app, rest[1]) {
+		return nil
+	}
 	norm := normalize(app, rest)
 	if len(norm) > 0 && app.Command(norm[0]) != nil {
 		// A subcommand: normalize moved every flag after its name, so the

@@ -33,6 +33,10 @@ func TestMain(m *testing.M) {
 	})
 }
 
+// Tests that run hull only as a subprocess call t.Parallel, so that their
+// waiting overlaps; tests that call Main in-process must not: urfave/cli
+// keeps state in package globals (the help flag), so two Main calls at once
+// race.
 func TestScript(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:           "testdata",

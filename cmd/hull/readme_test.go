@@ -55,6 +55,7 @@ import (
 // TMPDIR and GOBIN in the test's temporary directory, and none of the
 // user's SOPS_*, HULL_*, VAULT_* or cloud variables.
 func TestReadme(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("bash"); err != nil {
 		t.Skip("bash not found")
 	}
@@ -134,12 +135,22 @@ func TestReadme(t *testing.T) {
 		"READMETEST_CHECKOUT=" + dirs["checkout"],
 	}
 	// The Go build cache and module cache of the user, so that make targets
-	// in the checkout build offline and fast.
+	// in the checkout build offline and fast. -trimpath keeps the copy's
+	// directory out of the cache keys: its packages are then compiled once
+	// for make build, go install and make demo, and later runs find them
+	// in the cache (without it every run recompiled all of hull).
 	for _, k := range []string{"GOCACHE", "GOMODCACHE", "GOPATH", "GOFLAGS", "GOTOOLCHAIN", "GOPROXY", "GONOSUMDB", "GOPRIVATE", "GOSUMDB"} {
-		if v, ok := os.LookupEnv(k); ok {
+		v, ok := os.LookupEnv(k)
+		if !ok {
+			if out, err := exec.Command("go", "env", k).Output(); err == nil {
+				v = string(bytes.TrimSpace(out))
+			}
+		}
+		if k == "GOFLAGS" && !strings.Contains(v, "-trimpath") {
+			v = strings.TrimSpace(v + " -trimpath")
+		}
+		if v != "" {
 			env = append(env, k+"="+v)
-		} else if out, err := exec.Command("go", "env", k).Output(); err == nil && len(bytes.TrimSpace(out)) > 0 {
-			env = append(env, k+"="+string(bytes.TrimSpace(out)))
 		}
 	}
 	run := func(dir string, name string, args ...string) string {

@@ -30,6 +30,9 @@ type rewriteOptions struct {
 	// unset). edit does not hold it while the editor runs; it relies on
 	// the compare-and-swap check instead.
 	hold bool
+	// onConflict, when set, gets the sealed result that the
+	// compare-and-swap refused to write (edit keeps it; see keepEdit).
+	onConflict func(sealed []byte) error
 }
 
 // rewrite decrypts fio's file, lets change modify the plaintext, and writes
@@ -92,6 +95,11 @@ func (r *runner) rewrite(c *cli.Context, fio *fileIO, o rewriteOptions, change c
 	}
 	now, err := os.ReadFile(fio.path)
 	if err != nil || sha256.Sum256(now) != sum {
+		if o.onConflict != nil {
+			unlock()
+			unlock = nil
+			return false, o.onConflict(out)
+		}
 		return false, withCode(exitConcurrentModification, fmt.Errorf("%s: %w", fio.path, errConcurrentModification))
 	}
 	if err := atomicfile.Write(fio.path, out, atomicfile.Options{}); err != nil {

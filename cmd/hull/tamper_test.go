@@ -92,7 +92,7 @@ var tamperElsewhere = map[int]string{
 	54: "testdata/edit_editor_fails.txtar, exit 201",
 	55: "testdata/edit_invalid_noninteractive.txtar, exit 2, no loop",
 	56: "testdata/edit_no_change.txtar, exit 200",
-	57: "edit_signal_test.go, exit 130/143/129",
+	57: "edit_signal_test.go, exit 130/143/129; SIGQUIT 131 and SIGABRT 134 too",
 	58: "exec_signal_test.go and testdata/exec_env_values.txtar",
 	59: "testdata/exec_file_fifo.txtar, internal/execx tests",
 	60: "testdata/exec_file_inject.txtar",

@@ -10,9 +10,12 @@ import (
 
 // bigYAML is about 10 MB: 5000 top-level keys with 100 short string
 // values each (500k values), the size DESIGN.md sets the target for.
-func bigYAML() []byte {
+func bigYAML() []byte { return bigYAMLSections(5000) }
+
+// bigYAMLSections is the first n sections of bigYAML.
+func bigYAMLSections(n int) []byte {
 	var b strings.Builder
-	for i := 0; i < 5000; i++ {
+	for i := 0; i < n; i++ {
 		fmt.Fprintf(&b, "section%04d:\n", i)
 		for j := 0; j < 100; j++ {
 			fmt.Fprintf(&b, "  key%03d: value-string-%04d-%03d-abcdefghij\n", j, i, j)
@@ -25,10 +28,13 @@ func bigYAML() []byte {
 // every 50 keys, an inline comment every 70 values, non-ASCII in every
 // 10th value, a multi-line value every 1000 and an encrypted-looking value
 // every 5th.
-func bigYAMLCommented() []byte {
+func bigYAMLCommented() []byte { return bigYAMLCommentedSections(5000) }
+
+// bigYAMLCommentedSections is the first sections of bigYAMLCommented.
+func bigYAMLCommentedSections(sections int) []byte {
 	var b strings.Builder
 	n := 0
-	for i := 0; i < 5000; i++ {
+	for i := 0; i < sections; i++ {
 		fmt.Fprintf(&b, "section%04d:\n", i)
 		for j := 0; j < 100; j++ {
 			n++

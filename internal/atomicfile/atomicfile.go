@@ -3,6 +3,11 @@
 // which is synced, given its final mode and renamed over the target; the
 // directory is synced last. On any error the target is left as it was and
 // the temporary file is removed.
+//
+// One exception: when the directory does not let us create the temporary
+// file (permission denied) but the file exists and is writable, Write
+// rewrites the file in place, as sops does, and gives up atomicity for that
+// write (writeInPlace).
 package atomicfile
 
 import (
@@ -49,7 +54,9 @@ func Write(path string, data []byte, o Options) (err error) {
 	if perm == 0 {
 		perm = 0o600
 	}
+	existed := false
 	if li, lerr := os.Lstat(path); lerr == nil {
+		existed = true
 		if o.NoClobber {
 			return fmt.Errorf("%s: %w (use --force to replace it)", path, ErrExists)
 		}
@@ -82,6 +89,15 @@ func Write(path string, data []byte, o Options) (err error) {
 	}
 	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
+		if errors.Is(err, fs.ErrPermission) && !o.NoClobber && existed {
+			// The directory is not writable but the file may be: write it
+			// in place, as sops does (see writeInPlace).
+			if ierr := writeInPlace(target, data); ierr == nil {
+				return nil
+			} else if !errors.Is(ierr, fs.ErrPermission) {
+				return ierr
+			}
+		}
 		return err
 	}
 	closed := false
@@ -179,4 +195,32 @@ func Sweep(dir string, minAge time.Duration) (int, error) {
 		}
 	}
 	return n, nil
+}
+
+// writeInPlace replaces the content of an existing file whose directory
+// does not let us create the temporary file. It is not atomic: a reader may
+// see the file half written, and a crash or a full disk during the write
+// can leave it truncated or mixed (the old file's tail after the new
+// content until the final truncate). Its mode, owner and hard links are
+// kept. The data is synced before it returns.
+func writeInPlace(path string, data []byte) (err error) {
+	if err := fault("inplace"); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}()
+	if _, err = f.WriteAt(data, 0); err != nil {
+		return err
+	}
+	if err = f.Truncate(int64(len(data))); err != nil {
+		return err
+	}
+	return f.Sync()
 }

@@ -140,6 +140,13 @@ func (s *Selector) Config(path string) (*config.Config, error) {
 	return c, nil
 }
 
+// Loaded is the number of distinct configs found and read so far.
+func (s *Selector) Loaded() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.loaded)
+}
+
 // Rule returns the config that applies to path and its matching creation
 // rule (nil, without error, when there is no config, no creation rules or
 // no matching rule).

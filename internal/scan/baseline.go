@@ -2,6 +2,8 @@ package scan
 
 import (
 	"bytes"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"path"
@@ -21,17 +23,29 @@ const BaselineFile = ".hullscan.yaml"
 // are stored by fingerprint only, so the file holds no secret.
 //
 //	# comments are allowed (but --update-baseline rewrites the file)
+//	key: 9f1c…             # the fingerprint key: 64 hex digits, random
 //	ignore:
 //	  - testdata/**        # a glob on the slash-separated path from the root
 //	  - "*.min.js"         # a glob without "/" matches the base name at any depth
 //	accepted:
-//	  - fingerprint: 3b0c…  # hex SHA-256 of file, kind and secret
+//	  - fingerprint: 3b0c…  # hex HMAC-SHA256 of file, kind and secret under key
 //	    file: config/dev.env
 //	    kind: secret-assignment
 //
 // In a glob, "**" matches any number of path segments and the other
 // patterns are those of path.Match.
+//
+// The key is stored in the baseline so that every clone of the repository,
+// and CI, compute the same fingerprints. It makes the fingerprints of one
+// repository useless against precomputed tables and unrelated to those of
+// other repositories; it does not stop someone who can read the baseline
+// from testing guesses, one HMAC per guess, so an accepted finding must
+// not be a real secret (rotate it and remove it instead). A baseline
+// without a key (written by an older hull) holds unkeyed SHA-256
+// fingerprints; they still match until --update-baseline rewrites it with
+// a key.
 type Baseline struct {
+	Key      string     `yaml:"key,omitempty"`
 	Ignore   []string   `yaml:"ignore,omitempty"`
 	Accepted []Accepted `yaml:"accepted,omitempty"`
 
@@ -61,6 +75,9 @@ func ParseBaseline(data []byte) (*Baseline, error) {
 			return nil, fmt.Errorf("invalid baseline: ignore %q: %v", g, err)
 		}
 	}
+	if b.Key != "" && (len(b.Key) != 64 || strings.Trim(b.Key, "0123456789abcdef") != "") {
+		return nil, errors.New("invalid baseline: key must be 64 lowercase hex digits")
+	}
 	b.fps = make(map[string]bool, len(b.Accepted))
 	for i, a := range b.Accepted {
 		if len(a.Fingerprint) != 64 || strings.Trim(a.Fingerprint, "0123456789abcdef") != "" {
@@ -73,7 +90,40 @@ func ParseBaseline(data []byte) (*Baseline, error) {
 
 // Accepts reports whether a finding is accepted by the baseline.
 func (b *Baseline) Accepts(f Finding) bool {
-	return b != nil && b.fps[f.Fingerprint]
+	if b == nil {
+		return false
+	}
+	if b.Key == "" {
+		return b.fps[f.legacy]
+	}
+	return b.fps[f.Fingerprint]
+}
+
+// KeyFromHex decodes a fingerprint key; nil for "" or a malformed key.
+func KeyFromHex(s string) []byte {
+	if len(s) != 64 {
+		return nil
+	}
+	k, err := hex.DecodeString(s)
+	if err != nil {
+		return nil
+	}
+	return k
+}
+
+// Legacy reports whether the baseline accepts findings by unkeyed
+// fingerprints (written before keys).
+func (b *Baseline) Legacy() bool {
+	return b != nil && b.Key == "" && len(b.Accepted) > 0
+}
+
+// NewKey returns a random fingerprint key in hex.
+func NewKey() (string, error) {
+	var k [32]byte
+	if _, err := rand.Read(k[:]); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(k[:]), nil
 }
 
 // Ignored reports whether a path (slash-separated, from the root) matches
@@ -93,10 +143,11 @@ func (b *Baseline) Ignored(name string) bool {
 	return false
 }
 
-// WithFindings returns a baseline with the same ignore globs that accepts
-// exactly the findings given (one entry per fingerprint).
-func (b *Baseline) WithFindings(fs []Finding) *Baseline {
-	nb := &Baseline{fps: map[string]bool{}}
+// WithFindings returns a baseline with the key given (in hex; the
+// findings' fingerprints must be keyed with it) and the same ignore globs
+// that accepts exactly the findings given (one entry per fingerprint).
+func (b *Baseline) WithFindings(key string, fs []Finding) *Baseline {
+	nb := &Baseline{Key: key, fps: map[string]bool{}}
 	if b != nil {
 		nb.Ignore = append(nb.Ignore, b.Ignore...)
 	}
@@ -125,7 +176,11 @@ func (b *Baseline) Marshal() []byte {
 	var w bytes.Buffer
 	w.WriteString("# hull scan baseline (see 'hull scan --help'). 'hull scan --update-baseline'\n")
 	w.WriteString("# rewrites the accepted list from the current findings and keeps ignore.\n")
-	w.WriteString("# Fingerprints are SHA-256 of file, kind and secret: no secret is stored here.\n")
+	w.WriteString("# Fingerprints are HMAC-SHA256 of file, kind and secret under key: no secret is\n")
+	w.WriteString("# stored here, but whoever reads this file can test guesses: accept no real secret.\n")
+	if b.Key != "" {
+		fmt.Fprintf(&w, "key: %s\n", b.Key)
+	}
 	if len(b.Ignore) == 0 {
 		w.WriteString("ignore: []\n")
 	} else {

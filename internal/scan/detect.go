@@ -30,8 +30,10 @@ package scan
 
 import (
 	"bytes"
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"hash"
 	"math"
 	"net/url"
 	"regexp"
@@ -63,20 +65,38 @@ type Finding struct {
 	Column      int    `json:"column"`           // 1-based, in bytes
 	Kind        string `json:"kind"`
 	Redacted    string `json:"redacted"`    // at most the first 4 characters, then "…"; a PEM header for keys
-	Fingerprint string `json:"fingerprint"` // hex SHA-256 of file, kind and secret
+	Fingerprint string `json:"fingerprint"` // hex HMAC-SHA256 of file, kind and secret (KeyedFingerprint)
+
+	legacy string // the unkeyed fingerprint of baselines written before keys (LegacyFingerprint)
 }
 
-// Fingerprint is the baseline identity of a secret found in a file: the hex
-// SHA-256 of file (slash-separated), kind and secret, so a baseline accepts
-// one secret in one file without storing it.
-func Fingerprint(file, kind, secret string) string {
+// KeyedFingerprint is the baseline identity of a secret found in a file:
+// the hex HMAC-SHA256, under the repository's fingerprint key (see
+// Baseline.Key), of file (slash-separated), kind and secret. A baseline so
+// accepts one secret in one file without storing it, and without the key
+// a fingerprint cannot be tested against guesses of the secret (an
+// unkeyed hash of a weak secret falls to a dictionary).
+func KeyedFingerprint(key []byte, file, kind, secret string) string {
+	h := hmac.New(sha256.New, key)
+	writeFields(h, file, kind, secret)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// LegacyFingerprint is the unkeyed SHA-256 fingerprint of baselines
+// written before fingerprints were keyed; they are still accepted when
+// the baseline has no key.
+func LegacyFingerprint(file, kind, secret string) string {
 	h := sha256.New()
+	writeFields(h, file, kind, secret)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+func writeFields(h hash.Hash, file, kind, secret string) {
 	h.Write([]byte(file))
 	h.Write([]byte{0})
 	h.Write([]byte(kind))
 	h.Write([]byte{0})
 	h.Write([]byte(secret))
-	return hex.EncodeToString(h.Sum(nil))
 }
 
 // Redact shows at most the first 4 characters of a secret, and never more
@@ -289,13 +309,20 @@ func urlPlaceholder(pass string) bool {
 			return true // a format string
 		}
 	}
-	for _, w := range []string{"pass", "ssword", "pwd", "secret", "token", "user", "foo", "bar", "..."} {
-		if strings.Contains(l, w) {
-			return true
-		}
+	// A password made only of stand-in words ("password", "mysecretpass",
+	// "user_pwd", "foobar") is a placeholder; one that merely contains such
+	// a word ("S3cr3tPassw0rd", "hunter2pass!") is a real password, as
+	// gitleaks' rules also judge.
+	rest := l
+	for _, w := range urlStandIns {
+		rest = strings.ReplaceAll(rest, w, "")
 	}
-	return false
+	return strings.Trim(rest, "_-.0123456789") == ""
 }
+
+// urlStandIns are the words a placeholder password in a URL is made of,
+// longest first so that "password" goes before "pass".
+var urlStandIns = []string{"password", "passwd", "passw", "secret", "token", "admin", "your", "pass", "word", "user", "root", "some", "the", "pwd", "foo", "bar", "baz", "db", "my", "pw"}
 
 // placeholderWords in a (lowercased) value mark it as a stand-in.
 var placeholderWords = []string{

@@ -1,6 +1,7 @@
 package scan
 
 import (
+	"encoding/hex"
 	"strings"
 	"testing"
 )
@@ -26,6 +27,9 @@ func TestDetect(t *testing.T) {
 		{"allow comment", "api_token: Zr8Kq2Vn5Xm9Lp3Wt7Bc # hull-scan:allow\n", "", 0, 0},
 		{"url", "url: https://bob:Zr8Kq2Vn5X@git.corp.net/x\n", KindURLCredentials, 1, 18},
 		{"url placeholder", "url: https://bob:${PW}@git.corp.net/x\n", "", 0, 0},
+		{"url password with a stand-in word in it", "DATABASE_URL=postgres://admin:S3cr3tPassw0rd@db.prod\n", KindURLCredentials, 1, 31},
+		{"url placeholder of stand-in words", "DATABASE_URL=postgres://admin:mysecretpassword@db.prod\n", "", 0, 0},
+		{"url placeholder user_pwd", "u: mysql://root:user_pwd@db.internal/x\n", "", 0, 0},
 		{"hash name", "password_sha256: 4f9c2b7d1e8a6f3c0b5d9e2a7c4f1b8d3e6a9c2f5b8e1d4a7c0f3b6e9d2a5c8f\n", "", 0, 0},
 		{"sha prefix", "token: sha256:4f9c2b7d1e8a6f3c0b5d9e2a7c4f1b8d\n", "", 0, 0},
 		{"uuid", "api_key: 123e4567-e89b-42d3-a456-426614174000\n", "", 0, 0},
@@ -79,8 +83,13 @@ func TestBaseline(t *testing.T) {
 			t.Errorf("Ignored(%q) = %v, want %v", name, got, want)
 		}
 	}
-	fs := ScanData("a.env", []byte("API_TOKEN=Zr8Kq2Vn5Xm9Lp3Wt7Bc\n"))
-	nb := b.WithFindings(fs)
+	key, err := NewKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	kb, _ := hex.DecodeString(key)
+	fs := ScanDataKeyed(kb, "a.env", []byte("API_TOKEN=Zr8Kq2Vn5Xm9Lp3Wt7Bc\n"))
+	nb := b.WithFindings(key, fs)
 	text := nb.Marshal()
 	if strings.Contains(string(text), "Zr8K") {
 		t.Fatal("baseline holds the secret")
@@ -92,9 +101,34 @@ func TestBaseline(t *testing.T) {
 	if !rb.Accepts(fs[0]) || len(rb.Ignore) != 3 {
 		t.Fatalf("round trip lost data:\n%s", text)
 	}
-	other := ScanData("b.env", []byte("API_TOKEN=Zr8Kq2Vn5Xm9Lp3Wt7Bc\n"))
+	other := ScanDataKeyed(kb, "b.env", []byte("API_TOKEN=Zr8Kq2Vn5Xm9Lp3Wt7Bc\n"))
 	if rb.Accepts(other[0]) {
 		t.Fatal("a fingerprint accepted the same secret in another file")
+	}
+	// The fingerprint is keyed: not the unkeyed SHA-256 a dictionary can
+	// test, and different under another repository's key.
+	if fs[0].Fingerprint == LegacyFingerprint("a.env", fs[0].Kind, "Zr8Kq2Vn5Xm9Lp3Wt7Bc") {
+		t.Fatal("the fingerprint is the unkeyed SHA-256")
+	}
+	if fs[0].Fingerprint != KeyedFingerprint(kb, "a.env", fs[0].Kind, "Zr8Kq2Vn5Xm9Lp3Wt7Bc") {
+		t.Fatal("the fingerprint is not KeyedFingerprint")
+	}
+	key2, _ := NewKey()
+	kb2, _ := hex.DecodeString(key2)
+	if again := ScanDataKeyed(kb2, "a.env", []byte("API_TOKEN=Zr8Kq2Vn5Xm9Lp3Wt7Bc\n")); rb.Accepts(again[0]) {
+		t.Fatal("a baseline accepted a fingerprint made under another key")
+	}
+	// A baseline written before keys (no key, unkeyed fingerprints) still
+	// accepts its findings, whatever key the scan uses.
+	legacy, err := ParseBaseline([]byte("accepted:\n  - fingerprint: " + LegacyFingerprint("a.env", fs[0].Kind, "Zr8Kq2Vn5Xm9Lp3Wt7Bc") + "\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !legacy.Legacy() || !legacy.Accepts(fs[0]) || legacy.Accepts(other[0]) {
+		t.Fatal("a legacy baseline does not accept its finding (or accepts another)")
+	}
+	if _, err := ParseBaseline([]byte("key: abc\n")); err == nil {
+		t.Error("a malformed key was accepted")
 	}
 	for _, bad := range []string{"ignor: []\n", "accepted:\n  - fingerprint: abc\n", "ignore:\n  - \"[\"\n"} {
 		if _, err := ParseBaseline([]byte(bad)); err == nil {

@@ -23,10 +23,16 @@ const DefaultMaxSize = 1 << 20
 // to decide that a file is binary.
 const sniffLen = 8000
 
-// ScanData returns the findings in one file's content. name is the file
-// name recorded in each finding and in its fingerprint; binary content (a
-// NUL byte in the first 8000 bytes) has none.
+// ScanData returns the findings in one file's content, with fingerprints
+// under an empty key (ScanDataKeyed).
 func ScanData(name string, data []byte) []Finding {
+	return ScanDataKeyed(nil, name, data)
+}
+
+// ScanDataKeyed returns the findings in one file's content. name is the
+// file name recorded in each finding and in its fingerprint, which is keyed
+// with key; binary content (a NUL byte in the first 8000 bytes) has none.
+func ScanDataKeyed(key []byte, name string, data []byte) []Finding {
 	if IsBinary(data) {
 		return nil
 	}
@@ -53,7 +59,8 @@ func ScanData(name string, data []byte) []Finding {
 			Column:      r.off - lineStart + 1,
 			Kind:        r.kind,
 			Redacted:    r.redacted,
-			Fingerprint: Fingerprint(name, r.kind, r.secret),
+			Fingerprint: KeyedFingerprint(key, name, r.kind, r.secret),
+			legacy:      LegacyFingerprint(name, r.kind, r.secret),
 		})
 	}
 	return out
@@ -91,6 +98,9 @@ type Options struct {
 	MaxSize  int64     // files larger than this are skipped; 0 means DefaultMaxSize
 	Workers  int       // files scanned at once; 0 means GOMAXPROCS
 	Baseline *Baseline // accepted findings and ignored paths; may be nil
+	// Key keys the fingerprints (KeyedFingerprint): the baseline's key, so
+	// that findings match its accepted entries.
+	Key []byte
 }
 
 // Scanner scans inputs concurrently.
@@ -242,7 +252,7 @@ func (s *Scanner) scanOne(x Input, st *Stats) ([]Finding, error) {
 		atomic.AddInt64(&st.SkippedBin, 1)
 		return nil, nil
 	}
-	found := ScanData(x.Name, data)
+	found := ScanDataKeyed(s.opts.Key, x.Name, data)
 	for i := range found {
 		found[i].Commit = x.Commit
 	}
