@@ -78,12 +78,118 @@ func (yamlFormat) Parse(data []byte, opts formats.ParseOptions) (f *formats.File
 	if line := firstInvalidUTF8Line(data); line > 0 {
 		return nil, syntaxErr(line, "invalid utf-8")
 	}
+	f, err = parseOnce(data, lim)
+	if err != nil {
+		return nil, err
+	}
+	return settleComments(f, lim), nil
+}
+
+// parseOnce reads data with the direct parser, or yaml.v3 when the direct
+// parser gives up.
+func parseOnce(data []byte, lim formats.Limits) (*formats.File, error) {
 	if !noDirect {
 		if f, ok := parseDirect(data, lim); ok {
 			return f, nil
 		}
 	}
 	return parseV3(data, lim)
+}
+
+// settleComments returns the tree that f reads back as once written.
+//
+// Comments are attached to yaml.v3 nodes, and the tree keeps them where
+// sops' tree has them; but in a few positions the written file puts a
+// comment elsewhere: a comment above the first key of a mapping in a list
+// is written above the "- " and reads back as a comment of the list
+// ("a:\n  - b: # d"), a comment that closes a nested block reads back in
+// the innermost block ("a:\n  b:\n    - x\n  # c"), and a comment on an
+// empty flow mapping or list ("a: {} # c") is written inside the braces,
+// where yaml.v3 drops it. sops encrypts such a comment where its tree has
+// it and reads it back at the other place (a comment it then cannot
+// decrypt, or loses). hull's extended MAC covers comments and their
+// positions, so a file hull writes must read back as the tree it
+// authenticated: a tree with comments is written and read once more here,
+// so that every comment is where it will be read back (and encrypted with
+// the path it will be read back with, which sops decrypts too). A comment
+// that cannot be written anywhere is dropped with a warning, as sops drops
+// it when it decrypts. Trees without comments, the common large case, are
+// returned as they are.
+func settleComments(f *formats.File, lim formats.Limits) *formats.File {
+	n := 0
+	for _, d := range f.Docs {
+		n += countComments(d)
+	}
+	if n == 0 {
+		return f
+	}
+	// Written as an encrypted file is: a comment at the end of a nested
+	// block reads back differently when the sops block follows it.
+	w := *f
+	if w.Meta == nil {
+		w.Meta = &formats.Node{Kind: formats.Mapping, Children: []*formats.Node{formats.NewString("version", "0")}}
+	}
+	out, err := yamlFormat{}.Emit(&w, formats.EmitOptions{})
+	if err != nil {
+		return f // the write fails later with the emitter's error
+	}
+	g, err := parseOnce(out, lim)
+	if err != nil || len(g.Docs) != len(f.Docs) {
+		return f
+	}
+	g.Meta = f.Meta
+	m := 0
+	for i, d := range g.Docs {
+		if !sameLines(f.Docs[i], d) {
+			return f
+		}
+		m += countComments(d)
+	}
+	g.LeadingDocMarker = f.LeadingDocMarker
+	g.Warnings = f.Warnings
+	if m < n {
+		g.Warnings = append(g.Warnings, fmt.Sprintf("%d YAML comment(s) on an empty flow mapping or list ({} or []) cannot be written back and were dropped, as sops drops them", n-m))
+	}
+	return g
+}
+
+func countComments(n *formats.Node) int {
+	c := 0
+	for _, k := range n.Children {
+		if k.Kind == formats.Comment {
+			c++
+		} else if k.Kind == formats.Mapping || k.Kind == formats.Sequence {
+			c += countComments(k)
+		}
+	}
+	return c
+}
+
+// sameLines checks that b has the values of a (comments aside: the same
+// kinds, keys, types and values in the same order) and copies a's source
+// lines onto b, so that errors keep naming lines of the input.
+func sameLines(a, b *formats.Node) bool {
+	if a.Kind != b.Kind || a.Key != b.Key || a.Type != b.Type || a.Value != b.Value {
+		return false
+	}
+	b.Line = a.Line
+	i, j := 0, 0
+	for {
+		for i < len(a.Children) && a.Children[i].Kind == formats.Comment {
+			i++
+		}
+		for j < len(b.Children) && b.Children[j].Kind == formats.Comment {
+			j++
+		}
+		if i == len(a.Children) || j == len(b.Children) {
+			return i == len(a.Children) && j == len(b.Children)
+		}
+		if !sameLines(a.Children[i], b.Children[j]) {
+			return false
+		}
+		i++
+		j++
+	}
 }
 
 // noDirect disables the direct parser (parse_direct.go), for tests.
