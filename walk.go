@@ -226,6 +226,13 @@ func (w *walker) comment(parent *formats.Node, i int, c *formats.Node, comments 
 		if err != nil {
 			return err
 		}
+		if w.sel.kind == metadata.UnencryptedCommentRegex && w.sel.re.MatchString(out) {
+			// The written comment would read back as one that leaves
+			// the values below it in clear, and the file would fail its
+			// MAC: sops refuses too (exit 23), with this sentence. The
+			// ciphertext it quotes is left out.
+			return w.where(fmt.Errorf("%w: encrypted comment matches UnencryptedCommentRegex! Make sure that UnencryptedCommentRegex cannot match an encrypted comment", ErrEncrypt))
+		}
 		if parent.Kind == formats.Sequence {
 			// sops writes a comment inside a list as an encrypted list
 			// element (FORMAT.md §5.2).
