@@ -12,7 +12,9 @@ import (
 // TestSettle: a tree changed by code is sealed as the format will hold it
 // (issue 14, items 4 and 5).
 func TestSettle(t *testing.T) {
-	null := func(key string) *formats.Node { return &formats.Node{Kind: formats.Scalar, Key: key, Type: formats.Null} }
+	null := func(key string) *formats.Node {
+		return &formats.Node{Kind: formats.Scalar, Key: key, Type: formats.Null}
+	}
 	comment := func(v string) *formats.Node { return &formats.Node{Kind: formats.Comment, Value: v} }
 	section := func(key string, c ...*formats.Node) *formats.Node {
 		return &formats.Node{Kind: formats.Mapping, Key: key, Children: c}
