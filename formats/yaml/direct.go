@@ -5,7 +5,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	yamlv3 "gopkg.in/yaml.v3"
+	yamlv3 "go.yaml.in/yaml/v3"
 
 	"github.com/hullsecrets/hull/formats"
 )
@@ -69,6 +69,9 @@ type direct struct {
 	// keys and values cache the nodes yaml.v3 gives the strings the
 	// direct emitter cannot settle itself.
 	keys, values map[string]snode
+	// compact is set for a mapping that is a list element, while its
+	// mapping start is sent (see seqLiteralBroken).
+	compact bool
 }
 
 // snode is the yaml.v3 node emit.go builds for a scalar. fast marks a
@@ -190,6 +193,9 @@ func joinLines(a, b string) string {
 // mapping emits a mapping as v3Branch builds it and yaml.v3 encodes it;
 // head, line and foot are the comments its parent attaches to the node.
 func (d *direct) mapping(items []*formats.Node, head, line, foot string) error {
+	// A mapping that is a list element: see seqLiteralBroken.
+	compact := d.compact
+	d.compact = false
 	first, _ := firstLast(items)
 	var own string
 	if first < 0 {
@@ -217,8 +223,18 @@ func (d *direct) mapping(items []*formats.Node, head, line, foot string) error {
 		if err != nil {
 			return err
 		}
+		if compact && seqLiteralBroken(it.Key) {
+			k = dqNode(it.Key)
+		}
 		if err := d.scalar(&k, keyHead, "", ""); err != nil {
 			return err
+		}
+		if compact && it.Kind == formats.Scalar && it.Type == formats.String && seqLiteralBroken(it.Value) {
+			v := dqNode(it.Value)
+			if err := d.scalar(&v, "", valLine, ""); err != nil {
+				return err
+			}
+			continue
 		}
 		if err := d.value(it, "", valLine, ""); err != nil {
 			return err
@@ -231,6 +247,11 @@ func (d *direct) mapping(items []*formats.Node, head, line, foot string) error {
 		tail = joinTrailing(items[run:])
 	}
 	return d.send(evMapEnd, "", line, foot, tail, false)
+}
+
+// dqNode is a string node in double quotes (dqString).
+func dqNode(s string) snode {
+	return snode{tag: tagStr, style: yamlv3.DoubleQuotedStyle, value: s}
 }
 
 // sequence emits a sequence as v3Sequence builds it.
@@ -261,6 +282,14 @@ func (d *direct) sequence(items []*formats.Node, head, line, foot string) error 
 		if i == last && last+1 < len(items) {
 			itemFoot = joinTrailing(items[last+1:])
 		}
+		if it.Kind == formats.Scalar && it.Type == formats.String && seqLiteralBroken(it.Value) {
+			s := dqNode(it.Value)
+			if err := d.scalar(&s, itemHead, itemLine, itemFoot); err != nil {
+				return err
+			}
+			continue
+		}
+		d.compact = it.Kind == formats.Mapping
 		if err := d.value(it, itemHead, itemLine, itemFoot); err != nil {
 			return err
 		}

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	yamlv3 "gopkg.in/yaml.v3"
+	yamlv3 "go.yaml.in/yaml/v3"
 
 	"github.com/hullsecrets/hull/formats"
 )
@@ -167,6 +167,26 @@ func v3Sequence(items []*formats.Node, seq *yamlv3.Node) error {
 		if err != nil {
 			return err
 		}
+		switch {
+		case it.Kind == formats.Scalar && it.Type == formats.String && seqLiteralBroken(it.Value):
+			val = dqString(it.Value)
+		case it.Kind == formats.Mapping:
+			// Its first key is written after the "-": the same for the
+			// keys and values of that mapping.
+			i := 0
+			for _, c := range it.Children {
+				if c.Kind == formats.Comment {
+					continue
+				}
+				if seqLiteralBroken(c.Key) {
+					val.Content[i] = dqComments(c.Key, val.Content[i])
+				}
+				if c.Kind == formats.Scalar && c.Type == formats.String && seqLiteralBroken(c.Value) {
+					val.Content[i+1] = dqComments(c.Value, val.Content[i+1])
+				}
+				i += 2
+			}
+		}
 		addHead(val, head)
 		head = nil
 		addLine(val, inline)
@@ -259,6 +279,28 @@ func typedScalar(n *formats.Node) (tag string, style yamlv3.Style, value string,
 // written as ""). sops loses such values; hull double-quotes them.
 func literalBroken(s string) bool {
 	return s != "" && strings.Trim(s, "\n") == ""
+}
+
+// seqLiteralBroken reports multi-line strings that yaml.v3 writes as a
+// literal block with an indentation indicator (they start with a space or
+// a line break). As a list element, or as a key or value of a mapping that
+// is a list element (its first key follows the "-"), the indicator counts
+// from one column and the text is written at another, and the file does
+// not parse ("- |4-\n\n      x", "- a: 1\n  m: |4-\n\n    x"). sops
+// writes them so; hull double-quotes them there.
+func seqLiteralBroken(s string) bool {
+	return s != "" && (s[0] == ' ' || s[0] == '\n') && strings.IndexByte(s, '\n') >= 0
+}
+
+func dqString(s string) *yamlv3.Node {
+	return &yamlv3.Node{Kind: yamlv3.ScalarNode, Tag: tagStr, Style: yamlv3.DoubleQuotedStyle, Value: s}
+}
+
+// dqComments is dqString with the comments of the node it replaces.
+func dqComments(s string, old *yamlv3.Node) *yamlv3.Node {
+	n := dqString(s)
+	n.HeadComment, n.LineComment, n.FootComment = old.HeadComment, old.LineComment, old.FootComment
+	return n
 }
 
 func boolText(v string) (string, error) {

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	yamlv3 "gopkg.in/yaml.v3"
+	yamlv3 "go.yaml.in/yaml/v3"
 
 	"github.com/hullsecrets/hull/formats"
 )

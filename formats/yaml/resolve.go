@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// This file mirrors the plain-scalar resolution of gopkg.in/yaml.v3
+// This file mirrors the plain-scalar resolution of go.yaml.in/yaml/v3 (v3.0.4)
 // (resolve.go) without its reflection: which tag an unquoted scalar gets,
 // and the integer and timestamp forms it accepts. Parse uses it to type
 // scalars; both emitters use it to decide whether a string must be quoted.

@@ -135,7 +135,9 @@ func TestInputsAsSopsDecrypts(t *testing.T) {
 	for _, p := range inputs {
 		c := filepath.Base(filepath.Dir(p))
 		want, err := os.ReadFile(filepath.Join(filepath.Dir(p), "decrypted.yaml"))
-		if c == "yaml-after-set" || errors.Is(err, os.ErrNotExist) {
+		// In yaml-comment-closing-block sops prints a comment it cannot
+		// decrypt (its ciphertext); hull decrypts it (notReproduced).
+		if c == "yaml-after-set" || c == "yaml-comment-closing-block" || errors.Is(err, os.ErrNotExist) {
 			continue
 		}
 		t.Run(c, func(t *testing.T) {
