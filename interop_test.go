@@ -313,8 +313,12 @@ func TestInteropReencrypt(t *testing.T) {
 
 // normalizeFloats rewrites every float as sops prints it after a round trip
 // (shortest form): hull keeps the written literal ("1.0", a 20-digit
-// integer), sops does not.
+// integer), sops does not; and a float that sops wrote in clear as an
+// integer (1.0 as 1) reads back as an int, where hull keeps the float.
 func normalizeFloats(n *formats.Node) *formats.Node {
+	if n.Kind == formats.Scalar && n.Type == formats.Int {
+		n.Type = formats.Float
+	}
 	if n.Kind == formats.Scalar && n.Type == formats.Float {
 		if f, err := strconv.ParseFloat(n.Value, 64); err == nil {
 			n.Value = strconv.FormatFloat(f, 'f', -1, 64)

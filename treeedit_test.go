@@ -66,8 +66,9 @@ func TestSet(t *testing.T) {
 		{"replace keeps position and comments", `["a"]`, `"new"`, true,
 			"# head\na: new # inline\nm:\n    k: v\nlist:\n    - x\n    # between\n    - \"y\"\ns: scalar\n"},
 		{"same value", `["a"]`, `1`, false, editDoc},
-		{"same float literal differs", `["a"]`, `1.0`, true,
-			"# head\na: 1.0 # inline\nm:\n    k: v\nlist:\n    - x\n    # between\n    - \"y\"\ns: scalar\n"},
+		// The float 1.0 replaces the int 1; a plaintext file writes it as
+		// sops does (1).
+		{"same float literal differs", `["a"]`, `1.0`, true, editDoc},
 		{"same mapping", `["m"]`, `{"k":"v"}`, false, editDoc},
 		{"new key appended", `["z"]`, `true`, true, editDoc + "z: true\n"},
 		{"nested creation", `["q"]["o"]["p"]`, `null`, true, editDoc + "q:\n    o:\n        p: null\n"},

@@ -17,11 +17,15 @@ func Settle(format Format, f *File) error {
 	if f == nil || len(f.Docs) == 0 {
 		return nil
 	}
-	out, err := format.Emit(&File{Docs: f.Docs, LeadingDocMarker: f.LeadingDocMarker}, EmitOptions{})
+	// Written as an encrypted file is written (a sops block after the
+	// documents): a format writes some values of a plaintext file as sops
+	// does, which does not keep their type (a YAML float 1.0 as 1).
+	meta := &Node{Kind: Mapping, Children: []*Node{NewString("version", "0")}}
+	out, err := format.Emit(&File{Docs: f.Docs, Meta: meta, LeadingDocMarker: f.LeadingDocMarker}, EmitOptions{})
 	if err != nil {
 		return nil
 	}
-	back, err := format.Parse(out, ParseOptions{})
+	back, err := format.Parse(out, ParseOptions{Encrypted: true})
 	if err != nil {
 		return fmt.Errorf("the %s output does not read back: %w", format.Name(), err)
 	}

@@ -69,6 +69,8 @@ type direct struct {
 	// keys and values cache the nodes yaml.v3 gives the strings the
 	// direct emitter cannot settle itself.
 	keys, values map[string]snode
+	// plain: the file has no sops metadata (floatText).
+	plain bool
 	// compact is set for a mapping that is a list element, while its
 	// mapping start is sent (see seqLiteralBroken).
 	compact bool
@@ -101,7 +103,7 @@ func emitDirect(f *formats.File, opts formats.EmitOptions) (out []byte, err erro
 			return nil, errFallback
 		}
 	}
-	d := &direct{}
+	d := &direct{plain: f.Meta == nil}
 	d.em.init(indentOf(opts))
 	size := 8
 	for _, doc := range f.Docs {
@@ -407,7 +409,7 @@ func (d *direct) keyNode(k string) (snode, error) {
 // valueNode returns the node v3Scalar builds for a scalar value.
 func (d *direct) valueNode(n *formats.Node) (snode, error) {
 	if n.Type != formats.String {
-		tag, style, v, err := typedScalar(n)
+		tag, style, v, err := typedScalar(n, d.plain)
 		if err != nil {
 			return snode{}, errFallback
 		}
@@ -419,7 +421,7 @@ func (d *direct) valueNode(n *formats.Node) (snode, error) {
 	if s, ok := d.values[n.Value]; ok {
 		return s, nil
 	}
-	y, err := v3Scalar(n)
+	y, err := v3Scalar(n, d.plain)
 	if err != nil || y.Kind != yamlv3.ScalarNode {
 		return snode{}, errFallback
 	}

@@ -581,7 +581,10 @@ func floatValue(s string) (string, bool) {
 	if v, ok := floatSpecial[s]; ok {
 		return v, true
 	}
-	if _, err := strconv.ParseFloat(s, 64); err == nil {
+	// Kept as written when it is a plain number; "1_000.5", which YAML 1.1
+	// and Go both read, is stored as sops stores it (1000.5): the value
+	// must decrypt as a plain number.
+	if _, err := strconv.ParseFloat(s, 64); err == nil && !strings.Contains(s, "_") {
 		if t := resolvePlain(s); t == tagFloat || t == tagInt {
 			return s, true
 		}

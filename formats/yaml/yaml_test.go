@@ -197,6 +197,8 @@ func TestScalarTypes(t *testing.T) {
 		{"123456789012345678901234567890", formats.Float, "123456789012345678901234567890", ""},
 		{"0.75", formats.Float, "0.75", ""},
 		{"1.0", formats.Float, "1.0", ""},
+		{"1.5e300", formats.Float, "1.5e300", ""},
+		{"1_000.5", formats.Float, "1000.5", "1000.5"},
 		{"1e3", formats.Float, "1e3", ""},
 		{".inf", formats.Float, "+Inf", ""},
 		{"+.inf", formats.Float, "+Inf", ".inf"},
@@ -217,6 +219,16 @@ func TestScalarTypes(t *testing.T) {
 		{"'a: b'", formats.String, "a: b", ""},
 		{`"multi\nline"`, formats.String, "multi\nline", "|-\n    multi\n    line"},
 	}
+	// How a plaintext file writes a number, where that differs from out:
+	// as sops writes it (float64, 'g').
+	plain := map[string]string{
+		"12345678901234567890":           "1.2345678901234567e+19",
+		"123456789012345678901234567890": "1.2345678901234568e+29",
+		"1.0":                            "1",
+		"1.5e300":                        "1.5e+300",
+		"1e3":                            "1000",
+		"!!float 1":                      "1",
+	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
 			f := parse(t, "k: "+tt.in+"\n")
@@ -227,6 +239,15 @@ func TestScalarTypes(t *testing.T) {
 			want := tt.out
 			if want == "" {
 				want = tt.in
+			}
+			// In an encrypted file (a value left in clear): with its type.
+			f.Meta = &formats.Node{Kind: formats.Mapping, Children: []*formats.Node{formats.NewString("version", "3.13.3")}}
+			if got := emit(t, f); !strings.HasPrefix(got, "k: "+want+"\nsops:\n") {
+				t.Errorf("written in an encrypted file as %q, want %q", got, "k: "+want+"\n")
+			}
+			f.Meta = nil
+			if p, ok := plain[tt.in]; ok {
+				want = p
 			}
 			if got := emit(t, f); got != "k: "+want+"\n" {
 				t.Errorf("written as %q, want %q", got, "k: "+want+"\n")
@@ -509,6 +530,14 @@ func FuzzParse(f *testing.F) {
 			}
 			return
 		}
+		plainFile := a.Meta == nil
+		if plainFile {
+			// A plaintext file writes numbers as sops does, which does
+			// not keep their type (1.0 as 1): checked below. Written as
+			// in an encrypted file, the tree must survive exactly.
+			checkPlainRoundTrip(t, a, opts)
+			a.Meta = &formats.Node{Kind: formats.Mapping, Key: "sops", Children: []*formats.Node{formats.NewString("version", "3.13.3")}}
+		}
 		out, err := New().Emit(a, formats.EmitOptions{})
 		if err != nil {
 			var ue *formats.UnsupportedError
@@ -555,6 +584,28 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("emit does not settle: %v\n%s\n---\n%s", err, out2, out3)
 		}
 	})
+}
+
+// checkPlainRoundTrip: a plaintext file reads back with the same tree,
+// numbers compared by value.
+func checkPlainRoundTrip(t *testing.T, a *formats.File, opts formats.ParseOptions) {
+	t.Helper()
+	out, err := New().Emit(a, formats.EmitOptions{})
+	if err != nil {
+		return // the encrypted-file check reports it
+	}
+	b, err := New().Parse(out, opts)
+	if err != nil {
+		t.Fatalf("emitted plaintext does not parse: %v\n%s", err, out)
+	}
+	if len(a.Docs) != len(b.Docs) {
+		t.Fatalf("plaintext: documents %d -> %d\n%s", len(a.Docs), len(b.Docs), out)
+	}
+	for i := range a.Docs {
+		if !formats.Equal(formattest.PlainNumbers(formattest.StripLines(a.Docs[i])), formattest.PlainNumbers(formattest.StripLines(b.Docs[i]))) {
+			t.Fatalf("plaintext: document %d changed\n%s", i, out)
+		}
+	}
 }
 
 func noComments(n *formats.Node) *formats.Node {
