@@ -227,7 +227,10 @@ func v3Scalar(n *formats.Node, plain bool) (*yamlv3.Node, error) {
 	if n.Type == formats.String {
 		s := &yamlv3.Node{}
 		if err := s.Encode(n.Value); err != nil {
-			return nil, &formats.UnsupportedError{Format: name, Msg: "cannot encode string"}
+			// yaml.v3 refuses some multi-line strings ("\tx\ny": a
+			// literal block cannot start with a tab), and sops then
+			// writes null, losing the value. hull double-quotes them.
+			return dqString(n.Value), nil
 		}
 		if literalBroken(n.Value) || s.Tag != tagBinary && s.Value != n.Value {
 			s = &yamlv3.Node{Kind: yamlv3.ScalarNode, Tag: tagStr, Style: yamlv3.DoubleQuotedStyle, Value: n.Value}

@@ -50,3 +50,28 @@ func TestLeadingLineBreaks(t *testing.T) {
 		}
 	}
 }
+
+// TestTabAndLineBreak: a multi-line string that yaml.v3 will not write as a
+// literal block ("\tx\ny") is double-quoted (issue 14, item 8; sops writes
+// null in its place).
+func TestTabAndLineBreak(t *testing.T) {
+	f := &formats.File{Docs: []*formats.Node{{Kind: formats.Mapping, Children: []*formats.Node{
+		formats.NewString("a", "\tx\ny"),
+		{Kind: formats.Sequence, Key: "l", Children: []*formats.Node{formats.NewString("", "\tx\ny")}},
+	}}}}
+	for _, direct := range []bool{true, false} {
+		var out []byte
+		var err error
+		if direct {
+			out, err = emitDirect(f, formats.EmitOptions{})
+		} else {
+			out, err = emitV3(f, formats.EmitOptions{})
+		}
+		if err != nil {
+			t.Fatalf("direct=%v: %v", direct, err)
+		}
+		if want := "a: \"\\tx\\ny\"\nl:\n    - \"\\tx\\ny\"\n"; string(out) != want {
+			t.Errorf("direct=%v: got %q, want %q", direct, out, want)
+		}
+	}
+}
