@@ -26,11 +26,28 @@ func limitErr(what string, limit int64) error {
 
 var yamlErrLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
-// safeMessage keeps a yaml.v3 error message only when it cannot carry file
-// content: the scanner and parser messages are fixed texts, but a few quote
-// the offending input between backticks or quotes.
+// quoted is a part of a yaml.v3 message between single quotes.
+var quoted = regexp.MustCompile(`'[^']*'`)
+
+// safeMessage keeps what a yaml.v3 error message says without file
+// content: the scanner and parser messages are fixed texts that quote the
+// punctuation they expected ("did not find expected ',' or '}'", as sops
+// prints them), but a few quote the input (an anchor name, a value between
+// backticks): such a quoted part is left out, and a message with backticks
+// or double quotes is replaced.
 func safeMessage(msg string) string {
-	if msg == "" || strings.ContainsAny(msg, "`'\"") || len(msg) > 120 {
+	if msg == "" || strings.ContainsAny(msg, "`\"") || len(msg) > 120 {
+		return "invalid yaml"
+	}
+	msg = quoted.ReplaceAllStringFunc(msg, func(q string) string {
+		inner := q[1 : len(q)-1]
+		if inner != "" && len(inner) <= 3 && strings.Trim(inner, ",:;-?[]{}|>#&*!%@`.=") == "" {
+			return q
+		}
+		return ""
+	})
+	msg = strings.Join(strings.Fields(msg), " ")
+	if msg == "" || strings.Count(msg, "'")%2 != 0 {
 		return "invalid yaml"
 	}
 	return msg

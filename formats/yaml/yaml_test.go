@@ -309,6 +309,12 @@ func TestSyntaxErrors(t *testing.T) {
 		{"complex key", "? [a, b]\n: secretvalue\n", 1, "not a scalar"},
 		{"bad bool", "a: !!bool secretvalue\n", 1, "!!bool"},
 		{"bad int", "a: !!int secretvalue\n", 1, "!!int"},
+		// The parser's words, as sops prints them (issue 14, item 14);
+		// quoted input (an anchor name) is left out.
+		{"unclosed flow map", "b: {x: secretvalue\n", 1, "did not find expected ',' or '}'"},
+		{"unclosed flow list", "b: [secretvalue, 2\n", 1, "did not find expected ',' or ']'"},
+		{"list then map", "- secretvalue\nb: 1\n", 1, "did not find expected '-' indicator"},
+		{"unknown anchor", "a: *secretvalue\n", 0, "unknown anchor referenced"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
