@@ -26,7 +26,11 @@
 //     keeps the last key; sops 3.13 keeps both sections).
 //   - An explicit [DEFAULT] header starts a second DEFAULT section, kept
 //     where it is and written back with its header, as sops does; a second
-//     [DEFAULT] header, or a key in both DEFAULT sections, is an error.
+//     [DEFAULT] header, or a key in both DEFAULT sections, is an error. A
+//     [DEFAULT] header with a comment above it, first in the file, names
+//     the implicit DEFAULT (so sops's JSON output has one more, empty,
+//     DEFAULT there): that is how the implicit DEFAULT with a section
+//     comment is written.
 //   - Text after a closing quote or a section header that is not a comment,
 //     a value ending in '\' (ini.v1 joins the next line to it), an empty key,
 //     the auto-increment key "-" and UTF-16 input are errors.
@@ -141,6 +145,7 @@ func (format) Parse(data []byte, opts formats.ParseOptions) (*formats.File, erro
 	cur := def
 	var meta []*formats.Node
 	explicitDefault := 0 // the line of the [DEFAULT] header
+	sectionSeen := false
 	for {
 		raw, ok := p.next()
 		if !ok {
@@ -174,6 +179,20 @@ func (format) Parse(data []byte, opts formats.ParseOptions) (*formats.File, erro
 			}
 			comment := joinComment(p.pending)
 			p.pending = nil
+			if sname == defaultSection && explicitDefault == 0 && !sectionSeen && len(def.keys) == 0 && comment != "" {
+				// A commented [DEFAULT] as the first header, before any
+				// key, is how the implicit DEFAULT with a section comment
+				// is written (ini.v1 would write the comment and no
+				// header): it reads back as that section, so that such a
+				// file reads as it was written (and as files written by
+				// earlier hull versions were authenticated).
+				explicitDefault = p.lineNo
+				def.node.Line = p.lineNo
+				cur = def
+				def.node.Children = append(def.node.Children, &formats.Node{Kind: formats.Comment, Value: comment, Line: p.lineNo})
+				continue
+			}
+			sectionSeen = true
 			if sname == defaultSection && explicitDefault == 0 {
 				// An explicit [DEFAULT] is a section of its own after
 				// the implicit one (the keys before any header), as in

@@ -224,8 +224,8 @@ func TestParseErrors(t *testing.T) {
 // as sops does (issue 14, item 6).
 func TestExplicitDefault(t *testing.T) {
 	for _, in := range []string{
-		"; c\n[DEFAULT]\nk = v\n\n[a]\nx = y\n",
-		"[a]\nx = y\n\n[DEFAULT]\nk = v\n",
+		"[DEFAULT]\nk = v\n\n[a]\nx = y\n",
+		"[a]\nx = y\n\n; c\n[DEFAULT]\nk = v\n",
 		"z = 0\n\n[DEFAULT]\nk = v\n\n[a]\nx = y\n",
 	} {
 		f, err := New().Parse([]byte(in), formats.ParseOptions{})
@@ -252,6 +252,28 @@ func TestExplicitDefault(t *testing.T) {
 		if string(out) != in {
 			t.Errorf("got\n%s\nwant\n%s", out, in)
 		}
+	}
+}
+
+// TestCommentedDefaultFirst: a commented [DEFAULT] first in the file is the
+// implicit DEFAULT, as written with its section comment (and as earlier
+// hull versions read and authenticated it).
+func TestCommentedDefaultFirst(t *testing.T) {
+	in := "; c\n[DEFAULT]\nk = v\n\n[a]\nx = y\n"
+	f, err := New().Parse([]byte(in), formats.ParseOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := f.Docs[0]
+	if len(d.Children) != 2 || d.Children[0].Get("k") == nil || d.Children[0].Children[0].Kind != formats.Comment {
+		t.Fatalf("not read as the implicit DEFAULT with its comment")
+	}
+	out, err := New().Emit(f, formats.EmitOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(out) != in {
+		t.Errorf("got\n%s\nwant\n%s", out, in)
 	}
 }
 
