@@ -99,7 +99,7 @@ func (yamlFormat) Parse(data []byte, opts formats.ParseOptions) (f *formats.File
 	if err != nil {
 		return nil, err
 	}
-	return settleComments(f, lim), nil
+	return settleComments(f, data, lim), nil
 }
 
 // parseOnce reads data with the direct parser, or yaml.v3 when the direct
@@ -132,7 +132,10 @@ func parseOnce(data []byte, lim formats.Limits) (*formats.File, error) {
 // that cannot be written anywhere is dropped with a warning, as sops drops
 // it when it decrypts. Trees without comments, the common large case, are
 // returned as they are.
-func settleComments(f *formats.File, lim formats.Limits) *formats.File {
+//
+// A file hull wrote is written back byte for byte: it is returned as parsed
+// without the second parse.
+func settleComments(f *formats.File, data []byte, lim formats.Limits) *formats.File {
 	n := 0
 	for _, d := range f.Docs {
 		n += countComments(d)
@@ -149,6 +152,9 @@ func settleComments(f *formats.File, lim formats.Limits) *formats.File {
 	out, err := yamlFormat{}.Emit(&w, formats.EmitOptions{})
 	if err != nil {
 		return f // the write fails later with the emitter's error
+	}
+	if bytes.Equal(out, data) {
+		return f
 	}
 	g, err := parseOnce(out, lim)
 	if err != nil || len(g.Docs) != len(f.Docs) {
