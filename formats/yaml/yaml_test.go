@@ -536,7 +536,7 @@ func FuzzParse(f *testing.F) {
 			}
 			return
 		}
-		plainFile := a.Meta == nil
+		plainFile := a.Meta == nil && len(a.Docs) > 0
 		if plainFile {
 			// A plaintext file writes numbers as sops does, which does
 			// not keep their type (1.0 as 1): checked below. Written as
