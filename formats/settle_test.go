@@ -67,3 +67,17 @@ func TestSettle(t *testing.T) {
 		t.Fatalf("unwritable tree: %v", err)
 	}
 }
+
+// TestFloatText: a float as sops writes it in dotenv and INI files (and in
+// exec-env's environment).
+func TestFloatText(t *testing.T) {
+	for in, want := range map[string]string{
+		"1.0": "1.0", "1e3": "1000.0", "1.5e300": "1.5E+300", "1.5e-7": "1.5E-07",
+		"123456789012345678901234567890": "1.2345678901234568E+29", "2.50": "2.5",
+		"+Inf": "+Inf", "-Inf": "-Inf", "NaN": "NaN", "-0.0": "-0.0", "x": "x",
+	} {
+		if got := formats.FloatText(in); got != want {
+			t.Errorf("FloatText(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
