@@ -18,6 +18,7 @@ require (
 	github.com/googleapis/gax-go/v2 v2.27.0
 	github.com/rogpeppe/go-internal v1.16.0
 	github.com/urfave/cli/v2 v2.27.7
+	go.yaml.in/yaml/v3 v3.0.6
 	golang.org/x/crypto v0.59.0
 	golang.org/x/oauth2 v0.38.0
 	golang.org/x/sys v0.50.0
@@ -25,7 +26,6 @@ require (
 	google.golang.org/api v0.314.0
 	google.golang.org/grpc v1.85.0
 	google.golang.org/protobuf v1.36.12
-	gopkg.in/yaml.v3 v3.0.1
 )
 
 require (
@@ -80,3 +80,8 @@ require (
 	google.golang.org/genproto/googleapis/api v0.0.0-20261012220534-4341edf3f941 // indirect
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20261104224025-d1e00e9f33ab // indirect
 )
+
+// The YAML parser and encoder are those of sops 3.13, exactly: v3.0.4 (later
+// releases resolve "<<" differently). Dependencies ask for a later v3.0.x,
+// hence the replace; formats/yaml/emitter.go is a port of this version.
+replace go.yaml.in/yaml/v3 => go.yaml.in/yaml/v3 v3.0.4

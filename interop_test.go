@@ -65,6 +65,10 @@ type interopCase struct {
 	dir        string
 	ext        string
 	identities []string // age, ssh and pgp names from "decrypts with:"
+	// againstInput: hull's round trip is compared with the input, not with
+	// sops's decryption ("hull round trip: input" in case.txt), where sops
+	// cannot read back what it wrote (a comment it keeps encrypted).
+	againstInput bool
 }
 
 func interopCases(t *testing.T) []interopCase {
@@ -84,6 +88,9 @@ func interopCases(t *testing.T) []interopCase {
 			t.Fatal(err)
 		}
 		for _, line := range strings.Split(string(txt), "\n") {
+			if line == "hull round trip: input" {
+				c.againstInput = true
+			}
 			if rest, ok := strings.CutPrefix(line, "decrypts with:"); ok {
 				for _, n := range strings.Fields(strings.ReplaceAll(rest, ",", " ")) {
 					if strings.HasPrefix(n, "age") || strings.HasPrefix(n, "pgp") || n == "ssh-ed25519" {
@@ -287,6 +294,11 @@ func TestInteropReencrypt(t *testing.T) {
 			if _, err := hull.Decrypt(context.Background(), back, hull.DecryptOptions{Identities: []keysources.Identity{a1}}); err != nil {
 				t.Fatalf("hull cannot decrypt its own output: %v", err)
 			}
+			if c.againstInput {
+				if sopsFile, err = inFmt.Parse(in, formats.ParseOptions{}); err != nil {
+					t.Fatal(err)
+				}
+			}
 			if len(back.Docs) != len(sopsFile.Docs) {
 				t.Fatalf("%d documents, sops has %d", len(back.Docs), len(sopsFile.Docs))
 			}
@@ -301,8 +313,12 @@ func TestInteropReencrypt(t *testing.T) {
 
 // normalizeFloats rewrites every float as sops prints it after a round trip
 // (shortest form): hull keeps the written literal ("1.0", a 20-digit
-// integer), sops does not.
+// integer), sops does not; and a float that sops wrote in clear as an
+// integer (1.0 as 1) reads back as an int, where hull keeps the float.
 func normalizeFloats(n *formats.Node) *formats.Node {
+	if n.Kind == formats.Scalar && n.Type == formats.Int {
+		n.Type = formats.Float
+	}
 	if n.Kind == formats.Scalar && n.Type == formats.Float {
 		if f, err := strconv.ParseFloat(n.Value, 64); err == nil {
 			n.Value = strconv.FormatFloat(f, 'f', -1, 64)

@@ -55,7 +55,7 @@ func Set(doc *formats.Node, path []PathStep, value *formats.Node) (changed bool,
 	cur := doc
 	for i, st := range path {
 		rest := path[i+1:]
-		idx, mismatch := childIndex(cur, path[:i], st)
+		idx, mismatch := childIndex(cur, path[:i], st, rest)
 		if mismatch != nil {
 			return false, fmt.Errorf("%w: %s", ErrPathConflict, mismatch.msg)
 		}
@@ -96,12 +96,12 @@ func Unset(doc *formats.Node, path []PathStep) (changed bool, err error) {
 	if len(path) == 0 {
 		return false, fmt.Errorf("%w: empty path", ErrTreePath)
 	}
-	parent, err := Lookup(doc, path[:len(path)-1])
+	parent, err := lookup(doc, path, len(path)-1)
 	if err != nil {
 		return false, err
 	}
 	last := path[len(path)-1]
-	idx, mismatch := childIndex(parent, path[:len(path)-1], last)
+	idx, mismatch := childIndex(parent, path[:len(path)-1], last, nil)
 	if mismatch != nil {
 		// A key asked of a list, or an index of a mapping: not there.
 		return false, fmt.Errorf("%s: %w", mismatch.msg, ErrNotFound)
@@ -191,18 +191,14 @@ type kindMismatch struct{ msg string }
 
 // childIndex returns the index in n.Children of the child that step names,
 // or -1 when the key is missing or the index is at or past the end of the
-// list. at is the path of n, for errors.
-func childIndex(n *formats.Node, at []PathStep, st PathStep) (int, *kindMismatch) {
+// list. at is the path of n, for errors; rest is the path after st
+// (keyIndex).
+func childIndex(n *formats.Node, at []PathStep, st PathStep, rest []PathStep) (int, *kindMismatch) {
 	if st.IsKey {
 		if n.Kind != formats.Mapping {
 			return 0, &kindMismatch{fmt.Sprintf("component %s is a key, but %s is a %s", component(st), where(at), n.Kind)}
 		}
-		for i, c := range n.Children {
-			if c.Kind != formats.Comment && c.Key == st.Key {
-				return i, nil
-			}
-		}
-		return -1, nil
+		return keyIndex(n, st.Key, rest), nil
 	}
 	if n.Kind != formats.Sequence {
 		return 0, &kindMismatch{fmt.Sprintf("component %s is an index, but %s is a %s", component(st), where(at), n.Kind)}

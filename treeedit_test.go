@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/hullsecrets/hull/formats"
+	"github.com/hullsecrets/hull/formats/ini"
 	"github.com/hullsecrets/hull/formats/yaml"
 )
 
@@ -66,8 +67,9 @@ func TestSet(t *testing.T) {
 		{"replace keeps position and comments", `["a"]`, `"new"`, true,
 			"# head\na: new # inline\nm:\n    k: v\nlist:\n    - x\n    # between\n    - \"y\"\ns: scalar\n"},
 		{"same value", `["a"]`, `1`, false, editDoc},
-		{"same float literal differs", `["a"]`, `1.0`, true,
-			"# head\na: 1.0 # inline\nm:\n    k: v\nlist:\n    - x\n    # between\n    - \"y\"\ns: scalar\n"},
+		// The float 1.0 replaces the int 1; a plaintext file writes it as
+		// sops does (1).
+		{"same float literal differs", `["a"]`, `1.0`, true, editDoc},
 		{"same mapping", `["m"]`, `{"k":"v"}`, false, editDoc},
 		{"new key appended", `["z"]`, `true`, true, editDoc + "z: true\n"},
 		{"nested creation", `["q"]["o"]["p"]`, `null`, true, editDoc + "q:\n    o:\n        p: null\n"},
@@ -263,5 +265,35 @@ func TestUnsetInlineCommentInList(t *testing.T) {
 	}
 	if got, want := emitYAMLDoc(t, doc), "list:\n    - \"y\" # about y\n"; got != want {
 		t.Errorf("got:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// TestEditExplicitDefault: in an INI document with an explicit [DEFAULT]
+// besides the implicit one, a path reaches the section that holds its key
+// (issue 14, item 6); a new key goes to the first.
+func TestEditExplicitDefault(t *testing.T) {
+	f, err := ini.New().Parse([]byte("top = 0\n\n[DEFAULT]\na = 1\n"), formats.ParseOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := f.Docs[0]
+	if n, err := Lookup(doc, mustPath(t, `["DEFAULT"]["a"]`)); err != nil || n.Value != "1" {
+		t.Fatalf("lookup: %v %v", n, err)
+	}
+	if _, err := Set(doc, mustPath(t, `["DEFAULT"]["a"]`), mustJSON(t, `"x"`)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Set(doc, mustPath(t, `["DEFAULT"]["new"]`), mustJSON(t, `"y"`)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Unset(doc, mustPath(t, `["DEFAULT"]["top"]`)); err != nil {
+		t.Fatal(err)
+	}
+	out, err := ini.New().Emit(f, formats.EmitOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "new = y\n\n[DEFAULT]\na = x\n"; string(out) != want {
+		t.Errorf("got\n%s\nwant\n%s", out, want)
 	}
 }

@@ -62,13 +62,22 @@ func ParseTreePath(s string) ([]PathStep, error) {
 
 // Lookup returns the node at path in doc.
 func Lookup(doc *formats.Node, path []PathStep) (*formats.Node, error) {
+	return lookup(doc, path, len(path))
+}
+
+// lookup returns the node at the first n steps of path; the steps after
+// them choose between equal keys (keyIndex).
+func lookup(doc *formats.Node, path []PathStep, n int) (*formats.Node, error) {
 	cur := doc
-	for _, st := range path {
+	for i, st := range path[:n] {
 		if st.IsKey {
 			if cur.Kind != formats.Mapping {
 				return nil, fmt.Errorf("component [%q] is a key, but that part of the tree is a %s: %w", st.Key, cur.Kind, ErrNotFound)
 			}
-			next := cur.Get(st.Key)
+			var next *formats.Node
+			if j := keyIndex(cur, st.Key, path[i+1:]); j >= 0 {
+				next = cur.Children[j]
+			}
 			if next == nil {
 				return nil, fmt.Errorf("component [%q] %w", st.Key, ErrNotFound)
 			}
@@ -96,4 +105,25 @@ func Lookup(doc *formats.Node, path []PathStep) (*formats.Node, error) {
 		cur = next
 	}
 	return cur, nil
+}
+
+// keyIndex returns the index of the mapping child with the given key, or
+// -1. A key appears twice only in an INI document with an explicit
+// [DEFAULT] section besides the implicit one (keys before any header):
+// then the section that holds the next key of the path is chosen, else the
+// first.
+func keyIndex(n *formats.Node, key string, rest []PathStep) int {
+	first := -1
+	for i, c := range n.Children {
+		if c.Kind == formats.Comment || c.Key != key {
+			continue
+		}
+		if first < 0 {
+			first = i
+		}
+		if len(rest) > 0 && rest[0].IsKey && c.Kind == formats.Mapping && c.Get(rest[0].Key) != nil {
+			return i
+		}
+	}
+	return first
 }

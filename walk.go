@@ -226,6 +226,13 @@ func (w *walker) comment(parent *formats.Node, i int, c *formats.Node, comments 
 		if err != nil {
 			return err
 		}
+		if w.sel.kind == metadata.UnencryptedCommentRegex && w.sel.re.MatchString(out) {
+			// The written comment would read back as one that leaves
+			// the values below it in clear, and the file would fail its
+			// MAC: sops refuses too (exit 23), with this sentence. The
+			// ciphertext it quotes is left out.
+			return w.where(fmt.Errorf("%w: encrypted comment matches UnencryptedCommentRegex! Make sure that UnencryptedCommentRegex cannot match an encrypted comment", ErrEncrypt))
+		}
 		if parent.Kind == formats.Sequence {
 			// sops writes a comment inside a list as an encrypted list
 			// element (FORMAT.md §5.2).
@@ -248,7 +255,15 @@ func (w *walker) comment(parent *formats.Node, i int, c *formats.Node, comments 
 	}
 	pt, err := w.c.open(e, aad)
 	if err != nil {
-		return w.where(fmt.Errorf("%w: comment %v", ErrDecrypt, err))
+		// sops encrypts a comment with the path of the mapping its tree
+		// holds it in, and in a few positions the file it writes puts the
+		// comment in another block (a comment that closes a nested block
+		// reads back in the innermost one). sops then keeps the comment
+		// as it is, with a warning; so does hull. Comments are not values:
+		// the sops MAC never covers them, and hull's extended MAC covers
+		// the text kept, so a file hull wrote still detects a change.
+		w.warnings = append(w.warnings, fmt.Sprintf("%s: an encrypted comment does not decrypt at this position (sops writes a comment that closes a nested block where it reads back in another block); kept as it is", w.location()))
+		return nil
 	}
 	if e.typ != "comment" {
 		return w.where(nonCanonical("a comment holds a value of type " + e.typ))

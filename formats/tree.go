@@ -8,7 +8,11 @@
 // value is just a String scalar whose text is an ENC[…] envelope.
 package formats
 
-import "strconv"
+import (
+	"errors"
+	"strconv"
+	"strings"
+)
 
 // Kind is the kind of a Node.
 type Kind uint8
@@ -199,4 +203,21 @@ type File struct {
 	// Warnings are things the parser did that the user should know about
 	// (YAML aliases expanded into copies). They name lines, never values.
 	Warnings []string
+}
+
+// FloatText is how sops writes a Float value as text (its stores'
+// ValueToString, used by the dotenv and INI formats): the float64 in Go's
+// 'G' format, with ".0" added to a whole number (1.0 as "1.0", 1e3 as
+// "1000.0", 1.5e300 as "1.5E+300", 1.5e-7 as "1.5E-07"). A value that is
+// not a number is returned as it is.
+func FloatText(v string) string {
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil && !errors.Is(err, strconv.ErrRange) {
+		return v
+	}
+	s := strconv.FormatFloat(f, 'G', -1, 64)
+	if !strings.ContainsAny(s, ".EIN") {
+		s += ".0"
+	}
+	return s
 }

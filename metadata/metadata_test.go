@@ -673,6 +673,11 @@ func TestInteropReemit(t *testing.T) {
 			}
 			var opts formats.EmitOptions
 			if ct, err := os.ReadFile(filepath.Join(filepath.Dir(p), "case.txt")); err == nil {
+				if bytes.Contains(ct, []byte("\nnot reproduced: ")) {
+					// sops wrote comments where no reader keeps
+					// them (testdata/interop/README.md).
+					t.Skip("sops's layout does not read back as written")
+				}
 				if sm := indentRE.FindSubmatch(ct); sm != nil {
 					opts.Indent, _ = strconv.Atoi(string(sm[1]))
 					opts.IndentSet = true

@@ -162,11 +162,9 @@ func (r *runner) encrypt(c *cli.Context, path string) (err error) {
 		InputFormat:       fio.in,
 		AllowNoEncryption: c.Bool("allow-no-encryption"),
 	}
-	if fio.out.Name() == "binary" {
-		if !rl.IsZero() {
-			return withCode(exitConflictingParams, errors.New("binary files are encrypted whole: the encryption rule flags do not apply to them"))
-		}
-		opts.NoRule = true
+	if fio.in.Name() == "binary" {
+		r.ignoreBinaryRule(rl)
+		opts.Rule, opts.NoRule, opts.MACOnlyEncrypted = metadata.Rule{}, true, false
 	}
 	if err := hull.Encrypt(f, opts); err != nil {
 		return fmt.Errorf("%s: %w", fio.display(), err)
@@ -176,6 +174,27 @@ func (r *runner) encrypt(c *cli.Context, path string) (err error) {
 		return fmt.Errorf("%s: %w", fio.display(), err)
 	}
 	return r.write(fio, out, false)
+}
+
+// binaryRuleWarnings are sops's warnings (cmd/sops getEncryptConfig) for
+// a rule given for a binary input, which it ignores. sops says nothing for
+// unencrypted_comment_regex.
+var binaryRuleWarnings = map[string]string{
+	metadata.UnencryptedSuffix:     "Using an unencrypted suffix does not make sense with the input store (the binary store produces one key that should always be encrypted) and will be ignored.",
+	metadata.EncryptedSuffix:       "Using an encrypted suffix does not make sense with the input store (the binary store produces one key that should always be encrypted) and will be ignored.",
+	metadata.UnencryptedRegex:      "Using an unencrypted regex does not make sense with the input store (the binary store produces one key that should always be encrypted) and will be ignored.",
+	metadata.EncryptedRegex:        "Using an encrypted regex does not make sense with the input store (the binary store produces one key that should always be encrypted) and will be ignored.",
+	metadata.EncryptedCommentRegex: "Using an encrypted comment regex does not make sense with the input store (the binary store never produces comments) and will be ignored.",
+}
+
+// ignoreBinaryRule warns, as sops does, that a rule given for a binary
+// input is ignored: a binary file is encrypted whole, and, as in sops, its
+// metadata holds no rule (whatever the output type; the rule is written
+// for a structured input converted to binary).
+func (r *runner) ignoreBinaryRule(rl metadata.Rule) {
+	if w, ok := binaryRuleWarnings[rl.Kind]; ok {
+		r.warnf("%s", w)
+	}
 }
 
 // checkKeyservice refuses remote key services, which hull does not

@@ -322,8 +322,10 @@ func (r *runner) editNew(c *cli.Context, fio *fileIO, cmd *editor.Command) error
 	pol.storeIndent(fio)
 	rl := pol.rule
 	binary := fio.out.Name() == "binary"
-	if binary && !rl.IsZero() {
-		return withCode(exitConflictingParams, errors.New("binary files are encrypted whole: the encryption rule flags do not apply to them"))
+	macOnly := pol.macOnly
+	if binary {
+		r.ignoreBinaryRule(rl)
+		rl, macOnly = metadata.Rule{}, false
 	}
 	if fi, err := os.Stat(filepath.Dir(path)); err != nil || !fi.IsDir() {
 		return withCode(exitCouldNotWrite, fmt.Errorf("cannot create %s: directory %s does not exist", path, filepath.Dir(path)))
@@ -345,7 +347,7 @@ func (r *runner) editNew(c *cli.Context, fio *fileIO, cmd *editor.Command) error
 		ShamirThreshold:  pol.threshold,
 		Rule:             rl,
 		NoRule:           binary,
-		MACOnlyEncrypted: pol.macOnly,
+		MACOnlyEncrypted: macOnly,
 	}
 	if err := hull.Encrypt(edited, eo); err != nil {
 		return fmt.Errorf("%s: %w", path, err)

@@ -344,14 +344,17 @@ func envVars(f *formats.File, extract []hull.PathStep, unquote bool) ([]execx.Va
 }
 
 // envValue is a scalar as an environment value: strings as stored,
-// numbers as written, booleans as true/false (as sops), null as an empty
-// value (sops writes "<nil>"), times in RFC 3339.
+// integers as written, floats as sops writes them (1.0 as 1.0, 1.5e300 as
+// 1.5E+300), booleans as true/false (as sops), null as an empty value (sops
+// writes "<nil>"), times in RFC 3339.
 func envValue(n *formats.Node) string {
 	switch n.Type {
 	case formats.Bool:
 		return strings.ToLower(n.Value)
 	case formats.Null:
 		return ""
+	case formats.Float:
+		return formats.FloatText(n.Value)
 	}
 	return n.Value
 }

@@ -358,6 +358,11 @@ func (r *runner) cmdMerge(c *cli.Context) error {
 			return nil, err
 		}
 		f := &formats.File{Docs: docs, LeadingDocMarker: ours.file.LeadingDocMarker}
+		// The merged tree is made by code: seal it as the file will
+		// hold it (comments of both sides that meet, for example).
+		if err := formats.Settle(format, f); err != nil {
+			return nil, fmt.Errorf("%s: %w", display, err)
+		}
 		if err := hull.Seal(f, ours.opened.Key, mm, hull.SealOptions{Stash: st, Format: format, Now: now}); err != nil {
 			return nil, fmt.Errorf("%s: %w", display, err)
 		}

@@ -190,6 +190,11 @@ func (r *runner) runSet(c *cli.Context, file string, path []hull.PathStep, value
 		if err != nil {
 			return false, fmt.Errorf("%s: %w", fio.display(), err)
 		}
+		// Seal the tree as the file will hold it (a null in dotenv is an
+		// empty string), or it would not match its extended MAC.
+		if err := formats.Settle(fio.out, f); err != nil {
+			return false, fmt.Errorf("%s: %w", fio.display(), err)
+		}
 		return changed || !idempotent, nil
 	})
 	return err
@@ -225,6 +230,11 @@ func (r *runner) cmdUnset(c *cli.Context) (err error) {
 			return false, withCode(exitGeneric, fmt.Errorf("%s: cannot unset %s: %w", fio.display(), spec, err))
 		}
 		if err != nil {
+			return false, fmt.Errorf("%s: %w", fio.display(), err)
+		}
+		// The comments around the removed key meet (two INI comments
+		// become one): seal the tree as the file will hold it.
+		if err := formats.Settle(fio.out, f); err != nil {
 			return false, fmt.Errorf("%s: %w", fio.display(), err)
 		}
 		return true, nil

@@ -215,6 +215,8 @@ func valueText(n *formats.Node) (string, error) {
 		return strings.ToLower(n.Value), nil
 	case formats.Null:
 		return "", nil
+	case formats.Float:
+		return formats.FloatText(n.Value), nil
 	}
 	return n.Value, nil
 }

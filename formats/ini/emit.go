@@ -69,6 +69,7 @@ func docBlocks(doc *formats.Node) ([]block, error) {
 	}
 	var blocks []block
 	seen := map[string]bool{}
+	implicit := true // the first DEFAULT is the implicit one
 	for _, s := range doc.Children {
 		if s.Kind == formats.Comment {
 			continue
@@ -76,7 +77,11 @@ func docBlocks(doc *formats.Node) ([]block, error) {
 		if s.Kind != formats.Mapping {
 			return nil, unsupported("section values should always be mappings; offending key " + strconv.Quote(s.Key))
 		}
-		if seen[s.Key] {
+		explicit := false
+		if s.Key == defaultSection && seen[s.Key] && implicit {
+			// The explicit [DEFAULT] section, written in place.
+			implicit, explicit = false, true
+		} else if seen[s.Key] {
 			return nil, unsupported("duplicate section " + strconv.Quote(s.Key))
 		}
 		seen[s.Key] = true
@@ -86,7 +91,7 @@ func docBlocks(doc *formats.Node) ([]block, error) {
 		if err := checkSection(s.Key); err != nil {
 			return nil, err
 		}
-		b := block{name: s.Key, header: s.Key != defaultSection}
+		b := block{name: s.Key, header: s.Key != defaultSection || explicit}
 		var cur *entry
 		var comments []string
 		flush := func() {
@@ -115,7 +120,7 @@ func docBlocks(doc *formats.Node) ([]block, error) {
 			cur = &b.keys[len(b.keys)-1]
 		}
 		flush()
-		if b.name == defaultSection {
+		if b.name == defaultSection && !explicit {
 			if b.comment != "" {
 				b.header = true
 			}
@@ -147,6 +152,8 @@ func valueText(sec string, n *formats.Node) (string, error) {
 		return strings.ToLower(n.Value), nil
 	case formats.Null:
 		return "", nil
+	case formats.Float:
+		return formats.FloatText(n.Value), nil
 	}
 	return n.Value, nil
 }

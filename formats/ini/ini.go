@@ -6,7 +6,8 @@
 // The document is a mapping with one child mapping per section, in file
 // order. The implicit DEFAULT section (keys before any header) is always the
 // first child, even when empty, so that the AAD of such a key is
-// "DEFAULT:key:" as in sops. Values are String scalars. A section's comment
+// "DEFAULT:key:" as in sops. An explicit [DEFAULT] section is another child
+// with the key DEFAULT, where its header was (sops's tree has both). Values are String scalars. A section's comment
 // (the comment lines above its header, plus a comment after the header) is a
 // Comment as its first item; a key's comment (the comment lines above it,
 // plus its inline comment) is a Comment right after the key. Comment text
@@ -23,8 +24,13 @@
 //
 //   - Duplicate keys in a section and duplicate sections are errors (ini.v1
 //     keeps the last key; sops 3.13 keeps both sections).
-//   - An explicit [DEFAULT] header is accepted only as the first header,
-//     before any key; it names the DEFAULT section.
+//   - An explicit [DEFAULT] header starts a second DEFAULT section, kept
+//     where it is and written back with its header, as sops does; a second
+//     [DEFAULT] header, or a key in both DEFAULT sections, is an error. A
+//     [DEFAULT] header with a comment above it, first in the file, names
+//     the implicit DEFAULT (so sops's JSON output has one more, empty,
+//     DEFAULT there): that is how the implicit DEFAULT with a section
+//     comment is written.
 //   - Text after a closing quote or a section header that is not a comment,
 //     a value ending in '\' (ini.v1 joins the next line to it), an empty key,
 //     the auto-increment key "-" and UTF-16 input are errors.
@@ -138,8 +144,8 @@ func (format) Parse(data []byte, opts formats.ParseOptions) (*formats.File, erro
 	sections := map[string]int{defaultSection: 0}
 	cur := def
 	var meta []*formats.Node
-	explicitDefault := false
-	headers := 0
+	explicitDefault := 0 // the line of the [DEFAULT] header
+	sectionSeen := false
 	for {
 		raw, ok := p.next()
 		if !ok {
@@ -171,17 +177,41 @@ func (format) Parse(data []byte, opts formats.ParseOptions) (*formats.File, erro
 			} else if !isSpace(after) {
 				return nil, syntaxErr(p.lineNo, "unexpected text after section header")
 			}
-			headers++
 			comment := joinComment(p.pending)
 			p.pending = nil
-			if sname == defaultSection && headers == 1 && len(def.keys) == 0 && !explicitDefault {
-				explicitDefault = true
+			if sname == defaultSection && explicitDefault == 0 && !sectionSeen && len(def.keys) == 0 && comment != "" {
+				// A commented [DEFAULT] as the first header, before any
+				// key, is how the implicit DEFAULT with a section comment
+				// is written (ini.v1 would write the comment and no
+				// header): it reads back as that section, so that such a
+				// file reads as it was written (and as files written by
+				// earlier hull versions were authenticated).
+				explicitDefault = p.lineNo
 				def.node.Line = p.lineNo
 				cur = def
+				def.node.Children = append(def.node.Children, &formats.Node{Kind: formats.Comment, Value: comment, Line: p.lineNo})
+				continue
+			}
+			sectionSeen = true
+			if sname == defaultSection && explicitDefault == 0 {
+				// An explicit [DEFAULT] is a section of its own after
+				// the implicit one (the keys before any header), as in
+				// sops, and written back with its header where it was.
+				// Both are DEFAULT to the AAD, so a key may be in only
+				// one of them.
+				explicitDefault = p.lineNo
+				if err := p.count(); err != nil {
+					return nil, err
+				}
+				cur = &section{node: &formats.Node{Kind: formats.Mapping, Key: defaultSection, Line: p.lineNo}, keys: def.keys}
+				doc.Children = append(doc.Children, cur.node)
 				if comment != "" {
-					def.node.Children = append(def.node.Children, &formats.Node{Kind: formats.Comment, Value: comment, Line: p.lineNo})
+					cur.node.Children = append(cur.node.Children, &formats.Node{Kind: formats.Comment, Value: comment, Line: p.lineNo})
 				}
 				continue
+			}
+			if sname == defaultSection {
+				return nil, syntaxErr(p.lineNo, "duplicate section \"DEFAULT\" (first on line "+strconv.Itoa(explicitDefault)+")")
 			}
 			if prev, dup := sections[sname]; dup {
 				msg := "duplicate section " + strconv.Quote(sname)

@@ -188,7 +188,8 @@ func TestParseErrors(t *testing.T) {
 	}{
 		{"[a]\nk = 1\nk = secretvalue\n", 3, `duplicate key "k" in section "a"`},
 		{"[a]\n[b]\n[a]\n", 3, `duplicate section "a"`},
-		{"k = 1\n[DEFAULT]\n", 2, `duplicate section "DEFAULT"`},
+		{"[DEFAULT]\n[a]\n[DEFAULT]\n", 3, `duplicate section "DEFAULT" (first on line 1)`},
+		{"k = 1\n[DEFAULT]\nk = secretvalue\n", 3, `duplicate key "k" in section "DEFAULT"`},
 		{"[a\n", 1, "unclosed section"},
 		{"[]\n", 1, "empty section name"},
 		{"[a] secretvalue\n", 1, "unexpected text after section header"},
@@ -218,20 +219,61 @@ func TestParseErrors(t *testing.T) {
 	}
 }
 
+// TestExplicitDefault: an explicit [DEFAULT] section is a section of its
+// own after the implicit one, written back with its header where it was,
+// as sops does (issue 14, item 6).
 func TestExplicitDefault(t *testing.T) {
-	f, err := New().Parse([]byte("; c\n[DEFAULT]\nk = v\n[a]\nx = y\n"), formats.ParseOptions{})
+	for _, in := range []string{
+		"[DEFAULT]\nk = v\n\n[a]\nx = y\n",
+		"[a]\nx = y\n\n; c\n[DEFAULT]\nk = v\n",
+		"z = 0\n\n[DEFAULT]\nk = v\n\n[a]\nx = y\n",
+	} {
+		f, err := New().Parse([]byte(in), formats.ParseOptions{})
+		if err != nil {
+			t.Fatalf("%q: %v", in, err)
+		}
+		d := f.Docs[0]
+		if d.Children[0].Key != "DEFAULT" || d.Children[0].Get("k") != nil {
+			t.Fatalf("%q: the implicit DEFAULT is not first, or holds the explicit one's keys", in)
+		}
+		n := 0
+		for _, c := range d.Children {
+			if c.Key == "DEFAULT" && c.Get("k") != nil {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Fatalf("%q: no explicit DEFAULT section", in)
+		}
+		out, err := New().Emit(f, formats.EmitOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(out) != in {
+			t.Errorf("got\n%s\nwant\n%s", out, in)
+		}
+	}
+}
+
+// TestCommentedDefaultFirst: a commented [DEFAULT] first in the file is the
+// implicit DEFAULT, as written with its section comment (and as earlier
+// hull versions read and authenticated it).
+func TestCommentedDefaultFirst(t *testing.T) {
+	in := "; c\n[DEFAULT]\nk = v\n\n[a]\nx = y\n"
+	f, err := New().Parse([]byte(in), formats.ParseOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(f.Docs[0].Children) != 2 || f.Docs[0].Children[0].Key != "DEFAULT" {
-		t.Fatalf("explicit DEFAULT not merged with the implicit one")
+	d := f.Docs[0]
+	if len(d.Children) != 2 || d.Children[0].Get("k") == nil || d.Children[0].Children[0].Kind != formats.Comment {
+		t.Fatalf("not read as the implicit DEFAULT with its comment")
 	}
 	out, err := New().Emit(f, formats.EmitOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := "; c\n[DEFAULT]\nk = v\n\n[a]\nx = y\n"; string(out) != want {
-		t.Errorf("got\n%s\nwant\n%s", out, want)
+	if string(out) != in {
+		t.Errorf("got\n%s\nwant\n%s", out, in)
 	}
 }
 

@@ -15,6 +15,12 @@ type encoder struct {
 	format string
 	buf    []byte
 	indent string
+	// plain: a plaintext file (no sops metadata), where a float is written
+	// as sops writes it: decoded into a float64 and formatted by
+	// encoding/json (1.0 as 1, 1e+21 as 1e+21). In an encrypted file a
+	// float left in clear keeps its literal, so that it reads back with
+	// its type (the extended MAC covers types).
+	plain bool
 }
 
 func newEncoder(formatName string, opts formats.EmitOptions, nodes ...*formats.Node) (*encoder, error) {
@@ -153,7 +159,7 @@ func (e *encoder) scalar(n *formats.Node) error {
 		}
 		e.buf = append(e.buf, n.Value...)
 	case formats.Float:
-		if IsNumber(n.Value) {
+		if !e.plain && IsNumber(n.Value) {
 			e.buf = append(e.buf, n.Value...)
 			return nil
 		}

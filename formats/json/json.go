@@ -11,9 +11,10 @@
 //
 // Numbers keep their exact text. An integer literal that fits int64 is an
 // Int; every other number (fraction, exponent, or an integer beyond int64)
-// is a Float whose Value is the literal as written, so
-// 12345678901234567890 and 1.0 are never rounded (sops rounds both when
-// it writes plaintext). The literal -0 is read as the Int 0, which is what
+// is a Float whose Value is the literal as written, so that it is
+// encrypted as written. A plaintext file is written as sops writes it: a
+// float through float64 and encoding/json (1.0 as 1, 1e+21 as 1e+21); in
+// an encrypted file a float left in clear keeps its literal. The literal -0 is read as the Int 0, which is what
 // sops encrypts for it (type int, plaintext "0"). A number beyond the
 // float64 range (1e400) is a syntax error, since sops could not decrypt it.
 //
@@ -104,6 +105,7 @@ func EmitFile(formatName string, f *formats.File, opts formats.EmitOptions) ([]b
 	if err != nil {
 		return nil, err
 	}
+	e.plain = f.Meta == nil
 	if err := e.mapping(doc, f.Meta, 0); err != nil {
 		return nil, err
 	}
@@ -127,6 +129,7 @@ func MarshalNode(n *formats.Node, opts formats.EmitOptions) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	e.plain = true
 	if err := e.value(n, 0); err != nil {
 		return nil, err
 	}

@@ -71,6 +71,19 @@ func BenchmarkParse(b *testing.B) {
 	}
 }
 
+// BenchmarkParseCommented: a commented plaintext file is also written and
+// read once more (settleComments).
+func BenchmarkParseCommented(b *testing.B) {
+	data := bigYAMLCommented()
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := New().Parse(data, formats.ParseOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 func BenchmarkEmit(b *testing.B) {
 	data := bigYAML()
 	f, err := New().Parse(data, formats.ParseOptions{})

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	yamlv3 "gopkg.in/yaml.v3"
+	yamlv3 "go.yaml.in/yaml/v3"
 
 	"github.com/hullsecrets/hull/formats"
 )
@@ -69,6 +69,11 @@ type direct struct {
 	// keys and values cache the nodes yaml.v3 gives the strings the
 	// direct emitter cannot settle itself.
 	keys, values map[string]snode
+	// plain: the file has no sops metadata (floatText).
+	plain bool
+	// compact is set for a mapping that is a list element, while its
+	// mapping start is sent (see seqLiteralBroken).
+	compact bool
 }
 
 // snode is the yaml.v3 node emit.go builds for a scalar. fast marks a
@@ -98,7 +103,7 @@ func emitDirect(f *formats.File, opts formats.EmitOptions) (out []byte, err erro
 			return nil, errFallback
 		}
 	}
-	d := &direct{}
+	d := &direct{plain: f.Meta == nil}
 	d.em.init(indentOf(opts))
 	size := 8
 	for _, doc := range f.Docs {
@@ -190,6 +195,9 @@ func joinLines(a, b string) string {
 // mapping emits a mapping as v3Branch builds it and yaml.v3 encodes it;
 // head, line and foot are the comments its parent attaches to the node.
 func (d *direct) mapping(items []*formats.Node, head, line, foot string) error {
+	// A mapping that is a list element: see seqLiteralBroken.
+	compact := d.compact
+	d.compact = false
 	first, _ := firstLast(items)
 	var own string
 	if first < 0 {
@@ -217,8 +225,18 @@ func (d *direct) mapping(items []*formats.Node, head, line, foot string) error {
 		if err != nil {
 			return err
 		}
+		if compact && seqLiteralBroken(it.Key) {
+			k = dqNode(it.Key)
+		}
 		if err := d.scalar(&k, keyHead, "", ""); err != nil {
 			return err
+		}
+		if compact && it.Kind == formats.Scalar && it.Type == formats.String && seqLiteralBroken(it.Value) {
+			v := dqNode(it.Value)
+			if err := d.scalar(&v, "", valLine, ""); err != nil {
+				return err
+			}
+			continue
 		}
 		if err := d.value(it, "", valLine, ""); err != nil {
 			return err
@@ -231,6 +249,11 @@ func (d *direct) mapping(items []*formats.Node, head, line, foot string) error {
 		tail = joinTrailing(items[run:])
 	}
 	return d.send(evMapEnd, "", line, foot, tail, false)
+}
+
+// dqNode is a string node in double quotes (dqString).
+func dqNode(s string) snode {
+	return snode{tag: tagStr, style: yamlv3.DoubleQuotedStyle, value: s}
 }
 
 // sequence emits a sequence as v3Sequence builds it.
@@ -261,6 +284,14 @@ func (d *direct) sequence(items []*formats.Node, head, line, foot string) error 
 		if i == last && last+1 < len(items) {
 			itemFoot = joinTrailing(items[last+1:])
 		}
+		if it.Kind == formats.Scalar && it.Type == formats.String && seqLiteralBroken(it.Value) {
+			s := dqNode(it.Value)
+			if err := d.scalar(&s, itemHead, itemLine, itemFoot); err != nil {
+				return err
+			}
+			continue
+		}
+		d.compact = it.Kind == formats.Mapping
 		if err := d.value(it, itemHead, itemLine, itemFoot); err != nil {
 			return err
 		}
@@ -378,7 +409,7 @@ func (d *direct) keyNode(k string) (snode, error) {
 // valueNode returns the node v3Scalar builds for a scalar value.
 func (d *direct) valueNode(n *formats.Node) (snode, error) {
 	if n.Type != formats.String {
-		tag, style, v, err := typedScalar(n)
+		tag, style, v, err := typedScalar(n, d.plain)
 		if err != nil {
 			return snode{}, errFallback
 		}
@@ -390,7 +421,7 @@ func (d *direct) valueNode(n *formats.Node) (snode, error) {
 	if s, ok := d.values[n.Value]; ok {
 		return s, nil
 	}
-	y, err := v3Scalar(n)
+	y, err := v3Scalar(n, d.plain)
 	if err != nil || y.Kind != yamlv3.ScalarNode {
 		return snode{}, errFallback
 	}

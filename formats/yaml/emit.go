@@ -2,11 +2,13 @@ package yaml
 
 import (
 	"bytes"
+	"errors"
+	"math"
 	"strconv"
 	"strings"
 	"time"
 
-	yamlv3 "gopkg.in/yaml.v3"
+	yamlv3 "go.yaml.in/yaml/v3"
 
 	"github.com/hullsecrets/hull/formats"
 )
@@ -55,7 +57,7 @@ func emitV3(f *formats.File, opts formats.EmitOptions) (out []byte, err error) {
 			return nil, &formats.UnsupportedError{Format: name, Msg: "a document must be a mapping"}
 		}
 		mapping := &yamlv3.Node{Kind: yamlv3.MappingNode}
-		if err := v3Branch(docItems(f, d), mapping); err != nil {
+		if err := v3Branch(docItems(f, d), mapping, f.Meta == nil); err != nil {
 			return nil, err
 		}
 		doc := &yamlv3.Node{Kind: yamlv3.DocumentNode, Content: []*yamlv3.Node{mapping}}
@@ -104,7 +106,7 @@ func addLine(n *yamlv3.Node, c []string) {
 	}
 }
 
-func v3Branch(items []*formats.Node, mapping *yamlv3.Node) error {
+func v3Branch(items []*formats.Node, mapping *yamlv3.Node, plain bool) error {
 	var head, inline []string
 	beginning := true
 	for _, it := range items {
@@ -127,7 +129,7 @@ func v3Branch(items []*formats.Node, mapping *yamlv3.Node) error {
 		}
 		addHead(key, head)
 		head = nil
-		val, err := v3Value(it)
+		val, err := v3Value(it, plain)
 		if err != nil {
 			return err
 		}
@@ -146,7 +148,7 @@ func v3Branch(items []*formats.Node, mapping *yamlv3.Node) error {
 	return nil
 }
 
-func v3Sequence(items []*formats.Node, seq *yamlv3.Node) error {
+func v3Sequence(items []*formats.Node, seq *yamlv3.Node, plain bool) error {
 	var head, inline []string
 	beginning := true
 	for _, it := range items {
@@ -163,9 +165,29 @@ func v3Sequence(items []*formats.Node, seq *yamlv3.Node) error {
 			head = nil
 			beginning = false
 		}
-		val, err := v3Value(it)
+		val, err := v3Value(it, plain)
 		if err != nil {
 			return err
+		}
+		switch {
+		case it.Kind == formats.Scalar && it.Type == formats.String && seqLiteralBroken(it.Value):
+			val = dqString(it.Value)
+		case it.Kind == formats.Mapping:
+			// Its first key is written after the "-": the same for the
+			// keys and values of that mapping.
+			i := 0
+			for _, c := range it.Children {
+				if c.Kind == formats.Comment {
+					continue
+				}
+				if seqLiteralBroken(c.Key) {
+					val.Content[i] = dqComments(c.Key, val.Content[i])
+				}
+				if c.Kind == formats.Scalar && c.Type == formats.String && seqLiteralBroken(c.Value) {
+					val.Content[i+1] = dqComments(c.Value, val.Content[i+1])
+				}
+				i += 2
+			}
 		}
 		addHead(val, head)
 		head = nil
@@ -184,32 +206,38 @@ func v3Sequence(items []*formats.Node, seq *yamlv3.Node) error {
 	return nil
 }
 
-func v3Value(n *formats.Node) (*yamlv3.Node, error) {
+// v3Value builds the node of n. plain says the output is a plaintext file
+// (no sops metadata), where numbers are written as sops writes them
+// (floatText).
+func v3Value(n *formats.Node, plain bool) (*yamlv3.Node, error) {
 	switch n.Kind {
 	case formats.Mapping:
 		m := &yamlv3.Node{Kind: yamlv3.MappingNode}
-		return m, v3Branch(n.Children, m)
+		return m, v3Branch(n.Children, m, plain)
 	case formats.Sequence:
 		s := &yamlv3.Node{Kind: yamlv3.SequenceNode}
-		return s, v3Sequence(n.Children, s)
+		return s, v3Sequence(n.Children, s, plain)
 	case formats.Scalar:
-		return v3Scalar(n)
+		return v3Scalar(n, plain)
 	}
 	return nil, &formats.UnsupportedError{Format: name, Msg: "unknown node kind " + n.Kind.String()}
 }
 
-func v3Scalar(n *formats.Node) (*yamlv3.Node, error) {
+func v3Scalar(n *formats.Node, plain bool) (*yamlv3.Node, error) {
 	if n.Type == formats.String {
 		s := &yamlv3.Node{}
 		if err := s.Encode(n.Value); err != nil {
-			return nil, &formats.UnsupportedError{Format: name, Msg: "cannot encode string"}
+			// yaml.v3 refuses some multi-line strings ("\tx\ny": a
+			// literal block cannot start with a tab), and sops then
+			// writes null, losing the value. hull double-quotes them.
+			return dqString(n.Value), nil
 		}
 		if literalBroken(n.Value) || s.Tag != tagBinary && s.Value != n.Value {
 			s = &yamlv3.Node{Kind: yamlv3.ScalarNode, Tag: tagStr, Style: yamlv3.DoubleQuotedStyle, Value: n.Value}
 		}
 		return s, nil
 	}
-	tag, style, v, err := typedScalar(n)
+	tag, style, v, err := typedScalar(n, plain)
 	if err != nil {
 		return nil, err
 	}
@@ -218,7 +246,7 @@ func v3Scalar(n *formats.Node) (*yamlv3.Node, error) {
 
 // typedScalar returns the tag, style and text of the node sops builds for
 // a scalar that is not a String.
-func typedScalar(n *formats.Node) (tag string, style yamlv3.Style, value string, err error) {
+func typedScalar(n *formats.Node, plain bool) (tag string, style yamlv3.Style, value string, err error) {
 	switch n.Type {
 	case formats.Null:
 		return tagNull, 0, "null", nil
@@ -234,7 +262,7 @@ func typedScalar(n *formats.Node) (tag string, style yamlv3.Style, value string,
 		}
 		return tagInt, 0, n.Value, nil
 	case formats.Float:
-		v, tagged, err := floatText(n.Value)
+		v, tagged, err := floatText(n.Value, plain)
 		if err != nil {
 			return "", 0, "", err
 		}
@@ -261,6 +289,28 @@ func literalBroken(s string) bool {
 	return s != "" && strings.Trim(s, "\n") == ""
 }
 
+// seqLiteralBroken reports multi-line strings that yaml.v3 writes as a
+// literal block with an indentation indicator (they start with a space or
+// a line break). As a list element, or as a key or value of a mapping that
+// is a list element (its first key follows the "-"), the indicator counts
+// from one column and the text is written at another, and the file does
+// not parse ("- |4-\n\n      x", "- a: 1\n  m: |4-\n\n    x"). sops
+// writes them so; hull double-quotes them there.
+func seqLiteralBroken(s string) bool {
+	return s != "" && (s[0] == ' ' || s[0] == '\n') && strings.IndexByte(s, '\n') >= 0
+}
+
+func dqString(s string) *yamlv3.Node {
+	return &yamlv3.Node{Kind: yamlv3.ScalarNode, Tag: tagStr, Style: yamlv3.DoubleQuotedStyle, Value: s}
+}
+
+// dqComments is dqString with the comments of the node it replaces.
+func dqComments(s string, old *yamlv3.Node) *yamlv3.Node {
+	n := dqString(s)
+	n.HeadComment, n.LineComment, n.FootComment = old.HeadComment, old.LineComment, old.FootComment
+	return n
+}
+
 func boolText(v string) (string, error) {
 	switch v {
 	case "True":
@@ -271,11 +321,34 @@ func boolText(v string) (string, error) {
 	return "", &formats.UnsupportedError{Format: name, Msg: "invalid bool value"}
 }
 
-// floatText returns how a Float value is written: as is when it reads back
-// as the same YAML number, else in yaml.v3's format for float64 (what sops
-// writes). tagged is set when the literal would read back as an int64, so
-// it needs an explicit !!float tag to stay a float.
-func floatText(v string) (text string, tagged bool, err error) {
+// floatText returns how a Float value is written.
+//
+// In a plaintext file (plain), as sops writes it: sops decodes every float
+// into a float64 and yaml.v3 writes that in Go's shortest 'g' format,
+// untagged (1.0 as 1, 1e3 as 1000, 1.5e300 as 1.5e+300, an integer beyond
+// int64 as 1.2345678901234568e+29).
+//
+// In an encrypted file, where a value left in clear must read back with
+// its type (the extended MAC covers types): as is when it reads back as the
+// same YAML number, else in yaml.v3's format for float64. tagged is set
+// when the literal would read back as an int64, so it needs an explicit
+// !!float tag to stay a float.
+func floatText(v string, plain bool) (text string, tagged bool, err error) {
+	if plain {
+		f, perr := strconv.ParseFloat(v, 64)
+		if perr != nil && !errors.Is(perr, strconv.ErrRange) {
+			return "", false, &formats.UnsupportedError{Format: name, Msg: "invalid float value"}
+		}
+		switch {
+		case math.IsInf(f, 1):
+			return ".inf", false, nil
+		case math.IsInf(f, -1):
+			return "-.inf", false, nil
+		case math.IsNaN(f):
+			return ".nan", false, nil
+		}
+		return strconv.FormatFloat(f, 'g', -1, 64), false, nil
+	}
 	switch v {
 	case "+Inf", "Inf":
 		return ".inf", false, nil
@@ -333,7 +406,7 @@ func (yamlFormat) EmitValue(n *formats.Node, opts formats.EmitOptions) (out []by
 	if n == nil {
 		return nil, &formats.UnsupportedError{Format: name, Msg: "no value"}
 	}
-	v, err := v3Value(n)
+	v, err := v3Value(n, true)
 	if err != nil {
 		return nil, err
 	}

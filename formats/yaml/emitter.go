@@ -1,9 +1,33 @@
+// Ported from go.yaml.in/yaml/v3 v3.0.4, emitterc.go:
+//
+// Copyright (c) 2011-2019 Canonical Ltd
+// Copyright (c) 2006-2010 Kirill Simonov
+//
+// Permission is hereby granted, free of charge, to any person obtaining a copy of
+// this software and associated documentation files (the "Software"), to deal in
+// the Software without restriction, including without limitation the rights to
+// use, copy, modify, merge, publish, distribute, sublicense, and/or sell copies
+// of the Software, and to permit persons to whom the Software is furnished to do
+// so, subject to the following conditions:
+//
+// The above copyright notice and this permission notice shall be included in all
+// copies or substantial portions of the Software.
+//
+// THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+// IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+// FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+// AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+// LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+// OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
+// SOFTWARE.
+
 package yaml
 
 import "strings"
 
-// This file is a port of the part of gopkg.in/yaml.v3's emitter
-// (emitterc.go, v3.0.1) that sops' output reaches: block mappings and
+// This file is a port of the part of go.yaml.in/yaml/v3's emitter
+// (emitterc.go, v3.0.4, the version sops 3.13 uses; itself a port of
+// libyaml's emitter.c) that sops' output reaches: block mappings and
 // sequences, empty flow collections, scalars in every style, tags, and the
 // head/line/foot/tail comment registers with their odd placement rules. It
 // consumes the events yaml.v3's encoder would produce (direct.go generates
@@ -791,6 +815,13 @@ func (e *emitter) writeBlockHints(v string) {
 func (e *emitter) writeLiteral(v string) {
 	e.writeIndicator("|", true, false, false)
 	e.writeBlockHints(v)
+	// yaml_emitter_process_line_comment_linebreak(emitter, true), new in
+	// go.yaml.in/yaml/v3: without a line comment, the line break after
+	// the header is written here, so that a value starting with a line
+	// break keeps it (go-yaml issue 755; v3.0.1 lost it).
+	if e.line == "" {
+		e.putBreak()
+	}
 	e.processLineComment()
 	e.whitespace = true
 	breaks := true

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	yamlv3 "gopkg.in/yaml.v3"
+	yamlv3 "go.yaml.in/yaml/v3"
 
 	"github.com/hullsecrets/hull/formats"
 )
@@ -26,11 +26,28 @@ func limitErr(what string, limit int64) error {
 
 var yamlErrLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
-// safeMessage keeps a yaml.v3 error message only when it cannot carry file
-// content: the scanner and parser messages are fixed texts, but a few quote
-// the offending input between backticks or quotes.
+// quoted is a part of a yaml.v3 message between single quotes.
+var quoted = regexp.MustCompile(`'[^']*'`)
+
+// safeMessage keeps what a yaml.v3 error message says without file
+// content: the scanner and parser messages are fixed texts that quote the
+// punctuation they expected ("did not find expected ',' or '}'", as sops
+// prints them), but a few quote the input (an anchor name, a value between
+// backticks): such a quoted part is left out, and a message with backticks
+// or double quotes is replaced.
 func safeMessage(msg string) string {
-	if msg == "" || strings.ContainsAny(msg, "`'\"") || len(msg) > 120 {
+	if msg == "" || strings.ContainsAny(msg, "`\"") || len(msg) > 120 {
+		return "invalid yaml"
+	}
+	msg = quoted.ReplaceAllStringFunc(msg, func(q string) string {
+		inner := q[1 : len(q)-1]
+		if inner != "" && len(inner) <= 3 && strings.Trim(inner, ",:;-?[]{}|>#&*!%@`.=") == "" {
+			return q
+		}
+		return ""
+	})
+	msg = strings.Join(strings.Fields(msg), " ")
+	if msg == "" || strings.Count(msg, "'")%2 != 0 {
 		return "invalid yaml"
 	}
 	return msg
@@ -78,12 +95,124 @@ func (yamlFormat) Parse(data []byte, opts formats.ParseOptions) (f *formats.File
 	if line := firstInvalidUTF8Line(data); line > 0 {
 		return nil, syntaxErr(line, "invalid utf-8")
 	}
+	f, err = parseOnce(data, lim)
+	if err != nil {
+		return nil, err
+	}
+	return settleComments(f, data, lim), nil
+}
+
+// parseOnce reads data with the direct parser, or yaml.v3 when the direct
+// parser gives up.
+func parseOnce(data []byte, lim formats.Limits) (*formats.File, error) {
 	if !noDirect {
 		if f, ok := parseDirect(data, lim); ok {
 			return f, nil
 		}
 	}
 	return parseV3(data, lim)
+}
+
+// settleComments returns the tree that f reads back as once written.
+//
+// Comments are attached to yaml.v3 nodes, and the tree keeps them where
+// sops' tree has them; but in a few positions the written file puts a
+// comment elsewhere: a comment above the first key of a mapping in a list
+// is written above the "- " and reads back as a comment of the list
+// ("a:\n  - b: # d"), a comment that closes a nested block reads back in
+// the innermost block ("a:\n  b:\n    - x\n  # c"), and a comment on an
+// empty flow mapping or list ("a: {} # c") is written inside the braces,
+// where yaml.v3 drops it. sops encrypts such a comment where its tree has
+// it and reads it back at the other place (a comment it then cannot
+// decrypt, or loses). hull's extended MAC covers comments and their
+// positions, so a file hull writes must read back as the tree it
+// authenticated: a tree with comments is written and read once more here,
+// so that every comment is where it will be read back (and encrypted with
+// the path it will be read back with, which sops decrypts too). A comment
+// that cannot be written anywhere is dropped with a warning, as sops drops
+// it when it decrypts. Trees without comments, the common large case, are
+// returned as they are.
+//
+// A file hull wrote is written back byte for byte: it is returned as parsed
+// without the second parse.
+func settleComments(f *formats.File, data []byte, lim formats.Limits) *formats.File {
+	n := 0
+	for _, d := range f.Docs {
+		n += countComments(d)
+	}
+	if n == 0 {
+		return f
+	}
+	// Written as an encrypted file is: a comment at the end of a nested
+	// block reads back differently when the sops block follows it.
+	w := *f
+	if w.Meta == nil {
+		w.Meta = &formats.Node{Kind: formats.Mapping, Children: []*formats.Node{formats.NewString("version", "0")}}
+	}
+	out, err := yamlFormat{}.Emit(&w, formats.EmitOptions{})
+	if err != nil {
+		return f // the write fails later with the emitter's error
+	}
+	if bytes.Equal(out, data) {
+		return f
+	}
+	g, err := parseOnce(out, lim)
+	if err != nil || len(g.Docs) != len(f.Docs) {
+		return f
+	}
+	g.Meta = f.Meta
+	m := 0
+	for i, d := range g.Docs {
+		if !sameLines(f.Docs[i], d) {
+			return f
+		}
+		m += countComments(d)
+	}
+	g.LeadingDocMarker = f.LeadingDocMarker
+	g.Warnings = f.Warnings
+	if m < n {
+		g.Warnings = append(g.Warnings, fmt.Sprintf("%d YAML comment(s) on an empty flow mapping or list ({} or []) cannot be written back and were dropped, as sops drops them", n-m))
+	}
+	return g
+}
+
+func countComments(n *formats.Node) int {
+	c := 0
+	for _, k := range n.Children {
+		if k.Kind == formats.Comment {
+			c++
+		} else if k.Kind == formats.Mapping || k.Kind == formats.Sequence {
+			c += countComments(k)
+		}
+	}
+	return c
+}
+
+// sameLines checks that b has the values of a (comments aside: the same
+// kinds, keys, types and values in the same order) and copies a's source
+// lines onto b, so that errors keep naming lines of the input.
+func sameLines(a, b *formats.Node) bool {
+	if a.Kind != b.Kind || a.Key != b.Key || a.Type != b.Type || a.Value != b.Value {
+		return false
+	}
+	b.Line = a.Line
+	i, j := 0, 0
+	for {
+		for i < len(a.Children) && a.Children[i].Kind == formats.Comment {
+			i++
+		}
+		for j < len(b.Children) && b.Children[j].Kind == formats.Comment {
+			j++
+		}
+		if i == len(a.Children) || j == len(b.Children) {
+			return i == len(a.Children) && j == len(b.Children)
+		}
+		if !sameLines(a.Children[i], b.Children[j]) {
+			return false
+		}
+		i++
+		j++
+	}
 }
 
 // noDirect disables the direct parser (parse_direct.go), for tests.
@@ -475,7 +604,10 @@ func floatValue(s string) (string, bool) {
 	if v, ok := floatSpecial[s]; ok {
 		return v, true
 	}
-	if _, err := strconv.ParseFloat(s, 64); err == nil {
+	// Kept as written when it is a plain number; "1_000.5", which YAML 1.1
+	// and Go both read, is stored as sops stores it (1000.5): the value
+	// must decrypt as a plain number.
+	if _, err := strconv.ParseFloat(s, 64); err == nil && !strings.Contains(s, "_") {
 		if t := resolvePlain(s); t == tagFloat || t == tagInt {
 			return s, true
 		}

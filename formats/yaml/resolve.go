@@ -1,3 +1,19 @@
+// Parts of this file are derived from go.yaml.in/yaml/v3 v3.0.4, resolve.go:
+//
+// Copyright (c) 2011-2019 Canonical Ltd
+//
+// Licensed under the Apache License, Version 2.0 (the "License");
+// you may not use this file except in compliance with the License.
+// You may obtain a copy of the License at
+//
+//     http://www.apache.org/licenses/LICENSE-2.0
+//
+// Unless required by applicable law or agreed to in writing, software
+// distributed under the License is distributed on an "AS IS" BASIS,
+// WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+// See the License for the specific language governing permissions and
+// limitations under the License.
+
 package yaml
 
 import (
@@ -7,8 +23,8 @@ import (
 	"time"
 )
 
-// This file mirrors the plain-scalar resolution of gopkg.in/yaml.v3
-// (resolve.go) without its reflection: which tag an unquoted scalar gets,
+// This file mirrors the plain-scalar resolution of go.yaml.in/yaml/v3
+// v3.0.4 (resolve.go) without its reflection: which tag an unquoted scalar gets,
 // and the integer and timestamp forms it accepts. Parse uses it to type
 // scalars; both emitters use it to decide whether a string must be quoted.
 

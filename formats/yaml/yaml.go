@@ -10,8 +10,10 @@
 //     reads it and fails later when it encrypts.
 //   - Inline comments stay inline: "a: 1 # x" is written back as is, where
 //     a sops decrypt moves the comment above the key.
-//   - Float literals are kept as written ("1.0" stays "1.0"), never
-//     reformatted through float64.
+//   - Float literals are kept as written ("1.0" stays "1.0") in the tree
+//     and so in what is encrypted; a plaintext file prints them as sops
+//     does (through float64: 1.0 as 1), an encrypted file keeps the
+//     literal of a float left in clear, so that it reads back as a float.
 package yaml
 
 import "github.com/hullsecrets/hull/formats"

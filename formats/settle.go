@@ -1,0 +1,37 @@
+package formats
+
+import "fmt"
+
+// Settle replaces the documents of the plaintext file f with what format
+// reads back after writing them, so that a tree changed by code (set,
+// unset) holds only what the file will hold: a null becomes an empty
+// string in dotenv and INI, two comments that meet in an INI section
+// become one comment of two lines, a YAML comment moves to where the
+// written file puts it. The extended MAC covers the tree as sealed; a file
+// written from a tree that did not settle would not read back as what it
+// authenticates. A tree the format cannot write is left as it is (the
+// write then fails with the format's error); one whose output does not
+// read back is an error. Trees that come straight from Parse are settled
+// already.
+func Settle(format Format, f *File) error {
+	if f == nil || len(f.Docs) == 0 {
+		return nil
+	}
+	// Written as an encrypted file is written (a sops block after the
+	// documents): a format writes some values of a plaintext file as sops
+	// does, which does not keep their type (a YAML float 1.0 as 1).
+	meta := &Node{Kind: Mapping, Children: []*Node{NewString("version", "0")}}
+	out, err := format.Emit(&File{Docs: f.Docs, Meta: meta, LeadingDocMarker: f.LeadingDocMarker}, EmitOptions{})
+	if err != nil {
+		return nil
+	}
+	back, err := format.Parse(out, ParseOptions{Encrypted: true})
+	if err != nil {
+		return fmt.Errorf("the %s output does not read back: %w", format.Name(), err)
+	}
+	if len(back.Docs) != len(f.Docs) {
+		return fmt.Errorf("the %s output does not read back: %d documents written, %d read", format.Name(), len(f.Docs), len(back.Docs))
+	}
+	f.Docs = back.Docs
+	return nil
+}
