@@ -8,8 +8,8 @@ import (
 	"testing"
 )
 
-// TestNoticeListsPortedCode: every Go file that says it is a port of other
-// code is listed in NOTICE, which carries that code's licence notices, and
+// TestNoticeListsPortedCode: every Go file whose header says it is ported
+// from, or derived from, other code is listed in NOTICE, which carries that code's licence notices, and
 // the repository has a LICENSE.
 func TestNoticeListsPortedCode(t *testing.T) {
 	if _, err := os.Stat("LICENSE"); err != nil {
@@ -39,7 +39,11 @@ func TestNoticeListsPortedCode(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		if strings.Contains(string(b), "This file is a port of") {
+		head := string(b)
+		if len(head) > 400 {
+			head = head[:400]
+		}
+		if strings.Contains(head, "Ported from ") || strings.Contains(head, "are derived from ") {
 			ported++
 			if !strings.Contains(string(notice), filepath.ToSlash(path)) {
 				t.Errorf("%s is a port of other code but NOTICE does not list it", path)
@@ -51,6 +55,6 @@ func TestNoticeListsPortedCode(t *testing.T) {
 		t.Fatal(err)
 	}
 	if ported == 0 {
-		t.Error("no ported file found: the marker 'This file is a port of' changed; update this test")
+		t.Error("no ported file found: the markers 'Ported from' / 'are derived from' changed; update this test")
 	}
 }
