@@ -58,6 +58,10 @@ type SealOptions struct {
 	// conformance and fuzz tests check that), and for a large file the
 	// read-back would double the work.
 	InputFormat formats.Format
+	// NoExtendedMAC writes no extended MAC (and drops a stale one): the
+	// writer cannot vouch for the file's metadata, for example recipients
+	// that were not authenticated when the file was read (docs/TRUST.md).
+	NoExtendedMAC bool
 }
 
 // Seal encrypts the values of f's documents with key according to m's rule,
@@ -117,7 +121,17 @@ func Seal(f *formats.File, key []byte, m *metadata.Metadata, opts SealOptions) e
 			return err
 		}
 	}
-	setExtendedMAC(m, xtag)
+	if opts.NoExtendedMAC {
+		kept := m.Extra[:0]
+		for _, x := range m.Extra {
+			if x != nil && x.Key != ExtendedMACField {
+				kept = append(kept, x)
+			}
+		}
+		m.Extra = kept
+	} else {
+		setExtendedMAC(m, xtag)
+	}
 	f.Meta = m.Node()
 	return nil
 }
@@ -223,10 +237,13 @@ func Open(f *formats.File, key []byte, m *metadata.Metadata, opts OpenOptions) (
 	res := &Result{Warnings: w.warnings}
 	if opts.IgnoreMAC {
 		// Still compared, only not enforced: a rewrite must know.
+		var xr Result
 		if verifyMAC(c, m, w.macHex()) != nil {
 			res.Unverified = true
-		} else if checkExtendedMAC(f.Docs, key, m, false, &Result{}) != nil {
+		} else if checkExtendedMAC(f.Docs, key, m, false, &xr) != nil {
 			res.Unverified = true
+		} else {
+			res.ExtendedMACChecked = xr.ExtendedMACChecked
 		}
 		return res, nil
 	}

@@ -157,6 +157,7 @@ func (r *runner) cmdCheck(c *cli.Context) error {
 		return r.checkFile(forkContext(c), f, keys, opts)
 	}, bulk.Hooks[checkResult]{Progress: bar.draw})
 	bar.clear()
+	results = append(configFindings(all), results...)
 
 	code := exitOK
 	rank := len(checkClasses)
@@ -180,6 +181,28 @@ func (r *runner) cmdCheck(c *cli.Context) error {
 		return &childExit{code: code}
 	}
 	return nil
+}
+
+// configFindings reports the unknown keys of every config the walk used:
+// the other commands warn about them and go on (as sops ignores them);
+// check, the lint, fails on them (exit 1) so that a misspelt setting is
+// found.
+func configFindings(files []bulk.File) []checkResult {
+	var out []checkResult
+	seen := map[*config.Config]bool{}
+	for _, f := range files {
+		if f.Config == nil || seen[f.Config] || len(f.Config.Warnings) == 0 {
+			continue
+		}
+		seen[f.Config] = true
+		res := checkResult{File: displayName(filepath.Join(f.Config.Dir, config.FileName)), Findings: []checkFinding{}}
+		for _, w := range f.Config.Warnings {
+			res.Findings = append(res.Findings, checkFinding{Kind: findError, Detail: fmt.Sprintf("line %d: %s", w.Line, w.Msg)})
+		}
+		res.classify(checkOptions{})
+		out = append(out, res)
+	}
+	return out
 }
 
 // looksLikeSops is a cheap test for an encrypted file no rule covers.
@@ -361,7 +384,7 @@ func (r *runner) checkFile(c *cli.Context, bf bulk.File, keys *checkKeys, opts c
 	opened, err := hull.Decrypt(context.Background(), f, hull.DecryptOptions{
 		Identities:         ids,
 		DecryptionOrder:    keys.order,
-		RequireExtendedMAC: r.strictMACFor(bf.Rule),
+		RequireExtendedMAC: r.strictMACFor(bf.Config, bf.Rule),
 	})
 	switch {
 	case err == nil:
@@ -386,13 +409,8 @@ func (r *runner) checkFile(c *cli.Context, bf bulk.File, keys *checkKeys, opts c
 }
 
 // strictMACFor is requireStrictMAC for a file whose rule is known.
-func (r *runner) strictMACFor(cr *config.CreationRule) bool {
-	switch v := strings.ToLower(strings.TrimSpace(r.env.get("HULL_REQUIRE_STRICT_MAC"))); v {
-	case "", "0", "false", "no", "off":
-	default:
-		return true
-	}
-	return cr != nil && cr.RequireStrictMAC
+func (r *runner) strictMACFor(cfg *config.Config, cr *config.CreationRule) bool {
+	return envTrue(r.env.get("HULL_REQUIRE_STRICT_MAC")) || (cfg != nil && cfg.RequireStrictMAC) || (cr != nil && cr.RequireStrictMAC)
 }
 
 func hasKind(fs []checkFinding, kind string) bool {

@@ -237,6 +237,16 @@ func (r *runner) openFile(c *cli.Context, fio *fileIO) (*formats.File, *hull.Ope
 // decryptBytes parses and decrypts the contents of fio's file. With a
 // stash, the ciphertext of every value is remembered for a rewrite.
 func (r *runner) decryptBytes(c *cli.Context, fio *fileIO, data []byte, stash *hull.Stash) (rf *formats.File, ro *hull.Opened, rerr error) {
+	return r.open(c, fio, data, stash, nil)
+}
+
+// open is the one "open an encrypted file" of every command (decrypt, the
+// rewrites, the key commands, the git drivers): parse, load the metadata,
+// recover the data key with every identity the user has (files, gpg, cloud
+// key sources), verify the MAC and, as the policy requires, the extended
+// MAC. prepare, when given, sees the parsed file before it is decrypted
+// (the key commands set aside stanzas that hold no key).
+func (r *runner) open(c *cli.Context, fio *fileIO, data []byte, stash *hull.Stash, prepare func(*formats.File)) (rf *formats.File, ro *hull.Opened, rerr error) {
 	// audit.go: the access record, written before any plaintext leaves hull.
 	ac, err := r.auditAccess(c, fio)
 	if err != nil {
@@ -263,13 +273,19 @@ func (r *runner) decryptBytes(c *cli.Context, fio *fileIO, data []byte, stash *h
 	for _, w := range f.Warnings {
 		r.warnf("%s: %s", fio.display(), w)
 	}
+	if prepare != nil {
+		prepare(f)
+	}
 	ctx := ac.context(context.Background())
 	ids, err := r.loadIdentities(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
 	ids.ids = append(ids.ids, r.cloudIdentities(c, fio.name)...)
-	requireXMAC, why := r.requireStrictMAC(c, fio)
+	requireXMAC, why, err := r.requireStrictMAC(c, fio)
+	if err != nil {
+		return nil, nil, err
+	}
 	opened, err := hull.Decrypt(ctx, f, hull.DecryptOptions{
 		Identities:         ids.ids,
 		DecryptionOrder:    order,
@@ -310,37 +326,39 @@ func (r *runner) decryptBytes(c *cli.Context, fio *fileIO, data []byte, stash *h
 
 // requireStrictMAC reports whether the file must carry a valid hull
 // extended MAC, and what requires it: HULL_REQUIRE_STRICT_MAC set to a true
-// value (any value but "", "0", "false", "no", "off"), or
-// hull_require_strict_mac: true in the .sops.yaml creation rule matching
-// the file. A missing, unreadable or non-matching config requires nothing
-// (a config error is a warning here: whoever can break the config can also
-// remove the setting).
-func (r *runner) requireStrictMAC(c *cli.Context, fio *fileIO) (bool, string) {
-	switch v := strings.ToLower(strings.TrimSpace(r.env.get("HULL_REQUIRE_STRICT_MAC"))); v {
-	case "", "0", "false", "no", "off":
-	default:
-		return true, "HULL_REQUIRE_STRICT_MAC"
+// value (any value but "", "0", "false", "no", "off"), the top-level
+// hull_require_strict_mac of .sops.yaml (whatever the file's path: git's
+// textconv driver only gets a temporary copy), or hull_require_strict_mac
+// in the creation rule matching the file. A config that cannot be read is
+// an error (TRUST.md: fail closed; whoever can break the config must not
+// thereby drop the requirement).
+func (r *runner) requireStrictMAC(c *cli.Context, fio *fileIO) (bool, string, error) {
+	if envTrue(r.env.get("HULL_REQUIRE_STRICT_MAC")) {
+		return true, "HULL_REQUIRE_STRICT_MAC", nil
 	}
 	name := fio.name
 	if name == "" {
 		name = fio.path
 	}
-	if name == "" {
-		return false, ""
-	}
 	cfg, err := r.loadConfig(c, name)
 	if err != nil {
-		r.warnf("%v (hull_require_strict_mac not checked)", err)
-		return false, ""
+		return false, "", err
 	}
-	if cfg == nil || cfg.CreationRules == nil {
-		return false, ""
+	if cfg == nil {
+		return false, "", nil
+	}
+	at := filepath.Join(cfg.Dir, config.FileName)
+	if cfg.RequireStrictMAC {
+		return true, "hull_require_strict_mac at the top of " + at, nil
+	}
+	if name == "" || cfg.CreationRules == nil {
+		return false, "", nil
 	}
 	cr, err := cfg.RuleFor(absOrSelf(name))
 	if err != nil || !cr.RequireStrictMAC {
-		return false, ""
+		return false, "", nil
 	}
-	return true, fmt.Sprintf("hull_require_strict_mac in the creation rule at %s:%d", filepath.Join(cfg.Dir, config.FileName), cr.Line)
+	return true, fmt.Sprintf("hull_require_strict_mac in the creation rule at %s:%d", at, cr.Line), nil
 }
 
 // noIdentityError is a key recovery failure with no identity at all.

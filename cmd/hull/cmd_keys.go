@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"context"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -102,12 +101,13 @@ func (r *runner) rotateCommand() *cli.Command {
 		Usage:     "give an encrypted file a new data key, optionally adding or removing recipients",
 		ArgsUsage: "FILE",
 		Description: "Generates a new data key and re-encrypts every value with it (new IVs, new MAC and\n" +
-			"lastmodified; the version is kept). The key is wrapped for the recipients of the\n" +
-			".sops.yaml creation rule that matches FILE, else for the file's current recipients\n" +
-			"(which are then listed on stderr), plus --add-* (into the first key group), minus\n" +
+			"lastmodified; the version and the encryption rule are kept). The key is wrapped for the\n" +
+			"file's current recipients, as sops does, plus --add-* (into the first key group), minus\n" +
 			"--rm-* (from every group). A recipient stanza without a wrapped key in the file is an\n" +
-			"error then (exit 29): it was not written by sops or hull and may have been injected\n" +
-			"to receive the new key. The result goes to stdout, --output or, with -i, FILE.",
+			"error (exit 29): it was not written by sops or hull and may have been injected to\n" +
+			"receive the new key. So is, when the file has no valid hull MAC, a recipient that no\n" +
+			".sops.yaml creation rule or --add-* flag names: it is listed and you are asked on a\n" +
+			"terminal; --keep-recipients keeps it. The result goes to stdout, --output or, with -i, FILE.",
 		Flags:        rotateFlags(gRotate, gRecursive),
 		Action:       r.cmdRotate,
 		OnUsageError: usageError,
@@ -212,52 +212,14 @@ func (u unusableStanza) String() string { return fmt.Sprintf("%s (%s)", u.id, u.
 // Stanzas with an empty enc (which metadata.Load refuses) are set aside in
 // unusable, so that the commands can show and drop them.
 func (r *runner) openForKeys(c *cli.Context, fio *fileIO) (*keyFile, error) {
-	if err := checkKeyservice(c); err != nil {
-		return nil, err
-	}
-	order, err := r.decryptionOrder(c)
-	if err != nil {
-		return nil, err
-	}
 	data, err := r.readInput(fio)
 	if err != nil {
 		return nil, err
 	}
 	kf := &keyFile{original: data}
-	if kf.plain, err = fio.parse(data, true); err != nil {
-		return nil, err
-	}
-	if kf.plain.Meta == nil {
-		return nil, fmt.Errorf("%s: %w", fio.display(), metadata.ErrNoMetadata)
-	}
-	for _, w := range kf.plain.Warnings {
-		r.warnf("%s: %s", fio.display(), w)
-	}
-	kf.unusable = stripUnusable(kf.plain.Meta)
-	ac, err := r.auditAccess(c, fio) // audit.go: the access record
+	kf.plain, kf.opened, err = r.open(c, fio, data, nil, func(f *formats.File) { kf.unusable = stripUnusable(f.Meta) })
 	if err != nil {
 		return nil, err
-	}
-	ctx := ac.context(context.Background())
-	ids, err := r.loadIdentities(ctx)
-	if err != nil {
-		return nil, err
-	}
-	requireXMAC, why := r.requireStrictMAC(c, fio)
-	kf.opened, err = hull.Decrypt(ctx, kf.plain, hull.DecryptOptions{Identities: ids.ids, DecryptionOrder: order, RequireExtendedMAC: requireXMAC})
-	_, kf.opened, err = ac.finish(nil, kf.opened, err)
-	if err != nil {
-		var re *keysources.RecoverError
-		if errors.As(err, &re) && noneTried(re) {
-			return nil, &noIdentityError{err: err, searched: ids.searched}
-		}
-		if requireXMAC && errors.Is(err, hull.ErrExtendedMAC) {
-			return nil, fmt.Errorf("%s: %w (the hull MAC is required by %s)", fio.display(), err, why)
-		}
-		return nil, fmt.Errorf("%s: %w", fio.display(), err)
-	}
-	for _, w := range kf.opened.Result.Warnings {
-		r.warnf("%s: %s", fio.display(), w)
 	}
 	if kf.cipher, err = fio.parse(data, true); err != nil {
 		return nil, err
@@ -910,20 +872,15 @@ func (r *runner) rotate(c *cli.Context, path string) (err error) {
 	if err != nil {
 		return err
 	}
-	var cr *config.CreationRule
-	var source string
-	if fio.name != "" {
-		if cr, source, err = r.trustedRule(c, fio.name); err != nil {
-			return err
-		}
+	// sops's rotate keeps the file's recipients and rule; the creation
+	// rule only vouches for recipients (docs/TRUST.md).
+	name := fio.name
+	if name == "" {
+		name = fio.path
 	}
-	var want [][]keyEntry
-	if cr != nil {
-		groups, err := ruleGroups(cr, source)
-		if err != nil {
-			return fmt.Errorf("%s: %w", fio.display(), err)
-		}
-		want = entriesFromRecipients(groups)
+	cr, _, err := r.trustedRule(c, name)
+	if err != nil {
+		return err
 	}
 	kf, err := r.openForKeys(c, fio)
 	if err != nil {
@@ -931,51 +888,39 @@ func (r *runner) rotate(c *cli.Context, path string) (err error) {
 	}
 	defer kf.wipe()
 	m := kf.opened.Meta
-	fromFile := cr == nil
-	if fromFile {
-		want = entriesFromFile(m, kf.unusable)
-	}
-	want, unmatched := changes.apply(want)
+	want, unmatched := changes.apply(entriesFromFile(m, kf.unusable))
 	for _, u := range unmatched {
 		r.warnf("%s: --rm-%s %s: not a key of the file", fio.display(), flagForType(u.Type), u.ID)
+	}
+	if err := r.vouch(c, fio, kf, cr, entryIDs(want), entryIDs(entriesFromRecipients([][]keysources.Recipient{changes.add}))); err != nil {
+		return err
 	}
 	groups, err := r.resolveEntries(fio.display(), want)
 	if err != nil {
 		return err
 	}
-	ruleT := 0
-	if cr != nil {
-		ruleT = cr.ShamirThreshold
+	t := newThreshold(0, m.ShamirThreshold, len(groups))
+	diffs, dropped := keyDiff(m, kf.unusable, entryIDs(want))
+	if anyChanged(diffs) || len(dropped) > 0 {
+		var b strings.Builder
+		printDiff(&b, diffs, dropped, hull.EffectiveThreshold(m.ShamirThreshold, len(m.KeyGroups)), hull.EffectiveThreshold(t, len(groups)))
+		fmt.Fprintf(r.stderr, "%s: %s: the recipients change:\n%s", r.name, fio.display(), b.String())
 	}
-	t := newThreshold(ruleT, m.ShamirThreshold, len(groups))
-	if fromFile {
-		var names []string
-		for _, g := range entryIDs(want) {
-			for _, k := range g {
-				names = append(names, k.String())
-			}
+	noXMAC := false
+	if fio.out.Name() != "binary" && !kf.opened.Result.ExtendedMACChecked {
+		// No value changes, so none is newly stored in clear; a file
+		// rule weaker than the trusted one is kept but not vouched for.
+		var rule *metadata.Rule
+		if cr != nil {
+			rule = &cr.Rule
 		}
-		fmt.Fprintf(r.stderr, "%s: %s: re-wrapping for the file's recipients (no .sops.yaml creation rule applies): %s\n", r.name, fio.display(), strings.Join(names, ", "))
-	} else {
-		diffs, dropped := keyDiff(m, kf.unusable, entryIDs(want))
-		oldT := hull.EffectiveThreshold(m.ShamirThreshold, len(m.KeyGroups))
-		newT := hull.EffectiveThreshold(t, len(groups))
-		if anyChanged(diffs) || len(dropped) > 0 || oldT != newT {
-			var b strings.Builder
-			printDiff(&b, diffs, dropped, oldT, newT)
-			fmt.Fprintf(r.stderr, "%s: %s: the recipients change to those of %s:\n%s", r.name, fio.display(), source, b.String())
+		weaker, err := hull.CheckClearValues(kf.plain, kf.cipher, m, hull.TrustedRuleFor(rule, "", m, false))
+		if err != nil {
+			return withCode(exitPolicyViolation, fmt.Errorf("%s: %w", fio.display(), err))
 		}
+		noXMAC = weaker
 	}
-	if cr != nil && fio.out.Name() != "binary" {
-		// Every value is encrypted again: with the trusted rule, not the
-		// file's own (which a writer of the repository could have swapped).
-		want, have := cr.Rule.OrDefault(), m.Rule.OrDefault()
-		if want != have || cr.MACOnlyEncrypted != m.MACOnlyEncrypted {
-			fmt.Fprintf(r.stderr, "%s: %s: the encryption rule changes to that of %s: %s %q (was %s %q)\n", r.name, fio.display(), source, want.Kind, want.Value, have.Kind, have.Value)
-			m.Rule, m.MACOnlyEncrypted = want, cr.MACOnlyEncrypted
-		}
-	}
-	newKey, err := hull.Rotate(kf.plain, m, groups, t, hull.SealOptions{Format: fio.out, InputFormat: fio.in})
+	newKey, err := hull.Rotate(kf.plain, m, groups, t, hull.SealOptions{Format: fio.out, InputFormat: fio.in, NoExtendedMAC: noXMAC})
 	if err != nil {
 		return fmt.Errorf("%s: %w", fio.display(), err)
 	}
@@ -985,6 +930,48 @@ func (r *runner) rotate(c *cli.Context, path string) (err error) {
 		return fmt.Errorf("%s: %w", fio.display(), err)
 	}
 	return r.deliver(fio, kf, out)
+}
+
+// vouch enforces the recipient rule of docs/TRUST.md before a new data
+// key (or the same key, re-wrapped) goes to the recipients in want: a file
+// read without a valid hull MAC may carry a stanza a writer of the
+// repository injected. Its keys must be named by the creation rule cr or
+// by the command line (cmdline), or confirmed: listed and asked on a
+// terminal, else refused (exit 29) unless --keep-recipients.
+func (r *runner) vouch(c *cli.Context, fio *fileIO, kf *keyFile, cr *config.CreationRule, want, cmdline [][]hull.KeyID) error {
+	if kf.opened.Result.ExtendedMACChecked {
+		return nil
+	}
+	var named [][]hull.KeyID
+	if cr != nil {
+		if groups, err := groupsFromConfig(cr); err == nil {
+			named = hull.RecipientKeyIDs(groups)
+		}
+	}
+	keep := map[hull.KeyID]bool{}
+	for _, g := range want {
+		for _, k := range g {
+			keep[k] = true
+		}
+	}
+	var unv []string
+	for _, k := range hull.UnvouchedRecipients(kf.opened.Meta, named, cmdline) {
+		if keep[k] {
+			unv = append(unv, k.String())
+		}
+	}
+	if len(unv) == 0 || (hasFlag(c, "keep-recipients") && c.Bool("keep-recipients")) {
+		return nil
+	}
+	msg := fmt.Sprintf("%s: the file has no valid hull MAC, and these recipients are named by no .sops.yaml creation rule and no flag: %s; they may have been added by someone without a key to receive the data key", fio.display(), strings.Join(unv, ", "))
+	if isTerminal(r.stdin) {
+		fmt.Fprintf(r.stderr, "%s\nKeep them? (y/n): ", msg)
+		line, _ := bufio.NewReader(r.stdin).ReadString('\n')
+		if a := strings.ToLower(strings.TrimSpace(line)); a == "y" || a == "yes" {
+			return nil
+		}
+	}
+	return withCode(exitPolicyViolation, fmt.Errorf("%w: %s. Remove them (--rm-TYPE), name them in .sops.yaml, or pass --keep-recipients if you trust them", hull.ErrPolicy, msg))
 }
 
 // ----------------------------------------------------------------- groups
@@ -1078,7 +1065,15 @@ func (r *runner) cmdGroupsAdd(c *cli.Context) (err error) {
 	}
 	defer kf.wipe()
 	m := kf.opened.Meta
-	groups, err := r.fileGroups(fio, kf, entriesFromFile(m, kf.unusable))
+	cr, _, err := r.trustedRule(p, fio.ruleName())
+	if err != nil {
+		return err
+	}
+	fileEntries := entriesFromFile(m, kf.unusable)
+	if err := r.vouch(p, fio, kf, cr, entryIDs(fileEntries), hull.RecipientKeyIDs([][]keysources.Recipient{group})); err != nil {
+		return err
+	}
+	groups, err := r.fileGroups(fio, kf, fileEntries)
 	if err != nil {
 		return err
 	}
@@ -1131,6 +1126,13 @@ func (r *runner) cmdGroupsDelete(c *cli.Context) (err error) {
 	}
 	if len(entries) < t {
 		return withCode(exitGeneric, fmt.Errorf("removing this key group will make the Shamir threshold impossible to satisfy: Shamir threshold is %d, but we only have %d key groups", t, len(entries)))
+	}
+	cr, _, err := r.trustedRule(p, fio.ruleName())
+	if err != nil {
+		return err
+	}
+	if err := r.vouch(p, fio, kf, cr, entryIDs(entries), nil); err != nil {
+		return err
 	}
 	groups, err := r.fileGroups(fio, kf, entries)
 	if err != nil {

@@ -118,6 +118,7 @@ var flagTable = []flagDef{
 	{name: "rm-hc-vault-transit", usage: "rotate: remove Vault transit keys from every key group", slice: true, groups: []string{gRotate, gLegacy}},
 	{name: "add-hckms", usage: "rotate: add HuaweiCloud KMS key IDs (not supported)", slice: true, groups: []string{gRotate, gLegacy}},
 	{name: "rm-hckms", usage: "rotate: remove HuaweiCloud KMS keys from every key group", slice: true, groups: []string{gRotate, gLegacy}},
+	{name: "keep-recipients", usage: "rotate, groups: wrap the new data key also for recipients of a file without a valid hull MAC that no .sops.yaml creation rule or flag names (asked on a terminal, refused otherwise: exit 29)", bool: true, groups: []string{gRotate, gLegacy, gGroups}},
 	{name: "yes", aliases: []string{"y"}, usage: "updatekeys: apply the changes without asking", bool: true, groups: []string{gUpdatekeys}},
 	{name: "no-rotate", usage: "updatekeys: keep the data key even when a key is removed (it can then still read later versions)", bool: true, groups: []string{gUpdatekeys}},
 	{name: "file", aliases: []string{"f"}, usage: "groups: the encrypted file to change", groups: []string{gGroups}},

@@ -167,6 +167,15 @@ func unwrapPathErr(err error) error {
 	return err
 }
 
+// ruleName is the name creation rules are matched against: the
+// --filename-override when given, else the path.
+func (f *fileIO) ruleName() string {
+	if f.name != "" {
+		return f.name
+	}
+	return f.path
+}
+
 func (f *fileIO) display() string {
 	if f.path == "" {
 		return "stdin"

@@ -32,27 +32,29 @@ type policy struct {
 	cfgRule *config.CreationRule
 }
 
-// findConfig names the .sops.yaml for target: --config, else SOPS_CONFIG,
-// else the first .sops.yaml upwards from the target file's directory, then
-// from the working directory ("" when there is none), with the warnings of
-// the search (a .sops.yml seen on the way).
+// findConfig names the .sops.yaml: --config, else SOPS_CONFIG, else the
+// first safe .sops.yaml upwards from the working directory ("" when there
+// is none), as sops finds it (TRUST.md "Finding .sops.yaml"): the target
+// file's location plays no part, so a .sops.yaml planted next to the file
+// or in a world-writable ancestor of it does not apply. target is only
+// kept for the callers' messages. The warnings are those of the search (a
+// .sops.yml seen on the way, an unsafe .sops.yaml skipped).
 func (r *runner) findConfig(c *cli.Context, target string) (string, []string, error) {
+	_ = target
+	if r.configPath != "" {
+		return r.configPath, nil, nil
+	}
 	if path := c.String("config"); path != "" {
 		return path, nil, nil
 	}
 	if path := r.env.get("SOPS_CONFIG"); path != "" {
 		return path, nil, nil
 	}
-	var starts []string
-	if target != "" {
-		if abs, err := filepath.Abs(target); err == nil {
-			starts = append(starts, filepath.Dir(abs))
-		}
+	wd, err := os.Getwd()
+	if err != nil {
+		return "", nil, fmt.Errorf("looking for a config file: %w", err)
 	}
-	if wd, err := os.Getwd(); err == nil {
-		starts = append(starts, wd)
-	}
-	return config.Find(starts, os.Stat)
+	return config.Find([]string{wd}, os.Stat)
 }
 
 // configCache keeps the configs one run of hull has read: the steps of a
@@ -122,6 +124,11 @@ func (r *runner) loadConfig(c *cli.Context, target string) (*config.Config, erro
 	cfg, err := r.configs.load(path)
 	if err != nil {
 		return nil, withCode(exitErrorReadingConfig, fmt.Errorf("reading config: %w", err))
+	}
+	for _, w := range cfg.Warnings {
+		if msg := w.Error(); r.configs.firstTime(msg) {
+			r.warnf("%s", msg)
+		}
 	}
 	return cfg, nil
 }

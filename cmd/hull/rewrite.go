@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -67,7 +68,8 @@ func (r *runner) rewrite(c *cli.Context, fio *fileIO, o rewriteOptions, change c
 		// vouch for whatever was changed (SECURITY-CASES row 66).
 		return false, withCode(exitMacMismatch, fmt.Errorf("%s: %w (read with --ignore-mac); check the file (git diff, git log) and pass --force-rewrite-unverified if you trust its content", fio.display(), hull.ErrUnverifiedRewrite))
 	}
-	if err := r.checkFilePolicy(c, fio, opened.Meta); err != nil {
+	tp, err := r.writeTrust(c, fio, opened)
+	if err != nil {
 		return false, err
 	}
 	changed, err := change(f, opened)
@@ -75,8 +77,11 @@ func (r *runner) rewrite(c *cli.Context, fio *fileIO, o rewriteOptions, change c
 		return false, err
 	}
 	m := opened.Meta
+	if err := tp.checkClear(fio, f, original, m); err != nil {
+		return false, err
+	}
 	bumpVersion(m)
-	if err := hull.Seal(f, opened.Key, m, hull.SealOptions{Stash: stash, Format: fio.out, InputFormat: fio.in, AllowNoEncryption: hasFlag(c, "allow-no-encryption") && c.Bool("allow-no-encryption")}); err != nil {
+	if err := hull.Seal(f, opened.Key, m, hull.SealOptions{Stash: stash, Format: fio.out, InputFormat: fio.in, AllowNoEncryption: hasFlag(c, "allow-no-encryption") && c.Bool("allow-no-encryption"), NoExtendedMAC: tp.noXMAC}); err != nil {
 		return false, fmt.Errorf("%s: %w", fio.display(), err)
 	}
 	out, err := fio.out.Emit(f, fio.emitOpts)
@@ -146,28 +151,70 @@ func parseVersion(s string) ([3]int, bool) {
 	return v, true
 }
 
-// checkFilePolicy refuses to rewrite a file whose encryption rule differs
-// from the trusted one: the rule of the matching .sops.yaml creation rule.
-// The file's own rule is not trusted (SECURITY-CASES C8: a writer of the
-// repository can swap it so that the next write stores a secret in clear).
-// Without a matching creation rule there is nothing to compare with, and
-// the file's rule is used, as sops does.
-func (r *runner) checkFilePolicy(c *cli.Context, fio *fileIO, m *metadata.Metadata) error {
-	if fio.out.Name() == "binary" || fio.path == "" {
-		return nil
+// writeTrust is what the trust policy (docs/TRUST.md) says about
+// rewriting a file: the rule its values must honour, and whether the write
+// may vouch for the file's recipients with a fresh x_hull_mac.
+type writeTrust struct {
+	trusted hull.TrustedRule
+	// noXMAC: the file was read without a valid extended MAC and lists
+	// recipients that neither the creation rule nor the command line name;
+	// the write does not authenticate them.
+	noXMAC bool
+	// authenticated: the file's metadata was covered by a valid x_hull_mac.
+	authenticated bool
+}
+
+// writeTrust resolves the trust policy of a rewrite of the opened file. A
+// .sops.yaml that cannot be read is an error (fail closed).
+func (r *runner) writeTrust(c *cli.Context, fio *fileIO, opened *hull.Opened) (*writeTrust, error) {
+	name := fio.name
+	if name == "" {
+		name = fio.path
 	}
-	cfg, err := r.loadConfig(c, fio.path)
-	if err != nil || cfg == nil || cfg.CreationRules == nil {
-		return nil // a broken config is reported by the commands that need it
-	}
-	cr, err := cfg.RuleFor(absOrSelf(fio.path))
+	cr, source, err := r.trustedRule(c, name)
 	if err != nil {
+		return nil, err
+	}
+	var rule *metadata.Rule
+	var named [][]hull.KeyID
+	if cr != nil {
+		rule = &cr.Rule
+		if groups, err := groupsFromConfig(cr); err == nil {
+			named = hull.RecipientKeyIDs(groups)
+		}
+	}
+	tp := &writeTrust{trusted: hull.TrustedRuleFor(rule, source, opened.Meta, opened.Result.ExtendedMACChecked), authenticated: opened.Result.ExtendedMACChecked}
+	if !opened.Result.ExtendedMACChecked {
+		if unv := hull.UnvouchedRecipients(opened.Meta, named); len(unv) > 0 {
+			tp.noXMAC = true
+			names := make([]string, len(unv))
+			for i, k := range unv {
+				names[i] = k.String()
+			}
+			r.warnf("%s: x_hull_mac not added: the file has no valid hull MAC and lists recipients no .sops.yaml creation rule names (%s); run 'hull updatekeys' or 'hull rotate -i' to confirm its recipients", fio.display(), strings.Join(names, ", "))
+		}
+	}
+	return tp, nil
+}
+
+// checkClear refuses a write that would store in clear a value the
+// trusted rule encrypts (exit 29).
+func (tp *writeTrust) checkClear(fio *fileIO, f *formats.File, original []byte, m *metadata.Metadata) error {
+	if fio.out.Name() == "binary" {
 		return nil
 	}
-	want, have := cr.Rule.OrDefault(), m.Rule.OrDefault()
-	if want == have && cr.MACOnlyEncrypted == m.MACOnlyEncrypted {
-		return nil
+	before, err := fio.parse(original, true)
+	if err != nil {
+		return err
 	}
-	return withCode(exitPolicyViolation, fmt.Errorf("%s: the file's encryption rule (%s %q, mac_only_encrypted %v) differs from .sops.yaml line %d (%s %q, mac_only_encrypted %v); hull writes only with the trusted rule: re-encrypt the file to apply it (hull decrypt -i %s && hull encrypt -i %s), or fix .sops.yaml",
-		fio.display(), have.Kind, have.Value, m.MACOnlyEncrypted, cr.Line, want.Kind, want.Value, cr.MACOnlyEncrypted, fio.display(), fio.display()))
+	weaker, err := hull.CheckClearValues(f, before, m, tp.trusted)
+	if err != nil {
+		return withCode(exitPolicyViolation, fmt.Errorf("%s: %w", fio.display(), err))
+	}
+	if weaker && !tp.authenticated {
+		// Values the trusted rule encrypts stay in clear as they were;
+		// the write does not vouch for the file's weaker rule.
+		tp.noXMAC = true
+	}
+	return nil
 }
