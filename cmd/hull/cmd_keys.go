@@ -723,6 +723,9 @@ func (r *runner) updateKeys(c *cli.Context, path string, answers *bufio.Reader) 
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
+	if err := r.checkEndpoints(c, want); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
 	kf, err := r.openForKeys(c, fio)
 	if err != nil {
 		return err
@@ -899,6 +902,9 @@ func (r *runner) rotate(c *cli.Context, path string) (err error) {
 	if err != nil {
 		return err
 	}
+	if err := r.checkEndpoints(c, groups); err != nil {
+		return fmt.Errorf("%s: %w", fio.display(), err)
+	}
 	t := newThreshold(0, m.ShamirThreshold, len(groups))
 	diffs, dropped := keyDiff(m, kf.unusable, entryIDs(want))
 	if anyChanged(diffs) || len(dropped) > 0 {
@@ -1007,10 +1013,13 @@ func thresholdFlag(p *cli.Context) (int, bool, error) {
 
 // fileGroups turns the file's key groups into recipients, saying so on
 // stderr (the file's recipient list is not authenticated).
-func (r *runner) fileGroups(fio *fileIO, kf *keyFile, groups [][]keyEntry) ([][]keysources.Recipient, error) {
+func (r *runner) fileGroups(c *cli.Context, fio *fileIO, kf *keyFile, groups [][]keyEntry) ([][]keysources.Recipient, error) {
 	rs, err := r.resolveEntries(fio.display(), groups)
 	if err != nil {
 		return nil, err
+	}
+	if err := r.checkEndpoints(c, rs); err != nil {
+		return nil, fmt.Errorf("%s: %w", fio.display(), err)
 	}
 	var names []string
 	for _, g := range entryIDs(groups) {
@@ -1073,7 +1082,7 @@ func (r *runner) cmdGroupsAdd(c *cli.Context) (err error) {
 	if err := r.vouch(p, fio, kf, cr, entryIDs(fileEntries), hull.RecipientKeyIDs([][]keysources.Recipient{group})); err != nil {
 		return err
 	}
-	groups, err := r.fileGroups(fio, kf, fileEntries)
+	groups, err := r.fileGroups(p, fio, kf, fileEntries)
 	if err != nil {
 		return err
 	}
@@ -1134,7 +1143,7 @@ func (r *runner) cmdGroupsDelete(c *cli.Context) (err error) {
 	if err := r.vouch(p, fio, kf, cr, entryIDs(entries), nil); err != nil {
 		return err
 	}
-	groups, err := r.fileGroups(fio, kf, entries)
+	groups, err := r.fileGroups(p, fio, kf, entries)
 	if err != nil {
 		return err
 	}

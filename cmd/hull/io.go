@@ -202,8 +202,12 @@ func (r *runner) write(f *fileIO, data []byte, plaintext bool) error {
 			return withCode(exitCouldNotWrite, fmt.Errorf("cannot write %s: %w", f.path, unwrapPathErr(err)))
 		}
 	case f.output != "":
+		// An existing file is replaced atomically, as sops replaces it.
+		// A symbolic link is not followed without --force: a writer of
+		// the repository could plant one that sends the plaintext to a
+		// place others can read (docs/TRUST.md).
 		o := atomicfile.Options{Perm: 0o600}
-		if plaintext && !f.force {
+		if li, err := os.Lstat(f.output); err == nil && li.Mode()&os.ModeSymlink != 0 && plaintext && !f.force {
 			o.NoClobber = true
 		}
 		if err := atomicfile.Write(f.output, data, o); err != nil {

@@ -69,6 +69,8 @@ func TestScript(t *testing.T) {
 			"replace":   cmdReplace,
 			// cloud-server kms|vault|gcp|azure (cloud_script_test.go)
 			"cloud-server": cmdCloudServer,
+			// vault-requests N: the script's Vault server got N requests
+			"vault-requests": cmdVaultRequests,
 		},
 	})
 }

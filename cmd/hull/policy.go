@@ -15,6 +15,7 @@ import (
 	"github.com/hullsecrets/hull/keysources"
 	"github.com/hullsecrets/hull/keysources/all"
 	"github.com/hullsecrets/hull/keysources/awskms"
+	"github.com/hullsecrets/hull/keysources/vault"
 	"github.com/hullsecrets/hull/metadata"
 )
 
@@ -189,6 +190,9 @@ func (r *runner) resolvePolicy(c *cli.Context, name string) (*policy, error) {
 		if p.groups, err = groupsFromConfigWith(p.cfgRule, opts); err != nil {
 			return nil, withCode(exitErrorReadingConfig, err)
 		}
+		if err := r.checkEndpoints(c, p.groups); err != nil {
+			return nil, err
+		}
 		p.threshold = p.cfgRule.ShamirThreshold
 		p.source = fmt.Sprintf("the creation rule at %s:%d", filepath.Join(cfg.Dir, config.FileName), p.cfgRule.Line)
 	} else {
@@ -283,4 +287,35 @@ func (p *policy) storeIndent(fio *fileIO) {
 	if v != nil {
 		fio.emitOpts.Indent, fio.emitOpts.IndentSet = *v, true
 	}
+}
+
+// checkEndpoints refuses recipients whose address the user did not give: a
+// Vault key named by repository content (.sops.yaml, the file's stanzas)
+// would receive the user's VAULT_TOKEN when the data key is wrapped
+// (docs/TRUST.md: credentials go only to addresses from the invoking user).
+func (r *runner) checkEndpoints(c *cli.Context, groups [][]keysources.Recipient) error {
+	var al *vault.Allowlist
+	for _, g := range groups {
+		for _, rc := range g {
+			id := hull.RecipientKeyID(rc)
+			if id.Type != vault.Type {
+				continue
+			}
+			k, err := vault.ParseKey(id.ID)
+			if err != nil {
+				return err
+			}
+			if al == nil {
+				a, err := r.vaultAllowlist(func() []string { return flagVaultAddresses(c) })
+				if err != nil {
+					return err
+				}
+				al = &a
+			}
+			if !al.Allows(k.Address) {
+				return fmt.Errorf("hc_vault key %s: %w: %s is not an address you gave (VAULT_ADDR, SOPS_VAULT_URIS, --hc-vault-transit or SOPS_HC_VAULT_ALLOWLIST), and hull sends your Vault token only there", id.ID, keysources.ErrEndpointNotAllowed, k.Address)
+			}
+		}
+	}
+	return nil
 }
