@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -281,6 +282,9 @@ func (r *runner) cmdExecEnv(c *cli.Context) (err error) {
 	if err != nil {
 		return fmt.Errorf("%s: %w", s.fio.display(), err)
 	}
+	if err := allowedVars(vars, c.StringSlice("allow-env")); err != nil {
+		return withCode(exitPolicyViolation, fmt.Errorf("%s: %w", s.fio.display(), err))
+	}
 	var base []string
 	if !c.Bool("pristine") {
 		base = r.parentEnv()
@@ -304,6 +308,19 @@ func (r *runner) cmdExecEnv(c *cli.Context) (err error) {
 	sigs := execx.Catch()
 	defer sigs.Stop()
 	return runChild(p, sigs)
+}
+
+// allowedVars refuses the variables whose names change how the child or
+// hull runs, unless the user allowed each by name (docs/TRUST.md).
+func allowedVars(vars []execx.Var, allow []string) error {
+	for _, v := range vars {
+		why := execx.RiskyName(v.Name)
+		if why == "" || slices.Contains(allow, v.Name) {
+			continue
+		}
+		return fmt.Errorf("%w: the file defines %q, and %s; the file's plain keys may not be authenticated. Remove the key, or pass --allow-env %s if you trust it", hull.ErrPolicy, v.Name, why, v.Name)
+	}
+	return nil
 }
 
 // envVars turns the top-level values of the first document (or of the

@@ -93,6 +93,7 @@ var flagTable = []flagDef{
 	// exec-env and exec-file
 	{name: "pristine", usage: "start the command with only the decrypted values in its environment", bool: true, groups: []string{gExecEnv}},
 	{name: "same-process", usage: "replace hull with the command (execve) instead of running it as a child", bool: true, groups: []string{gExecEnv}},
+	{name: "allow-env", usage: "exec-env: pass this variable of FILE although its name changes how the command or hull runs (LD_*, DYLD_*, BASH_ENV, ENV, PROMPT_COMMAND, SOPS_*, HULL_*, …) or is not an identifier (repeatable)", slice: true, groups: []string{gExecEnv}},
 	{name: "dotenv-unquote", usage: "dotenv files: remove one level of matching quotes from values, as dotenv libraries do (without it, values are passed exactly as stored)", bool: true, groups: []string{gExecEnv}},
 	{name: "background", usage: "deprecated (as in sops): exec-env starts the command and exits without waiting; exec-file refuses it", bool: true, groups: []string{gExec}},
 	{name: "user", usage: "run the command as this user (needs root)", groups: []string{gExec}},
