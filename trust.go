@@ -161,3 +161,11 @@ func UnvouchedRecipients(m *metadata.Metadata, named ...[][]KeyID) []KeyID {
 	}
 	return out
 }
+
+// SameRule reports whether the file's rule is the trusted rule.
+func SameRule(m *metadata.Metadata, trusted TrustedRule) bool {
+	return m.Rule.OrDefault() == trusted.Rule.OrDefault()
+}
+
+// DescribeRule names a rule for messages: kind and value.
+func DescribeRule(r metadata.Rule) string { return describeRule(r) }

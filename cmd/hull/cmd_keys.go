@@ -915,16 +915,17 @@ func (r *runner) rotate(c *cli.Context, path string) (err error) {
 	noXMAC := false
 	if fio.out.Name() != "binary" && !kf.opened.Result.ExtendedMACChecked {
 		// No value changes, so none is newly stored in clear; a file
-		// rule weaker than the trusted one is kept but not vouched for.
+		// rule other than the trusted one is kept (as sops keeps it) but
+		// not vouched for with a fresh hull MAC.
 		var rule *metadata.Rule
 		if cr != nil {
 			rule = &cr.Rule
 		}
-		weaker, err := hull.CheckClearValues(kf.plain, kf.cipher, m, hull.TrustedRuleFor(rule, "", m, false))
-		if err != nil {
+		trusted := hull.TrustedRuleFor(rule, "the trusted rule", m, false)
+		if _, err := hull.CheckClearValues(kf.plain, kf.cipher, m, trusted); err != nil {
 			return withCode(exitPolicyViolation, fmt.Errorf("%s: %w", fio.display(), err))
 		}
-		noXMAC = weaker
+		noXMAC = !hull.SameRule(m, trusted)
 	}
 	newKey, err := hull.Rotate(kf.plain, m, groups, t, hull.SealOptions{Format: fio.out, InputFormat: fio.in, NoExtendedMAC: noXMAC})
 	if err != nil {

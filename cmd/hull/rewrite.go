@@ -184,7 +184,14 @@ func (r *runner) writeTrust(c *cli.Context, fio *fileIO, opened *hull.Opened) (*
 		}
 	}
 	tp := &writeTrust{trusted: hull.TrustedRuleFor(rule, source, opened.Meta, opened.Result.ExtendedMACChecked), authenticated: opened.Result.ExtendedMACChecked}
-	if !opened.Result.ExtendedMACChecked {
+	if !opened.Result.ExtendedMACChecked && fio.out.Name() != "binary" && !hull.SameRule(opened.Meta, tp.trusted) {
+		// A rule nobody authenticated, other than the trusted one, is
+		// kept (as sops keeps it) but not vouched for: a fresh hull MAC
+		// would make it the trusted rule of the next write.
+		tp.noXMAC = true
+		r.warnf("%s: x_hull_mac not added: the file's rule (%s) has no valid hull MAC and differs from %s", fio.display(), hull.DescribeRule(opened.Meta.Rule), tp.trusted.Source)
+	}
+	if !opened.Result.ExtendedMACChecked && !tp.noXMAC {
 		if unv := hull.UnvouchedRecipients(opened.Meta, named); len(unv) > 0 {
 			tp.noXMAC = true
 			names := make([]string, len(unv))
@@ -207,14 +214,8 @@ func (tp *writeTrust) checkClear(fio *fileIO, f *formats.File, original []byte, 
 	if err != nil {
 		return err
 	}
-	weaker, err := hull.CheckClearValues(f, before, m, tp.trusted)
-	if err != nil {
+	if _, err := hull.CheckClearValues(f, before, m, tp.trusted); err != nil {
 		return withCode(exitPolicyViolation, fmt.Errorf("%s: %w", fio.display(), err))
-	}
-	if weaker && !tp.authenticated {
-		// Values the trusted rule encrypts stay in clear as they were;
-		// the write does not vouch for the file's weaker rule.
-		tp.noXMAC = true
 	}
 	return nil
 }
