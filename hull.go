@@ -295,6 +295,12 @@ type EncryptOptions struct {
 	NoRule bool
 	// MACOnlyEncrypted makes the MAC cover encrypted values only.
 	MACOnlyEncrypted bool
+	// Policy is the trust policy EncryptFile enforces (nil: the one
+	// ResolvePolicy finds from the working directory): without a Rule, the
+	// matching creation rule's rule is used, and a Rule that leaves in
+	// clear a value the creation rule encrypts is refused (ErrPolicy).
+	// Encrypt, which gets no file name, ignores it.
+	Policy *Policy
 	// AllowNoEncryption, Rand, Now, Format, InputFormat: see SealOptions.
 	AllowNoEncryption bool
 	Rand              io.Reader
@@ -356,6 +362,10 @@ type DecryptOptions struct {
 	Stash           *Stash
 	// RequireExtendedMAC: see OpenOptions.
 	RequireExtendedMAC bool
+	// Policy is the trust policy DecryptFile enforces (nil: the one
+	// ResolvePolicy finds from the working directory). Decrypt, which
+	// gets a parsed file and no name, ignores it.
+	Policy *Policy
 }
 
 // Opened is a decrypted file.

@@ -134,7 +134,6 @@ func leaves(f *formats.File, visit func(disp string, path []string, comments [][
 	}
 }
 
-
 // UnvouchedRecipients lists the keys of m that named does not list. A
 // caller passes the keys vouched for (by the creation rule, by the command
 // line); a file read without a valid extended MAC may carry a stanza a

@@ -1,0 +1,364 @@
+package hull
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/hullsecrets/hull/config"
+	"github.com/hullsecrets/hull/formats"
+	"github.com/hullsecrets/hull/internal/atomicfile"
+	"github.com/hullsecrets/hull/keysources"
+	"github.com/hullsecrets/hull/metadata"
+)
+
+// Policy is the trust policy of one run (docs/TRUST.md), resolved once by
+// ResolvePolicy from what the invoking user controls (flags, environment)
+// and the repository's .sops.yaml, and passed to OpenFile, DecryptFile and
+// File.Rewrite. The zero Policy trusts no config and requires nothing
+// beyond the MAC.
+type Policy struct {
+	// Config is the .sops.yaml that applies (nil: none), and ConfigPath
+	// where it is.
+	Config     *config.Config
+	ConfigPath string
+	// RequireStrictMAC makes every file carry a valid extended MAC
+	// (HULL_REQUIRE_STRICT_MAC). The config adds its own requirements.
+	RequireStrictMAC bool
+	// IgnoreMAC reads a file whose MAC does not match (sops's
+	// --ignore-mac); such a file is rewritten only with
+	// ForceRewriteUnverified.
+	IgnoreMAC, ForceRewriteUnverified bool
+	// KeepRecipients gives a new data key also to recipients nobody
+	// vouched for (--keep-recipients).
+	KeepRecipients bool
+	// Warnings are what resolving the policy found worth telling the user
+	// (a .sops.yml ignored, an unsafe .sops.yaml skipped, unknown keys).
+	Warnings []string
+}
+
+// PolicyInput is what ResolvePolicy reads. Getenv is the environment
+// lookup (os.Getenv for a CLI; this package never reads the environment
+// itself); WorkDir is where .sops.yaml is searched from, as sops searches;
+// ConfigPath is --config, which wins over SOPS_CONFIG and the search.
+type PolicyInput struct {
+	Getenv     func(string) string
+	WorkDir    string
+	ConfigPath string
+	// IgnoreMAC, ForceRewriteUnverified, KeepRecipients: the user's flags.
+	IgnoreMAC, ForceRewriteUnverified, KeepRecipients bool
+}
+
+// ResolvePolicy resolves the policy with sops's conventions: the config is
+// --config, else SOPS_CONFIG, else the first safe .sops.yaml from WorkDir
+// upwards (config.Find); HULL_REQUIRE_STRICT_MAC set to a true value
+// requires the extended MAC. A config that cannot be parsed is an error.
+func ResolvePolicy(in PolicyInput) (*Policy, error) {
+	getenv := in.Getenv
+	if getenv == nil {
+		getenv = func(string) string { return "" }
+	}
+	p := &Policy{
+		RequireStrictMAC:       envTrue(getenv("HULL_REQUIRE_STRICT_MAC")),
+		IgnoreMAC:              in.IgnoreMAC,
+		ForceRewriteUnverified: in.ForceRewriteUnverified,
+		KeepRecipients:         in.KeepRecipients,
+	}
+	path := in.ConfigPath
+	if path == "" {
+		path = getenv("SOPS_CONFIG")
+	}
+	if path == "" {
+		wd := in.WorkDir
+		if wd == "" {
+			var err error
+			if wd, err = os.Getwd(); err != nil {
+				return nil, fmt.Errorf("looking for a config file: %w", err)
+			}
+		}
+		found, warnings, err := config.Find([]string{wd}, nil)
+		if err != nil {
+			return nil, err
+		}
+		p.Warnings = append(p.Warnings, warnings...)
+		path = found
+	}
+	if path == "" {
+		return p, nil
+	}
+	cfg, err := config.Load(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading config: %w", err)
+	}
+	for _, w := range cfg.Warnings {
+		p.Warnings = append(p.Warnings, w.Error())
+	}
+	p.Config, p.ConfigPath = cfg, path
+	return p, nil
+}
+
+func envTrue(v string) bool {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "", "0", "false", "no", "off":
+		return false
+	}
+	return true
+}
+
+// CreationRule returns the creation rule that matches name (nil when there
+// is no config, no rules or no match) and where it is, for messages.
+func (p *Policy) CreationRule(name string) (*config.CreationRule, string, error) {
+	if p == nil || p.Config == nil || p.Config.CreationRules == nil {
+		return nil, "", nil
+	}
+	abs, err := filepath.Abs(name)
+	if err != nil {
+		abs = name
+	}
+	cr, err := p.Config.RuleFor(abs)
+	if errors.Is(err, config.ErrNoMatchingRule) {
+		return nil, "", nil
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	return cr, fmt.Sprintf("the creation rule at %s:%d", filepath.Join(p.Config.Dir, config.FileName), cr.Line), nil
+}
+
+// StrictMAC reports whether the file name must carry a valid extended MAC
+// and what requires it: the user (RequireStrictMAC), the config's
+// top-level hull_require_strict_mac (whatever the path), or the matching
+// creation rule's.
+func (p *Policy) StrictMAC(name string) (bool, string) {
+	if p == nil {
+		return false, ""
+	}
+	if p.RequireStrictMAC {
+		return true, "HULL_REQUIRE_STRICT_MAC"
+	}
+	if p.Config == nil {
+		return false, ""
+	}
+	if p.Config.RequireStrictMAC {
+		return true, "hull_require_strict_mac at the top of " + filepath.Join(p.Config.Dir, config.FileName)
+	}
+	if cr, where, err := p.CreationRule(name); err == nil && cr != nil && cr.RequireStrictMAC {
+		return true, "hull_require_strict_mac in " + where
+	}
+	return false, ""
+}
+
+// OpenFileOptions control OpenFile.
+type OpenFileOptions struct {
+	// Policy is the trust policy; nil resolves one with ResolvePolicy
+	// from the working directory and no environment.
+	Policy *Policy
+	// Identities recover the data key; DecryptionOrder as in sops.
+	Identities      []keysources.Identity
+	DecryptionOrder []string
+	// Format is the file's format (by extension when nil).
+	Format formats.Format
+	// Limits bound the read and the parse (formats.DefaultLimits when
+	// zero): the size is checked before the file is read.
+	Limits formats.Limits
+	// Name is the name creation rules match (--filename-override); the
+	// path when empty.
+	Name string
+	// Compat: see DecryptOptions.
+	Compat bool
+}
+
+// File is an encrypted file opened by OpenFile: decrypted, with what a
+// rewrite needs. Close wipes the data key.
+type File struct {
+	Path, Name string
+	Format     formats.Format
+	// Plain holds the decrypted documents; Opened the metadata and key.
+	Plain  *formats.File
+	Opened *Opened
+	policy *Policy
+	// original is the file as read, for the compare-and-swap.
+	original []byte
+	stash    *Stash
+}
+
+// OpenFile is the one "open an encrypted file" step: read with limits,
+// parse, load the metadata, recover the data key with the identities, and
+// verify the MAC and, as the policy requires, the extended MAC.
+func OpenFile(ctx context.Context, path string, o OpenFileOptions) (*File, error) {
+	pol := o.Policy
+	if pol == nil {
+		var err error
+		if pol, err = ResolvePolicy(PolicyInput{}); err != nil {
+			return nil, err
+		}
+	}
+	fm := o.Format
+	if fm == nil {
+		fm, _ = FormatFor("", path)
+	}
+	name := o.Name
+	if name == "" {
+		name = path
+	}
+	data, err := readLimited(path, o.Limits.WithDefaults().MaxBytes)
+	if err != nil {
+		return nil, err
+	}
+	f, err := fm.Parse(data, formats.ParseOptions{Encrypted: true, Limits: o.Limits})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if f.Meta == nil {
+		return nil, fmt.Errorf("%s: %w", path, ErrNotEncrypted)
+	}
+	strict, why := pol.StrictMAC(name)
+	stash := NewStash()
+	opened, err := Decrypt(ctx, f, DecryptOptions{
+		Identities: o.Identities, DecryptionOrder: o.DecryptionOrder,
+		IgnoreMAC: pol.IgnoreMAC, RequireExtendedMAC: strict, Stash: stash, Compat: o.Compat,
+	})
+	if err != nil {
+		if strict && errors.Is(err, ErrExtendedMAC) {
+			return nil, fmt.Errorf("%s: %w (the hull MAC is required by %s)", path, err, why)
+		}
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return &File{Path: path, Name: name, Format: fm, Plain: f, Opened: opened, policy: pol, original: data, stash: stash}, nil
+}
+
+func readLimited(path string, limit int64) ([]byte, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer fh.Close()
+	if fi, err := fh.Stat(); err == nil && fi.Mode().IsRegular() && fi.Size() > limit {
+		return nil, fmt.Errorf("%s: %w", path, &formats.LimitError{What: "size", Limit: limit})
+	}
+	data, err := io.ReadAll(io.LimitReader(fh, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%s: %w", path, &formats.LimitError{What: "size", Limit: limit})
+	}
+	return data, nil
+}
+
+// Close wipes the data key.
+func (f *File) Close() {
+	if f != nil && f.Opened != nil {
+		clear(f.Opened.Key)
+	}
+}
+
+// RewriteOptions tune File.Rewrite.
+type RewriteOptions struct {
+	// AllowNoEncryption: see SealOptions.
+	AllowNoEncryption bool
+	// Emit are the output settings.
+	Emit formats.EmitOptions
+	// Audit, when set, is called once the new content is ready and
+	// before it is written; an error aborts the write (an audit log that
+	// must not miss a write).
+	Audit func(path string) error
+}
+
+// ErrConcurrentModification is returned by Rewrite when the file changed
+// on disk since OpenFile read it; nothing was written.
+var ErrConcurrentModification = errors.New("the file was changed by someone else meanwhile; nothing was written")
+
+// Rewrite is the write transaction: it applies change to the decrypted
+// documents, checks the policy (no value the trusted rule encrypts newly
+// stored in clear; no fresh extended MAC over an unauthenticated rule or
+// unvouched recipients; no rewrite of an unverified file), seals with the
+// same data key (unchanged values keep their ciphertext), and replaces the
+// file atomically under the directory lock if it still holds the bytes
+// OpenFile read (compare-and-swap). It reports whether anything changed.
+func (f *File) Rewrite(change func(*formats.File) (bool, error), o RewriteOptions) (bool, error) {
+	if f.Opened.Result.Unverified && !f.policy.ForceRewriteUnverified {
+		return false, fmt.Errorf("%s: %w", f.Path, ErrUnverifiedRewrite)
+	}
+	m := f.Opened.Meta
+	cr, source, err := f.policy.CreationRule(f.Name)
+	if err != nil {
+		return false, err
+	}
+	var rule *metadata.Rule
+	var named [][]KeyID
+	if cr != nil {
+		rule = &cr.Rule
+	}
+	authenticated := f.Opened.Result.ExtendedMACChecked
+	trusted := TrustedRuleFor(rule, source, m, authenticated)
+	binary := f.Format.Name() == "binary"
+	changed, err := change(f.Plain)
+	if err != nil || !changed {
+		return false, err
+	}
+	before, err := f.Format.Parse(f.original, formats.ParseOptions{Encrypted: true})
+	if err != nil {
+		return false, err
+	}
+	if !binary {
+		if _, err := CheckClearValues(f.Plain, before, m, trusted); err != nil {
+			return false, fmt.Errorf("%s: %w", f.Path, err)
+		}
+	}
+	noXMAC := false
+	if !authenticated {
+		if !binary && !SameRule(m, trusted) {
+			noXMAC = true
+		}
+		if cr != nil {
+			named = configKeyIDs(cr)
+		}
+		if len(UnvouchedRecipients(m, named)) > 0 && !f.policy.KeepRecipients {
+			noXMAC = true
+		}
+	}
+	if err := Seal(f.Plain, f.Opened.Key, m, SealOptions{Stash: f.stash, Format: f.Format, InputFormat: f.Format, AllowNoEncryption: o.AllowNoEncryption, NoExtendedMAC: noXMAC}); err != nil {
+		return false, fmt.Errorf("%s: %w", f.Path, err)
+	}
+	out, err := f.Format.Emit(f.Plain, o.Emit)
+	if err != nil {
+		return false, fmt.Errorf("%s: %w", f.Path, err)
+	}
+	unlock, err := atomicfile.LockDir(filepath.Dir(f.Path))
+	if err != nil {
+		return false, err
+	}
+	defer unlock()
+	now, err := os.ReadFile(f.Path)
+	if err != nil || sha256.Sum256(now) != sha256.Sum256(f.original) {
+		return false, fmt.Errorf("%s: %w", f.Path, ErrConcurrentModification)
+	}
+	if o.Audit != nil {
+		if err := o.Audit(f.Path); err != nil {
+			return false, err
+		}
+	}
+	if err := atomicfile.Write(f.Path, out, atomicfile.Options{}); err != nil {
+		return false, err
+	}
+	f.original = out
+	return true, nil
+}
+
+// configKeyIDs are the key IDs a creation rule names, as the key sources
+// print them (type:id), without building recipients.
+func configKeyIDs(cr *config.CreationRule) [][]KeyID {
+	out := make([][]KeyID, len(cr.KeyGroups))
+	for i, g := range cr.KeyGroups {
+		for _, ref := range g {
+			out[i] = append(out[i], KeyID{Type: ref.Type, ID: ref.ID})
+		}
+	}
+	return out
+}
