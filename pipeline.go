@@ -147,6 +147,9 @@ func (p *Policy) StrictMAC(name string) (bool, string) {
 	if p.Config.RequireStrictMAC {
 		return true, "hull_require_strict_mac at the top of " + filepath.Join(p.Config.Dir, config.FileName)
 	}
+	if name == "" {
+		return false, "" // stdin: no path for a creation rule to match
+	}
 	if cr, where, err := p.CreationRule(name); err == nil && cr != nil && cr.RequireStrictMAC {
 		return true, "hull_require_strict_mac in " + where
 	}
@@ -285,19 +288,6 @@ func (f *File) Rewrite(change func(*formats.File) (bool, error), o RewriteOption
 	if f.Opened.Result.Unverified && !f.policy.ForceRewriteUnverified {
 		return false, fmt.Errorf("%s: %w", f.Path, ErrUnverifiedRewrite)
 	}
-	m := f.Opened.Meta
-	cr, source, err := f.policy.CreationRule(f.Name)
-	if err != nil {
-		return false, err
-	}
-	var rule *metadata.Rule
-	var named [][]KeyID
-	if cr != nil {
-		rule = &cr.Rule
-	}
-	authenticated := f.Opened.Result.ExtendedMACChecked
-	trusted := TrustedRuleFor(rule, source, m, authenticated)
-	binary := f.Format.Name() == "binary"
 	changed, err := change(f.Plain)
 	if err != nil || !changed {
 		return false, err
@@ -306,23 +296,12 @@ func (f *File) Rewrite(change func(*formats.File) (bool, error), o RewriteOption
 	if err != nil {
 		return false, err
 	}
-	if !binary {
-		if _, err := CheckClearValues(f.Plain, before, m, trusted); err != nil {
-			return false, fmt.Errorf("%s: %w", f.Path, err)
-		}
+	wc, err := f.policy.CheckWrite(f.Name, f.Opened, f.Plain, before, f.Format.Name() == "binary", nil)
+	if err != nil {
+		return false, fmt.Errorf("%s: %w", f.Path, err)
 	}
-	noXMAC := false
-	if !authenticated {
-		if !binary && !SameRule(m, trusted) {
-			noXMAC = true
-		}
-		if cr != nil {
-			named = configKeyIDs(cr)
-		}
-		if len(UnvouchedRecipients(m, named)) > 0 && !f.policy.KeepRecipients {
-			noXMAC = true
-		}
-	}
+	noXMAC := wc.NoExtendedMAC
+	m := f.Opened.Meta
 	if err := Seal(f.Plain, f.Opened.Key, m, SealOptions{Stash: f.stash, Format: f.Format, InputFormat: f.Format, AllowNoEncryption: o.AllowNoEncryption, NoExtendedMAC: noXMAC}); err != nil {
 		return false, fmt.Errorf("%s: %w", f.Path, err)
 	}
@@ -349,6 +328,69 @@ func (f *File) Rewrite(change func(*formats.File) (bool, error), o RewriteOption
 	}
 	f.original = out
 	return true, nil
+}
+
+// WriteCheck is what the policy says about a write that passed CheckWrite.
+type WriteCheck struct {
+	// NoExtendedMAC: the write must not vouch for the file's metadata
+	// with a fresh x_hull_mac; Why says what is not vouched for.
+	NoExtendedMAC bool
+	Why           string
+	// Trusted is the rule the write honoured.
+	Trusted TrustedRule
+}
+
+// CheckWrite applies the write rules of docs/TRUST.md to a file opened as
+// o, about to be sealed from plain; before is the file as read (still
+// encrypted). It refuses (ErrPolicy) a value the trusted rule encrypts
+// newly stored in clear, and says whether the write may add x_hull_mac:
+// not over an unauthenticated rule other than the trusted one, nor over
+// recipients that neither the creation rule nor named (the command line;
+// nil: only the rule) vouch for, unless KeepRecipients. binary files have
+// no rule.
+func (p *Policy) CheckWrite(name string, o *Opened, plain, before *formats.File, binary bool, named [][]KeyID) (WriteCheck, error) {
+	if p == nil {
+		p = &Policy{}
+	}
+	if o.Result.Unverified && !p.ForceRewriteUnverified {
+		return WriteCheck{}, ErrUnverifiedRewrite
+	}
+	m := o.Meta
+	cr, source, err := p.CreationRule(name)
+	if err != nil {
+		return WriteCheck{}, err
+	}
+	var rule *metadata.Rule
+	if cr != nil {
+		rule = &cr.Rule
+	}
+	authenticated := o.Result.ExtendedMACChecked
+	wc := WriteCheck{Trusted: TrustedRuleFor(rule, source, m, authenticated)}
+	if !binary {
+		if _, err := CheckClearValues(plain, before, m, wc.Trusted); err != nil {
+			return wc, err
+		}
+	}
+	if authenticated {
+		return wc, nil
+	}
+	if !binary && !SameRule(m, wc.Trusted) {
+		wc.NoExtendedMAC = true
+		wc.Why = fmt.Sprintf("the file's rule (%s) has no valid hull MAC and differs from %s", describeRule(m.Rule), wc.Trusted.Source)
+		return wc, nil
+	}
+	if cr != nil {
+		named = append(append([][]KeyID(nil), named...), configKeyIDs(cr)...)
+	}
+	if unv := UnvouchedRecipients(m, named); len(unv) > 0 && !p.KeepRecipients {
+		ids := make([]string, len(unv))
+		for i, k := range unv {
+			ids[i] = k.String()
+		}
+		wc.NoExtendedMAC = true
+		wc.Why = "the file has no valid hull MAC and lists recipients no .sops.yaml creation rule names (" + strings.Join(ids, ", ") + ")"
+	}
+	return wc, nil
 }
 
 // configKeyIDs are the key IDs a creation rule names, as the key sources

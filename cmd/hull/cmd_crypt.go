@@ -4,13 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/hullsecrets/hull"
-	"github.com/hullsecrets/hull/config"
 	"github.com/hullsecrets/hull/formats"
 	"github.com/hullsecrets/hull/keysources"
 	"github.com/hullsecrets/hull/keysources/all"
@@ -325,40 +323,15 @@ func (r *runner) open(c *cli.Context, fio *fileIO, data []byte, stash *hull.Stas
 }
 
 // requireStrictMAC reports whether the file must carry a valid hull
-// extended MAC, and what requires it: HULL_REQUIRE_STRICT_MAC set to a true
-// value (any value but "", "0", "false", "no", "off"), the top-level
-// hull_require_strict_mac of .sops.yaml (whatever the file's path: git's
-// textconv driver only gets a temporary copy), or hull_require_strict_mac
-// in the creation rule matching the file. A config that cannot be read is
-// an error (TRUST.md: fail closed; whoever can break the config must not
-// thereby drop the requirement).
+// extended MAC, and what requires it (docs/TRUST.md rule 8: the policy's
+// StrictMAC). A config that cannot be read is an error (fail closed).
 func (r *runner) requireStrictMAC(c *cli.Context, fio *fileIO) (bool, string, error) {
-	if envTrue(r.env.get("HULL_REQUIRE_STRICT_MAC")) {
-		return true, "HULL_REQUIRE_STRICT_MAC", nil
-	}
-	name := fio.name
-	if name == "" {
-		name = fio.path
-	}
-	cfg, err := r.loadConfig(c, name)
+	pol, err := r.policy(c, fio.ruleName())
 	if err != nil {
 		return false, "", err
 	}
-	if cfg == nil {
-		return false, "", nil
-	}
-	at := filepath.Join(cfg.Dir, config.FileName)
-	if cfg.RequireStrictMAC {
-		return true, "hull_require_strict_mac at the top of " + at, nil
-	}
-	if name == "" || cfg.CreationRules == nil {
-		return false, "", nil
-	}
-	cr, err := cfg.RuleFor(absOrSelf(name))
-	if err != nil || !cr.RequireStrictMAC {
-		return false, "", nil
-	}
-	return true, fmt.Sprintf("hull_require_strict_mac in the creation rule at %s:%d", at, cr.Line), nil
+	strict, why := pol.StrictMAC(fio.ruleName())
+	return strict, why, nil
 }
 
 // noIdentityError is a key recovery failure with no identity at all.

@@ -7,11 +7,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/hullsecrets/hull"
+	"github.com/hullsecrets/hull/config"
 	"github.com/hullsecrets/hull/formats"
 	"github.com/hullsecrets/hull/internal/atomicfile"
 	"github.com/hullsecrets/hull/metadata"
@@ -68,7 +68,7 @@ func (r *runner) rewrite(c *cli.Context, fio *fileIO, o rewriteOptions, change c
 		// vouch for whatever was changed (SECURITY-CASES row 66).
 		return false, withCode(exitMacMismatch, fmt.Errorf("%s: %w (read with --ignore-mac); check the file (git diff, git log) and pass --force-rewrite-unverified if you trust its content", fio.display(), hull.ErrUnverifiedRewrite))
 	}
-	tp, err := r.writeTrust(c, fio, opened)
+	pol, err := r.policy(c, fio.ruleName())
 	if err != nil {
 		return false, err
 	}
@@ -76,12 +76,21 @@ func (r *runner) rewrite(c *cli.Context, fio *fileIO, o rewriteOptions, change c
 	if err != nil || !changed {
 		return false, err
 	}
-	m := opened.Meta
-	if err := tp.checkClear(fio, f, original, m); err != nil {
+	before, err := fio.parse(original, true)
+	if err != nil {
 		return false, err
 	}
+	// docs/TRUST.md rules 11 and 12, as the library's File.Rewrite.
+	wc, err := pol.CheckWrite(fio.ruleName(), opened, f, before, fio.out.Name() == "binary", r.ruleKeyIDs(pol, fio.ruleName()))
+	if err != nil {
+		return false, withCode(exitPolicyViolation, fmt.Errorf("%s: %w", fio.display(), err))
+	}
+	if wc.NoExtendedMAC {
+		r.warnf("%s: x_hull_mac not added: %s; run 'hull updatekeys' or 'hull rotate -i' to confirm the file's keys and rule", fio.display(), wc.Why)
+	}
+	m := opened.Meta
 	bumpVersion(m)
-	if err := hull.Seal(f, opened.Key, m, hull.SealOptions{Stash: stash, Format: fio.out, InputFormat: fio.in, AllowNoEncryption: hasFlag(c, "allow-no-encryption") && c.Bool("allow-no-encryption"), NoExtendedMAC: tp.noXMAC}); err != nil {
+	if err := hull.Seal(f, opened.Key, m, hull.SealOptions{Stash: stash, Format: fio.out, InputFormat: fio.in, AllowNoEncryption: hasFlag(c, "allow-no-encryption") && c.Bool("allow-no-encryption"), NoExtendedMAC: wc.NoExtendedMAC}); err != nil {
 		return false, fmt.Errorf("%s: %w", fio.display(), err)
 	}
 	out, err := fio.out.Emit(f, fio.emitOpts)
@@ -151,71 +160,38 @@ func parseVersion(s string) ([3]int, bool) {
 	return v, true
 }
 
-// writeTrust is what the trust policy (docs/TRUST.md) says about
-// rewriting a file: the rule its values must honour, and whether the write
-// may vouch for the file's recipients with a fresh x_hull_mac.
-type writeTrust struct {
-	trusted hull.TrustedRule
-	// noXMAC: the file was read without a valid extended MAC and lists
-	// recipients that neither the creation rule nor the command line name;
-	// the write does not authenticate them.
-	noXMAC bool
-	// authenticated: the file's metadata was covered by a valid x_hull_mac.
-	authenticated bool
-}
-
-// writeTrust resolves the trust policy of a rewrite of the opened file. A
-// .sops.yaml that cannot be read is an error (fail closed).
-func (r *runner) writeTrust(c *cli.Context, fio *fileIO, opened *hull.Opened) (*writeTrust, error) {
-	name := fio.name
-	if name == "" {
-		name = fio.path
-	}
-	cr, source, err := r.trustedRule(c, name)
+// policy is the trust policy (docs/TRUST.md) for the file name: the
+// library's hull.Policy, built from the flags, the environment and the
+// .sops.yaml this run reads (once, through the config cache). A config
+// that cannot be read is an error (fail closed).
+func (r *runner) policy(c *cli.Context, name string) (*hull.Policy, error) {
+	cfg, err := r.loadConfig(c, name)
 	if err != nil {
 		return nil, err
 	}
-	var rule *metadata.Rule
-	var named [][]hull.KeyID
-	if cr != nil {
-		rule = &cr.Rule
-		if groups, err := groupsFromConfig(cr); err == nil {
-			named = hull.RecipientKeyIDs(groups)
-		}
+	p := &hull.Policy{
+		Config:                 cfg,
+		RequireStrictMAC:       envTrue(r.env.get("HULL_REQUIRE_STRICT_MAC")),
+		IgnoreMAC:              hasFlag(c, "ignore-mac") && c.Bool("ignore-mac"),
+		ForceRewriteUnverified: hasFlag(c, "force-rewrite-unverified") && c.Bool("force-rewrite-unverified"),
+		KeepRecipients:         hasFlag(c, "keep-recipients") && c.Bool("keep-recipients"),
 	}
-	tp := &writeTrust{trusted: hull.TrustedRuleFor(rule, source, opened.Meta, opened.Result.ExtendedMACChecked), authenticated: opened.Result.ExtendedMACChecked}
-	if !opened.Result.ExtendedMACChecked && fio.out.Name() != "binary" && !hull.SameRule(opened.Meta, tp.trusted) {
-		// A rule nobody authenticated, other than the trusted one, is
-		// kept (as sops keeps it) but not vouched for: a fresh hull MAC
-		// would make it the trusted rule of the next write.
-		tp.noXMAC = true
-		r.warnf("%s: x_hull_mac not added: the file's rule (%s) has no valid hull MAC and differs from %s", fio.display(), hull.DescribeRule(opened.Meta.Rule), tp.trusted.Source)
+	if cfg != nil {
+		p.ConfigPath = filepath.Join(cfg.Dir, config.FileName)
 	}
-	if !opened.Result.ExtendedMACChecked && !tp.noXMAC {
-		if unv := hull.UnvouchedRecipients(opened.Meta, named); len(unv) > 0 {
-			tp.noXMAC = true
-			names := make([]string, len(unv))
-			for i, k := range unv {
-				names[i] = k.String()
-			}
-			r.warnf("%s: x_hull_mac not added: the file has no valid hull MAC and lists recipients no .sops.yaml creation rule names (%s); run 'hull updatekeys' or 'hull rotate -i' to confirm its recipients", fio.display(), strings.Join(names, ", "))
-		}
-	}
-	return tp, nil
+	return p, nil
 }
 
-// checkClear refuses a write that would store in clear a value the
-// trusted rule encrypts (exit 29).
-func (tp *writeTrust) checkClear(fio *fileIO, f *formats.File, original []byte, m *metadata.Metadata) error {
-	if fio.out.Name() == "binary" {
+// ruleKeyIDs are the keys of the creation rule for name as the key
+// sources name them (nil when none matches or they do not parse).
+func (r *runner) ruleKeyIDs(p *hull.Policy, name string) [][]hull.KeyID {
+	cr, _, err := p.CreationRule(name)
+	if err != nil || cr == nil {
 		return nil
 	}
-	before, err := fio.parse(original, true)
+	groups, err := groupsFromConfig(cr)
 	if err != nil {
-		return err
+		return nil
 	}
-	if _, err := hull.CheckClearValues(f, before, m, tp.trusted); err != nil {
-		return withCode(exitPolicyViolation, fmt.Errorf("%s: %w", fio.display(), err))
-	}
-	return nil
+	return hull.RecipientKeyIDs(groups)
 }
