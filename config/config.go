@@ -3,11 +3,12 @@
 //
 // # Finding the file
 //
-// [Find] walks up from the directories the caller gives (the directory of
-// the target file, then the working directory) and returns the first
-// .sops.yaml. A .sops.yml seen on the way is ignored, and a warning about it
-// is returned for the caller to print. The --config flag and SOPS_CONFIG
-// are the caller's business: this package reads no environment.
+// [Find] walks up from the directories the caller gives (the commands give
+// the working directory, as sops does) and returns the first safe
+// .sops.yaml: one that another user could have written (world-writable
+// file or directory, another owner) is skipped with a warning, as is a
+// .sops.yml. The --config flag and SOPS_CONFIG are the caller's business:
+// this package reads no environment.
 //
 // # Parsing
 //

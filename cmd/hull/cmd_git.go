@@ -346,6 +346,14 @@ func (r *runner) cmdMerge(c *cli.Context) error {
 		return withCode(exitMergeConflict, fmt.Errorf("%s: not merged: %w; %s was left as it is", display, err, oursPath))
 	}
 	now := time.Now()
+	pol, err := r.policy(c, name)
+	if err != nil {
+		return fmt.Errorf("not merged, %s was left as it is: %w", oursPath, err)
+	}
+	oursCipher, err := format.Parse(data[1], formats.ParseOptions{Encrypted: true})
+	if err != nil {
+		return err
+	}
 	seal := func(docs []*formats.Node) ([]byte, error) {
 		st := hull.NewStash()
 		st.Add(ours.stash)
@@ -358,7 +366,15 @@ func (r *runner) cmdMerge(c *cli.Context) error {
 			return nil, err
 		}
 		f := &formats.File{Docs: docs, LeadingDocMarker: ours.file.LeadingDocMarker}
-		if err := hull.Seal(f, ours.opened.Key, mm, hull.SealOptions{Stash: st, Format: format, Now: now}); err != nil {
+		// docs/TRUST.md rules 11 and 12: the merged metadata is
+		// authenticated only when both sides were.
+		res := *ours.opened.Result
+		res.ExtendedMACChecked = ours.opened.Result.ExtendedMACChecked && theirs.opened.Result.ExtendedMACChecked
+		wc, err := pol.CheckWrite(name, &hull.Opened{Meta: mm, Result: &res}, f, oursCipher, format.Name() == "binary", r.ruleKeyIDs(pol, name))
+		if err != nil {
+			return nil, withCode(exitPolicyViolation, fmt.Errorf("%s: not merged: %w; %s was left as it is", display, err, oursPath))
+		}
+		if err := hull.Seal(f, ours.opened.Key, mm, hull.SealOptions{Stash: st, Format: format, Now: now, NoExtendedMAC: wc.NoExtendedMAC}); err != nil {
 			return nil, fmt.Errorf("%s: %w", display, err)
 		}
 		return format.Emit(f, formats.EmitOptions{})
