@@ -15,7 +15,6 @@ import (
 	"github.com/hullsecrets/hull/keysources"
 	"github.com/hullsecrets/hull/keysources/all"
 	"github.com/hullsecrets/hull/keysources/awskms"
-	"github.com/hullsecrets/hull/keysources/vault"
 	"github.com/hullsecrets/hull/metadata"
 )
 
@@ -292,30 +291,11 @@ func (p *policy) storeIndent(fio *fileIO) {
 // checkEndpoints refuses recipients whose address the user did not give: a
 // Vault key named by repository content (.sops.yaml, the file's stanzas)
 // would receive the user's VAULT_TOKEN when the data key is wrapped
-// (docs/TRUST.md: credentials go only to addresses from the invoking user).
+// (docs/TRUST.md rule 17).
 func (r *runner) checkEndpoints(c *cli.Context, groups [][]keysources.Recipient) error {
-	var al *vault.Allowlist
-	for _, g := range groups {
-		for _, rc := range g {
-			id := hull.RecipientKeyID(rc)
-			if id.Type != vault.Type {
-				continue
-			}
-			k, err := vault.ParseKey(id.ID)
-			if err != nil {
-				return err
-			}
-			if al == nil {
-				a, err := r.vaultAllowlist(func() []string { return flagVaultAddresses(c) })
-				if err != nil {
-					return err
-				}
-				al = &a
-			}
-			if !al.Allows(k.Address) {
-				return fmt.Errorf("hc_vault key %s: %w: %s is not an address you gave (VAULT_ADDR, SOPS_VAULT_URIS, --hc-vault-transit or SOPS_HC_VAULT_ALLOWLIST), and hull sends your Vault token only there", id.ID, keysources.ErrEndpointNotAllowed, k.Address)
-			}
-		}
+	al, err := r.vaultAllowlist(func() []string { return flagVaultAddresses(c) })
+	if err != nil {
+		return err
 	}
-	return nil
+	return al.CheckRecipients(groups)
 }
