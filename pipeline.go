@@ -309,25 +309,43 @@ func (f *File) Rewrite(change func(*formats.File) (bool, error), o RewriteOption
 	if err != nil {
 		return false, fmt.Errorf("%s: %w", f.Path, err)
 	}
-	unlock, err := atomicfile.LockDir(filepath.Dir(f.Path))
-	if err != nil {
-		return false, err
-	}
-	defer unlock()
-	now, err := os.ReadFile(f.Path)
-	if err != nil || sha256.Sum256(now) != sha256.Sum256(f.original) {
-		return false, fmt.Errorf("%s: %w", f.Path, ErrConcurrentModification)
-	}
 	if o.Audit != nil {
 		if err := o.Audit(f.Path); err != nil {
 			return false, err
 		}
 	}
-	if err := atomicfile.Write(f.Path, out, atomicfile.Options{}); err != nil {
+	if err := Commit(f.Path, f.original, out, false); err != nil {
 		return false, err
 	}
 	f.original = out
 	return true, nil
+}
+
+// LockDir takes the lock every hull write to a file in dir holds (a lock
+// file in dir); unlock releases it.
+func LockDir(dir string) (unlock func(), err error) { return atomicfile.LockDir(dir) }
+
+// Commit is the last step of a write: it replaces the file at path with
+// out, atomically (temporary file, fsync, rename), only if the file still
+// holds original (compare-and-swap; ErrConcurrentModification otherwise),
+// under the directory lock, which it takes unless held says the caller
+// holds it.
+func Commit(path string, original, out []byte, held bool) error {
+	if !held {
+		unlock, err := atomicfile.LockDir(filepath.Dir(path))
+		if err != nil {
+			return err
+		}
+		defer unlock()
+	}
+	now, err := os.ReadFile(path)
+	if err != nil || sha256.Sum256(now) != sha256.Sum256(original) {
+		return fmt.Errorf("%s: %w", path, ErrConcurrentModification)
+	}
+	if err := atomicfile.Write(path, out, atomicfile.Options{}); err != nil {
+		return fmt.Errorf("cannot write %s: %w", path, err)
+	}
+	return nil
 }
 
 // WriteCheck is what the policy says about a write that passed CheckWrite.

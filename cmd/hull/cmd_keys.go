@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -19,7 +18,6 @@ import (
 	"github.com/hullsecrets/hull"
 	"github.com/hullsecrets/hull/config"
 	"github.com/hullsecrets/hull/formats"
-	"github.com/hullsecrets/hull/internal/atomicfile"
 	"github.com/hullsecrets/hull/keysources"
 	"github.com/hullsecrets/hull/keysources/all"
 	"github.com/hullsecrets/hull/keysources/awskms"
@@ -646,19 +644,7 @@ func anyChanged(diffs []hull.GroupDiff) bool {
 // commitInPlace writes out over path, under the directory lock, only if
 // the file still holds original (compare-and-swap).
 func commitInPlace(path string, original, out []byte) error {
-	unlock, err := atomicfile.LockDir(filepath.Dir(path))
-	if err != nil {
-		return withCode(exitCouldNotWrite, err)
-	}
-	defer unlock()
-	now, err := os.ReadFile(path)
-	if err != nil || sha256.Sum256(now) != sha256.Sum256(original) {
-		return withCode(exitConcurrentModification, fmt.Errorf("%s: %w", path, errConcurrentModification))
-	}
-	if err := atomicfile.Write(path, out, atomicfile.Options{}); err != nil {
-		return withCode(exitCouldNotWrite, fmt.Errorf("cannot write %s: %w", path, unwrapPathErr(err)))
-	}
-	return nil
+	return commitFile(path, original, out, false)
 }
 
 // deliver writes a key command's result: over the file with -i (compare-

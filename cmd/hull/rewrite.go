@@ -2,10 +2,8 @@ package main
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 
 	"github.com/urfave/cli/v2"
@@ -13,7 +11,6 @@ import (
 	"github.com/hullsecrets/hull"
 	"github.com/hullsecrets/hull/config"
 	"github.com/hullsecrets/hull/formats"
-	"github.com/hullsecrets/hull/internal/atomicfile"
 	"github.com/hullsecrets/hull/metadata"
 )
 
@@ -39,25 +36,17 @@ type rewriteOptions struct {
 // atomic and happens only if the file on disk still has the bytes that were
 // read (compare-and-swap under the directory lock).
 func (r *runner) rewrite(c *cli.Context, fio *fileIO, o rewriteOptions, change changeFunc) (bool, error) {
-	dir := filepath.Dir(fio.path)
-	var unlock func()
 	if o.hold {
-		u, err := atomicfile.LockDir(dir)
+		unlock, err := hull.LockDir(filepath.Dir(fio.path))
 		if err != nil {
 			return false, withCode(exitCouldNotWrite, err)
 		}
-		unlock = u
-		defer func() {
-			if unlock != nil {
-				unlock()
-			}
-		}()
+		defer unlock()
 	}
 	original, err := r.readInput(fio)
 	if err != nil {
 		return false, err
 	}
-	sum := sha256.Sum256(original)
 	stash := hull.NewStash()
 	f, opened, err := r.decryptBytes(c, fio, original, stash)
 	if err != nil {
@@ -97,21 +86,22 @@ func (r *runner) rewrite(c *cli.Context, fio *fileIO, o rewriteOptions, change c
 	if err != nil {
 		return false, fmt.Errorf("%s: %w", fio.display(), err)
 	}
-	if unlock == nil {
-		u, err := atomicfile.LockDir(dir)
-		if err != nil {
-			return false, withCode(exitCouldNotWrite, err)
-		}
-		unlock = u
-	}
-	now, err := os.ReadFile(fio.path)
-	if err != nil || sha256.Sum256(now) != sum {
-		return false, withCode(exitConcurrentModification, fmt.Errorf("%s: %w", fio.path, errConcurrentModification))
-	}
-	if err := atomicfile.Write(fio.path, out, atomicfile.Options{}); err != nil {
-		return false, withCode(exitCouldNotWrite, fmt.Errorf("cannot write %s: %w", fio.path, err))
+	if err := commitFile(fio.path, original, out, o.hold); err != nil {
+		return false, err
 	}
 	return true, nil
+}
+
+// commitFile is hull.Commit with the command line's exit codes and message.
+func commitFile(path string, original, out []byte, held bool) error {
+	err := hull.Commit(path, original, out, held)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, hull.ErrConcurrentModification):
+		return withCode(exitConcurrentModification, fmt.Errorf("%s: %w", path, errConcurrentModification))
+	}
+	return withCode(exitCouldNotWrite, unwrapPathErr(err))
 }
 
 // bumpVersion raises the file's version to the one hull writes, as sops
