@@ -125,12 +125,34 @@ func (r *runner) loadConfig(c *cli.Context, target string) (*config.Config, erro
 	if err != nil {
 		return nil, withCode(exitErrorReadingConfig, fmt.Errorf("reading config: %w", err))
 	}
-	for _, w := range cfg.Warnings {
-		if msg := w.Error(); r.configs.firstTime(msg) {
-			r.warnf("%s", msg)
+	if !quietCommand(c) {
+		for _, w := range cfg.Warnings {
+			if msg := w.Error(); r.configs.firstTime(msg) {
+				r.warnf("%s", msg)
+			}
 		}
 	}
 	return cfg, nil
+}
+
+// quietCommand reports whether c is a read-only command that prints
+// nothing on stderr when it succeeds, as sops (helm-secrets and others mix
+// stderr into their output): its config warnings (unknown keys) are shown
+// only with --verbose; the commands that write, and hull check, show them.
+func quietCommand(c *cli.Context) bool {
+	if c == nil || c.Bool("verbose") {
+		return false
+	}
+	for _, l := range c.Lineage() {
+		if l.Command == nil {
+			continue
+		}
+		switch l.Command.Name {
+		case "decrypt", "exec-env", "exec-file", "diff", "filestatus":
+			return true
+		}
+	}
+	return hasFlag(c, "decrypt") && c.Bool("decrypt") // sops -d
 }
 
 // cliKeysGiven reports whether recipients were given on the command line
