@@ -104,3 +104,19 @@ func TestSubstituteArgs(t *testing.T) {
 		t.Errorf("SubstituteArgs = %q, want %q", got, want)
 	}
 }
+
+// docs/TRUST.md rule 18: names that change how the child or hull runs, or
+// that are not identifiers, are risky; ordinary names are not.
+func TestRiskyName(t *testing.T) {
+	for _, n := range []string{"LD_PRELOAD", "LD_LIBRARY_PATH", "DYLD_INSERT_LIBRARIES", "BASH_ENV", "ENV", "PROMPT_COMMAND",
+		"BASH_FUNC_x%%", "SOPS_AGE_KEY_CMD", "SOPS_CONFIG", "HULL_REQUIRE_STRICT_MAC", "IFS", "NODE_OPTIONS", "my-var", "1ABC", "a b", ""} {
+		if RiskyName(n) == "" {
+			t.Errorf("%q is not risky", n)
+		}
+	}
+	for _, n := range []string{"DATABASE_URL", "password", "_x", "A1", "ENVIRONMENT", "LDAP_URL", "SOPSY", "HULLO"} {
+		if why := RiskyName(n); why != "" {
+			t.Errorf("%q is risky: %s", n, why)
+		}
+	}
+}
