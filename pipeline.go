@@ -220,19 +220,33 @@ func OpenFile(ctx context.Context, path string, o OpenFileOptions) (*File, error
 	if f.Meta == nil {
 		return nil, fmt.Errorf("%s: %w", path, ErrNotEncrypted)
 	}
-	strict, why := pol.StrictMAC(name)
 	stash := NewStash()
-	opened, err := Decrypt(ctx, f, DecryptOptions{
-		Identities: o.Identities, DecryptionOrder: o.DecryptionOrder,
-		IgnoreMAC: pol.IgnoreMAC, RequireExtendedMAC: strict, Stash: stash, Compat: o.Compat,
-	})
+	opened, err := pol.Open(ctx, f, path, name, o.Identities, DecryptOptions{DecryptionOrder: o.DecryptionOrder, Stash: stash, Compat: o.Compat})
 	if err != nil {
-		if strict && errors.Is(err, ErrExtendedMAC) {
-			return nil, fmt.Errorf("%s: %w (the hull MAC is required by %s)", path, err, why)
-		}
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, err
 	}
 	return &File{Path: path, Name: name, Format: fm, Plain: f, Opened: opened, policy: pol, original: data, stash: stash}, nil
+}
+
+// Open is the decrypt-and-verify step of OpenFile for a file already parsed
+// (f, with metadata): it recovers the data key with ids and verifies the
+// MAC and, as the policy requires for name, the extended MAC; IgnoreMAC
+// comes from the policy. display names the file in errors. The command
+// line, which parses and finds identities itself, uses it too.
+func (p *Policy) Open(ctx context.Context, f *formats.File, display, name string, ids []keysources.Identity, o DecryptOptions) (*Opened, error) {
+	if p == nil {
+		p = &Policy{}
+	}
+	strict, why := p.StrictMAC(name)
+	o.Identities, o.IgnoreMAC, o.RequireExtendedMAC = ids, p.IgnoreMAC || o.IgnoreMAC, strict
+	opened, err := Decrypt(ctx, f, o)
+	if err != nil {
+		if strict && errors.Is(err, ErrExtendedMAC) {
+			return nil, fmt.Errorf("%s: %w (the hull MAC is required by %s)", display, err, why)
+		}
+		return nil, fmt.Errorf("%s: %w", display, err)
+	}
+	return opened, nil
 }
 
 func readLimited(path string, limit int64) ([]byte, error) {

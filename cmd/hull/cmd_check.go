@@ -408,7 +408,8 @@ func (r *runner) checkFile(c *cli.Context, bf bulk.File, keys *checkKeys, opts c
 	return
 }
 
-// strictMACFor is requireStrictMAC for a file whose rule is known.
+// strictMACFor is Policy.StrictMAC for a file whose config and rule are
+// known (check walks with its own config selection).
 func (r *runner) strictMACFor(cfg *config.Config, cr *config.CreationRule) bool {
 	return envTrue(r.env.get("HULL_REQUIRE_STRICT_MAC")) || (cfg != nil && cfg.RequireStrictMAC) || (cr != nil && cr.RequireStrictMAC)
 }

@@ -280,27 +280,22 @@ func (r *runner) open(c *cli.Context, fio *fileIO, data []byte, stash *hull.Stas
 		return nil, nil, err
 	}
 	ids.ids = append(ids.ids, r.cloudIdentities(c, fio.name)...)
-	requireXMAC, why, err := r.requireStrictMAC(c, fio)
+	pol, err := r.policy(c, fio.ruleName())
 	if err != nil {
 		return nil, nil, err
 	}
-	opened, err := hull.Decrypt(ctx, f, hull.DecryptOptions{
-		Identities:         ids.ids,
-		DecryptionOrder:    order,
-		IgnoreMAC:          hasFlag(c, "ignore-mac") && c.Bool("ignore-mac"),
-		Stash:              stash,
-		RequireExtendedMAC: requireXMAC,
-		Compat:             hasFlag(c, "compat") && c.Bool("compat"),
+	// The library's open step (docs/TRUST.md rules 7 and 8).
+	opened, err := pol.Open(ctx, f, fio.display(), fio.ruleName(), ids.ids, hull.DecryptOptions{
+		DecryptionOrder: order,
+		Stash:           stash,
+		Compat:          hasFlag(c, "compat") && c.Bool("compat"),
 	})
 	if err != nil {
 		var re *keysources.RecoverError
 		if errors.As(err, &re) && noneTried(re) {
-			return nil, nil, &noIdentityError{err: err, searched: ids.searched}
+			return nil, nil, &noIdentityError{err: errors.Unwrap(err), searched: ids.searched}
 		}
-		if requireXMAC && errors.Is(err, hull.ErrExtendedMAC) {
-			return nil, nil, fmt.Errorf("%s: %w (the hull MAC is required by %s)", fio.display(), err, why)
-		}
-		return nil, nil, fmt.Errorf("%s: %w", fio.display(), err)
+		return nil, nil, err
 	}
 	if stash != nil || c.Bool("verbose") {
 		// Read-only commands stay quiet on success (helm-secrets mixes
@@ -320,18 +315,6 @@ func (r *runner) open(c *cli.Context, fio *fileIO, data []byte, stash *hull.Stas
 		r.warnf("%s: %s", fio.display(), w)
 	}
 	return f, opened, nil
-}
-
-// requireStrictMAC reports whether the file must carry a valid hull
-// extended MAC, and what requires it (docs/TRUST.md rule 8: the policy's
-// StrictMAC). A config that cannot be read is an error (fail closed).
-func (r *runner) requireStrictMAC(c *cli.Context, fio *fileIO) (bool, string, error) {
-	pol, err := r.policy(c, fio.ruleName())
-	if err != nil {
-		return false, "", err
-	}
-	strict, why := pol.StrictMAC(fio.ruleName())
-	return strict, why, nil
 }
 
 // noIdentityError is a key recovery failure with no identity at all.
