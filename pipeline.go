@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -435,4 +436,23 @@ func configKeyIDs(cr *config.CreationRule) [][]KeyID {
 		}
 	}
 	return out
+}
+
+// WriteOptions tune WriteFile.
+type WriteOptions struct {
+	// Perm is the mode of a new file (0600 when zero); an existing file
+	// keeps its own mode.
+	Perm fs.FileMode
+	// NoClobber refuses to replace an existing file or symlink (ErrExists).
+	NoClobber bool
+}
+
+// ErrExists is returned by WriteFile with NoClobber when the target exists.
+var ErrExists = atomicfile.ErrExists
+
+// WriteFile replaces path with data atomically: a temporary file in the
+// same directory, fsync, rename, directory fsync. A symlink at path is
+// followed (the file it points to is replaced, the link kept).
+func WriteFile(path string, data []byte, o WriteOptions) error {
+	return atomicfile.Write(path, data, atomicfile.Options{Perm: o.Perm, NoClobber: o.NoClobber})
 }

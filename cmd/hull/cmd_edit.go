@@ -16,7 +16,6 @@ import (
 	"github.com/hullsecrets/hull"
 	"github.com/hullsecrets/hull/editor"
 	"github.com/hullsecrets/hull/formats"
-	"github.com/hullsecrets/hull/internal/atomicfile"
 	"github.com/hullsecrets/hull/metadata"
 )
 
@@ -312,8 +311,8 @@ func (r *runner) editNew(c *cli.Context, fio *fileIO, cmd *editor.Command) error
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	if err := atomicfile.Write(path, out, atomicfile.Options{Perm: 0o600, NoClobber: true}); err != nil {
-		if errors.Is(err, atomicfile.ErrExists) {
+	if err := hull.WriteFile(path, out, hull.WriteOptions{Perm: 0o600, NoClobber: true}); err != nil {
+		if errors.Is(err, hull.ErrExists) {
 			return withCode(exitConcurrentModification, fmt.Errorf("%s was created by someone else while the editor was open; nothing was written (your edits were discarded)", path))
 		}
 		return withCode(exitCouldNotWrite, fmt.Errorf("cannot write %s: %w", path, err))

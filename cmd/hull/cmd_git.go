@@ -21,7 +21,6 @@ import (
 	"github.com/hullsecrets/hull"
 	"github.com/hullsecrets/hull/formats"
 	"github.com/hullsecrets/hull/formats/all"
-	"github.com/hullsecrets/hull/internal/atomicfile"
 	"github.com/hullsecrets/hull/keysources"
 	"github.com/hullsecrets/hull/metadata"
 )
@@ -391,7 +390,7 @@ func (r *runner) cmdMerge(c *cli.Context) error {
 		}
 		out = conflictText(outA, outB)
 	}
-	if err := atomicfile.Write(oursPath, out, atomicfile.Options{}); err != nil {
+	if err := hull.WriteFile(oursPath, out, hull.WriteOptions{}); err != nil {
 		return withCode(exitCouldNotWrite, fmt.Errorf("cannot write %s: %w", oursPath, unwrapPathErr(err)))
 	}
 	if len(res.Conflicts) == 0 {
@@ -663,7 +662,7 @@ func (r *runner) mergeResolve(c *cli.Context, which string) error {
 	if _, _, err := r.decryptBytes(c, fio, out, nil); err != nil {
 		return fmt.Errorf("%s: the %s side does not decrypt, nothing was written (were the conflict markers edited?): %w", path, which, err)
 	}
-	if err := atomicfile.Write(path, out, atomicfile.Options{}); err != nil {
+	if err := hull.WriteFile(path, out, hull.WriteOptions{}); err != nil {
 		return withCode(exitCouldNotWrite, fmt.Errorf("cannot write %s: %w", path, unwrapPathErr(err)))
 	}
 	return nil

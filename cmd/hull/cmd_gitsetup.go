@@ -13,8 +13,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/hullsecrets/hull"
 	"github.com/hullsecrets/hull/config"
-	"github.com/hullsecrets/hull/internal/atomicfile"
 )
 
 // genericPatterns are used when no creation rule can be turned into
@@ -156,7 +156,7 @@ func (r *runner) setupAttributes(c *cli.Context, top string) error {
 		for _, l := range added {
 			out = append(out, l+"\n"...)
 		}
-		if err := atomicfile.Write(attrPath, out, atomicfile.Options{Perm: 0o644}); err != nil {
+		if err := hull.WriteFile(attrPath, out, hull.WriteOptions{Perm: 0o644}); err != nil {
 			return withCode(exitCouldNotWrite, fmt.Errorf("cannot write %s: %w", attrPath, unwrapPathErr(err)))
 		}
 		existing, changed = out, true

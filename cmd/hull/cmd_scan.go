@@ -12,7 +12,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/hullsecrets/hull/internal/atomicfile"
+	"github.com/hullsecrets/hull"
 	"github.com/hullsecrets/hull/internal/scan"
 )
 
@@ -124,7 +124,7 @@ func (r *runner) cmdScan(c *cli.Context) error {
 
 	if c.Bool("update-baseline") {
 		nb := base.WithFindings(res.Findings)
-		if err := atomicfile.Write(basePath, nb.Marshal(), atomicfile.Options{Perm: 0o644}); err != nil {
+		if err := hull.WriteFile(basePath, nb.Marshal(), hull.WriteOptions{Perm: 0o644}); err != nil {
 			return withCode(exitCouldNotWrite, fmt.Errorf("cannot write %s: %v", basePath, unwrapPathErr(err)))
 		}
 		fmt.Fprintf(r.stderr, "%s: wrote %s: %d accepted finding(s)\n", r.name, displayPath(cwd, basePath), len(nb.Accepted))
