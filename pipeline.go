@@ -317,6 +317,7 @@ func (f *File) Rewrite(change func(*formats.File) (bool, error), o RewriteOption
 	}
 	noXMAC := wc.NoExtendedMAC
 	m := f.Opened.Meta
+	m.BumpVersion()
 	if err := Seal(f.Plain, f.Opened.Key, m, SealOptions{Stash: f.stash, Format: f.Format, InputFormat: f.Format, AllowNoEncryption: o.AllowNoEncryption, NoExtendedMAC: noXMAC}); err != nil {
 		return false, fmt.Errorf("%s: %w", f.Path, err)
 	}

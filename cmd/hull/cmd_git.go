@@ -453,7 +453,7 @@ func mergeMeta(base, ours, theirs *side) (*metadata.Metadata, error) {
 	if err != nil {
 		return nil, err
 	}
-	bumpVersion(m)
+	m.BumpVersion()
 	return m, nil
 }
 

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -11,7 +10,6 @@ import (
 	"github.com/hullsecrets/hull"
 	"github.com/hullsecrets/hull/config"
 	"github.com/hullsecrets/hull/formats"
-	"github.com/hullsecrets/hull/metadata"
 )
 
 // errConcurrentModification is returned by a rewrite whose file changed
@@ -78,7 +76,7 @@ func (r *runner) rewrite(c *cli.Context, fio *fileIO, o rewriteOptions, change c
 		r.warnf("%s: x_hull_mac not added: %s; run 'hull updatekeys' or 'hull rotate -i' to confirm the file's keys and rule", fio.display(), wc.Why)
 	}
 	m := opened.Meta
-	bumpVersion(m)
+	m.BumpVersion()
 	if err := hull.Seal(f, opened.Key, m, hull.SealOptions{Stash: stash, Format: fio.out, InputFormat: fio.in, AllowNoEncryption: hasFlag(c, "allow-no-encryption") && c.Bool("allow-no-encryption"), NoExtendedMAC: wc.NoExtendedMAC}); err != nil {
 		return false, fmt.Errorf("%s: %w", fio.display(), err)
 	}
@@ -102,52 +100,6 @@ func commitFile(path string, original, out []byte, held bool) error {
 		return withCode(exitConcurrentModification, fmt.Errorf("%s: %w", path, errConcurrentModification))
 	}
 	return withCode(exitCouldNotWrite, unwrapPathErr(err))
-}
-
-// bumpVersion raises the file's version to the one hull writes, as sops
-// does when it rewrites a file written by an older release.
-func bumpVersion(m *metadata.Metadata) {
-	if versionLess(m.Version, metadata.Version) {
-		m.Version = metadata.Version
-	}
-}
-
-// versionLess compares dotted numeric versions ("3.7.1" < "3.13.3").
-// Anything unparsable counts as older.
-func versionLess(a, b string) bool {
-	pa, oka := parseVersion(a)
-	pb, _ := parseVersion(b)
-	if !oka {
-		return true
-	}
-	for i := 0; i < 3; i++ {
-		if pa[i] != pb[i] {
-			return pa[i] < pb[i]
-		}
-	}
-	return false
-}
-
-func parseVersion(s string) ([3]int, bool) {
-	var v [3]int
-	parts := bytes.Split([]byte(s), []byte("."))
-	if len(parts) == 0 || len(parts) > 3 {
-		return v, false
-	}
-	for i, p := range parts {
-		n := 0
-		if len(p) == 0 {
-			return v, false
-		}
-		for _, ch := range p {
-			if ch < '0' || ch > '9' {
-				return v, false
-			}
-			n = n*10 + int(ch-'0')
-		}
-		v[i] = n
-	}
-	return v, true
 }
 
 // policy is the trust policy (docs/TRUST.md) for the file name: the
