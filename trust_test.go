@@ -64,3 +64,21 @@ func TestUnvouchedRecipients(t *testing.T) {
 		t.Errorf("all vouched, got %v", got)
 	}
 }
+
+// docs/TRUST.md rule 13: a stanza without a wrapped key is set aside.
+func TestStripUnusable(t *testing.T) {
+	f := &formats.File{}
+	meta := formats.NewMapping()
+	age := &formats.Node{Kind: formats.Sequence, Key: "age", Children: []*formats.Node{
+		{Kind: formats.Mapping, Children: []*formats.Node{formats.NewString("recipient", "age1x"), formats.NewString("enc", "")}},
+	}}
+	meta.Children = append(meta.Children, age)
+	f.Meta = meta
+	got := StripUnusable(f.Meta)
+	if len(got) != 1 || got[0].ID.ID != "age1x" || len(age.Children) != 0 {
+		t.Errorf("StripUnusable = %v, left %d", got, len(age.Children))
+	}
+	if err := CheckEnc(metadata.NewStanza("age", "recipient", "age1x", "enc", "not armored")); err == nil {
+		t.Error("CheckEnc accepted a garbage age enc")
+	}
+}

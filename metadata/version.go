@@ -47,4 +47,3 @@ func parseVersion(s string) ([3]int, bool) {
 	}
 	return v, true
 }
-

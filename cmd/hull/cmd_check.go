@@ -486,7 +486,7 @@ func recipientDrift(metaNode *formats.Node, m *metadata.Metadata, cr *config.Cre
 		return "", want.err
 	}
 	meta := metaNode.Clone()
-	unusable := stripUnusable(meta)
+	unusable := hull.StripUnusable(meta)
 	usable, err := metadata.Load(meta)
 	if err != nil {
 		usable = m
@@ -505,7 +505,7 @@ func recipientDrift(metaNode *formats.Node, m *metadata.Metadata, cr *config.Cre
 			ch = append(ch, "-"+k.String())
 		}
 		for _, u := range dropped {
-			if u.group == i {
+			if u.Group == i {
 				ch = append(ch, "-"+u.String())
 			}
 		}

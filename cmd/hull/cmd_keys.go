@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 
-	"filippo.io/age/armor"
 	"github.com/urfave/cli/v2"
 
 	"github.com/hullsecrets/hull"
@@ -194,17 +193,8 @@ type keyFile struct {
 	plain, cipher *formats.File
 	opened        *hull.Opened
 	// unusable are the stanzas removed before loading the metadata.
-	unusable []unusableStanza
+	unusable []hull.UnusableStanza
 }
-
-// unusableStanza is a stanza of the file that holds no key hull can use.
-type unusableStanza struct {
-	group int
-	id    hull.KeyID
-	why   string
-}
-
-func (u unusableStanza) String() string { return fmt.Sprintf("%s (%s)", u.id, u.why) }
 
 // openForKeys reads, parses and decrypts fio's file for a key command.
 // Stanzas with an empty enc (which metadata.Load refuses) are set aside in
@@ -215,7 +205,7 @@ func (r *runner) openForKeys(c *cli.Context, fio *fileIO) (*keyFile, error) {
 		return nil, err
 	}
 	kf := &keyFile{original: data}
-	kf.plain, kf.opened, err = r.open(c, fio, data, nil, func(f *formats.File) { kf.unusable = stripUnusable(f.Meta) })
+	kf.plain, kf.opened, err = r.open(c, fio, data, nil, func(f *formats.File) { kf.unusable = hull.StripUnusable(f.Meta) })
 	if err != nil {
 		return nil, err
 	}
@@ -229,84 +219,6 @@ func (kf *keyFile) wipe() {
 	if kf != nil && kf.opened != nil {
 		clear(kf.opened.Key)
 	}
-}
-
-// stripUnusable removes from a sops metadata tree the stanzas whose enc is
-// missing or empty, and entries of unknown key types inside key_groups,
-// and returns them. Neither holds a wrapped key.
-func stripUnusable(meta *formats.Node) []unusableStanza {
-	var out []unusableStanza
-	strip := func(group int, list *formats.Node) {
-		if list.Kind != formats.Sequence {
-			return
-		}
-		var kept []*formats.Node
-		for _, e := range list.Children {
-			if e.Kind == formats.Mapping && emptyEnc(e) {
-				s := metadata.Stanza{Type: list.Key, Fields: e}
-				out = append(out, unusableStanza{group: group, id: hull.StanzaKeyID(s), why: "enc is empty: it holds no key"})
-				continue
-			}
-			kept = append(kept, e)
-		}
-		list.Children = kept
-	}
-	for _, ch := range meta.Children {
-		if slices.Contains(metadata.StanzaTypes, ch.Key) {
-			strip(0, ch)
-		}
-	}
-	if kg := meta.Get("key_groups"); kg != nil && kg.Kind == formats.Sequence {
-		gi := 0
-		for _, g := range kg.Children {
-			if g.Kind == formats.Comment {
-				continue
-			}
-			if g.Kind == formats.Mapping {
-				var kept []*formats.Node
-				for _, l := range g.Children {
-					switch {
-					case slices.Contains(metadata.StanzaTypes, l.Key):
-						strip(gi, l)
-					case l.Kind == formats.Sequence && len(l.Children) > 0:
-						out = append(out, unusableStanza{group: gi, id: hull.KeyID{Type: l.Key, ID: "?"}, why: "unknown key type"})
-						continue
-					}
-					kept = append(kept, l)
-				}
-				g.Children = kept
-			}
-			gi++
-		}
-	}
-	return out
-}
-
-func emptyEnc(stanza *formats.Node) bool {
-	e := stanza.Get("enc")
-	return e == nil || e.Kind != formats.Scalar || strings.TrimSpace(e.Value) == ""
-}
-
-// checkEnc checks that a stanza taken from the file looks like a wrapped
-// key of its type, before its recipient gets a new key. It cannot tell
-// whether the key inside is really wrapped for that recipient.
-func checkEnc(s metadata.Stanza) error {
-	enc := s.Get("enc")
-	if strings.TrimSpace(enc) == "" {
-		return errors.New("enc is empty: it holds no key")
-	}
-	switch s.Type {
-	case "age":
-		head := make([]byte, len("age-encryption.org/v1\n"))
-		if _, err := io.ReadFull(armor.NewReader(strings.NewReader(enc)), head); err != nil || string(head) != "age-encryption.org/v1\n" {
-			return errors.New("enc is not an armored age file")
-		}
-	case "pgp":
-		if !strings.HasPrefix(strings.TrimSpace(enc), "-----BEGIN PGP MESSAGE-----") {
-			return errors.New("enc is not an armored PGP message")
-		}
-	}
-	return nil
 }
 
 // ------------------------------------------------------------- recipients
@@ -331,7 +243,7 @@ func entriesFromRecipients(groups [][]keysources.Recipient) [][]keyEntry {
 }
 
 // entriesFromFile lists the file's keys, the unusable ones included.
-func entriesFromFile(m *metadata.Metadata, unusable []unusableStanza) [][]keyEntry {
+func entriesFromFile(m *metadata.Metadata, unusable []hull.UnusableStanza) [][]keyEntry {
 	out := make([][]keyEntry, len(m.KeyGroups))
 	for i, g := range m.KeyGroups {
 		for j := range g {
@@ -339,10 +251,10 @@ func entriesFromFile(m *metadata.Metadata, unusable []unusableStanza) [][]keyEnt
 		}
 	}
 	for _, u := range unusable {
-		for u.group >= len(out) {
+		for u.Group >= len(out) {
 			out = append(out, nil)
 		}
-		out[u.group] = append(out[u.group], keyEntry{id: u.id, unusable: u.why})
+		out[u.Group] = append(out[u.Group], keyEntry{id: u.ID, unusable: u.Why})
 	}
 	return out
 }
@@ -363,7 +275,7 @@ func (r *runner) resolveEntries(path string, groups [][]keyEntry) ([][]keysource
 				bad = append(bad, fmt.Sprintf("%s in key group %d (%s)", e.id, i+1, e.unusable))
 				continue
 			}
-			if err := checkEnc(*e.stanza); err != nil {
+			if err := hull.CheckEnc(*e.stanza); err != nil {
 				bad = append(bad, fmt.Sprintf("%s in key group %d (%v)", e.id, i+1, err))
 				continue
 			}
@@ -580,7 +492,7 @@ func needed(t, n int) int { return max(hull.EffectiveThreshold(t, n), 1) }
 
 // printDiff prints the change of the key groups as sops's updatekeys does,
 // with keys written type:id.
-func printDiff(w io.Writer, diffs []hull.GroupDiff, unusable []unusableStanza, oldT, newT int) {
+func printDiff(w io.Writer, diffs []hull.GroupDiff, unusable []hull.UnusableStanza, oldT, newT int) {
 	if oldT > 0 && oldT == newT {
 		fmt.Fprintf(w, "shamir_threshold: %d\n", newT)
 	} else {
@@ -603,7 +515,7 @@ func printDiff(w io.Writer, diffs []hull.GroupDiff, unusable []unusableStanza, o
 			fmt.Fprintf(w, "--- %s\n", k)
 		}
 		for _, u := range unusable {
-			if u.group == i {
+			if u.Group == i {
 				fmt.Fprintf(w, "--- %s\n", u)
 			}
 		}
@@ -613,10 +525,10 @@ func printDiff(w io.Writer, diffs []hull.GroupDiff, unusable []unusableStanza, o
 // keyDiff compares the file's usable keys with want. The unusable stanzas
 // are always dropped (a wanted key is wrapped anew and shows as added), so
 // they are returned to be shown as removed.
-func keyDiff(m *metadata.Metadata, unusable []unusableStanza, want [][]hull.KeyID) (diffs []hull.GroupDiff, dropped []unusableStanza) {
+func keyDiff(m *metadata.Metadata, unusable []hull.UnusableStanza, want [][]hull.KeyID) (diffs []hull.GroupDiff, dropped []hull.UnusableStanza) {
 	diffs = hull.DiffGroups(hull.StanzaKeyIDs(m.KeyGroups), want)
 	for _, u := range unusable {
-		for u.group >= len(diffs) {
+		for u.Group >= len(diffs) {
 			diffs = append(diffs, hull.GroupDiff{})
 		}
 	}
