@@ -122,13 +122,7 @@ func Seal(f *formats.File, key []byte, m *metadata.Metadata, opts SealOptions) e
 		}
 	}
 	if opts.NoExtendedMAC {
-		kept := m.Extra[:0]
-		for _, x := range m.Extra {
-			if x != nil && x.Key != ExtendedMACField {
-				kept = append(kept, x)
-			}
-		}
-		m.Extra = kept
+		DropExtendedMAC(m)
 	} else {
 		setExtendedMAC(m, xtag)
 	}

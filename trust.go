@@ -84,7 +84,7 @@ func CheckClearValues(f, before *formats.File, m *metadata.Metadata, trusted Tru
 	if bad == "" {
 		return weaker, nil
 	}
-	return true, fmt.Errorf("%w: %s would be stored in clear by the file's rule (%s), but %s (%s) encrypts it; nothing was written. Re-encrypt the file with the trusted rule (decrypt, then encrypt), or fix .sops.yaml",
+	return true, fmt.Errorf("%w: %s would be stored in clear by the file's rule (%s), but %s (%s) encrypts it; nothing was written. Re-encrypt the file with the trusted rule (decrypt, then encrypt), or, if the file's rule is the one you want, put it in the .sops.yaml creation rule that matches the file",
 		ErrPolicy, bad, describeRule(m.Rule), trusted.Source, describeRule(trusted.Rule))
 }
 
@@ -168,3 +168,16 @@ func SameRule(m *metadata.Metadata, trusted TrustedRule) bool {
 
 // DescribeRule names a rule for messages: kind and value.
 func DescribeRule(r metadata.Rule) string { return describeRule(r) }
+
+// DropExtendedMAC removes x_hull_mac from m: a write that cannot vouch for
+// the file's metadata (docs/TRUST.md rule 12) leaves none rather than a
+// fresh one.
+func DropExtendedMAC(m *metadata.Metadata) {
+	kept := m.Extra[:0]
+	for _, x := range m.Extra {
+		if x != nil && x.Key != ExtendedMACField {
+			kept = append(kept, x)
+		}
+	}
+	m.Extra = kept
+}

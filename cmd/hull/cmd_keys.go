@@ -659,8 +659,9 @@ func (r *runner) updateKeys(c *cli.Context, path string, answers *bufio.Reader) 
 	}
 
 	var out []byte
+	vouches := vouchesRule(fio, kf, cr)
 	if rotate {
-		newKey, err := hull.Rotate(kf.plain, m, want, t, hull.SealOptions{Format: fio.out, InputFormat: fio.in})
+		newKey, err := hull.Rotate(kf.plain, m, want, t, hull.SealOptions{Format: fio.out, InputFormat: fio.in, NoExtendedMAC: !vouches})
 		if err != nil {
 			return fmt.Errorf("%s: %w", path, err)
 		}
@@ -671,6 +672,9 @@ func (r *runner) updateKeys(c *cli.Context, path string, answers *bufio.Reader) 
 	} else {
 		if err := hull.Rekey(kf.plain, m, kf.opened.Key, want, t, nil); err != nil {
 			return fmt.Errorf("%s: %w", path, err)
+		}
+		if !vouches {
+			hull.DropExtendedMAC(m)
 		}
 		kf.cipher.Meta = m.Node()
 		if out, err = fio.out.Emit(kf.cipher, fio.emitOpts); err != nil {
@@ -837,6 +841,20 @@ func (r *runner) rotate(c *cli.Context, path string) (err error) {
 	return r.deliver(fio, kf, out)
 }
 
+// vouchesRule reports whether a key command may write a fresh x_hull_mac
+// over the file's rule (docs/TRUST.md rule 12): the rule was authenticated
+// when the file was read, or it is the trusted rule.
+func vouchesRule(fio *fileIO, kf *keyFile, cr *config.CreationRule) bool {
+	if kf.opened.Result.ExtendedMACChecked || fio.out.Name() == "binary" {
+		return true
+	}
+	var rule *metadata.Rule
+	if cr != nil {
+		rule = &cr.Rule
+	}
+	return hull.SameRule(kf.opened.Meta, hull.TrustedRuleFor(rule, "", kf.opened.Meta, false))
+}
+
 // vouch enforces the recipient rule of docs/TRUST.md before a new data
 // key (or the same key, re-wrapped) goes to the recipients in want: a file
 // read without a valid hull MAC may carry a stanza a writer of the
@@ -989,7 +1007,7 @@ func (r *runner) cmdGroupsAdd(c *cli.Context) (err error) {
 	if !tSet {
 		t = m.ShamirThreshold
 	}
-	return r.rekeyGroups(fio, kf, groups, t)
+	return r.rekeyGroups(fio, kf, cr, groups, t)
 }
 
 func (r *runner) cmdGroupsDelete(c *cli.Context) (err error) {
@@ -1046,7 +1064,7 @@ func (r *runner) cmdGroupsDelete(c *cli.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	if err := r.rekeyGroups(fio, kf, groups, t); err != nil {
+	if err := r.rekeyGroups(fio, kf, cr, groups, t); err != nil {
 		return err
 	}
 	r.warnf("%s: the data key was not changed: the keys of the deleted group can still read this file with an old copy of it; run 'hull rotate -i' to change the key", fio.display())
@@ -1055,10 +1073,14 @@ func (r *runner) cmdGroupsDelete(c *cli.Context) (err error) {
 
 // rekeyGroups re-wraps the file's data key for groups, leaving the values,
 // the MAC and lastmodified as they are, and writes the result.
-func (r *runner) rekeyGroups(fio *fileIO, kf *keyFile, groups [][]keysources.Recipient, t int) error {
+func (r *runner) rekeyGroups(fio *fileIO, kf *keyFile, cr *config.CreationRule, groups [][]keysources.Recipient, t int) error {
 	m := kf.opened.Meta
+	vouches := vouchesRule(fio, kf, cr)
 	if err := hull.Rekey(kf.plain, m, kf.opened.Key, groups, t, nil); err != nil {
 		return withCode(exitGeneric, fmt.Errorf("%s: %w", fio.display(), err))
+	}
+	if !vouches {
+		hull.DropExtendedMAC(m)
 	}
 	kf.cipher.Meta = m.Node()
 	out, err := fio.out.Emit(kf.cipher, fio.emitOpts)
