@@ -491,9 +491,9 @@ func recipientDrift(metaNode *formats.Node, m *metadata.Metadata, cr *config.Cre
 	if err != nil {
 		usable = m
 	}
-	diffs, dropped := keyDiff(usable, unusable, want.ids)
+	diffs, dropped := hull.DiffKeys(usable, unusable, want.ids)
 	oldT := hull.EffectiveThreshold(usable.ShamirThreshold, len(usable.KeyGroups))
-	t := newThreshold(cr.ShamirThreshold, usable.ShamirThreshold, len(want.ids))
+	t := hull.NewThreshold(cr.ShamirThreshold, usable.ShamirThreshold, len(want.ids))
 	newT := hull.EffectiveThreshold(t, len(want.ids))
 	var parts []string
 	for i, d := range diffs {

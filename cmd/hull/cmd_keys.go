@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -475,83 +474,7 @@ func ruleGroups(cr *config.CreationRule, source string) ([][]keysources.Recipien
 	return groups, nil
 }
 
-// newThreshold is the threshold for a file re-keyed to n groups: the
-// rule's when it sets one, else the file's, lowered to n (as sops's
-// updatekeys does).
-func newThreshold(ruleT, fileT, n int) int {
-	if ruleT != 0 {
-		return ruleT
-	}
-	return min(fileT, n)
-}
-
-// needed is the number of key groups needed to decrypt: 1 for one group.
-func needed(t, n int) int { return max(hull.EffectiveThreshold(t, n), 1) }
-
 // ----------------------------------------------------------------- output
-
-// printDiff prints the change of the key groups as sops's updatekeys does,
-// with keys written type:id.
-func printDiff(w io.Writer, diffs []hull.GroupDiff, unusable []hull.UnusableStanza, oldT, newT int) {
-	if oldT > 0 && oldT == newT {
-		fmt.Fprintf(w, "shamir_threshold: %d\n", newT)
-	} else {
-		if newT > 0 {
-			fmt.Fprintf(w, "+++ shamir_threshold: %d\n", newT)
-		}
-		if oldT > 0 {
-			fmt.Fprintf(w, "--- shamir_threshold: %d\n", oldT)
-		}
-	}
-	for i, d := range diffs {
-		fmt.Fprintf(w, "Group %d\n", i+1)
-		for _, k := range d.Common {
-			fmt.Fprintf(w, "    %s\n", k)
-		}
-		for _, k := range d.Added {
-			fmt.Fprintf(w, "+++ %s\n", k)
-		}
-		for _, k := range d.Removed {
-			fmt.Fprintf(w, "--- %s\n", k)
-		}
-		for _, u := range unusable {
-			if u.Group == i {
-				fmt.Fprintf(w, "--- %s\n", u)
-			}
-		}
-	}
-}
-
-// keyDiff compares the file's usable keys with want. The unusable stanzas
-// are always dropped (a wanted key is wrapped anew and shows as added), so
-// they are returned to be shown as removed.
-func keyDiff(m *metadata.Metadata, unusable []hull.UnusableStanza, want [][]hull.KeyID) (diffs []hull.GroupDiff, dropped []hull.UnusableStanza) {
-	diffs = hull.DiffGroups(hull.StanzaKeyIDs(m.KeyGroups), want)
-	for _, u := range unusable {
-		for u.Group >= len(diffs) {
-			diffs = append(diffs, hull.GroupDiff{})
-		}
-	}
-	return diffs, unusable
-}
-
-func anyRemoved(diffs []hull.GroupDiff) bool {
-	for _, d := range diffs {
-		if len(d.Removed) > 0 {
-			return true
-		}
-	}
-	return false
-}
-
-func anyChanged(diffs []hull.GroupDiff) bool {
-	for _, d := range diffs {
-		if d.Changed() {
-			return true
-		}
-	}
-	return false
-}
 
 // commitInPlace writes out over path, under the directory lock, only if
 // the file still holds original (compare-and-swap).
@@ -631,20 +554,20 @@ func (r *runner) updateKeys(c *cli.Context, path string, answers *bufio.Reader) 
 	defer kf.wipe()
 	m := kf.opened.Meta
 
-	diffs, dropped := keyDiff(m, kf.unusable, hull.RecipientKeyIDs(want))
+	diffs, dropped := hull.DiffKeys(m, kf.unusable, hull.RecipientKeyIDs(want))
 	oldT := hull.EffectiveThreshold(m.ShamirThreshold, len(m.KeyGroups))
-	t := newThreshold(cr.ShamirThreshold, m.ShamirThreshold, len(want))
+	t := hull.NewThreshold(cr.ShamirThreshold, m.ShamirThreshold, len(want))
 	newT := hull.EffectiveThreshold(t, len(want))
-	if !anyChanged(diffs) && len(dropped) == 0 && oldT == newT {
+	if !hull.AnyChanged(diffs) && len(dropped) == 0 && oldT == newT {
 		fmt.Fprintf(r.stderr, "File %s already up to date\n", path)
 		return nil
 	}
-	removed := anyRemoved(diffs)
-	stricter := needed(newT, len(want)) > needed(oldT, len(m.KeyGroups))
+	removed := hull.AnyRemoved(diffs)
+	stricter := hull.GroupsNeeded(newT, len(want)) > hull.GroupsNeeded(oldT, len(m.KeyGroups))
 	rotate := (removed || stricter) && !c.Bool("no-rotate")
 
 	fmt.Fprintf(r.stdout, "The following changes will be made to the file's groups:\n")
-	printDiff(r.stdout, diffs, dropped, oldT, newT)
+	hull.WriteGroupDiff(r.stdout, diffs, dropped, oldT, newT)
 	switch {
 	case rotate && removed:
 		fmt.Fprintf(r.stdout, "A key is removed, so the data key will be rotated too: every value is re-encrypted with a new key (--no-rotate keeps it).\n")
@@ -807,11 +730,11 @@ func (r *runner) rotate(c *cli.Context, path string) (err error) {
 	if err := r.checkEndpoints(c, groups); err != nil {
 		return fmt.Errorf("%s: %w", fio.display(), err)
 	}
-	t := newThreshold(0, m.ShamirThreshold, len(groups))
-	diffs, dropped := keyDiff(m, kf.unusable, entryIDs(want))
-	if anyChanged(diffs) || len(dropped) > 0 {
+	t := hull.NewThreshold(0, m.ShamirThreshold, len(groups))
+	diffs, dropped := hull.DiffKeys(m, kf.unusable, entryIDs(want))
+	if hull.AnyChanged(diffs) || len(dropped) > 0 {
 		var b strings.Builder
-		printDiff(&b, diffs, dropped, hull.EffectiveThreshold(m.ShamirThreshold, len(m.KeyGroups)), hull.EffectiveThreshold(t, len(groups)))
+		hull.WriteGroupDiff(&b, diffs, dropped, hull.EffectiveThreshold(m.ShamirThreshold, len(m.KeyGroups)), hull.EffectiveThreshold(t, len(groups)))
 		fmt.Fprintf(r.stderr, "%s: %s: the recipients change:\n%s", r.name, fio.display(), b.String())
 	}
 	noXMAC := false
