@@ -244,3 +244,14 @@ func TestNewThresholdAndDiffOutput(t *testing.T) {
 		t.Error("AnyChanged/AnyRemoved")
 	}
 }
+
+func TestKeyChangesApply(t *testing.T) {
+	groups := [][]KeyEntry{{{ID: KeyID{"age", "a"}}, {ID: KeyID{"kms", "arn:x|role"}}}}
+	got, unmatched := KeyChanges{Remove: []KeyID{{"kms", "arn:x"}, {"age", "zz"}}}.Apply(groups)
+	if ids := EntryIDs(got); len(ids[0]) != 1 || ids[0][0] != (KeyID{"age", "a"}) {
+		t.Errorf("Apply = %v", ids)
+	}
+	if len(unmatched) != 1 || unmatched[0].ID != "zz" {
+		t.Errorf("unmatched = %v", unmatched)
+	}
+}

@@ -222,69 +222,33 @@ func (kf *keyFile) wipe() {
 
 // ------------------------------------------------------------- recipients
 
-// keyEntry is one key of a key group being computed: a recipient hull can
-// wrap for, or a stanza of the file still to be turned into one.
-type keyEntry struct {
-	id       hull.KeyID
-	rcp      keysources.Recipient
-	stanza   *metadata.Stanza
-	unusable string // why a stanza of the file holds no key
-}
-
-func entriesFromRecipients(groups [][]keysources.Recipient) [][]keyEntry {
-	out := make([][]keyEntry, len(groups))
-	for i, g := range groups {
-		for _, rc := range g {
-			out[i] = append(out[i], keyEntry{id: hull.RecipientKeyID(rc), rcp: rc})
-		}
-	}
-	return out
-}
-
-// entriesFromFile lists the file's keys, the unusable ones included.
-func entriesFromFile(m *metadata.Metadata, unusable []hull.UnusableStanza) [][]keyEntry {
-	out := make([][]keyEntry, len(m.KeyGroups))
-	for i, g := range m.KeyGroups {
-		for j := range g {
-			out[i] = append(out[i], keyEntry{id: hull.StanzaKeyID(g[j]), stanza: &g[j]})
-		}
-	}
-	for _, u := range unusable {
-		for u.Group >= len(out) {
-			out = append(out, nil)
-		}
-		out[u.Group] = append(out[u.Group], keyEntry{id: u.ID, unusable: u.Why})
-	}
-	return out
-}
-
 // resolveEntries turns the entries into recipients. Stanzas of the file
 // must hold a plausible wrapped key of a type hull supports.
-func (r *runner) resolveEntries(path string, groups [][]keyEntry) ([][]keysources.Recipient, error) {
+func (r *runner) resolveEntries(path string, groups [][]hull.KeyEntry) ([][]keysources.Recipient, error) {
 	var bad []string
 	out := make([][]keysources.Recipient, len(groups))
 	for i, g := range groups {
 		out[i] = []keysources.Recipient{}
 		for _, e := range g {
 			switch {
-			case e.rcp != nil:
-				out[i] = append(out[i], e.rcp)
+			case e.Recipient != nil:
+				out[i] = append(out[i], e.Recipient)
 				continue
-			case e.unusable != "":
-				bad = append(bad, fmt.Sprintf("%s in key group %d (%s)", e.id, i+1, e.unusable))
-				continue
-			}
-			if err := hull.CheckEnc(*e.stanza); err != nil {
-				bad = append(bad, fmt.Sprintf("%s in key group %d (%v)", e.id, i+1, err))
+			case e.Unusable != "":
+				bad = append(bad, fmt.Sprintf("%s in key group %d (%s)", e.ID, i+1, e.Unusable))
 				continue
 			}
-			if _, ok := all.Lookup(e.id.Type); !ok {
+			if err := hull.CheckEnc(*e.Stanza); err != nil {
+				bad = append(bad, fmt.Sprintf("%s in key group %d (%v)", e.ID, i+1, err))
+				continue
+			}
+			if _, ok := all.Lookup(e.ID.Type); !ok {
 				return nil, withCode(exitGeneric, fmt.Errorf("%s: the file lists a %s key (%s), which this version of hull cannot wrap a data key for; remove it with --rm-%s or list the recipients in .sops.yaml",
-					path, e.id.Type, e.id.ID, flagForType(e.id.Type)))
+					path, e.ID.Type, e.ID.ID, flagForType(e.ID.Type)))
 			}
-			rc, err := r.recipientFromStanza(*e.stanza)
+			rc, err := r.recipientFromStanza(*e.Stanza)
 			if err != nil {
-				bad = append(bad, fmt.Sprintf("%s in key group %d (%v)", e.id, i+1, err))
+				bad = append(bad, fmt.Sprintf("%s in key group %d (%v)", e.ID, i+1, err))
 				continue
 			}
 			out[i] = append(out[i], rc)
@@ -335,14 +299,6 @@ func flagForType(typ string) string {
 	return typ
 }
 
-// keyChanges are the --add-*/--rm-* flags of rotate.
-type keyChanges struct {
-	add []keysources.Recipient
-	rm  []hull.KeyID
-}
-
-func (k keyChanges) empty() bool { return len(k.add) == 0 && len(k.rm) == 0 }
-
 // sliceValues returns the comma-separated values of a slice flag.
 func sliceValues(c *cli.Context, name string) []string {
 	var out []string
@@ -369,8 +325,8 @@ func keyChangeGiven(c *cli.Context) bool {
 	return false
 }
 
-func (r *runner) parseKeyChanges(c *cli.Context) (keyChanges, error) {
-	var kc keyChanges
+func (r *runner) parseKeyChanges(c *cli.Context) (hull.KeyChanges, error) {
+	var kc hull.KeyChanges
 	opts := r.keySourceOptions()
 	if err := kmsFlagOptions(c, &opts.KMS); err != nil {
 		return kc, err
@@ -386,58 +342,16 @@ func (r *runner) parseKeyChanges(c *cli.Context) (keyChanges, error) {
 			if err != nil {
 				return kc, withCode(exitGeneric, fmt.Errorf("--add-%s: %w", k.flag, err))
 			}
-			kc.add = append(kc.add, rs...)
+			kc.Add = append(kc.Add, rs...)
 		}
 		for _, id := range sliceValues(c, "rm-"+k.flag) {
 			if k.typ == "pgp" {
 				id = strings.ReplaceAll(id, " ", "")
 			}
-			kc.rm = append(kc.rm, hull.KeyID{Type: k.typ, ID: id})
+			kc.Remove = append(kc.Remove, hull.KeyID{Type: k.typ, ID: id})
 		}
 	}
 	return kc, nil
-}
-
-// apply adds kc.add to group 0 (unless already there) and removes kc.rm
-// from every group. It returns the removals that matched nothing.
-func (kc keyChanges) apply(groups [][]keyEntry) ([][]keyEntry, []hull.KeyID) {
-	if len(kc.add) > 0 && len(groups) == 0 {
-		groups = append(groups, nil)
-	}
-	for _, a := range kc.add {
-		id := hull.RecipientKeyID(a)
-		if !slices.ContainsFunc(groups[0], func(e keyEntry) bool { return e.id == id }) {
-			groups[0] = append(groups[0], keyEntry{id: id, rcp: a})
-		}
-	}
-	var unmatched []hull.KeyID
-	for _, rm := range kc.rm {
-		found := false
-		for i := range groups {
-			groups[i] = slices.DeleteFunc(groups[i], func(e keyEntry) bool {
-				if e.id == rm || (rm.Type == "kms" && e.id.Type == "kms" && strings.SplitN(e.id.ID, "|", 2)[0] == rm.ID) {
-					found = true
-					return true
-				}
-				return false
-			})
-		}
-		if !found {
-			unmatched = append(unmatched, rm)
-		}
-	}
-	return groups, unmatched
-}
-
-func entryIDs(groups [][]keyEntry) [][]hull.KeyID {
-	out := make([][]hull.KeyID, len(groups))
-	for i, g := range groups {
-		out[i] = []hull.KeyID{}
-		for _, e := range g {
-			out[i] = append(out[i], e.id)
-		}
-	}
-	return out
 }
 
 // trustedRule returns the creation rule of .sops.yaml for the file name
@@ -716,11 +630,11 @@ func (r *runner) rotate(c *cli.Context, path string) (err error) {
 	}
 	defer kf.wipe()
 	m := kf.opened.Meta
-	want, unmatched := changes.apply(entriesFromFile(m, kf.unusable))
+	want, unmatched := changes.Apply(hull.EntriesFromFile(m, kf.unusable))
 	for _, u := range unmatched {
 		r.warnf("%s: --rm-%s %s: not a key of the file", fio.display(), flagForType(u.Type), u.ID)
 	}
-	if err := r.vouch(c, fio, kf, cr, entryIDs(want), entryIDs(entriesFromRecipients([][]keysources.Recipient{changes.add}))); err != nil {
+	if err := r.vouch(c, fio, kf, cr, hull.EntryIDs(want), hull.EntryIDs(hull.EntriesFromRecipients([][]keysources.Recipient{changes.Add}))); err != nil {
 		return err
 	}
 	groups, err := r.resolveEntries(fio.display(), want)
@@ -731,7 +645,7 @@ func (r *runner) rotate(c *cli.Context, path string) (err error) {
 		return fmt.Errorf("%s: %w", fio.display(), err)
 	}
 	t := hull.NewThreshold(0, m.ShamirThreshold, len(groups))
-	diffs, dropped := hull.DiffKeys(m, kf.unusable, entryIDs(want))
+	diffs, dropped := hull.DiffKeys(m, kf.unusable, hull.EntryIDs(want))
 	if hull.AnyChanged(diffs) || len(dropped) > 0 {
 		var b strings.Builder
 		hull.WriteGroupDiff(&b, diffs, dropped, hull.EffectiveThreshold(m.ShamirThreshold, len(m.KeyGroups)), hull.EffectiveThreshold(t, len(groups)))
@@ -853,7 +767,7 @@ func thresholdFlag(p *cli.Context) (int, bool, error) {
 
 // fileGroups turns the file's key groups into recipients, saying so on
 // stderr (the file's recipient list is not authenticated).
-func (r *runner) fileGroups(c *cli.Context, fio *fileIO, kf *keyFile, groups [][]keyEntry) ([][]keysources.Recipient, error) {
+func (r *runner) fileGroups(c *cli.Context, fio *fileIO, kf *keyFile, groups [][]hull.KeyEntry) ([][]keysources.Recipient, error) {
 	rs, err := r.resolveEntries(fio.display(), groups)
 	if err != nil {
 		return nil, err
@@ -862,7 +776,7 @@ func (r *runner) fileGroups(c *cli.Context, fio *fileIO, kf *keyFile, groups [][
 		return nil, fmt.Errorf("%s: %w", fio.display(), err)
 	}
 	var names []string
-	for _, g := range entryIDs(groups) {
+	for _, g := range hull.EntryIDs(groups) {
 		for _, k := range g {
 			names = append(names, k.String())
 		}
@@ -918,8 +832,8 @@ func (r *runner) cmdGroupsAdd(c *cli.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	fileEntries := entriesFromFile(m, kf.unusable)
-	if err := r.vouch(p, fio, kf, cr, entryIDs(fileEntries), hull.RecipientKeyIDs([][]keysources.Recipient{group})); err != nil {
+	fileEntries := hull.EntriesFromFile(m, kf.unusable)
+	if err := r.vouch(p, fio, kf, cr, hull.EntryIDs(fileEntries), hull.RecipientKeyIDs([][]keysources.Recipient{group})); err != nil {
 		return err
 	}
 	groups, err := r.fileGroups(p, fio, kf, fileEntries)
@@ -962,7 +876,7 @@ func (r *runner) cmdGroupsDelete(c *cli.Context) (err error) {
 	}
 	defer kf.wipe()
 	m := kf.opened.Meta
-	entries := entriesFromFile(m, kf.unusable)
+	entries := hull.EntriesFromFile(m, kf.unusable)
 	if idx >= len(entries) {
 		return withCode(exitGeneric, fmt.Errorf("%s: there is no key group %d: the file has %d (numbered from 0)", fio.display(), idx, len(entries)))
 	}
@@ -980,7 +894,7 @@ func (r *runner) cmdGroupsDelete(c *cli.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	if err := r.vouch(p, fio, kf, cr, entryIDs(entries), nil); err != nil {
+	if err := r.vouch(p, fio, kf, cr, hull.EntryIDs(entries), nil); err != nil {
 		return err
 	}
 	groups, err := r.fileGroups(p, fio, kf, entries)
