@@ -10,6 +10,7 @@ import (
 
 	"github.com/hullsecrets/hull"
 	"github.com/hullsecrets/hull/formats"
+	"github.com/hullsecrets/hull/internal/conflict"
 	"github.com/hullsecrets/hull/keysources"
 	"github.com/hullsecrets/hull/keysources/all"
 	"github.com/hullsecrets/hull/metadata"
@@ -260,7 +261,7 @@ func (r *runner) open(c *cli.Context, fio *fileIO, data []byte, stash *hull.Stas
 	}
 	f, err := fio.parse(data, true)
 	if err != nil {
-		if line := conflictMarkers(data); line > 0 {
+		if line := conflict.Markers(data); line > 0 {
 			return nil, nil, fmt.Errorf("%s has merge conflict markers at line %d; resolve them with 'hull merge --resolve ours|theirs %s': %w", fio.display(), line, fio.display(), err)
 		}
 		return nil, nil, err

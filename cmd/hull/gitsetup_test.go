@@ -29,25 +29,3 @@ func TestRegexToGlobs(t *testing.T) {
 		}
 	}
 }
-
-func TestConflictTextAndPickSide(t *testing.T) {
-	a := "x: 1\nb: OURS\nc: 3\nmac: M1\n"
-	b := "x: 1\nb: THEIRS\nc: 3\nmac: M2\n"
-	got := string(conflictText([]byte(a), []byte(b)))
-	want := "x: 1\n<<<<<<< ours\nb: OURS\n=======\nb: THEIRS\n>>>>>>> theirs\nc: 3\n<<<<<<< ours\nmac: M1\n=======\nmac: M2\n>>>>>>> theirs\n"
-	if got != want {
-		t.Fatalf("conflictText:\n%s", got)
-	}
-	for ours, side := range map[bool]string{true: a, false: b} {
-		out, n, err := pickSide([]byte(got), ours)
-		if err != nil || n != 2 || string(out) != side {
-			t.Errorf("pickSide(ours=%v) = %q, %d, %v", ours, out, n, err)
-		}
-	}
-	if _, _, err := pickSide([]byte("a\n=======\n"), true); err == nil {
-		t.Error("pickSide accepted an unbalanced marker")
-	}
-	if conflictMarkers([]byte(got)) != 2 || conflictMarkers([]byte(a)) != 0 {
-		t.Error("conflictMarkers")
-	}
-}
