@@ -1,7 +1,6 @@
-package main
+package clidoc
 
 import (
-	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -77,35 +76,6 @@ func docEnv(root *cmdSpec, name string) [][2]string {
 		}
 	})
 	return out
-}
-
-func (r *runner) docsCommand() *cli.Command {
-	render := map[string]func(*cli.App) string{"man": manPage, "markdown": markdownReference}
-	cmd := &cli.Command{
-		Name:            "docs",
-		Usage:           "print the man page or the Markdown reference (make docs)",
-		Hidden:          true,
-		HideHelpCommand: true,
-		OnUsageError:    usageError,
-		Action: func(c *cli.Context) error {
-			return withCode(exitGeneric, fmt.Errorf("usage: %s docs man|markdown", r.name))
-		},
-	}
-	for _, n := range []string{"man", "markdown"} {
-		gen := render[n]
-		cmd.Subcommands = append(cmd.Subcommands, &cli.Command{
-			Name:         n,
-			OnUsageError: usageError,
-			Action: func(c *cli.Context) error {
-				if c.NArg() > 0 {
-					return withCode(exitGeneric, errors.New("usage: docs man|markdown takes no arguments"))
-				}
-				_, err := fmt.Fprint(r.stdout, gen(r.app()))
-				return err
-			},
-		})
-	}
-	return cmd
 }
 
 // globalFlags returns the flags (by first name) that the root and every
@@ -197,6 +167,9 @@ func paragraphs(s string) []para {
 // ---- man page ----
 
 // roff escapes text for a roff text line (not a request).
+// Roff escapes text for the man page.
+func Roff(s string) string { return roff(s) }
+
 func roff(s string) string {
 	s = strings.ReplaceAll(s, `\`, `\e`)
 	s = strings.ReplaceAll(s, "-", `\-`)
@@ -256,7 +229,14 @@ func manParas(b *strings.Builder, text string) {
 	}
 }
 
-func manPage(app *cli.App) string {
+// Exit is one exit status, for the EXIT STATUS section.
+type Exit struct {
+	Code int
+	Text string
+}
+
+// Man renders the man page of app.
+func Man(app *cli.App, exits []Exit) string {
 	root := specOf(app)
 	name := app.Name
 	global := globalFlags(root)
@@ -331,13 +311,13 @@ func manPage(app *cli.App) string {
 	}
 
 	p(".SH EXIT STATUS\n")
-	for _, e := range exitCodes {
-		p(".TP\n.B %d\n%s\n", e.code, roff(e.text))
+	for _, e := range exits {
+		p(".TP\n.B %d\n%s\n", e.Code, roff(e.Text))
 	}
 
 	p(".SH SEE ALSO\n")
 	p(".BR sops (1),\n.BR age (1),\n.BR age\\-keygen (1).\n")
-	p(".PP\nThe Markdown form of this page is docs/reference.md; the file format is described in docs/FORMAT.md.\n")
+	p(".PP\nThe Markdown form of this page is docs/reference.md; the file format is described in docs/FORMAT.md, and what hull trusts each input for in docs/TRUST.md.\n")
 	return b.String()
 }
 
@@ -421,7 +401,8 @@ func mdParas(b *strings.Builder, text string) {
 	}
 }
 
-func markdownReference(app *cli.App) string {
+// Markdown renders the Markdown reference of app.
+func Markdown(app *cli.App, exits []Exit) string {
 	root := specOf(app)
 	name := app.Name
 	global := globalFlags(root)
@@ -504,10 +485,10 @@ func markdownReference(app *cli.App) string {
 	p("\n")
 
 	p("## Exit status\n\n| code | meaning |\n| --- | --- |\n")
-	for _, e := range exitCodes {
-		p("| %d | %s |\n", e.code, mdCell(e.text))
+	for _, e := range exits {
+		p("| %d | %s |\n", e.Code, mdCell(e.Text))
 	}
 	p("\n## See also\n\n")
-	p("sops(1), age(1), age-keygen(1); the man page [hull.1](hull.1); the file format in [FORMAT.md](FORMAT.md).\n")
+	p("sops(1), age(1), age-keygen(1); the man page [hull.1](hull.1); the file format in [FORMAT.md](FORMAT.md); what hull trusts each input for in [TRUST.md](TRUST.md).\n")
 	return b.String()
 }
