@@ -1,4 +1,4 @@
-package main
+package gitattr
 
 import (
 	"reflect"
@@ -18,14 +18,14 @@ func TestRegexToGlobs(t *testing.T) {
 		{`^dev/[^/]+\.env$`, []string{"dev/*.env"}},
 		{`^prod`, []string{"prod*", "prod*/**"}},
 	} {
-		got, ok := regexToGlobs(tc.re)
+		got, ok := Globs(tc.re)
 		if !ok || !reflect.DeepEqual(got, tc.want) {
-			t.Errorf("regexToGlobs(%q) = %q, %v; want %q", tc.re, got, ok, tc.want)
+			t.Errorf("Globs(%q) = %q, %v; want %q", tc.re, got, ok, tc.want)
 		}
 	}
 	for _, re := range []string{``, `.*`, `(?i)secret`} {
-		if got, ok := regexToGlobs(re); ok {
-			t.Errorf("regexToGlobs(%q) = %q, want no patterns", re, got)
+		if got, ok := Globs(re); ok {
+			t.Errorf("Globs(%q) = %q, want no patterns", re, got)
 		}
 	}
 }
