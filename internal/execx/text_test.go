@@ -1,6 +1,8 @@
 package execx
 
 import (
+	"github.com/hullsecrets/hull/formats"
+
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -118,5 +120,23 @@ func TestRiskyName(t *testing.T) {
 		if why := RiskyName(n); why != "" {
 			t.Errorf("%q is risky: %s", n, why)
 		}
+	}
+}
+
+func TestVarsFromMappingAndDisallowed(t *testing.T) {
+	m := &formats.Node{Kind: formats.Mapping, Children: []*formats.Node{
+		{Kind: formats.Scalar, Key: "A", Type: formats.String, Value: `"x\ty"`},
+		{Kind: formats.Scalar, Key: "B", Type: formats.Bool, Value: "True"},
+		{Kind: formats.Scalar, Key: "BASH_ENV", Type: formats.String, Value: "/e"},
+	}}
+	vars, err := VarsFromMapping(m, true)
+	if err != nil || len(vars) != 3 || vars[0].Value != "x\ty" || vars[1].Value != "true" {
+		t.Fatalf("VarsFromMapping = %+v, %v", vars, err)
+	}
+	if name, _ := Disallowed(vars, nil); name != "BASH_ENV" {
+		t.Errorf("Disallowed = %q", name)
+	}
+	if name, _ := Disallowed(vars, []string{"BASH_ENV"}); name != "" {
+		t.Errorf("Disallowed with allow = %q", name)
 	}
 }
