@@ -1,14 +1,14 @@
 package execx
 
 import (
-	"github.com/hullsecrets/hull/formats"
-
 	"os"
 	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/hullsecrets/hull/formats"
 )
 
 func TestCheckFileName(t *testing.T) {
