@@ -29,7 +29,9 @@ func FormatFor(name string, path string) (formats.Format, error) {
 
 // DecryptData decrypts the bytes of an encrypted file in the given format
 // ("yaml", "json", "dotenv", "ini" or "binary") and returns the plaintext
-// in the same format. The MAC is checked unless opts.IgnoreMAC is set.
+// in the same format. The MAC is checked unless opts.IgnoreMAC is set; with
+// opts.Policy, the extended MAC is required as the policy requires it for a
+// file whatever its path (there is no path to match creation rules).
 func DecryptData(ctx context.Context, data []byte, format string, opts DecryptOptions) ([]byte, error) {
 	fm, err := FormatFor(format, "")
 	if err != nil {
@@ -79,9 +81,18 @@ func decryptWith(ctx context.Context, data []byte, fm formats.Format, opts Decry
 	if f.Meta == nil {
 		return nil, ErrNotEncrypted
 	}
-	if _, err := Decrypt(ctx, f, opts); err != nil {
+	if opts.Policy != nil {
+		// No file name: the requirements that do not depend on the path
+		// (HULL_REQUIRE_STRICT_MAC, the top-level hull_require_strict_mac).
+		strict, _ := opts.Policy.StrictMAC("")
+		opts.RequireExtendedMAC = opts.RequireExtendedMAC || strict
+		opts.IgnoreMAC = opts.IgnoreMAC || opts.Policy.IgnoreMAC
+	}
+	opened, err := Decrypt(ctx, f, opts)
+	if err != nil {
 		return nil, err
 	}
+	clear(opened.Key)
 	return fm.Emit(f, formats.EmitOptions{})
 }
 

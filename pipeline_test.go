@@ -205,3 +205,16 @@ func mustRule(t *testing.T, kind, value string) (r metadata.Rule) {
 	r.Kind, r.Value = kind, value
 	return r
 }
+
+// DecryptData has no path: the policy's path-independent requirement
+// (top-level hull_require_strict_mac) still applies.
+func TestDecryptDataPolicy(t *testing.T) {
+	dir, pol, ids := repo(t, "hull_require_strict_mac: true\ncreation_rules:\n  - age: "+pipelineRecipient+"\n", "password: hunter2\n")
+	data := tamper(t, filepath.Join(dir, "s.yaml"), "")
+	if _, err := hull.DecryptData(context.Background(), data, "yaml", hull.DecryptOptions{Identities: ids}); err != nil {
+		t.Fatalf("DecryptData without a policy: %v", err)
+	}
+	if _, err := hull.DecryptData(context.Background(), data, "yaml", hull.DecryptOptions{Identities: ids, Policy: pol}); !errors.Is(err, hull.ErrExtendedMAC) {
+		t.Fatalf("DecryptData with the strict policy = %v, want ErrExtendedMAC", err)
+	}
+}
