@@ -58,6 +58,10 @@ type SealOptions struct {
 	// conformance and fuzz tests check that), and for a large file the
 	// read-back would double the work.
 	InputFormat formats.Format
+	// NoExtendedMAC writes no extended MAC (and drops a stale one): the
+	// writer cannot vouch for the file's metadata, for example recipients
+	// that were not authenticated when the file was read (docs/TRUST.md).
+	NoExtendedMAC bool
 }
 
 // Seal encrypts the values of f's documents with key according to m's rule,
@@ -117,7 +121,11 @@ func Seal(f *formats.File, key []byte, m *metadata.Metadata, opts SealOptions) e
 			return err
 		}
 	}
-	setExtendedMAC(m, xtag)
+	if opts.NoExtendedMAC {
+		DropExtendedMAC(m)
+	} else {
+		setExtendedMAC(m, xtag)
+	}
 	f.Meta = m.Node()
 	return nil
 }
@@ -223,10 +231,13 @@ func Open(f *formats.File, key []byte, m *metadata.Metadata, opts OpenOptions) (
 	res := &Result{Warnings: w.warnings}
 	if opts.IgnoreMAC {
 		// Still compared, only not enforced: a rewrite must know.
+		var xr Result
 		if verifyMAC(c, m, w.macHex()) != nil {
 			res.Unverified = true
-		} else if checkExtendedMAC(f.Docs, key, m, false, &Result{}) != nil {
+		} else if checkExtendedMAC(f.Docs, key, m, false, &xr) != nil {
 			res.Unverified = true
+		} else {
+			res.ExtendedMACChecked = xr.ExtendedMACChecked
 		}
 		return res, nil
 	}
@@ -278,6 +289,12 @@ type EncryptOptions struct {
 	NoRule bool
 	// MACOnlyEncrypted makes the MAC cover encrypted values only.
 	MACOnlyEncrypted bool
+	// Policy is the trust policy EncryptFile enforces (nil: the one
+	// ResolvePolicy finds from the working directory): without a Rule, the
+	// matching creation rule's rule is used, and a Rule that leaves in
+	// clear a value the creation rule encrypts is refused (ErrPolicy).
+	// Encrypt, which gets no file name, ignores it.
+	Policy *Policy
 	// AllowNoEncryption, Rand, Now, Format, InputFormat: see SealOptions.
 	AllowNoEncryption bool
 	Rand              io.Reader
@@ -339,6 +356,10 @@ type DecryptOptions struct {
 	Stash           *Stash
 	// RequireExtendedMAC: see OpenOptions.
 	RequireExtendedMAC bool
+	// Policy is the trust policy DecryptFile enforces (nil: the one
+	// ResolvePolicy finds from the working directory). Decrypt, which
+	// gets a parsed file and no name, ignores it.
+	Policy *Policy
 }
 
 // Opened is a decrypted file.

@@ -229,3 +229,29 @@ func TestEffectiveThreshold(t *testing.T) {
 		}
 	}
 }
+
+func TestNewThresholdAndDiffOutput(t *testing.T) {
+	if NewThreshold(2, 3, 1) != 2 || NewThreshold(0, 3, 2) != 2 || GroupsNeeded(0, 1) != 1 {
+		t.Error("NewThreshold/GroupsNeeded")
+	}
+	var b strings.Builder
+	WriteGroupDiff(&b, []GroupDiff{{Common: []KeyID{{"age", "a"}}, Added: []KeyID{{"age", "b"}}}}, []UnusableStanza{{Group: 0, ID: KeyID{"age", "c"}, Why: "enc is empty"}}, 0, 0)
+	want := "Group 1\n    age:a\n+++ age:b\n--- age:c (enc is empty)\n"
+	if b.String() != want {
+		t.Errorf("WriteGroupDiff = %q, want %q", b.String(), want)
+	}
+	if !AnyChanged([]GroupDiff{{Added: []KeyID{{"age", "b"}}}}) || AnyRemoved([]GroupDiff{{Added: []KeyID{{"age", "b"}}}}) {
+		t.Error("AnyChanged/AnyRemoved")
+	}
+}
+
+func TestKeyChangesApply(t *testing.T) {
+	groups := [][]KeyEntry{{{ID: KeyID{"age", "a"}}, {ID: KeyID{"kms", "arn:x|role"}}}}
+	got, unmatched := KeyChanges{Remove: []KeyID{{"kms", "arn:x"}, {"age", "zz"}}}.Apply(groups)
+	if ids := EntryIDs(got); len(ids[0]) != 1 || ids[0][0] != (KeyID{"age", "a"}) {
+		t.Errorf("Apply = %v", ids)
+	}
+	if len(unmatched) != 1 || unmatched[0].ID != "zz" {
+		t.Errorf("unmatched = %v", unmatched)
+	}
+}

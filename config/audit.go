@@ -82,7 +82,7 @@ func (p *parser) audit(f field) (*Audit, error) {
 				return nil, err
 			}
 		default:
-			return nil, p.unknown(g, "audit", "path", "required", "fsync")
+			return nil, p.unknownStrict(g, "audit", "path", "required", "fsync")
 		}
 	}
 	return a, nil

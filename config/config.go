@@ -3,23 +3,25 @@
 //
 // # Finding the file
 //
-// [Find] walks up from the directories the caller gives (the directory of
-// the target file, then the working directory) and returns the first
-// .sops.yaml. A .sops.yml seen on the way is ignored, and a warning about it
-// is returned for the caller to print. The --config flag and SOPS_CONFIG
-// are the caller's business: this package reads no environment.
+// [Find] walks up from the directories the caller gives (the commands give
+// the working directory, as sops does) and returns the first safe
+// .sops.yaml: one that another user could have written (world-writable
+// file or directory, another owner) is skipped with a warning, as is a
+// .sops.yml. The --config flag and SOPS_CONFIG are the caller's business:
+// this package reads no environment.
 //
 // # Parsing
 //
 // [Load] and [Parse] accept the whole sops schema: creation_rules with flat
 // key lists or key_groups (with merge and shamir_threshold), the six rule
 // fields, mac_only_encrypted, aws_profile, destination_rules (kept for
-// publish) and stores, plus hull's own creation-rule field
-// hull_require_strict_mac (which sops ignores) and hull's top-level
-// audit block ([Audit]). Unlike sops, which ignores what it does not know,
-// parsing is strict: an unknown key, a value of the wrong type, an invalid
-// regular expression or two rule fields in one rule is an [*Error] naming
-// the line. YAML anchors, aliases and merge keys (<<) work as in yaml.v3.
+// publish) and stores, plus hull's own field hull_require_strict_mac
+// (top level and per creation rule; sops ignores it) and hull's top-level
+// audit block ([Audit]). An unknown key is ignored, as sops ignores it,
+// and reported in [Config.Warnings] with its line; everything else is
+// strict: a value of the wrong type, an invalid regular expression, two
+// rule fields in one rule or an unknown key in hull's own audit block is
+// an [*Error] naming the line. YAML anchors, aliases and merge keys (<<) work as in yaml.v3.
 //
 // Key entries are kept as [KeyRef] values: a metadata stanza type and the
 // identity string the key source parses. This package does not know the key
@@ -64,6 +66,15 @@ type Config struct {
 	// Audit is the audit: block, a hull extension (audit.go); nil when
 	// absent.
 	Audit *Audit
+	// RequireStrictMAC is the top-level hull_require_strict_mac, a hull
+	// extension: every file read while this config applies must carry a
+	// valid extended MAC, whatever its path (git's textconv driver gets a
+	// temporary copy whose path matches no creation rule).
+	RequireStrictMAC bool
+	// Warnings are the keys the parser did not know, each with its line;
+	// they were ignored, as sops ignores them. hull check reports them as
+	// errors.
+	Warnings []Error
 }
 
 // CreationRule says which keys and which encryption rule to use for the

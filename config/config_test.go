@@ -325,19 +325,6 @@ var invalidConfigs = []struct {
 	want string // a substring of the message
 	is   error  // matched with errors.Is, besides ErrInvalid
 }{
-	{"unknown top-level key", "creation_rules: []\nreencryption_rule: {}\n", 2, `unknown key "reencryption_rule" in the config`, nil},
-	{"unknown rule key", "creation_rules:\n  - path_regex: x\n    encrypted_regexp: y\n", 3, `unknown key "encrypted_regexp" in creation rule`, nil},
-	{"unknown key group key", "creation_rules:\n  - key_groups:\n      - age: []\n        azure_kv: []\n", 4, `unknown key "azure_kv" in key group`, nil},
-	{"unknown merged group key", "creation_rules:\n  - key_groups:\n      - merge:\n          - {age: [], plugins: []}\n", 4, `unknown key "plugins" in key group`, nil},
-	{"unknown kms key", "creation_rules:\n  - key_groups:\n      - kms:\n          - arn: a\n            region: r\n", 5, `unknown key "region" in kms entry`, nil},
-	{"unknown azure key", "creation_rules:\n  - key_groups:\n      - azure_keyvault:\n          - {vaultUrl: u, key: k, vault_url: u}\n", 4, `unknown key "vault_url"`, nil},
-	{"unknown gcp key", "creation_rules:\n  - key_groups:\n      - gcp_kms: [{resourceId: x}]\n", 3, `unknown key "resourceId" in gcp_kms entry`, nil},
-	{"unknown hckms key", "creation_rules:\n  - key_groups:\n      - hckms: [{id: x}]\n", 3, `unknown key "id" in hckms entry`, nil},
-	{"unknown destination key", "destination_rules:\n  - s3_bucket: b\n    s3_region: r\n", 3, `unknown key "s3_region" in destination rule`, nil},
-	{"unknown recreation key", "destination_rules:\n  - recreation_rule:\n      agee: x\n", 3, `unknown key "agee" in recreation_rule`, nil},
-	{"unknown stores key", "stores:\n  toml: {}\n", 2, `unknown key "toml" in stores`, nil},
-	{"unknown store setting", "stores:\n  yaml:\n    indent: 2\n    width: 80\n", 4, `unknown key "width" in stores: yaml`, nil},
-	{"dotenv settings", "stores:\n  dotenv:\n    indent: 2\n", 3, `unknown key "indent" in stores: dotenv`, nil},
 	{"duplicate key", "creation_rules:\n  - age: a\n    path_regex: x\n    age: b\n", 4, `duplicate key "age" (first at line 2)`, nil},
 	{"top level not a mapping", "- a\n- b\n", 1, "the config must be a mapping, got a list", nil},
 	{"creation_rules not a list", "creation_rules:\n  age: x\n", 2, "creation_rules: want a list, got a mapping", nil},
@@ -363,6 +350,8 @@ var invalidConfigs = []struct {
 	{"hull_require_strict_mac string", "creation_rules:\n  - hull_require_strict_mac: \"true\"\n", 2, "hull_require_strict_mac: want true or false, got a string", nil},
 	{"hull_require_strict_mac list", "creation_rules:\n  - hull_require_strict_mac: [true]\n", 2, "hull_require_strict_mac: want true or false, got a list", nil},
 	{"hull_require_strict_mac misspelled", "creation_rules:\n  - hull_require_strict_macs: true\n", 2, `unknown key "hull_require_strict_macs" in creation rule`, nil},
+	{"top-level hull key misspelled", "hull_require_strict: true\n", 1, `unknown key "hull_require_strict" in the config`, nil},
+	{"top-level hull_require_strict_mac type", "hull_require_strict_mac: 'yes'\n", 1, `want true or false`, nil},
 	{"two rule fields", "creation_rules:\n  - encrypted_suffix: _e\n    age: a\n    unencrypted_regex: ^x\n", 4, "unencrypted_regex and encrypted_suffix (line 2) in one rule", metadata.ErrConflictingRules},
 	{"invalid path_regex", "creation_rules:\n  - age: a\n  - path_regex: (foo\n", 3, "path_regex: invalid regular expression: missing closing )", metadata.ErrInvalidRegex},
 	{"invalid path_regex after a match-all", "creation_rules:\n  - {}\n  - path_regex: '[z-a]'\n", 3, "invalid character class range", metadata.ErrInvalidRegex},
@@ -390,6 +379,52 @@ var invalidConfigs = []struct {
 	{"merge key cycle", "creation_rules:\n  - &r\n    <<: *r\n", 0, "nested too deeply", nil},
 	{"merge key scalar", "creation_rules:\n  - <<: x\n", 2, "<<: want a mapping or a list of mappings, got a string", nil},
 	{"non-scalar key", "creation_rules:\n  - ? [a]\n    : b\n", 2, "a key must be a string, got a list", nil},
+}
+
+// unknownKeys are ignored with a warning naming the line, as sops ignores
+// them (TRUST.md: an unknown key never makes hull ignore the config).
+var unknownKeys = []struct {
+	name, text string
+	line       int
+	want       string
+	is         error
+}{
+	{"unknown top-level key", "creation_rules: []\nreencryption_rule: {}\n", 2, `unknown key "reencryption_rule" in the config`, nil},
+	{"unknown rule key", "creation_rules:\n  - path_regex: x\n    encrypted_regexp: y\n", 3, `unknown key "encrypted_regexp" in creation rule`, nil},
+	{"unknown key group key", "creation_rules:\n  - key_groups:\n      - age: []\n        azure_kv: []\n", 4, `unknown key "azure_kv" in key group`, nil},
+	{"unknown merged group key", "creation_rules:\n  - key_groups:\n      - merge:\n          - {age: [], plugins: []}\n", 4, `unknown key "plugins" in key group`, nil},
+	{"unknown kms key", "creation_rules:\n  - key_groups:\n      - kms:\n          - arn: a\n            region: r\n", 5, `unknown key "region" in kms entry`, nil},
+	{"unknown azure key", "creation_rules:\n  - key_groups:\n      - azure_keyvault:\n          - {vaultUrl: u, key: k, vault_url: u}\n", 4, `unknown key "vault_url"`, nil},
+	{"unknown gcp key", "creation_rules:\n  - key_groups:\n      - gcp_kms: [{resource_id: r, resourceId: x}]\n", 3, `unknown key "resourceId" in gcp_kms entry`, nil},
+	{"unknown hckms key", "creation_rules:\n  - key_groups:\n      - hckms: [{key_id: r:u, id: x}]\n", 3, `unknown key "id" in hckms entry`, nil},
+	{"unknown destination key", "destination_rules:\n  - s3_bucket: b\n    s3_region: r\n", 3, `unknown key "s3_region" in destination rule`, nil},
+	{"unknown recreation key", "destination_rules:\n  - recreation_rule:\n      agee: x\n", 3, `unknown key "agee" in recreation_rule`, nil},
+	{"unknown stores key", "stores:\n  toml: {}\n", 2, `unknown key "toml" in stores`, nil},
+	{"unknown store setting", "stores:\n  yaml:\n    indent: 2\n    width: 80\n", 4, `unknown key "width" in stores: yaml`, nil},
+	{"dotenv settings", "stores:\n  dotenv:\n    indent: 2\n", 3, `unknown key "indent" in stores: dotenv`, nil},
+}
+
+func TestParseUnknownKeysWarn(t *testing.T) {
+	for _, tc := range unknownKeys {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := Parse([]byte(tc.text), "dir/.sops.yaml")
+			if err != nil {
+				t.Fatalf("Parse: %v", err)
+			}
+			if len(c.Warnings) != 1 {
+				t.Fatalf("warnings = %v, want one", c.Warnings)
+			}
+			w := c.Warnings[0]
+			if w.Line != tc.line || !strings.Contains(w.Msg, tc.want) || !strings.HasPrefix(w.Error(), "dir/.sops.yaml:"+strconv.Itoa(tc.line)+": ") {
+				t.Errorf("warning %q (line %d), want %q at line %d", w.Error(), w.Line, tc.want, tc.line)
+			}
+		})
+	}
+	// The rest of the config still applies.
+	c, err := Parse([]byte("creation_rules:\n  - x_unknown: 1\n    encrypted_regex: ^pw$\n    hull_require_strict_mac: true\n"), ".sops.yaml")
+	if err != nil || len(c.CreationRules) != 1 || !c.CreationRules[0].RequireStrictMAC || c.CreationRules[0].Rule.Value != "^pw$" {
+		t.Errorf("config with an unknown key: %+v, %v", c, err)
+	}
 }
 
 func TestParseInvalid(t *testing.T) {
@@ -630,12 +665,12 @@ func TestLoadErrors(t *testing.T) {
 		t.Errorf("Load(missing) = %v", err)
 	}
 	p := filepath.Join(t.TempDir(), FileName)
-	if err := os.WriteFile(p, []byte("creation_rules:\n  - agee: x\n"), 0o600); err != nil {
+	if err := os.WriteFile(p, []byte("creation_rules:\n  - age: [x\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	_, err := Load(p)
 	var e *Error
-	if !errors.As(err, &e) || e.File != p || e.Line != 2 {
+	if !errors.As(err, &e) || e.File != p {
 		t.Errorf("Load = %v", err)
 	}
 }

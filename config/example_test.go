@@ -32,8 +32,11 @@ func ExampleConfig_RuleFor() {
 }
 
 func ExampleParse_error() {
-	_, err := config.Parse([]byte("creation_rules:\n  - path_regex: x\n    encrypted_regexp: y\n"), ".sops.yaml")
-	fmt.Println(err)
+	_, err := config.Parse([]byte("creation_rules:\n  - path_regex: x\n    encrypted_regex: '('\n"), ".sops.yaml")
+	fmt.Println(err != nil)
+	c, _ := config.Parse([]byte("creation_rules:\n  - path_regex: x\n    encrypted_regexp: y\n"), ".sops.yaml")
+	fmt.Println(c.Warnings[0].Error())
 	// Output:
-	// .sops.yaml:3: unknown key "encrypted_regexp" in creation rule (want one of path_regex, age, pgp, kms, aws_profile, gcp_kms, azure_keyvault, hc_vault_transit_uri, hckms, key_groups, shamir_threshold, mac_only_encrypted, encrypted_suffix, unencrypted_suffix, encrypted_regex, unencrypted_regex, encrypted_comment_regex, unencrypted_comment_regex, hull_require_strict_mac)
+	// true
+	// .sops.yaml:3: unknown key "encrypted_regexp" in creation rule is ignored (known: path_regex, age, pgp, kms, aws_profile, gcp_kms, azure_keyvault, hc_vault_transit_uri, hckms, key_groups, shamir_threshold, mac_only_encrypted, encrypted_suffix, unencrypted_suffix, encrypted_regex, unencrypted_regex, encrypted_comment_regex, unencrypted_comment_regex, hull_require_strict_mac)
 }

@@ -15,12 +15,18 @@ const maxLevels = 100
 // altFileName is a name sops (and hull) ignore, with a warning.
 const altFileName = ".sops.yml"
 
-// Find looks for a .sops.yaml in each of startDirs in turn (the caller
-// passes the directory of the target file, then the working directory),
-// walking up through the parent directories, at most 100 levels each. It
-// returns the first one found, or "" when there is none, which is not an
-// error. A .sops.yml seen on the way is not used: a warning about each
-// one is returned for the caller to print.
+// Find looks for a .sops.yaml in each of startDirs in turn (the commands
+// pass the working directory only, as sops does: the target file's
+// location plays no part), walking up through the parent directories, at
+// most 100 levels each. It returns the first one found, or "" when there is
+// none, which is not an error. A .sops.yml seen on the way is not used: a
+// warning about each one is returned for the caller to print.
+//
+// A .sops.yaml that someone else could have put there is skipped, with a
+// warning, and the search goes on upwards (as git refuses a repository in
+// an unsafe directory): the file or its directory is writable by other
+// users (mode o+w, sticky bit or not: anyone may create a file in /tmp),
+// or owned by a user other than the invoking one and root.
 //
 // stat is os.Stat when nil. A start directory that is relative is walked
 // with "..", as sops does; absolute ones stop at the root.
@@ -43,7 +49,11 @@ func Find(startDirs []string, stat func(string) (fs.FileInfo, error)) (path stri
 				return "", warnings, err
 			}
 			if ok {
-				return p, warnings, nil
+				if why := unsafeConfig(stat, dir, p); why != "" {
+					warnings = append(warnings, fmt.Sprintf("ignoring %s: %s; move it, or name it with --config or SOPS_CONFIG if you trust it", p, why))
+				} else {
+					return p, warnings, nil
+				}
 			}
 			alt := filepath.Join(dir, altFileName)
 			if ok, _ := exists(stat, alt); ok && !warned[alt] {
@@ -75,4 +85,22 @@ func exists(stat func(string) (fs.FileInfo, error), p string) (bool, error) {
 		return false, nil
 	}
 	return false, fmt.Errorf("looking for a config file: %w", err)
+}
+
+// unsafeConfig says why the config file p in dir could have been written
+// by another user, or "" when it could not.
+func unsafeConfig(stat func(string) (fs.FileInfo, error), dir, p string) string {
+	for _, c := range []struct{ path, what string }{{dir, "its directory"}, {p, "the file"}} {
+		fi, err := stat(c.path)
+		if err != nil {
+			return fmt.Sprintf("cannot check who may write %s: %v", c.what, err)
+		}
+		if fi.Mode().Perm()&0o002 != 0 {
+			return c.what + " is writable by every user"
+		}
+		if uid, ok := ownerOf(fi); ok && uid != 0 && uid != myUID() {
+			return fmt.Sprintf("%s is owned by another user (uid %d)", c.what, uid)
+		}
+	}
+	return ""
 }

@@ -136,3 +136,47 @@ func TestFindStatError(t *testing.T) {
 		t.Errorf("Find = %v, want the stat error", err)
 	}
 }
+
+// A .sops.yaml in a directory others can write is skipped with a warning,
+// and the search goes on upwards (TRUST.md: unsafe directories).
+func TestFindSkipsUnsafe(t *testing.T) {
+	root := t.TempDir()
+	proj := filepath.Join(root, "proj")
+	shared := filepath.Join(proj, "shared")
+	work := filepath.Join(shared, "work")
+	if err := os.MkdirAll(work, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []string{proj, shared} {
+		if err := os.WriteFile(filepath.Join(d, FileName), []byte("creation_rules: []\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Chmod(shared, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	got, warnings, err := Find([]string{work}, nil)
+	if err != nil || got != filepath.Join(proj, FileName) {
+		t.Fatalf("Find = %q, %v; want the project's", got, err)
+	}
+	if len(warnings) != 1 || !strings.Contains(warnings[0], "writable by every user") || !strings.Contains(warnings[0], shared) {
+		t.Errorf("warnings = %q", warnings)
+	}
+	// A world-writable config file is skipped too.
+	if err := os.Chmod(shared, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(filepath.Join(shared, FileName), 0o666); err != nil {
+		t.Fatal(err)
+	}
+	got, warnings, _ = Find([]string{work}, nil)
+	if got != filepath.Join(proj, FileName) || len(warnings) != 1 || !strings.Contains(warnings[0], "the file is writable") {
+		t.Errorf("Find = %q, %q", got, warnings)
+	}
+	if err := os.Chmod(filepath.Join(shared, FileName), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got, _, _ = Find([]string{work}, nil); got != filepath.Join(shared, FileName) {
+		t.Errorf("safe config not found: %q", got)
+	}
+}

@@ -26,9 +26,10 @@ const (
 
 // parser walks a yaml.v3 node tree. Every error it returns is an *Error.
 type parser struct {
-	name  string
-	depth int
-	nodes int
+	name     string
+	depth    int
+	nodes    int
+	warnings []Error
 }
 
 func (p *parser) errorf(line int, format string, args ...any) *Error {
@@ -55,7 +56,12 @@ func parse(data []byte, name string) (*Config, error) {
 	case !isNull(docContent(&extra)):
 		return nil, p.errorf(docContent(&extra).Line, "a config holds one YAML document, found another")
 	}
-	return p.top(docContent(&doc))
+	c, err := p.top(docContent(&doc))
+	if err != nil {
+		return nil, err
+	}
+	c.Warnings = p.warnings
+	return c, nil
 }
 
 // yamlError turns a yaml.v3 syntax error into an *Error, moving its line
@@ -438,8 +444,14 @@ func (p *parser) top(n *yaml.Node) (*Config, error) {
 				return nil, err
 			}
 			c.Audit = a
+		case "hull_require_strict_mac":
+			if c.RequireStrictMAC, err = p.boolean(f.val, f.key); err != nil {
+				return nil, err
+			}
 		default:
-			return nil, p.unknown(f, "the config", "creation_rules", "destination_rules", "stores", "audit")
+			if e := p.unknown(f, "the config", "creation_rules", "destination_rules", "stores", "audit", "hull_require_strict_mac"); e != nil {
+				return nil, e
+			}
 		}
 	}
 	return c, nil
@@ -453,7 +465,22 @@ func (p *parser) resolved(n *yaml.Node) *yaml.Node {
 	return n
 }
 
+// unknown records a warning about a key the parser does not know. sops
+// ignores such keys, and so does hull: the rest of the config still
+// applies (an unknown key never makes hull ignore the config).
+// A key beginning with "hull_" is an error: sops ignores every hull_ key
+// anyway, and a misspelt hull setting would silently weaken a protection.
 func (p *parser) unknown(f field, what string, known ...string) *Error {
+	if strings.HasPrefix(f.key, "hull_") {
+		return p.unknownStrict(f, what, known...)
+	}
+	p.warnings = append(p.warnings, *p.errorf(f.line, "unknown key %q in %s is ignored (known: %s)", f.key, what, strings.Join(known, ", ")))
+	return nil
+}
+
+// unknownStrict is an unknown key in a block of hull's own (audit:), where
+// a misspelt setting would silently weaken a protection: an error.
+func (p *parser) unknownStrict(f field, what string, known ...string) *Error {
 	return p.errorf(f.line, "unknown key %q in %s (want one of %s)", f.key, what, strings.Join(known, ", "))
 }
 
@@ -540,7 +567,9 @@ func (p *parser) creationRule(n *yaml.Node, what string) (*CreationRule, error) 
 				return nil, e
 			}
 		default:
-			return nil, p.unknown(f, what, creationRuleKeys...)
+			if e := p.unknown(f, what, creationRuleKeys...); e != nil {
+				return nil, e
+			}
 		}
 	}
 
@@ -669,7 +698,10 @@ func (p *parser) keyGroup(n *yaml.Node) (KeyGroup, error) {
 				refs = append(refs, k)
 			}
 		default:
-			return nil, p.unknown(f, "key group", keyGroupKeys...)
+			if e := p.unknown(f, "key group", keyGroupKeys...); e != nil {
+				return nil, e
+			}
+			continue
 		}
 		byKey[f.key] = refs
 	}
@@ -726,7 +758,10 @@ func (p *parser) keyObject(typ string, n *yaml.Node) (KeyRef, error) {
 			case "azure_keyvault":
 				known = []string{"vaultUrl", "key", "version"}
 			}
-			return KeyRef{}, p.unknown(f, what, known...)
+			if e := p.unknown(f, what, known...); e != nil {
+				return KeyRef{}, e
+			}
+			continue
 		}
 		s, err := p.str(f.val, f.key)
 		if err != nil {
@@ -868,7 +903,10 @@ func (p *parser) destinationRule(n *yaml.Node) (*DestinationRule, error) {
 			}
 			continue
 		default:
-			return nil, p.unknown(f, "destination rule", destinationRuleKeys...)
+			if e := p.unknown(f, "destination rule", destinationRuleKeys...); e != nil {
+				return nil, e
+			}
+			continue
 		}
 		s, err := p.str(f.val, f.key)
 		if err != nil {
@@ -919,11 +957,13 @@ func (p *parser) stores(n *yaml.Node) (Stores, error) {
 			if err != nil {
 				return s, err
 			}
-			if len(fs) > 0 {
-				return s, p.errorf(fs[0].line, "unknown key %q in stores: %s (it has no settings)", fs[0].key, f.key)
+			for _, g := range fs {
+				p.warnings = append(p.warnings, *p.errorf(g.line, "unknown key %q in stores: %s (it has no settings); it is ignored", g.key, f.key))
 			}
 		default:
-			return s, p.unknown(f, "stores", "yaml", "json", "json_binary", "dotenv", "ini")
+			if e := p.unknown(f, "stores", "yaml", "json", "json_binary", "dotenv", "ini"); e != nil {
+				return s, e
+			}
 		}
 	}
 	return s, nil
@@ -940,7 +980,10 @@ func (p *parser) indent(f field) (*int, error) {
 	var out *int
 	for _, g := range fields {
 		if g.key != "indent" {
-			return nil, p.unknown(g, what, "indent")
+			if e := p.unknown(g, what, "indent"); e != nil {
+				return nil, e
+			}
+			continue
 		}
 		v, line, err := p.integer(g.val, "indent")
 		if err != nil {

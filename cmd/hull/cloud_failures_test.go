@@ -254,6 +254,7 @@ func TestShamirCloudAndAge(t *testing.T) {
 	}
 	arn := localkms.ARN(localkms.KeyID)
 	dir := t.TempDir()
+	t.Chdir(dir) // .sops.yaml is found from the working directory
 	plain, enc := filepath.Join(dir, "s.yaml"), filepath.Join(dir, "s.enc.yaml")
 	writeTestFile(t, plain, "user: admin\npassword: hunter2\n")
 	base := map[string]string{"HOME": dir, "XDG_CONFIG_HOME": filepath.Join(dir, ".config"), "VAULT_TOKEN": v.Token}
@@ -311,6 +312,9 @@ func TestShamirCloudAndAge(t *testing.T) {
 			"      - kms:\n          - arn: "+arn+"\n"+
 			"      - hc_vault:\n          - "+v.URI("sops")+"\n"+
 			"      - age:\n          - "+k.Recipient().String()+"\n")
+		// The user gives the Vault address; the config alone is not
+		// trusted to name it (TRUST.md).
+		base["VAULT_ADDR"] = v.Srv.URL
 		out := encryptTo(t, base, plain, enc)
 		if !strings.Contains(out, "shamir_threshold: 2") {
 			t.Fatalf("no threshold:\n%s", out)

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -122,6 +123,7 @@ func cmdCloudServer(ts *testscript.TestScript, neg bool, args []string) {
 		}
 	case "vault":
 		v := vaulttest.New(tb, "transit", "sops")
+		vaultServers.Store(work, v)
 		ts.Setenv("VAULT_TOKEN", v.Token)
 		ts.Setenv("VAULT_URL", v.Srv.URL)
 		ts.Setenv("VAULT_URI", v.URI("sops"))
@@ -149,5 +151,25 @@ func cmdCloudServer(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Setenv("AZURE_KEY", f.URL()+"/keys/k1/0001")
 	default:
 		ts.Fatalf("cloud-server: unknown service %q", args[0])
+	}
+}
+
+// vaultServers holds each script's Vault server, by $WORK.
+var vaultServers sync.Map
+
+// cmdVaultRequests checks how many requests the script's Vault server got:
+// vault-requests N (the endpoint tests: nothing is sent to an address the
+// user did not give).
+func cmdVaultRequests(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: vault-requests N")
+	}
+	v, ok := vaultServers.Load(ts.Getenv("WORK"))
+	if !ok {
+		ts.Fatalf("vault-requests: no cloud-server vault in this script")
+	}
+	got := v.(*vaulttest.Server).Requests.Load()
+	if (fmt.Sprint(got) == args[0]) == neg {
+		ts.Fatalf("vault-requests: the server got %d requests, want %s%s", got, map[bool]string{true: "not ", false: ""}[neg], args[0])
 	}
 }

@@ -101,6 +101,7 @@ func TestKMSConfig(t *testing.T) {
 	endpoint := localkms.Start(t)
 	isolateAWS(t, endpoint)
 	dir := t.TempDir()
+	t.Chdir(dir) // .sops.yaml is found from the working directory
 	arn := localkms.ARN(localkms.KeyID)
 	cfg := "creation_rules:\n  - key_groups:\n      - kms:\n          - arn: " + arn + "\n            context:\n              team: core\n"
 	if err := os.WriteFile(filepath.Join(dir, ".sops.yaml"), []byte(cfg), 0o600); err != nil {

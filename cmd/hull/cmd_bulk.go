@@ -13,6 +13,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/hullsecrets/hull/config"
 	"github.com/hullsecrets/hull/formats"
 	"github.com/hullsecrets/hull/formats/all"
 	"github.com/hullsecrets/hull/internal/bulk"
@@ -188,7 +189,11 @@ func (r *runner) runBulkFiles(c *cli.Context, verb string, files []bulk.File, op
 		}
 		var buf bytes.Buffer
 		before, _ := os.ReadFile(f.Path)
-		note, outcome, err := op(r.fork(&buf), forkContext(c), f)
+		sub := r.fork(&buf)
+		if f.Config != nil {
+			sub.configPath = filepath.Join(f.Config.Dir, config.FileName)
+		}
+		note, outcome, err := op(sub, forkContext(c), f)
 		res.log, res.note, res.err, res.outcome = buf.Bytes(), note, err, outcome
 		switch {
 		case err != nil:

@@ -181,6 +181,7 @@ func (r *runner) cmdCheck(c *cli.Context) error {
 		return r.checkFile(forkContext(c), f, keys, opts)
 	}, bulk.Hooks[checkResult]{Progress: bar.draw})
 	bar.clear()
+	results = append(configFindings(all), results...)
 
 	code := exitOK
 	rank := len(checkClasses)
@@ -257,6 +258,28 @@ type noConfigError struct {
 
 func (e *noConfigError) Error() string {
 	return fmt.Sprintf("check: no .sops.yaml in %s or above it: there are no creation rules to check files against, so nothing was checked; add a .sops.yaml with creation_rules, or name one with --config or SOPS_CONFIG", e.where)
+}
+
+// configFindings reports the unknown keys of every config the walk used:
+// the other commands warn about them and go on (as sops ignores them);
+// check, the lint, fails on them (exit 1) so that a misspelt setting is
+// found.
+func configFindings(files []bulk.File) []checkResult {
+	var out []checkResult
+	seen := map[*config.Config]bool{}
+	for _, f := range files {
+		if f.Config == nil || seen[f.Config] || len(f.Config.Warnings) == 0 {
+			continue
+		}
+		seen[f.Config] = true
+		res := checkResult{File: displayName(filepath.Join(f.Config.Dir, config.FileName)), Findings: []checkFinding{}}
+		for _, w := range f.Config.Warnings {
+			res.Findings = append(res.Findings, checkFinding{Kind: findError, Detail: fmt.Sprintf("line %d: %s", w.Line, w.Msg)})
+		}
+		res.classify(checkOptions{})
+		out = append(out, res)
+	}
+	return out
 }
 
 // looksLikeSops is a cheap test for an encrypted file no rule covers.
@@ -438,7 +461,7 @@ func (r *runner) checkFile(c *cli.Context, bf bulk.File, keys *checkKeys, opts c
 	opened, err := hull.Decrypt(context.Background(), f, hull.DecryptOptions{
 		Identities:         ids,
 		DecryptionOrder:    keys.order,
-		RequireExtendedMAC: r.strictMACFor(bf.Rule),
+		RequireExtendedMAC: r.strictMACFor(bf.Config, bf.Rule),
 	})
 	switch {
 	case err == nil:
@@ -462,14 +485,10 @@ func (r *runner) checkFile(c *cli.Context, bf bulk.File, keys *checkKeys, opts c
 	return
 }
 
-// strictMACFor is requireStrictMAC for a file whose rule is known.
-func (r *runner) strictMACFor(cr *config.CreationRule) bool {
-	switch v := strings.ToLower(strings.TrimSpace(r.env.get("HULL_REQUIRE_STRICT_MAC"))); v {
-	case "", "0", "false", "no", "off":
-	default:
-		return true
-	}
-	return cr != nil && cr.RequireStrictMAC
+// strictMACFor is Policy.StrictMAC for a file whose config and rule are
+// known (check walks with its own config selection).
+func (r *runner) strictMACFor(cfg *config.Config, cr *config.CreationRule) bool {
+	return envTrue(r.env.get("HULL_REQUIRE_STRICT_MAC")) || (cfg != nil && cfg.RequireStrictMAC) || (cr != nil && cr.RequireStrictMAC)
 }
 
 func hasKind(fs []checkFinding, kind string) bool {
@@ -544,14 +563,14 @@ func recipientDrift(metaNode *formats.Node, m *metadata.Metadata, cr *config.Cre
 		return "", want.err
 	}
 	meta := metaNode.Clone()
-	unusable := stripUnusable(meta)
+	unusable := hull.StripUnusable(meta)
 	usable, err := metadata.Load(meta)
 	if err != nil {
 		usable = m
 	}
-	diffs, dropped := keyDiff(usable, unusable, want.ids)
+	diffs, dropped := hull.DiffKeys(usable, unusable, want.ids)
 	oldT := hull.EffectiveThreshold(usable.ShamirThreshold, len(usable.KeyGroups))
-	t := newThreshold(cr.ShamirThreshold, usable.ShamirThreshold, len(want.ids))
+	t := hull.NewThreshold(cr.ShamirThreshold, usable.ShamirThreshold, len(want.ids))
 	newT := hull.EffectiveThreshold(t, len(want.ids))
 	var parts []string
 	for i, d := range diffs {
@@ -563,7 +582,7 @@ func recipientDrift(metaNode *formats.Node, m *metadata.Metadata, cr *config.Cre
 			ch = append(ch, "-"+k.String())
 		}
 		for _, u := range dropped {
-			if u.group == i {
+			if u.Group == i {
 				ch = append(ch, "-"+u.String())
 			}
 		}

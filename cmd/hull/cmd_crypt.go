@@ -4,14 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/hullsecrets/hull"
-	"github.com/hullsecrets/hull/config"
 	"github.com/hullsecrets/hull/formats"
+	"github.com/hullsecrets/hull/internal/conflict"
 	"github.com/hullsecrets/hull/keysources"
 	"github.com/hullsecrets/hull/keysources/all"
 	"github.com/hullsecrets/hull/metadata"
@@ -256,6 +255,16 @@ func (r *runner) openFile(c *cli.Context, fio *fileIO) (*formats.File, *hull.Ope
 // decryptBytes parses and decrypts the contents of fio's file. With a
 // stash, the ciphertext of every value is remembered for a rewrite.
 func (r *runner) decryptBytes(c *cli.Context, fio *fileIO, data []byte, stash *hull.Stash) (rf *formats.File, ro *hull.Opened, rerr error) {
+	return r.open(c, fio, data, stash, nil)
+}
+
+// open is the one "open an encrypted file" of every command (decrypt, the
+// rewrites, the key commands, the git drivers): parse, load the metadata,
+// recover the data key with every identity the user has (files, gpg, cloud
+// key sources), verify the MAC and, as the policy requires, the extended
+// MAC. prepare, when given, sees the parsed file before it is decrypted
+// (the key commands set aside stanzas that hold no key).
+func (r *runner) open(c *cli.Context, fio *fileIO, data []byte, stash *hull.Stash, prepare func(*formats.File)) (rf *formats.File, ro *hull.Opened, rerr error) {
 	// audit.go: the access record, written before any plaintext leaves hull.
 	ac, err := r.auditAccess(c, fio)
 	if err != nil {
@@ -271,7 +280,7 @@ func (r *runner) decryptBytes(c *cli.Context, fio *fileIO, data []byte, stash *h
 	}
 	f, err := fio.parse(data, true)
 	if err != nil {
-		if line := conflictMarkers(data); line > 0 {
+		if line := conflict.Markers(data); line > 0 {
 			return nil, nil, fmt.Errorf("%s has merge conflict markers at line %d; resolve them with 'hull merge --resolve ours|theirs %s': %w", fio.display(), line, fio.display(), err)
 		}
 		return nil, nil, err
@@ -282,30 +291,31 @@ func (r *runner) decryptBytes(c *cli.Context, fio *fileIO, data []byte, stash *h
 	for _, w := range f.Warnings {
 		r.warnf("%s: %s", fio.display(), w)
 	}
+	if prepare != nil {
+		prepare(f)
+	}
 	ctx := ac.context(context.Background())
 	ids, err := r.loadIdentities(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
 	ids.ids = append(ids.ids, r.cloudIdentities(c, fio.name)...)
-	requireXMAC, why := r.requireStrictMAC(c, fio)
-	opened, err := hull.Decrypt(ctx, f, hull.DecryptOptions{
-		Identities:         ids.ids,
-		DecryptionOrder:    order,
-		IgnoreMAC:          hasFlag(c, "ignore-mac") && c.Bool("ignore-mac"),
-		Stash:              stash,
-		RequireExtendedMAC: requireXMAC,
-		Compat:             hasFlag(c, "compat") && c.Bool("compat"),
+	pol, err := r.policy(c, fio.ruleName())
+	if err != nil {
+		return nil, nil, err
+	}
+	// The library's open step (docs/TRUST.md rules 7 and 8).
+	opened, err := pol.Open(ctx, f, fio.display(), fio.ruleName(), ids.ids, hull.DecryptOptions{
+		DecryptionOrder: order,
+		Stash:           stash,
+		Compat:          hasFlag(c, "compat") && c.Bool("compat"),
 	})
 	if err != nil {
 		var re *keysources.RecoverError
 		if errors.As(err, &re) && noneTried(re) {
-			return nil, nil, &noIdentityError{file: fio.display(), err: err, searched: ids.searched}
+			return nil, nil, &noIdentityError{file: fio.display(), err: errors.Unwrap(err), searched: ids.searched}
 		}
-		if requireXMAC && errors.Is(err, hull.ErrExtendedMAC) {
-			return nil, nil, fmt.Errorf("%s: %w (the hull MAC is required by %s)", fio.display(), err, why)
-		}
-		return nil, nil, fmt.Errorf("%s: %w", fio.display(), err)
+		return nil, nil, err
 	}
 	if stash != nil || c.Bool("verbose") {
 		// Read-only commands stay quiet on success (helm-secrets mixes
@@ -325,41 +335,6 @@ func (r *runner) decryptBytes(c *cli.Context, fio *fileIO, data []byte, stash *h
 		r.warnf("%s: %s", fio.display(), rewritingWarning(w, stash != nil))
 	}
 	return f, opened, nil
-}
-
-// requireStrictMAC reports whether the file must carry a valid hull
-// extended MAC, and what requires it: HULL_REQUIRE_STRICT_MAC set to a true
-// value (any value but "", "0", "false", "no", "off"), or
-// hull_require_strict_mac: true in the .sops.yaml creation rule matching
-// the file. A missing, unreadable or non-matching config requires nothing
-// (a config error is a warning here: whoever can break the config can also
-// remove the setting).
-func (r *runner) requireStrictMAC(c *cli.Context, fio *fileIO) (bool, string) {
-	switch v := strings.ToLower(strings.TrimSpace(r.env.get("HULL_REQUIRE_STRICT_MAC"))); v {
-	case "", "0", "false", "no", "off":
-	default:
-		return true, "HULL_REQUIRE_STRICT_MAC"
-	}
-	name := fio.name
-	if name == "" {
-		name = fio.path
-	}
-	if name == "" {
-		return false, ""
-	}
-	cfg, err := r.loadConfig(c, name)
-	if err != nil {
-		r.warnf("%v (hull_require_strict_mac not checked)", err)
-		return false, ""
-	}
-	if cfg == nil || cfg.CreationRules == nil {
-		return false, ""
-	}
-	cr, err := cfg.RuleFor(absOrSelf(name))
-	if err != nil || !cr.RequireStrictMAC {
-		return false, ""
-	}
-	return true, fmt.Sprintf("hull_require_strict_mac in the creation rule at %s:%d", filepath.Join(cfg.Dir, config.FileName), cr.Line)
 }
 
 // rewritingWarning is a warning of Open as a command that rewrites the

@@ -19,7 +19,6 @@ import (
 	"github.com/hullsecrets/hull"
 	"github.com/hullsecrets/hull/editor"
 	"github.com/hullsecrets/hull/formats"
-	"github.com/hullsecrets/hull/internal/atomicfile"
 	"github.com/hullsecrets/hull/metadata"
 )
 
@@ -281,7 +280,7 @@ func keepEdit(path string, sealed []byte, what string) error {
 			name += fmt.Sprintf("-%d", i)
 		}
 		kept = filepath.Join(dir, name+ext)
-		if err = atomicfile.Write(kept, sealed, atomicfile.Options{Perm: 0o600, NoClobber: true}); !errors.Is(err, atomicfile.ErrExists) {
+		if err = hull.WriteFile(kept, sealed, hull.WriteOptions{Perm: 0o600, NoClobber: true}); !errors.Is(err, hull.ErrExists) {
 			break
 		}
 	}
@@ -356,8 +355,8 @@ func (r *runner) editNew(c *cli.Context, fio *fileIO, cmd *editor.Command) error
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	if err := atomicfile.Write(path, out, atomicfile.Options{Perm: 0o600, NoClobber: true}); err != nil {
-		if errors.Is(err, atomicfile.ErrExists) {
+	if err := hull.WriteFile(path, out, hull.WriteOptions{Perm: 0o600, NoClobber: true}); err != nil {
+		if errors.Is(err, hull.ErrExists) {
 			return keepEdit(path, out, "created")
 		}
 		return withCode(exitCouldNotWrite, fmt.Errorf("cannot write %s: %w", path, err))

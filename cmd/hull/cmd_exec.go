@@ -281,6 +281,9 @@ func (r *runner) cmdExecEnv(c *cli.Context) (err error) {
 	if err != nil {
 		return fmt.Errorf("%s: %w", s.fio.display(), err)
 	}
+	if err := allowedVars(vars, c.StringSlice("allow-env")); err != nil {
+		return withCode(exitPolicyViolation, fmt.Errorf("%s: %w", s.fio.display(), err))
+	}
 	var base []string
 	if !c.Bool("pristine") {
 		base = r.parentEnv()
@@ -306,6 +309,15 @@ func (r *runner) cmdExecEnv(c *cli.Context) (err error) {
 	return runChild(p, sigs)
 }
 
+// allowedVars refuses the variables whose names change how the child or
+// hull runs, unless the user allowed each by name (docs/TRUST.md rule 18).
+func allowedVars(vars []execx.Var, allow []string) error {
+	if name, why := execx.Disallowed(vars, allow); name != "" {
+		return fmt.Errorf("%w: the file defines %q, and %s; the file's plain keys may not be authenticated. Remove the key, or pass --allow-env %s if you trust it", hull.ErrPolicy, name, why, name)
+	}
+	return nil
+}
+
 // envVars turns the top-level values of the first document (or of the
 // mapping at extract) into variables.
 func envVars(f *formats.File, extract []hull.PathStep, unquote bool) ([]execx.Var, error) {
@@ -323,69 +335,7 @@ func envVars(f *formats.File, extract []hull.PathStep, unquote bool) ([]execx.Va
 		}
 		m = n
 	}
-	var vars []execx.Var
-	for _, n := range m.Children {
-		if n.Kind == formats.Comment {
-			continue
-		}
-		if n.Kind != formats.Scalar {
-			return nil, withCode(exitGeneric, fmt.Errorf("cannot use complex value in environment; offending key %q", n.Key))
-		}
-		v := execx.Var{Name: n.Key, Value: envValue(n)}
-		if unquote {
-			v.Value = dotenvUnquote(v.Value)
-		}
-		if err := execx.CheckVar(v); err != nil {
-			return nil, withCode(exitGeneric, fmt.Errorf("key %q cannot be an environment variable: %v", n.Key, err))
-		}
-		vars = append(vars, v)
-	}
-	return vars, nil
-}
-
-// envValue is a scalar as an environment value: strings as stored,
-// integers as written, floats as sops writes them (1.0 as 1.0, 1.5e300 as
-// 1.5E+300), booleans as true/false (as sops), null as an empty value (sops
-// writes "<nil>"), times in RFC 3339.
-func envValue(n *formats.Node) string {
-	switch n.Type {
-	case formats.Bool:
-		return strings.ToLower(n.Value)
-	case formats.Null:
-		return ""
-	case formats.Float:
-		return formats.FloatText(n.Value)
-	}
-	return n.Value
-}
-
-// dotenvUnquote removes one level of matching quotes, as dotenv libraries
-// do. Inside double quotes \n, \r, \t, \", \\, \$ and \` are unescaped;
-// inside single quotes nothing is. Nothing is ever expanded. (The sops
-// dotenv format itself turns \n into a newline in every value.)
-func dotenvUnquote(v string) string {
-	if len(v) < 2 || v[0] != v[len(v)-1] {
-		return v
-	}
-	switch v[0] {
-	case '\'':
-		return v[1 : len(v)-1]
-	case '"':
-		in := v[1 : len(v)-1]
-		var b strings.Builder
-		for i := 0; i < len(in); i++ {
-			if in[i] == '\\' && i+1 < len(in) {
-				if r, ok := map[byte]byte{'n': '\n', 'r': '\r', 't': '\t', '"': '"', '\\': '\\', '$': '$', '`': '`'}[in[i+1]]; ok {
-					b.WriteByte(r)
-					i++
-					continue
-				}
-			}
-			b.WriteByte(in[i])
-		}
-		return b.String()
-	}
-	return v
+	return execx.VarsFromMapping(m, unquote)
 }
 
 func (r *runner) cmdExecFile(c *cli.Context) (err error) {

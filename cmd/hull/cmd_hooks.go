@@ -12,7 +12,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/hullsecrets/hull/internal/atomicfile"
+	"github.com/hullsecrets/hull"
 )
 
 // hull hooks install|uninstall: a plain git pre-commit hook that runs
@@ -188,7 +188,7 @@ func (r *runner) cmdHooksInstall(c *cli.Context) error {
 			return withCode(exitCouldNotWrite, fmt.Errorf("cannot replace %s: %v", path, unwrapPathErr(err)))
 		}
 	}
-	if err := atomicfile.Write(path, script, atomicfile.Options{Perm: 0o755}); err != nil {
+	if err := hull.WriteFile(path, script, hull.WriteOptions{Perm: 0o755}); err != nil {
 		return withCode(exitCouldNotWrite, fmt.Errorf("cannot write %s: %v", path, unwrapPathErr(err)))
 	}
 	// atomicfile keeps the mode of a file it replaces; a hook must be executable.

@@ -2,11 +2,8 @@ package main
 
 import (
 	"bufio"
-	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -14,13 +11,11 @@ import (
 	"strconv"
 	"strings"
 
-	"filippo.io/age/armor"
 	"github.com/urfave/cli/v2"
 
 	"github.com/hullsecrets/hull"
 	"github.com/hullsecrets/hull/config"
 	"github.com/hullsecrets/hull/formats"
-	"github.com/hullsecrets/hull/internal/atomicfile"
 	"github.com/hullsecrets/hull/keysources"
 	"github.com/hullsecrets/hull/keysources/all"
 	"github.com/hullsecrets/hull/keysources/awskms"
@@ -102,12 +97,13 @@ func (r *runner) rotateCommand() *cli.Command {
 		Usage:     "give an encrypted file a new data key, optionally adding or removing recipients",
 		ArgsUsage: "FILE",
 		Description: "Generates a new data key and re-encrypts every value with it (new IVs, new MAC and\n" +
-			"lastmodified; the version is kept). The key is wrapped for the recipients of the\n" +
-			".sops.yaml creation rule that matches FILE, else for the file's current recipients\n" +
-			"(which are then listed on stderr), plus --add-* (into the first key group), minus\n" +
+			"lastmodified; the version and the encryption rule are kept). The key is wrapped for the\n" +
+			"file's current recipients, as sops does, plus --add-* (into the first key group), minus\n" +
 			"--rm-* (from every group). A recipient stanza without a wrapped key in the file is an\n" +
-			"error then (exit 29): it was not written by sops or hull and may have been injected\n" +
-			"to receive the new key. The result goes to stdout, --output or, with -i, FILE.",
+			"error (exit 29): it was not written by sops or hull and may have been injected to\n" +
+			"receive the new key. So is, when the file has no valid hull MAC, a recipient that no\n" +
+			".sops.yaml creation rule or --add-* flag names: it is listed and you are asked on a\n" +
+			"terminal; --keep-recipients keeps it. The result goes to stdout, --output or, with -i, FILE.",
 		Flags:        rotateFlags(gRotate, gRecursive),
 		Action:       r.cmdRotate,
 		OnUsageError: usageError,
@@ -196,68 +192,21 @@ type keyFile struct {
 	plain, cipher *formats.File
 	opened        *hull.Opened
 	// unusable are the stanzas removed before loading the metadata.
-	unusable []unusableStanza
+	unusable []hull.UnusableStanza
 }
-
-// unusableStanza is a stanza of the file that holds no key hull can use.
-type unusableStanza struct {
-	group int
-	id    hull.KeyID
-	why   string
-}
-
-func (u unusableStanza) String() string { return fmt.Sprintf("%s (%s)", u.id, u.why) }
 
 // openForKeys reads, parses and decrypts fio's file for a key command.
 // Stanzas with an empty enc (which metadata.Load refuses) are set aside in
 // unusable, so that the commands can show and drop them.
 func (r *runner) openForKeys(c *cli.Context, fio *fileIO) (*keyFile, error) {
-	if err := checkKeyservice(c); err != nil {
-		return nil, err
-	}
-	order, err := r.decryptionOrder(c)
-	if err != nil {
-		return nil, err
-	}
 	data, err := r.readInput(fio)
 	if err != nil {
 		return nil, err
 	}
 	kf := &keyFile{original: data}
-	if kf.plain, err = fio.parse(data, true); err != nil {
-		return nil, err
-	}
-	if kf.plain.Meta == nil {
-		return nil, fmt.Errorf("%s: %w", fio.display(), metadata.ErrNoMetadata)
-	}
-	for _, w := range kf.plain.Warnings {
-		r.warnf("%s: %s", fio.display(), w)
-	}
-	kf.unusable = stripUnusable(kf.plain.Meta)
-	ac, err := r.auditAccess(c, fio) // audit.go: the access record
+	kf.plain, kf.opened, err = r.open(c, fio, data, nil, func(f *formats.File) { kf.unusable = hull.StripUnusable(f.Meta) })
 	if err != nil {
 		return nil, err
-	}
-	ctx := ac.context(context.Background())
-	ids, err := r.loadIdentities(ctx)
-	if err != nil {
-		return nil, err
-	}
-	requireXMAC, why := r.requireStrictMAC(c, fio)
-	kf.opened, err = hull.Decrypt(ctx, kf.plain, hull.DecryptOptions{Identities: ids.ids, DecryptionOrder: order, RequireExtendedMAC: requireXMAC})
-	_, kf.opened, err = ac.finish(nil, kf.opened, err)
-	if err != nil {
-		var re *keysources.RecoverError
-		if errors.As(err, &re) && noneTried(re) {
-			return nil, &noIdentityError{file: fio.display(), err: err, searched: ids.searched}
-		}
-		if requireXMAC && errors.Is(err, hull.ErrExtendedMAC) {
-			return nil, fmt.Errorf("%s: %w (the hull MAC is required by %s)", fio.display(), err, why)
-		}
-		return nil, fmt.Errorf("%s: %w", fio.display(), err)
-	}
-	for _, w := range kf.opened.Result.Warnings {
-		r.warnf("%s: %s", fio.display(), rewritingWarning(w, true))
 	}
 	if kf.cipher, err = fio.parse(data, true); err != nil {
 		return nil, err
@@ -271,149 +220,35 @@ func (kf *keyFile) wipe() {
 	}
 }
 
-// stripUnusable removes from a sops metadata tree the stanzas whose enc is
-// missing or empty, and entries of unknown key types inside key_groups,
-// and returns them. Neither holds a wrapped key.
-func stripUnusable(meta *formats.Node) []unusableStanza {
-	var out []unusableStanza
-	strip := func(group int, list *formats.Node) {
-		if list.Kind != formats.Sequence {
-			return
-		}
-		var kept []*formats.Node
-		for _, e := range list.Children {
-			if e.Kind == formats.Mapping && emptyEnc(e) {
-				s := metadata.Stanza{Type: list.Key, Fields: e}
-				out = append(out, unusableStanza{group: group, id: hull.StanzaKeyID(s), why: "enc is empty: it holds no key"})
-				continue
-			}
-			kept = append(kept, e)
-		}
-		list.Children = kept
-	}
-	for _, ch := range meta.Children {
-		if slices.Contains(metadata.StanzaTypes, ch.Key) {
-			strip(0, ch)
-		}
-	}
-	if kg := meta.Get("key_groups"); kg != nil && kg.Kind == formats.Sequence {
-		gi := 0
-		for _, g := range kg.Children {
-			if g.Kind == formats.Comment {
-				continue
-			}
-			if g.Kind == formats.Mapping {
-				var kept []*formats.Node
-				for _, l := range g.Children {
-					switch {
-					case slices.Contains(metadata.StanzaTypes, l.Key):
-						strip(gi, l)
-					case l.Kind == formats.Sequence && len(l.Children) > 0:
-						out = append(out, unusableStanza{group: gi, id: hull.KeyID{Type: l.Key, ID: "?"}, why: "unknown key type"})
-						continue
-					}
-					kept = append(kept, l)
-				}
-				g.Children = kept
-			}
-			gi++
-		}
-	}
-	return out
-}
-
-func emptyEnc(stanza *formats.Node) bool {
-	e := stanza.Get("enc")
-	return e == nil || e.Kind != formats.Scalar || strings.TrimSpace(e.Value) == ""
-}
-
-// checkEnc checks that a stanza taken from the file looks like a wrapped
-// key of its type, before its recipient gets a new key. It cannot tell
-// whether the key inside is really wrapped for that recipient.
-func checkEnc(s metadata.Stanza) error {
-	enc := s.Get("enc")
-	if strings.TrimSpace(enc) == "" {
-		return errors.New("enc is empty: it holds no key")
-	}
-	switch s.Type {
-	case "age":
-		head := make([]byte, len("age-encryption.org/v1\n"))
-		if _, err := io.ReadFull(armor.NewReader(strings.NewReader(enc)), head); err != nil || string(head) != "age-encryption.org/v1\n" {
-			return errors.New("enc is not an armored age file")
-		}
-	case "pgp":
-		if !strings.HasPrefix(strings.TrimSpace(enc), "-----BEGIN PGP MESSAGE-----") {
-			return errors.New("enc is not an armored PGP message")
-		}
-	}
-	return nil
-}
-
 // ------------------------------------------------------------- recipients
-
-// keyEntry is one key of a key group being computed: a recipient hull can
-// wrap for, or a stanza of the file still to be turned into one.
-type keyEntry struct {
-	id       hull.KeyID
-	rcp      keysources.Recipient
-	stanza   *metadata.Stanza
-	unusable string // why a stanza of the file holds no key
-}
-
-func entriesFromRecipients(groups [][]keysources.Recipient) [][]keyEntry {
-	out := make([][]keyEntry, len(groups))
-	for i, g := range groups {
-		for _, rc := range g {
-			out[i] = append(out[i], keyEntry{id: hull.RecipientKeyID(rc), rcp: rc})
-		}
-	}
-	return out
-}
-
-// entriesFromFile lists the file's keys, the unusable ones included.
-func entriesFromFile(m *metadata.Metadata, unusable []unusableStanza) [][]keyEntry {
-	out := make([][]keyEntry, len(m.KeyGroups))
-	for i, g := range m.KeyGroups {
-		for j := range g {
-			out[i] = append(out[i], keyEntry{id: hull.StanzaKeyID(g[j]), stanza: &g[j]})
-		}
-	}
-	for _, u := range unusable {
-		for u.group >= len(out) {
-			out = append(out, nil)
-		}
-		out[u.group] = append(out[u.group], keyEntry{id: u.id, unusable: u.why})
-	}
-	return out
-}
 
 // resolveEntries turns the entries into recipients. Stanzas of the file
 // must hold a plausible wrapped key of a type hull supports.
-func (r *runner) resolveEntries(path string, groups [][]keyEntry) ([][]keysources.Recipient, error) {
+func (r *runner) resolveEntries(path string, groups [][]hull.KeyEntry) ([][]keysources.Recipient, error) {
 	var bad []string
 	out := make([][]keysources.Recipient, len(groups))
 	for i, g := range groups {
 		out[i] = []keysources.Recipient{}
 		for _, e := range g {
 			switch {
-			case e.rcp != nil:
-				out[i] = append(out[i], e.rcp)
+			case e.Recipient != nil:
+				out[i] = append(out[i], e.Recipient)
 				continue
-			case e.unusable != "":
-				bad = append(bad, fmt.Sprintf("%s in key group %d (%s)", e.id, i+1, e.unusable))
-				continue
-			}
-			if err := checkEnc(*e.stanza); err != nil {
-				bad = append(bad, fmt.Sprintf("%s in key group %d (%v)", e.id, i+1, err))
+			case e.Unusable != "":
+				bad = append(bad, fmt.Sprintf("%s in key group %d (%s)", e.ID, i+1, e.Unusable))
 				continue
 			}
-			if _, ok := all.Lookup(e.id.Type); !ok {
+			if err := hull.CheckEnc(*e.Stanza); err != nil {
+				bad = append(bad, fmt.Sprintf("%s in key group %d (%v)", e.ID, i+1, err))
+				continue
+			}
+			if _, ok := all.Lookup(e.ID.Type); !ok {
 				return nil, withCode(exitGeneric, fmt.Errorf("%s: the file lists a %s key (%s), which this version of hull cannot wrap a data key for; remove it with --rm-%s or list the recipients in .sops.yaml",
-					path, e.id.Type, e.id.ID, flagForType(e.id.Type)))
+					path, e.ID.Type, e.ID.ID, flagForType(e.ID.Type)))
 			}
-			rc, err := r.recipientFromStanza(*e.stanza)
+			rc, err := r.recipientFromStanza(*e.Stanza)
 			if err != nil {
-				bad = append(bad, fmt.Sprintf("%s in key group %d (%v)", e.id, i+1, err))
+				bad = append(bad, fmt.Sprintf("%s in key group %d (%v)", e.ID, i+1, err))
 				continue
 			}
 			out[i] = append(out[i], rc)
@@ -464,14 +299,6 @@ func flagForType(typ string) string {
 	return typ
 }
 
-// keyChanges are the --add-*/--rm-* flags of rotate.
-type keyChanges struct {
-	add []keysources.Recipient
-	rm  []hull.KeyID
-}
-
-func (k keyChanges) empty() bool { return len(k.add) == 0 && len(k.rm) == 0 }
-
 // sliceValues returns the comma-separated values of a slice flag.
 func sliceValues(c *cli.Context, name string) []string {
 	var out []string
@@ -498,8 +325,8 @@ func keyChangeGiven(c *cli.Context) bool {
 	return false
 }
 
-func (r *runner) parseKeyChanges(c *cli.Context) (keyChanges, error) {
-	var kc keyChanges
+func (r *runner) parseKeyChanges(c *cli.Context) (hull.KeyChanges, error) {
+	var kc hull.KeyChanges
 	opts := r.keySourceOptions()
 	if err := kmsFlagOptions(c, &opts.KMS); err != nil {
 		return kc, err
@@ -515,64 +342,16 @@ func (r *runner) parseKeyChanges(c *cli.Context) (keyChanges, error) {
 			if err != nil {
 				return kc, withCode(exitGeneric, fmt.Errorf("--add-%s: %w", k.flag, err))
 			}
-			kc.add = append(kc.add, rs...)
+			kc.Add = append(kc.Add, rs...)
 		}
 		for _, id := range sliceValues(c, "rm-"+k.flag) {
 			if k.typ == "pgp" {
 				id = strings.ReplaceAll(id, " ", "")
 			}
-			kc.rm = append(kc.rm, hull.KeyID{Type: k.typ, ID: id})
+			kc.Remove = append(kc.Remove, hull.KeyID{Type: k.typ, ID: id})
 		}
 	}
 	return kc, nil
-}
-
-// apply adds kc.add to group 0 (unless already there) and removes kc.rm
-// from every group. It returns the removals that matched nothing.
-func (kc keyChanges) apply(groups [][]keyEntry) ([][]keyEntry, []hull.KeyID) {
-	if len(kc.add) > 0 && len(groups) == 0 {
-		groups = append(groups, nil)
-	}
-	for _, a := range kc.add {
-		id := hull.RecipientKeyID(a)
-		if !slices.ContainsFunc(groups[0], func(e keyEntry) bool { return e.id == id }) {
-			groups[0] = append(groups[0], keyEntry{id: id, rcp: a})
-		}
-	}
-	var unmatched []hull.KeyID
-	for _, rm := range kc.rm {
-		found := false
-		for i := range groups {
-			groups[i] = slices.DeleteFunc(groups[i], func(e keyEntry) bool {
-				if e.id == rm || (rm.Type == "kms" && e.id.Type == "kms" && strings.SplitN(e.id.ID, "|", 2)[0] == rm.ID) {
-					found = true
-					return true
-				}
-				return false
-			})
-		}
-		if !found {
-			unmatched = append(unmatched, rm)
-		}
-	}
-	return groups, unmatched
-}
-
-// fileHasKey reports whether id (as --rm-* names it) is among the groups.
-func fileHasKey(groups [][]keyEntry, id hull.KeyID) bool {
-	_, unmatched := keyChanges{rm: []hull.KeyID{id}}.apply(groups)
-	return len(unmatched) == 0
-}
-
-func entryIDs(groups [][]keyEntry) [][]hull.KeyID {
-	out := make([][]hull.KeyID, len(groups))
-	for i, g := range groups {
-		out[i] = []hull.KeyID{}
-		for _, e := range g {
-			out[i] = append(out[i], e.id)
-		}
-	}
-	return out
 }
 
 // trustedRule returns the creation rule of .sops.yaml for the file name
@@ -609,100 +388,12 @@ func ruleGroups(cr *config.CreationRule, source string) ([][]keysources.Recipien
 	return groups, nil
 }
 
-// newThreshold is the threshold for a file re-keyed to n groups: the
-// rule's when it sets one, else the file's, lowered to n (as sops's
-// updatekeys does).
-func newThreshold(ruleT, fileT, n int) int {
-	if ruleT != 0 {
-		return ruleT
-	}
-	return min(fileT, n)
-}
-
-// needed is the number of key groups needed to decrypt: 1 for one group.
-func needed(t, n int) int { return max(hull.EffectiveThreshold(t, n), 1) }
-
 // ----------------------------------------------------------------- output
-
-// printDiff prints the change of the key groups as sops's updatekeys does,
-// with keys written type:id.
-func printDiff(w io.Writer, diffs []hull.GroupDiff, unusable []unusableStanza, oldT, newT int) {
-	if oldT > 0 && oldT == newT {
-		fmt.Fprintf(w, "shamir_threshold: %d\n", newT)
-	} else {
-		if newT > 0 {
-			fmt.Fprintf(w, "+++ shamir_threshold: %d\n", newT)
-		}
-		if oldT > 0 {
-			fmt.Fprintf(w, "--- shamir_threshold: %d\n", oldT)
-		}
-	}
-	for i, d := range diffs {
-		fmt.Fprintf(w, "Group %d\n", i+1)
-		for _, k := range d.Common {
-			fmt.Fprintf(w, "    %s\n", k)
-		}
-		for _, k := range d.Added {
-			fmt.Fprintf(w, "+++ %s\n", k)
-		}
-		for _, k := range d.Removed {
-			fmt.Fprintf(w, "--- %s\n", k)
-		}
-		for _, u := range unusable {
-			if u.group == i {
-				fmt.Fprintf(w, "--- %s\n", u)
-			}
-		}
-	}
-}
-
-// keyDiff compares the file's usable keys with want. The unusable stanzas
-// are always dropped (a wanted key is wrapped anew and shows as added), so
-// they are returned to be shown as removed.
-func keyDiff(m *metadata.Metadata, unusable []unusableStanza, want [][]hull.KeyID) (diffs []hull.GroupDiff, dropped []unusableStanza) {
-	diffs = hull.DiffGroups(hull.StanzaKeyIDs(m.KeyGroups), want)
-	for _, u := range unusable {
-		for u.group >= len(diffs) {
-			diffs = append(diffs, hull.GroupDiff{})
-		}
-	}
-	return diffs, unusable
-}
-
-func anyRemoved(diffs []hull.GroupDiff) bool {
-	for _, d := range diffs {
-		if len(d.Removed) > 0 {
-			return true
-		}
-	}
-	return false
-}
-
-func anyChanged(diffs []hull.GroupDiff) bool {
-	for _, d := range diffs {
-		if d.Changed() {
-			return true
-		}
-	}
-	return false
-}
 
 // commitInPlace writes out over path, under the directory lock, only if
 // the file still holds original (compare-and-swap).
 func commitInPlace(path string, original, out []byte) error {
-	unlock, err := atomicfile.LockDir(filepath.Dir(path))
-	if err != nil {
-		return withCode(exitCouldNotWrite, err)
-	}
-	defer unlock()
-	now, err := os.ReadFile(path)
-	if err != nil || sha256.Sum256(now) != sha256.Sum256(original) {
-		return withCode(exitConcurrentModification, fmt.Errorf("%s: %w", path, errConcurrentModification))
-	}
-	if err := atomicfile.Write(path, out, atomicfile.Options{}); err != nil {
-		return withCode(exitCouldNotWrite, fmt.Errorf("cannot write %s: %w", path, unwrapPathErr(err)))
-	}
-	return nil
+	return commitError(path, hull.Commit(path, original, out, false))
 }
 
 // deliver writes a key command's result: over the file with -i (compare-
@@ -767,6 +458,9 @@ func (r *runner) updateKeys(c *cli.Context, path string, answers *bufio.Reader) 
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
+	if err := r.checkEndpoints(c, want); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
 	kf, err := r.openForKeys(c, fio)
 	if err != nil {
 		return err
@@ -774,20 +468,20 @@ func (r *runner) updateKeys(c *cli.Context, path string, answers *bufio.Reader) 
 	defer kf.wipe()
 	m := kf.opened.Meta
 
-	diffs, dropped := keyDiff(m, kf.unusable, hull.RecipientKeyIDs(want))
+	diffs, dropped := hull.DiffKeys(m, kf.unusable, hull.RecipientKeyIDs(want))
 	oldT := hull.EffectiveThreshold(m.ShamirThreshold, len(m.KeyGroups))
-	t := newThreshold(cr.ShamirThreshold, m.ShamirThreshold, len(want))
+	t := hull.NewThreshold(cr.ShamirThreshold, m.ShamirThreshold, len(want))
 	newT := hull.EffectiveThreshold(t, len(want))
-	if !anyChanged(diffs) && len(dropped) == 0 && oldT == newT {
+	if !hull.AnyChanged(diffs) && len(dropped) == 0 && oldT == newT {
 		fmt.Fprintf(r.stderr, "File %s already up to date\n", path)
 		return nil
 	}
-	removed := anyRemoved(diffs)
-	stricter := needed(newT, len(want)) > needed(oldT, len(m.KeyGroups))
+	removed := hull.AnyRemoved(diffs)
+	stricter := hull.GroupsNeeded(newT, len(want)) > hull.GroupsNeeded(oldT, len(m.KeyGroups))
 	rotate := (removed || stricter) && !c.Bool("no-rotate")
 
 	fmt.Fprintf(r.stdout, "The following changes will be made to the file's groups:\n")
-	printDiff(r.stdout, diffs, dropped, oldT, newT)
+	hull.WriteGroupDiff(r.stdout, diffs, dropped, oldT, newT)
 	switch {
 	case rotate && removed:
 		fmt.Fprintf(r.stdout, "A key is removed, so the data key will be rotated too: every value is re-encrypted with a new key (--no-rotate keeps it).\n")
@@ -802,8 +496,9 @@ func (r *runner) updateKeys(c *cli.Context, path string, answers *bufio.Reader) 
 	}
 
 	var out []byte
+	vouches := vouchesRule(fio, kf, cr)
 	if rotate {
-		newKey, err := hull.Rotate(kf.plain, m, want, t, hull.SealOptions{Format: fio.out, InputFormat: fio.in})
+		newKey, err := hull.Rotate(kf.plain, m, want, t, hull.SealOptions{Format: fio.out, InputFormat: fio.in, NoExtendedMAC: !vouches})
 		if err != nil {
 			return fmt.Errorf("%s: %w", path, err)
 		}
@@ -814,6 +509,9 @@ func (r *runner) updateKeys(c *cli.Context, path string, answers *bufio.Reader) 
 	} else {
 		if err := hull.Rekey(kf.plain, m, kf.opened.Key, want, t, nil); err != nil {
 			return fmt.Errorf("%s: %w", path, err)
+		}
+		if !vouches {
+			hull.DropExtendedMAC(m)
 		}
 		kf.cipher.Meta = m.Node()
 		if out, err = fio.out.Emit(kf.cipher, fio.emitOpts); err != nil {
@@ -916,20 +614,15 @@ func (r *runner) rotate(c *cli.Context, path string) (err error) {
 	if err != nil {
 		return err
 	}
-	var cr *config.CreationRule
-	var source string
-	if fio.name != "" {
-		if cr, source, err = r.trustedRule(c, fio.name); err != nil {
-			return err
-		}
+	// sops's rotate keeps the file's recipients and rule; the creation
+	// rule only vouches for recipients (docs/TRUST.md).
+	name := fio.name
+	if name == "" {
+		name = fio.path
 	}
-	var want [][]keyEntry
-	if cr != nil {
-		groups, err := ruleGroups(cr, source)
-		if err != nil {
-			return fmt.Errorf("%s: %w", fio.display(), err)
-		}
-		want = entriesFromRecipients(groups)
+	cr, _, err := r.trustedRule(c, name)
+	if err != nil {
+		return err
 	}
 	kf, err := r.openForKeys(c, fio)
 	if err != nil {
@@ -937,59 +630,43 @@ func (r *runner) rotate(c *cli.Context, path string) (err error) {
 	}
 	defer kf.wipe()
 	m := kf.opened.Meta
-	fromFile := cr == nil
-	if fromFile {
-		want = entriesFromFile(m, kf.unusable)
-	}
-	want, unmatched := changes.apply(want)
+	want, unmatched := changes.Apply(hull.EntriesFromFile(m, kf.unusable))
 	for _, u := range unmatched {
-		switch {
-		case fromFile:
-			r.warnf("%s: --rm-%s %s: not a key of the file", fio.display(), flagForType(u.Type), u.ID)
-		case fileHasKey(entriesFromFile(m, kf.unusable), u):
-			// The rule's recipients are applied, and it does not list this key.
-			fmt.Fprintf(r.stderr, "%s: %s: --rm-%s %s: %s does not list this key, so the file is re-wrapped without it\n", r.name, fio.display(), flagForType(u.Type), u.ID, source)
-		default:
-			r.warnf("%s: --rm-%s %s: neither a key of the file nor of %s", fio.display(), flagForType(u.Type), u.ID, source)
-		}
+		r.warnf("%s: --rm-%s %s: not a key of the file", fio.display(), flagForType(u.Type), u.ID)
+	}
+	if err := r.vouch(c, fio, kf, cr, hull.EntryIDs(want), hull.EntryIDs(hull.EntriesFromRecipients([][]keysources.Recipient{changes.Add}))); err != nil {
+		return err
 	}
 	groups, err := r.resolveEntries(fio.display(), want)
 	if err != nil {
 		return err
 	}
-	ruleT := 0
-	if cr != nil {
-		ruleT = cr.ShamirThreshold
+	if err := r.checkEndpoints(c, groups); err != nil {
+		return fmt.Errorf("%s: %w", fio.display(), err)
 	}
-	t := newThreshold(ruleT, m.ShamirThreshold, len(groups))
-	if fromFile {
-		var names []string
-		for _, g := range entryIDs(want) {
-			for _, k := range g {
-				names = append(names, k.String())
-			}
-		}
-		fmt.Fprintf(r.stderr, "%s: %s: re-wrapping for the file's recipients (no .sops.yaml creation rule applies): %s\n", r.name, fio.display(), strings.Join(names, ", "))
-	} else {
-		diffs, dropped := keyDiff(m, kf.unusable, entryIDs(want))
-		oldT := hull.EffectiveThreshold(m.ShamirThreshold, len(m.KeyGroups))
-		newT := hull.EffectiveThreshold(t, len(groups))
-		if anyChanged(diffs) || len(dropped) > 0 || oldT != newT {
-			var b strings.Builder
-			printDiff(&b, diffs, dropped, oldT, newT)
-			fmt.Fprintf(r.stderr, "%s: %s: the recipients change to those of %s:\n%s", r.name, fio.display(), source, b.String())
-		}
+	t := hull.NewThreshold(0, m.ShamirThreshold, len(groups))
+	diffs, dropped := hull.DiffKeys(m, kf.unusable, hull.EntryIDs(want))
+	if hull.AnyChanged(diffs) || len(dropped) > 0 {
+		var b strings.Builder
+		hull.WriteGroupDiff(&b, diffs, dropped, hull.EffectiveThreshold(m.ShamirThreshold, len(m.KeyGroups)), hull.EffectiveThreshold(t, len(groups)))
+		fmt.Fprintf(r.stderr, "%s: %s: the recipients change:\n%s", r.name, fio.display(), b.String())
 	}
-	if cr != nil && fio.out.Name() != "binary" {
-		// Every value is encrypted again: with the trusted rule, not the
-		// file's own (which a writer of the repository could have swapped).
-		want, have := cr.Rule.OrDefault(), m.Rule.OrDefault()
-		if want != have || cr.MACOnlyEncrypted != m.MACOnlyEncrypted {
-			fmt.Fprintf(r.stderr, "%s: %s: the encryption rule changes to that of %s: %s %q (was %s %q)\n", r.name, fio.display(), source, want.Kind, want.Value, have.Kind, have.Value)
-			m.Rule, m.MACOnlyEncrypted = want, cr.MACOnlyEncrypted
+	noXMAC := false
+	if fio.out.Name() != "binary" && !kf.opened.Result.ExtendedMACChecked {
+		// No value changes, so none is newly stored in clear; a file
+		// rule other than the trusted one is kept (as sops keeps it) but
+		// not vouched for with a fresh hull MAC.
+		var rule *metadata.Rule
+		if cr != nil {
+			rule = &cr.Rule
 		}
+		trusted := hull.TrustedRuleFor(rule, "the trusted rule", m, false)
+		if _, err := hull.CheckClearValues(kf.plain, kf.cipher, m, trusted); err != nil {
+			return withCode(exitPolicyViolation, fmt.Errorf("%s: %w", fio.display(), err))
+		}
+		noXMAC = !hull.SameRule(m, trusted)
 	}
-	newKey, err := hull.Rotate(kf.plain, m, groups, t, hull.SealOptions{Format: fio.out, InputFormat: fio.in})
+	newKey, err := hull.Rotate(kf.plain, m, groups, t, hull.SealOptions{Format: fio.out, InputFormat: fio.in, NoExtendedMAC: noXMAC})
 	if err != nil {
 		return fmt.Errorf("%s: %w", fio.display(), err)
 	}
@@ -999,6 +676,62 @@ func (r *runner) rotate(c *cli.Context, path string) (err error) {
 		return fmt.Errorf("%s: %w", fio.display(), err)
 	}
 	return r.deliver(fio, kf, out)
+}
+
+// vouchesRule reports whether a key command may write a fresh x_hull_mac
+// over the file's rule (docs/TRUST.md rule 12): the rule was authenticated
+// when the file was read, or it is the trusted rule.
+func vouchesRule(fio *fileIO, kf *keyFile, cr *config.CreationRule) bool {
+	if kf.opened.Result.ExtendedMACChecked || fio.out.Name() == "binary" {
+		return true
+	}
+	var rule *metadata.Rule
+	if cr != nil {
+		rule = &cr.Rule
+	}
+	return hull.SameRule(kf.opened.Meta, hull.TrustedRuleFor(rule, "", kf.opened.Meta, false))
+}
+
+// vouch enforces the recipient rule of docs/TRUST.md before a new data
+// key (or the same key, re-wrapped) goes to the recipients in want: a file
+// read without a valid hull MAC may carry a stanza a writer of the
+// repository injected. Its keys must be named by the creation rule cr or
+// by the command line (cmdline), or confirmed: listed and asked on a
+// terminal, else refused (exit 29) unless --keep-recipients.
+func (r *runner) vouch(c *cli.Context, fio *fileIO, kf *keyFile, cr *config.CreationRule, want, cmdline [][]hull.KeyID) error {
+	if kf.opened.Result.ExtendedMACChecked {
+		return nil
+	}
+	var named [][]hull.KeyID
+	if cr != nil {
+		if groups, err := groupsFromConfig(cr); err == nil {
+			named = hull.RecipientKeyIDs(groups)
+		}
+	}
+	keep := map[hull.KeyID]bool{}
+	for _, g := range want {
+		for _, k := range g {
+			keep[k] = true
+		}
+	}
+	var unv []string
+	for _, k := range hull.UnvouchedRecipients(kf.opened.Meta, named, cmdline) {
+		if keep[k] {
+			unv = append(unv, k.String())
+		}
+	}
+	if len(unv) == 0 || (hasFlag(c, "keep-recipients") && c.Bool("keep-recipients")) {
+		return nil
+	}
+	msg := fmt.Sprintf("%s: the file has no valid hull MAC, and these recipients are named by no .sops.yaml creation rule and no flag: %s; they may have been added by someone without a key to receive the data key", fio.display(), strings.Join(unv, ", "))
+	if isTerminal(r.stdin) {
+		fmt.Fprintf(r.stderr, "%s\nKeep them? (y/n): ", msg)
+		line, _ := bufio.NewReader(r.stdin).ReadString('\n')
+		if a := strings.ToLower(strings.TrimSpace(line)); a == "y" || a == "yes" {
+			return nil
+		}
+	}
+	return withCode(exitPolicyViolation, fmt.Errorf("%w: %s. Remove them (--rm-TYPE), name them in .sops.yaml, or pass --keep-recipients if you trust them", hull.ErrPolicy, msg))
 }
 
 // ----------------------------------------------------------------- groups
@@ -1034,13 +767,16 @@ func thresholdFlag(p *cli.Context) (int, bool, error) {
 
 // fileGroups turns the file's key groups into recipients, saying so on
 // stderr (the file's recipient list is not authenticated).
-func (r *runner) fileGroups(fio *fileIO, kf *keyFile, groups [][]keyEntry) ([][]keysources.Recipient, error) {
+func (r *runner) fileGroups(c *cli.Context, fio *fileIO, kf *keyFile, groups [][]hull.KeyEntry) ([][]keysources.Recipient, error) {
 	rs, err := r.resolveEntries(fio.display(), groups)
 	if err != nil {
 		return nil, err
 	}
+	if err := r.checkEndpoints(c, rs); err != nil {
+		return nil, fmt.Errorf("%s: %w", fio.display(), err)
+	}
 	var names []string
-	for _, g := range entryIDs(groups) {
+	for _, g := range hull.EntryIDs(groups) {
 		for _, k := range g {
 			names = append(names, k.String())
 		}
@@ -1092,7 +828,15 @@ func (r *runner) cmdGroupsAdd(c *cli.Context) (err error) {
 	}
 	defer kf.wipe()
 	m := kf.opened.Meta
-	groups, err := r.fileGroups(fio, kf, entriesFromFile(m, kf.unusable))
+	cr, _, err := r.trustedRule(p, fio.ruleName())
+	if err != nil {
+		return err
+	}
+	fileEntries := hull.EntriesFromFile(m, kf.unusable)
+	if err := r.vouch(p, fio, kf, cr, hull.EntryIDs(fileEntries), hull.RecipientKeyIDs([][]keysources.Recipient{group})); err != nil {
+		return err
+	}
+	groups, err := r.fileGroups(p, fio, kf, fileEntries)
 	if err != nil {
 		return err
 	}
@@ -1100,7 +844,7 @@ func (r *runner) cmdGroupsAdd(c *cli.Context) (err error) {
 	if !tSet {
 		t = m.ShamirThreshold
 	}
-	return r.rekeyGroups(fio, kf, groups, t)
+	return r.rekeyGroups(fio, kf, cr, groups, t)
 }
 
 func (r *runner) cmdGroupsDelete(c *cli.Context) (err error) {
@@ -1132,7 +876,7 @@ func (r *runner) cmdGroupsDelete(c *cli.Context) (err error) {
 	}
 	defer kf.wipe()
 	m := kf.opened.Meta
-	entries := entriesFromFile(m, kf.unusable)
+	entries := hull.EntriesFromFile(m, kf.unusable)
 	if idx >= len(entries) {
 		return withCode(exitGeneric, fmt.Errorf("%s: there is no key group %d: the file has %d (numbered from 0)", fio.display(), idx, len(entries)))
 	}
@@ -1146,11 +890,18 @@ func (r *runner) cmdGroupsDelete(c *cli.Context) (err error) {
 	if len(entries) < t {
 		return withCode(exitGeneric, fmt.Errorf("removing this key group will make the Shamir threshold impossible to satisfy: Shamir threshold is %d, but we only have %d key groups", t, len(entries)))
 	}
-	groups, err := r.fileGroups(fio, kf, entries)
+	cr, _, err := r.trustedRule(p, fio.ruleName())
 	if err != nil {
 		return err
 	}
-	if err := r.rekeyGroups(fio, kf, groups, t); err != nil {
+	if err := r.vouch(p, fio, kf, cr, hull.EntryIDs(entries), nil); err != nil {
+		return err
+	}
+	groups, err := r.fileGroups(p, fio, kf, entries)
+	if err != nil {
+		return err
+	}
+	if err := r.rekeyGroups(fio, kf, cr, groups, t); err != nil {
 		return err
 	}
 	r.warnf("%s: the data key was not changed: the keys of the deleted group can still read this file with an old copy of it; run 'hull rotate -i' to change the key", fio.display())
@@ -1159,10 +910,14 @@ func (r *runner) cmdGroupsDelete(c *cli.Context) (err error) {
 
 // rekeyGroups re-wraps the file's data key for groups, leaving the values,
 // the MAC and lastmodified as they are, and writes the result.
-func (r *runner) rekeyGroups(fio *fileIO, kf *keyFile, groups [][]keysources.Recipient, t int) error {
+func (r *runner) rekeyGroups(fio *fileIO, kf *keyFile, cr *config.CreationRule, groups [][]keysources.Recipient, t int) error {
 	m := kf.opened.Meta
+	vouches := vouchesRule(fio, kf, cr)
 	if err := hull.Rekey(kf.plain, m, kf.opened.Key, groups, t, nil); err != nil {
 		return withCode(exitGeneric, fmt.Errorf("%s: %w", fio.display(), err))
+	}
+	if !vouches {
+		hull.DropExtendedMAC(m)
 	}
 	kf.cipher.Meta = m.Node()
 	out, err := fio.out.Emit(kf.cipher, fio.emitOpts)

@@ -13,7 +13,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/hullsecrets/hull/internal/atomicfile"
+	"github.com/hullsecrets/hull"
 	"github.com/hullsecrets/hull/internal/scan"
 )
 
@@ -145,7 +145,7 @@ func (r *runner) cmdScan(c *cli.Context) error {
 
 	if c.Bool("update-baseline") {
 		nb := base.WithFindings(keyHex, res.Findings)
-		if err := atomicfile.Write(basePath, nb.Marshal(), atomicfile.Options{Perm: 0o644}); err != nil {
+		if err := hull.WriteFile(basePath, nb.Marshal(), hull.WriteOptions{Perm: 0o644}); err != nil {
 			return withCode(exitCouldNotWrite, fmt.Errorf("cannot write %s: %v", basePath, unwrapPathErr(err)))
 		}
 		fmt.Fprintf(r.stderr, "%s: wrote %s: %d accepted finding(s)\n", r.name, displayPath(cwd, basePath), len(nb.Accepted))
@@ -230,7 +230,7 @@ func localScanKey(ctx context.Context, root string, inGit bool) []byte {
 	if err != nil {
 		return fresh()
 	}
-	if err := atomicfile.Write(path, []byte(k+"\n"), atomicfile.Options{Perm: 0o600, NoClobber: true}); err != nil {
+	if err := hull.WriteFile(path, []byte(k+"\n"), hull.WriteOptions{Perm: 0o600, NoClobber: true}); err != nil {
 		// Another run made it meanwhile, or .git is read-only.
 		if b, rerr := os.ReadFile(path); rerr == nil {
 			if k2 := scan.KeyFromHex(strings.TrimSpace(string(b))); k2 != nil {

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/hullsecrets/hull/internal/clidoc"
 )
 
 // testRunner returns a runner named hull whose app() is the live app.
@@ -22,10 +24,10 @@ func testRunner() *runner {
 
 func writeScript(t *testing.T, shell string) string {
 	t.Helper()
-	for _, s := range completionShells {
-		if s.name == shell {
+	for _, s := range clidoc.Shells {
+		if s.Name == shell {
 			p := filepath.Join(t.TempDir(), "hull."+shell)
-			if err := os.WriteFile(p, []byte(s.gen(testRunner().app())), 0o600); err != nil {
+			if err := os.WriteFile(p, []byte(s.Gen(testRunner().app())), 0o600); err != nil {
 				t.Fatal(err)
 			}
 			return p
@@ -36,30 +38,27 @@ func writeScript(t *testing.T, shell string) string {
 }
 
 func TestCompletionScriptsStart(t *testing.T) {
-	for _, s := range completionShells {
-		out := s.gen(testRunner().app())
+	for _, s := range clidoc.Shells {
+		out := s.Gen(testRunner().app())
 		// sops 3.13.3 fixed a leading empty line in its scripts.
 		if !strings.HasPrefix(out, "#") {
-			t.Errorf("%s script does not start with a comment line: %q", s.name, out[:min(len(out), 40)])
+			t.Errorf("%s script does not start with a comment line: %q", s.Name, out[:min(len(out), 40)])
 		}
 		if !strings.HasSuffix(out, "\n") || strings.HasSuffix(out, "\n\n") {
-			t.Errorf("%s script does not end with exactly one newline", s.name)
+			t.Errorf("%s script does not end with exactly one newline", s.Name)
 		}
 		// every visible command and every flag name is in every script
-		specOf(testRunner().app()).walk(func(c *cmdSpec) {
-			for _, n := range c.path {
-				if !strings.Contains(out, n) {
-					t.Errorf("%s script: command %q missing", s.name, n)
-				}
+		cmds, flags := clidoc.Names(testRunner().app())
+		for _, n := range cmds {
+			if !strings.Contains(out, n) {
+				t.Errorf("%s script: command %q missing", s.Name, n)
 			}
-			for _, f := range c.flags {
-				for _, n := range append(f.long, f.short...) {
-					if !strings.Contains(out, n) {
-						t.Errorf("%s script: flag %q missing", s.name, n)
-					}
-				}
+		}
+		for _, n := range flags {
+			if !strings.Contains(out, n) {
+				t.Errorf("%s script: flag %q missing", s.Name, n)
 			}
-		})
+		}
 	}
 }
 
@@ -123,3 +122,6 @@ func TestCompletionBash(t *testing.T) {
 		}
 	}
 }
+
+// shQuote quotes s for a POSIX shell.
+func shQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/hullsecrets/hull/internal/clidoc"
 )
 
 // TestDocsUpToDate renders the man page and the Markdown reference from the
@@ -17,8 +19,8 @@ func TestDocsUpToDate(t *testing.T) {
 		file string
 		gen  func() string
 	}{
-		{"hull.1", func() string { return manPage(testRunner().app()) }},
-		{"reference.md", func() string { return markdownReference(testRunner().app()) }},
+		{"hull.1", func() string { return clidoc.Man(testRunner().app(), docExits(), docGlobals()) }},
+		{"reference.md", func() string { return clidoc.Markdown(testRunner().app(), docExits(), docGlobals()) }},
 	} {
 		want := d.gen()
 		if again := d.gen(); again != want {
@@ -46,8 +48,8 @@ func firstDiffLine(a, b string) int {
 }
 
 func TestDocsContent(t *testing.T) {
-	man := manPage(testRunner().app())
-	md := markdownReference(testRunner().app())
+	man := clidoc.Man(testRunner().app(), docExits(), docGlobals())
+	md := clidoc.Markdown(testRunner().app(), docExits(), docGlobals())
 	for _, sec := range []string{".SH NAME", ".SH SYNOPSIS", ".SH DESCRIPTION", ".SH COMMANDS", ".SH ENVIRONMENT", ".SH EXIT STATUS", ".SH SEE ALSO"} {
 		if !strings.Contains(man, "\n"+sec+"\n") {
 			t.Errorf("man page: no %s", sec)
@@ -68,7 +70,7 @@ func TestDocsContent(t *testing.T) {
 			}
 			continue
 		}
-		if !strings.Contains(man, `.SS "hull `+roff(c.Name)+`"`) {
+		if !strings.Contains(man, `.SS "hull `+clidoc.Roff(c.Name)+`"`) {
 			t.Errorf("man page: command %s missing", c.Name)
 		}
 		if !strings.Contains(md, "### hull "+c.Name+"\n") {
@@ -92,7 +94,7 @@ func TestManPageGroff(t *testing.T) {
 		t.Skip("groff is not installed: cannot check the man page with it")
 	}
 	cmd := exec.Command(groff, "-man", "-Tutf8", "-ww", "-z")
-	cmd.Stdin = strings.NewReader(manPage(testRunner().app()))
+	cmd.Stdin = strings.NewReader(clidoc.Man(testRunner().app(), docExits(), docGlobals()))
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Run(); err != nil || stderr.Len() > 0 {

@@ -96,6 +96,7 @@ var flagTable = []flagDef{
 	// exec-env and exec-file
 	{name: "pristine", usage: "start the command with only the decrypted values in its environment", bool: true, groups: []string{gExecEnv}},
 	{name: "same-process", usage: "replace hull with the command (execve) instead of running it as a child", bool: true, groups: []string{gExecEnv}},
+	{name: "allow-env", usage: "exec-env: pass this variable of FILE although its name changes how the command or hull runs (LD_*, DYLD_*, BASH_ENV, ENV, PROMPT_COMMAND, SOPS_*, HULL_*, …) or is not an identifier (repeatable)", slice: true, groups: []string{gExecEnv}},
 	{name: "dotenv-unquote", usage: "dotenv files: remove one level of matching quotes from values, as dotenv libraries do (without it, values are passed exactly as stored)", bool: true, groups: []string{gExecEnv}},
 	{name: "background", usage: "deprecated (as in sops): exec-env starts the command and exits without waiting; exec-file refuses it", bool: true, groups: []string{gExec}},
 	{name: "user", usage: "run the command as this user (needs root)", groups: []string{gExec}},
@@ -121,6 +122,7 @@ var flagTable = []flagDef{
 	{name: "rm-hc-vault-transit", usage: "rotate: remove Vault transit keys from every key group", slice: true, groups: []string{gRotate, gLegacy}},
 	{name: "add-hckms", usage: "rotate: add HuaweiCloud KMS key IDs (not supported)", slice: true, groups: []string{gRotate, gLegacy}},
 	{name: "rm-hckms", usage: "rotate: remove HuaweiCloud KMS keys from every key group", slice: true, groups: []string{gRotate, gLegacy}},
+	{name: "keep-recipients", usage: "rotate, groups: wrap the new data key also for recipients of a file without a valid hull MAC that no .sops.yaml creation rule or flag names (asked on a terminal, refused otherwise: exit 29)", bool: true, groups: []string{gRotate, gLegacy, gGroups}},
 	{name: "yes", aliases: []string{"y"}, usage: "updatekeys: apply the changes without asking", bool: true, groups: []string{gUpdatekeys}},
 	{name: "no-rotate", usage: "updatekeys: keep the data key even when a key is removed (it can then still read later versions)", bool: true, groups: []string{gUpdatekeys}},
 	{name: "file", aliases: []string{"f"}, usage: "groups: the encrypted file to change", groups: []string{gGroups}},

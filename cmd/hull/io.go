@@ -12,9 +12,9 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/hullsecrets/hull"
 	"github.com/hullsecrets/hull/formats"
 	"github.com/hullsecrets/hull/formats/all"
-	"github.com/hullsecrets/hull/internal/atomicfile"
 )
 
 // fileIO is what a command resolved about its input and output.
@@ -173,6 +173,15 @@ func unwrapPathErr(err error) error {
 	return err
 }
 
+// ruleName is the name creation rules are matched against: the
+// --filename-override when given, else the path.
+func (f *fileIO) ruleName() string {
+	if f.name != "" {
+		return f.name
+	}
+	return f.path
+}
+
 func (f *fileIO) display() string {
 	if f.path == "" {
 		return "stdin"
@@ -195,15 +204,19 @@ func (f *fileIO) parse(data []byte, encrypted bool) (*formats.File, error) {
 func (r *runner) write(f *fileIO, data []byte, plaintext bool) error {
 	switch {
 	case f.inPlace:
-		if err := atomicfile.Write(f.path, data, atomicfile.Options{}); err != nil {
+		if err := hull.WriteFile(f.path, data, hull.WriteOptions{}); err != nil {
 			return withCode(exitCouldNotWrite, fmt.Errorf("cannot write %s: %w", f.path, unwrapPathErr(err)))
 		}
 	case f.output != "":
-		o := atomicfile.Options{Perm: 0o600}
-		if plaintext && !f.force {
+		// An existing file is replaced atomically, as sops replaces it.
+		// A symbolic link is not followed without --force: a writer of
+		// the repository could plant one that sends the plaintext to a
+		// place others can read (docs/TRUST.md).
+		o := hull.WriteOptions{Perm: 0o600}
+		if li, err := os.Lstat(f.output); err == nil && li.Mode()&os.ModeSymlink != 0 && plaintext && !f.force {
 			o.NoClobber = true
 		}
-		if err := atomicfile.Write(f.output, data, o); err != nil {
+		if err := hull.WriteFile(f.output, data, o); err != nil {
 			return withCode(exitCouldNotWrite, fmt.Errorf("cannot write %s: %w", f.output, unwrapPathErr(err)))
 		}
 	default:

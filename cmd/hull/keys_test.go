@@ -23,6 +23,7 @@ type keysEnv struct {
 
 func newKeysEnv(t *testing.T) *keysEnv {
 	dir := t.TempDir()
+	t.Chdir(dir) // .sops.yaml is found from the working directory, as sops finds it
 	key := filepath.Join(dir, "key1.txt")
 	if err := os.WriteFile(key, []byte(testIdentity1+"\n"), 0o600); err != nil {
 		t.Fatal(err)

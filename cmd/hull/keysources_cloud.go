@@ -29,8 +29,9 @@ import (
 // of a stanza comes from the file, so it must be allowed first
 // (SECURITY-CASES B6): SOPS_HC_VAULT_ALLOWLIST when set ("all", "none" or
 // URL prefixes); otherwise, unlike sops (whose default is "all"), only the
-// addresses the user already trusts: VAULT_ADDR, the keys of
-// SOPS_VAULT_URIS and the Vault keys of the .sops.yaml creation rules.
+// addresses the invoking user gave: VAULT_ADDR, the keys of
+// SOPS_VAULT_URIS and of --hc-vault-transit. Never an address named by
+// repository content (.sops.yaml, the file): docs/TRUST.md.
 
 // kmsFlagOptions applies --aws-profile and --encryption-context. A
 // malformed context is exit 6, as in sops.
@@ -72,8 +73,8 @@ func (r *runner) vaultToken() (string, error) {
 	return strings.TrimSpace(string(b)), nil
 }
 
-// vaultAllowlist is SOPS_HC_VAULT_ALLOWLIST when set, else the trusted
-// addresses (see above). trusted lists the config's addresses.
+// vaultAllowlist is SOPS_HC_VAULT_ALLOWLIST when set, else the addresses
+// the user gave (see above). trusted lists more of them (flags).
 func (r *runner) vaultAllowlist(trusted func() []string) (vault.Allowlist, error) {
 	if v := r.env.get("SOPS_HC_VAULT_ALLOWLIST"); v != "" {
 		return vault.ParseAllowlist(v)
@@ -93,25 +94,15 @@ func (r *runner) vaultAllowlist(trusted func() []string) (vault.Allowlist, error
 	return vault.Allowlist{}.With(addrs...), nil
 }
 
-// configVaultAddresses returns the Vault addresses of every creation rule
-// of the .sops.yaml that applies to target (nil when there is none or it
-// does not parse: then it trusts nothing).
-func (r *runner) configVaultAddresses(c *cli.Context, target string) []string {
-	cfg, err := r.loadConfig(c, target)
-	if err != nil || cfg == nil {
+// flagVaultAddresses returns the Vault addresses of --hc-vault-transit.
+func flagVaultAddresses(c *cli.Context) []string {
+	if c == nil || !hasFlag(c, "hc-vault-transit") {
 		return nil
 	}
 	var out []string
-	for _, cr := range cfg.CreationRules {
-		for _, g := range cr.KeyGroups {
-			for _, ref := range g {
-				if ref.Type != vault.Type {
-					continue
-				}
-				if k, err := vault.ParseKey(ref.ID); err == nil {
-					out = append(out, k.Address)
-				}
-			}
+	for _, u := range strings.Split(c.String("hc-vault-transit"), ",") {
+		if k, err := vault.ParseKey(strings.TrimSpace(u)); err == nil {
+			out = append(out, k.Address)
 		}
 	}
 	return out
@@ -130,7 +121,7 @@ func (r *runner) cloudIdentities(c *cli.Context, target string) []keysources.Ide
 			if err != nil {
 				return nil, err
 			}
-			al, err := r.vaultAllowlist(func() []string { return r.configVaultAddresses(c, target) })
+			al, err := r.vaultAllowlist(func() []string { return flagVaultAddresses(c) })
 			if err != nil {
 				return nil, err
 			}

@@ -61,7 +61,8 @@ func TestKubectlAcceptsDecryptStream(t *testing.T) {
 	}
 	var encrypted []string
 	for _, name := range []string{"secret.yaml", "configmap.yaml"} {
-		enc := hull(nil, "encrypt", filepath.Join("..", "..", "examples", "kubernetes", name))
+		// .sops.yaml is found from the working directory, as sops finds it.
+		enc := hull(nil, "--config", filepath.Join("..", "..", "examples", "kubernetes", ".sops.yaml"), "encrypt", filepath.Join("..", "..", "examples", "kubernetes", name))
 		for _, clear := range []string{"fake-password-do-not-use", "ZmFrZS1hcGkta2V5LTAwMDA=", "postgres.payments.svc"} {
 			if bytes.Contains(enc, []byte(clear)) {
 				t.Fatalf("encrypted %s holds %q in clear:\n%s", name, clear, enc)

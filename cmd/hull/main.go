@@ -57,6 +57,9 @@ type runner struct {
 	env    env
 	// configs caches the .sops.yaml files this run has read (policy.go).
 	configs *configCache
+	// configPath, when set, is the .sops.yaml a bulk worker uses for its
+	// file: the one the walk chose (cmd_bulk.go).
+	configPath string
 }
 
 func (r *runner) errorf(format string, args ...any) {

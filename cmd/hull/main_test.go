@@ -75,6 +75,8 @@ func TestScript(t *testing.T) {
 			"cloud-server": cmdCloudServer,
 			// agetestplugin DIR (age_plugin_test.go)
 			"agetestplugin": cmdAgeTestPlugin,
+			// vault-requests N: the script's Vault server got N requests
+			"vault-requests": cmdVaultRequests,
 		},
 	})
 }

@@ -32,27 +32,29 @@ type policy struct {
 	cfgRule *config.CreationRule
 }
 
-// findConfig names the .sops.yaml for target: --config, else SOPS_CONFIG,
-// else the first .sops.yaml upwards from the target file's directory, then
-// from the working directory ("" when there is none), with the warnings of
-// the search (a .sops.yml seen on the way).
+// findConfig names the .sops.yaml: --config, else SOPS_CONFIG, else the
+// first safe .sops.yaml upwards from the working directory ("" when there
+// is none), as sops finds it (TRUST.md "Finding .sops.yaml"): the target
+// file's location plays no part, so a .sops.yaml planted next to the file
+// or in a world-writable ancestor of it does not apply. target is only
+// kept for the callers' messages. The warnings are those of the search (a
+// .sops.yml seen on the way, an unsafe .sops.yaml skipped).
 func (r *runner) findConfig(c *cli.Context, target string) (string, []string, error) {
+	_ = target
+	if r.configPath != "" {
+		return r.configPath, nil, nil
+	}
 	if path := c.String("config"); path != "" {
 		return path, nil, nil
 	}
 	if path := r.env.get("SOPS_CONFIG"); path != "" {
 		return path, nil, nil
 	}
-	var starts []string
-	if target != "" {
-		if abs, err := filepath.Abs(target); err == nil {
-			starts = append(starts, filepath.Dir(abs))
-		}
+	wd, err := os.Getwd()
+	if err != nil {
+		return "", nil, fmt.Errorf("looking for a config file: %w", err)
 	}
-	if wd, err := os.Getwd(); err == nil {
-		starts = append(starts, wd)
-	}
-	return config.Find(starts, os.Stat)
+	return config.Find([]string{wd}, os.Stat)
 }
 
 // configCache keeps the configs one run of hull has read: the steps of a
@@ -123,7 +125,34 @@ func (r *runner) loadConfig(c *cli.Context, target string) (*config.Config, erro
 	if err != nil {
 		return nil, withCode(exitErrorReadingConfig, fmt.Errorf("reading config: %w", err))
 	}
+	if !quietCommand(c) {
+		for _, w := range cfg.Warnings {
+			if msg := w.Error(); r.configs.firstTime(msg) {
+				r.warnf("%s", msg)
+			}
+		}
+	}
 	return cfg, nil
+}
+
+// quietCommand reports whether c is a read-only command that prints
+// nothing on stderr when it succeeds, as sops (helm-secrets and others mix
+// stderr into their output): its config warnings (unknown keys) are shown
+// only with --verbose; the commands that write, and hull check, show them.
+func quietCommand(c *cli.Context) bool {
+	if c == nil || c.Bool("verbose") {
+		return false
+	}
+	for _, l := range c.Lineage() {
+		if l.Command == nil {
+			continue
+		}
+		switch l.Command.Name {
+		case "decrypt", "exec-env", "exec-file", "diff", "filestatus":
+			return true
+		}
+	}
+	return hasFlag(c, "decrypt") && c.Bool("decrypt") // sops -d
 }
 
 // cliKeysGiven reports whether recipients were given on the command line
@@ -181,6 +210,9 @@ func (r *runner) resolvePolicy(c *cli.Context, name string) (*policy, error) {
 		}
 		if p.groups, err = groupsFromConfigWith(p.cfgRule, opts); err != nil {
 			return nil, withCode(exitErrorReadingConfig, err)
+		}
+		if err := r.checkEndpoints(c, p.groups); err != nil {
+			return nil, err
 		}
 		p.threshold = p.cfgRule.ShamirThreshold
 		p.source = fmt.Sprintf("the creation rule at %s:%d", filepath.Join(cfg.Dir, config.FileName), p.cfgRule.Line)
@@ -276,4 +308,16 @@ func (p *policy) storeIndent(fio *fileIO) {
 	if v != nil {
 		fio.emitOpts.Indent, fio.emitOpts.IndentSet = *v, true
 	}
+}
+
+// checkEndpoints refuses recipients whose address the user did not give: a
+// Vault key named by repository content (.sops.yaml, the file's stanzas)
+// would receive the user's VAULT_TOKEN when the data key is wrapped
+// (docs/TRUST.md rule 17).
+func (r *runner) checkEndpoints(c *cli.Context, groups [][]keysources.Recipient) error {
+	al, err := r.vaultAllowlist(func() []string { return flagVaultAddresses(c) })
+	if err != nil {
+		return err
+	}
+	return al.CheckRecipients(groups)
 }

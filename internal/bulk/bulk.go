@@ -73,8 +73,10 @@ type Selector struct {
 	// ConfigPath, when set, is the config for every file (--config,
 	// SOPS_CONFIG).
 	ConfigPath string
-	// WorkDir is searched after the file's directory (as for a single
-	// file); "" skips it.
+	// WorkDir is searched after the file's directory (the nearest
+	// .sops.yaml of each file, a hull extension for -r; a single-file
+	// command searches from the working directory only, as sops); ""
+	// skips it.
 	WorkDir string
 
 	mu       sync.Mutex

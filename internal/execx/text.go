@@ -187,3 +187,34 @@ func SubstituteArgs(args []string, path string) []string {
 	}
 	return out
 }
+
+// riskyNames are variables that change how the child (its dynamic loader,
+// its shell) or a nested hull or sops runs; a prefix ends in '*'.
+var riskyNames = []string{
+	"LD_*", "DYLD_*", "BASH_ENV", "ENV", "PROMPT_COMMAND", "BASH_FUNC_*",
+	"SHELLOPTS", "BASHOPTS", "IFS", "PS4", "NODE_OPTIONS", "SOPS_*", "HULL_*",
+}
+
+// RiskyName reports why a variable taken from an encrypted file must not
+// reach the child without the user's consent, or "" when it may: its name
+// changes how the child or hull runs (LD_PRELOAD, BASH_ENV, SOPS_AGE_KEY_CMD
+// and the like), or it is not an identifier ([A-Za-z_][A-Za-z0-9_]*). A
+// writer of the repository can add such a key to a file whose plain keys
+// no MAC covers (mac_only_encrypted), so it is refused in every MAC mode.
+func RiskyName(name string) string {
+	for _, r := range riskyNames {
+		if p, ok := strings.CutSuffix(r, "*"); ok && strings.HasPrefix(name, p) || name == r {
+			return "it changes how the command or hull runs"
+		}
+	}
+	for i, c := range name {
+		if c == '_' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || i > 0 && c >= '0' && c <= '9' {
+			continue
+		}
+		return "it is not an identifier (letters, digits and _, not starting with a digit)"
+	}
+	if name == "" {
+		return "it is empty"
+	}
+	return ""
+}

@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/hullsecrets/hull/formats"
 )
 
 func TestCheckFileName(t *testing.T) {
@@ -102,5 +104,39 @@ func TestSubstituteArgs(t *testing.T) {
 	want := []string{"/p q", "--file=/p q", "x", "/p q/p q"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("SubstituteArgs = %q, want %q", got, want)
+	}
+}
+
+// docs/TRUST.md rule 18: names that change how the child or hull runs, or
+// that are not identifiers, are risky; ordinary names are not.
+func TestRiskyName(t *testing.T) {
+	for _, n := range []string{"LD_PRELOAD", "LD_LIBRARY_PATH", "DYLD_INSERT_LIBRARIES", "BASH_ENV", "ENV", "PROMPT_COMMAND",
+		"BASH_FUNC_x%%", "SOPS_AGE_KEY_CMD", "SOPS_CONFIG", "HULL_REQUIRE_STRICT_MAC", "IFS", "NODE_OPTIONS", "my-var", "1ABC", "a b", ""} {
+		if RiskyName(n) == "" {
+			t.Errorf("%q is not risky", n)
+		}
+	}
+	for _, n := range []string{"DATABASE_URL", "password", "_x", "A1", "ENVIRONMENT", "LDAP_URL", "SOPSY", "HULLO"} {
+		if why := RiskyName(n); why != "" {
+			t.Errorf("%q is risky: %s", n, why)
+		}
+	}
+}
+
+func TestVarsFromMappingAndDisallowed(t *testing.T) {
+	m := &formats.Node{Kind: formats.Mapping, Children: []*formats.Node{
+		{Kind: formats.Scalar, Key: "A", Type: formats.String, Value: `"x\ty"`},
+		{Kind: formats.Scalar, Key: "B", Type: formats.Bool, Value: "True"},
+		{Kind: formats.Scalar, Key: "BASH_ENV", Type: formats.String, Value: "/e"},
+	}}
+	vars, err := VarsFromMapping(m, true)
+	if err != nil || len(vars) != 3 || vars[0].Value != "x\ty" || vars[1].Value != "true" {
+		t.Fatalf("VarsFromMapping = %+v, %v", vars, err)
+	}
+	if name, _ := Disallowed(vars, nil); name != "BASH_ENV" {
+		t.Errorf("Disallowed = %q", name)
+	}
+	if name, _ := Disallowed(vars, []string{"BASH_ENV"}); name != "" {
+		t.Errorf("Disallowed with allow = %q", name)
 	}
 }

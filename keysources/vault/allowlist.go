@@ -3,6 +3,8 @@ package vault
 import (
 	"fmt"
 	"strings"
+
+	"github.com/hullsecrets/hull/keysources"
 )
 
 // Allowlist is the set of Vault addresses an Identity may contact. The
@@ -81,4 +83,21 @@ func withSlash(s string) string {
 		return s + "/"
 	}
 	return s
+}
+
+// CheckRecipients refuses Vault recipients whose address a is not allowed
+// to receive the token: wrapping a data key for them sends it. The caller
+// passes the addresses the user gave; an address named by repository
+// content (a .sops.yaml rule, a file's stanza) is not one (docs/TRUST.md).
+func (a Allowlist) CheckRecipients(groups [][]keysources.Recipient) error {
+	for _, g := range groups {
+		for _, rc := range g {
+			r, ok := rc.(*Recipient)
+			if !ok || a.Allows(r.key.Address) {
+				continue
+			}
+			return fmt.Errorf("hc_vault key %s: %w: %s is not an address you gave (VAULT_ADDR, SOPS_VAULT_URIS, --hc-vault-transit or SOPS_HC_VAULT_ALLOWLIST), and hull sends your Vault token only there", r.key, keysources.ErrEndpointNotAllowed, r.key.Address)
+		}
+	}
+	return nil
 }

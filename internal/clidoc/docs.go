@@ -1,7 +1,6 @@
-package main
+package clidoc
 
 import (
-	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -80,44 +79,13 @@ func docEnv(root *cmdSpec, name string) [][2]string {
 	return out
 }
 
-func (r *runner) docsCommand() *cli.Command {
-	render := map[string]func(*cli.App) string{"man": manPage, "markdown": markdownReference}
-	cmd := &cli.Command{
-		Name:            "docs",
-		Usage:           "print the man page or the Markdown reference (make docs)",
-		Hidden:          true,
-		HideHelpCommand: true,
-		OnUsageError:    usageError,
-		Action: func(c *cli.Context) error {
-			return withCode(exitGeneric, fmt.Errorf("usage: %s docs man|markdown", r.name))
-		},
-	}
-	for _, n := range []string{"man", "markdown"} {
-		gen := render[n]
-		cmd.Subcommands = append(cmd.Subcommands, &cli.Command{
-			Name:         n,
-			OnUsageError: usageError,
-			Action: func(c *cli.Context) error {
-				if c.NArg() > 0 {
-					return withCode(exitGeneric, errors.New("usage: docs man|markdown takes no arguments"))
-				}
-				_, err := fmt.Fprint(r.stdout, gen(r.app()))
-				return err
-			},
-		})
-	}
-	return cmd
-}
-
-// globalFlags returns the global flags (by first dashed name): every
-// command that takes flags accepts them; each command's help lists those
-// that do something for it (help.go).
-func globalFlags(root *cmdSpec) map[string]bool {
+// globalFlags is the set of global flags (by first dashed name, e.g.
+// "--verbose"): every command that takes flags accepts them; each command's
+// help lists those that do something for it.
+func globalFlags(names []string) map[string]bool {
 	g := map[string]bool{}
-	for _, d := range flagTable {
-		if hasAny(d.groups, []string{gGlobal}) {
-			g["--"+d.name] = true
-		}
+	for _, n := range names {
+		g[n] = true
 	}
 	return g
 }
@@ -188,6 +156,9 @@ func paragraphs(s string) []para {
 // ---- man page ----
 
 // roff escapes text for a roff text line (not a request).
+// Roff escapes text for the man page.
+func Roff(s string) string { return roff(s) }
+
 func roff(s string) string {
 	s = strings.ReplaceAll(s, `\`, `\e`)
 	s = strings.ReplaceAll(s, "-", `\-`)
@@ -247,10 +218,17 @@ func manParas(b *strings.Builder, text string) {
 	}
 }
 
-func manPage(app *cli.App) string {
+// Exit is one exit status, for the EXIT STATUS section.
+type Exit struct {
+	Code int
+	Text string
+}
+
+// Man renders the man page of app.
+func Man(app *cli.App, exits []Exit, globals []string) string {
 	root := specOf(app)
 	name := app.Name
-	global := globalFlags(root)
+	global := globalFlags(globals)
 	var b strings.Builder
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 
@@ -322,13 +300,13 @@ func manPage(app *cli.App) string {
 	}
 
 	p(".SH EXIT STATUS\n")
-	for _, e := range exitCodes {
-		p(".TP\n.B %d\n%s\n", e.code, roff(e.text))
+	for _, e := range exits {
+		p(".TP\n.B %d\n%s\n", e.Code, roff(e.Text))
 	}
 
 	p(".SH SEE ALSO\n")
 	p(".BR sops (1),\n.BR age (1),\n.BR age\\-keygen (1).\n")
-	p(".PP\nThe Markdown form of this page is docs/reference.md; the file format is described in docs/FORMAT.md.\n")
+	p(".PP\nThe Markdown form of this page is docs/reference.md; the file format is described in docs/FORMAT.md, and what hull trusts each input for in docs/TRUST.md.\n")
 	return b.String()
 }
 
@@ -406,10 +384,11 @@ func mdParas(b *strings.Builder, text string) {
 	}
 }
 
-func markdownReference(app *cli.App) string {
+// Markdown renders the Markdown reference of app.
+func Markdown(app *cli.App, exits []Exit, globals []string) string {
 	root := specOf(app)
 	name := app.Name
-	global := globalFlags(root)
+	global := globalFlags(globals)
 	var b strings.Builder
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 
@@ -489,10 +468,10 @@ func markdownReference(app *cli.App) string {
 	p("\n")
 
 	p("## Exit status\n\n| code | meaning |\n| --- | --- |\n")
-	for _, e := range exitCodes {
-		p("| %d | %s |\n", e.code, mdCell(e.text))
+	for _, e := range exits {
+		p("| %d | %s |\n", e.Code, mdCell(e.Text))
 	}
 	p("\n## See also\n\n")
-	p("sops(1), age(1), age-keygen(1); the man page [hull.1](hull.1); the file format in [FORMAT.md](FORMAT.md).\n")
+	p("sops(1), age(1), age-keygen(1); the man page [hull.1](hull.1); the file format in [FORMAT.md](FORMAT.md); what hull trusts each input for in [TRUST.md](TRUST.md).\n")
 	return b.String()
 }

@@ -1,4 +1,4 @@
-package main
+package clidoc
 
 import (
 	"sort"
@@ -203,3 +203,16 @@ func sortedKeys(m map[string]bool) []string {
 
 // helpFlag is the --help flag urfave/cli adds to every command.
 var helpFlag = flagSpec{long: []string{"help"}, short: []string{"h"}, usage: "show help"}
+
+// Names lists the visible command names and the flag names (long and
+// short, without dashes) of app, for tests that check a generated script
+// mentions them all.
+func Names(app *cli.App) (commands, flags []string) {
+	specOf(app).walk(func(c *cmdSpec) {
+		commands = append(commands, c.path...)
+		for _, f := range c.flags {
+			flags = append(flags, append(f.long, f.short...)...)
+		}
+	})
+	return commands, flags
+}

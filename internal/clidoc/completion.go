@@ -1,7 +1,6 @@
-package main
+package clidoc
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 
@@ -14,60 +13,25 @@ import (
 // which needs a hidden flag at every completion request and runs hull to
 // answer it; these scripts are static and run nothing.
 
-// completionShells are the shells with a generator, in the order they are
+// Shells are the shells with a generator, in the order they are
 // documented.
-var completionShells = []struct {
-	name string
-	gen  func(*cli.App) string
-	load string
+var Shells = []struct {
+	Name string
+	Gen  func(*cli.App) string
+	Load string
 }{
 	{"bash", bashCompletion, "source <(hull completion bash)   # in ~/.bashrc"},
 	{"zsh", zshCompletion, "source <(hull completion zsh)   # in ~/.zshrc, after compinit"},
 	{"fish", fishCompletion, "hull completion fish | source   # or save it as ~/.config/fish/completions/hull.fish"},
 }
 
-func shellNames() string {
+// ShellNames lists the shells, for messages.
+func ShellNames() string {
 	var n []string
-	for _, s := range completionShells {
-		n = append(n, s.name)
+	for _, s := range Shells {
+		n = append(n, s.Name)
 	}
 	return strings.Join(n, ", ")
-}
-
-func (r *runner) completionCommand() *cli.Command {
-	cmd := &cli.Command{
-		Name:      "completion",
-		Usage:     "print a shell completion script (bash, zsh or fish)",
-		UsageText: r.name + " completion " + strings.ReplaceAll(shellNames(), ", ", "|"),
-		Description: "Prints the completion script for the shell on stdout. Load it with:\n" +
-			"  " + completionShells[0].load + "\n" +
-			"  " + completionShells[1].load + "\n" +
-			"  " + completionShells[2].load,
-		HideHelpCommand: true,
-		OnUsageError:    usageError,
-		Action: func(c *cli.Context) error {
-			if c.NArg() == 0 {
-				return withCode(exitGeneric, fmt.Errorf("usage: give a shell: %s (see '%s completion --help')", shellNames(), r.name))
-			}
-			return withCode(exitGeneric, fmt.Errorf("usage: unknown shell %q: want one of %s (see '%s completion --help')", c.Args().First(), shellNames(), r.name))
-		},
-	}
-	for _, s := range completionShells {
-		gen := s.gen
-		cmd.Subcommands = append(cmd.Subcommands, &cli.Command{
-			Name:         s.name,
-			Usage:        "print the " + s.name + " completion script",
-			OnUsageError: usageError,
-			Action: func(c *cli.Context) error {
-				if c.NArg() > 0 {
-					return withCode(exitGeneric, errors.New("usage: completion takes one argument, the shell"))
-				}
-				_, err := fmt.Fprint(r.stdout, gen(r.app()))
-				return err
-			},
-		})
-	}
-	return cmd
 }
 
 // shellIdent turns the program name into a shell function name part.

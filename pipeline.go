@@ -1,0 +1,459 @@
+package hull
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/hullsecrets/hull/config"
+	"github.com/hullsecrets/hull/formats"
+	"github.com/hullsecrets/hull/internal/atomicfile"
+	"github.com/hullsecrets/hull/keysources"
+	"github.com/hullsecrets/hull/metadata"
+)
+
+// Policy is the trust policy of one run (docs/TRUST.md), resolved once by
+// ResolvePolicy from what the invoking user controls (flags, environment)
+// and the repository's .sops.yaml, and passed to OpenFile, DecryptFile and
+// File.Rewrite. The zero Policy trusts no config and requires nothing
+// beyond the MAC.
+type Policy struct {
+	// Config is the .sops.yaml that applies (nil: none), and ConfigPath
+	// where it is.
+	Config     *config.Config
+	ConfigPath string
+	// RequireStrictMAC makes every file carry a valid extended MAC
+	// (HULL_REQUIRE_STRICT_MAC). The config adds its own requirements.
+	RequireStrictMAC bool
+	// IgnoreMAC reads a file whose MAC does not match (sops's
+	// --ignore-mac); such a file is rewritten only with
+	// ForceRewriteUnverified.
+	IgnoreMAC, ForceRewriteUnverified bool
+	// KeepRecipients gives a new data key also to recipients nobody
+	// vouched for (--keep-recipients).
+	KeepRecipients bool
+	// Warnings are what resolving the policy found worth telling the user
+	// (a .sops.yml ignored, an unsafe .sops.yaml skipped, unknown keys).
+	Warnings []string
+}
+
+// PolicyInput is what ResolvePolicy reads. Getenv is the environment
+// lookup (os.Getenv for a CLI; this package never reads the environment
+// itself); WorkDir is where .sops.yaml is searched from, as sops searches;
+// ConfigPath is --config, which wins over SOPS_CONFIG and the search.
+type PolicyInput struct {
+	Getenv     func(string) string
+	WorkDir    string
+	ConfigPath string
+	// IgnoreMAC, ForceRewriteUnverified, KeepRecipients: the user's flags.
+	IgnoreMAC, ForceRewriteUnverified, KeepRecipients bool
+}
+
+// ResolvePolicy resolves the policy with sops's conventions: the config is
+// --config, else SOPS_CONFIG, else the first safe .sops.yaml from WorkDir
+// upwards (config.Find); HULL_REQUIRE_STRICT_MAC set to a true value
+// requires the extended MAC. A config that cannot be parsed is an error.
+func ResolvePolicy(in PolicyInput) (*Policy, error) {
+	getenv := in.Getenv
+	if getenv == nil {
+		getenv = func(string) string { return "" }
+	}
+	p := &Policy{
+		RequireStrictMAC:       envTrue(getenv("HULL_REQUIRE_STRICT_MAC")),
+		IgnoreMAC:              in.IgnoreMAC,
+		ForceRewriteUnverified: in.ForceRewriteUnverified,
+		KeepRecipients:         in.KeepRecipients,
+	}
+	path := in.ConfigPath
+	if path == "" {
+		path = getenv("SOPS_CONFIG")
+	}
+	if path == "" {
+		wd := in.WorkDir
+		if wd == "" {
+			var err error
+			if wd, err = os.Getwd(); err != nil {
+				return nil, fmt.Errorf("looking for a config file: %w", err)
+			}
+		}
+		found, warnings, err := config.Find([]string{wd}, nil)
+		if err != nil {
+			return nil, err
+		}
+		p.Warnings = append(p.Warnings, warnings...)
+		path = found
+	}
+	if path == "" {
+		return p, nil
+	}
+	cfg, err := config.Load(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading config: %w", err)
+	}
+	for _, w := range cfg.Warnings {
+		p.Warnings = append(p.Warnings, w.Error())
+	}
+	p.Config, p.ConfigPath = cfg, path
+	return p, nil
+}
+
+func envTrue(v string) bool {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "", "0", "false", "no", "off":
+		return false
+	}
+	return true
+}
+
+// CreationRule returns the creation rule that matches name (nil when there
+// is no config, no rules or no match) and where it is, for messages.
+func (p *Policy) CreationRule(name string) (*config.CreationRule, string, error) {
+	if p == nil || p.Config == nil || p.Config.CreationRules == nil {
+		return nil, "", nil
+	}
+	abs, err := filepath.Abs(name)
+	if err != nil {
+		abs = name
+	}
+	cr, err := p.Config.RuleFor(abs)
+	if errors.Is(err, config.ErrNoMatchingRule) {
+		return nil, "", nil
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	return cr, fmt.Sprintf("the creation rule at %s:%d", filepath.Join(p.Config.Dir, config.FileName), cr.Line), nil
+}
+
+// StrictMAC reports whether the file name must carry a valid extended MAC
+// and what requires it: the user (RequireStrictMAC), the config's
+// top-level hull_require_strict_mac (whatever the path), or the matching
+// creation rule's.
+func (p *Policy) StrictMAC(name string) (bool, string) {
+	if p == nil {
+		return false, ""
+	}
+	if p.RequireStrictMAC {
+		return true, "HULL_REQUIRE_STRICT_MAC"
+	}
+	if p.Config == nil {
+		return false, ""
+	}
+	if p.Config.RequireStrictMAC {
+		return true, "hull_require_strict_mac at the top of " + filepath.Join(p.Config.Dir, config.FileName)
+	}
+	if name == "" {
+		return false, "" // stdin: no path for a creation rule to match
+	}
+	if cr, where, err := p.CreationRule(name); err == nil && cr != nil && cr.RequireStrictMAC {
+		return true, "hull_require_strict_mac in " + where
+	}
+	return false, ""
+}
+
+// OpenFileOptions control OpenFile.
+type OpenFileOptions struct {
+	// Policy is the trust policy; nil resolves one with ResolvePolicy
+	// from the working directory and no environment.
+	Policy *Policy
+	// Identities recover the data key; DecryptionOrder as in sops.
+	Identities      []keysources.Identity
+	DecryptionOrder []string
+	// Format is the file's format (by extension when nil).
+	Format formats.Format
+	// Limits bound the read and the parse (formats.DefaultLimits when
+	// zero): the size is checked before the file is read.
+	Limits formats.Limits
+	// Name is the name creation rules match (--filename-override); the
+	// path when empty.
+	Name string
+	// Compat: see DecryptOptions.
+	Compat bool
+}
+
+// File is an encrypted file opened by OpenFile: decrypted, with what a
+// rewrite needs. Close wipes the data key.
+type File struct {
+	Path, Name string
+	Format     formats.Format
+	// Plain holds the decrypted documents; Opened the metadata and key.
+	Plain  *formats.File
+	Opened *Opened
+	policy *Policy
+	// original is the file as read, for the compare-and-swap.
+	original []byte
+	stash    *Stash
+}
+
+// OpenFile is the one "open an encrypted file" step: read with limits,
+// parse, load the metadata, recover the data key with the identities, and
+// verify the MAC and, as the policy requires, the extended MAC.
+func OpenFile(ctx context.Context, path string, o OpenFileOptions) (*File, error) {
+	pol := o.Policy
+	if pol == nil {
+		var err error
+		if pol, err = ResolvePolicy(PolicyInput{}); err != nil {
+			return nil, err
+		}
+	}
+	fm := o.Format
+	if fm == nil {
+		fm, _ = FormatFor("", path)
+	}
+	name := o.Name
+	if name == "" {
+		name = path
+	}
+	data, err := readLimited(path, o.Limits.WithDefaults().MaxBytes)
+	if err != nil {
+		return nil, err
+	}
+	f, err := fm.Parse(data, formats.ParseOptions{Encrypted: true, Limits: o.Limits})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if f.Meta == nil {
+		return nil, fmt.Errorf("%s: %w", path, ErrNotEncrypted)
+	}
+	stash := NewStash()
+	opened, err := pol.Open(ctx, f, path, name, o.Identities, DecryptOptions{DecryptionOrder: o.DecryptionOrder, Stash: stash, Compat: o.Compat})
+	if err != nil {
+		return nil, err
+	}
+	return &File{Path: path, Name: name, Format: fm, Plain: f, Opened: opened, policy: pol, original: data, stash: stash}, nil
+}
+
+// Open is the decrypt-and-verify step of OpenFile for a file already parsed
+// (f, with metadata): it recovers the data key with ids and verifies the
+// MAC and, as the policy requires for name, the extended MAC; IgnoreMAC
+// comes from the policy. display names the file in errors. The command
+// line, which parses and finds identities itself, uses it too.
+func (p *Policy) Open(ctx context.Context, f *formats.File, display, name string, ids []keysources.Identity, o DecryptOptions) (*Opened, error) {
+	if p == nil {
+		p = &Policy{}
+	}
+	strict, why := p.StrictMAC(name)
+	o.Identities, o.IgnoreMAC, o.RequireExtendedMAC = ids, p.IgnoreMAC || o.IgnoreMAC, strict
+	opened, err := Decrypt(ctx, f, o)
+	if err != nil {
+		if strict && errors.Is(err, ErrExtendedMAC) {
+			return nil, fmt.Errorf("%s: %w (the hull MAC is required by %s)", display, err, why)
+		}
+		return nil, fmt.Errorf("%s: %w", display, err)
+	}
+	return opened, nil
+}
+
+func readLimited(path string, limit int64) ([]byte, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer fh.Close()
+	if fi, err := fh.Stat(); err == nil && fi.Mode().IsRegular() && fi.Size() > limit {
+		return nil, fmt.Errorf("%s: %w", path, &formats.LimitError{What: "size", Limit: limit})
+	}
+	data, err := io.ReadAll(io.LimitReader(fh, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%s: %w", path, &formats.LimitError{What: "size", Limit: limit})
+	}
+	return data, nil
+}
+
+// Close wipes the data key.
+func (f *File) Close() {
+	if f != nil && f.Opened != nil {
+		clear(f.Opened.Key)
+	}
+}
+
+// RewriteOptions tune File.Rewrite.
+type RewriteOptions struct {
+	// AllowNoEncryption: see SealOptions.
+	AllowNoEncryption bool
+	// Emit are the output settings.
+	Emit formats.EmitOptions
+	// Audit, when set, is called once the new content is ready and
+	// before it is written; an error aborts the write (an audit log that
+	// must not miss a write).
+	Audit func(path string) error
+}
+
+// ErrConcurrentModification is returned by Rewrite when the file changed
+// on disk since OpenFile read it; nothing was written.
+var ErrConcurrentModification = errors.New("the file was changed by someone else meanwhile; nothing was written")
+
+// Rewrite is the write transaction: it applies change to the decrypted
+// documents, checks the policy (no value the trusted rule encrypts newly
+// stored in clear; no fresh extended MAC over an unauthenticated rule or
+// unvouched recipients; no rewrite of an unverified file), seals with the
+// same data key (unchanged values keep their ciphertext), and replaces the
+// file atomically under the directory lock if it still holds the bytes
+// OpenFile read (compare-and-swap). It reports whether anything changed.
+func (f *File) Rewrite(change func(*formats.File) (bool, error), o RewriteOptions) (bool, error) {
+	if f.Opened.Result.Unverified && !f.policy.ForceRewriteUnverified {
+		return false, fmt.Errorf("%s: %w", f.Path, ErrUnverifiedRewrite)
+	}
+	changed, err := change(f.Plain)
+	if err != nil || !changed {
+		return false, err
+	}
+	before, err := f.Format.Parse(f.original, formats.ParseOptions{Encrypted: true})
+	if err != nil {
+		return false, err
+	}
+	wc, err := f.policy.CheckWrite(f.Name, f.Opened, f.Plain, before, f.Format.Name() == "binary", nil)
+	if err != nil {
+		return false, fmt.Errorf("%s: %w", f.Path, err)
+	}
+	noXMAC := wc.NoExtendedMAC
+	m := f.Opened.Meta
+	m.BumpVersion()
+	if err := Seal(f.Plain, f.Opened.Key, m, SealOptions{Stash: f.stash, Format: f.Format, InputFormat: f.Format, AllowNoEncryption: o.AllowNoEncryption, NoExtendedMAC: noXMAC}); err != nil {
+		return false, fmt.Errorf("%s: %w", f.Path, err)
+	}
+	out, err := f.Format.Emit(f.Plain, o.Emit)
+	if err != nil {
+		return false, fmt.Errorf("%s: %w", f.Path, err)
+	}
+	if o.Audit != nil {
+		if err := o.Audit(f.Path); err != nil {
+			return false, err
+		}
+	}
+	if err := Commit(f.Path, f.original, out, false); err != nil {
+		return false, err
+	}
+	f.original = out
+	return true, nil
+}
+
+// LockDir takes the lock every hull write to a file in dir holds (a lock
+// file in dir); unlock releases it.
+func LockDir(dir string) (unlock func(), err error) { return atomicfile.LockDir(dir) }
+
+// Commit is the last step of a write: it replaces the file at path with
+// out, atomically (temporary file, fsync, rename), only if the file still
+// holds original (compare-and-swap; ErrConcurrentModification otherwise),
+// under the directory lock, which it takes unless held says the caller
+// holds it.
+func Commit(path string, original, out []byte, held bool) error {
+	if !held {
+		unlock, err := atomicfile.LockDir(filepath.Dir(path))
+		if err != nil {
+			return err
+		}
+		defer unlock()
+	}
+	now, err := os.ReadFile(path)
+	if err != nil || sha256.Sum256(now) != sha256.Sum256(original) {
+		return fmt.Errorf("%s: %w", path, ErrConcurrentModification)
+	}
+	if err := atomicfile.Write(path, out, atomicfile.Options{}); err != nil {
+		return fmt.Errorf("cannot write %s: %w", path, err)
+	}
+	return nil
+}
+
+// WriteCheck is what the policy says about a write that passed CheckWrite.
+type WriteCheck struct {
+	// NoExtendedMAC: the write must not vouch for the file's metadata
+	// with a fresh x_hull_mac; Why says what is not vouched for.
+	NoExtendedMAC bool
+	Why           string
+	// Trusted is the rule the write honoured.
+	Trusted TrustedRule
+}
+
+// CheckWrite applies the write rules of docs/TRUST.md to a file opened as
+// o, about to be sealed from plain; before is the file as read (still
+// encrypted). It refuses (ErrPolicy) a value the trusted rule encrypts
+// newly stored in clear, and says whether the write may add x_hull_mac:
+// not over an unauthenticated rule other than the trusted one, nor over
+// recipients that neither the creation rule nor named (the command line;
+// nil: only the rule) vouch for, unless KeepRecipients. binary files have
+// no rule.
+func (p *Policy) CheckWrite(name string, o *Opened, plain, before *formats.File, binary bool, named [][]KeyID) (WriteCheck, error) {
+	if p == nil {
+		p = &Policy{}
+	}
+	if o.Result.Unverified && !p.ForceRewriteUnverified {
+		return WriteCheck{}, ErrUnverifiedRewrite
+	}
+	m := o.Meta
+	cr, source, err := p.CreationRule(name)
+	if err != nil {
+		return WriteCheck{}, err
+	}
+	var rule *metadata.Rule
+	if cr != nil {
+		rule = &cr.Rule
+	}
+	authenticated := o.Result.ExtendedMACChecked
+	wc := WriteCheck{Trusted: TrustedRuleFor(rule, source, m, authenticated)}
+	if !binary {
+		if _, err := CheckClearValues(plain, before, m, wc.Trusted); err != nil {
+			return wc, err
+		}
+	}
+	if authenticated {
+		return wc, nil
+	}
+	if !binary && !SameRule(m, wc.Trusted) {
+		wc.NoExtendedMAC = true
+		wc.Why = fmt.Sprintf("the file's rule (%s) has no valid hull MAC and differs from %s", describeRule(m.Rule), wc.Trusted.Source)
+		return wc, nil
+	}
+	if cr != nil {
+		named = append(append([][]KeyID(nil), named...), configKeyIDs(cr)...)
+	}
+	if unv := UnvouchedRecipients(m, named); len(unv) > 0 && !p.KeepRecipients {
+		ids := make([]string, len(unv))
+		for i, k := range unv {
+			ids[i] = k.String()
+		}
+		wc.NoExtendedMAC = true
+		wc.Why = "the file has no valid hull MAC and lists recipients no .sops.yaml creation rule names (" + strings.Join(ids, ", ") + ")"
+	}
+	return wc, nil
+}
+
+// configKeyIDs are the key IDs a creation rule names, as the key sources
+// print them (type:id), without building recipients.
+func configKeyIDs(cr *config.CreationRule) [][]KeyID {
+	out := make([][]KeyID, len(cr.KeyGroups))
+	for i, g := range cr.KeyGroups {
+		for _, ref := range g {
+			out[i] = append(out[i], KeyID{Type: ref.Type, ID: ref.ID})
+		}
+	}
+	return out
+}
+
+// WriteOptions tune WriteFile.
+type WriteOptions struct {
+	// Perm is the mode of a new file (0600 when zero); an existing file
+	// keeps its own mode.
+	Perm fs.FileMode
+	// NoClobber refuses to replace an existing file or symlink (ErrExists).
+	NoClobber bool
+}
+
+// ErrExists is returned by WriteFile with NoClobber when the target exists.
+var ErrExists = atomicfile.ErrExists
+
+// WriteFile replaces path with data atomically: a temporary file in the
+// same directory, fsync, rename, directory fsync. A symlink at path is
+// followed (the file it points to is replaced, the link kept).
+func WriteFile(path string, data []byte, o WriteOptions) error {
+	return atomicfile.Write(path, data, atomicfile.Options{Perm: o.Perm, NoClobber: o.NoClobber})
+}
