@@ -73,13 +73,13 @@ type hello struct {
 
 // request is one message from hull to the companion.
 type request struct {
-	ID      uint64     `json:"id"`
-	Op      string     `json:"op"`
-	Type    string     `json:"type,omitempty"`
-	RawKey  rawJSON    `json:"key,omitempty"`
-	DataKey []byte     `json:"data_key,omitempty"`
+	ID      uint64      `json:"id"`
+	Op      string      `json:"op"`
+	Type    string      `json:"type,omitempty"`
+	RawKey  rawJSON     `json:"key,omitempty"`
+	DataKey []byte      `json:"data_key,omitempty"`
 	Stanza  *wireStanza `json:"stanza,omitempty"`
-	Cancel  uint64     `json:"cancel,omitempty"`
+	Cancel  uint64      `json:"cancel,omitempty"`
 }
 
 // response is one message from the companion to hull.
