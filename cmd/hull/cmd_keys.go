@@ -23,7 +23,6 @@ import (
 	"github.com/hullsecrets/hull/internal/atomicfile"
 	"github.com/hullsecrets/hull/keysources"
 	"github.com/hullsecrets/hull/keysources/all"
-	"github.com/hullsecrets/hull/keysources/awskms"
 	"github.com/hullsecrets/hull/metadata"
 )
 
@@ -442,7 +441,7 @@ func (r *runner) recipientFromStanza(s metadata.Stanza) (keysources.Recipient, e
 				}
 			}
 		}
-		return awskms.NewRecipient(s.Get("arn"), s.Get("role"), ctx, s.Get("aws_profile"), opts.KMS)
+		return opts.Companion.KMSRecipient(s.Get("arn"), s.Get("role"), ctx, s.Get("aws_profile"))
 	}
 	src, _ := all.Lookup(s.Type)
 	rs, err := src.ParseWith(metadata.StanzaID(s), opts)
@@ -588,7 +587,17 @@ func (r *runner) trustedRule(c *cli.Context, name string) (*config.CreationRule,
 
 // ruleGroups are the key groups of a creation rule.
 func ruleGroups(cr *config.CreationRule, source string) ([][]keysources.Recipient, error) {
-	groups, err := groupsFromConfig(cr)
+	return ruleGroupsWith(cr, source, all.Options{})
+}
+
+// ruleRecipients are the key groups of a creation rule, to wrap a key
+// for: cloud keys go through the run's hull-kms.
+func (r *runner) ruleRecipients(cr *config.CreationRule, source string) ([][]keysources.Recipient, error) {
+	return ruleGroupsWith(cr, source, all.Options{Companion: r.companion()})
+}
+
+func ruleGroupsWith(cr *config.CreationRule, source string, opts all.Options) ([][]keysources.Recipient, error) {
+	groups, err := groupsFromConfigWith(cr, opts)
 	if err != nil {
 		return nil, withCode(exitErrorReadingConfig, err)
 	}
@@ -757,7 +766,7 @@ func (r *runner) updateKeys(c *cli.Context, path string, answers *bufio.Reader) 
 		return withCode(exitGeneric, fmt.Errorf("%s: no .sops.yaml creation rule matches this file: updatekeys takes the recipients from it "+
 			"(to change the keys by hand, use 'hull rotate --add-age/--rm-age' or 'hull groups')", path))
 	}
-	want, err := ruleGroups(cr, source)
+	want, err := r.ruleRecipients(cr, source)
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
@@ -919,7 +928,7 @@ func (r *runner) rotate(c *cli.Context, path string) (err error) {
 	}
 	var want [][]keyEntry
 	if cr != nil {
-		groups, err := ruleGroups(cr, source)
+		groups, err := r.ruleRecipients(cr, source)
 		if err != nil {
 			return fmt.Errorf("%s: %w", fio.display(), err)
 		}

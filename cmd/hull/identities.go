@@ -167,10 +167,9 @@ func (r *runner) pgpOptions() pgp.Options {
 func (r *runner) keySourceOptions() all.Options {
 	tok, _ := r.vaultToken() // an unreadable ~/.vault-token is reported by Vault as no credentials
 	return all.Options{
-		PGP:     r.pgpOptions(),
-		Vault:   vault.Options{Token: tok, Namespace: r.env.get("VAULT_NAMESPACE")},
-		GCPKMS:  r.gcpKMSOptions(),
-		AzureKV: r.azureKVOptions(),
+		PGP:       r.pgpOptions(),
+		Vault:     vault.Options{Token: tok, Namespace: r.env.get("VAULT_NAMESPACE")},
+		Companion: r.companion(),
 	}
 }
 

@@ -54,6 +54,8 @@ type runner struct {
 	env    env
 	// configs caches the .sops.yaml files this run has read (policy.go).
 	configs *configCache
+	// kms is the client of hull-kms, the cloud key sources (cloudkeys.go).
+	kms *companionHolder
 }
 
 func (r *runner) errorf(format string, args ...any) {
@@ -74,8 +76,9 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer, lookup func(
 	if len(args) > 0 && strings.TrimSuffix(filepath.Base(args[0]), ".exe") == "sops" {
 		name = "sops"
 	}
-	r := &runner{name: name, stdin: stdin, stdout: stdout, stderr: stderr, env: env{lookup: lookup}, configs: newConfigCache()}
+	r := &runner{name: name, stdin: stdin, stdout: stdout, stderr: stderr, env: env{lookup: lookup}, configs: newConfigCache(), kms: &companionHolder{}}
 	err := r.run(args)
+	defer r.closeCompanion()
 	if err == nil {
 		return exitOK
 	}

@@ -19,7 +19,6 @@ import (
 var update = flag.Bool("update", false, "update testscript golden output")
 
 func hullMain() {
-	cloudTestHooks() // cloud_script_test.go
 	os.Exit(Main(os.Args, os.Stdin, os.Stdout, os.Stderr, os.LookupEnv))
 }
 
@@ -30,6 +29,7 @@ func TestMain(m *testing.M) {
 		"sops":        hullMain,       // hull answers as sops under that name
 		"fake-editor": fakeEditorMain, // the editor of edit_*.txtar (edit_test.go)
 		"edit-helper": editHelperMain, // checks for edit_*.txtar (edit_test.go)
+		"hull-kms":    companionMain,  // the cloud key sources (cloud_script_test.go)
 	})
 }
 

@@ -26,15 +26,6 @@ type Options struct {
 	Azure azkv.Options
 }
 
-// Env lists the variables hull-kms reads itself (the SDKs read more: the
-// AWS credentials chain and the Azure DefaultAzureCredential read the
-// process environment). hull passes its own values of these when it
-// starts the companion.
-var Env = []string{
-	"GOOGLE_CREDENTIALS", "GOOGLE_OAUTH_ACCESS_TOKEN",
-	"SOPS_GCP_KMS_ENDPOINT", "SOPS_GCP_KMS_UNIVERSE_DOMAIN", "SOPS_GCP_KMS_CLIENT_TYPE",
-}
-
 const usage = `usage: hull-kms
 
 hull-kms runs the AWS KMS, GCP KMS and Azure Key Vault key sources for hull.

@@ -66,7 +66,8 @@ type KMSOptions struct {
 // defaultCompanion is the client of Options without one.
 var defaultCompanion = sync.OnceValue(func() *companion.Client { return companion.New(companion.Config{}) })
 
-func (o Options) companion() *companion.Client {
+// Client is o.Companion, or the default client when it is nil.
+func (o Options) Client() *companion.Client {
 	if o.Companion != nil {
 		return o.Companion
 	}
@@ -101,7 +102,7 @@ func parsePGPOpts(s string, o Options) ([]keysources.Recipient, error) {
 func parseKMS(s string) ([]keysources.Recipient, error) { return parseKMSOpts(s, Options{}) }
 
 func parseKMSOpts(s string, o Options) ([]keysources.Recipient, error) {
-	return o.companion().ParseKMS(s, o.KMS.Context, o.KMS.Profile)
+	return o.Client().ParseKMS(s, o.KMS.Context, o.KMS.Profile)
 }
 
 func parseVault(s string) ([]keysources.Recipient, error) {
@@ -115,13 +116,13 @@ func parseVaultOpts(s string, o Options) ([]keysources.Recipient, error) {
 func parseGCPKMS(s string) ([]keysources.Recipient, error) { return parseGCPKMSOpts(s, Options{}) }
 
 func parseGCPKMSOpts(s string, o Options) ([]keysources.Recipient, error) {
-	return o.companion().ParseGCPKMS(s)
+	return o.Client().ParseGCPKMS(s)
 }
 
 func parseAzureKV(s string) ([]keysources.Recipient, error) { return parseAzureKVOpts(s, Options{}) }
 
 func parseAzureKVOpts(s string, o Options) ([]keysources.Recipient, error) {
-	return o.companion().ParseAzureKV(s)
+	return o.Client().ParseAzureKV(s)
 }
 
 // Lookup returns the source with the given name.

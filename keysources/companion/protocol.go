@@ -60,6 +60,14 @@ import (
 // ProtocolVersion is the version of the protocol this package speaks.
 const ProtocolVersion = 1
 
+// Env lists the variables hull-kms reads itself (the SDKs read more: the
+// AWS credentials chain and Azure's DefaultAzureCredential read the
+// process environment). hull passes its own values of these.
+var Env = []string{
+	"GOOGLE_CREDENTIALS", "GOOGLE_OAUTH_ACCESS_TOKEN",
+	"SOPS_GCP_KMS_ENDPOINT", "SOPS_GCP_KMS_UNIVERSE_DOMAIN", "SOPS_GCP_KMS_CLIENT_TYPE",
+}
+
 // MaxLine bounds one message (a line of JSON).
 const MaxLine = 1 << 20
 

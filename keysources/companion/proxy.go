@@ -127,6 +127,9 @@ func (c *Client) Identities() []keysources.Identity {
 	return out
 }
 
+// Identity returns the identity of one key type of the companion.
+func (c *Client) Identity(typ string) *Identity { return &Identity{c: c, typ: typ} }
+
 // Type is the stanza type.
 func (id *Identity) Type() string { return id.typ }
 
