@@ -90,6 +90,13 @@ func companionHint() string {
 // the running executable (and of its target when it is a symlink, such as
 // the "sops" name), then PATH.
 func (r *runner) findCompanion() (string, error) {
+	exe, _ := os.Executable()
+	return r.findCompanionFrom(exe)
+}
+
+// findCompanionFrom is findCompanion for the executable exe ("" when
+// unknown).
+func (r *runner) findCompanionFrom(exe string) (string, error) {
 	if p := r.env.get(envCompanion); p != "" {
 		if !isExecutableFile(p) {
 			return "", fmt.Errorf("%s=%s is not an executable file", envCompanion, p)
@@ -101,7 +108,7 @@ func (r *runner) findCompanion() (string, error) {
 		name += ".exe"
 	}
 	var dirs []string
-	if exe, err := os.Executable(); err == nil {
+	if exe != "" {
 		dirs = append(dirs, filepath.Dir(exe))
 		if real, err := filepath.EvalSymlinks(exe); err == nil && filepath.Dir(real) != filepath.Dir(exe) {
 			dirs = append(dirs, filepath.Dir(real))

@@ -69,6 +69,8 @@ func TestScript(t *testing.T) {
 			"replace":   cmdReplace,
 			// cloud-server kms|vault|gcp|azure (cloud_script_test.go)
 			"cloud-server": cmdCloudServer,
+			// without-companion: PATH without hull-kms (companion_test.go)
+			"without-companion": cmdWithoutCompanion,
 		},
 	})
 }

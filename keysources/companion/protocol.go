@@ -259,7 +259,7 @@ func errorFromWire(w *wireError, typ, key, op string) error {
 // versionError is a companion that speaks another protocol or is of
 // another version.
 func versionError(path string, theirs hello, ourProtocol int, ourVersion, hint string) error {
-	return fmt.Errorf("%w: %s is hull-kms %s (protocol %d), this hull is %s (protocol %d): install the hull-kms of the same release as hull%s",
+	return fmt.Errorf("%w: %s is hull-kms %s (protocol %d), this hull is %s (protocol %d)%s",
 		ErrMismatch, path, orUnknown(theirs.HullKMS), theirs.Protocol, orUnknown(ourVersion), ourProtocol, hint)
 }
 
