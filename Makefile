@@ -14,8 +14,11 @@ LDFLAGS   := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 
 all: build
 
+# bin/hull and its companion bin/hull-kms (the cloud key sources), of the
+# same version: hull accepts only the hull-kms of its own version.
 build:
 	$(GO) build -tags $(BUILDTAGS) -trimpath -ldflags '$(LDFLAGS)' -o bin/hull ./cmd/hull
+	$(GO) build -tags $(BUILDTAGS) -trimpath -ldflags '$(LDFLAGS)' -o bin/hull-kms ./cmd/hull-kms
 
 # Build hull and run the main job on examples/ with a throwaway age key.
 demo:
@@ -69,7 +72,8 @@ docs:
 	done
 
 # Static binaries for linux, darwin and windows on amd64 and arm64 in dist/,
-# named hull_<version>_<os>_<arch>[.exe], and dist/SHA256SUMS.
+# named hull_<version>_<os>_<arch>[.exe] and hull-kms_<version>_<os>_<arch>[.exe],
+# and dist/SHA256SUMS.
 release:
 	GO='$(GO)' VERSION='$(VERSION)' COMMIT='$(COMMIT)' ./scripts/release.sh
 

@@ -83,7 +83,7 @@ func companionHint() string {
 	if !strings.HasPrefix(v, "v") || strings.Contains(v, "-dirty") {
 		v = "latest"
 	}
-	return fmt.Sprintf("; install the hull-kms of this hull's release next to it: the release archives ship both, and `go install github.com/hullsecrets/hull/cmd/...@%s` installs both (or set %s to its path)", v, envCompanion)
+	return fmt.Sprintf("; install the hull-kms of this hull's release next to it: each release ships both, and `go install github.com/hullsecrets/hull/cmd/...@%s` installs both (or set %s to its path)", v, envCompanion)
 }
 
 // findCompanion locates hull-kms: HULL_KMS_PLUGIN, then the directory of
@@ -141,10 +141,14 @@ func isExecutableFile(p string) bool {
 
 // companionEnv is the process environment with hull's values of the
 // variables hull-kms reads (the same in a normal run; tests run hull in
-// process with an environment of their own).
+// process with an environment of their own), without hull's identity
+// variables (SOPS_AGE_KEY…): hull-kms has no use for them.
 func (r *runner) companionEnv() []string {
 	names := map[string]bool{}
 	for _, k := range companion.Env {
+		names[k] = true
+	}
+	for _, k := range scrubbedEnv {
 		names[k] = true
 	}
 	var out []string
