@@ -11,8 +11,8 @@ import (
 
 	"github.com/hullsecrets/hull"
 	"github.com/hullsecrets/hull/keysources"
-	"github.com/hullsecrets/hull/keysources/companion"
 	"github.com/hullsecrets/hull/keysources/age"
+	"github.com/hullsecrets/hull/keysources/companion"
 	"github.com/hullsecrets/hull/keysources/pgp"
 	"github.com/hullsecrets/hull/metadata"
 )
