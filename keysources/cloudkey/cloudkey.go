@@ -15,6 +15,18 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
+)
+
+// The patterns are compiled on first use: hull links this package, and
+// most runs never see a cloud key.
+var (
+	arnRE      = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^arn:aws[\w-]*:kms:(.+):[0-9]+:(key|alias)/.+$`) })
+	regionRE   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`) })
+	resourceRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^projects/[^/]+/locations/[^/]+/keyRings/[^/]+/cryptoKeys/[^/]+$`)
+	})
+	urlRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(https://[^/]+)/keys/([^/]+)(/[^/]*)?$`) })
 )
 
 // The stanza types of the cloud key sources.
@@ -24,20 +36,15 @@ const (
 	AzureKV = "azure_kv"
 )
 
-// arnRE is sops's ARN pattern; the first group is the region.
-var arnRE = regexp.MustCompile(`^arn:aws[\w-]*:kms:(.+):[0-9]+:(key|alias)/.+$`)
-
-// regionRE is what hull accepts as a region: a host label, so that an ARN
-// in a file cannot steer the endpoint to another host.
-var regionRE = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
-
-// Region returns the region of a KMS key ARN.
+// Region returns the region of a KMS key ARN: sops's ARN pattern, and a
+// region that is a host label, so that an ARN in a file cannot steer the
+// endpoint to another host.
 func Region(arn string) (string, error) {
-	m := arnRE.FindStringSubmatch(arn)
+	m := arnRE().FindStringSubmatch(arn)
 	if m == nil {
 		return "", fmt.Errorf("%q is not a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id> or …:alias/<name>)", arn)
 	}
-	if !regionRE.MatchString(m[1]) {
+	if !regionRE().MatchString(m[1]) {
 		return "", fmt.Errorf("KMS key ARN %q has an invalid region %q", arn, m[1])
 	}
 	return m[1], nil
@@ -139,12 +146,9 @@ func ContextString(c map[string]string) string {
 	return strings.Join(parts, ",")
 }
 
-// resourceRE is a Cloud KMS crypto key resource ID.
-var resourceRE = regexp.MustCompile(`^projects/[^/]+/locations/[^/]+/keyRings/[^/]+/cryptoKeys/[^/]+$`)
-
 // CheckResourceID checks a GCP KMS key resource ID.
 func CheckResourceID(id string) error {
-	if !resourceRE.MatchString(id) {
+	if !resourceRE().MatchString(id) {
 		return fmt.Errorf("%q is not a GCP KMS key resource ID (projects/<project>/locations/<location>/keyRings/<ring>/cryptoKeys/<key>)", id)
 	}
 	return nil
@@ -167,13 +171,10 @@ func ParseGCPKMS(s string) ([]string, error) {
 	return out, nil
 }
 
-// urlRE is an Azure Key Vault key URL: vault, name and optional version.
-var urlRE = regexp.MustCompile(`^(https://[^/]+)/keys/([^/]+)(/[^/]*)?$`)
-
 // ParseKeyURL splits an Azure Key Vault key URL
 // (https://<vault>/keys/<name>[/<version>]).
 func ParseKeyURL(u string) (vaultURL, name, version string, err error) {
-	m := urlRE.FindStringSubmatch(u)
+	m := urlRE().FindStringSubmatch(u)
 	if m == nil {
 		return "", "", "", fmt.Errorf("%q is not an Azure Key Vault key URL (https://<vault>/keys/<name>[/<version>])", u)
 	}
