@@ -123,6 +123,8 @@ type walker struct {
 	// display path with list indexes.
 	path []string
 	disp []string
+	// aadBuf is reused by aadBytes.
+	aadBuf []byte
 }
 
 func newWalker(c *valueCipher, sel *selector, macOnly bool, stash *Stash) *walker {
@@ -158,6 +160,20 @@ func (w *walker) aad() string {
 		return ":"
 	}
 	return b.String()
+}
+
+// aadBytes is aad in a buffer of the walker, valid until the next call.
+func (w *walker) aadBytes() []byte {
+	if len(w.path) == 0 {
+		return append(w.aadBuf[:0], ':')
+	}
+	b := w.aadBuf[:0]
+	for _, p := range w.path {
+		b = append(b, p...)
+		b = append(b, ':')
+	}
+	w.aadBuf = b
+	return b
 }
 
 func (w *walker) walkDocs(docs []*formats.Node) error {
@@ -345,10 +361,14 @@ func (w *walker) scalar(parent *formats.Node, i int, c *formats.Node, comments [
 	if err != nil {
 		return w.where(err)
 	}
-	aad := w.aad()
-	pt, err := w.c.open(e, aad)
+	aadb := w.aadBytes()
+	pt, err := w.c.openAAD(e, aadb)
 	if err != nil {
 		return w.where(fmt.Errorf("%w: %v", ErrDecrypt, err))
+	}
+	var aad string
+	if w.stash != nil {
+		aad = string(aadb)
 	}
 	orig := c.Value
 	if e.typ == "comment" {

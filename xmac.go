@@ -85,7 +85,11 @@ func (e *xmacEncoder) write(b []byte) {
 	}
 }
 
-func (e *xmacEncoder) u8(b byte) { e.write([]byte{b}) }
+func (e *xmacEncoder) u8(b byte) {
+	if e.err == nil {
+		e.err = e.w.WriteByte(b)
+	}
+}
 
 func (e *xmacEncoder) u64(v uint64) {
 	binary.BigEndian.PutUint64(e.buf[:], v)
