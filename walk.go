@@ -122,9 +122,33 @@ type walker struct {
 	// path holds the mapping keys from the root (the AAD); disp holds the
 	// display path with list indexes.
 	path []string
-	disp []string
-	// aadBuf is reused by aadBytes.
-	aadBuf []byte
+	disp []dispStep
+	// aadBuf is reused by aadBytes, hashBuf by hashValue.
+	aadBuf, hashBuf []byte
+}
+
+// dispStep is one step of the display path: a mapping key or a list index.
+// The display path is only formatted for a message (dispPath): formatting
+// every step as it was walked cost an allocation per value.
+type dispStep struct {
+	key   string
+	idx   int
+	isKey bool
+}
+
+// dispPath is the display path, as ["key"][0]….
+func (w *walker) dispPath() string {
+	var b strings.Builder
+	for _, d := range w.disp {
+		b.WriteByte('[')
+		if d.isKey {
+			b.WriteString(strconv.Quote(d.key))
+		} else {
+			b.WriteString(strconv.Itoa(d.idx))
+		}
+		b.WriteByte(']')
+	}
+	return b.String()
 }
 
 func newWalker(c *valueCipher, sel *selector, macOnly bool, stash *Stash) *walker {
@@ -142,7 +166,7 @@ func (w *walker) where(err error) error {
 	if errors.As(err, &pe) {
 		return err
 	}
-	return &PathError{Doc: w.doc, Path: strings.Join(w.disp, ""), Err: err}
+	return &PathError{Doc: w.doc, Path: w.dispPath(), Err: err}
 }
 
 func (w *walker) aad() string {
@@ -205,9 +229,9 @@ func (w *walker) walkContainer(n *formats.Node, comments [][]string) error {
 		}
 		if n.Kind == formats.Mapping {
 			w.path = append(w.path, c.Key)
-			w.disp = append(w.disp, "["+strconv.Quote(c.Key)+"]")
+			w.disp = append(w.disp, dispStep{key: c.Key, isKey: true})
 		} else {
-			w.disp = append(w.disp, "["+strconv.Itoa(i)+"]")
+			w.disp = append(w.disp, dispStep{idx: i})
 		}
 		var err error
 		switch c.Kind {
@@ -275,7 +299,7 @@ func (w *walker) comment(parent *formats.Node, i int, c *formats.Node, comments 
 }
 
 func (w *walker) location() string {
-	p := strings.Join(w.disp, "")
+	p := w.dispPath()
 	if p == "" {
 		p = "top level"
 	}
@@ -301,9 +325,13 @@ func (w *walker) hashValue(n *formats.Node) {
 	switch n.Type {
 	case formats.Null:
 	case formats.Float:
-		w.mac.Write([]byte(macFloat(n.Value)))
+		w.hashBuf = append(w.hashBuf[:0], macFloat(n.Value)...)
+		w.mac.Write(w.hashBuf)
 	default:
-		w.mac.Write([]byte(n.Value))
+		// Through a reused buffer: converting the string for the hash
+		// interface allocated a copy per value.
+		w.hashBuf = append(w.hashBuf[:0], n.Value...)
+		w.mac.Write(w.hashBuf)
 	}
 }
 
