@@ -162,6 +162,11 @@ func (e envelope) String() string {
 type valueCipher struct {
 	gcm  cipher.AEAD
 	rand io.Reader
+	// Scratch space of seal (a valueCipher is used by one goroutine): the
+	// IV and the sealed bytes are encoded into the value string, the only
+	// allocation per value.
+	iv  [ivSize]byte
+	out []byte
 }
 
 func newValueCipher(key []byte, rand io.Reader) (*valueCipher, error) {
@@ -181,13 +186,17 @@ func newValueCipher(key []byte, rand io.Reader) (*valueCipher, error) {
 
 // seal encrypts plaintext with a fresh IV.
 func (c *valueCipher) seal(plaintext []byte, aad string, typ string) (string, error) {
-	iv := make([]byte, ivSize)
-	if _, err := io.ReadFull(c.rand, iv); err != nil {
+	return c.sealAAD(plaintext, []byte(aad), typ)
+}
+
+// sealAAD is seal with the AAD as bytes.
+func (c *valueCipher) sealAAD(plaintext, aad []byte, typ string) (string, error) {
+	if _, err := io.ReadFull(c.rand, c.iv[:]); err != nil {
 		return "", fmt.Errorf("reading random IV: %w", err)
 	}
-	out := c.gcm.Seal(nil, iv, plaintext, []byte(aad))
-	n := len(out) - tagSize
-	return envelope{data: out[:n], iv: iv, tag: out[n:], typ: typ}.String(), nil
+	c.out = c.gcm.Seal(c.out[:0], c.iv[:], plaintext, aad)
+	n := len(c.out) - tagSize
+	return envelope{data: c.out[:n], iv: c.iv[:], tag: c.out[n:], typ: typ}.String(), nil
 }
 
 // errAuth is returned by open when GCM authentication fails.

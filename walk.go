@@ -124,7 +124,7 @@ type walker struct {
 	path []string
 	disp []dispStep
 	// aadBuf is reused by aadBytes, hashBuf by hashValue.
-	aadBuf, hashBuf []byte
+	aadBuf, hashBuf, ptBuf []byte
 }
 
 // dispStep is one step of the display path: a mapping key or a list index.
@@ -310,11 +310,18 @@ func (w *walker) location() string {
 }
 
 func (w *walker) seal(pt []byte, aad, typ string) (string, error) {
+	return w.sealAAD(pt, []byte(aad), typ)
+}
+
+// sealAAD is seal with the AAD as bytes (aadBytes).
+func (w *walker) sealAAD(pt, aad []byte, typ string) (string, error) {
 	w.encCount++
-	if enc, ok := w.stash.take(aad, typ, pt); ok {
-		return enc, nil
+	if w.stash != nil {
+		if enc, ok := w.stash.take(string(aad), typ, pt); ok {
+			return enc, nil
+		}
 	}
-	out, err := w.c.seal(pt, aad, typ)
+	out, err := w.c.sealAAD(pt, aad, typ)
 	if err != nil {
 		return "", w.where(fmt.Errorf("%w: %v", ErrEncrypt, err))
 	}
@@ -363,7 +370,8 @@ func (w *walker) scalar(parent *formats.Node, i int, c *formats.Node, comments [
 			return nil
 		}
 		w.encValues++
-		out, err := w.seal([]byte(c.Value), w.aad(), typeTag(c.Type))
+		w.ptBuf = append(w.ptBuf[:0], c.Value...)
+		out, err := w.sealAAD(w.ptBuf, w.aadBytes(), typeTag(c.Type))
 		if err != nil {
 			return err
 		}
