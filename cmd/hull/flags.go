@@ -145,8 +145,25 @@ func flagsFor(groups ...string) []cli.Flag {
 			out = append(out, &cli.StringFlag{Name: d.name, Aliases: d.aliases, Usage: d.usage})
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool { return flagNames(out[i])[0] < flagNames(out[j])[0] })
+	sort.SliceStable(out, func(i, j int) bool { return flagName(out[i]) < flagName(out[j]) })
 	return out
+}
+
+// flagName is a flag's name, without the allocation of flagNames: the sort
+// above compares names thousands of times per run (a third of the CPU time
+// of decrypting a small file went to it).
+func flagName(f cli.Flag) string {
+	switch f := f.(type) {
+	case *cli.BoolFlag:
+		return f.Name
+	case *cli.StringFlag:
+		return f.Name
+	case *cli.StringSliceFlag:
+		return f.Name
+	case *cli.IntFlag:
+		return f.Name
+	}
+	return flagNames(f)[0]
 }
 
 // flagNames returns a flag's name and aliases. urfave/cli's Names() runs a
