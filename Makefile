@@ -15,10 +15,12 @@ LDFLAGS   := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 all: build
 
 # bin/hull and its companion bin/hull-kms (the cloud key sources), of the
-# same version: hull accepts only the hull-kms of its own version.
+# same version: hull accepts only the hull-kms of its own version. Static, as
+# the release: without cgo hull loads no libc and looks up the user without
+# nscd, about 1 ms less per run.
 build:
-	$(GO) build -tags $(BUILDTAGS) -trimpath -ldflags '$(LDFLAGS)' -o bin/hull ./cmd/hull
-	$(GO) build -tags $(BUILDTAGS) -trimpath -ldflags '$(LDFLAGS)' -o bin/hull-kms ./cmd/hull-kms
+	CGO_ENABLED=0 $(GO) build -tags $(BUILDTAGS) -trimpath -ldflags '$(LDFLAGS)' -o bin/hull ./cmd/hull
+	CGO_ENABLED=0 $(GO) build -tags $(BUILDTAGS) -trimpath -ldflags '$(LDFLAGS)' -o bin/hull-kms ./cmd/hull-kms
 
 # Build hull and run the main job on examples/ with a throwaway age key.
 demo:
