@@ -9,10 +9,15 @@ import (
 	"io"
 	"os/exec"
 	"sync"
+	"time"
 
 	"github.com/hullsecrets/hull/keysources"
 	"github.com/hullsecrets/hull/metadata"
 )
+
+// HandshakeTimeout bounds the wait for the companion's answer to the
+// handshake, which it sends before anything of the cloud SDKs is set up.
+var HandshakeTimeout = 10 * time.Second
 
 // Name is the companion's executable name.
 const Name = "hull-kms"
@@ -120,7 +125,17 @@ func (c *Client) doStart() error {
 		return fail(fmt.Errorf("%w: %s did not take the handshake: %v%s", ErrMismatch, path, err, c.cfg.Hint))
 	}
 	var h hello
-	if !sc.Scan() {
+	scanned := make(chan bool, 1)
+	go func() { scanned <- sc.Scan() }()
+	var ok bool
+	select {
+	case ok = <-scanned:
+	case <-time.After(HandshakeTimeout):
+		cmd.Process.Kill()
+		<-scanned
+		return fail(fmt.Errorf("%w: %s did not answer the handshake within %v; is it hull-kms?%s", ErrMismatch, path, HandshakeTimeout, c.cfg.Hint))
+	}
+	if !ok {
 		err := sc.Err()
 		if err == nil {
 			err = io.ErrUnexpectedEOF

@@ -46,6 +46,9 @@ func TestMain(m *testing.M) {
 		os.Exit(0)
 	case "silent":
 		os.Exit(0)
+	case "hang":
+		time.Sleep(time.Minute)
+		os.Exit(0)
 	}
 }
 
@@ -290,8 +293,15 @@ func TestMismatch(t *testing.T) {
 			}
 		})
 	}
+	// A program that never answers: an error after HandshakeTimeout.
+	defer func(d time.Duration) { HandshakeTimeout = d }(HandshakeTimeout)
+	HandshakeTimeout = 200 * time.Millisecond
+	cl := testClient(t, "hang", testVersion)
+	if _, err := cl.Identities()[0].Unwrap(metadata.NewStanza("kms", "arn", arn)); !errors.Is(err, ErrMismatch) || !strings.Contains(err.Error(), "did not answer the handshake within 200ms") {
+		t.Errorf("hang: %v", err)
+	}
 	// Without a version, any companion of the protocol will do.
-	cl := testClient(t, "serve", "", "HULL_COMPANION_TEST_VERSION=1.0.0")
+	cl = testClient(t, "serve", "", "HULL_COMPANION_TEST_VERSION=1.0.0")
 	r, _ := cl.KMSRecipient(arn, "", nil, "")
 	if _, err := r.Wrap(make([]byte, 32)); err != nil {
 		t.Error(err)
