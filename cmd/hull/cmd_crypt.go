@@ -123,7 +123,7 @@ func (r *runner) encrypt(c *cli.Context, path string) (err error) {
 	if err != nil {
 		return err
 	}
-	if err := checkKeyservice(c); err != nil {
+	if err := r.setupKeyservice(c); err != nil {
 		return err
 	}
 	name := fio.name
@@ -154,7 +154,7 @@ func (r *runner) encrypt(c *cli.Context, path string) (err error) {
 		return fmt.Errorf("%s: %w", fio.display(), hull.ErrEmpty)
 	}
 	opts := hull.EncryptOptions{
-		Groups:            pol.groups,
+		Groups:            r.viaKeyServices(pol.groups),
 		ShamirThreshold:   pol.threshold,
 		Rule:              rl,
 		MACOnlyEncrypted:  pol.macOnly,
@@ -176,15 +176,6 @@ func (r *runner) encrypt(c *cli.Context, path string) (err error) {
 		return fmt.Errorf("%s: %w", fio.display(), err)
 	}
 	return r.write(fio, out, false)
-}
-
-// checkKeyservice refuses remote key services, which hull does not
-// implement, instead of silently ignoring them.
-func checkKeyservice(c *cli.Context) error {
-	if hasFlag(c, "keyservice") && len(c.StringSlice("keyservice")) > 0 {
-		return withCode(exitGeneric, errors.New("--keyservice: remote key services are not supported by hull"))
-	}
-	return nil
 }
 
 func (r *runner) decryptionOrder(c *cli.Context) ([]string, error) {
@@ -243,7 +234,7 @@ func (r *runner) decryptBytes(c *cli.Context, fio *fileIO, data []byte, stash *h
 		return nil, nil, err
 	}
 	defer func() { rf, ro, rerr = ac.finish(rf, ro, rerr) }()
-	if err := checkKeyservice(c); err != nil {
+	if err := r.setupKeyservice(c); err != nil {
 		return nil, nil, err
 	}
 	order, err := r.decryptionOrder(c)

@@ -211,7 +211,7 @@ func (u unusableStanza) String() string { return fmt.Sprintf("%s (%s)", u.id, u.
 // Stanzas with an empty enc (which metadata.Load refuses) are set aside in
 // unusable, so that the commands can show and drop them.
 func (r *runner) openForKeys(c *cli.Context, fio *fileIO) (*keyFile, error) {
-	if err := checkKeyservice(c); err != nil {
+	if err := r.setupKeyservice(c); err != nil {
 		return nil, err
 	}
 	order, err := r.decryptionOrder(c)
@@ -806,7 +806,7 @@ func (r *runner) updateKeys(c *cli.Context, path string, answers *bufio.Reader) 
 
 	var out []byte
 	if rotate {
-		newKey, err := hull.Rotate(kf.plain, m, want, t, hull.SealOptions{Format: fio.out, InputFormat: fio.in})
+		newKey, err := hull.Rotate(kf.plain, m, r.viaKeyServices(want), t, hull.SealOptions{Format: fio.out, InputFormat: fio.in})
 		if err != nil {
 			return fmt.Errorf("%s: %w", path, err)
 		}
@@ -815,7 +815,7 @@ func (r *runner) updateKeys(c *cli.Context, path string, answers *bufio.Reader) 
 			return fmt.Errorf("%s: %w", path, err)
 		}
 	} else {
-		if err := hull.Rekey(kf.plain, m, kf.opened.Key, want, t, nil); err != nil {
+		if err := hull.Rekey(kf.plain, m, kf.opened.Key, r.viaKeyServices(want), t, nil); err != nil {
 			return fmt.Errorf("%s: %w", path, err)
 		}
 		kf.cipher.Meta = m.Node()
@@ -984,7 +984,7 @@ func (r *runner) rotate(c *cli.Context, path string) (err error) {
 			m.Rule, m.MACOnlyEncrypted = want, cr.MACOnlyEncrypted
 		}
 	}
-	newKey, err := hull.Rotate(kf.plain, m, groups, t, hull.SealOptions{Format: fio.out, InputFormat: fio.in})
+	newKey, err := hull.Rotate(kf.plain, m, r.viaKeyServices(groups), t, hull.SealOptions{Format: fio.out, InputFormat: fio.in})
 	if err != nil {
 		return fmt.Errorf("%s: %w", fio.display(), err)
 	}
@@ -1156,7 +1156,7 @@ func (r *runner) cmdGroupsDelete(c *cli.Context) (err error) {
 // the MAC and lastmodified as they are, and writes the result.
 func (r *runner) rekeyGroups(fio *fileIO, kf *keyFile, groups [][]keysources.Recipient, t int) error {
 	m := kf.opened.Meta
-	if err := hull.Rekey(kf.plain, m, kf.opened.Key, groups, t, nil); err != nil {
+	if err := hull.Rekey(kf.plain, m, kf.opened.Key, r.viaKeyServices(groups), t, nil); err != nil {
 		return withCode(exitGeneric, fmt.Errorf("%s: %w", fio.display(), err))
 	}
 	kf.cipher.Meta = m.Node()

@@ -53,6 +53,9 @@ var errIdentitySource = errors.New("identity source unusable")
 // locations are skipped when absent. PGP identities come last: the key
 // file in HULL_PGP_KEY_FILE, then gpg (SOPS_GPG_EXEC, GNUPGHOME).
 func (r *runner) loadIdentities(ctx context.Context) (*identitySet, error) {
+	if s, ok := r.serviceIdentitySet(); ok { // --enable-local-keyservice=false
+		return s, nil
+	}
 	s := &identitySet{}
 	home := r.env.get("HOME")
 	add := func(ids []keysources.Identity) { s.ids = append(s.ids, ids...) }
@@ -140,6 +143,7 @@ func (r *runner) loadIdentities(ctx context.Context) (*identitySet, error) {
 	s.searched = append(s.searched, "gpg (GNUPGHOME="+gnupgHome+")")
 	add([]keysources.Identity{pgp.NewGPGIdentity(po)})
 	add(r.gcpAzureIdentities())
+	add(r.serviceIdentities()) // --keyservice, after the local keys
 	return s, nil
 }
 

@@ -122,6 +122,9 @@ func (r *runner) configVaultAddresses(c *cli.Context, target string) []string {
 // cost nothing until a stanza of their type is unwrapped: hull-kms is
 // started, the Vault token read and the allowlist resolved only then.
 func (r *runner) cloudIdentities(c *cli.Context, target string) []keysources.Identity {
+	if r.ks.noLocal { // --enable-local-keyservice=false: the key services only
+		return nil
+	}
 	return []keysources.Identity{
 		r.companion().Identity(cloudkey.KMS),
 		&lazyIdentity{typ: vault.Type, build: func() (keysources.Identity, error) {

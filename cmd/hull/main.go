@@ -56,6 +56,8 @@ type runner struct {
 	configs *configCache
 	// kms is the client of hull-kms, the cloud key sources (cloudkeys.go).
 	kms *companionHolder
+	// ks are the command's key services (keyservice.go).
+	ks keyServices
 }
 
 func (r *runner) errorf(format string, args ...any) {
@@ -184,6 +186,7 @@ func (r *runner) app() *cli.App {
 			r.updatekeysCommand(),
 			r.rotateCommand(),
 			r.groupsCommand(),
+			r.keyserviceCommand(),
 		},
 	}
 	return app

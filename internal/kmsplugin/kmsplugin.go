@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/hullsecrets/hull/internal/keyservice"
 	"github.com/hullsecrets/hull/keysources"
 	"github.com/hullsecrets/hull/keysources/awskms"
 	"github.com/hullsecrets/hull/keysources/azkv"
@@ -27,18 +28,23 @@ type Options struct {
 }
 
 const usage = `usage: hull-kms
+       hull-kms keyservice [--network tcp|unix] [--address ADDR] [--prompt] [--verbose]
 
-hull-kms runs the AWS KMS, GCP KMS and Azure Key Vault key sources for hull.
-hull starts it when a file or a rule names such a key; it is not meant to be
-run by hand. It speaks the protocol of hull's docs/COMPANION.md on its
+hull-kms runs the AWS KMS, GCP KMS and Azure Key Vault key sources for hull,
+and the sops key service (gRPC), client and server. hull starts it when a
+file or a rule names such a key, or a --keyservice is given; it is not meant
+to be run by hand. It speaks the protocol of hull's docs/COMPANION.md on its
 standard input and output, and reads the cloud credentials from its
-environment as the cloud SDKs do.
+environment as the cloud SDKs do. "hull keyservice" runs "hull-kms
+keyservice", the key service server.
 `
 
 // Main runs hull-kms and returns its exit code.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer, lookup func(string) (string, bool), version string, o Options) int {
 	if len(args) > 1 {
 		switch args[1] {
+		case "keyservice":
+			return KeyService(args[2:], stdin, stdout, stderr, lookup, o)
 		case "--version", "-v", "version":
 			fmt.Fprintf(stdout, "hull-kms %s (protocol %d)\n", version, companion.ProtocolVersion)
 			return 0
@@ -50,17 +56,24 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer, lookup func(
 		return 2
 	}
 	get := func(k string) string { v, _ := lookup(k); return v }
+	ks := &keyservice.Client{}
+	defer ks.Close()
+	if err := companion.ServeWith(stdin, stdout, version, Backends(o.AWS, gcpOptions(o, get), o.Azure), ks); err != nil {
+		fmt.Fprintf(stderr, "hull-kms: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// gcpOptions are o.GCP with the settings of the environment.
+func gcpOptions(o Options, get func(string) string) gcpkms.Options {
 	g := o.GCP
 	g.Credentials = get("GOOGLE_CREDENTIALS")
 	g.AccessToken = get("GOOGLE_OAUTH_ACCESS_TOKEN")
 	g.Endpoint = get("SOPS_GCP_KMS_ENDPOINT")
 	g.UniverseDomain = get("SOPS_GCP_KMS_UNIVERSE_DOMAIN")
 	g.ClientType = get("SOPS_GCP_KMS_CLIENT_TYPE")
-	if err := companion.Serve(stdin, stdout, version, Backends(o.AWS, g, o.Azure)); err != nil {
-		fmt.Fprintf(stderr, "hull-kms: %v\n", err)
-		return 1
-	}
-	return 0
+	return g
 }
 
 // Backends are the key sources of hull-kms with their options.

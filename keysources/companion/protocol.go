@@ -32,6 +32,12 @@
 //     {"id":2,"op":"unwrap","stanza":{"type":"kms","fields":[…]}}
 //     → {"id":2,"data_key":"<base64>"}
 //     {"id":3,"op":"cancel","cancel":2} cancels request 2 (no answer).
+//     {"id":4,"op":"keyservice_wrap","services":["unix:///…"],
+//     "stanza":{"type":"age","fields":[{"k":"recipient","v":"age1…"}]},
+//     "data_key":"<base64>"} → {"id":4,"stanza":{…with enc}} and
+//     {"id":5,"op":"keyservice_unwrap","services":[…],"stanza":{…}} →
+//     {"id":5,"data_key":"<base64>"} go through sops key services (gRPC),
+//     asked in order until one answers.
 //     A failure is {"id":N,"error":{"class":…,"type":…,"key":…,"op":…,
 //     "message":…}}; class is one of the Class… constants ("" when the
 //     failure has none); "incorrect_identity" means "not my stanza".
@@ -44,8 +50,8 @@
 // list of {"k":name,"v":string} or {"k":name,"m":[…]} for a nested
 // mapping (the kms encryption context).
 //
-// Adding a request type (such as wrapping through the sops key service)
-// is one more op; adding a key type is one more Backend in hull-kms.
+// Adding a request type is one more op; adding a key type is one more
+// Backend in hull-kms.
 package companion
 
 import (
@@ -88,7 +94,15 @@ type request struct {
 	DataKey []byte      `json:"data_key,omitempty"`
 	Stanza  *wireStanza `json:"stanza,omitempty"`
 	Cancel  uint64      `json:"cancel,omitempty"`
+	// Services are the key service URIs of a keyservice_* request.
+	Services []string `json:"services,omitempty"`
 }
+
+// The ops of the key service requests.
+const (
+	opKeyServiceWrap   = "keyservice_wrap"
+	opKeyServiceUnwrap = "keyservice_unwrap"
+)
 
 // response is one message from the companion to hull.
 type response struct {

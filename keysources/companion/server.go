@@ -27,10 +27,26 @@ type contextRecipient interface {
 	WrapContext(ctx context.Context, dataKey []byte) (metadata.Stanza, error)
 }
 
+// KeyServices does the requests of hull's --keyservice in the companion:
+// wrapping and unwrapping through sops key services, asked in order.
+type KeyServices interface {
+	// Wrap wraps dataKey for key (a stanza without enc) and returns the
+	// stanza with enc (and created_at).
+	Wrap(ctx context.Context, services []string, key metadata.Stanza, dataKey []byte) (metadata.Stanza, error)
+	// Unwrap unwraps the stanza s.
+	Unwrap(ctx context.Context, services []string, s metadata.Stanza) ([]byte, error)
+}
+
 // Serve answers hull's requests read from in on out until in ends, with
 // backends by stanza type; version is the companion's version. It returns
 // nil at the end of in, after the requests in flight are answered.
 func Serve(in io.Reader, out io.Writer, version string, backends map[string]Backend) error {
+	return ServeWith(in, out, version, backends, nil)
+}
+
+// ServeWith is Serve that also answers the key service requests with ks
+// (nil: they fail).
+func ServeWith(in io.Reader, out io.Writer, version string, backends map[string]Backend, ks KeyServices) error {
 	sc := bufio.NewScanner(in)
 	sc.Buffer(make([]byte, 0, 64<<10), MaxLine)
 	if !sc.Scan() {
@@ -58,7 +74,7 @@ func Serve(in io.Reader, out io.Writer, version string, backends map[string]Back
 		return fmt.Errorf("hull speaks protocol %d, this hull-kms %d", h.Protocol, ProtocolVersion)
 	}
 
-	s := &server{backends: backends, recipients: map[string]keysources.Recipient{}, cancels: map[uint64]context.CancelFunc{}}
+	s := &server{backends: backends, ks: ks, recipients: map[string]keysources.Recipient{}, cancels: map[uint64]context.CancelFunc{}}
 	var wg sync.WaitGroup
 	for sc.Scan() {
 		var req request
@@ -92,6 +108,7 @@ func Serve(in io.Reader, out io.Writer, version string, backends map[string]Back
 
 type server struct {
 	backends map[string]Backend
+	ks       KeyServices
 
 	mu         sync.Mutex
 	recipients map[string]keysources.Recipient // by type and key JSON: clients are reused
@@ -145,6 +162,26 @@ func (s *server) handle(ctx context.Context, req request) response {
 		} else {
 			key, err = b.Identity.Unwrap(st)
 		}
+		if err != nil {
+			return fail(err)
+		}
+		return response{ID: req.ID, DataKey: key}
+	case opKeyServiceWrap, opKeyServiceUnwrap:
+		if s.ks == nil {
+			return fail(errors.New("this hull-kms has no key service client"))
+		}
+		if req.Stanza == nil || len(req.Services) == 0 {
+			return fail(errors.New("key service request without a stanza or a service"))
+		}
+		st := stanzaFromWire(req.Stanza)
+		if req.Op == opKeyServiceWrap {
+			w, err := s.ks.Wrap(ctx, req.Services, st, req.DataKey)
+			if err != nil {
+				return fail(err)
+			}
+			return response{ID: req.ID, Stanza: stanzaToWire(w)}
+		}
+		key, err := s.ks.Unwrap(ctx, req.Services, st)
 		if err != nil {
 			return fail(err)
 		}
