@@ -37,6 +37,7 @@ func TestScript(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:           "testdata",
 		UpdateScripts: *update,
+		Condition:     scriptCondition,
 		Setup: func(e *testscript.Env) error {
 			// Keep the user's real identities and config out of the tests.
 			e.Setenv("XDG_CONFIG_HOME", filepath.Join(e.WorkDir, ".config"))
@@ -44,7 +45,8 @@ func TestScript(t *testing.T) {
 			if repo, err := filepath.Abs(filepath.Join("..", "..")); err == nil {
 				e.Setenv("REPO", repo)
 			}
-			setupCloudScript(e) // for cloud-server (cloud_script_test.go)
+			setupCloudScript(e)      // for cloud-server (cloud_script_test.go)
+			setupKeyserviceScript(e) // $REFSOPS (keyservice_script_test.go)
 			// Identity files in scripts are private, as a user's would be
 			// (hull warns about readable ones; policy_write.txtar tests it).
 			keys, _ := filepath.Glob(filepath.Join(e.WorkDir, "*.txt"))
@@ -71,6 +73,9 @@ func TestScript(t *testing.T) {
 			"cloud-server": cmdCloudServer,
 			// without-companion: PATH without hull-kms (companion_test.go)
 			"without-companion": cmdWithoutCompanion,
+			// wait-socket, free-port (keyservice_script_test.go)
+			"wait-socket": cmdWaitSocket,
+			"free-port":   cmdFreePort,
 		},
 	})
 }
