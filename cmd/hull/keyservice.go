@@ -54,8 +54,12 @@ func (r *runner) setupKeyservice(c *cli.Context) error {
 		if u == "" {
 			continue
 		}
-		if err := checkServiceURI(u); err != nil {
-			return withCode(exitGeneric, fmt.Errorf("--keyservice: %w", err))
+		// As sops: an address that is not a URI is skipped with a
+		// warning; any other is asked, and one hull cannot connect to
+		// (an unknown scheme, no path) fails when asked, naming it.
+		if _, err := url.Parse(u); err != nil {
+			r.warnf("--keyservice %q: not a URI (%v), skipping it; use unix:///path/to.sock or tcp://host:port", u, err)
+			continue
 		}
 		ks.uris = append(ks.uris, u)
 	}
@@ -74,28 +78,6 @@ func (r *runner) setupKeyservice(c *cli.Context) error {
 		return withCode(exitGeneric, errors.New("--enable-local-keyservice=false without --keyservice: no key service is left to wrap or unwrap the data key; name one with --keyservice unix:///path/to.sock"))
 	}
 	r.ks = ks
-	return nil
-}
-
-// checkServiceURI accepts unix:///path/to.sock and tcp://host:port (tcp4,
-// tcp6), the key service addresses sops accepts.
-func checkServiceURI(s string) error {
-	u, err := url.Parse(s)
-	if err != nil {
-		return fmt.Errorf("%q is not a URI: %v", s, err)
-	}
-	switch u.Scheme {
-	case "unix":
-		if u.Path == "" {
-			return fmt.Errorf("%q has no socket path: use unix:///path/to.sock", s)
-		}
-	case "tcp", "tcp4", "tcp6":
-		if u.Host == "" {
-			return fmt.Errorf("%q has no host:port: use tcp://127.0.0.1:5000", s)
-		}
-	default:
-		return fmt.Errorf("%q: unknown scheme %q: use unix:///path/to.sock or tcp://host:port", s, u.Scheme)
-	}
 	return nil
 }
 

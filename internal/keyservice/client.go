@@ -40,11 +40,12 @@ func (c *Client) Close() error {
 }
 
 // ParseURI checks a key service URI as sops reads it: unix:///path, or
-// network://host:port where network is tcp, tcp4 or tcp6.
+// network://host:port where network is tcp, tcp4 or tcp6. Its errors do
+// not repeat the URI.
 func ParseURI(uri string) (network, addr string, err error) {
 	u, err := url.Parse(uri)
 	if err != nil {
-		return "", "", fmt.Errorf("key service %q: not a URI: %v", uri, err)
+		return "", "", fmt.Errorf("not a URI: %v", err)
 	}
 	switch u.Scheme {
 	case "unix":
@@ -53,16 +54,16 @@ func ParseURI(uri string) (network, addr string, err error) {
 			p = u.Opaque
 		}
 		if p == "" {
-			return "", "", fmt.Errorf("key service %q: no socket path (unix:///path/to.sock)", uri)
+			return "", "", errors.New("no socket path: use unix:///path/to.sock")
 		}
 		return "unix", p, nil
 	case "tcp", "tcp4", "tcp6":
 		if u.Host == "" {
-			return "", "", fmt.Errorf("key service %q: no host:port (tcp://127.0.0.1:5000)", uri)
+			return "", "", errors.New("no host:port: use tcp://127.0.0.1:5000")
 		}
 		return u.Scheme, u.Host, nil
 	}
-	return "", "", fmt.Errorf("key service %q: unknown scheme %q: use unix:///path/to.sock or tcp://host:port", uri, u.Scheme)
+	return "", "", fmt.Errorf("unknown scheme %q: use unix:///path/to.sock or tcp://host:port", u.Scheme)
 }
 
 func (c *Client) service(uri string) (pb.KeyServiceClient, error) {
@@ -83,7 +84,7 @@ func (c *Client) service(uri string) (pb.KeyServiceClient, error) {
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
 		grpc.WithContextDialer(dial))
 	if err != nil {
-		return nil, fmt.Errorf("key service %s: %v", uri, err)
+		return nil, err
 	}
 	if c.conns == nil {
 		c.conns = map[string]*grpc.ClientConn{}
