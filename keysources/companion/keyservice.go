@@ -41,6 +41,28 @@ func (r *Recipient) KeyStanza() metadata.Stanza {
 	return metadata.NewStanza(r.typ, "key", string(raw))
 }
 
+// ErrKeyService marks the failure of a wrap or unwrap through the key
+// services (errors.Is), so that hull can hint at the services rather
+// than at the user's identities.
+var ErrKeyService = errors.New("the key services failed")
+
+// serviceError is a failure the key services reported: its text, and
+// errors.Is(err, ErrKeyService).
+type serviceError struct{ err error }
+
+func (e *serviceError) Error() string        { return e.err.Error() }
+func (e *serviceError) Unwrap() error        { return e.err }
+func (e *serviceError) Is(target error) bool { return target == ErrKeyService }
+
+// markService marks the cause of a key error as the key services'.
+func markService(err error) error {
+	var ke *keysources.KeyError
+	if errors.As(err, &ke) && ke.Err != nil {
+		ke.Err = &serviceError{ke.Err}
+	}
+	return err
+}
+
 // KeyServiceTypes are the key types the sops key service protocol
 // describes and hull runs.
 var KeyServiceTypes = []string{"age", "pgp", cloudkey.KMS, cloudkey.GCPKMS, cloudkey.AzureKV, "hc_vault"}
@@ -112,6 +134,7 @@ func (r *ServiceRecipient) WrapContext(ctx context.Context, dataKey []byte) (met
 		if !errors.As(err, &ke) {
 			err = &keysources.KeyError{Type: r.key.Type, Key: r.String(), Op: "wrap", Err: err}
 		}
+		err = markService(err)
 		if localErr != nil {
 			return metadata.Stanza{}, fmt.Errorf("local key service: %w; %w", localErr, err)
 		}
@@ -162,7 +185,7 @@ func (id *ServiceIdentity) UnwrapContext(ctx context.Context, s metadata.Stanza)
 		return nil, &keysources.KeyError{Type: s.Type, Key: name, Op: "unwrap", Err: err}
 	}
 	if r.Error != nil {
-		return nil, errorFromWire(r.Error, s.Type, name, "unwrap")
+		return nil, markService(errorFromWire(r.Error, s.Type, name, "unwrap"))
 	}
 	if len(r.DataKey) == 0 {
 		return nil, &keysources.KeyError{Type: s.Type, Key: name, Op: "unwrap", Err: errors.New("hull-kms answered without a data key")}
