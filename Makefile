@@ -10,7 +10,7 @@ BUILDTAGS := urfave_cli_no_docs
 # a smaller binary and a faster start.
 LDFLAGS   := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 
-.PHONY: all tools build demo test test-short lint fuzz fuzz-brief bench golden tidy-check clean docs release
+.PHONY: all tools build demo test test-short lint fuzz fuzz-brief bench golden tidy-check clean docs release proto
 
 all: build
 
@@ -33,14 +33,32 @@ test: tools lint
 	$(MAKE) fuzz-brief
 
 # Test tools, pinned: the AWS KMS emulator the kms tests start on loopback
-# (internal/localkms finds it through HULL_LOCAL_KMS).
+# (internal/localkms finds it through HULL_LOCAL_KMS), and the reference sops
+# the key service interop tests (cmd/hull/testdata/keyservice_*.txtar) and
+# make bench run against.
 LOCAL_KMS_VERSION := v0.0.0-20260228092603-2a5e92d09ab6
+SOPS_VERSION      := v3.13.3
 export HULL_LOCAL_KMS := $(CURDIR)/.tools/bin/local-kms
+REF_SOPS          := $(CURDIR)/.tools/bin/sops
 
-tools: $(HULL_LOCAL_KMS)
+tools: $(HULL_LOCAL_KMS) $(REF_SOPS)
 
 $(HULL_LOCAL_KMS):
 	GOBIN=$(CURDIR)/.tools/bin $(GO) install github.com/nsmithuk/local-kms@$(LOCAL_KMS_VERSION)
+
+$(REF_SOPS):
+	GOBIN=$(CURDIR)/.tools/bin $(GO) install github.com/getsops/sops/v3/cmd/sops@$(SOPS_VERSION)
+
+# The Go code of the sops key service protocol (internal/keyservice/pb),
+# committed: only this target needs protoc (apt-get install
+# protobuf-compiler), with the plugins pinned here.
+PROTOC_GEN_GO_VERSION      := v1.36.12
+PROTOC_GEN_GO_GRPC_VERSION := v1.5.1
+
+proto:
+	GOBIN=$(CURDIR)/.tools/bin $(GO) install google.golang.org/protobuf/cmd/protoc-gen-go@$(PROTOC_GEN_GO_VERSION)
+	GOBIN=$(CURDIR)/.tools/bin $(GO) install google.golang.org/grpc/cmd/protoc-gen-go-grpc@$(PROTOC_GEN_GO_GRPC_VERSION)
+	$(GO) generate ./internal/keyservice/pb
 
 test-short:
 	$(GO) test -short ./...
