@@ -16,6 +16,7 @@ type flagDef struct {
 	aliases []string
 	usage   string
 	bool    bool
+	on      bool // a bool flag that defaults to true
 	slice   bool
 	groups  []string
 }
@@ -55,7 +56,7 @@ var flagTable = []flagDef{
 	{name: "indent", usage: "indentation of YAML (default 4) and JSON (default tab; 0 for none) output", groups: []string{gGlobal}},
 	{name: "verbose", usage: "accepted for compatibility; hull is quiet unless something is wrong", bool: true, groups: []string{gGlobal}},
 	{name: "decryption-order", usage: "comma-separated key types to try first (env SOPS_DECRYPTION_ORDER; default age,pgp)", groups: []string{gGlobal}},
-	{name: "enable-local-keyservice", usage: "use the local key service: your own identities and credentials (default true; env SOPS_ENABLE_LOCAL_KEYSERVICE); =false uses only --keyservice", bool: true, groups: []string{gGlobal}},
+	{name: "enable-local-keyservice", usage: "use the local key service: your own identities and credentials (env SOPS_ENABLE_LOCAL_KEYSERVICE); =false uses only --keyservice", bool: true, on: true, groups: []string{gGlobal}},
 	{name: "keyservice", usage: "a key service to wrap and unwrap data keys with, after the local one: unix:///path/to.sock or tcp://host:port (env SOPS_KEYSERVICE)", slice: true, groups: []string{gGlobal}},
 	{name: "disable-version-check", usage: "accepted for compatibility (hull never checks for updates)", bool: true, groups: []string{gGlobal}},
 	{name: "check-for-updates", usage: "accepted for compatibility (hull never checks for updates)", bool: true, groups: []string{gGlobal}},
@@ -138,7 +139,7 @@ func flagsFor(groups ...string) []cli.Flag {
 		}
 		switch {
 		case d.bool:
-			out = append(out, &cli.BoolFlag{Name: d.name, Aliases: d.aliases, Usage: d.usage})
+			out = append(out, &cli.BoolFlag{Name: d.name, Aliases: d.aliases, Usage: d.usage, Value: d.on})
 		case d.slice:
 			out = append(out, &cli.StringSliceFlag{Name: d.name, Aliases: d.aliases, Usage: d.usage})
 		default:
