@@ -28,7 +28,15 @@ var valueTypes = map[string]bool{"str": true, "int": true, "float": true, "bool"
 type envelope struct {
 	data, iv, tag []byte
 	typ           string
+	// sealed is data followed by tag in one buffer (what AES-GCM opens),
+	// when the envelope was parsed; open decrypts it in place.
+	sealed []byte
 }
+
+// strictBase64 is the canonical standard encoding of the format. (Calling
+// Strict() per field copied the 300-byte Encoding to the heap each time:
+// 3 allocations per value on decryption.)
+var strictBase64 = base64.StdEncoding.Strict()
 
 // looksEncrypted reports whether s is meant to be an ENC[…] value.
 func looksEncrypted(s string) bool { return strings.HasPrefix(s, "ENC[") }
@@ -53,27 +61,52 @@ func parseEnvelope(s string) (envelope, error) {
 		return e, nonCanonical("the value has bytes after its closing ]")
 	}
 	rest = rest[:end]
-	parts := strings.Split(rest, ",")
-	if len(parts) != 4 || !strings.HasPrefix(parts[1], "iv:") || !strings.HasPrefix(parts[2], "tag:") || !strings.HasPrefix(parts[3], "type:") {
+	// data,iv:…,tag:…,type:… without strings.Split's slice.
+	var parts [4]string
+	for k := 0; k < 3; k++ {
+		c := strings.IndexByte(rest, ',')
+		if c < 0 {
+			return e, malformed("the value does not have the fields data, iv, tag and type in that order")
+		}
+		parts[k], rest = rest[:c], rest[c+1:]
+	}
+	parts[3] = rest
+	if strings.IndexByte(parts[3], ',') >= 0 || !strings.HasPrefix(parts[1], "iv:") || !strings.HasPrefix(parts[2], "tag:") || !strings.HasPrefix(parts[3], "type:") {
 		return e, malformed("the value does not have the fields data, iv, tag and type in that order")
 	}
+	// Decoded into one buffer, data then tag then IV, so that data‖tag is
+	// what AES-GCM opens, with no copy; checked in the order of the value.
 	fields := [3]string{parts[0], parts[1][3:], parts[2][4:]}
 	names := [3]string{"data", "iv", "tag"}
+	maxData, maxIV := strictBase64.DecodedLen(len(fields[0])), strictBase64.DecodedLen(len(fields[1]))
+	buf := make([]byte, maxData+maxIV+strictBase64.DecodedLen(len(fields[2])))
 	var dec [3][]byte
+	var nData int
 	for i, f := range fields {
 		if f == "" {
 			return e, malformed("the " + names[i] + " field is empty")
 		}
-		b, err := base64.StdEncoding.Strict().DecodeString(f)
+		var off int
+		switch i {
+		case 1: // the IV, at the end
+			off = len(buf) - maxIV
+		case 2: // the tag, right after the data
+			off = nData
+		}
+		n, err := strictBase64.Decode(buf[off:], []byte(f))
 		if err != nil {
 			if _, err2 := base64.StdEncoding.DecodeString(f); err2 == nil {
 				return e, nonCanonical("the " + names[i] + " field is not canonical base64")
 			}
 			return e, malformed("the " + names[i] + " field is not valid base64")
 		}
-		dec[i] = b
+		dec[i] = buf[off : off+n : off+n]
+		if i == 0 {
+			nData = n
+		}
 	}
 	e.data, e.iv, e.tag = dec[0], dec[1], dec[2]
+	e.sealed = buf[:len(e.data)+len(e.tag)]
 	e.typ = parts[3][5:]
 	if !valueTypes[e.typ] {
 		return e, malformed("unknown value type " + quoteType(e.typ))
@@ -129,6 +162,11 @@ func (e envelope) String() string {
 type valueCipher struct {
 	gcm  cipher.AEAD
 	rand io.Reader
+	// Scratch space of seal (a valueCipher is used by one goroutine): the
+	// IV and the sealed bytes are encoded into the value string, the only
+	// allocation per value.
+	iv  [ivSize]byte
+	out []byte
 }
 
 func newValueCipher(key []byte, rand io.Reader) (*valueCipher, error) {
@@ -148,13 +186,17 @@ func newValueCipher(key []byte, rand io.Reader) (*valueCipher, error) {
 
 // seal encrypts plaintext with a fresh IV.
 func (c *valueCipher) seal(plaintext []byte, aad string, typ string) (string, error) {
-	iv := make([]byte, ivSize)
-	if _, err := io.ReadFull(c.rand, iv); err != nil {
+	return c.sealAAD(plaintext, []byte(aad), typ)
+}
+
+// sealAAD is seal with the AAD as bytes.
+func (c *valueCipher) sealAAD(plaintext, aad []byte, typ string) (string, error) {
+	if _, err := io.ReadFull(c.rand, c.iv[:]); err != nil {
 		return "", fmt.Errorf("reading random IV: %w", err)
 	}
-	out := c.gcm.Seal(nil, iv, plaintext, []byte(aad))
-	n := len(out) - tagSize
-	return envelope{data: out[:n], iv: iv, tag: out[n:], typ: typ}.String(), nil
+	c.out = c.gcm.Seal(c.out[:0], c.iv[:], plaintext, aad)
+	n := len(c.out) - tagSize
+	return envelope{data: c.out[:n], iv: c.iv[:], tag: c.out[n:], typ: typ}.String(), nil
 }
 
 // errAuth is returned by open when GCM authentication fails.
@@ -162,10 +204,19 @@ var errAuth = errors.New("authentication failed")
 
 // open decrypts an envelope.
 func (c *valueCipher) open(e envelope, aad string) ([]byte, error) {
-	ct := make([]byte, 0, len(e.data)+len(e.tag))
-	ct = append(ct, e.data...)
-	ct = append(ct, e.tag...)
-	pt, err := c.gcm.Open(ct[:0], e.iv, ct, []byte(aad))
+	return c.openAAD(e, []byte(aad))
+}
+
+// openAAD is open with the AAD as bytes. It decrypts a parsed envelope in
+// place: e's data and tag are overwritten.
+func (c *valueCipher) openAAD(e envelope, aad []byte) ([]byte, error) {
+	ct := e.sealed
+	if ct == nil {
+		ct = make([]byte, 0, len(e.data)+len(e.tag))
+		ct = append(ct, e.data...)
+		ct = append(ct, e.tag...)
+	}
+	pt, err := c.gcm.Open(ct[:0], e.iv, ct, aad)
 	if err != nil {
 		return nil, errAuth
 	}

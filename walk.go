@@ -122,7 +122,33 @@ type walker struct {
 	// path holds the mapping keys from the root (the AAD); disp holds the
 	// display path with list indexes.
 	path []string
-	disp []string
+	disp []dispStep
+	// aadBuf is reused by aadBytes, hashBuf by hashValue.
+	aadBuf, hashBuf, ptBuf []byte
+}
+
+// dispStep is one step of the display path: a mapping key or a list index.
+// The display path is only formatted for a message (dispPath): formatting
+// every step as it was walked cost an allocation per value.
+type dispStep struct {
+	key   string
+	idx   int
+	isKey bool
+}
+
+// dispPath is the display path, as ["key"][0]….
+func (w *walker) dispPath() string {
+	var b strings.Builder
+	for _, d := range w.disp {
+		b.WriteByte('[')
+		if d.isKey {
+			b.WriteString(strconv.Quote(d.key))
+		} else {
+			b.WriteString(strconv.Itoa(d.idx))
+		}
+		b.WriteByte(']')
+	}
+	return b.String()
 }
 
 func newWalker(c *valueCipher, sel *selector, macOnly bool, stash *Stash) *walker {
@@ -140,7 +166,7 @@ func (w *walker) where(err error) error {
 	if errors.As(err, &pe) {
 		return err
 	}
-	return &PathError{Doc: w.doc, Path: strings.Join(w.disp, ""), Err: err}
+	return &PathError{Doc: w.doc, Path: w.dispPath(), Err: err}
 }
 
 func (w *walker) aad() string {
@@ -158,6 +184,20 @@ func (w *walker) aad() string {
 		return ":"
 	}
 	return b.String()
+}
+
+// aadBytes is aad in a buffer of the walker, valid until the next call.
+func (w *walker) aadBytes() []byte {
+	if len(w.path) == 0 {
+		return append(w.aadBuf[:0], ':')
+	}
+	b := w.aadBuf[:0]
+	for _, p := range w.path {
+		b = append(b, p...)
+		b = append(b, ':')
+	}
+	w.aadBuf = b
+	return b
 }
 
 func (w *walker) walkDocs(docs []*formats.Node) error {
@@ -189,9 +229,9 @@ func (w *walker) walkContainer(n *formats.Node, comments [][]string) error {
 		}
 		if n.Kind == formats.Mapping {
 			w.path = append(w.path, c.Key)
-			w.disp = append(w.disp, "["+strconv.Quote(c.Key)+"]")
+			w.disp = append(w.disp, dispStep{key: c.Key, isKey: true})
 		} else {
-			w.disp = append(w.disp, "["+strconv.Itoa(i)+"]")
+			w.disp = append(w.disp, dispStep{idx: i})
 		}
 		var err error
 		switch c.Kind {
@@ -274,7 +314,7 @@ func (w *walker) comment(parent *formats.Node, i int, c *formats.Node, comments 
 }
 
 func (w *walker) location() string {
-	p := strings.Join(w.disp, "")
+	p := w.dispPath()
 	if p == "" {
 		p = "top level"
 	}
@@ -285,11 +325,18 @@ func (w *walker) location() string {
 }
 
 func (w *walker) seal(pt []byte, aad, typ string) (string, error) {
+	return w.sealAAD(pt, []byte(aad), typ)
+}
+
+// sealAAD is seal with the AAD as bytes (aadBytes).
+func (w *walker) sealAAD(pt, aad []byte, typ string) (string, error) {
 	w.encCount++
-	if enc, ok := w.stash.take(aad, typ, pt); ok {
-		return enc, nil
+	if w.stash != nil {
+		if enc, ok := w.stash.take(string(aad), typ, pt); ok {
+			return enc, nil
+		}
 	}
-	out, err := w.c.seal(pt, aad, typ)
+	out, err := w.c.sealAAD(pt, aad, typ)
 	if err != nil {
 		return "", w.where(fmt.Errorf("%w: %v", ErrEncrypt, err))
 	}
@@ -300,9 +347,13 @@ func (w *walker) hashValue(n *formats.Node) {
 	switch n.Type {
 	case formats.Null:
 	case formats.Float:
-		w.mac.Write([]byte(macFloat(n.Value)))
+		w.hashBuf = append(w.hashBuf[:0], macFloat(n.Value)...)
+		w.mac.Write(w.hashBuf)
 	default:
-		w.mac.Write([]byte(n.Value))
+		// Through a reused buffer: converting the string for the hash
+		// interface allocated a copy per value.
+		w.hashBuf = append(w.hashBuf[:0], n.Value...)
+		w.mac.Write(w.hashBuf)
 	}
 }
 
@@ -334,7 +385,8 @@ func (w *walker) scalar(parent *formats.Node, i int, c *formats.Node, comments [
 			return nil
 		}
 		w.encValues++
-		out, err := w.seal([]byte(c.Value), w.aad(), typeTag(c.Type))
+		w.ptBuf = append(w.ptBuf[:0], c.Value...)
+		out, err := w.sealAAD(w.ptBuf, w.aadBytes(), typeTag(c.Type))
 		if err != nil {
 			return err
 		}
@@ -360,10 +412,14 @@ func (w *walker) scalar(parent *formats.Node, i int, c *formats.Node, comments [
 	if err != nil {
 		return w.where(err)
 	}
-	aad := w.aad()
-	pt, err := w.c.open(e, aad)
+	aadb := w.aadBytes()
+	pt, err := w.c.openAAD(e, aadb)
 	if err != nil {
 		return w.where(fmt.Errorf("%w: %v", ErrDecrypt, err))
+	}
+	var aad string
+	if w.stash != nil {
+		aad = string(aadb)
 	}
 	orig := c.Value
 	if e.typ == "comment" {

@@ -77,6 +77,7 @@ type xmacEncoder struct {
 	path []pathComp // the current node's path
 	keys []string   // the mapping keys of the path, for the selector
 	buf  [8]byte
+	rec  []byte // scratch of scalar
 }
 
 func (e *xmacEncoder) write(b []byte) {
@@ -85,7 +86,11 @@ func (e *xmacEncoder) write(b []byte) {
 	}
 }
 
-func (e *xmacEncoder) u8(b byte) { e.write([]byte{b}) }
+func (e *xmacEncoder) u8(b byte) {
+	if e.err == nil {
+		e.err = e.w.WriteByte(b)
+	}
+}
 
 func (e *xmacEncoder) u64(v uint64) {
 	binary.BigEndian.PutUint64(e.buf[:], v)
@@ -205,14 +210,30 @@ func (e *xmacEncoder) scalar(c *formats.Node) {
 		e.writePath()
 		return
 	}
-	e.u8(xScalar)
-	e.writePath()
-	e.u8(byte(c.Type))
-	if c.Type == formats.Null {
-		e.str("")
-		return
+	// The whole record in one write (this runs once per value): tag, path,
+	// type, length-prefixed value, as u8, writePath and str would write it.
+	b := append(e.rec[:0], xScalar)
+	b = binary.BigEndian.AppendUint64(b, uint64(len(e.path)))
+	for _, p := range e.path {
+		b = append(b, p.tag)
+		if p.tag == pathKey {
+			b = binary.BigEndian.AppendUint64(b, uint64(len(p.key)))
+			b = append(b, p.key...)
+		} else {
+			b = binary.BigEndian.AppendUint64(b, p.idx)
+		}
 	}
-	e.str(c.Value)
+	b = append(b, byte(c.Type))
+	v := c.Value
+	if c.Type == formats.Null {
+		v = ""
+	}
+	b = binary.BigEndian.AppendUint64(b, uint64(len(v)))
+	e.rec = b
+	e.write(b)
+	if e.err == nil {
+		_, e.err = e.w.WriteString(v)
+	}
 }
 
 // meta writes the metadata that changes the meaning of the file: the rule

@@ -1,19 +1,32 @@
 #!/usr/bin/env bash
-# make bench: build hull, generate the DESIGN.md benchmark inputs
-# (internal/benchgen), and time `hull encrypt` and `hull decrypt` on each with
-# a throwaway age key, printing wall time and peak RSS against the targets.
+# make bench: build hull, generate the benchmark inputs (internal/benchgen),
+# and time `hull encrypt` and `hull decrypt` on each with a throwaway age
+# key: the median of several runs, the peak RSS, and, side by side:
+#
+#   - the reference sops (.tools/bin/sops, installed by `make tools`), run
+#     alternately with hull on the same input, and the ratio sops/hull;
+#   - `age --decrypt` of a file of the same size as hull's encrypted input,
+#     the floor of any age-based decrypt, when age is on PATH.
+#
+# Then the bulk commands (encrypt -r, check, updatekeys -r) on 100 and
+# 1,000 small files, to show they stay linear.
 #
 # A missed target is reported (MISSED), not an error; the script fails only
-# if hull or the build fails. BENCH_GO=1 also runs the Go benchmarks.
-# Everything is written to a temporary directory that is removed on exit.
+# if a build or a command fails. Everything is written to a temporary
+# directory that is removed on exit.
 #
-# Wall time is measured with bash's $EPOCHREALTIME around /usr/bin/time
-# (millisecond resolution; %e only has 10 ms steps, too coarse for the 15 ms
-# target) and includes the fork/exec of /usr/bin/time itself (about 1 ms).
-# Peak RSS is GNU time's %M. Small inputs: best of 3 runs (lowest time,
-# highest RSS of the three); big inputs: 1 run.
+# Settings (environment): BENCH_RUNS_SMALL (runs of the 10-value and
+# 10k-value inputs, default 11 and 7), BENCH_RUNS_BIG (the 500k-value
+# inputs, default 3), BENCH_SOPS=0 (no sops even if installed),
+# BENCH_SOPS_BIG=0 (no sops on the 500k-value inputs, where it takes minutes
+# per run), BENCH_GO=1 (also the Go benchmarks).
+#
+# Wall time is measured with bash's $EPOCHREALTIME around /usr/bin/time and
+# includes the fork/exec of /usr/bin/time itself (about 1 ms, the same for
+# every program). Peak RSS is GNU time's %M (the highest of the runs).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+root=$PWD
 
 TIME=/usr/bin/time
 if ! "$TIME" -f '%e %M' true 2>/dev/null; then
@@ -32,17 +45,30 @@ export XDG_CONFIG_HOME="$work/config" HOME="$work/home"
 unset SOPS_AGE_KEY SOPS_AGE_KEY_FILE SOPS_AGE_KEY_CMD SOPS_AGE_SSH_PRIVATE_KEY_FILE SOPS_AGE_RECIPIENTS SOPS_CONFIG
 mkdir -p "$HOME" "$XDG_CONFIG_HOME"
 
-echo "== building hull and the input generator"
-go build -o "$work/hull" ./cmd/hull
+echo "== building hull (as make build does) and the input generator"
+CGO_ENABLED=0 go build -trimpath -o "$work/hull" ./cmd/hull
 go build -o "$work/benchgen" ./internal/benchgen
 hull="$work/hull"
 
-# name  file          values  runs  max-seconds  max-MiB (0: no memory target)
+sops=""
+if [[ ${BENCH_SOPS:-1} != 0 && -x $root/.tools/bin/sops ]]; then
+	sops=$root/.tools/bin/sops
+fi
+age=""
+if command -v age >/dev/null 2>&1; then
+	age=$(command -v age)
+fi
+
+small_runs=${BENCH_RUNS_SMALL:-}
+big_runs=${BENCH_RUNS_BIG:-3}
+
+# name       file          values  runs                    kind   max-MiB (0: none)
 inputs=(
-	"yaml-10   in10.yaml    10      3  0.015  0"
-	"yaml-10k  in10k.yaml   10000   3  0.100  0"
-	"yaml-500k in500k.yaml  500000  1  5      300"
-	"json-500k in500k.json  500000  1  2      0"
+	"yaml-10   in10.yaml     10      ${small_runs:-11}  small  0"
+	"yaml-10k  in10k.yaml    10000   ${small_runs:-7}   10k    0"
+	"json-10k  in10k.json    10000   ${small_runs:-7}   10k    0"
+	"yaml-500k in500k.yaml   500000  $big_runs          big    250"
+	"json-500k in500k.json   500000  $big_runs          big    0"
 )
 
 echo "== generating inputs"
@@ -59,30 +85,57 @@ now() {
 	echo "$t"
 }
 
-# measure RUNS OUT -- CMD...: runs CMD RUNS times with stdout to OUT and
-# sets best_s (lowest wall seconds) and peak_mib (highest peak RSS, MiB).
-# Exits the script, showing hull's stderr, if CMD fails.
-measure() {
-	local runs=$1 out=$2
-	shift 3
-	local best_us="" peak_kib=0 i t0 t1 us kib
+# run1 OUT -- CMD...: runs CMD once with stdout to OUT; sets us (wall
+# microseconds) and kib (peak RSS). Exits the script, showing the command's
+# stderr, if CMD fails.
+run1() {
+	local out=$1
+	shift 2
+	local t0 t1
+	t0=$(now)
+	if ! "$TIME" -o "$work/time.txt" -f '%e %M' "$@" >"$out" 2>"$work/stderr.txt"; then
+		echo "bench: failed: $*" >&2
+		cat "$work/stderr.txt" >&2
+		exit 1
+	fi
+	t1=$(now)
+	us=$((t1 - t0))
+	# The last line of the -o file is "%e %M" (earlier lines would be GNU
+	# time's notes about signals or exit codes).
+	read -r _ kib < <(tail -n 1 "$work/time.txt")
+}
+
+# median US...: the median of integers (the lower middle of an even count).
+median() {
+	printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'
+}
+
+# bench RUNS KIND -- setup for each tool, then the commands: runs hull and,
+# when set, the other command, alternately, RUNS times each; sets h_us,
+# h_mib (hull's median wall time and peak RSS) and o_us (the other's median;
+# "" when there is none).
+#   bench RUNS OUT_HULL OUT_OTHER ENVH ENVO -- (hull args) -- (other args)
+bench() {
+	local runs=$1 outh=$2 outo=$3
+	shift 4
+	local hargs=() oargs=() i
+	while [[ $1 != -- ]]; do hargs+=("$1"); shift; done
+	shift
+	oargs=("$@")
+	local hus=() ous=() hk=0
 	for ((i = 0; i < runs; i++)); do
-		t0=$(now)
-		if ! "$TIME" -o "$work/time.txt" -f '%e %M' "$@" >"$out" 2>"$work/stderr.txt"; then
-			echo "bench: failed: $*" >&2
-			cat "$work/stderr.txt" >&2
-			exit 1
+		run1 "$outh" -- "${hargs[@]}"
+		hus+=("$us")
+		((kib > hk)) && hk=$kib
+		if ((${#oargs[@]} > 0)); then
+			run1 "$outo" -- "${oargs[@]}"
+			ous+=("$us")
 		fi
-		t1=$(now)
-		us=$((t1 - t0))
-		# The last line of the -o file is "%e %M" (earlier lines would be
-		# GNU time's notes about signals or exit codes).
-		read -r _ kib < <(tail -n 1 "$work/time.txt")
-		if [[ -z $best_us || $us -lt $best_us ]]; then best_us=$us; fi
-		if ((kib > peak_kib)); then peak_kib=$kib; fi
 	done
-	best_s=$(awk -v us="$best_us" 'BEGIN { printf "%.3f", us / 1e6 }')
-	peak_mib=$(awk -v k="$peak_kib" 'BEGIN { printf "%.1f", k / 1024 }')
+	h_us=$(median "${hus[@]}")
+	h_mib=$(awk -v k="$hk" 'BEGIN { printf "%.0f", k / 1024 }')
+	o_us=""
+	if ((${#ous[@]} > 0)); then o_us=$(median "${ous[@]}"); fi
 }
 
 human_size() {
@@ -93,58 +146,161 @@ human_size() {
 	}'
 }
 
-# fmt_time SECONDS: "12 ms" below a second, "1.23 s" above.
-fmt_time() {
-	awk -v s="$1" 'BEGIN { if (s < 1) printf "%d ms", s * 1000 + 0.5; else printf "%.2f s", s }'
+# fmt_us MICROSECONDS: "12.3 ms" below a second, "1.23 s" above.
+fmt_us() {
+	awk -v u="$1" 'BEGIN { if (u < 1e6) printf "%.1f ms", u / 1000; else printf "%.2f s", u / 1e6 }'
 }
 
-# over VALUE LIMIT: true if VALUE > LIMIT.
-over() { awk -v v="$1" -v l="$2" 'BEGIN { exit !(v > l) }'; }
+# ratio A B: A/B with one decimal, followed by "x".
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1fx", a / b }'; }
 
-echo "== measuring (machine: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg))"
+# below A B: true if A < B (floating point).
+below() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; }
+
+load() { cut -d' ' -f1-3 /proc/loadavg; }
+
+echo "== measuring: $(nproc) CPUs, load average $(load)"
+echo "   hull $("$hull" --version | head -n 1)"
+if [[ -n $sops ]]; then
+	echo "   sops $("$sops" --disable-version-check --version 2>/dev/null | head -n 1) ($sops), alternating with hull"
+else
+	echo "   no reference sops (.tools/bin/sops; make tools installs it): no ratios"
+fi
+if [[ -n $age ]]; then
+	echo "   age $("$age" --version) ($age): the decrypt floor"
+else
+	echo "   no age on PATH: no decrypt floor"
+fi
+
 rows=()
 missed=0
+checked=0
 for row in "${inputs[@]}"; do
-	read -r name file values runs max_s max_mib <<<"$row"
+	read -r name file values runs kind max_mib <<<"$row"
 	in="$work/$file"
-	enc="$work/enc.${file##*.}"
+	ext=${file##*.}
+	enc="$work/enc.$ext"
 	size=$(stat -c %s "$in")
+	use_sops=$sops
+	if [[ $kind == big && ${BENCH_SOPS_BIG:-1} == 0 ]]; then use_sops=""; fi
+	so=()
+	sd=()
+	if [[ -n $use_sops ]]; then
+		so=(env SOPS_AGE_RECIPIENTS="$recipient" "$use_sops" --disable-version-check encrypt "$in")
+		sd=(env SOPS_AGE_KEY_FILE="$work/key.txt" "$use_sops" --disable-version-check decrypt "$enc")
+	fi
 
-	SOPS_AGE_RECIPIENTS=$recipient measure "$runs" "$enc" -- "$hull" encrypt "$in"
-	enc_s=$best_s enc_mib=$peak_mib
-	SOPS_AGE_KEY_FILE="$work/key.txt" measure "$runs" /dev/null -- "$hull" decrypt "$enc"
-	dec_s=$best_s dec_mib=$peak_mib
+	echo "   $name: encrypt ($runs runs)"
+	bench "$runs" "$enc" "$work/sops-enc.$ext" -- env SOPS_AGE_RECIPIENTS="$recipient" "$hull" encrypt "$in" -- "${so[@]}"
+	enc_us=$h_us enc_mib=$h_mib senc_us=$o_us
+	echo "   $name: decrypt ($runs runs)"
+	bench "$runs" /dev/null /dev/null -- env SOPS_AGE_KEY_FILE="$work/key.txt" "$hull" decrypt "$enc" -- "${sd[@]}"
+	dec_us=$h_us dec_mib=$h_mib sdec_us=$o_us
 
-	target="< $(fmt_time "$max_s")"
+	age_us=""
+	if [[ -n $age ]]; then
+		head -c "$(stat -c %s "$enc")" /dev/urandom | "$age" -r "$recipient" >"$work/floor.age"
+		ages=()
+		for ((i = 0; i < runs; i++)); do
+			run1 /dev/null -- "$age" --decrypt -i "$work/key.txt" "$work/floor.age"
+			ages+=("$us")
+		done
+		age_us=$(median "${ages[@]}")
+	fi
+
+	# Targets: ratios against sops (need sops), the age floor for the
+	# 10-value file, memory for the 10 MB YAML.
+	case $kind in
+	small) want=5 ;;
+	10k) want=10 ;;
+	big) if [[ $ext == json ]]; then want=50; else want=20; fi ;;
+	esac
 	why=()
-	over "$enc_s" "$max_s" && why+=("enc time")
-	over "$dec_s" "$max_s" && why+=("dec time")
+	row_checked=0
+	target="sops/hull >= ${want}x"
+	if [[ -n $senc_us ]]; then
+		row_checked=1
+		below "$(awk -v a="$senc_us" -v b="$enc_us" 'BEGIN{print a/b}')" "$want" && [[ $kind != small ]] && why+=("enc ratio")
+		below "$(awk -v a="$sdec_us" -v b="$dec_us" 'BEGIN{print a/b}')" "$want" && why+=("dec ratio")
+	fi
+	if [[ $kind == small ]]; then
+		target="dec: sops/hull >= ${want}x, <= 1.5x age"
+		if [[ -n $age_us ]]; then
+			row_checked=1
+			below "$(awk -v a="$age_us" -v b="$dec_us" 'BEGIN{print a*1.5/b}')" 1 && why+=("age floor")
+		fi
+	fi
 	if [[ $max_mib != 0 ]]; then
 		target+=", < $max_mib MiB"
-		over "$enc_mib" "$max_mib" && why+=("enc mem")
-		over "$dec_mib" "$max_mib" && why+=("dec mem")
+		row_checked=1
+		below "$max_mib" "$enc_mib" && why+=("enc mem")
+		below "$max_mib" "$dec_mib" && why+=("dec mem")
 	fi
-	if ((${#why[@]} == 0)); then
+	checked=$((checked + row_checked))
+	if ((row_checked == 0)); then
+		verdict="- (not checked)"
+	elif ((${#why[@]} == 0)); then
 		verdict=ok
 	else
 		verdict="MISSED ($(IFS=,; echo "${why[*]}" | sed 's/,/, /g'))"
 		missed=$((missed + 1))
 	fi
-	rows+=("$name|$values|$(human_size "$size")|$(fmt_time "$enc_s")|$enc_mib|$(fmt_time "$dec_s")|$dec_mib|$target|$verdict")
-	echo "   $name done"
+	s_enc="-" s_dec="-" r_enc="-" r_dec="-" a_dec="-"
+	if [[ -n $senc_us ]]; then
+		s_enc=$(fmt_us "$senc_us") s_dec=$(fmt_us "$sdec_us")
+		r_enc=$(ratio "$senc_us" "$enc_us") r_dec=$(ratio "$sdec_us" "$dec_us")
+	fi
+	if [[ -n $age_us ]]; then a_dec="$(fmt_us "$age_us") ($(ratio "$dec_us" "$age_us"))"; fi
+	rows+=("$name|$values|$(human_size "$size")|$runs|$(fmt_us "$enc_us")|$enc_mib|$s_enc|$r_enc|$(fmt_us "$dec_us")|$dec_mib|$s_dec|$r_dec|$a_dec|$target|$verdict")
 done
 
 echo
 {
-	echo "input|values|size|encrypt|enc peak MiB|decrypt|dec peak MiB|target|result"
+	echo "input|values|size|runs|hull enc|MiB|sops enc|ratio|hull dec|MiB|sops dec|ratio|age dec (hull/age)|target|result"
 	printf '%s\n' "${rows[@]}"
 } | column -t -s '|' -o '  '
 echo
-echo "Small inputs: best of 3 runs; 500k inputs: 1 run. Times include process start."
-if ((missed > 0)); then
-	echo "$missed of ${#inputs[@]} inputs missed their DESIGN.md target."
+echo "Medians of the runs, hull and sops alternating; times include process start; MiB is hull's peak RSS."
+echo "Load average after: $(load)"
+
+# Bulk: encrypt -r, check and updatekeys -r -y (adding a recipient, so every
+# file is re-wrapped) over N small files in 10 directories.
+echo
+echo "== bulk commands"
+recipient2=$("$hull" keygen "$work/key2.txt")
+brows=()
+for n in 100 1000; do
+	dir="$work/bulk$n"
+	for ((d = 0; d < 10; d++)); do mkdir -p "$dir/s/d$d"; done
+	for ((i = 0; i < n; i++)); do
+		printf 'app: service-%d\ndb:\n    user: u%d\n    password: p%d\n    port: %d\ntags: [a, b]\n' "$i" "$i" "$i" $((5000 + i)) >"$dir/s/d$((i % 10))/f$i.yaml"
+	done
+	printf 'creation_rules:\n  - path_regex: \\.yaml$\n    age: %s\n' "$recipient" >"$dir/.sops.yaml"
+	export SOPS_AGE_KEY_FILE="$work/key.txt"
+	run1 /dev/null -- "$hull" encrypt -r "$dir"
+	e_us=$us
+	run1 /dev/null -- "$hull" check "$dir"
+	c_us=$us
+	printf 'creation_rules:\n  - path_regex: \\.yaml$\n    age: %s,%s\n' "$recipient" "$recipient2" >"$dir/.sops.yaml"
+	run1 /dev/null -- "$hull" updatekeys -r -y "$dir"
+	u_us=$us
+	unset SOPS_AGE_KEY_FILE
+	per() { awk -v u="$1" -v n="$n" 'BEGIN { printf "%.2f ms", u / n / 1000 }'; }
+	brows+=("$n|$(fmt_us "$e_us")|$(per "$e_us")|$(fmt_us "$c_us")|$(per "$c_us")|$(fmt_us "$u_us")|$(per "$u_us")")
+done
+{
+	echo "files|encrypt -r|per file|check|per file|updatekeys -r -y|per file"
+	printf '%s\n' "${brows[@]}"
+} | column -t -s '|' -o '  '
+echo "One run each; linear when the per-file times of 100 and 1,000 files agree."
+
+echo
+if ((checked == 0)); then
+	echo "No target could be checked (no sops, no age): install them (make tools; apt-get install age) for the ratios."
+elif ((missed > 0)); then
+	echo "$missed of ${#inputs[@]} inputs missed a target."
 else
-	echo "All DESIGN.md targets met."
+	echo "All targets checked were met."
 fi
 
 if [[ ${BENCH_GO:-} == 1 ]]; then

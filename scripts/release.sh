@@ -1,6 +1,7 @@
 #!/bin/sh
-# Build static release binaries of hull for every supported platform into
-# dist/ and write dist/SHA256SUMS. Called by 'make release', which passes
+# Build static release binaries of hull and of its companion hull-kms (the
+# cloud key sources) for every supported platform into dist/ and write
+# dist/SHA256SUMS. Called by 'make release', which passes
 # VERSION, COMMIT and GO.
 set -eu
 
@@ -20,17 +21,19 @@ for p in $PLATFORMS; do
 	arch=${p#*/}
 	ext=
 	if [ "$os" = windows ]; then ext=.exe; fi
-	out=dist/hull_${VERSION}_${os}_${arch}${ext}
-	echo "building $out"
-	CGO_ENABLED=0 GOOS=$os GOARCH=$arch "$GO" build -trimpath \
-		-ldflags "-s -w -buildid= -X main.version=$VERSION -X main.commit=$COMMIT" \
-		-o "$out" ./cmd/hull
+	for cmd in hull hull-kms; do
+		out=dist/${cmd}_${VERSION}_${os}_${arch}${ext}
+		echo "building $out"
+		CGO_ENABLED=0 GOOS=$os GOARCH=$arch "$GO" build -trimpath \
+			-ldflags "-s -w -buildid= -X main.version=$VERSION -X main.commit=$COMMIT" \
+			-o "$out" ./cmd/$cmd
+	done
 done
 
 cd dist
 if command -v sha256sum >/dev/null 2>&1; then
-	sha256sum hull_* >SHA256SUMS
+	sha256sum hull_* hull-kms_* >SHA256SUMS
 else
-	shasum -a 256 hull_* >SHA256SUMS
+	shasum -a 256 hull_* hull-kms_* >SHA256SUMS
 fi
 cat SHA256SUMS

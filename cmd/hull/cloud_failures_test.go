@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"net/http"
@@ -12,15 +13,11 @@ import (
 	"testing"
 
 	agelib "filippo.io/age"
-	"google.golang.org/api/option"
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/hullsecrets/hull/internal/localkms"
 	"github.com/hullsecrets/hull/internal/testservers"
 	"github.com/hullsecrets/hull/internal/vaulttest"
-	"github.com/hullsecrets/hull/keysources/azkv"
 )
 
 // The failure classes of the cloud key sources as the user sees them, and
@@ -167,11 +164,7 @@ func TestGCPKMSFailureClasses(t *testing.T) {
 	const key = "projects/p/locations/global/keyRings/r/cryptoKeys/hull"
 	f := testservers.NewGCPKMS(t, key)
 	addr, srv := f.Serve(t)
-	testOnlyGCPKMSClientOptions = []option.ClientOption{
-		option.WithoutAuthentication(),
-		option.WithGRPCDialOption(grpc.WithTransportCredentials(insecure.NewCredentials())),
-	}
-	defer func() { testOnlyGCPKMSClientOptions = nil }()
+	t.Setenv(envGCPInsecure, "1")
 	dir := t.TempDir()
 	plain, enc := filepath.Join(dir, "s.yaml"), filepath.Join(dir, "s.enc.yaml")
 	writeTestFile(t, plain, "password: hunter2\n")
@@ -204,12 +197,12 @@ func TestGCPKMSFailureClasses(t *testing.T) {
 // TestAzureKVFailureClasses: each failure class of Azure Key Vault.
 func TestAzureKVFailureClasses(t *testing.T) {
 	f := testservers.NewAzureKeyVault(t)
-	cred := &testservers.AzureCredential{}
-	testOnlyAzureKVOptions = azureTestOptions(cred)
-	testOnlyAzureKVOptions.HTTPClient = f.Srv.Client()
-	testOnlyAzureKVOptions.MaxAttempts = 1
-	defer func() { testOnlyAzureKVOptions = azkv.Options{} }()
 	dir := t.TempDir()
+	ca := filepath.Join(dir, "ca.pem")
+	writeTestFile(t, ca, string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: f.Srv.Certificate().Raw})))
+	t.Setenv("SSL_CERT_FILE", ca)
+	t.Setenv(envAzureCred, "token")
+	t.Setenv(envAzureAttempts, "1")
 	plain, enc := filepath.Join(dir, "s.yaml"), filepath.Join(dir, "s.enc.yaml")
 	writeTestFile(t, plain, "password: hunter2\n")
 	env := map[string]string{"HOME": dir, "XDG_CONFIG_HOME": filepath.Join(dir, ".config")}
@@ -217,8 +210,7 @@ func TestAzureKVFailureClasses(t *testing.T) {
 	encryptTo(t, env, plain, enc, "--azure-kv", key)
 
 	t.Run("no credentials", func(t *testing.T) {
-		cred.Err = errors.New("DefaultAzureCredential: no credential")
-		defer func() { cred.Err = nil }()
+		t.Setenv(envAzureCred, "fail")
 		wantKeyFailure(t, env, enc, "azure_kv", key, errNoCreds, testservers.AzureToken)
 	})
 	for _, c := range []struct {

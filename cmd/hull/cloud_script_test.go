@@ -6,15 +6,20 @@ import (
 	"fmt"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sync"
+	"strconv"
 	"testing"
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+	"google.golang.org/api/option"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/credentials/insecure"
 
+	"github.com/hullsecrets/hull/internal/kmsplugin"
 	"github.com/hullsecrets/hull/internal/localkms"
 	"github.com/hullsecrets/hull/internal/testservers"
 	"github.com/hullsecrets/hull/internal/vaulttest"
@@ -23,26 +28,54 @@ import (
 
 // The cloud_*.txtar scripts run hull against loopback key services that
 // "cloud-server" starts in the test process for the script. The hull
-// commands of a script are separate processes: they find the services
-// through the environment the command sets, as a user's hull would; only
-// Azure needs a hook (cloudTestHooks), for its credential.
+// commands of a script are separate processes, and so is the hull-kms they
+// start (this test binary, found in PATH): they find the services through
+// the environment the command sets, as a user's hull would; only Azure
+// needs a hook (companionMain), for its credential.
 
-// Environment of the Azure hook, read by the hull processes of scripts.
+// The test binary is also hull-kms (TestMain registers companionMain):
+// the cloud key sources run in it with test settings that the hull-kms
+// command does not have, chosen by these variables of its environment.
 const (
 	// envAzureCred is "token" (the fake vault's token) or "fail" (a
 	// credential that cannot get one).
 	envAzureCred = "HULL_TEST_AZURE_CREDENTIAL"
+	// envAzureAttempts, if set, is the attempts per Azure call.
+	envAzureAttempts = "HULL_TEST_AZURE_ATTEMPTS"
+	// envGCPInsecure, if set, makes GCP KMS use plaintext gRPC without
+	// authentication (to a loopback fake).
+	envGCPInsecure = "HULL_TEST_GCP_INSECURE"
 )
 
-// cloudTestHooks sets the test-only options of a hull process from the
-// environment cloud-server set.
-func cloudTestHooks() {
+// companionMain is hull-kms in the test binary.
+func companionMain() {
+	var o kmsplugin.Options
 	switch os.Getenv(envAzureCred) {
 	case "token":
-		testOnlyAzureKVOptions = azureTestOptions(&testservers.AzureCredential{})
+		o.Azure = azureTestOptions(&testservers.AzureCredential{})
 	case "fail":
-		testOnlyAzureKVOptions = azureTestOptions(&testservers.AzureCredential{Err: errors.New("DefaultAzureCredential: no credential in the environment")})
+		o.Azure = azureTestOptions(&testservers.AzureCredential{Err: errors.New("DefaultAzureCredential: no credential in the environment")})
 	}
+	if n, err := strconv.Atoi(os.Getenv(envAzureAttempts)); err == nil {
+		o.Azure.MaxAttempts = n
+	}
+	if os.Getenv(envGCPInsecure) != "" {
+		o.GCP.ClientOptions = []option.ClientOption{
+			option.WithoutAuthentication(),
+			option.WithGRPCDialOption(grpc.WithTransportCredentials(insecure.NewCredentials())),
+		}
+	}
+	os.Exit(kmsplugin.Main(os.Args, os.Stdin, os.Stdout, os.Stderr, os.LookupEnv, hullVersion(), o))
+}
+
+// testCompanion is the path of hull-kms for hull run in process: this test
+// binary under that name, which testscript.Main put in PATH.
+func testCompanion(t testing.TB) string {
+	p, err := exec.LookPath("hull-kms")
+	if err != nil {
+		t.Fatalf("the test binary is not in PATH as hull-kms: %v", err)
+	}
+	return p
 }
 
 func azureTestOptions(cred *testservers.AzureCredential) azkv.Options {

@@ -11,7 +11,6 @@ import (
 
 	"github.com/hullsecrets/hull/internal/localkms"
 	"github.com/hullsecrets/hull/internal/vaulttest"
-	"github.com/hullsecrets/hull/keysources/awskms"
 )
 
 // runMain runs hull in-process with an environment map.
@@ -19,7 +18,14 @@ func runMain(t *testing.T, env map[string]string, args ...string) (int, string, 
 	t.Helper()
 	var stdout, stderr bytes.Buffer
 	code := Main(append([]string{"hull"}, args...), strings.NewReader(""), &stdout, &stderr,
-		func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+		func(k string) (string, bool) {
+			v, ok := env[k]
+			if !ok && k == envCompanion {
+				// The cloud keys go through this test binary as hull-kms.
+				return testCompanion(t), true
+			}
+			return v, ok
+		})
 	return code, stdout.String(), stderr.String()
 }
 
@@ -190,9 +196,10 @@ func TestVaultCommandLine(t *testing.T) {
 	}
 }
 
-// TestAgeOnlyNoSDK: encrypting and decrypting an age-only file never sets
-// up the AWS SDK (the kms identity is there, but lazy).
-func TestAgeOnlyNoSDK(t *testing.T) {
+// TestAgeOnlyNoCompanion: encrypting and decrypting an age-only file
+// never starts hull-kms (the cloud identities are there, but lazy); a
+// file with a kms stanza does.
+func TestAgeOnlyNoCompanion(t *testing.T) {
 	dir := t.TempDir()
 	k, err := agelib.GenerateX25519Identity()
 	if err != nil {
@@ -201,8 +208,11 @@ func TestAgeOnlyNoSDK(t *testing.T) {
 	secret, recipient := k.String(), k.Recipient().String()
 	plain := filepath.Join(dir, "s.yaml")
 	os.WriteFile(plain, []byte("a: b\n"), 0o600)
-	env := map[string]string{"HOME": dir, "XDG_CONFIG_HOME": filepath.Join(dir, ".config"), "SOPS_AGE_KEY": secret}
-	before := awskms.ConfigsLoaded()
+	marker := filepath.Join(dir, "started")
+	fake := filepath.Join(dir, "hull-kms")
+	os.WriteFile(fake, []byte("#!/bin/sh\ntouch '"+marker+"'\nexit 1\n"), 0o700)
+	env := map[string]string{"HOME": dir, "XDG_CONFIG_HOME": filepath.Join(dir, ".config"), "SOPS_AGE_KEY": secret,
+		envCompanion: fake, "GOOGLE_CREDENTIALS": filepath.Join(dir, "missing.json")}
 	code, out, stderr := runMain(t, env, "encrypt", "--age", recipient, plain)
 	if code != 0 {
 		t.Fatalf("encrypt: exit %d: %s", code, stderr)
@@ -212,7 +222,17 @@ func TestAgeOnlyNoSDK(t *testing.T) {
 	if code, out, stderr = runMain(t, env, "decrypt", enc); code != 0 || out != "a: b\n" {
 		t.Fatalf("decrypt: exit %d: %q %s", code, out, stderr)
 	}
-	if n := awskms.ConfigsLoaded() - before; n != 0 {
-		t.Errorf("an age-only encrypt and decrypt loaded the AWS configuration %d times", n)
+	if _, err := os.Stat(marker); err == nil {
+		t.Fatal("an age-only encrypt and decrypt started hull-kms")
+	}
+	// The same file with a kms stanza too: decrypting it with the age key
+	// still needs no companion (local keys first) …
+	code, out, stderr = runMain(t, env, "encrypt", "--age", recipient, "--kms", "arn:aws:kms:eu-west-1:123456789012:key/k", plain)
+	if code == 0 {
+		t.Fatalf("encrypt with a kms key and a failing hull-kms succeeded: %s", out)
+	}
+	// … but wrapping for a kms key starts it.
+	if _, err := os.Stat(marker); err != nil {
+		t.Errorf("a kms recipient did not start hull-kms: %s", stderr)
 	}
 }

@@ -1,50 +1,173 @@
 package main
 
 import (
-	"google.golang.org/api/option"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
 
 	"github.com/hullsecrets/hull/keysources"
-	"github.com/hullsecrets/hull/keysources/azkv"
-	"github.com/hullsecrets/hull/keysources/gcpkms"
+	"github.com/hullsecrets/hull/keysources/cloudkey"
+	"github.com/hullsecrets/hull/keysources/companion"
 )
 
-// gcpKMSOptions are the GCP KMS settings from the environment, as sops
-// reads them: GOOGLE_CREDENTIALS (a credentials file or its JSON), else
-// GOOGLE_OAUTH_ACCESS_TOKEN, else application default credentials;
-// SOPS_GCP_KMS_ENDPOINT, SOPS_GCP_KMS_UNIVERSE_DOMAIN and
-// SOPS_GCP_KMS_CLIENT_TYPE (grpc or rest). Nothing is read from disk here:
-// a credentials file is read when a gcp_kms key is first used.
-func (r *runner) gcpKMSOptions() gcpkms.Options {
-	return gcpkms.Options{
-		Credentials:    r.env.get("GOOGLE_CREDENTIALS"),
-		AccessToken:    r.env.get("GOOGLE_OAUTH_ACCESS_TOKEN"),
-		Endpoint:       r.env.get("SOPS_GCP_KMS_ENDPOINT"),
-		UniverseDomain: r.env.get("SOPS_GCP_KMS_UNIVERSE_DOMAIN"),
-		ClientType:     r.env.get("SOPS_GCP_KMS_CLIENT_TYPE"),
-		ClientOptions:  testOnlyGCPKMSClientOptions,
+// The cloud key sources (AWS KMS, GCP Cloud KMS, Azure Key Vault) run in
+// the companion executable hull-kms (docs/COMPANION.md), so that hull
+// links none of their SDKs and an age or PGP run starts fast. hull parses
+// and prints cloud keys itself; it starts hull-kms, at most once per run,
+// only when a stanza of a cloud type is unwrapped or a cloud recipient
+// wraps a key.
+//
+// hull-kms is found through HULL_KMS_PLUGIN (a path), else next to the
+// running hull (also when hull runs as a "sops" symlink), else in PATH.
+// It reads the cloud environment itself (the AWS credentials chain,
+// AWS_PROFILE, AWS_ENDPOINT_URL_KMS, GOOGLE_CREDENTIALS,
+// GOOGLE_OAUTH_ACCESS_TOKEN, SOPS_GCP_KMS_*, the AZURE_* variables of
+// DefaultAzureCredential); hull gives it its environment, with hull's own
+// view of the variables in companion.Env.
+
+// envCompanion overrides where hull finds hull-kms.
+const envCompanion = "HULL_KMS_PLUGIN"
+
+// companionHolder is the run's hull-kms client, made on first use and
+// shared by the runner's forks (bulk workers).
+type companionHolder struct {
+	once sync.Once
+	c    *companion.Client
+}
+
+// companion returns the run's client of hull-kms; nothing starts until a
+// cloud key is used.
+func (r *runner) companion() *companion.Client {
+	if r.kms == nil { // a runner not made by Main (tests)
+		r.kms = &companionHolder{}
+	}
+	r.kms.once.Do(func() {
+		r.kms.c = companion.New(companion.Config{
+			Find:    r.findCompanion,
+			Env:     r.companionEnv(),
+			Version: hullVersion(),
+			Hint:    companionHint(),
+			Stderr:  companionStderr(r.stderr),
+		})
+	})
+	return r.kms.c
+}
+
+// companionStderr is where hull-kms's standard error goes: hull's, when
+// it is a file (the child writes to it directly); otherwise nowhere, as a
+// writer would be written by a copying goroutine while hull writes too.
+// hull-kms writes nothing there in normal operation.
+func companionStderr(w io.Writer) io.Writer {
+	if f, ok := w.(*os.File); ok {
+		return f
+	}
+	return nil
+}
+
+// closeCompanion ends hull-kms if this run started it.
+func (r *runner) closeCompanion() {
+	if r.kms != nil && r.kms.c != nil {
+		r.kms.c.Close()
 	}
 }
 
-// testOnlyGCPKMSClientOptions are added to the GCP KMS client options by
-// tests: plaintext gRPC to a loopback fake, without authentication.
-var testOnlyGCPKMSClientOptions []option.ClientOption
-
-// azureKVOptions are the Azure Key Vault settings: the zero value, whose
-// DefaultAzureCredential reads the AZURE_* environment itself when an
-// azure_kv key is first used.
-func (r *runner) azureKVOptions() azkv.Options { return testOnlyAzureKVOptions }
-
-// testOnlyAzureKVOptions replace the zero options in tests: a static
-// credential, and no challenge resource check (the fake vault is
-// 127.0.0.1, outside the Key Vault domain).
-var testOnlyAzureKVOptions azkv.Options
-
-// gcpAzureIdentities are the GCP KMS and Azure Key Vault identities. Making
-// them costs nothing: each sets up its SDK (credentials, connections) only
-// when a stanza of its type is unwrapped, so an age-only file never does.
-func (r *runner) gcpAzureIdentities() []keysources.Identity {
-	return []keysources.Identity{
-		gcpkms.NewIdentity(r.gcpKMSOptions()),
-		azkv.NewIdentity(r.azureKVOptions()),
+// companionHint says how to install hull-kms, ending the errors of a
+// missing or mismatched one.
+func companionHint() string {
+	v := hullVersion()
+	if !strings.HasPrefix(v, "v") || strings.Contains(v, "-dirty") {
+		v = "latest"
 	}
+	return fmt.Sprintf("; install the hull-kms of this hull's release next to it: each release ships both, and `go install github.com/hullsecrets/hull/cmd/...@%s` installs both (or set %s to its path)", v, envCompanion)
+}
+
+// findCompanion locates hull-kms: HULL_KMS_PLUGIN, then the directory of
+// the running executable (and of its target when it is a symlink, such as
+// the "sops" name), then PATH.
+func (r *runner) findCompanion() (string, error) {
+	exe, _ := os.Executable()
+	return r.findCompanionFrom(exe)
+}
+
+// findCompanionFrom is findCompanion for the executable exe ("" when
+// unknown).
+func (r *runner) findCompanionFrom(exe string) (string, error) {
+	if p := r.env.get(envCompanion); p != "" {
+		if !isExecutableFile(p) {
+			return "", fmt.Errorf("%s=%s is not an executable file", envCompanion, p)
+		}
+		return p, nil
+	}
+	name := companion.Name
+	if runtime.GOOS == "windows" {
+		name += ".exe"
+	}
+	var dirs []string
+	if exe != "" {
+		dirs = append(dirs, filepath.Dir(exe))
+		if real, err := filepath.EvalSymlinks(exe); err == nil && filepath.Dir(real) != filepath.Dir(exe) {
+			dirs = append(dirs, filepath.Dir(real))
+		}
+	}
+	next := strings.Join(dirs, ", ")
+	for _, d := range filepath.SplitList(r.env.get("PATH")) {
+		if d != "" {
+			dirs = append(dirs, d)
+		}
+	}
+	for _, d := range dirs {
+		if p := filepath.Join(d, name); isExecutableFile(p) {
+			return p, nil
+		}
+	}
+	if next == "" {
+		next = "unknown"
+	}
+	return "", errors.New(name + " was not found next to hull (" + next + ") or in PATH")
+}
+
+func isExecutableFile(p string) bool {
+	fi, err := os.Stat(p)
+	if err != nil || !fi.Mode().IsRegular() {
+		return false
+	}
+	return runtime.GOOS == "windows" || fi.Mode().Perm()&0o111 != 0
+}
+
+// companionEnv is the process environment with hull's values of the
+// variables hull-kms reads (the same in a normal run; tests run hull in
+// process with an environment of their own), without hull's identity
+// variables (SOPS_AGE_KEY…): hull-kms has no use for them.
+func (r *runner) companionEnv() []string {
+	names := map[string]bool{}
+	for _, k := range companion.Env {
+		names[k] = true
+	}
+	for _, k := range scrubbedEnv {
+		names[k] = true
+	}
+	var out []string
+	for _, kv := range os.Environ() {
+		if k, _, _ := strings.Cut(kv, "="); !names[k] {
+			out = append(out, kv)
+		}
+	}
+	for _, k := range companion.Env {
+		if v, ok := r.env.lookup(k); ok {
+			out = append(out, k+"="+v)
+		}
+	}
+	return out
+}
+
+// gcpAzureIdentities are the GCP KMS and Azure Key Vault identities,
+// proxies to hull-kms: making them starts nothing.
+func (r *runner) gcpAzureIdentities() []keysources.Identity {
+	c := r.companion()
+	return []keysources.Identity{c.Identity(cloudkey.GCPKMS), c.Identity(cloudkey.AzureKV)}
 }

@@ -123,7 +123,7 @@ func repoRoot() string {
 }
 
 func (r *runner) cmdCheck(c *cli.Context) error {
-	if err := checkKeyservice(c); err != nil {
+	if err := r.setupKeyservice(c); err != nil {
 		return err
 	}
 	roots := c.Args().Slice()

@@ -122,7 +122,7 @@ func (r *runner) encrypt(c *cli.Context, path string) (err error) {
 	if err != nil {
 		return err
 	}
-	if err := checkKeyservice(c); err != nil {
+	if err := r.setupKeyservice(c); err != nil {
 		return err
 	}
 	name := fio.name
@@ -153,7 +153,7 @@ func (r *runner) encrypt(c *cli.Context, path string) (err error) {
 		return fmt.Errorf("%s: %w", fio.display(), hull.ErrEmpty)
 	}
 	opts := hull.EncryptOptions{
-		Groups:            pol.groups,
+		Groups:            r.viaKeyServices(pol.groups),
 		ShamirThreshold:   pol.threshold,
 		Rule:              rl,
 		MACOnlyEncrypted:  pol.macOnly,
@@ -194,15 +194,6 @@ func (r *runner) ignoreBinaryRule(rl metadata.Rule) {
 	if w, ok := binaryRuleWarnings[rl.Kind]; ok {
 		r.warnf("%s", w)
 	}
-}
-
-// checkKeyservice refuses remote key services, which hull does not
-// implement, instead of silently ignoring them.
-func checkKeyservice(c *cli.Context) error {
-	if hasFlag(c, "keyservice") && len(c.StringSlice("keyservice")) > 0 {
-		return withCode(exitGeneric, errors.New("--keyservice: remote key services are not supported by hull"))
-	}
-	return nil
 }
 
 func (r *runner) decryptionOrder(c *cli.Context) ([]string, error) {
@@ -271,7 +262,7 @@ func (r *runner) open(c *cli.Context, fio *fileIO, data []byte, stash *hull.Stas
 		return nil, nil, err
 	}
 	defer func() { rf, ro, rerr = ac.finish(rf, ro, rerr) }()
-	if err := checkKeyservice(c); err != nil {
+	if err := r.setupKeyservice(c); err != nil {
 		return nil, nil, err
 	}
 	order, err := r.decryptionOrder(c)

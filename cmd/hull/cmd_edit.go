@@ -103,7 +103,7 @@ func (r *runner) edit(c *cli.Context, path string) (err error) {
 	if err != nil {
 		return err
 	}
-	if err := checkKeyservice(c); err != nil {
+	if err := r.setupKeyservice(c); err != nil {
 		return err
 	}
 	cmd, err := editor.Resolve(r.env.get("SOPS_EDITOR"), r.env.get("EDITOR"), exec.LookPath)
@@ -342,7 +342,7 @@ func (r *runner) editNew(c *cli.Context, fio *fileIO, cmd *editor.Command) error
 		r.warnf("%s: %s", path, w)
 	}
 	eo := hull.EncryptOptions{
-		Groups:           pol.groups,
+		Groups:           r.viaKeyServices(pol.groups),
 		ShamirThreshold:  pol.threshold,
 		Rule:             rl,
 		NoRule:           binary,

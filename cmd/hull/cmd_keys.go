@@ -18,7 +18,6 @@ import (
 	"github.com/hullsecrets/hull/formats"
 	"github.com/hullsecrets/hull/keysources"
 	"github.com/hullsecrets/hull/keysources/all"
-	"github.com/hullsecrets/hull/keysources/awskms"
 	"github.com/hullsecrets/hull/metadata"
 )
 
@@ -277,7 +276,7 @@ func (r *runner) recipientFromStanza(s metadata.Stanza) (keysources.Recipient, e
 				}
 			}
 		}
-		return awskms.NewRecipient(s.Get("arn"), s.Get("role"), ctx, s.Get("aws_profile"), opts.KMS)
+		return opts.Companion.KMSRecipient(s.Get("arn"), s.Get("role"), ctx, s.Get("aws_profile"))
 	}
 	src, _ := all.Lookup(s.Type)
 	rs, err := src.ParseWith(metadata.StanzaID(s), opts)
@@ -373,7 +372,17 @@ func (r *runner) trustedRule(c *cli.Context, name string) (*config.CreationRule,
 
 // ruleGroups are the key groups of a creation rule.
 func ruleGroups(cr *config.CreationRule, source string) ([][]keysources.Recipient, error) {
-	groups, err := groupsFromConfig(cr)
+	return ruleGroupsWith(cr, source, all.Options{})
+}
+
+// ruleRecipients are the key groups of a creation rule, to wrap a key
+// for: cloud keys go through the run's hull-kms.
+func (r *runner) ruleRecipients(cr *config.CreationRule, source string) ([][]keysources.Recipient, error) {
+	return ruleGroupsWith(cr, source, all.Options{Companion: r.companion()})
+}
+
+func ruleGroupsWith(cr *config.CreationRule, source string, opts all.Options) ([][]keysources.Recipient, error) {
+	groups, err := groupsFromConfigWith(cr, opts)
 	if err != nil {
 		return nil, withCode(exitErrorReadingConfig, err)
 	}
@@ -454,7 +463,7 @@ func (r *runner) updateKeys(c *cli.Context, path string, answers *bufio.Reader) 
 		return withCode(exitGeneric, fmt.Errorf("%s: no .sops.yaml creation rule matches this file: updatekeys takes the recipients from it "+
 			"(to change the keys by hand, use 'hull rotate --add-age/--rm-age' or 'hull groups')", path))
 	}
-	want, err := ruleGroups(cr, source)
+	want, err := r.ruleRecipients(cr, source)
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
@@ -498,7 +507,7 @@ func (r *runner) updateKeys(c *cli.Context, path string, answers *bufio.Reader) 
 	var out []byte
 	vouches := vouchesRule(fio, kf, cr)
 	if rotate {
-		newKey, err := hull.Rotate(kf.plain, m, want, t, hull.SealOptions{Format: fio.out, InputFormat: fio.in, NoExtendedMAC: !vouches})
+		newKey, err := hull.Rotate(kf.plain, m, r.viaKeyServices(want), t, hull.SealOptions{Format: fio.out, InputFormat: fio.in, NoExtendedMAC: !vouches})
 		if err != nil {
 			return fmt.Errorf("%s: %w", path, err)
 		}
@@ -507,7 +516,7 @@ func (r *runner) updateKeys(c *cli.Context, path string, answers *bufio.Reader) 
 			return fmt.Errorf("%s: %w", path, err)
 		}
 	} else {
-		if err := hull.Rekey(kf.plain, m, kf.opened.Key, want, t, nil); err != nil {
+		if err := hull.Rekey(kf.plain, m, kf.opened.Key, r.viaKeyServices(want), t, nil); err != nil {
 			return fmt.Errorf("%s: %w", path, err)
 		}
 		if !vouches {
@@ -666,7 +675,7 @@ func (r *runner) rotate(c *cli.Context, path string) (err error) {
 		}
 		noXMAC = !hull.SameRule(m, trusted)
 	}
-	newKey, err := hull.Rotate(kf.plain, m, groups, t, hull.SealOptions{Format: fio.out, InputFormat: fio.in, NoExtendedMAC: noXMAC})
+	newKey, err := hull.Rotate(kf.plain, m, r.viaKeyServices(groups), t, hull.SealOptions{Format: fio.out, InputFormat: fio.in, NoExtendedMAC: noXMAC})
 	if err != nil {
 		return fmt.Errorf("%s: %w", fio.display(), err)
 	}
@@ -704,7 +713,7 @@ func (r *runner) vouch(c *cli.Context, fio *fileIO, kf *keyFile, cr *config.Crea
 	}
 	var named [][]hull.KeyID
 	if cr != nil {
-		if groups, err := groupsFromConfig(cr); err == nil {
+		if groups, err := groupsFromConfigWith(cr, all.Options{Companion: r.companion()}); err == nil {
 			named = hull.RecipientKeyIDs(groups)
 		}
 	}
@@ -913,7 +922,7 @@ func (r *runner) cmdGroupsDelete(c *cli.Context) (err error) {
 func (r *runner) rekeyGroups(fio *fileIO, kf *keyFile, cr *config.CreationRule, groups [][]keysources.Recipient, t int) error {
 	m := kf.opened.Meta
 	vouches := vouchesRule(fio, kf, cr)
-	if err := hull.Rekey(kf.plain, m, kf.opened.Key, groups, t, nil); err != nil {
+	if err := hull.Rekey(kf.plain, m, kf.opened.Key, r.viaKeyServices(groups), t, nil); err != nil {
 		return withCode(exitGeneric, fmt.Errorf("%s: %w", fio.display(), err))
 	}
 	if !vouches {

@@ -12,6 +12,7 @@ import (
 	"github.com/hullsecrets/hull"
 	"github.com/hullsecrets/hull/keysources"
 	"github.com/hullsecrets/hull/keysources/age"
+	"github.com/hullsecrets/hull/keysources/companion"
 	"github.com/hullsecrets/hull/keysources/pgp"
 	"github.com/hullsecrets/hull/metadata"
 )
@@ -113,6 +114,10 @@ func hints(err error) []string {
 			h = append(h, "run the command again to retype the passphrase")
 		} else if errors.Is(err, pgp.ErrGPGNotFound) {
 			h = append(h, "install GnuPG or set SOPS_GPG_EXEC to its path; without gpg, HULL_PGP_KEY_FILE can name an armored secret key file")
+		} else if errors.Is(err, companion.ErrNotInstalled) || errors.Is(err, companion.ErrMismatch) {
+			h = append(h, "hull uses AWS KMS, GCP KMS and Azure Key Vault keys through hull-kms, which must be installed with hull, of the same version")
+		} else if errors.Is(err, companion.ErrKeyService) {
+			h = append(h, "the key services given with --keyservice could not unwrap it: check that each is running, listening at that address, and holds a key of the file (its log names each request)")
 		} else if errors.Is(err, keysources.ErrNoCredentials) {
 			h = append(h, "a key service had no credentials: log in to the cloud provider (or set its credential variables) and try again")
 		} else if errors.Is(err, keysources.ErrAccessDenied) {

@@ -53,6 +53,9 @@ var errIdentitySource = errors.New("identity source unusable")
 // locations are skipped when absent. PGP identities come last: the key
 // file in HULL_PGP_KEY_FILE, then gpg (SOPS_GPG_EXEC, GNUPGHOME).
 func (r *runner) loadIdentities(ctx context.Context) (*identitySet, error) {
+	if s, ok := r.serviceIdentitySet(); ok { // --enable-local-keyservice=false
+		return s, nil
+	}
 	s := &identitySet{}
 	home := r.env.get("HOME")
 	ao := r.ageOptions()
@@ -145,6 +148,7 @@ func (r *runner) loadIdentities(ctx context.Context) (*identitySet, error) {
 	s.searched = append(s.searched, "gpg (GNUPGHOME="+gnupgHome+")")
 	add([]keysources.Identity{pgp.NewGPGIdentity(po)})
 	add(r.gcpAzureIdentities())
+	add(r.serviceIdentities()) // --keyservice, after the local keys
 	return s, nil
 }
 
@@ -172,11 +176,10 @@ func (r *runner) pgpOptions() pgp.Options {
 func (r *runner) keySourceOptions() all.Options {
 	tok, _ := r.vaultToken() // an unreadable ~/.vault-token is reported by Vault as no credentials
 	return all.Options{
-		Age:     r.ageOptions(),
-		PGP:     r.pgpOptions(),
-		Vault:   vault.Options{Token: tok, Namespace: r.env.get("VAULT_NAMESPACE")},
-		GCPKMS:  r.gcpKMSOptions(),
-		AzureKV: r.azureKVOptions(),
+		Age:       r.ageOptions(),
+		PGP:       r.pgpOptions(),
+		Vault:     vault.Options{Token: tok, Namespace: r.env.get("VAULT_NAMESPACE")},
+		Companion: r.companion(),
 	}
 }
 

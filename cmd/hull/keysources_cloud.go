@@ -13,7 +13,8 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/hullsecrets/hull/keysources"
-	"github.com/hullsecrets/hull/keysources/awskms"
+	"github.com/hullsecrets/hull/keysources/all"
+	"github.com/hullsecrets/hull/keysources/cloudkey"
 	"github.com/hullsecrets/hull/keysources/vault"
 	"github.com/hullsecrets/hull/metadata"
 )
@@ -21,9 +22,9 @@ import (
 // Network key sources (AWS KMS, Vault transit): their settings from the
 // flags and the environment, and their identities for decryption.
 //
-// AWS: the SDK reads its own environment (credentials chain, AWS_PROFILE,
-// AWS_ENDPOINT_URL_KMS, ~/.aws) from the process; hull passes only
-// --aws-profile and --encryption-context.
+// AWS: hull-kms (cloudkeys.go), through the SDK, reads its own environment
+// (credentials chain, AWS_PROFILE, AWS_ENDPOINT_URL_KMS, ~/.aws); hull
+// passes only --aws-profile and --encryption-context, in the key.
 //
 // Vault: VAULT_TOKEN, else ~/.vault-token; VAULT_NAMESPACE. The address
 // of a stanza comes from the file, so it must be allowed first
@@ -35,7 +36,7 @@ import (
 
 // kmsFlagOptions applies --aws-profile and --encryption-context. A
 // malformed context is exit 6, as in sops.
-func kmsFlagOptions(c *cli.Context, o *awskms.Options) error {
+func kmsFlagOptions(c *cli.Context, o *all.KMSOptions) error {
 	if c == nil {
 		return nil
 	}
@@ -43,7 +44,7 @@ func kmsFlagOptions(c *cli.Context, o *awskms.Options) error {
 		o.Profile = c.String("aws-profile")
 	}
 	if hasFlag(c, "encryption-context") && c.String("encryption-context") != "" {
-		ctx, err := awskms.ParseContext(c.String("encryption-context"))
+		ctx, err := cloudkey.ParseContext(c.String("encryption-context"))
 		if err != nil {
 			return withCode(exitInvalidKMSContext, fmt.Errorf("--encryption-context: %w", err))
 		}
@@ -109,13 +110,14 @@ func flagVaultAddresses(c *cli.Context) []string {
 }
 
 // cloudIdentities are the identities of the network key sources. They
-// cost nothing until a stanza of their type is unwrapped: the AWS SDK is
-// set up, the Vault token read and the allowlist resolved only then.
+// cost nothing until a stanza of their type is unwrapped: hull-kms is
+// started, the Vault token read and the allowlist resolved only then.
 func (r *runner) cloudIdentities(c *cli.Context, target string) []keysources.Identity {
+	if r.ks.noLocal { // --enable-local-keyservice=false: the key services only
+		return nil
+	}
 	return []keysources.Identity{
-		&lazyIdentity{typ: awskms.Type, build: func() (keysources.Identity, error) {
-			return awskms.NewIdentity(awskms.Options{}), nil
-		}},
+		r.companion().Identity(cloudkey.KMS),
 		&lazyIdentity{typ: vault.Type, build: func() (keysources.Identity, error) {
 			tok, err := r.vaultToken()
 			if err != nil {

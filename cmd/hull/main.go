@@ -12,6 +12,7 @@ import (
 	"runtime/debug"
 	"strings"
 
+	"github.com/hullsecrets/hull/internal/buildver"
 	"github.com/urfave/cli/v2"
 )
 
@@ -60,6 +61,10 @@ type runner struct {
 	// configPath, when set, is the .sops.yaml a bulk worker uses for its
 	// file: the one the walk chose (cmd_bulk.go).
 	configPath string
+	// kms is the client of hull-kms, the cloud key sources (cloudkeys.go).
+	kms *companionHolder
+	// ks are the command's key services (keyservice.go).
+	ks keyServices
 }
 
 func (r *runner) errorf(format string, args ...any) {
@@ -80,8 +85,9 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer, lookup func(
 	if len(args) > 0 && strings.TrimSuffix(filepath.Base(args[0]), ".exe") == "sops" {
 		name = "sops"
 	}
-	r := &runner{name: name, stdin: stdin, stdout: stdout, stderr: stderr, env: env{lookup: lookup}, configs: newConfigCache()}
+	r := &runner{name: name, stdin: stdin, stdout: stdout, stderr: stderr, env: env{lookup: lookup}, configs: newConfigCache(), kms: &companionHolder{}}
 	err := r.run(args)
+	defer r.closeCompanion()
 	if err == nil {
 		return exitOK
 	}
@@ -117,40 +123,9 @@ func hullVersion() string {
 	return v
 }
 
-// buildVersion is hull's version and commit: the values set with -ldflags
-// when there are any, else the main module's version that the go command
-// records (a tag such as v1.2.0, or a pseudo-version v0.0.0-DATE-COMMIT for
-// an untagged commit, with +dirty for a modified tree) and the VCS
-// revision. A build without either (go build -buildvcs=false, or outside a
-// repository) reports "devel".
+// buildVersion is hull's version and commit (internal/buildver).
 func buildVersion(bi *debug.BuildInfo, ldVersion, ldCommit string) (ver, rev string) {
-	ver, rev = ldVersion, ldCommit
-	modified := false
-	if bi != nil {
-		if ver == "" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-			ver = bi.Main.Version
-		}
-		for _, s := range bi.Settings {
-			switch s.Key {
-			case "vcs.revision":
-				if rev == "" && len(s.Value) >= 12 {
-					rev = s.Value[:12]
-				}
-			case "vcs.modified":
-				modified = s.Value == "true"
-			}
-		}
-	}
-	if ver == "" {
-		ver = "devel"
-		if rev != "" && modified {
-			ver = "devel+dirty"
-		}
-	}
-	if rev == "" {
-		rev = "unknown commit"
-	}
-	return ver, rev
+	return buildver.FromInfo(bi, ldVersion, ldCommit)
 }
 
 func (r *runner) app() *cli.App {
@@ -220,6 +195,7 @@ func (r *runner) app() *cli.App {
 			r.updatekeysCommand(),
 			r.rotateCommand(),
 			r.groupsCommand(),
+			r.keyserviceCommand(),
 		},
 	}
 	finishHelp(app.Commands, "") // help.go

@@ -19,7 +19,6 @@ import (
 var update = flag.Bool("update", false, "update testscript golden output")
 
 func hullMain() {
-	cloudTestHooks() // cloud_script_test.go
 	os.Exit(Main(os.Args, os.Stdin, os.Stdout, os.Stderr, os.LookupEnv))
 }
 
@@ -30,6 +29,7 @@ func TestMain(m *testing.M) {
 		"sops":        hullMain,       // hull answers as sops under that name
 		"fake-editor": fakeEditorMain, // the editor of edit_*.txtar (edit_test.go)
 		"edit-helper": editHelperMain, // checks for edit_*.txtar (edit_test.go)
+		"hull-kms":    companionMain,  // the cloud key sources (cloud_script_test.go)
 	})
 }
 
@@ -41,6 +41,7 @@ func TestScript(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:           "testdata",
 		UpdateScripts: *update,
+		Condition:     scriptCondition,
 		Setup: func(e *testscript.Env) error {
 			// Keep the user's real identities and config out of the tests.
 			e.Setenv("XDG_CONFIG_HOME", filepath.Join(e.WorkDir, ".config"))
@@ -48,7 +49,8 @@ func TestScript(t *testing.T) {
 			if repo, err := filepath.Abs(filepath.Join("..", "..")); err == nil {
 				e.Setenv("REPO", repo)
 			}
-			setupCloudScript(e) // for cloud-server (cloud_script_test.go)
+			setupCloudScript(e)      // for cloud-server (cloud_script_test.go)
+			setupKeyserviceScript(e) // $REFSOPS (keyservice_script_test.go)
 			// Identity files in scripts are private, as a user's would be
 			// (hull warns about readable ones; policy_write.txtar tests it).
 			keys, _ := filepath.Glob(filepath.Join(e.WorkDir, "*.txt"))
@@ -77,6 +79,11 @@ func TestScript(t *testing.T) {
 			"agetestplugin": cmdAgeTestPlugin,
 			// vault-requests N: the script's Vault server got N requests
 			"vault-requests": cmdVaultRequests,
+			// without-companion: PATH without hull-kms (companion_test.go)
+			"without-companion": cmdWithoutCompanion,
+			// wait-socket, free-port (keyservice_script_test.go)
+			"wait-socket": cmdWaitSocket,
+			"free-port":   cmdFreePort,
 		},
 	})
 }

@@ -14,7 +14,7 @@ import (
 	"github.com/hullsecrets/hull/config"
 	"github.com/hullsecrets/hull/keysources"
 	"github.com/hullsecrets/hull/keysources/all"
-	"github.com/hullsecrets/hull/keysources/awskms"
+	"github.com/hullsecrets/hull/keysources/cloudkey"
 	"github.com/hullsecrets/hull/metadata"
 )
 
@@ -248,13 +248,8 @@ func absOrSelf(p string) string {
 	return p
 }
 
-// groupsFromConfig turns a creation rule's key references into recipients
-// through the key-source table, with the default settings.
-func groupsFromConfig(cr *config.CreationRule) ([][]keysources.Recipient, error) {
-	return groupsFromConfigWith(cr, all.Options{})
-}
-
-// groupsFromConfigWith is groupsFromConfig with the settings in opts. A
+// groupsFromConfigWith turns a creation rule's key references into
+// recipients through the key-source table, with the settings in opts. A
 // kms entry keeps its own role, context and profile; --encryption-context
 // (in opts.KMS.Context) applies to kms entries without a context.
 func groupsFromConfigWith(cr *config.CreationRule, opts all.Options) ([][]keysources.Recipient, error) {
@@ -268,13 +263,13 @@ func groupsFromConfigWith(cr *config.CreationRule, opts all.Options) ([][]keysou
 			}
 			var rs []keysources.Recipient
 			var err error
-			if ref.Type == awskms.Type {
+			if ref.Type == cloudkey.KMS {
 				kctx := ref.Context
 				if kctx == nil {
 					kctx = opts.KMS.Context
 				}
-				var kr *awskms.Recipient
-				if kr, err = awskms.NewRecipient(ref.ID, ref.Role, kctx, ref.AWSProfile, opts.KMS); err == nil {
+				var kr keysources.Recipient
+				if kr, err = opts.Client().KMSRecipient(ref.ID, ref.Role, kctx, ref.AWSProfile); err == nil {
 					rs = []keysources.Recipient{kr}
 				}
 			} else {

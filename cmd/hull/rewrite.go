@@ -10,6 +10,7 @@ import (
 	"github.com/hullsecrets/hull"
 	"github.com/hullsecrets/hull/config"
 	"github.com/hullsecrets/hull/formats"
+	"github.com/hullsecrets/hull/keysources/all"
 )
 
 // errConcurrentModification is returned by a rewrite whose file changed
@@ -137,7 +138,7 @@ func (r *runner) ruleKeyIDs(p *hull.Policy, name string) [][]hull.KeyID {
 	if err != nil || cr == nil {
 		return nil
 	}
-	groups, err := groupsFromConfig(cr)
+	groups, err := groupsFromConfigWith(cr, all.Options{Companion: r.companion()})
 	if err != nil {
 		return nil
 	}

@@ -7,6 +7,7 @@
 //
 //	yaml-10     10 values
 //	yaml-10k    10,000 values, about 200 KB of YAML
+//	json-10k    10,000 values of JSON, tab-indented as sops writes it
 //	yaml-500k   500,000 values, about 10 MB of YAML
 //	json-500k   500,000 values, about 14 MB of JSON, tab-indented as sops writes it
 //
@@ -40,6 +41,7 @@ type shape struct {
 var shapes = map[string]shape{
 	"yaml-10":   {values: 10},
 	"yaml-10k":  {values: 10_000},
+	"json-10k":  {values: 10_000, json: true, long: true},
 	"yaml-500k": {values: 500_000},
 	"json-500k": {values: 500_000, json: true, long: true},
 }

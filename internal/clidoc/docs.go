@@ -36,6 +36,7 @@ var docsEnvironment = []struct{ name, text string }{
 	{"HULL_PGP_KEY_FILE", "an armored PGP secret key file (no passphrase) that decrypts pgp stanzas without gpg (hull only; an error if it does not exist)"},
 	{"SOPS_GPG_EXEC", "the gpg program that decrypts pgp stanzas and exports public keys (default gpg)"},
 	{"GNUPGHOME", "gpg's home directory, passed to gpg as --homedir (default: gpg's own, ~/.gnupg)"},
+	{"HULL_KMS_PLUGIN", "the path of hull-kms, the companion that runs the AWS KMS, GCP KMS and Azure Key Vault key sources (default: next to hull, else in PATH; hull only)"},
 }
 
 var (

@@ -39,6 +39,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // Kinds of finding.
@@ -118,19 +119,26 @@ type tokenRule struct {
 
 const bech32 = "QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L"
 
-var tokenRules = []tokenRule{
-	{KindAWSAccessKeyID, []string{"AKIA"}, regexp.MustCompile(`\bAKIA[A-Z0-9]{16}\b`)},
-	{KindAWSAccessKeyID, []string{"ASIA"}, regexp.MustCompile(`\bASIA[A-Z0-9]{16}\b`)},
-	{KindGitHubToken, []string{"ghp_", "gho_", "ghu_", "ghs_", "ghr_"}, regexp.MustCompile(`\bgh[pousr]_[A-Za-z0-9]{36,}\b`)},
-	{KindGitHubToken, []string{"github_pat_"}, regexp.MustCompile(`\bgithub_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{40,}\b`)},
-	{KindGitLabToken, []string{"glpat-"}, regexp.MustCompile(`\bglpat-[A-Za-z0-9_\-.]{20,}`)},
-	{KindSlackToken, []string{"xox"}, regexp.MustCompile(`\bxox[abpr]-[0-9]{6,}-[0-9A-Za-z-]{8,}`)},
-	{KindStripeKey, []string{"_live_"}, regexp.MustCompile(`\b[rs]k_live_[0-9A-Za-z]{20,}\b`)},
-	{KindJWT, []string{"eyJ"}, regexp.MustCompile(`\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{20,}`)},
-	{KindAgeSecretKey, []string{"AGE-SECRET-KEY-"}, regexp.MustCompile(`AGE-SECRET-KEY-(?:PQ-)?1[` + bech32 + `]{58,}`)},
-}
+// The patterns are compiled on first use: hull links this package, and
+// compiling them for every run cost a quarter of its package
+// initialisation.
+var tokenRules = sync.OnceValue(func() []tokenRule {
+	return []tokenRule{
+		{KindAWSAccessKeyID, []string{"AKIA"}, regexp.MustCompile(`\bAKIA[A-Z0-9]{16}\b`)},
+		{KindAWSAccessKeyID, []string{"ASIA"}, regexp.MustCompile(`\bASIA[A-Z0-9]{16}\b`)},
+		{KindGitHubToken, []string{"ghp_", "gho_", "ghu_", "ghs_", "ghr_"}, regexp.MustCompile(`\bgh[pousr]_[A-Za-z0-9]{36,}\b`)},
+		{KindGitHubToken, []string{"github_pat_"}, regexp.MustCompile(`\bgithub_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{40,}\b`)},
+		{KindGitLabToken, []string{"glpat-"}, regexp.MustCompile(`\bglpat-[A-Za-z0-9_\-.]{20,}`)},
+		{KindSlackToken, []string{"xox"}, regexp.MustCompile(`\bxox[abpr]-[0-9]{6,}-[0-9A-Za-z-]{8,}`)},
+		{KindStripeKey, []string{"_live_"}, regexp.MustCompile(`\b[rs]k_live_[0-9A-Za-z]{20,}\b`)},
+		{KindJWT, []string{"eyJ"}, regexp.MustCompile(`\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{20,}`)},
+		{KindAgeSecretKey, []string{"AGE-SECRET-KEY-"}, regexp.MustCompile(`AGE-SECRET-KEY-(?:PQ-)?1[` + bech32 + `]{58,}`)},
+	}
+})
 
-var pemHeader = regexp.MustCompile(`-----BEGIN ((?:RSA|EC|DSA|OPENSSH|ENCRYPTED|PGP) )?PRIVATE KEY( BLOCK)?-----`)
+var pemHeader = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`-----BEGIN ((?:RSA|EC|DSA|OPENSSH|ENCRYPTED|PGP) )?PRIVATE KEY( BLOCK)?-----`)
+})
 
 // wellKnown are published documentation examples (AWS, jwt.io) that are
 // not secrets.
@@ -156,7 +164,7 @@ func detect(data []byte) []raw {
 			out = append(out, r)
 		}
 	}
-	for _, rule := range tokenRules {
+	for _, rule := range tokenRules() {
 		if !containsAny(data, rule.literals) {
 			continue
 		}
@@ -169,7 +177,7 @@ func detect(data []byte) []raw {
 		}
 	}
 	if bytes.Contains(data, []byte("-----BEGIN ")) {
-		for _, m := range pemHeader.FindAllIndex(data, -1) {
+		for _, m := range pemHeader().FindAllIndex(data, -1) {
 			body, ok := pemBody(data[m[1]:])
 			if !ok {
 				continue
@@ -544,10 +552,14 @@ func secretName(n string) bool {
 }
 
 var (
-	uuidRE   = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
-	awsKeyRE = regexp.MustCompile(`^[A-Za-z0-9/+]{40}$`)
+	uuidRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+	})
+	awsKeyRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9/+]{40}$`) })
 
-	dottedIdent = regexp.MustCompile(`^[A-Za-z_$][A-Za-z0-9_$]*(\.[A-Za-z_$][A-Za-z0-9_$]*)+$`)
+	dottedIdent = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^[A-Za-z_$][A-Za-z0-9_$]*(\.[A-Za-z_$][A-Za-z0-9_$]*)+$`)
+	})
 )
 
 var hashPrefixes = []string{"sha1:", "sha256:", "sha384:", "sha512:", "md5:", "sha1-", "sha256-", "sha384-", "sha512-", "blake2b:", "blake3:"}
@@ -562,7 +574,7 @@ func classify(key, value string, quoted bool) (string, bool) {
 		return "", false
 	}
 	if strings.Contains(n, "awssecret") || strings.Contains(n, "secretaccesskey") {
-		if awsKeyRE.MatchString(value) {
+		if awsKeyRE().MatchString(value) {
 			return KindAWSSecretKey, true
 		}
 	}
@@ -581,7 +593,7 @@ func notSecretValue(v string, quoted bool) bool {
 	case "null", "none", "true", "false", "undefined":
 		return true
 	}
-	if placeholder(l) || uuidRE.MatchString(v) || strings.Contains(v, "://") {
+	if placeholder(l) || uuidRE().MatchString(v) || strings.Contains(v, "://") {
 		return true
 	}
 	for _, p := range hashPrefixes {
@@ -601,7 +613,7 @@ func notSecretValue(v string, quoted bool) bool {
 	if strings.HasPrefix(v, "./") || strings.HasPrefix(v, "../") {
 		return true
 	}
-	if !quoted && (strings.ContainsAny(v, "()[]") || dottedIdent.MatchString(v)) {
+	if !quoted && (strings.ContainsAny(v, "()[]") || dottedIdent().MatchString(v)) {
 		return true // code: os.Getenv("X"), cfg["x"], settings.API_TOKEN
 	}
 	if strings.ContainsRune(v, '/') && strings.ContainsAny(v, "-_.") {

@@ -8,12 +8,11 @@ package all
 
 import (
 	"fmt"
+	"sync"
 
 	"github.com/hullsecrets/hull/keysources"
 	"github.com/hullsecrets/hull/keysources/age"
-	"github.com/hullsecrets/hull/keysources/awskms"
-	"github.com/hullsecrets/hull/keysources/azkv"
-	"github.com/hullsecrets/hull/keysources/gcpkms"
+	"github.com/hullsecrets/hull/keysources/companion"
 	"github.com/hullsecrets/hull/keysources/pgp"
 	"github.com/hullsecrets/hull/keysources/vault"
 )
@@ -45,17 +44,36 @@ type Options struct {
 	Age age.Options
 	// PGP says how to reach gpg (SOPS_GPG_EXEC, GNUPGHOME).
 	PGP pgp.Options
-	// KMS holds the AWS settings (--aws-profile, --encryption-context);
-	// the AWS SDK itself reads the rest of the environment.
-	KMS awskms.Options
+	// KMS holds the AWS settings of recipients (--aws-profile,
+	// --encryption-context).
+	KMS KMSOptions
 	// Vault holds the Vault token and namespace.
 	Vault vault.Options
-	// GCPKMS holds the GCP credentials, endpoint and client type
-	// (GOOGLE_CREDENTIALS, GOOGLE_OAUTH_ACCESS_TOKEN, SOPS_GCP_KMS_*).
-	GCPKMS gcpkms.Options
-	// AzureKV holds the Azure settings; the zero value uses
-	// DefaultAzureCredential, made on first use.
-	AzureKV azkv.Options
+	// Companion runs the cloud key sources (kms, gcp_kms, azure_kv): they
+	// live in the hull-kms executable, so that programs parsing this table
+	// link no cloud SDK. nil runs "hull-kms" from PATH when a cloud key is
+	// first used. (Library users who want the SDKs in process use the
+	// packages awskms, gcpkms and azkv directly.)
+	Companion *companion.Client
+}
+
+// KMSOptions are the settings of AWS KMS recipients.
+type KMSOptions struct {
+	// Profile is the AWS profile (sops's --aws-profile).
+	Profile string
+	// Context is the encryption context (sops's --encryption-context).
+	Context map[string]string
+}
+
+// defaultCompanion is the client of Options without one.
+var defaultCompanion = sync.OnceValue(func() *companion.Client { return companion.New(companion.Config{}) })
+
+// Client is o.Companion, or the default client when it is nil.
+func (o Options) Client() *companion.Client {
+	if o.Companion != nil {
+		return o.Companion
+	}
+	return defaultCompanion()
 }
 
 // ParseWith parses a comma-separated list of recipients with o.
@@ -87,12 +105,10 @@ func parsePGPOpts(s string, o Options) ([]keysources.Recipient, error) {
 	return pgp.ParseRecipients(s, o.PGP)
 }
 
-func parseKMS(s string) ([]keysources.Recipient, error) {
-	return awskms.ParseRecipients(s, awskms.Options{})
-}
+func parseKMS(s string) ([]keysources.Recipient, error) { return parseKMSOpts(s, Options{}) }
 
 func parseKMSOpts(s string, o Options) ([]keysources.Recipient, error) {
-	return awskms.ParseRecipients(s, o.KMS)
+	return o.Client().ParseKMS(s, o.KMS.Context, o.KMS.Profile)
 }
 
 func parseVault(s string) ([]keysources.Recipient, error) {
@@ -103,20 +119,16 @@ func parseVaultOpts(s string, o Options) ([]keysources.Recipient, error) {
 	return vault.ParseRecipients(s, o.Vault)
 }
 
-func parseGCPKMS(s string) ([]keysources.Recipient, error) {
-	return gcpkms.ParseRecipients(s, gcpkms.Options{})
-}
+func parseGCPKMS(s string) ([]keysources.Recipient, error) { return parseGCPKMSOpts(s, Options{}) }
 
 func parseGCPKMSOpts(s string, o Options) ([]keysources.Recipient, error) {
-	return gcpkms.ParseRecipients(s, o.GCPKMS)
+	return o.Client().ParseGCPKMS(s)
 }
 
-func parseAzureKV(s string) ([]keysources.Recipient, error) {
-	return azkv.ParseRecipients(s, azkv.Options{})
-}
+func parseAzureKV(s string) ([]keysources.Recipient, error) { return parseAzureKVOpts(s, Options{}) }
 
 func parseAzureKVOpts(s string, o Options) ([]keysources.Recipient, error) {
-	return azkv.ParseRecipients(s, o.AzureKV)
+	return o.Client().ParseAzureKV(s)
 }
 
 // Lookup returns the source with the given name.

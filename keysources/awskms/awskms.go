@@ -43,18 +43,16 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
-	"fmt"
 	"maps"
 	"net/http"
-	"regexp"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/hullsecrets/hull/formats"
 	"github.com/hullsecrets/hull/keysources"
+	"github.com/hullsecrets/hull/keysources/cloudkey"
 	"github.com/hullsecrets/hull/metadata"
 )
 
@@ -116,24 +114,8 @@ func (o Options) timeout() time.Duration {
 	return DefaultTimeout
 }
 
-// arnRE is sops's ARN pattern; the first group is the region.
-var arnRE = regexp.MustCompile(`^arn:aws[\w-]*:kms:(.+):[0-9]+:(key|alias)/.+$`)
-
-// regionRE is what hull accepts as a region: a host label, so that an ARN
-// in a file cannot steer the endpoint to another host.
-var regionRE = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
-
 // Region returns the region of a KMS key ARN.
-func Region(arn string) (string, error) {
-	m := arnRE.FindStringSubmatch(arn)
-	if m == nil {
-		return "", fmt.Errorf("%q is not a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id> or …:alias/<name>)", arn)
-	}
-	if !regionRE.MatchString(m[1]) {
-		return "", fmt.Errorf("KMS key ARN %q has an invalid region %q", arn, m[1])
-	}
-	return m[1], nil
-}
+func Region(arn string) (string, error) { return cloudkey.Region(arn) }
 
 // Recipient wraps data keys with one KMS key.
 type Recipient struct {
@@ -151,17 +133,11 @@ func NewRecipient(arn, role string, context map[string]string, profile string, o
 }
 
 func newRecipient(arn, role string, context map[string]string, profile string, p *provider) (*Recipient, error) {
-	if _, err := Region(arn); err != nil {
+	k, err := cloudkey.NewKMSKey(arn, role, context, profile)
+	if err != nil {
 		return nil, err
 	}
-	if role != "" && !strings.HasPrefix(role, "arn:") {
-		return nil, fmt.Errorf("KMS key %s: role %q is not an ARN", arn, role)
-	}
-	var ctx map[string]string
-	if len(context) > 0 {
-		ctx = maps.Clone(context)
-	}
-	return &Recipient{arn: arn, role: role, profile: profile, context: ctx, p: p}, nil
+	return &Recipient{arn: k.ARN, role: k.Role, profile: k.Profile, context: k.Context, p: p}, nil
 }
 
 // ParseRecipients parses a comma-separated list of KMS key ARNs, each
@@ -169,22 +145,14 @@ func newRecipient(arn, role string, context map[string]string, profile string, p
 // All spaces are removed and empty entries skipped. Options.Context and
 // Options.Profile apply to every recipient.
 func ParseRecipients(s string, o Options) ([]keysources.Recipient, error) {
+	keys, err := cloudkey.ParseKMS(s, o.Context, o.Profile)
+	if err != nil {
+		return nil, err
+	}
 	p := newProvider(o)
 	var out []keysources.Recipient
-	for i, part := range strings.Split(strings.ReplaceAll(s, " ", ""), ",") {
-		if part == "" {
-			continue
-		}
-		arn, role := part, ""
-		// ARN paths cannot contain ':', so "+arn:" separates the two ARNs.
-		if j := strings.Index(part, "+arn:"); j >= 0 {
-			arn, role = part[:j], part[j+1:]
-		}
-		r, err := newRecipient(arn, role, o.Context, o.Profile, p)
-		if err != nil {
-			return nil, fmt.Errorf("KMS key %d: %w", i+1, err)
-		}
-		out = append(out, r)
+	for _, k := range keys {
+		out = append(out, &Recipient{arn: k.ARN, role: k.Role, profile: k.Profile, context: k.Context, p: p})
 	}
 	return out, nil
 }
@@ -193,20 +161,7 @@ func ParseRecipients(s string, o Options) ([]keysources.Recipient, error) {
 // sops's --encryption-context. "" gives a nil map. Each pair must have
 // exactly one ':'; sops then ignores the whole context with a warning
 // (and its CLI exits with code 6), hull returns an error.
-func ParseContext(s string) (map[string]string, error) {
-	if s == "" {
-		return nil, nil
-	}
-	out := map[string]string{}
-	for i, kv := range strings.Split(s, ",") {
-		parts := strings.Split(kv, ":")
-		if len(parts) != 2 {
-			return nil, fmt.Errorf("invalid encryption context: pair %d is not key:value", i+1)
-		}
-		out[parts[0]] = parts[1]
-	}
-	return out, nil
-}
+func ParseContext(s string) (map[string]string, error) { return cloudkey.ParseContext(s) }
 
 // Type returns "kms".
 func (r *Recipient) Type() string { return Type }
@@ -214,31 +169,11 @@ func (r *Recipient) Type() string { return Type }
 // String is the key as sops's ToString writes it: arn[+role], then
 // "|k:v,…" (keys sorted) and "|profile" when set.
 func (r *Recipient) String() string {
-	s := r.arn
-	if r.role != "" {
-		s += "+" + r.role
-	}
-	ctx := contextString(r.context)
-	switch {
-	case r.profile != "":
-		return s + "|" + ctx + "|" + r.profile
-	case ctx != "":
-		return s + "|" + ctx
-	}
-	return s
+	return cloudkey.KMSKey{ARN: r.arn, Role: r.role, Context: r.context, Profile: r.profile}.String()
 }
 
 // GoString is "kms recipient " followed by String.
 func (r *Recipient) GoString() string { return "kms recipient " + r.String() }
-
-func contextString(c map[string]string) string {
-	keys := slices.Sorted(maps.Keys(c))
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = k + ":" + c[k]
-	}
-	return strings.Join(parts, ",")
-}
 
 // ARN returns the key's ARN.
 func (r *Recipient) ARN() string { return r.arn }

@@ -58,9 +58,7 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
-	"fmt"
 	"net/http"
-	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -68,6 +66,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 
 	"github.com/hullsecrets/hull/keysources"
+	"github.com/hullsecrets/hull/keysources/cloudkey"
 	"github.com/hullsecrets/hull/metadata"
 )
 
@@ -128,24 +127,17 @@ func (o Options) GoString() string { return "azkv.Options{…}" }
 // String describes the options without credentials.
 func (o Options) String() string { return "azkv options" }
 
-// urlRE is sops's pattern for a key URL: vault URL, name, "/version".
-var urlRE = regexp.MustCompile(`^(https://[^/]+)/keys/([^/]+)(/[^/]*)?$`)
-
 // ParseKeyURL splits a key URL https://<vault>/keys/<name>[/<version>]
 // into the vault URL, the name and the version ("" when absent).
 func ParseKeyURL(u string) (vaultURL, name, version string, err error) {
-	m := urlRE.FindStringSubmatch(u)
-	if m == nil {
-		return "", "", "", fmt.Errorf("%q is not an Azure Key Vault key URL (https://<vault>/keys/<name>[/<version>])", u)
-	}
-	return m[1], m[2], strings.TrimPrefix(m[3], "/"), nil
+	return cloudkey.ParseKeyURL(u)
 }
 
 // KeyID is the identity string of a key, as sops's ToString:
 // <vaultURL>/keys/<name>/<version> (with a trailing "/" when the version is
 // empty).
 func KeyID(vaultURL, name, version string) string {
-	return fmt.Sprintf("%s/keys/%s/%s", vaultURL, name, version)
+	return cloudkey.KeyID(vaultURL, name, version)
 }
 
 // Recipient wraps data keys with one Key Vault key.
@@ -173,18 +165,14 @@ func NewRecipient(vaultURL, name, version string, o Options) (*Recipient, error)
 // trimmed and empty entries skipped. The recipients share the credential
 // and clients, made on first use.
 func ParseRecipients(s string, o Options) ([]keysources.Recipient, error) {
+	keys, err := cloudkey.ParseAzureKV(s)
+	if err != nil {
+		return nil, err
+	}
 	p := newProvider(o)
 	var out []keysources.Recipient
-	for i, part := range strings.Split(s, ",") {
-		part = strings.TrimSpace(part)
-		if part == "" {
-			continue
-		}
-		v, n, ver, err := ParseKeyURL(part)
-		if err != nil {
-			return nil, fmt.Errorf("Azure Key Vault key %d: %w", i+1, err)
-		}
-		out = append(out, &Recipient{vaultURL: v, name: n, version: ver, p: p})
+	for _, k := range keys {
+		out = append(out, &Recipient{vaultURL: k.VaultURL, name: k.Name, version: k.Version, p: p})
 	}
 	return out, nil
 }

@@ -52,13 +52,12 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"regexp"
-	"strings"
 	"time"
 
 	"google.golang.org/api/option"
 
 	"github.com/hullsecrets/hull/keysources"
+	"github.com/hullsecrets/hull/keysources/cloudkey"
 	"github.com/hullsecrets/hull/metadata"
 )
 
@@ -143,16 +142,7 @@ func (o Options) GoString() string { return "gcpkms.Options{…}" }
 func (o Options) String() string { return "gcpkms options" }
 
 // resourceRE is sops's pattern for a key's resource ID.
-var resourceRE = regexp.MustCompile(`^projects/[^/]+/locations/[^/]+/keyRings/[^/]+/cryptoKeys/[^/]+$`)
-
-// CheckResourceID returns an error unless id is a Cloud KMS key resource
-// ID.
-func CheckResourceID(id string) error {
-	if !resourceRE.MatchString(id) {
-		return fmt.Errorf("%q is not a GCP KMS key resource ID (projects/<project>/locations/<location>/keyRings/<ring>/cryptoKeys/<key>)", id)
-	}
-	return nil
-}
+func CheckResourceID(id string) error { return cloudkey.CheckResourceID(id) }
 
 // Recipient wraps data keys with one Cloud KMS key.
 type Recipient struct {
@@ -180,16 +170,14 @@ func ParseRecipients(s string, o Options) ([]keysources.Recipient, error) {
 	if err := o.Validate(); err != nil {
 		return nil, err
 	}
+	ids, err := cloudkey.ParseGCPKMS(s)
+	if err != nil {
+		return nil, err
+	}
 	p := newProvider(o)
 	var out []keysources.Recipient
-	for i, part := range strings.Split(strings.ReplaceAll(s, " ", ""), ",") {
-		if part == "" {
-			continue
-		}
-		if err := CheckResourceID(part); err != nil {
-			return nil, fmt.Errorf("GCP KMS key %d: %w", i+1, err)
-		}
-		out = append(out, &Recipient{id: part, p: p})
+	for _, id := range ids {
+		out = append(out, &Recipient{id: id, p: p})
 	}
 	return out, nil
 }
