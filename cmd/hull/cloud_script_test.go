@@ -8,8 +8,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sync"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
