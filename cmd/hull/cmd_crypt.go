@@ -135,7 +135,7 @@ func (r *runner) encrypt(c *cli.Context, path string) (err error) {
 		return err
 	}
 	pol.storeIndent(fio)
-	rl := pol.rule
+	rl := r.singleValueRule(fio.in, pol.rule)
 	data, err := r.readInput(fio)
 	if err != nil {
 		return err
@@ -162,10 +162,9 @@ func (r *runner) encrypt(c *cli.Context, path string) (err error) {
 		InputFormat:       fio.in,
 		AllowNoEncryption: c.Bool("allow-no-encryption"),
 	}
-	if fio.out.Name() == "binary" {
-		if !rl.IsZero() {
-			return withCode(exitConflictingParams, errors.New("binary files are encrypted whole: the encryption rule flags do not apply to them"))
-		}
+	if fio.out.Name() == "binary" && rl.IsZero() {
+		// A binary file is one value, encrypted whole; a tree written in
+		// the binary envelope keeps its rule, as with sops.
 		opts.NoRule = true
 	}
 	if err := hull.Encrypt(f, opts); err != nil {
@@ -176,6 +175,28 @@ func (r *runner) encrypt(c *cli.Context, path string) (err error) {
 		return fmt.Errorf("%s: %w", fio.display(), err)
 	}
 	return r.write(fio, out, false)
+}
+
+// singleValueRule drops the encryption rule when the input is binary, as
+// sops does: the binary format has one value, always encrypted, so no rule
+// can leave anything in clear. sops's warning is printed.
+func (r *runner) singleValueRule(in formats.Format, rl metadata.Rule) metadata.Rule {
+	if in.Name() != "binary" || rl.IsZero() {
+		return rl
+	}
+	what := map[string]string{
+		metadata.UnencryptedSuffix: "an unencrypted suffix", metadata.EncryptedSuffix: "an encrypted suffix",
+		metadata.EncryptedRegex: "an encrypted regex", metadata.UnencryptedRegex: "an unencrypted regex",
+		metadata.EncryptedCommentRegex: "an encrypted comment regex",
+	}[rl.Kind]
+	switch rl.Kind {
+	case metadata.EncryptedCommentRegex:
+		r.warnf("Using %s does not make sense with the input store (the binary store never produces comments) and will be ignored.", what)
+	case metadata.UnencryptedCommentRegex:
+	default:
+		r.warnf("Using %s does not make sense with the input store (the binary store produces one key that should always be encrypted) and will be ignored.", what)
+	}
+	return metadata.Rule{}
 }
 
 // checkKeyservice refuses remote key services, which hull does not

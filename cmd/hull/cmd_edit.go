@@ -278,11 +278,8 @@ func (r *runner) editNew(c *cli.Context, fio *fileIO, cmd *editor.Command) error
 		return fmt.Errorf("cannot create %s: %w", path, err)
 	}
 	pol.storeIndent(fio)
-	rl := pol.rule
+	rl := r.singleValueRule(fio.in, pol.rule)
 	binary := fio.out.Name() == "binary"
-	if binary && !rl.IsZero() {
-		return withCode(exitConflictingParams, errors.New("binary files are encrypted whole: the encryption rule flags do not apply to them"))
-	}
 	if fi, err := os.Stat(filepath.Dir(path)); err != nil || !fi.IsDir() {
 		return withCode(exitCouldNotWrite, fmt.Errorf("cannot create %s: directory %s does not exist", path, filepath.Dir(path)))
 	}

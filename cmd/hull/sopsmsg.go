@@ -1,0 +1,52 @@
+package main
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/hullsecrets/hull"
+	"github.com/hullsecrets/hull/formats"
+	"github.com/hullsecrets/hull/keysources"
+	"github.com/hullsecrets/hull/metadata"
+)
+
+// sopsSentences are the fixed sentences sops 3.13 prints first for a class
+// of failure. Scripts and test suites written for sops match them, so
+// hull's first error line contains the sentence (its own explanation
+// follows). The differential test (difftest_test.go) checks every class it
+// reaches against the reference sops.
+var sopsSentences = []struct {
+	match    func(err error) bool
+	sentence string
+}{
+	{func(err error) bool { return errors.Is(err, metadata.ErrNoMetadata) }, "sops metadata not found"},
+	{func(err error) bool { return errors.Is(err, hull.ErrNoRecipients) },
+		"config file not found, or has no creation rules, and no keys provided through command line options"},
+	{func(err error) bool {
+		return errors.Is(err, hull.ErrMACMismatch) && strings.Contains(err.Error(), "stored MAC cannot be decrypted")
+	}, "Cannot decrypt MAC"},
+	{func(err error) bool { return errors.Is(err, hull.ErrMACMismatch) || errors.Is(err, hull.ErrNoMAC) }, "MAC mismatch"},
+	{func(err error) bool { return errors.Is(err, hull.ErrDecrypt) || errors.Is(err, hull.ErrMalformedValue) }, "Error decrypting tree"},
+	{func(err error) bool { return errors.Is(err, hull.ErrEncrypt) }, "Error encrypting tree"},
+	{func(err error) bool { return errors.Is(err, formats.ErrUnsupported) }, "Could not marshal tree"},
+	{func(err error) bool { return errors.Is(err, formats.ErrSyntax) }, "Error unmarshalling file"},
+	{func(err error) bool { return errors.Is(err, hull.ErrAlreadyEncrypted) }, "File already encrypted"},
+	{func(err error) bool { return errors.Is(err, keysources.ErrNoKey) },
+		"Failed to get the data key required to decrypt the SOPS file."},
+	{func(err error) bool { return errors.Is(err, hull.ErrTreePath) }, "error parsing --extract path"},
+}
+
+// withSopsSentence returns the message of err, starting with sops's
+// sentence for its class when the message does not already contain it.
+func withSopsSentence(err error) string {
+	msg := err.Error()
+	for _, s := range sopsSentences {
+		if s.match(err) {
+			if !strings.Contains(msg, s.sentence) {
+				msg = s.sentence + ": " + msg
+			}
+			break
+		}
+	}
+	return msg
+}
