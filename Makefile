@@ -10,7 +10,7 @@ BUILDTAGS := urfave_cli_no_docs
 # a smaller binary and a faster start.
 LDFLAGS   := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 
-.PHONY: all tools build demo test test-short lint fuzz fuzz-brief bench golden tidy-check clean docs release
+.PHONY: all tools build demo test test-short lint fuzz fuzz-brief bench golden tidy-check clean docs release difftest
 
 all: build
 
@@ -21,8 +21,9 @@ build:
 demo:
 	./scripts/demo.sh
 
-# Everything CI checks: formatting, vet, the tests with the race detector,
-# and every fuzz target for a few seconds.
+# Everything CI checks: formatting, vet, the tests with the race detector
+# (including 200 cases of the differential test against the reference sops,
+# cmd/hull/difftest_test.go), and every fuzz target for a few seconds.
 test: tools lint
 	$(GO) test -race -count=1 ./...
 	$(MAKE) fuzz-brief
@@ -32,10 +33,27 @@ test: tools lint
 LOCAL_KMS_VERSION := v0.0.0-20260228092603-2a5e92d09ab6
 export HULL_LOCAL_KMS := $(CURDIR)/.tools/bin/local-kms
 
-tools: $(HULL_LOCAL_KMS)
+# The reference sops the differential test compares hull with
+# (cmd/hull/difftest_test.go finds it through HULL_REFERENCE_SOPS).
+SOPS_VERSION := v3.13.3
+export HULL_REFERENCE_SOPS := $(CURDIR)/.tools/bin/sops
+
+tools: $(HULL_LOCAL_KMS) $(HULL_REFERENCE_SOPS)
 
 $(HULL_LOCAL_KMS):
 	GOBIN=$(CURDIR)/.tools/bin $(GO) install github.com/nsmithuk/local-kms@$(LOCAL_KMS_VERSION)
+
+$(HULL_REFERENCE_SOPS):
+	GOBIN=$(CURDIR)/.tools/bin $(GO) install github.com/getsops/sops/v3/cmd/sops@$(SOPS_VERSION)
+
+# The seeded differential test of hull against the reference sops:
+# make difftest N=5000 SEED=7. It prints the seed and the counts per format
+# and per check; a failure prints the input and the commands that show it.
+N    ?= 300
+SEED ?= 1
+difftest: tools
+	HULL_DIFFTEST_N=$(N) HULL_DIFFTEST_SEED=$(SEED) HULL_DIFFTEST_SUMMARY=1 \
+		$(GO) test -count=1 -timeout 0 -run '^TestDifftest$$' ./cmd/hull/
 
 test-short:
 	$(GO) test -short ./...

@@ -218,8 +218,8 @@ var (
 	dtEncValue = regexp.MustCompile(`ENC\[AES256_GCM,data:([A-Za-z0-9+/=]*),iv:[A-Za-z0-9+/=]*,tag:[A-Za-z0-9+/=]*,type:([a-z]+)\]`)
 	dtAgeBlock = regexp.MustCompile(`(?s)-----BEGIN AGE ENCRYPTED FILE-----.*?-----END AGE ENCRYPTED FILE-----`)
 	dtStamp    = regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ`)
-	xmacJSON = regexp.MustCompile(`,\s*"x_hull_mac":\s*"[^"]*"|\s*"x_hull_mac":\s*"[^"]*",`)
-	xmacLine = regexp.MustCompile(`(?m)^.*x_hull_mac.*(\r?\n|$)`)
+	xmacJSON   = regexp.MustCompile(`,\s*"x_hull_mac":\s*"[^"]*"|\s*"x_hull_mac":\s*"[^"]*",`)
+	xmacLine   = regexp.MustCompile(`(?m)^.*x_hull_mac.*(\r?\n|$)`)
 )
 
 // mask replaces what differs between two encryptions of the same input:

@@ -2,6 +2,7 @@ package main
 
 import (
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -207,10 +208,11 @@ func reorder(args []string, flags []cli.Flag) []string {
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		if a == "--" {
-			pos = append(pos, args[i:]...)
-			break
+			// Everything after -- is positional, and so is what came
+			// before it: -- goes in front of all of them.
+			return append(append(append(fl, "--"), pos...), args[i+1:]...)
 		}
-		if len(a) > 1 && a[0] == '-' {
+		if len(a) > 1 && a[0] == '-' && !isNumber(a) {
 			fl = append(fl, a)
 			if takesValue(a, flags) && i+1 < len(args) {
 				fl = append(fl, args[i+1])
@@ -221,4 +223,11 @@ func reorder(args []string, flags []cli.Flag) []string {
 		pos = append(pos, a)
 	}
 	return append(fl, pos...)
+}
+
+// isNumber reports whether a looks like a negative number (set F P -5):
+// a value, not a flag, as for sops, since no flag name starts with a digit.
+func isNumber(a string) bool {
+	_, err := strconv.ParseFloat(a, 64)
+	return err == nil
 }

@@ -45,6 +45,8 @@ func TestScript(t *testing.T) {
 				e.Setenv("REPO", repo)
 			}
 			setupCloudScript(e) // for cloud-server (cloud_script_test.go)
+			// $REFSOPS: the reference sops for difftest_*.txtar ([refsops]).
+			e.Setenv("REFSOPS", os.Getenv("HULL_REFERENCE_SOPS"))
 			// Identity files in scripts are private, as a user's would be
 			// (hull warns about readable ones; policy_write.txtar tests it).
 			keys, _ := filepath.Glob(filepath.Join(e.WorkDir, "*.txt"))
@@ -61,6 +63,18 @@ func TestScript(t *testing.T) {
 				}
 			})
 			return nil
+		},
+		// [refsops]: the reference sops is installed (make tools).
+		Condition: func(cond string) (bool, error) {
+			if cond != "refsops" {
+				return false, fmt.Errorf("unknown condition %q", cond)
+			}
+			p := os.Getenv("HULL_REFERENCE_SOPS")
+			if p == "" {
+				return false, nil
+			}
+			_, err := os.Stat(p)
+			return err == nil, nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"encrypted": cmdEncrypted,

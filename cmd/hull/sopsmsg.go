@@ -42,7 +42,11 @@ func withSopsSentence(err error) string {
 	msg := err.Error()
 	for _, s := range sopsSentences {
 		if s.match(err) {
-			if !strings.Contains(msg, s.sentence) {
+			switch {
+			case strings.Contains(msg, s.sentence):
+			case strings.HasSuffix(s.sentence, "."):
+				msg = s.sentence + " " + msg
+			default:
 				msg = s.sentence + ": " + msg
 			}
 			break
