@@ -170,6 +170,7 @@ func (r *runner) encrypt(c *cli.Context, path string) (err error) {
 	if err := hull.Encrypt(f, opts); err != nil {
 		return fmt.Errorf("%s: %w", fio.display(), err)
 	}
+	r.logEncrypted(c, f)
 	out, err := fio.out.Emit(f, fio.emitOpts)
 	if err != nil {
 		return fmt.Errorf("%s: %w", fio.display(), err)
@@ -284,7 +285,7 @@ func (r *runner) decryptBytes(c *cli.Context, fio *fileIO, data []byte, stash *h
 	for _, w := range f.Warnings {
 		r.warnf("%s: %s", fio.display(), w)
 	}
-	ctx := ac.context(context.Background())
+	ctx := r.verboseContext(c, ac.context(context.Background()))
 	ids, err := r.loadIdentities(ctx)
 	if err != nil {
 		return nil, nil, err
@@ -299,6 +300,7 @@ func (r *runner) decryptBytes(c *cli.Context, fio *fileIO, data []byte, stash *h
 		RequireExtendedMAC: requireXMAC,
 		Compat:             hasFlag(c, "compat") && c.Bool("compat"),
 	})
+	r.logDecrypt(c, err)
 	if err != nil {
 		var re *keysources.RecoverError
 		if errors.As(err, &re) && noneTried(re) {

@@ -570,12 +570,14 @@ func (cr *caseRun) repro() string {
 	return b.String()
 }
 
-func difftestEnv(t *testing.T) *dtEnv {
+// difftestEnv prepares the tools; without the reference sops the test is
+// skipped, or with optional, runs hull alone (e.sops is "").
+func difftestEnv(t *testing.T, optional bool) *dtEnv {
 	sops := os.Getenv("HULL_REFERENCE_SOPS")
-	if sops == "" {
+	if sops == "" && !optional {
 		t.Skip("HULL_REFERENCE_SOPS is not set (make tools installs the reference sops; make test and make difftest set it)")
 	}
-	if _, err := os.Stat(sops); err != nil {
+	if _, err := os.Stat(sops); sops != "" && err != nil {
 		t.Fatalf("HULL_REFERENCE_SOPS: %v (run make tools)", err)
 	}
 	hullBin, err := exec.LookPath("hull") // the test binary, as hull (TestMain)
@@ -617,7 +619,7 @@ func envInt(name string, def int) int {
 }
 
 func TestDifftest(t *testing.T) {
-	e := difftestEnv(t)
+	e := difftestEnv(t, false)
 	n := envInt("HULL_DIFFTEST_N", 200)
 	seed := uint64(envInt("HULL_DIFFTEST_SEED", 1))
 	if testing.Short() {
@@ -697,5 +699,104 @@ func TestDifftest(t *testing.T) {
 	t.Log(b.String())
 	if os.Getenv("HULL_DIFFTEST_SUMMARY") != "" {
 		fmt.Print(b.String())
+	}
+}
+
+// exitClasses are the failure classes of the exit-code table (README "Exit
+// codes"; sops's cmd/sops/codes): each runs one command in a directory
+// holding plain.yaml, nested.yaml, enc.yaml (encrypted, with a nested map),
+// enc.ini, badmac.yaml, badval.yaml and trunc.yaml. hull must exit with
+// code, and the reference sops too when it is installed.
+var exitClasses = []struct {
+	name string
+	code int
+	args []string
+	env  []string
+	// sops is sops's code where it differs, and diff why: an intended
+	// difference (README "Migrating from sops") or a pending finding.
+	sops int
+	diff string
+}{
+	{name: "not encrypted", code: 1, args: []string{"-d", "plain.yaml"}},
+	{name: "truncated encrypted file", code: 1, args: []string{"-d", "trunc.yaml"}},
+	{name: "broken yaml", code: 2, args: []string{"-e", "--age", "RECIPIENT", "broken.yaml"}},
+	{name: "empty json", code: 2, args: []string{"-e", "--age", "RECIPIENT", "empty.json"}},
+	{name: "output directory missing", code: 3, args: []string{"-d", "--output", "no/such/dir/out.yaml", "enc.yaml"}},
+	{name: "nested value as dotenv", code: 4, args: []string{"-d", "--output-type", "dotenv", "enc.yaml"}},
+	{name: "invalid .sops.yaml", code: 5, args: []string{"--config", "bad.sops.yaml", "-e", "plain.yaml"}, sops: 1, diff: "pending config-exit-code"},
+	{name: "bad encryption context", code: 6, args: []string{"-e", "--kms", "arn:aws:kms:us-east-1:000000000000:key/x", "--encryption-context", "nocolon", "plain.yaml"}},
+	{name: "set value not JSON", code: 7, args: []string{"set", "enc.yaml", `["a"]`, "{bad"}},
+	{name: "set path malformed", code: 7, args: []string{"set", "enc.yaml", `a`, "1"}},
+	{name: "--output with -i", code: 8, args: []string{"-d", "-i", "--output", "x.yaml", "enc.yaml"}},
+	{name: "tampered value", code: 25, args: []string{"-d", "badval.yaml"}},
+	{name: "add key to missing file", code: 49, args: []string{"-r", "--add-age", "RECIPIENT", "missing.yaml"}},
+	{name: "tampered MAC", code: 51, args: []string{"-d", "badmac.yaml"}},
+	{name: "--extract path malformed", code: 91, args: []string{"-d", "--extract", "nobrackets", "enc.yaml"}},
+	{name: "missing file", code: 100, args: []string{"-d", "missing.yaml"}},
+	{name: "set argument count", code: 100, args: []string{"set", "enc.yaml", `["a"]`}},
+	{name: "duplicate decryption order", code: 112, args: []string{"-d", "--decryption-order", "age,age", "enc.yaml"}},
+	{name: "no identity", code: 128, args: []string{"-d", "enc.yaml"}, env: []string{"SOPS_AGE_KEY_FILE=WRONGKEY"}},
+	{name: "already encrypted", code: 203, args: []string{"-e", "--age", "RECIPIENT", "enc.yaml"}},
+	{name: "no recipients", code: 1, args: []string{"-e", "plain.yaml"}},
+	{name: "extract missing key", code: 1, args: []string{"-d", "--extract", `["nope"]`, "enc.yaml"}},
+	{name: "unset missing key", code: 1, args: []string{"unset", "enc.yaml", `["nope"]`}},
+	{name: "ini set nested value", code: 4, args: []string{"set", "enc.ini", `["s"]`, `{"x":{"y":1}}`}, sops: 0, diff: "intended ini-nested-value"},
+}
+
+func TestDifftestExitCodes(t *testing.T) {
+	e := difftestEnv(t, true)
+	dir := t.TempDir()
+	write := func(name, data string) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("plain.yaml", "a: 1\nm:\n  k: v\n")
+	write("broken.yaml", "a: [\n")
+	write("empty.json", "")
+	write("bad.sops.yaml", "creation_rules: 5\n")
+	write("plain.ini", "[s]\na = 1\n")
+	enc := e.run("hull", dir, nil, "-e", "--age", e.recipient, "plain.yaml")
+	encIni := e.run("hull", dir, nil, "-e", "--age", e.recipient, "plain.ini")
+	if enc.code != 0 || encIni.code != 0 {
+		t.Fatalf("encrypt: %s %s", enc.stderr, encIni.stderr)
+	}
+	write("enc.yaml", string(enc.stdout))
+	write("enc.ini", string(encIni.stdout))
+	write("trunc.yaml", string(enc.stdout[:len(enc.stdout)/2]))
+	mac := regexp.MustCompile(`mac: ENC\[AES256_GCM,data:.`)
+	write("badmac.yaml", mac.ReplaceAllStringFunc(string(enc.stdout), func(s string) string {
+		return s[:len(s)-1] + string(flipB64(s[len(s)-1]))
+	}))
+	loc := dtEncValue.FindSubmatchIndex(enc.stdout)
+	bv := bytes.Clone(enc.stdout)
+	bv[loc[2]] = flipB64(bv[loc[2]])
+	write("badval.yaml", string(bv))
+	for _, tc := range exitClasses {
+		t.Run(tc.name, func(t *testing.T) {
+			var args, env []string
+			for _, a := range tc.args {
+				args = append(args, strings.ReplaceAll(a, "RECIPIENT", e.recipient))
+			}
+			for _, a := range tc.env {
+				env = append(env, strings.ReplaceAll(a, "WRONGKEY", e.wrongKey))
+			}
+			tools := []string{"hull"}
+			if e.sops != "" {
+				tools = append(tools, "sops")
+			}
+			for _, tool := range tools {
+				d := t.TempDir()
+				os.CopyFS(d, os.DirFS(dir))
+				r := e.run(tool, d, env, args...)
+				want := tc.code
+				if tool == "sops" && tc.diff != "" {
+					want = tc.sops
+				}
+				if r.code != want {
+					t.Errorf("%s %s: exit %d, want %d\n%s", tool, strings.Join(args, " "), r.code, want, firstLines(r.stderr))
+				}
+			}
+		})
 	}
 }

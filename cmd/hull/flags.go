@@ -54,7 +54,7 @@ var flagTable = []flagDef{
 	// global
 	{name: "config", usage: "path to the .sops.yaml configuration (env SOPS_CONFIG)", groups: []string{gGlobal}},
 	{name: "indent", usage: "indentation of YAML (default 4) and JSON (default tab; 0 for none) output", groups: []string{gGlobal}},
-	{name: "verbose", usage: "accepted for compatibility; hull is quiet unless something is wrong", bool: true, groups: []string{gGlobal}},
+	{name: "verbose", usage: "print sops's log lines (keys tried, data key recovered, tree decrypted) and hull's notes on stderr", bool: true, groups: []string{gGlobal}},
 	{name: "decryption-order", usage: "comma-separated key types to try first (env SOPS_DECRYPTION_ORDER; default age,pgp)", groups: []string{gGlobal}},
 	{name: "enable-local-keyservice", usage: "accepted for compatibility (hull always unwraps keys in-process)", groups: []string{gGlobal}},
 	{name: "keyservice", usage: "remote key services are not supported by hull; giving one is an error", slice: true, groups: []string{gGlobal}},

@@ -15,11 +15,15 @@ import (
 // hull's first error line contains the sentence (its own explanation
 // follows). The differential test (difftest_test.go) checks every class it
 // reaches against the reference sops.
+// errEmptyKeyGroup: a creation rule gives a key group with no keys.
+var errEmptyKeyGroup = errors.New("empty key group")
+
 var sopsSentences = []struct {
 	match    func(err error) bool
 	sentence string
 }{
 	{func(err error) bool { return errors.Is(err, metadata.ErrNoMetadata) }, "sops metadata not found"},
+	{func(err error) bool { return errors.Is(err, errEmptyKeyGroup) }, "Could not generate data key: [empty key group provided]"},
 	{func(err error) bool { return errors.Is(err, hull.ErrNoRecipients) },
 		"config file not found, or has no creation rules, and no keys provided through command line options"},
 	{func(err error) bool {
