@@ -162,9 +162,13 @@ func (r *runner) encrypt(c *cli.Context, path string) (err error) {
 		InputFormat:       fio.in,
 		AllowNoEncryption: c.Bool("allow-no-encryption"),
 	}
-	if fio.out.Name() == "binary" && rl.IsZero() {
-		// A binary file is one value, encrypted whole; a tree written in
-		// the binary envelope keeps its rule, as with sops.
+	if fio.in.Name() == "binary" {
+		opts.MACOnlyEncrypted = false // one value, always encrypted: as sops, not recorded
+	}
+	if fio.in.Name() == "binary" && rl.IsZero() {
+		// A binary file is one value, encrypted whole: no rule is
+		// recorded. A tree written in the binary envelope keeps its
+		// rule, as with sops.
 		opts.NoRule = true
 	}
 	if err := hull.Encrypt(f, opts); err != nil {
@@ -402,7 +406,11 @@ func (r *runner) decrypt(c *cli.Context, path string) (err error) {
 		out, err = fio.out.Emit(f, fio.emitOpts)
 	}
 	if err != nil {
-		return fmt.Errorf("%s: %w", fio.display(), err)
+		err = fmt.Errorf("%s: %w", fio.display(), err)
+		if errors.Is(err, hull.ErrNotFound) {
+			return sopsSays("error truncating tree", err)
+		}
+		return sopsSays("Error dumping file", err)
 	}
 	return r.write(fio, out, true)
 }

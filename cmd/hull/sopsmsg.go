@@ -34,16 +34,37 @@ var sopsSentences = []struct {
 	{func(err error) bool { return errors.Is(err, hull.ErrEncrypt) }, "Error encrypting tree"},
 	{func(err error) bool { return errors.Is(err, formats.ErrUnsupported) }, "Could not marshal tree"},
 	{func(err error) bool { return errors.Is(err, formats.ErrSyntax) }, "Error unmarshalling file"},
-	{func(err error) bool { return errors.Is(err, hull.ErrAlreadyEncrypted) }, "File already encrypted"},
+	{func(err error) bool { return errors.Is(err, hull.ErrAlreadyEncrypted) },
+		"The file you have provided contains a top-level entry called 'sops', or for flat file formats top-level entries starting with 'sops_'."},
 	{func(err error) bool { return errors.Is(err, keysources.ErrNoKey) },
 		"Failed to get the data key required to decrypt the SOPS file."},
 	{func(err error) bool { return errors.Is(err, hull.ErrTreePath) }, "error parsing --extract path"},
 }
 
+// sentenceError gives err sops's sentence for the command that failed,
+// where the class alone does not say which sops prints.
+type sentenceError struct {
+	sentence string
+	err      error
+}
+
+func (e *sentenceError) Error() string { return e.err.Error() }
+func (e *sentenceError) Unwrap() error { return e.err }
+
+// sopsSays marks err with the sentence sops prints for it.
+func sopsSays(sentence string, err error) error { return &sentenceError{sentence, err} }
+
 // withSopsSentence returns the message of err, starting with sops's
 // sentence for its class when the message does not already contain it.
 func withSopsSentence(err error) string {
 	msg := err.Error()
+	var se *sentenceError
+	if errors.As(err, &se) {
+		if !strings.Contains(msg, se.sentence) {
+			msg = se.sentence + ": " + msg
+		}
+		return msg
+	}
 	for _, s := range sopsSentences {
 		if s.match(err) {
 			switch {

@@ -74,7 +74,7 @@ func Generate(seed uint64, index int, disabled map[string]bool) Case {
 	r := rand.New(rand.NewPCG(seed, uint64(index)))
 	c := Case{Seed: seed, Index: index}
 	f := Formats[pick(r, []int{40, 20, 15, 15, 10})]
-	g := &gen{r: r, off: disabled, used: map[string]bool{}}
+	g := &gen{r: r, seed: seed, index: uint64(index), off: disabled, used: map[string]bool{}}
 	switch f.Name {
 	case "yaml":
 		g.yamlFile()
@@ -86,6 +86,9 @@ func Generate(seed uint64, index int, disabled map[string]bool) Case {
 		g.iniFile()
 	case "binary":
 		g.binaryFile()
+	}
+	if f.Name == "binary" {
+		g.paths = []string{`["data"]`}
 	}
 	c.Doc = Doc{Format: f.Name, Ext: f.Ext, Data: []byte(g.b.String()), Paths: g.paths}
 	for k := range g.used {
@@ -99,17 +102,17 @@ func Generate(seed uint64, index int, disabled map[string]bool) Case {
 	c.EncFormat = f.Name
 	switch o.IntN(10) {
 	case 0:
-		c.EncryptArgs = []string{"--encrypted-regex", pickS(o, "^(a|b)", "pass", "^k", "x$")}
+		c.EncryptArgs = []string{"--encrypted-regex", pickS(o, "^(a|b|p|s|t)", "pass|token|secret|key", "[13579]$", "x$")}
 	case 1:
-		c.EncryptArgs = []string{"--unencrypted-regex", pickS(o, "^(a|b)", "pass", "^k", "x$")}
+		c.EncryptArgs = []string{"--unencrypted-regex", pickS(o, "^(a|b)", "pass", "^k", "[13579]$")}
 	case 2:
-		c.EncryptArgs = []string{"--encrypted-suffix", pickS(o, "_secret", "x", "2")}
+		c.EncryptArgs = []string{"--encrypted-suffix", pickS(o, "_secret", "1", "2", "3")}
 	case 3:
 		c.EncryptArgs = []string{"--unencrypted-suffix", pickS(o, "_unencrypted", "x", "2")}
 	case 4:
-		c.EncryptArgs = []string{"--encrypted-comment-regex", pickS(o, "^ ?sops", "secret", "c")}
+		c.EncryptArgs = []string{"--encrypted-comment-regex", pickS(o, "comment", "^ ?sops", "inline")}
 	case 5:
-		c.EncryptArgs = []string{"--mac-only-encrypted", "--encrypted-regex", pickS(o, "^(a|b)", "pass", "^k")}
+		c.EncryptArgs = []string{"--mac-only-encrypted", "--encrypted-regex", pickS(o, "^(a|b|p|s|t)", "pass|token|secret|key", "[13579]$")}
 	}
 	if o.IntN(6) == 0 && f.Name != "binary" {
 		// A type pair on encrypt: the encrypted file is in the output type.
@@ -161,31 +164,67 @@ type gen struct {
 	b     strings.Builder
 	paths []string
 	n     int // key counter, keeps keys unique
+	// blocked: a feature switched off was drawn in the current choice.
+	blocked bool
+	// seed, index and leaves seed the generator of each key and scalar
+	// (vr), so that what one leaf draws does not move the others.
+	seed, index, leaves uint64
+}
+
+// vr returns the random source of the next leaf.
+func (g *gen) vr() *rand.Rand {
+	g.leaves++
+	return rand.New(rand.NewPCG(g.seed^(g.leaves*0x9e3779b97f4a7c15), g.index))
 }
 
 // want reports whether to use feature f now (probability 1/n), recording it.
+// The random number is always drawn, so switching f off keeps the stream;
+// and when f is off but drawn, the other features of the same choice are
+// not tried either (the choice falls to its default), so switching one
+// feature off does not bring in another.
 func (g *gen) want(f string, n int) bool {
-	hit := g.r.IntN(n) == 0 // always drawn, so switching f off keeps the stream
-	if !hit || g.off[f] {
+	if g.blocked {
 		return false
 	}
-	g.used[f] = true
-	return true
+	hit := g.r.IntN(n) == 0
+	if hit && g.off[f] {
+		g.blocked = true
+		return false
+	}
+	if hit {
+		g.used[f] = true
+	}
+	return hit
 }
+
+// want1 is want for a choice of one feature.
+func (g *gen) want1(f string, n int) bool {
+	g.reset()
+	hit := g.want(f, n)
+	g.reset()
+	return hit
+}
+
+// reset starts a new choice (see want).
+func (g *gen) reset() { g.blocked = false }
 
 var words = []string{"alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "password", "token", "secret", "user", "host", "port", "db", "api", "key"}
 
-func (g *gen) word() string { return words[g.r.IntN(len(words))] }
+func word(r *rand.Rand) string { return words[r.IntN(len(words))] }
+
+func (g *gen) word() string { return word(g.vr()) }
 
 func (g *gen) key() string {
 	g.n++
-	k := fmt.Sprintf("%s%d", g.word(), g.n)
-	switch {
+	v := g.vr()
+	k := fmt.Sprintf("%s%d", word(v), g.n)
+	switch g.reset(); {
 	case g.want("unicode-key", 15):
-		k = pickS(g.r, "clé", "ключ", "鍵", "naïve_key") + fmt.Sprint(g.n)
+		k = pickS(v, "clé", "ключ", "鍵", "naïve_key") + fmt.Sprint(g.n)
 	case g.want("suffix-key", 8):
-		k += pickS(g.r, "_secret", "_unencrypted", "x", "2")
+		k += pickS(v, "_secret", "_unencrypted", "x", "2")
 	}
+	g.reset()
 	return k
 }
 
@@ -193,68 +232,69 @@ func (g *gen) key() string {
 
 // yamlScalar returns a YAML scalar as text (on one line).
 func (g *gen) yamlScalar() string {
-	switch {
+	v := g.vr()
+	switch g.reset(); {
 	case g.want("yaml-numlike-string", 12):
-		return pickS(g.r, `"123"`, `'0123'`, `"1.50"`, `"0x1F"`, `"1e3"`, `"true"`, `'null'`, `"-0"`)
+		return pickS(v, `"123"`, `'0123'`, `"1.50"`, `"0x1F"`, `"1e3"`, `"true"`, `'null'`, `"-0"`)
 	case g.want("bool", 12):
-		return pickS(g.r, "true", "false")
+		return pickS(v, "true", "false")
 	case g.want("yaml-bool-variants", 30):
-		return pickS(g.r, "yes", "no", "True", "FALSE", "on", "off")
+		return pickS(v, "yes", "no", "True", "FALSE", "on", "off")
 	case g.want("null", 14):
-		return pickS(g.r, "null", "~")
+		return pickS(v, "null", "~")
 	case g.want("timestamp", 16):
-		return pickS(g.r, "2001-12-14t21:59:43.10-05:00", "2002-12-14", "2026-01-02T03:04:05Z")
+		return pickS(v, "2001-12-14t21:59:43.10-05:00", "2002-12-14", "2026-01-02T03:04:05Z")
 	case g.want("int", 6):
-		return pickS(g.r, "0", "42", "-7", "1234567890", "-9223372036854775808", "0o17", "0x1f")
+		return pickS(v, "0", "42", "-7", "1234567890", "-9223372036854775808", "0o17", "0x1f")
 	case g.want("bignum", 20):
-		return pickS(g.r, "123456789012345678901234567890", "18446744073709551616", "-99999999999999999999")
+		return pickS(v, "123456789012345678901234567890", "18446744073709551616", "-99999999999999999999")
 	case g.want("float", 10):
-		return pickS(g.r, "3.14", "-0.5", "1e10", "2.5e-3", ".5", "1.0", "6.02E+23")
+		return pickS(v, "3.14", "-0.5", "1e10", "2.5e-3", ".5", "1.0", "6.02E+23")
 	case g.want("precise-float", 20):
-		return pickS(g.r, "0.1000000000000000055511151231257827", "3.141592653589793238462643383279", "1.00000000000000001")
+		return pickS(v, "0.1000000000000000055511151231257827", "3.141592653589793238462643383279", "1.00000000000000001")
 	case g.want("yaml-special-float", 40):
-		return pickS(g.r, ".inf", "-.Inf", ".nan")
+		return pickS(v, ".inf", "-.Inf", ".nan")
 	case g.want("unicode-value", 10):
-		return pickS(g.r, "héllo wörld", "日本語の値", "emoji 🔐 value", "Ωmega")
+		return pickS(v, "héllo wörld", "日本語の値", "emoji 🔐 value", "Ωmega")
 	case g.want("yaml-quoted", 8):
-		return pickS(g.r, `"double quoted: with colon"`, `'single ''quoted'''`, `"esc\taped\n"`, `"#not a comment"`)
+		return pickS(v, `"double quoted: with colon"`, `'single ''quoted'''`, `"esc\taped\n"`, `"#not a comment"`)
 	case g.want("empty-string", 14):
-		return pickS(g.r, `""`, `''`)
+		return pickS(v, `""`, `''`)
 	}
-	return g.word() + fmt.Sprint(g.r.IntN(1000))
+	return word(v) + fmt.Sprint(v.IntN(1000))
 }
 
 func (g *gen) yamlFile() {
-	if g.want("bom", 25) {
+	if g.want1("bom", 25) {
 		g.b.WriteString("\ufeff")
 	}
-	if g.want("yaml-comment-top", 4) {
+	if g.want1("yaml-comment-top", 4) {
 		g.b.WriteString("# top comment\n")
 	}
 	docs := 1
-	if g.want("yaml-multidoc", 8) {
+	if g.want1("yaml-multidoc", 8) {
 		docs = 2 + g.r.IntN(2)
-		if g.want("yaml-leading-separator", 2) {
+		if g.want1("yaml-leading-separator", 2) {
 			g.b.WriteString("---\n")
 		}
 	}
 	for d := 0; d < docs; d++ {
 		if d > 0 {
 			g.b.WriteString("---\n")
-			if g.want("yaml-comment-between-docs", 4) {
+			if g.want1("yaml-comment-between-docs", 4) {
 				g.b.WriteString("# between documents\n")
 			}
 		}
 		g.yamlMap(0, "", d == 0, 1+g.r.IntN(6))
 	}
-	if g.want("yaml-comment-end", 5) {
+	if g.want1("yaml-comment-end", 5) {
 		g.b.WriteString("# trailing comment\n")
 	}
 	s := g.b.String()
-	if g.want("crlf", 20) {
+	if g.want1("crlf", 20) {
 		s = strings.ReplaceAll(s, "\n", "\r\n")
 	}
-	if g.want("no-final-newline", 12) {
+	if g.want1("no-final-newline", 12) {
 		s = strings.TrimRight(s, "\r\n")
 	}
 	g.b.Reset()
@@ -265,7 +305,7 @@ func (g *gen) yamlMap(depth int, path string, record bool, n int) {
 	ind := strings.Repeat("  ", depth)
 	anchored := ""
 	for i := 0; i < n; i++ {
-		if g.want("yaml-comment-line", 6) {
+		if g.want1("yaml-comment-line", 6) {
 			fmt.Fprintf(&g.b, "%s# comment %d\n", ind, g.n)
 		}
 		k := g.key()
@@ -273,9 +313,9 @@ func (g *gen) yamlMap(depth int, path string, record bool, n int) {
 		if record {
 			g.paths = append(g.paths, p)
 		}
-		switch {
+		switch g.reset(); {
 		case depth < 6 && g.want("nested", 4):
-			if g.want("yaml-anchor", 10) && anchored == "" {
+			if g.want1("yaml-anchor", 10) && anchored == "" {
 				anchored = "anc" + fmt.Sprint(g.n)
 				fmt.Fprintf(&g.b, "%s%s: &%s\n", ind, k, anchored)
 			} else {
@@ -294,7 +334,7 @@ func (g *gen) yamlMap(depth int, path string, record bool, n int) {
 			for j := 0; j <= g.r.IntN(3); j++ {
 				fmt.Fprintf(&g.b, "%s%s line %d\n", ind2, g.word(), j)
 			}
-			if g.want("yaml-block-trailing-blank", 3) {
+			if g.want1("yaml-block-trailing-blank", 3) {
 				g.b.WriteString("\n")
 			}
 		case g.want("yaml-flow", 10):
@@ -306,8 +346,9 @@ func (g *gen) yamlMap(depth int, path string, record bool, n int) {
 		case g.want("empty-value", 14):
 			fmt.Fprintf(&g.b, "%s%s:\n", ind, k)
 		default:
+			g.reset()
 			fmt.Fprintf(&g.b, "%s%s: %s", ind, k, g.yamlScalar())
-			if g.want("yaml-comment-inline", 8) {
+			if g.want1("yaml-comment-inline", 8) {
 				g.b.WriteString(" # inline")
 			}
 			g.b.WriteString("\n")
@@ -317,7 +358,7 @@ func (g *gen) yamlMap(depth int, path string, record bool, n int) {
 
 func (g *gen) yamlList(depth int, path string, record bool) {
 	ind := strings.Repeat("  ", depth)
-	if g.want("yaml-list-indented", 2) {
+	if g.want1("yaml-list-indented", 2) {
 		ind += "  "
 	}
 	for j := 0; j <= g.r.IntN(3); j++ {
@@ -325,7 +366,7 @@ func (g *gen) yamlList(depth int, path string, record bool) {
 		if record {
 			g.paths = append(g.paths, p)
 		}
-		if g.want("yaml-comment-in-list", 8) {
+		if g.want1("yaml-comment-in-list", 8) {
 			fmt.Fprintf(&g.b, "%s# in list\n", ind)
 		}
 		if depth < 5 && g.want("list-of-maps", 4) {
@@ -340,36 +381,37 @@ func (g *gen) yamlList(depth int, path string, record bool) {
 // ---- JSON ----
 
 func (g *gen) jsonScalar() string {
-	switch {
+	v := g.vr()
+	switch g.reset(); {
 	case g.want("bool", 10):
-		return pickS(g.r, "true", "false")
+		return pickS(v, "true", "false")
 	case g.want("null", 12):
 		return "null"
 	case g.want("int", 6):
-		return pickS(g.r, "0", "42", "-7", "1234567890", "-9223372036854775808")
+		return pickS(v, "0", "42", "-7", "1234567890", "-9223372036854775808")
 	case g.want("bignum", 15):
-		return pickS(g.r, "123456789012345678901234567890", "18446744073709551616")
+		return pickS(v, "123456789012345678901234567890", "18446744073709551616")
 	case g.want("float", 8):
-		return pickS(g.r, "3.14", "-0.5", "1e10", "2.5E-3", "1.0", "0.1")
+		return pickS(v, "3.14", "-0.5", "1e10", "2.5E-3", "1.0", "0.1")
 	case g.want("precise-float", 15):
-		return pickS(g.r, "0.1000000000000000055511151231257827", "3.141592653589793238462643383279")
+		return pickS(v, "0.1000000000000000055511151231257827", "3.141592653589793238462643383279")
 	case g.want("json-escapes", 6):
-		return pickS(g.r, `"tab\there"`, `"quote\"in"`, `"back\\slash"`, `"\u00e9t\u00e9"`, `"line\nbreak"`, `"slash\/x"`, `"\ud83d\udd10"`)
+		return pickS(v, `"tab\there"`, `"quote\"in"`, `"back\\slash"`, `"\u00e9t\u00e9"`, `"line\nbreak"`, `"slash\/x"`, `"\ud83d\udd10"`)
 	case g.want("unicode-value", 10):
-		return pickS(g.r, `"héllo wörld"`, `"日本語"`)
+		return pickS(v, `"héllo wörld"`, `"日本語"`)
 	case g.want("json-numlike-string", 10):
-		return pickS(g.r, `"123"`, `"1.5"`, `"true"`, `"null"`)
+		return pickS(v, `"123"`, `"1.5"`, `"true"`, `"null"`)
 	case g.want("empty-string", 12):
 		return `""`
 	}
-	return `"` + g.word() + fmt.Sprint(g.r.IntN(1000)) + `"`
+	return `"` + word(v) + fmt.Sprint(v.IntN(1000)) + `"`
 }
 
 func (g *gen) jsonFile() {
 	indent := "  "
-	if g.want("json-indent-4", 4) {
+	if g.want1("json-indent-4", 4) {
 		indent = "    "
-	} else if g.want("json-indent-tab", 4) {
+	} else if g.want1("json-indent-tab", 4) {
 		indent = "\t"
 	}
 	compact := g.want("json-compact", 6)
@@ -391,13 +433,13 @@ func (g *gen) jsonObj(depth int, path, indent string, compact bool, n int) {
 	g.b.WriteString("{" + nl)
 	for i := 0; i < n; i++ {
 		k := g.key()
-		if g.want("json-key-escape", 20) {
+		if g.want1("json-key-escape", 20) {
 			k += `\u0041`
 		}
 		p := path + `["` + strings.ReplaceAll(k, `\u0041`, "A") + `"]`
 		g.paths = append(g.paths, p)
 		fmt.Fprintf(&g.b, `%s"%s": `, in2, k)
-		switch {
+		switch g.reset(); {
 		case depth < 6 && g.want("nested", 4):
 			g.jsonObj(depth+1, p, indent, compact, 1+g.r.IntN(3))
 		case g.want("list", 6):
@@ -416,6 +458,7 @@ func (g *gen) jsonObj(depth int, path, indent string, compact bool, n int) {
 			}
 			g.b.WriteString("]")
 		default:
+			g.reset()
 			g.b.WriteString(g.jsonScalar())
 		}
 		if i < n-1 {
@@ -431,10 +474,10 @@ func (g *gen) jsonObj(depth int, path, indent string, compact bool, n int) {
 func (g *gen) dotenvFile() {
 	n := 1 + g.r.IntN(8)
 	for i := 0; i < n; i++ {
-		if g.want("dotenv-comment", 5) {
+		if g.want1("dotenv-comment", 5) {
 			g.b.WriteString("# a comment\n")
 		}
-		if g.want("dotenv-blank-line", 8) {
+		if g.want1("dotenv-blank-line", 8) {
 			g.b.WriteString("\n")
 		}
 		k := strings.ToUpper(g.key())
@@ -444,15 +487,16 @@ func (g *gen) dotenvFile() {
 			k = fmt.Sprintf("KEY_%d", g.n)
 		}
 		g.paths = append(g.paths, `["`+k+`"]`)
-		if g.want("dotenv-export", 8) {
+		if g.want1("dotenv-export", 8) {
 			g.b.WriteString("export ")
 		}
-		v := g.word() + fmt.Sprint(g.r.IntN(100))
-		switch {
+		vr := g.vr()
+		v := word(vr) + fmt.Sprint(vr.IntN(100))
+		switch g.reset(); {
 		case g.want("dotenv-double-quote", 6):
-			v = pickS(g.r, `"a b c"`, `"with \"quote\""`, `"multi\nline"`, `"tab\tx"`)
+			v = pickS(vr, `"a b c"`, `"with \"quote\""`, `"multi\nline"`, `"tab\tx"`)
 		case g.want("dotenv-single-quote", 8):
-			v = pickS(g.r, `'single q'`, `'it''s'`, `'$NOT_EXPANDED'`)
+			v = pickS(vr, `'single q'`, `'it''s'`, `'$NOT_EXPANDED'`)
 		case g.want("dotenv-equals-in-value", 8):
 			v = "a=b=c"
 		case g.want("empty-value", 10):
@@ -467,10 +511,10 @@ func (g *gen) dotenvFile() {
 		fmt.Fprintf(&g.b, "%s=%s\n", k, v)
 	}
 	s := g.b.String()
-	if g.want("crlf", 25) {
+	if g.want1("crlf", 25) {
 		s = strings.ReplaceAll(s, "\n", "\r\n")
 	}
-	if g.want("no-final-newline", 10) {
+	if g.want1("no-final-newline", 10) {
 		s = strings.TrimRight(s, "\r\n")
 	}
 	g.b.Reset()
@@ -480,13 +524,13 @@ func (g *gen) dotenvFile() {
 // ---- INI ----
 
 func (g *gen) iniFile() {
-	if g.want("ini-comment-top", 6) {
+	if g.want1("ini-comment-top", 6) {
 		g.b.WriteString("; top comment\n")
 	}
-	if g.want("ini-default-section", 4) {
+	if g.want1("ini-default-section", 4) {
 		g.iniSection("DEFAULT")
 	}
-	if g.want("ini-keys-before-section", 10) {
+	if g.want1("ini-keys-before-section", 10) {
 		g.iniKeys("", 1+g.r.IntN(2))
 	}
 	n := 1 + g.r.IntN(3)
@@ -513,14 +557,14 @@ func (g *gen) iniSection(name string) {
 
 func (g *gen) iniKeys(section string, n int) {
 	for i := 0; i < n; i++ {
-		if g.want("ini-comment", 5) {
+		if g.want1("ini-comment", 5) {
 			g.b.WriteString(pickS(g.r, "; semicolon comment\n", "# hash comment\n"))
 		}
 		k := g.key()
 		if section != "" {
 			g.paths = append(g.paths, `["`+section+`"]["`+k+`"]`)
 		}
-		switch {
+		switch g.reset(); {
 		case g.want("ini-key-without-value", 12):
 			fmt.Fprintf(&g.b, "%s\n", k)
 		case g.want("empty-value", 12):
@@ -532,10 +576,11 @@ func (g *gen) iniKeys(section string, n int) {
 		case g.want("ini-quoted", 10):
 			fmt.Fprintf(&g.b, "%s = \"quoted value\"\n", k)
 		case g.want("int", 6):
-			fmt.Fprintf(&g.b, "%s = %d\n", k, g.r.IntN(1000))
+			fmt.Fprintf(&g.b, "%s = %d\n", k, g.vr().IntN(1000))
 		case g.want("unicode-value", 12):
 			fmt.Fprintf(&g.b, "%s = héllo\n", k)
 		default:
+			g.reset()
 			fmt.Fprintf(&g.b, "%s = %s %s\n", k, g.word(), g.word())
 		}
 	}
@@ -544,7 +589,7 @@ func (g *gen) iniKeys(section string, n int) {
 // ---- binary ----
 
 func (g *gen) binaryFile() {
-	switch {
+	switch g.reset(); {
 	case g.want("binary-random-bytes", 3):
 		n := g.r.IntN(200)
 		for i := 0; i < n; i++ {
@@ -552,10 +597,11 @@ func (g *gen) binaryFile() {
 		}
 	case g.want("empty-file", 10):
 	default:
+		g.reset()
 		for i := 0; i <= g.r.IntN(5); i++ {
 			fmt.Fprintf(&g.b, "%s %s\n", g.word(), g.word())
 		}
-		if g.want("no-final-newline", 3) {
+		if g.want1("no-final-newline", 3) {
 			s := strings.TrimRight(g.b.String(), "\n")
 			g.b.Reset()
 			g.b.WriteString(s)
