@@ -279,7 +279,15 @@ func (r *runner) decryptBytes(c *cli.Context, fio *fileIO, data []byte, stash *h
 	f, err := fio.parse(data, true)
 	if err != nil {
 		if line := conflictMarkers(data); line > 0 {
-			return nil, nil, fmt.Errorf("%s has merge conflict markers at line %d; resolve them with 'hull merge --resolve ours|theirs %s': %w", fio.display(), line, fio.display(), err)
+			err = fmt.Errorf("%s has merge conflict markers at line %d; resolve them with 'hull merge --resolve ours|theirs %s': %w", fio.display(), line, fio.display(), err)
+		}
+		if errors.Is(err, formats.ErrSyntax) && !strings.Contains(err.Error(), "duplicate") {
+			// An encrypted file that does not parse (truncated, broken):
+			// sops exits 1 here (2 is for plaintext it cannot read).
+			if n := fio.in.Name(); n == "json" || n == "binary" {
+				err = sopsSays("Could not unmarshal input data", err)
+			}
+			return nil, nil, withCode(exitGeneric, err)
 		}
 		return nil, nil, err
 	}

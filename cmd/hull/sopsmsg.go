@@ -39,6 +39,7 @@ var sopsSentences = []struct {
 	{func(err error) bool { return errors.Is(err, keysources.ErrNoKey) },
 		"Failed to get the data key required to decrypt the SOPS file."},
 	{func(err error) bool { return errors.Is(err, hull.ErrTreePath) }, "error parsing --extract path"},
+	{func(err error) bool { return errors.Is(err, hull.ErrEmpty) }, "File cannot be completely empty, it must contain at least one document"},
 }
 
 // sentenceError gives err sops's sentence for the command that failed,
@@ -67,8 +68,11 @@ func withSopsSentence(err error) string {
 	}
 	for _, s := range sopsSentences {
 		if s.match(err) {
-			switch {
+			switch i := strings.Index(strings.ToLower(msg), strings.ToLower(s.sentence)); {
 			case strings.Contains(msg, s.sentence):
+			case i >= 0 && len(strings.ToLower(msg)) == len(msg):
+				// The same words in other case: use sops's spelling.
+				msg = msg[:i] + s.sentence + msg[i+len(s.sentence):]
 			case strings.HasSuffix(s.sentence, "."):
 				msg = s.sentence + " " + msg
 			default:
