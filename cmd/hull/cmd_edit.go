@@ -208,7 +208,7 @@ func editValidator(path string, format formats.Format, showMeta bool, shown *met
 			err = hull.ErrEmpty
 		}
 		if err != nil {
-			return fmt.Errorf("%s: the edited text is not valid: %w", path, err)
+			return sopsSays("", fmt.Errorf("%s: the edited text is not valid: %w", path, err)) // sops loops here: no sentence of its own
 		}
 		*out = f
 		return nil

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -84,14 +85,19 @@ func (r *runner) cmdSet(c *cli.Context) error {
 	if fromStdin {
 		want = 2
 	}
-	if c.NArg() != want {
+	// A -- among the arguments only ends the flags (set F P -- -5), as
+	// for sops.
+	args := c.Args().Slice()
+	if i := slices.Index(args, "--"); i >= 0 {
+		args = slices.Delete(slices.Clone(args), i, i+1)
+	}
+	if len(args) != want {
 		msg := "usage: hull set FILE PATH VALUE (or FILE PATH --value-file VALUEFILE, or FILE PATH --value-stdin)"
-		if fromStdin && c.NArg() == 3 {
+		if fromStdin && len(args) == 3 {
 			msg = "--value-stdin reads the value from stdin: give FILE and PATH only"
 		}
-		return withCode(exitNoFileSpecified, fmt.Errorf("%s; got %d arguments", msg, c.NArg()))
+		return withCode(exitNoFileSpecified, fmt.Errorf("%s; got %d arguments", msg, len(args)))
 	}
-	args := c.Args().Slice()
 	path, err := parseSetPath(args[1], "Invalid set index format")
 	if err != nil {
 		return err

@@ -208,9 +208,8 @@ func reorder(args []string, flags []cli.Flag) []string {
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		if a == "--" {
-			// Everything after -- is positional, and so is what came
-			// before it: -- goes in front of all of them.
-			return append(append(append(fl, "--"), pos...), args[i+1:]...)
+			pos = append(pos, args[i:]...)
+			break
 		}
 		if len(a) > 1 && a[0] == '-' && !isNumber(a) {
 			fl = append(fl, a)

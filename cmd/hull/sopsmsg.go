@@ -52,7 +52,8 @@ type sentenceError struct {
 func (e *sentenceError) Error() string { return e.err.Error() }
 func (e *sentenceError) Unwrap() error { return e.err }
 
-// sopsSays marks err with the sentence sops prints for it.
+// sopsSays marks err with the sentence sops prints for it ("" for none:
+// sops prints no sentence of its own for this failure).
 func sopsSays(sentence string, err error) error { return &sentenceError{sentence, err} }
 
 // withSopsSentence returns the message of err, starting with sops's
