@@ -294,6 +294,12 @@ func (r *runner) decryptBytes(c *cli.Context, fio *fileIO, data []byte, stash *h
 	if f.Meta == nil {
 		return nil, nil, fmt.Errorf("%s: %w", fio.display(), metadata.ErrNoMetadata)
 	}
+	if m, err := metadata.Load(f.Meta); err == nil && m.Version == "" {
+		// sops writes version last: a file cut short lacks it, and sops
+		// stops there (exit 1) before it looks at keys or the MAC.
+		return nil, nil, withCode(exitGeneric, sopsSays("Version string empty",
+			fmt.Errorf("%s: %w: the metadata has no version (the file is truncated or was edited by hand)", fio.display(), metadata.ErrInvalid)))
+	}
 	for _, w := range f.Warnings {
 		r.warnf("%s: %s", fio.display(), w)
 	}

@@ -568,7 +568,9 @@ type verdict struct {
 }
 
 // classify explains the failures of cr, or shrinks the case.
-func (h *dtHarness) classify(cr *caseRun) verdict {
+func (h *dtHarness) classify(cr *caseRun) verdict { return h.classifyAt(cr, 0) }
+
+func (h *dtHarness) classifyAt(cr *caseRun, depth int) verdict {
 	v := verdict{cr: cr}
 	if len(cr.failures) == 0 {
 		return v
@@ -623,7 +625,9 @@ func (h *dtHarness) classify(cr *caseRun) verdict {
 				}
 			}
 		}
-		if r := h.runWith(cr.c, off); len(h.unmatched(r)) == 0 {
+		// The variant passes, or its own differences are explained (a
+		// feature switched off can change what the generator draws next).
+		if r := h.runWith(cr.c, off); len(h.unmatched(r)) == 0 || depth < 2 && !h.classifyAt(r, depth+1).unexplain {
 			for _, k := range cands {
 				isIntended := slices.ContainsFunc(intendedDifferences, func(x knownDiff) bool { return x.id == k.id })
 				if isIntended && !slices.Contains(v.intended, k.id) {
@@ -637,6 +641,9 @@ func (h *dtHarness) classify(cr *caseRun) verdict {
 	}
 	// Unexplained: switch features off one at a time while it still fails.
 	v.unexplain = true
+	if depth > 0 {
+		return v
+	}
 	off := map[string]bool{}
 	best := cr
 	for _, f := range cr.c.Doc.Features {
