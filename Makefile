@@ -21,11 +21,13 @@ build:
 demo:
 	./scripts/demo.sh
 
-# Everything CI checks: formatting, vet, the tests with the race detector
-# (including 200 cases of the differential test against the reference sops,
-# cmd/hull/difftest_test.go), and every fuzz target for a few seconds.
+# Everything CI checks: formatting, vet, the tests with the race detector,
+# 200 cases of the differential test against the reference sops
+# (cmd/hull/difftest_test.go; without -race, which makes every hull it
+# starts slow), and every fuzz target for a few seconds.
 test: tools lint
 	$(GO) test -race -count=1 ./...
+	$(MAKE) difftest N=200
 	$(MAKE) fuzz-brief
 
 # Test tools, pinned: the AWS KMS emulator the kms tests start on loopback
