@@ -70,8 +70,9 @@ var intendedDifferences = []knownDiff{
 	{id: "multidoc-one-document-output", checks: []string{"encrypt-exit"}, match: func(c difftest.Case, f failure) bool {
 		return c.EncFormat != "yaml" && c.Doc.Format == "yaml" && hullExit(exitErrorEncryptingTree)(c, f)
 	}},
-	{id: "ini-nested-value", checks: []string{"output-type", "set"}, match: func(c difftest.Case, f failure) bool {
-		return (c.OutputType == "ini" || c.Op == "set" && c.EncFormat == "ini") && strings.Contains(f.detail, "sops 0, hull 4\n")
+	{id: "ini-nested-value", checks: []string{"output-type", "set", "encrypt-exit"}, match: func(c difftest.Case, f failure) bool {
+		ini := c.OutputType == "ini" && f.check == "output-type" || c.EncFormat == "ini" && f.check != "output-type"
+		return ini && strings.Contains(f.detail, "sops 0, hull 4\n")
 	}},
 	{id: "list-index-comments", checks: []string{"extract", "set", "unset", "set-property", "unset-property"},
 		features: []string{"yaml-comment-in-list"}, formats: []string{"yaml"}},
@@ -128,6 +129,9 @@ var pendingFindings = []knownDiff{
 	{id: "F7-unset-in-anchor", checks: []string{"set-property", "unset-property"}, features: []string{"yaml-anchor"}, formats: []string{"yaml"}},
 	{id: "F8-flat-output-typed", checks: []string{"encrypt-exit"}, match: func(c difftest.Case, f failure) bool {
 		return (c.EncFormat == "dotenv" || c.EncFormat == "ini") && c.Doc.Format != "yaml" && hullExit(exitErrorEncryptingTree)(c, f)
+	}},
+	{id: "F9-yaml-comment-only-mapping", checks: []string{"unset-property"}, match: func(c difftest.Case, f failure) bool {
+		return c.EncFormat == "yaml" && strings.Contains(f.detail, "hull -d of it 27")
 	}},
 	{id: "F5-flat-set-typed", checks: []string{"set", "set-property"}, match: func(c difftest.Case, f failure) bool {
 		return flatSetOf(c, false)
@@ -282,6 +286,7 @@ func sopsSentence(stderr []byte) string {
 	line = strings.TrimPrefix(line, "Error: ")
 	line, _, _ = strings.Cut(line, ": ")
 	line, _, _ = strings.Cut(line, ` "`)
+	line, _, _ = strings.Cut(line, ". ") // "MAC mismatch. File has <digest>…"
 	line = strings.TrimSpace(line)
 	// sops's own sentences start with a capital letter, except these;
 	// other lines are Go library errors (parsing time "…"), not sentences.
