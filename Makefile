@@ -55,7 +55,7 @@ N    ?= 300
 SEED ?= 1
 difftest: tools
 	HULL_DIFFTEST_N=$(N) HULL_DIFFTEST_SEED=$(SEED) HULL_DIFFTEST_SUMMARY=1 \
-		$(GO) test -count=1 -timeout 0 -run '^TestDifftest' ./cmd/hull/
+		$(GO) test -v -count=1 -timeout 0 -run '^TestDifftest' ./cmd/hull/
 
 test-short:
 	$(GO) test -short ./...
