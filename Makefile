@@ -6,7 +6,7 @@ FUZZTIME  ?= 60s
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT    ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 
-.PHONY: all tools build demo test test-short lint fuzz fuzz-brief bench golden tidy-check clean docs release proto
+.PHONY: all tools build demo test test-short lint fuzz fuzz-brief bench golden tidy-check clean docs release proto difftest
 
 all: build
 
@@ -24,30 +24,43 @@ demo:
 	./scripts/demo.sh
 
 # Everything CI checks: formatting, vet, the tests with the race detector,
-# and every fuzz target for a few seconds. TESTTIMEOUT bounds each package's
-# test binary (go test's default is 10m); on a 2-core machine the slowest
-# package, cmd/hull, takes well under it.
+# and every fuzz target for a few seconds; then 200 cases of the
+# differential test against the reference sops (cmd/hull/difftest_test.go;
+# without -race, which makes every hull it starts slow). TESTTIMEOUT bounds
+# each package's test binary (go test's default is 10m).
 TESTTIMEOUT ?= 5m
 test: tools lint
 	$(GO) test -race -count=1 -timeout $(TESTTIMEOUT) ./...
+	$(MAKE) difftest N=200
 	$(MAKE) fuzz-brief
 
 # Test tools, pinned: the AWS KMS emulator the kms tests start on loopback
 # (internal/localkms finds it through HULL_LOCAL_KMS), and the reference sops
 # the key service interop tests (cmd/hull/testdata/keyservice_*.txtar) and
 # make bench run against.
+# The tests find the reference sops through HULL_REFERENCE_SOPS (the
+# differential test and the [refsops] scripts).
 LOCAL_KMS_VERSION := v0.0.0-20260228092603-2a5e92d09ab6
 SOPS_VERSION      := v3.13.3
 export HULL_LOCAL_KMS := $(CURDIR)/.tools/bin/local-kms
-REF_SOPS          := $(CURDIR)/.tools/bin/sops
+export HULL_REFERENCE_SOPS := $(CURDIR)/.tools/bin/sops
 
-tools: $(HULL_LOCAL_KMS) $(REF_SOPS)
+tools: $(HULL_LOCAL_KMS) $(HULL_REFERENCE_SOPS)
 
 $(HULL_LOCAL_KMS):
 	GOBIN=$(CURDIR)/.tools/bin $(GO) install github.com/nsmithuk/local-kms@$(LOCAL_KMS_VERSION)
 
-$(REF_SOPS):
+$(HULL_REFERENCE_SOPS):
 	GOBIN=$(CURDIR)/.tools/bin $(GO) install github.com/getsops/sops/v3/cmd/sops@$(SOPS_VERSION)
+
+# The seeded differential test of hull against the reference sops:
+# make difftest N=5000 SEED=7. It prints the seed and the counts per format
+# and per check; a failure prints the input and the commands that show it.
+N    ?= 300
+SEED ?= 1
+difftest: tools
+	HULL_DIFFTEST_N=$(N) HULL_DIFFTEST_SEED=$(SEED) HULL_DIFFTEST_SUMMARY=1 \
+		$(GO) test -v -count=1 -timeout 0 -run '^TestDifftest' ./cmd/hull/
 
 # The Go code of the sops key service protocol (internal/keyservice/pb),
 # committed: only this target needs protoc (apt-get install

@@ -524,7 +524,16 @@ type openedByKey struct{}
 // groups were tried, from the goroutine that called Recover, also when
 // Recover then fails (too few groups). It never sees key material. An
 // audit log uses it to record which key opened a file.
+//
+// A callback already in ctx is kept: both are called, the earlier first.
 func WithOpenedBy(ctx context.Context, f func(group int, keyType, id string)) context.Context {
+	if prev, ok := ctx.Value(openedByKey{}).(func(int, string, string)); ok && prev != nil {
+		g := f
+		f = func(group int, keyType, id string) {
+			prev(group, keyType, id)
+			g(group, keyType, id)
+		}
+	}
 	return context.WithValue(ctx, openedByKey{}, f)
 }
 

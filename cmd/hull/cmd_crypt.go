@@ -134,7 +134,7 @@ func (r *runner) encrypt(c *cli.Context, path string) (err error) {
 		return err
 	}
 	pol.storeIndent(fio)
-	rl := pol.rule
+	rl := r.singleValueRule(fio.in, pol.rule)
 	data, err := r.readInput(fio)
 	if err != nil {
 		return err
@@ -162,12 +162,18 @@ func (r *runner) encrypt(c *cli.Context, path string) (err error) {
 		AllowNoEncryption: c.Bool("allow-no-encryption"),
 	}
 	if fio.in.Name() == "binary" {
-		r.ignoreBinaryRule(rl)
-		opts.Rule, opts.NoRule, opts.MACOnlyEncrypted = metadata.Rule{}, true, false
+		opts.MACOnlyEncrypted = false // one value, always encrypted: as sops, not recorded
+	}
+	if fio.in.Name() == "binary" && rl.IsZero() {
+		// A binary file is one value, encrypted whole: no rule is
+		// recorded. A tree written in the binary envelope keeps its
+		// rule, as with sops.
+		opts.NoRule = true
 	}
 	if err := hull.Encrypt(f, opts); err != nil {
 		return fmt.Errorf("%s: %w", fio.display(), err)
 	}
+	r.logEncrypted(c, f)
 	out, err := fio.out.Emit(f, fio.emitOpts)
 	if err != nil {
 		return fmt.Errorf("%s: %w", fio.display(), err)
@@ -175,25 +181,26 @@ func (r *runner) encrypt(c *cli.Context, path string) (err error) {
 	return r.write(fio, out, false)
 }
 
-// binaryRuleWarnings are sops's warnings (cmd/sops getEncryptConfig) for
-// a rule given for a binary input, which it ignores. sops says nothing for
-// unencrypted_comment_regex.
-var binaryRuleWarnings = map[string]string{
-	metadata.UnencryptedSuffix:     "Using an unencrypted suffix does not make sense with the input store (the binary store produces one key that should always be encrypted) and will be ignored.",
-	metadata.EncryptedSuffix:       "Using an encrypted suffix does not make sense with the input store (the binary store produces one key that should always be encrypted) and will be ignored.",
-	metadata.UnencryptedRegex:      "Using an unencrypted regex does not make sense with the input store (the binary store produces one key that should always be encrypted) and will be ignored.",
-	metadata.EncryptedRegex:        "Using an encrypted regex does not make sense with the input store (the binary store produces one key that should always be encrypted) and will be ignored.",
-	metadata.EncryptedCommentRegex: "Using an encrypted comment regex does not make sense with the input store (the binary store never produces comments) and will be ignored.",
-}
-
-// ignoreBinaryRule warns, as sops does, that a rule given for a binary
-// input is ignored: a binary file is encrypted whole, and, as in sops, its
-// metadata holds no rule (whatever the output type; the rule is written
-// for a structured input converted to binary).
-func (r *runner) ignoreBinaryRule(rl metadata.Rule) {
-	if w, ok := binaryRuleWarnings[rl.Kind]; ok {
-		r.warnf("%s", w)
+// singleValueRule drops the encryption rule when the input is binary, as
+// sops does: the binary format has one value, always encrypted, so no rule
+// can leave anything in clear. sops's warning is printed.
+func (r *runner) singleValueRule(in formats.Format, rl metadata.Rule) metadata.Rule {
+	if in.Name() != "binary" || rl.IsZero() {
+		return rl
 	}
+	what := map[string]string{
+		metadata.UnencryptedSuffix: "an unencrypted suffix", metadata.EncryptedSuffix: "an encrypted suffix",
+		metadata.EncryptedRegex: "an encrypted regex", metadata.UnencryptedRegex: "an unencrypted regex",
+		metadata.EncryptedCommentRegex: "an encrypted comment regex",
+	}[rl.Kind]
+	switch rl.Kind {
+	case metadata.EncryptedCommentRegex:
+		r.warnf("Using %s does not make sense with the input store (the binary store never produces comments) and will be ignored.", what)
+	case metadata.UnencryptedCommentRegex:
+	default:
+		r.warnf("Using %s does not make sense with the input store (the binary store produces one key that should always be encrypted) and will be ignored.", what)
+	}
+	return metadata.Rule{}
 }
 
 func (r *runner) decryptionOrder(c *cli.Context) ([]string, error) {
@@ -272,12 +279,26 @@ func (r *runner) open(c *cli.Context, fio *fileIO, data []byte, stash *hull.Stas
 	f, err := fio.parse(data, true)
 	if err != nil {
 		if line := conflict.Markers(data); line > 0 {
-			return nil, nil, fmt.Errorf("%s has merge conflict markers at line %d; resolve them with 'hull merge --resolve ours|theirs %s': %w", fio.display(), line, fio.display(), err)
+			err = fmt.Errorf("%s has merge conflict markers at line %d; resolve them with 'hull merge --resolve ours|theirs %s': %w", fio.display(), line, fio.display(), err)
+		}
+		if errors.Is(err, formats.ErrSyntax) && !strings.Contains(err.Error(), "duplicate") {
+			// An encrypted file that does not parse (truncated, broken):
+			// sops exits 1 here (2 is for plaintext it cannot read).
+			if n := fio.in.Name(); n == "json" || n == "binary" {
+				err = sopsSays("Could not unmarshal input data", err)
+			}
+			return nil, nil, withCode(exitGeneric, err)
 		}
 		return nil, nil, err
 	}
 	if f.Meta == nil {
 		return nil, nil, fmt.Errorf("%s: %w", fio.display(), metadata.ErrNoMetadata)
+	}
+	if m, err := metadata.Load(f.Meta); err == nil && m.Version == "" {
+		// sops writes version last: a file cut short lacks it, and sops
+		// stops there (exit 1) before it looks at keys or the MAC.
+		return nil, nil, withCode(exitGeneric, sopsSays("Version string empty",
+			fmt.Errorf("%s: %w: the metadata has no version (the file is truncated or was edited by hand)", fio.display(), metadata.ErrInvalid)))
 	}
 	for _, w := range f.Warnings {
 		r.warnf("%s: %s", fio.display(), w)
@@ -285,7 +306,7 @@ func (r *runner) open(c *cli.Context, fio *fileIO, data []byte, stash *hull.Stas
 	if prepare != nil {
 		prepare(f)
 	}
-	ctx := ac.context(context.Background())
+	ctx := r.verboseContext(c, ac.context(context.Background()))
 	ids, err := r.loadIdentities(ctx)
 	if err != nil {
 		return nil, nil, err
@@ -301,6 +322,7 @@ func (r *runner) open(c *cli.Context, fio *fileIO, data []byte, stash *hull.Stas
 		Stash:           stash,
 		Compat:          hasFlag(c, "compat") && c.Bool("compat"),
 	})
+	r.logDecrypt(c, err)
 	if err != nil {
 		var re *keysources.RecoverError
 		if errors.As(err, &re) && noneTried(re) {
@@ -379,7 +401,11 @@ func (r *runner) decrypt(c *cli.Context, path string) (err error) {
 		return withCode(exitCode(err), fmt.Errorf("%s: read as a binary file because no --input-type or file extension names its format, but it is a structured file (it has no \"data\" value); give --input-type json, yaml, dotenv or ini (the output format follows it)", fio.display()))
 	}
 	if err != nil {
-		return fmt.Errorf("%s: %w", fio.display(), err)
+		err = fmt.Errorf("%s: %w", fio.display(), err)
+		if errors.Is(err, hull.ErrNotFound) {
+			return sopsSays("error truncating tree", err)
+		}
+		return sopsSays("Error dumping file", err)
 	}
 	return r.write(fio, out, true)
 }

@@ -214,7 +214,7 @@ func editValidator(path string, format formats.Format, showMeta bool, shown *met
 			err = hull.ErrEmpty
 		}
 		if err != nil {
-			return fmt.Errorf("%s: the edited text is not valid: %w", path, err)
+			return sopsSays("", fmt.Errorf("%s: the edited text is not valid: %w", path, err)) // sops loops here: no sentence of its own
 		}
 		*out = f
 		return nil
@@ -319,13 +319,8 @@ func (r *runner) editNew(c *cli.Context, fio *fileIO, cmd *editor.Command) error
 		return fmt.Errorf("cannot create %s: %w", path, err)
 	}
 	pol.storeIndent(fio)
-	rl := pol.rule
+	rl := r.singleValueRule(fio.in, pol.rule)
 	binary := fio.out.Name() == "binary"
-	macOnly := pol.macOnly
-	if binary {
-		r.ignoreBinaryRule(rl)
-		rl, macOnly = metadata.Rule{}, false
-	}
 	if fi, err := os.Stat(filepath.Dir(path)); err != nil || !fi.IsDir() {
 		return withCode(exitCouldNotWrite, fmt.Errorf("cannot create %s: directory %s does not exist", path, filepath.Dir(path)))
 	}
@@ -346,7 +341,7 @@ func (r *runner) editNew(c *cli.Context, fio *fileIO, cmd *editor.Command) error
 		ShamirThreshold:  pol.threshold,
 		Rule:             rl,
 		NoRule:           binary,
-		MACOnlyEncrypted: macOnly,
+		MACOnlyEncrypted: pol.macOnly && !binary,
 	}
 	if err := hull.Encrypt(edited, eo); err != nil {
 		return fmt.Errorf("%s: %w", path, err)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -84,15 +85,20 @@ func (r *runner) cmdSet(c *cli.Context) error {
 	if fromStdin {
 		want = 2
 	}
-	if c.NArg() != want {
+	// A -- among the arguments only ends the flags (set F P -- -5), as
+	// for sops.
+	args := c.Args().Slice()
+	if i := slices.Index(args, "--"); i >= 0 {
+		args = slices.Delete(slices.Clone(args), i, i+1)
+	}
+	if len(args) != want {
 		msg := "usage: hull set FILE PATH VALUE (or FILE PATH --value-file VALUEFILE, or FILE PATH --value-stdin)"
-		if fromStdin && c.NArg() == 3 {
+		if fromStdin && len(args) == 3 {
 			msg = "--value-stdin reads the value from stdin: give FILE and PATH only"
 		}
-		return withCode(exitNoFileSpecified, fmt.Errorf("%s; got %d arguments", msg, c.NArg()))
+		return withCode(exitNoFileSpecified, fmt.Errorf("%s; got %d arguments", msg, len(args)))
 	}
-	args := c.Args().Slice()
-	path, err := parseSetPath(args[1])
+	path, err := parseSetPath(args[1], "Invalid set index format")
 	if err != nil {
 		return err
 	}
@@ -150,7 +156,7 @@ func setValue(raw string, literal bool) (*formats.Node, error) {
 	v, err := hull.ParseJSONValue(raw)
 	if err != nil {
 		if errors.Is(err, hull.ErrInvalidValue) {
-			return nil, fmt.Errorf("%w (to store text as it is, use --string)", err)
+			return nil, sopsSays("Value for --set is not valid JSON", fmt.Errorf("%w (to store text as it is, use --string)", err))
 		}
 		return nil, err
 	}
@@ -158,11 +164,12 @@ func setValue(raw string, literal bool) (*formats.Node, error) {
 }
 
 // parseSetPath parses the PATH argument of set and unset. A malformed path
-// is sops's ErrorInvalidSetFormat (7) here, not 91 as for --extract.
-func parseSetPath(s string) ([]hull.PathStep, error) {
+// is sops's ErrorInvalidSetFormat (7) here, not 91 as for --extract, with
+// sops's sentence for the command.
+func parseSetPath(s, sentence string) ([]hull.PathStep, error) {
 	p, err := hull.ParseTreePath(s)
 	if err != nil {
-		return nil, withCode(exitInvalidSetFormat, err)
+		return nil, withCode(exitInvalidSetFormat, sopsSays(sentence, err))
 	}
 	return p, nil
 }
@@ -206,7 +213,7 @@ func (r *runner) cmdUnset(c *cli.Context) (err error) {
 		return withCode(exitNoFileSpecified, fmt.Errorf("usage: hull unset FILE PATH; got %d arguments", c.NArg()))
 	}
 	file, spec := c.Args().Get(0), c.Args().Get(1)
-	path, err := parseSetPath(spec)
+	path, err := parseSetPath(spec, "Invalid unset index format")
 	if err != nil {
 		return err
 	}
@@ -227,7 +234,13 @@ func (r *runner) cmdUnset(c *cli.Context) (err error) {
 			if idempotent {
 				return false, nil
 			}
-			return false, withCode(exitGeneric, fmt.Errorf("%s: cannot unset %s: %w", fio.display(), spec, err))
+			err = fmt.Errorf("%s: cannot unset %s: %w", fio.display(), spec, err)
+			if last := path[len(path)-1]; last.IsKey {
+				err = sopsSays("Key not found", err)
+			} else {
+				err = sopsSays(fmt.Sprintf("Index %d out of bounds", last.Index), err)
+			}
+			return false, withCode(exitGeneric, err)
 		}
 		if err != nil {
 			return false, fmt.Errorf("%s: %w", fio.display(), err)
@@ -259,7 +272,7 @@ func (r *runner) legacySet(c *cli.Context, spec string) error {
 	if i < 0 {
 		return withCode(exitInvalidSetFormat, fmt.Errorf("invalid --set format: expected '<path> <json value>', such as '[\"key\"] \"value\"'"))
 	}
-	path, err := parseSetPath(strings.TrimRight(spec[:i+1], " "))
+	path, err := parseSetPath(strings.TrimRight(spec[:i+1], " "), "Invalid --set format")
 	if err != nil {
 		return err
 	}

@@ -64,8 +64,8 @@ var exitCodes = []struct {
 	text string
 }{
 	{exitOK, "success"},
-	{exitGeneric, "generic error, usage error, not an encrypted file"},
-	{exitCouldNotRead, "could not read or parse the input"},
+	{exitGeneric, "generic error, usage error, not an encrypted file or one that does not parse"},
+	{exitCouldNotRead, "could not read the input, or parse the input to encrypt"},
 	{exitCouldNotWrite, "could not write the output"},
 	{exitErrorDumpingTree, "the result cannot be written in the output format"},
 	{exitErrorReadingConfig, "invalid configuration or regular expression"},

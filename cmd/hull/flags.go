@@ -2,6 +2,7 @@ package main
 
 import (
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -57,7 +58,7 @@ var flagTable = []flagDef{
 	// global
 	{name: "config", usage: "path to the .sops.yaml configuration (env SOPS_CONFIG)", groups: []string{gGlobal}},
 	{name: "indent", usage: "indentation of YAML (default 4) and JSON (default tab; 0 for none) output", groups: []string{gGlobal}},
-	{name: "verbose", usage: "also print the warnings that read-only commands keep quiet about (a file without a hull MAC, a readable identity file, an optional audit log that cannot be written) and, for check, the files verified by their structure only", bool: true, groups: []string{gGlobal}},
+	{name: "verbose", usage: "print sops's log lines (keys tried, data key recovered, tree decrypted) and also the warnings that read-only commands keep quiet about (a file without a hull MAC, a readable identity file, an optional audit log that cannot be written) and, for check, the files verified by their structure only", bool: true, groups: []string{gGlobal}},
 	{name: "decryption-order", usage: "comma-separated key types to try first (env SOPS_DECRYPTION_ORDER; default age,pgp)", groups: []string{gGlobal}},
 	{name: "enable-local-keyservice", usage: "use the local key service: your own identities and credentials (env SOPS_ENABLE_LOCAL_KEYSERVICE); =false uses only --keyservice", bool: true, on: true, groups: []string{gGlobal}},
 	{name: "keyservice", usage: "a key service to wrap and unwrap data keys with, after the local one: unix:///path/to.sock or tcp://host:port (env SOPS_KEYSERVICE)", slice: true, groups: []string{gGlobal}},
@@ -233,7 +234,7 @@ func reorder(args []string, flags []cli.Flag) []string {
 			pos = append(pos, args[i:]...)
 			break
 		}
-		if len(a) > 1 && a[0] == '-' {
+		if len(a) > 1 && a[0] == '-' && !isNumber(a) {
 			fl = append(fl, a)
 			if takesValue(a, flags) && i+1 < len(args) {
 				fl = append(fl, args[i+1])
@@ -244,4 +245,11 @@ func reorder(args []string, flags []cli.Flag) []string {
 		pos = append(pos, a)
 	}
 	return append(fl, pos...)
+}
+
+// isNumber reports whether a looks like a negative number (set F P -5):
+// a value, not a flag, as for sops, since no flag name starts with a digit.
+func isNumber(a string) bool {
+	_, err := strconv.ParseFloat(a, 64)
+	return err == nil
 }

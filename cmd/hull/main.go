@@ -95,7 +95,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer, lookup func(
 	if errors.As(err, &ex) {
 		return ex.code
 	}
-	r.errorf("%v", err)
+	r.errorf("%s", withSopsSentence(err))
 	for _, h := range hints(err) {
 		r.hintf("%s", h)
 	}

@@ -235,7 +235,7 @@ func (r *runner) resolvePolicy(c *cli.Context, name string) (*policy, error) {
 	}
 	for i, g := range p.groups {
 		if len(g) == 0 {
-			return nil, withCode(exitGeneric, fmt.Errorf("%w: key group %d from %s is empty", hull.ErrNoRecipients, i+1, p.source))
+			return nil, withCode(exitGeneric, fmt.Errorf("%w: %w: key group %d from %s is empty", hull.ErrNoRecipients, errEmptyKeyGroup, i+1, p.source))
 		}
 	}
 	return p, nil
