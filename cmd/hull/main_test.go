@@ -68,18 +68,6 @@ func TestScript(t *testing.T) {
 			})
 			return nil
 		},
-		// [refsops]: the reference sops is installed (make tools).
-		Condition: func(cond string) (bool, error) {
-			if cond != "refsops" {
-				return false, fmt.Errorf("unknown condition %q", cond)
-			}
-			p := os.Getenv("HULL_REFERENCE_SOPS")
-			if p == "" {
-				return false, nil
-			}
-			_, err := os.Stat(p)
-			return err == nil, nil
-		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"encrypted": cmdEncrypted,
 			"plain":     cmdPlain,
