@@ -395,7 +395,7 @@ func (r *runner) decrypt(c *cli.Context, path string) (err error) {
 	} else {
 		out, err = fio.out.Emit(f, fio.emitOpts)
 	}
-	if err != nil && fio.guessed && fio.out.Name() == "binary" && !(hasFlag(c, "output-type") && c.String("output-type") != "") {
+	if err != nil && !errors.Is(err, hull.ErrNotFound) && fio.guessed && fio.out.Name() == "binary" && !(hasFlag(c, "output-type") && c.String("output-type") != "") {
 		// The input was read as binary for want of a type, and is a
 		// structured file: the fix is the input's type.
 		return withCode(exitCode(err), fmt.Errorf("%s: read as a binary file because no --input-type or file extension names its format, but it is a structured file (it has no \"data\" value); give --input-type json, yaml, dotenv or ini (the output format follows it)", fio.display()))

@@ -29,6 +29,8 @@ var globalScope = map[string][]string{
 	"mac-only-encrypted":       append([]string{"encrypt", "merge"}, rewriters...),
 	"allow-no-encryption":      append([]string{"encrypt", "merge"}, rewriters...),
 	"force-rewrite-unverified": append([]string{"merge"}, rewriters...),
+	"keyservice":               append([]string{"encrypt"}, readers...),
+	"enable-local-keyservice":  append([]string{"encrypt"}, readers...),
 }
 
 // rewriters decrypt a file and write it back; readers are every command
@@ -68,6 +70,7 @@ var examples = map[string][]string{
 	"groups":          {"hull groups add --file secrets.yaml --age age1…", "hull groups delete --file secrets.yaml 1"},
 	"groups add":      {"hull groups add --file secrets.yaml --age age1…,age1…"},
 	"groups delete":   {"hull groups delete --file secrets.yaml 1"},
+	"keyservice":      {"hull keyservice --network unix --address ~/.hull-keyservice.sock", "hull decrypt --keyservice unix:///tmp/ks.sock --enable-local-keyservice=false secrets.yaml"},
 }
 
 // finishHelp hides, in each command's help, the global flags that do
