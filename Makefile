@@ -28,7 +28,7 @@ demo:
 # differential test against the reference sops (cmd/hull/difftest_test.go;
 # without -race, which makes every hull it starts slow). TESTTIMEOUT bounds
 # each package's test binary (go test's default is 10m).
-TESTTIMEOUT ?= 5m
+TESTTIMEOUT ?= 20m
 test: tools lint
 	$(GO) test -race -count=1 -timeout $(TESTTIMEOUT) ./...
 	$(MAKE) difftest N=200
