@@ -44,7 +44,7 @@ func looksEncrypted(s string) bool { return strings.HasPrefix(s, "ENC[") }
 // parseEnvelope parses an ENC[…] value strictly: the whole string must match
 // the grammar, base64 must be canonical standard encoding, the IV must be 32
 // bytes and the tag 16, and the type must be known. sops accepts trailing
-// bytes, moved tag bytes and non-canonical base64 (SECURITY-CASES C6); hull
+// bytes, moved tag bytes and non-canonical base64 (SECURITY.md); hull
 // refuses them with ErrNonCanonical so that a value has exactly one
 // encoding.
 func parseEnvelope(s string) (envelope, error) {

@@ -21,7 +21,7 @@ var ErrInvalidValue = errors.New("invalid value")
 var ErrPathConflict = errors.New("the path does not match the tree")
 
 // Set sets the value at path in doc, a document (mapping) of a plaintext
-// tree, with the semantics of sops's Tree.Set (COMPAT.md §1.4):
+// tree, with the semantics of sops's Tree.Set:
 //
 //   - an existing mapping key or list element is replaced in place, so its
 //     position and the comments around it are kept;

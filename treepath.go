@@ -23,7 +23,7 @@ var ErrTreePath = errors.New("invalid tree path")
 var ErrNotFound = errors.New("not found")
 
 // ParseTreePath parses a sops tree path such as ["a"]["b"][0] or ['a'][0]
-// (COMPAT.md §1.4). Unlike sops, hull requires matching quotes and brackets
+// (as sops parses them). Unlike sops, hull requires matching quotes and brackets
 // and rejects anything between components.
 func ParseTreePath(s string) ([]PathStep, error) {
 	var steps []PathStep

@@ -505,7 +505,7 @@ func isFloatLiteral(s string) bool { return floatLiteral.MatchString(s) }
 // that writing the file back keeps the exact previous ENC[…] string of every
 // value whose path, type and plaintext bytes are unchanged: git diffs then
 // show only what changed. An entry is used at most once, so equal values in
-// one list never share an IV (SECURITY-CASES C22), and a value is reused
+// one list never share an IV (SECURITY.md), and a value is reused
 // only when its plaintext bytes are identical, so an IV never encrypts two
 // different plaintexts (C21). A nil *Stash is valid and empty. A Stash must
 // only be used with the data key it was filled with.

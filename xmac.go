@@ -17,7 +17,7 @@ import (
 	"github.com/hullsecrets/hull/metadata"
 )
 
-// hull's extended MAC (docs/FORMAT.md §8, SECURITY-CASES §2.4 item 2).
+// hull's extended MAC (docs/FORMAT.md §8, docs/TRUST.md).
 //
 // The sops MAC is an unkeyed SHA-512 over the concatenated plaintext bytes
 // of the values, with no separators: it does not see keys, types, empty or

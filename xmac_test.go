@@ -113,7 +113,7 @@ func TestExtendedMACWrittenAndVerified(t *testing.T) {
 	}
 }
 
-// TestExtendedMACAttacks applies each attack of SECURITY-CASES §1.C that
+// TestExtendedMACAttacks applies each extended-MAC attack of the SECURITY.md checklist that
 // the sops MAC misses to a file hull wrote, and checks that the sops MAC
 // still passes, that the extended MAC fails, and what happens when the
 // attacker also removes x_hull_mac.

@@ -21,7 +21,7 @@ import (
 )
 
 // Version is the sops format version hull writes into new files: the sops
-// release whose behaviour hull follows (DESIGN.md).
+// release whose behaviour hull follows (sops 3.13).
 const Version = "3.13.3"
 
 // StanzaTypes are the key types of the SOPS v3 format, in the order sops

@@ -150,7 +150,7 @@ func TestVaultCommandLine(t *testing.T) {
 	enc := filepath.Join(dir, "s.enc.yaml")
 	os.WriteFile(enc, []byte(out), 0o600)
 
-	// SECURITY-CASES row 41: the address comes only from the file.
+	// SECURITY.md row 41: the address comes only from the file.
 	v.Requests.Store(0)
 	v.Conns.Store(0)
 	code, _, stderr = runMain(t, env, "decrypt", enc)

@@ -412,7 +412,7 @@ func (r *runner) decrypt(c *cli.Context, path string) (err error) {
 
 // extractValue writes the part of the first document at path: a mapping as
 // a whole file in the output format, a string as its raw bytes, anything
-// else through the format's value writer (COMPAT.md §1.4).
+// else through the format's value writer, as sops does.
 func extractValue(f *formats.File, path []hull.PathStep, fio *fileIO) ([]byte, error) {
 	n, err := hull.Lookup(f.Docs[0], path)
 	if err != nil {

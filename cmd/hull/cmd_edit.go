@@ -50,7 +50,7 @@ edit is not lost: it is kept, encrypted as it would have been written, in
 FILE's directory as NAME.hull-edit-TIME.EXT (mode 0600), and the message
 says how to carry it over.`
 
-// editFlags are the flags of 'hull edit' (COMPAT.md §1.5): the global, input,
+// editFlags are the flags of 'hull edit' (as sops's edit takes them): the global, input,
 // key and rule flags, plus --output-type and --show-master-keys, which
 // belong to groups edit does not take whole.
 func editFlags() []cli.Flag {

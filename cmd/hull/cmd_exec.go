@@ -26,7 +26,7 @@ const (
 )
 
 // scrubbedEnv are hull's own identity variables. They are removed from a
-// child's environment (SECURITY-CASES C14), unless the decrypted file
+// child's environment (SECURITY.md), unless the decrypted file
 // itself defines them; --scrub-env adds names to this list.
 var scrubbedEnv = []string{
 	"SOPS_AGE_KEY",

@@ -23,10 +23,10 @@ import (
 
 // This file holds the commands that change who can read a file:
 // updatekeys, rotate (and the legacy -r), groups add and groups delete
-// (COMPAT.md §1.3). The recipient set they write comes from trusted input
+// (as sops names them). The recipient set they write comes from trusted input
 // (the .sops.yaml creation rule, the command line) wherever there is one;
 // when rotate and groups must take it from the file itself, they say so on
-// stderr and refuse stanzas that hold no key (SECURITY-CASES C20, row 40).
+// stderr and refuse stanzas that hold no key (SECURITY.md, row 40).
 
 // Flag groups of the key commands.
 const (

@@ -120,7 +120,7 @@ func assertEditClean(t *testing.T, dir, file string, before []byte) {
 // TestEditSignals: SIGINT, SIGTERM, SIGHUP, SIGQUIT or SIGABRT sent to hull while the editor
 // is open (after the editor changed the text) ends the editor, removes the
 // private directory and leaves the file untouched; hull exits 128+n
-// (SECURITY-CASES B2, row 57).
+// (SECURITY.md row 57).
 func TestEditSignals(t *testing.T) {
 	for _, tc := range []struct {
 		sig  syscall.Signal

@@ -105,7 +105,7 @@ func execExitCode(t *testing.T, c *exec.Cmd) int {
 }
 
 // SIGTERM, SIGINT, SIGHUP… sent to hull reach the child; hull waits for it
-// and exits with its status (SECURITY-CASES C12, checklist row 58).
+// and exits with its status (SECURITY.md checklist row 58).
 func TestExecForwardsSignals(t *testing.T) {
 	t.Parallel()
 	f := newExecFixture(t)
@@ -180,7 +180,7 @@ func TestExecFileSignalCleanup(t *testing.T) {
 }
 
 // --user sets exactly the user's uid, gid and groups, and HOME, USER and
-// LOGNAME (SECURITY-CASES B7).
+// LOGNAME (SECURITY.md).
 func TestExecUser(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("--user needs root")

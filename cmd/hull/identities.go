@@ -24,7 +24,7 @@ import (
 type identitySet struct {
 	ids      []keysources.Identity
 	searched []string
-	// warnings name identity files others can read (SECURITY-CASES row
+	// warnings name identity files others can read (SECURITY.md row
 	// 62); with HULL_STRICT_PERMS set such a file is an error instead.
 	warnings []string
 }

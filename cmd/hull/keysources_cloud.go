@@ -28,7 +28,7 @@ import (
 //
 // Vault: VAULT_TOKEN, else ~/.vault-token; VAULT_NAMESPACE. The address
 // of a stanza comes from the file, so it must be allowed first
-// (SECURITY-CASES B6): SOPS_HC_VAULT_ALLOWLIST when set ("all", "none" or
+// (SECURITY.md): SOPS_HC_VAULT_ALLOWLIST when set ("all", "none" or
 // URL prefixes); otherwise, unlike sops (whose default is "all"), only the
 // addresses the invoking user gave: VAULT_ADDR, the keys of
 // SOPS_VAULT_URIS and of --hc-vault-transit. Never an address named by

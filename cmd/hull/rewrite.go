@@ -56,7 +56,7 @@ func (r *runner) rewrite(c *cli.Context, fio *fileIO, o rewriteOptions, change c
 	}
 	if opened.Result.Unverified && !(hasFlag(c, "force-rewrite-unverified") && c.Bool("force-rewrite-unverified")) {
 		// --ignore-mac lets a tampered file be read; re-sealing it would
-		// vouch for whatever was changed (SECURITY-CASES row 66).
+		// vouch for whatever was changed (SECURITY.md row 66).
 		return false, withCode(exitMacMismatch, fmt.Errorf("%s: %w (read with --ignore-mac); check the file (git diff, git log) and pass --force-rewrite-unverified if you trust its content", fio.display(), hull.ErrUnverifiedRewrite))
 	}
 	pol, err := r.policy(c, fio.ruleName())

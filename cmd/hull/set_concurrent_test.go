@@ -17,7 +17,7 @@ import (
 )
 
 // TestSetConcurrent runs several hull set processes on one file at once,
-// each setting its own key (SECURITY-CASES C17, §4 row 51: sops loses
+// each setting its own key (SECURITY.md row 51: sops loses
 // updates in 10 of 10 trials). Every process must succeed, or fail with
 // exit 32 (concurrent modification, nothing written) and then succeed when
 // run again; at the end every key must be in the file. A process that

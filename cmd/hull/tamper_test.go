@@ -29,7 +29,7 @@ import (
 )
 
 // TestTamper runs the bad-input, tamper and fault checklist of
-// SECURITY-CASES.md §4 (rows 1–34, 35, 38, 40, 43–48 and 53) against the
+// the SECURITY.md checklist (rows 1–34, 35, 38, 40, 43–48 and 53) against the
 // command line in-process. Every row builds its input (usually a file
 // encrypted by hull a moment earlier, then altered), runs Main once and
 // checks, besides the row's own exit code:
@@ -104,7 +104,7 @@ var tamperElsewhere = map[int]string{
 	66: "testdata/policy_write.txtar (--force-rewrite-unverified)",
 }
 
-// checkSecurityTable renders the table of SECURITY-CASES §4 rows with
+// checkSecurityTable renders the SECURITY.md checklist rows with
 // what this run observed and compares it with SECURITY.md (rewritten with
 // -update-security).
 func checkSecurityTable(t *testing.T, results map[int][]tamperOutcome) {
@@ -1218,7 +1218,7 @@ note_unencrypted: hello-plain
 `
 
 // tamperStrictCases are the tampers that only hull's extended MAC detects
-// (SECURITY-CASES §1.C C1–C3, C5, C7, C8, C20, C27; §4 rows 18, 26–31, 35
+// (SECURITY.md rows 18, 26–31, 35
 // and 40): the sops MAC still matches. Each attack gives three cases:
 //   - the tampered file: strict MAC failure, exit 27;
 //   - the same file with x_hull_mac removed as well: decrypted, exit 0, and

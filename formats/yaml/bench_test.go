@@ -9,7 +9,7 @@ import (
 )
 
 // bigYAML is about 10 MB: 5000 top-level keys with 100 short string
-// values each (500k values), the size DESIGN.md sets the target for.
+// values each (500k values), the size make bench has a target for.
 func bigYAML() []byte { return bigYAMLSections(5000) }
 
 // bigYAMLSections is the first n sections of bigYAML.

@@ -47,7 +47,7 @@ func benchKeys(b testing.TB) ([]keysources.Recipient, []keysources.Identity) {
 }
 
 // BenchmarkEncrypt500k is a whole encrypt (parse, encrypt, emit) of the
-// DESIGN.md 10 MB YAML, through the library as `hull encrypt` does.
+// The 10 MB YAML of make bench, through the library as `hull encrypt` does.
 func BenchmarkEncrypt500k(b *testing.B) {
 	data := bench500k(b)
 	recips, _ := benchKeys(b)

@@ -24,7 +24,7 @@
 // A write that takes longer than [Options.Timeout] fails with
 // [ErrTimeout]: a log on a hung network file system must not hang hull
 // forever, and a caller that requires the log then refuses to go on (HashiCorp
-// Vault's blocked audit device, SECURITY-CASES §3.3).
+// Vault's blocked audit device; SECURITY.md).
 //
 // # Shell safety
 //
@@ -233,7 +233,7 @@ func (l *Logger) Close() error {
 
 // Redact returns a log location fit for a message: a URL's password (as
 // in a database DSN) is replaced by "xxxxx" and its query dropped
-// (SECURITY-CASES C24: sops printed its whole Postgres DSN). A file path is
+// (SECURITY.md: sops printed its whole Postgres DSN). A file path is
 // returned as it is.
 func Redact(s string) string {
 	if !strings.Contains(s, "://") {

@@ -212,7 +212,7 @@ type shortWriter struct{}
 func (shortWriter) Write(p []byte) (int, error) { return len(p) / 2, nil }
 
 // A sink that errors, one that blocks (then times out), and one that takes
-// half a line: each is an error for the caller (SECURITY-CASES §3.3 (2)).
+// half a line: each is an error for the caller (SECURITY.md).
 func TestSinkFailures(t *testing.T) {
 	boom := errors.New("disk on fire")
 	if err := New(errWriter{boom}, "e", Options{}).Log(Record{}); !errors.Is(err, boom) {

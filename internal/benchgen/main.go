@@ -3,7 +3,7 @@
 //
 //	go run ./internal/benchgen -shape NAME -out FILE
 //
-// Shapes (see DESIGN.md, "Performance"):
+// Shapes (the inputs of make bench):
 //
 //	yaml-10     10 values
 //	yaml-10k    10,000 values, about 200 KB of YAML
@@ -34,7 +34,7 @@ type shape struct {
 	values int  // number of leaf values
 	json   bool // JSON instead of YAML
 	// long makes string values longer, so the JSON shape reaches the
-	// DESIGN.md size of about 28 bytes per value.
+	// the make bench input size of about 28 bytes per value.
 	long bool
 }
 

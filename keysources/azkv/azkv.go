@@ -35,7 +35,7 @@
 // environment, workload identity, managed identity, the Azure CLI…), made
 // on first use. The token's scope comes from Key Vault's authentication
 // challenge, which the SDK checks against the vault's host: a file naming
-// another host cannot get a Key Vault token sent there (SECURITY-CASES B6).
+// another host cannot get a Key Vault token sent there (docs/TRUST.md: addresses come only from the user).
 // This package reads no environment variable itself.
 //
 // Nothing of the SDK is set up until a key is used: the credential and a

@@ -29,7 +29,7 @@
 //
 // The address of a stanza comes from the file, which nothing
 // authenticates: a file could send the user's token to any server
-// (SECURITY-CASES B6). So [Identity] checks the address against
+// (docs/TRUST.md: addresses come only from the user). So [Identity] checks the address against
 // Options.Allowlist before any connection, and refuses with
 // keysources.ErrEndpointNotAllowed. The zero Allowlist allows nothing;
 // "all" must be asked for ([ParseAllowlist]). Recipients are not checked:

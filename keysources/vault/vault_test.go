@@ -200,7 +200,7 @@ func TestUnreachable(t *testing.T) {
 	}
 }
 
-// TestAllowlist is SECURITY-CASES row 41: a stanza pointing at a listener
+// TestAllowlist is SECURITY.md row 41: a stanza pointing at a listener
 // that is not allowed gets "endpoint not allowed" and no connection.
 func TestAllowlist(t *testing.T) {
 	v := newTransit(t, "transit", "k1")
