@@ -27,43 +27,12 @@ func Unencrypted(f *formats.File, rule metadata.Rule) ([]string, error) {
 		return nil, err
 	}
 	var out []string
-	var path, disp []string
-	var visit func(n *formats.Node, doc int, comments [][]string)
-	visit = func(n *formats.Node, doc int, comments [][]string) {
-		comments = append(comments, nil)
-		top := len(comments) - 1
-		for i, c := range n.Children {
-			if c.Kind == formats.Comment {
-				comments[top] = append(comments[top], c.Value)
-				continue
-			}
-			if n.Kind == formats.Mapping {
-				path = append(path, c.Key)
-				disp = append(disp, "["+strconv.Quote(c.Key)+"]")
-			} else {
-				disp = append(disp, "["+strconv.Itoa(i)+"]")
-			}
-			switch c.Kind {
-			case formats.Mapping, formats.Sequence:
-				visit(c, doc, comments)
-			case formats.Scalar:
-				if clearLeaf(c) && sel.encrypt(path, comments, false) {
-					out = append(out, displayPath(doc, disp))
-				}
-			}
-			if n.Kind == formats.Mapping {
-				path = path[:len(path)-1]
-			}
-			disp = disp[:len(disp)-1]
-			comments[top] = nil
+	leaves(f, func(disp string, path []string, comments [][]string, c *formats.Node) bool {
+		if clearLeaf(c) && sel.encrypt(path, comments, false) {
+			out = append(out, disp)
 		}
-	}
-	for i, d := range f.Docs {
-		path, disp = path[:0], disp[:0]
-		if d.Kind == formats.Mapping || d.Kind == formats.Sequence {
-			visit(d, i, nil)
-		}
-	}
+		return true
+	})
 	return out, nil
 }
 
