@@ -736,7 +736,7 @@ func difftestEnv(t *testing.T, optional bool) *dtEnv {
 	home := filepath.Join(tmp, "home")
 	os.MkdirAll(home, 0o700)
 	e.base = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home, "XDG_CONFIG_HOME=" + filepath.Join(home, ".config"),
-		"GNUPGHOME=" + filepath.Join(home, ".gnupg"), "TMPDIR=" + tmp, "SOPS_DISABLE_VERSION_CHECK=1", "LANG=C"}
+		"GNUPGHOME=" + filepath.Join(home, ".gnupg"), "TMPDIR=" + tmp, "SOPS_DISABLE_VERSION_CHECK=1", "LANG=C", goraceEnv()}
 	return e
 }
 

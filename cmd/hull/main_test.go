@@ -24,6 +24,14 @@ func hullMain() {
 
 func TestMain(m *testing.M) {
 	fsizeChildHook()
+	// Under -race a program that exits cleanly sleeps GORACE's
+	// atexit_sleep_ms (1 s by default) so that late race reports can land.
+	// The tests start hull (this binary) well over a thousand times: with
+	// the default, cmd/hull's tests spent most of their time in that sleep.
+	// Races are still reported as they happen and still fail the run.
+	if os.Getenv("GORACE") == "" {
+		os.Setenv("GORACE", "atexit_sleep_ms=0")
+	}
 	testscript.Main(removingAgePlugin{m}, map[string]func(){ // age_plugin_test.go
 		"hull":        hullMain,
 		"sops":        hullMain,       // hull answers as sops under that name
@@ -45,6 +53,7 @@ func TestScript(t *testing.T) {
 		Setup: func(e *testscript.Env) error {
 			// Keep the user's real identities and config out of the tests.
 			e.Setenv("XDG_CONFIG_HOME", filepath.Join(e.WorkDir, ".config"))
+			e.Setenv("GORACE", os.Getenv("GORACE")) // see TestMain
 			// $REPO: the repository's own fixtures (testdata/interop).
 			if repo, err := filepath.Abs(filepath.Join("..", "..")); err == nil {
 				e.Setenv("REPO", repo)
@@ -156,3 +165,7 @@ func cmdReplace(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	ts.Check(os.WriteFile(p, []byte(strings.ReplaceAll(string(data), args[0], args[1])), 0o644))
 }
+
+// goraceEnv is the GORACE setting (see TestMain) for tests that start hull
+// with an environment built from scratch.
+func goraceEnv() string { return "GORACE=" + os.Getenv("GORACE") }

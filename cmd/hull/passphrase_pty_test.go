@@ -193,7 +193,7 @@ func ptyEncryptTo(t *testing.T, env []string, plain, recipient string) string {
 // isolated is an environment without the user's identities.
 func isolated(dir string) []string {
 	return []string{"HOME=" + filepath.Join(dir, "home"), "XDG_CONFIG_HOME=" + filepath.Join(dir, "config"),
-		"SOPS_AGE_KEY=", "SOPS_AGE_KEY_FILE=", "SOPS_AGE_KEY_CMD=", "SOPS_AGE_SSH_PRIVATE_KEY_FILE=", "GNUPGHOME=" + filepath.Join(dir, "gnupg")}
+		"SOPS_AGE_KEY=", "SOPS_AGE_KEY_FILE=", "SOPS_AGE_KEY_CMD=", "SOPS_AGE_SSH_PRIVATE_KEY_FILE=", "GNUPGHOME=" + filepath.Join(dir, "gnupg"), goraceEnv()}
 }
 
 func TestPassphraseIdentityFileOnPTY(t *testing.T) {

@@ -128,6 +128,7 @@ func TestReadme(t *testing.T) {
 		"TMPDIR=" + dirs["tmp"],
 		"GOBIN=" + dirs["gobin"],
 		"LC_ALL=C.UTF-8",
+		goraceEnv(),
 		"GIT_CONFIG_NOSYSTEM=1",
 		"GIT_AUTHOR_NAME=README test", "GIT_AUTHOR_EMAIL=readme@example.com",
 		"GIT_COMMITTER_NAME=README test", "GIT_COMMITTER_EMAIL=readme@example.com",

@@ -83,7 +83,7 @@ func TestInPlaceReadOnlyDir(t *testing.T) {
 		"HOME=" + home, "XDG_CONFIG_HOME=" + filepath.Join(home, ".config"),
 		"SOPS_AGE_KEY_FILE=" + filepath.Join(home, "key.txt"),
 		"SOPS_AGE_RECIPIENTS=age1mnudwt2nqgd7mml9vheylqvxqkey6yf9063tfu90ple5d2gja98sm78q4m",
-		"EDITOR=fake-editor", "TMPDIR=" + home,
+		"EDITOR=fake-editor", "TMPDIR=" + home, goraceEnv(),
 	}
 	run := func(stdin string, extraEnv []string, args ...string) (string, error) {
 		cmd := exec.Command(filepath.Join(bin, "hull"), args...)

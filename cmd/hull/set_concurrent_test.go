@@ -47,7 +47,7 @@ func TestSetConcurrent(t *testing.T) {
 		"SOPS_AGE_RECIPIENTS=age1mnudwt2nqgd7mml9vheylqvxqkey6yf9063tfu90ple5d2gja98sm78q4m",
 		"HOME=" + dir,
 		"XDG_CONFIG_HOME=" + filepath.Join(dir, ".config"),
-		"PATH=" + os.Getenv("PATH"),
+		"PATH=" + os.Getenv("PATH"), goraceEnv(),
 	}
 	run := func(args ...string) (int, string) {
 		cmd := exec.Command(bin, args...)

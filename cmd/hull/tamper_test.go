@@ -1462,7 +1462,7 @@ func tamperWithUmask(m int) func(t *testing.T, run func()) {
 // fsizeChildHook) with RLIMIT_FSIZE set to fsize bytes.
 func tamperRunChild(t *testing.T, fsize uint64, args []string, env map[string]string, stdout, stderr *bytes.Buffer) int {
 	cmd := exec.Command(os.Args[0], args[1:]...)
-	cmd.Env = []string{fmt.Sprintf("%s=%d", fsizeChildEnv, fsize)}
+	cmd.Env = []string{fmt.Sprintf("%s=%d", fsizeChildEnv, fsize), goraceEnv()}
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
