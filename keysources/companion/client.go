@@ -122,7 +122,9 @@ func (c *Client) doStart() error {
 		return err
 	}
 	if err := writeLine(stdin, hello{Protocol: ProtocolVersion, Hull: c.cfg.Version}); err != nil {
-		return fail(fmt.Errorf("%w: %s did not take the handshake: %v%s", ErrMismatch, path, err, c.cfg.Hint))
+		// A program that exits at once closes its end before or after
+		// the hello is written: either way it did not answer.
+		return fail(fmt.Errorf("%w: %s did not answer the handshake (%v); is it hull-kms?%s", ErrMismatch, path, err, c.cfg.Hint))
 	}
 	var h hello
 	scanned := make(chan bool, 1)
