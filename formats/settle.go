@@ -21,7 +21,7 @@ func Settle(format Format, f *File) error {
 	// documents): a format writes some values of a plaintext file as sops
 	// does, which does not keep their type (a YAML float 1.0 as 1).
 	meta := &Node{Kind: Mapping, Children: []*Node{NewString("version", "0")}}
-	out, err := format.Emit(&File{Docs: f.Docs, Meta: meta, LeadingDocMarker: f.LeadingDocMarker}, EmitOptions{})
+	out, err := format.Emit(&File{Docs: f.Docs, Meta: meta}, EmitOptions{})
 	if err != nil {
 		return nil
 	}
