@@ -219,7 +219,7 @@ func (r *runner) decryptionOrder(c *cli.Context) ([]string, error) {
 			continue
 		}
 		if seen[t] {
-			return nil, withCode(exitDuplicateKeyType, fmt.Errorf("duplicate decryption key type: %s", t))
+			return nil, withCode(exitDuplicateKeyType, sopsSays("Duplicate decryption key type", fmt.Errorf("--decryption-order names %s twice", t)))
 		}
 		seen[t] = true
 		order = append(order, t)

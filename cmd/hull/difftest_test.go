@@ -855,7 +855,7 @@ var exitClasses = []struct {
 	{name: "empty json", code: 2, args: []string{"-e", "--age", "RECIPIENT", "empty.json"}},
 	{name: "output directory missing", code: 3, args: []string{"-d", "--output", "no/such/dir/out.yaml", "enc.yaml"}},
 	{name: "nested value as dotenv", code: 4, args: []string{"-d", "--output-type", "dotenv", "enc.yaml"}},
-	{name: "invalid .sops.yaml", code: 5, args: []string{"--config", "bad.sops.yaml", "-e", "plain.yaml"}, sops: 1, diff: "pending config-exit-code"},
+	{name: "invalid .sops.yaml", code: 5, args: []string{"--config", "bad.sops.yaml", "-e", "plain.yaml"}, sops: 1, diff: "intended config-exit-code"},
 	{name: "bad encryption context", code: 6, args: []string{"-e", "--kms", "arn:aws:kms:us-east-1:000000000000:key/x", "--encryption-context", "nocolon", "plain.yaml"}},
 	{name: "set value not JSON", code: 7, args: []string{"set", "enc.yaml", `["a"]`, "{bad"}},
 	{name: "set path malformed", code: 7, args: []string{"set", "enc.yaml", `a`, "1"}},
@@ -917,10 +917,12 @@ func TestDifftestExitCodes(t *testing.T) {
 			if e.sops != "" {
 				tools = append(tools, "sops")
 			}
+			stderr := map[string][]byte{}
 			for _, tool := range tools {
 				d := t.TempDir()
 				os.CopyFS(d, os.DirFS(dir))
 				r := e.run(tool, d, env, args...)
+				stderr[tool] = r.stderr
 				want := tc.code
 				if tool == "sops" && tc.diff != "" {
 					want = tc.sops
@@ -928,6 +930,11 @@ func TestDifftestExitCodes(t *testing.T) {
 				if r.code != want {
 					t.Errorf("%s %s: exit %d, want %d\n%s", tool, strings.Join(args, " "), r.code, want, firstLines(r.stderr))
 				}
+			}
+			// Where both fail, hull's first error line holds sops's sentence.
+			sopsFails := tc.code != 0 && (tc.diff == "" || tc.sops != 0)
+			if sent := sopsSentence(stderr["sops"]); e.sops != "" && sopsFails && !strings.Contains(errorLine(stderr["hull"]), sent) {
+				t.Errorf("hull's first error line lacks sops's sentence %q\nhull: %s", sent, errorLine(stderr["hull"]))
 			}
 		})
 	}
@@ -937,7 +944,7 @@ func TestDifftestExitCodes(t *testing.T) {
 // the one list of intended differences.
 var readmeDifferenceIDs = []string{
 	"strict-enc-values", "duplicate-keys", "x-hull-mac", "require-strict-mac", "no-clear-downgrade",
-	"no-vouching-mac", "unvouched-recipients", "unsafe-config-dir", "config-errors", "vault-allowlist",
+	"no-vouching-mac", "unvouched-recipients", "unsafe-config-dir", "config-errors", "config-exit-code", "vault-allowlist",
 	"exec-env-names", "output-symlink", "updatekeys-rotates", "inline-comments", "edit-keeps-work",
 	"numbers-not-rounded", "yaml-tab-line-break", "written-files-read-back", "age-passphrase-terminal", "input-limits",
 	"keyservice-vault-allowlist", "unsupported-keys", "nothing-encrypted", "ini-nested-value", "multidoc-one-document-output",
