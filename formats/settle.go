@@ -1,6 +1,9 @@
 package formats
 
-import "fmt"
+import (
+	"fmt"
+	"unicode/utf8"
+)
 
 // Settle replaces the documents of the plaintext file f with what format
 // reads back after writing them, so that a tree changed by code (set,
@@ -16,6 +19,14 @@ import "fmt"
 func Settle(format Format, f *File) error {
 	if f == nil || len(f.Docs) == 0 {
 		return nil
+	}
+	// Bytes that are not UTF-8 (a binary file's data) are kept by the
+	// encrypted file, where they are ciphertext, but no text format can
+	// write them in clear: writing them out here would replace them.
+	for _, d := range f.Docs {
+		if !validUTF8(d) {
+			return nil
+		}
 	}
 	// Written as an encrypted file is written (a sops block after the
 	// documents): a format writes some values of a plaintext file as sops
@@ -34,4 +45,17 @@ func Settle(format Format, f *File) error {
 	}
 	f.Docs = back.Docs
 	return nil
+}
+
+// validUTF8 reports whether every key, value and comment under n is UTF-8.
+func validUTF8(n *Node) bool {
+	if !utf8.ValidString(n.Key) || !utf8.ValidString(n.Value) {
+		return false
+	}
+	for _, c := range n.Children {
+		if !validUTF8(c) {
+			return false
+		}
+	}
+	return true
 }

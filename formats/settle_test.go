@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/hullsecrets/hull/formats"
+	"github.com/hullsecrets/hull/formats/binary"
 	"github.com/hullsecrets/hull/formats/dotenv"
 	"github.com/hullsecrets/hull/formats/ini"
 	"github.com/hullsecrets/hull/formats/yaml"
@@ -79,5 +80,21 @@ func TestFloatText(t *testing.T) {
 		if got := formats.FloatText(in); got != want {
 			t.Errorf("FloatText(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// A binary file's data is bytes, not text: settling it after set must not
+// turn the bytes that are not UTF-8 into U+FFFD (difftest seed 7, case 625).
+func TestSettleKeepsBytes(t *testing.T) {
+	data := "\x1e\xa4/\x1d\xf0R"
+	f := &formats.File{Docs: []*formats.Node{{Kind: formats.Mapping, Children: []*formats.Node{
+		formats.NewString(binary.DataKey, data),
+		{Kind: formats.Scalar, Key: "new_key", Type: formats.Bool, Value: "True"},
+	}}}}
+	if err := formats.Settle(binary.New(), f); err != nil {
+		t.Fatal(err)
+	}
+	if d := f.Docs[0].Get(binary.DataKey); d == nil || d.Value != data {
+		t.Errorf("data = %+v, want the bytes %q", d, data)
 	}
 }
