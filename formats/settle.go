@@ -12,9 +12,9 @@ import (
 // become one comment of two lines, a YAML comment moves to where the
 // written file puts it. The extended MAC covers the tree as sealed; a file
 // written from a tree that did not settle would not read back as what it
-// authenticates. A tree the format cannot write is left as it is (the
-// write then fails with the format's error); one whose output does not
-// read back is an error. Trees that come straight from Parse are settled
+// authenticates. A tree the format cannot write is an error, the format's
+// own, as the write would fail with it (so that it comes before any other
+// check, as in sops); one whose output does not read back is an error too. Trees that come straight from Parse are settled
 // already.
 func Settle(format Format, f *File) error {
 	if f == nil || len(f.Docs) == 0 {
@@ -34,7 +34,7 @@ func Settle(format Format, f *File) error {
 	meta := &Node{Kind: Mapping, Children: []*Node{NewString("version", "0")}}
 	out, err := format.Emit(&File{Docs: f.Docs, Meta: meta}, EmitOptions{})
 	if err != nil {
-		return nil
+		return err
 	}
 	back, err := format.Parse(out, ParseOptions{Encrypted: true})
 	if err != nil {

@@ -1,6 +1,7 @@
 package formats_test
 
 import (
+	"errors"
 	"testing"
 
 	"github.com/hullsecrets/hull/formats"
@@ -62,10 +63,15 @@ func TestSettle(t *testing.T) {
 		t.Fatalf("YAML after settling: a has %d children", len(a.Children))
 	}
 
-	// A tree the format cannot write is left to fail at the write.
+	// A tree the format cannot write is the format's error (exit 4 in the
+	// CLI, before the write policy is asked: seed 7, case 1222).
 	f = &formats.File{Docs: []*formats.Node{section("", section("s", section("nested")))}}
-	if err := formats.Settle(dotenv.New(), f); err != nil {
-		t.Fatalf("unwritable tree: %v", err)
+	if err := formats.Settle(dotenv.New(), f); !errors.Is(err, formats.ErrUnsupported) {
+		t.Fatalf("unwritable tree: got %v, want the format's error", err)
+	}
+	f = &formats.File{Docs: []*formats.Node{section("", &formats.Node{Kind: formats.Scalar, Key: "k", Type: formats.Int, Value: "-5"})}}
+	if err := formats.Settle(ini.New(), f); !errors.Is(err, formats.ErrUnsupported) {
+		t.Fatalf("INI value outside a section: got %v, want the format's error", err)
 	}
 }
 
