@@ -395,17 +395,23 @@ func (r *runner) decrypt(c *cli.Context, path string) (err error) {
 	} else {
 		out, err = fio.out.Emit(f, fio.emitOpts)
 	}
+	// sops's sentence: "Error dumping tree" for --extract, else "Error
+	// dumping file".
+	dumping := "Error dumping file"
+	if extract != nil {
+		dumping = "Error dumping tree"
+	}
 	if err != nil && !errors.Is(err, hull.ErrNotFound) && fio.guessed && fio.out.Name() == "binary" && !(hasFlag(c, "output-type") && c.String("output-type") != "") {
 		// The input was read as binary for want of a type, and is a
 		// structured file: the fix is the input's type.
-		return withCode(exitCode(err), fmt.Errorf("%s: read as a binary file because no --input-type or file extension names its format, but it is a structured file (it has no \"data\" value); give --input-type json, yaml, dotenv or ini (the output format follows it)", fio.display()))
+		return withCode(exitCode(err), sopsSays(dumping, fmt.Errorf("%s: read as a binary file because no --input-type or file extension names its format, but it is a structured file (it has no \"data\" value); give --input-type json, yaml, dotenv or ini (the output format follows it)", fio.display())))
 	}
 	if err != nil {
 		err = fmt.Errorf("%s: %w", fio.display(), err)
 		if errors.Is(err, hull.ErrNotFound) {
 			return sopsSays("error truncating tree", err)
 		}
-		return sopsSays("Error dumping file", err)
+		return sopsSays(dumping, err)
 	}
 	return r.write(fio, out, true)
 }
