@@ -284,8 +284,14 @@ func (r *runner) open(c *cli.Context, fio *fileIO, data []byte, stash *hull.Stas
 		if errors.Is(err, formats.ErrSyntax) && !strings.Contains(err.Error(), "duplicate") {
 			// An encrypted file that does not parse (truncated, broken):
 			// sops exits 1 here (2 is for plaintext it cannot read).
-			if n := fio.in.Name(); n == "json" || n == "binary" {
+			switch fio.in.Name() {
+			case "json", "binary":
 				err = sopsSays("Could not unmarshal input data", err)
+			case "yaml":
+				// sops's YAML store says this where a document is not
+				// what it can read (a scalar, for example); a plain
+				// syntax error it prints without a sentence.
+				err = sopsSays("Error unmarshaling input YAML", err)
 			}
 			return nil, nil, withCode(exitGeneric, err)
 		}
