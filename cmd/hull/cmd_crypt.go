@@ -401,11 +401,11 @@ func (r *runner) decrypt(c *cli.Context, path string) (err error) {
 	} else {
 		out, err = fio.out.Emit(f, fio.emitOpts)
 	}
-	// sops's sentence: "Error dumping tree" for --extract, else "Error
-	// dumping file".
+	// sops's sentence: "Error dumping tree" for a value --extract writes
+	// alone (extractValue), else "Error dumping file".
 	dumping := "Error dumping file"
-	if extract != nil {
-		dumping = "Error dumping tree"
+	if se := (*sentenceError)(nil); errors.As(err, &se) {
+		dumping = se.sentence
 	}
 	if err != nil && !errors.Is(err, hull.ErrNotFound) && fio.guessed && fio.out.Name() == "binary" && !(hasFlag(c, "output-type") && c.String("output-type") != "") {
 		// The input was read as binary for want of a type, and is a
@@ -438,7 +438,11 @@ func extractValue(f *formats.File, path []hull.PathStep, fio *fileIO) ([]byte, e
 	case n.Kind == formats.Scalar && n.Type == formats.String:
 		return []byte(n.Value), nil
 	}
-	return fio.out.EmitValue(n, fio.emitOpts)
+	out, err := fio.out.EmitValue(n, fio.emitOpts)
+	if err != nil {
+		return nil, sopsSays("Error dumping tree", err)
+	}
+	return out, nil
 }
 
 func (r *runner) cmdFilestatus(c *cli.Context) error {
