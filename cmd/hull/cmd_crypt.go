@@ -285,7 +285,7 @@ func (r *runner) open(c *cli.Context, fio *fileIO, data []byte, stash *hull.Stas
 			// An encrypted file that does not parse (truncated, broken):
 			// sops exits 1 here (2 is for plaintext it cannot read).
 			switch fio.in.Name() {
-			case "json", "binary":
+			case "json", "binary", "ini":
 				err = sopsSays("Could not unmarshal input data", err)
 			case "yaml":
 				// sops's YAML store says this where a document is not

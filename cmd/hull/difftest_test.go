@@ -98,9 +98,13 @@ var intendedDifferences = []knownDiff{
 	{id: "written-files-read-back", checks: []string{"set"}, match: func(c difftest.Case, f failure) bool {
 		return flatSetOf(c, false) && c.SetValue == "null" && strings.Contains(f.detail, "sops -d of the file hull changed 0\n")
 	}},
-	// A comment in a YAML file with CRLF line ends: sops encrypts it where
-	// its tree has it, then prints its ciphertext when it decrypts.
-	{id: "written-files-read-back", checks: dataChecks, features: []string{"crlf", "yaml-comment-line"}, formats: []string{"yaml"}},
+	// A YAML comment sops encrypts where its tree has it (one that closes
+	// a nested block, or in a file with CRLF line ends), then prints as
+	// ciphertext when it decrypts; hull encrypts it where the written file
+	// puts it. The first differing line is that comment.
+	{id: "written-files-read-back", checks: dataChecks, match: func(c difftest.Case, f failure) bool {
+		return c.Doc.Format == "yaml" && strings.Contains(f.detail, "type:comment]")
+	}},
 	// decrypt --output-type dotenv or ini of a null: sops prints <nil>.
 	{id: "written-files-read-back", checks: []string{"output-type"}, match: func(c difftest.Case, f failure) bool {
 		return (c.OutputType == "dotenv" || c.OutputType == "ini") && strings.Contains(f.detail, "<nil>")
