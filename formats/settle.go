@@ -34,6 +34,17 @@ func Settle(format Format, f *File) error {
 	meta := &Node{Kind: Mapping, Children: []*Node{NewString("version", "0")}}
 	out, err := format.Emit(&File{Docs: f.Docs, Meta: meta}, EmitOptions{})
 	if err != nil {
+		// A value the plaintext cannot hold (a JSON infinity) is kept
+		// by the encrypted file, where it is ciphertext: only a tree
+		// whose shape the format cannot hold is an error here.
+		shape := make([]*Node, len(f.Docs))
+		for i, d := range f.Docs {
+			shape[i] = d.Clone()
+			blank(shape[i])
+		}
+		if _, serr := format.Emit(&File{Docs: shape, Meta: meta}, EmitOptions{}); serr == nil {
+			return nil
+		}
 		return err
 	}
 	back, err := format.Parse(out, ParseOptions{Encrypted: true})
@@ -58,4 +69,14 @@ func validUTF8(n *Node) bool {
 		}
 	}
 	return true
+}
+
+// blank makes every scalar under n an empty string, keeping the shape.
+func blank(n *Node) {
+	if n.Kind == Scalar {
+		n.Type, n.Value = String, ""
+	}
+	for _, c := range n.Children {
+		blank(c)
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/hullsecrets/hull/formats/binary"
 	"github.com/hullsecrets/hull/formats/dotenv"
 	"github.com/hullsecrets/hull/formats/ini"
+	"github.com/hullsecrets/hull/formats/json"
 	"github.com/hullsecrets/hull/formats/yaml"
 )
 
@@ -68,6 +69,12 @@ func TestSettle(t *testing.T) {
 	f = &formats.File{Docs: []*formats.Node{section("", section("s", section("nested")))}}
 	if err := formats.Settle(dotenv.New(), f); !errors.Is(err, formats.ErrUnsupported) {
 		t.Fatalf("unwritable tree: got %v, want the format's error", err)
+	}
+	// A value the plaintext cannot hold is left to the encrypted file
+	// (seed 7, case 2077: a YAML .inf in a file sops wrote as JSON).
+	f = &formats.File{Docs: []*formats.Node{section("", &formats.Node{Kind: formats.Scalar, Key: "x", Type: formats.Float, Value: "+Inf"})}}
+	if err := formats.Settle(json.New(), f); err != nil {
+		t.Fatalf("JSON infinity: %v", err)
 	}
 	f = &formats.File{Docs: []*formats.Node{section("", &formats.Node{Kind: formats.Scalar, Key: "k", Type: formats.Int, Value: "-5"})}}
 	if err := formats.Settle(ini.New(), f); !errors.Is(err, formats.ErrUnsupported) {
