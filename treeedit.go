@@ -167,6 +167,25 @@ func ParseJSONValue(s string) (*formats.Node, error) {
 	return v, nil
 }
 
+// SetValueFor returns value as set stores it in a file of the named
+// format. sops reads a number given alone as a 64-bit float, and the dotenv
+// and INI formats write a float with a decimal point ("-5" as "-5.0"); so
+// does hull there, for an integer a float64 holds exactly. A larger integer
+// is kept as written (sops would round it), and in the other formats an
+// integer stays an integer (README, numbers-not-rounded).
+func SetValueFor(format string, value *formats.Node) *formats.Node {
+	if format != "dotenv" && format != "ini" || value == nil || value.Kind != formats.Scalar || value.Type != formats.Int {
+		return value
+	}
+	n, err := strconv.ParseInt(value.Value, 10, 64)
+	if err != nil || n > 1<<53 || n < -(1<<53) {
+		return value
+	}
+	v := value.Clone()
+	v.Type = formats.Float
+	return v
+}
+
 func clearLines(n *formats.Node) {
 	n.Line = 0
 	for _, c := range n.Children {

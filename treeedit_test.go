@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/hullsecrets/hull/formats"
+	"github.com/hullsecrets/hull/formats/dotenv"
 	"github.com/hullsecrets/hull/formats/ini"
 	"github.com/hullsecrets/hull/formats/yaml"
 )
@@ -295,5 +296,56 @@ func TestEditExplicitDefault(t *testing.T) {
 	}
 	if want := "new = y\n\n[DEFAULT]\na = x\n"; string(out) != want {
 		t.Errorf("got\n%s\nwant\n%s", out, want)
+	}
+}
+
+// A number set alone in a dotenv or INI file is written as sops writes the
+// float it makes of it (F4 in docs/difftest-findings.md); an integer a
+// float64 cannot hold exactly is kept as written, and other formats keep
+// the integer.
+func TestSetValueForFlatFormats(t *testing.T) {
+	for _, tt := range []struct {
+		format, value, want string
+	}{
+		{"dotenv", "-5", "A=-5.0\n"},
+		{"dotenv", "0", "A=0.0\n"},
+		{"dotenv", "1.5", "A=1.5\n"},
+		{"dotenv", "9007199254740992", "A=9.007199254740992E+15\n"},
+		{"dotenv", "9007199254740993", "A=9007199254740993\n"},
+		{"dotenv", `"5"`, "A=5\n"},
+		{"ini", "5", "[s]\nA = 5.0\n"},
+		{"ini", "true", "[s]\nA = true\n"},
+	} {
+		v, err := ParseJSONValue(tt.value)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var f *formats.File
+		path := []PathStep{{IsKey: true, Key: "A"}}
+		var format formats.Format
+		if tt.format == "ini" {
+			format = ini.New()
+			f, err = format.Parse([]byte("[s]\nA = x\n"), formats.ParseOptions{})
+			path = append([]PathStep{{IsKey: true, Key: "s"}}, path...)
+		} else {
+			format = dotenv.New()
+			f, err = format.Parse([]byte("A=x\n"), formats.ParseOptions{})
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Set(f.Docs[0], path, SetValueFor(format.Name(), v)); err != nil {
+			t.Fatal(err)
+		}
+		out, err := format.Emit(f, formats.EmitOptions{})
+		if err != nil || string(out) != tt.want {
+			t.Errorf("%s set %s: got %q, %v; want %q", tt.format, tt.value, out, err, tt.want)
+		}
+	}
+	for _, format := range []string{"yaml", "json"} {
+		v, _ := ParseJSONValue("-5")
+		if got := SetValueFor(format, v); got.Type != formats.Int || got.Value != "-5" {
+			t.Errorf("%s: got %v %q, want the integer -5", format, got.Type, got.Value)
+		}
 	}
 }

@@ -1,11 +1,14 @@
 package formats_test
 
 import (
+	"errors"
 	"testing"
 
 	"github.com/hullsecrets/hull/formats"
+	"github.com/hullsecrets/hull/formats/binary"
 	"github.com/hullsecrets/hull/formats/dotenv"
 	"github.com/hullsecrets/hull/formats/ini"
+	"github.com/hullsecrets/hull/formats/json"
 	"github.com/hullsecrets/hull/formats/yaml"
 )
 
@@ -61,10 +64,21 @@ func TestSettle(t *testing.T) {
 		t.Fatalf("YAML after settling: a has %d children", len(a.Children))
 	}
 
-	// A tree the format cannot write is left to fail at the write.
+	// A tree the format cannot write is the format's error (exit 4 in the
+	// CLI, before the write policy is asked: seed 7, case 1222).
 	f = &formats.File{Docs: []*formats.Node{section("", section("s", section("nested")))}}
-	if err := formats.Settle(dotenv.New(), f); err != nil {
-		t.Fatalf("unwritable tree: %v", err)
+	if err := formats.Settle(dotenv.New(), f); !errors.Is(err, formats.ErrUnsupported) {
+		t.Fatalf("unwritable tree: got %v, want the format's error", err)
+	}
+	// A value the plaintext cannot hold is left to the encrypted file
+	// (seed 7, case 2077: a YAML .inf in a file sops wrote as JSON).
+	f = &formats.File{Docs: []*formats.Node{section("", &formats.Node{Kind: formats.Scalar, Key: "x", Type: formats.Float, Value: "+Inf"})}}
+	if err := formats.Settle(json.New(), f); err != nil {
+		t.Fatalf("JSON infinity: %v", err)
+	}
+	f = &formats.File{Docs: []*formats.Node{section("", &formats.Node{Kind: formats.Scalar, Key: "k", Type: formats.Int, Value: "-5"})}}
+	if err := formats.Settle(ini.New(), f); !errors.Is(err, formats.ErrUnsupported) {
+		t.Fatalf("INI value outside a section: got %v, want the format's error", err)
 	}
 }
 
@@ -79,5 +93,21 @@ func TestFloatText(t *testing.T) {
 		if got := formats.FloatText(in); got != want {
 			t.Errorf("FloatText(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// A binary file's data is bytes, not text: settling it after set must not
+// turn the bytes that are not UTF-8 into U+FFFD (difftest seed 7, case 625).
+func TestSettleKeepsBytes(t *testing.T) {
+	data := "\x1e\xa4/\x1d\xf0R"
+	f := &formats.File{Docs: []*formats.Node{{Kind: formats.Mapping, Children: []*formats.Node{
+		formats.NewString(binary.DataKey, data),
+		{Kind: formats.Scalar, Key: "new_key", Type: formats.Bool, Value: "True"},
+	}}}}
+	if err := formats.Settle(binary.New(), f); err != nil {
+		t.Fatal(err)
+	}
+	if d := f.Docs[0].Get(binary.DataKey); d == nil || d.Value != data {
+		t.Errorf("data = %+v, want the bytes %q", d, data)
 	}
 }

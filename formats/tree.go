@@ -197,9 +197,6 @@ type File struct {
 	// has none. Formats remove it from the documents when parsing and
 	// append it to every document when emitting.
 	Meta *Node
-	// LeadingDocMarker records that a YAML file started with "---", so that
-	// it is written back.
-	LeadingDocMarker bool
 	// Warnings are things the parser did that the user should know about
 	// (YAML aliases expanded into copies). They name lines, never values.
 	Warnings []string

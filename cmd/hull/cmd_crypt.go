@@ -219,7 +219,7 @@ func (r *runner) decryptionOrder(c *cli.Context) ([]string, error) {
 			continue
 		}
 		if seen[t] {
-			return nil, withCode(exitDuplicateKeyType, fmt.Errorf("duplicate decryption key type: %s", t))
+			return nil, withCode(exitDuplicateKeyType, sopsSays("Duplicate decryption key type", fmt.Errorf("--decryption-order names %s twice", t)))
 		}
 		seen[t] = true
 		order = append(order, t)
@@ -284,8 +284,14 @@ func (r *runner) open(c *cli.Context, fio *fileIO, data []byte, stash *hull.Stas
 		if errors.Is(err, formats.ErrSyntax) && !strings.Contains(err.Error(), "duplicate") {
 			// An encrypted file that does not parse (truncated, broken):
 			// sops exits 1 here (2 is for plaintext it cannot read).
-			if n := fio.in.Name(); n == "json" || n == "binary" {
+			switch fio.in.Name() {
+			case "json", "binary", "ini":
 				err = sopsSays("Could not unmarshal input data", err)
+			case "yaml":
+				// sops's YAML store says this where a document is not
+				// what it can read (a scalar, for example); a plain
+				// syntax error it prints without a sentence.
+				err = sopsSays("Error unmarshaling input YAML", err)
 			}
 			return nil, nil, withCode(exitGeneric, err)
 		}
@@ -395,17 +401,23 @@ func (r *runner) decrypt(c *cli.Context, path string) (err error) {
 	} else {
 		out, err = fio.out.Emit(f, fio.emitOpts)
 	}
+	// sops's sentence: "Error dumping tree" for a value --extract writes
+	// alone (extractValue), else "Error dumping file".
+	dumping := "Error dumping file"
+	if se := (*sentenceError)(nil); errors.As(err, &se) {
+		dumping = se.sentence
+	}
 	if err != nil && !errors.Is(err, hull.ErrNotFound) && fio.guessed && fio.out.Name() == "binary" && !(hasFlag(c, "output-type") && c.String("output-type") != "") {
 		// The input was read as binary for want of a type, and is a
 		// structured file: the fix is the input's type.
-		return withCode(exitCode(err), fmt.Errorf("%s: read as a binary file because no --input-type or file extension names its format, but it is a structured file (it has no \"data\" value); give --input-type json, yaml, dotenv or ini (the output format follows it)", fio.display()))
+		return withCode(exitCode(err), sopsSays(dumping, fmt.Errorf("%s: read as a binary file because no --input-type or file extension names its format, but it is a structured file (it has no \"data\" value); give --input-type json, yaml, dotenv or ini (the output format follows it)", fio.display())))
 	}
 	if err != nil {
 		err = fmt.Errorf("%s: %w", fio.display(), err)
 		if errors.Is(err, hull.ErrNotFound) {
 			return sopsSays("error truncating tree", err)
 		}
-		return sopsSays("Error dumping file", err)
+		return sopsSays(dumping, err)
 	}
 	return r.write(fio, out, true)
 }
@@ -426,7 +438,11 @@ func extractValue(f *formats.File, path []hull.PathStep, fio *fileIO) ([]byte, e
 	case n.Kind == formats.Scalar && n.Type == formats.String:
 		return []byte(n.Value), nil
 	}
-	return fio.out.EmitValue(n, fio.emitOpts)
+	out, err := fio.out.EmitValue(n, fio.emitOpts)
+	if err != nil {
+		return nil, sopsSays("Error dumping tree", err)
+	}
+	return out, nil
 }
 
 func (r *runner) cmdFilestatus(c *cli.Context) error {

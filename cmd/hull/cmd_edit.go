@@ -228,7 +228,7 @@ func (r *runner) editExisting(c *cli.Context, fio *fileIO, cmd *editor.Command, 
 	unchanged := false
 	keep := func(sealed []byte) error { return keepEdit(fio.path, sealed, "changed") }
 	_, err := r.rewrite(c, fio, rewriteOptions{hold: false, onConflict: keep}, func(f *formats.File, o *hull.Opened) (bool, error) {
-		shown := &formats.File{Docs: f.Docs, LeadingDocMarker: f.LeadingDocMarker}
+		shown := &formats.File{Docs: f.Docs}
 		if showMeta {
 			shown.Meta = o.Meta.Node()
 		}
@@ -248,7 +248,7 @@ func (r *runner) editExisting(c *cli.Context, fio *fileIO, cmd *editor.Command, 
 		for _, w := range edited.Warnings {
 			r.warnf("%s: %s", fio.path, w)
 		}
-		f.Docs, f.LeadingDocMarker = edited.Docs, edited.LeadingDocMarker
+		f.Docs = edited.Docs
 		return true, nil
 	})
 	if err != nil {
@@ -298,7 +298,7 @@ func (e *keptEditError) Error() string {
 }
 
 func sameDocs(a, b *formats.File) bool {
-	if len(a.Docs) != len(b.Docs) || a.LeadingDocMarker != b.LeadingDocMarker {
+	if len(a.Docs) != len(b.Docs) {
 		return false
 	}
 	for i := range a.Docs {

@@ -358,7 +358,7 @@ func (r *runner) cmdMerge(c *cli.Context) error {
 		if err != nil {
 			return nil, err
 		}
-		f := &formats.File{Docs: docs, LeadingDocMarker: ours.file.LeadingDocMarker}
+		f := &formats.File{Docs: docs}
 		// The merged tree is made by code: seal it as the file will
 		// hold it (comments of both sides that meet, for example).
 		if err := formats.Settle(format, f); err != nil {

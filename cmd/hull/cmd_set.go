@@ -193,7 +193,8 @@ func (r *runner) runSet(c *cli.Context, file string, path []hull.PathStep, value
 		if len(f.Docs) == 0 {
 			return false, fmt.Errorf("%s: %w", fio.display(), hull.ErrEmpty)
 		}
-		changed, err := hull.Set(f.Docs[0], path, value)
+		// A number is a float to sops (-5.0 in dotenv and INI).
+		changed, err := hull.Set(f.Docs[0], path, hull.SetValueFor(fio.out.Name(), value))
 		if err != nil {
 			return false, fmt.Errorf("%s: %w", fio.display(), err)
 		}

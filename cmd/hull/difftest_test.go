@@ -74,7 +74,14 @@ var intendedDifferences = []knownDiff{
 	{id: "multidoc-one-document-output", checks: []string{"output-type"}, match: func(c difftest.Case, f failure) bool {
 		return slices.Contains(c.Doc.Features, "yaml-multidoc") && strings.Contains(f.detail, "sops 0, hull 4\n")
 	}},
-	{id: "nothing-encrypted", checks: []string{"encrypt-exit", "set", "unset"}, match: hullExit(exitPolicyViolation)},
+	{id: "nothing-encrypted", checks: []string{"encrypt-exit", "set", "unset"}, match: func(c difftest.Case, f failure) bool {
+		return hullExit(exitPolicyViolation)(c, f) && strings.Contains(f.detail, "leaves every value in clear")
+	}},
+	// set or unset on a file sops wrote with a rule other than the default
+	// one (no x_hull_mac vouches for it): a new value would be in clear.
+	{id: "no-clear-downgrade", checks: []string{"set", "unset"}, match: func(c difftest.Case, f failure) bool {
+		return hullExit(exitPolicyViolation)(c, f) && strings.Contains(f.detail, "would be stored in clear")
+	}},
 	{id: "multidoc-one-document-output", checks: []string{"encrypt-exit"}, match: func(c difftest.Case, f failure) bool {
 		return c.EncFormat != "yaml" && c.Doc.Format == "yaml" && hullExit(exitErrorEncryptingTree)(c, f)
 	}},
@@ -82,8 +89,43 @@ var intendedDifferences = []knownDiff{
 		ini := c.OutputType == "ini" && f.check == "output-type" || c.EncFormat == "ini" && f.check != "output-type"
 		return ini && strings.Contains(f.detail, "sops 0, hull 4\n")
 	}},
+	{id: "ini-explicit-default", checks: append([]string{"encrypt-exit"}, dataChecks...),
+		features: []string{"ini-default-section"}, formats: []string{"ini"}},
 	{id: "list-index-comments", checks: []string{"extract", "set", "unset", "set-property", "unset-property"},
 		features: []string{"yaml-comment-in-list"}, formats: []string{"yaml"}},
+	// set of a null in dotenv or INI: sops writes <nil> and cannot decrypt
+	// the file; hull writes an empty value.
+	{id: "written-files-read-back", checks: []string{"set"}, match: func(c difftest.Case, f failure) bool {
+		return flatSetOf(c, false) && c.SetValue == "null" && strings.Contains(f.detail, "sops -d of the file hull changed 0\n")
+	}},
+	// A YAML comment sops encrypts where its tree has it (one that closes
+	// a nested block, or in a file with CRLF line ends), then prints as
+	// ciphertext when it decrypts; hull encrypts it where the written file
+	// puts it. The first differing line is that comment.
+	{id: "written-files-read-back", checks: dataChecks, match: func(c difftest.Case, f failure) bool {
+		return c.Doc.Format == "yaml" && strings.Contains(f.detail, "type:comment]")
+	}},
+	// A null written or printed as dotenv or INI: sops writes <nil>.
+	{id: "written-files-read-back", checks: dataChecks, match: func(c difftest.Case, f failure) bool {
+		flat := c.OutputType == "dotenv" || c.OutputType == "ini" || c.EncFormat == "dotenv" || c.EncFormat == "ini"
+		return flat && strings.Contains(f.detail, "<nil>")
+	}},
+	// unset in an INI file: hull keeps the removed key's comment.
+	{id: "written-files-read-back", checks: []string{"unset", "unset-property"}, features: []string{"ini-comment"}, formats: []string{"ini"}},
+	{id: "duplicate-keys", checks: []string{"encrypt-exit"}, match: func(c difftest.Case, f failure) bool {
+		return hullExit(exitCouldNotRead)(c, f) && strings.Contains(f.detail, "duplicate key")
+	}},
+	// encrypt --output-type dotenv or ini of a clear null or float: sops
+	// writes a file its own decrypt refuses.
+	{id: "written-files-read-back", checks: []string{"encrypt-exit"}, match: func(c difftest.Case, f failure) bool {
+		return (c.EncFormat == "dotenv" || c.EncFormat == "ini") && !slices.Contains(c.Doc.Features, "yaml-multidoc") &&
+			hullExit(exitErrorEncryptingTree)(c, f) && strings.Contains(f.detail, "clear values whose type it would change")
+	}},
+	// --extract of a mapping in a multi-document file: sops prints the
+	// other documents after it.
+	{id: "extract-one-document", checks: []string{"extract"}, match: func(c difftest.Case, f failure) bool {
+		return slices.Contains(c.Doc.Features, "yaml-multidoc") && strings.Contains(f.detail, `"---\n"`)
+	}},
 	{id: "tampered-comment", checks: []string{"bad"}, match: func(c difftest.Case, f failure) bool {
 		return c.Bad == "tampered-value" && strings.Contains(f.detail, "sops 0, hull 25\n")
 	}},
@@ -120,31 +162,12 @@ var dataChecks = []string{"layout", "hull-reads-sops", "sops-reads-hull", "round
 var sopsFileChecks = []string{"hull-reads-sops", "output-type", "extract", "set", "set-property", "unset", "unset-property"}
 
 // pendingFindings are format-level differences recorded in
-// docs/difftest-findings.md (ids F1…) for the format owners, not yet fixed.
-// They keep the test green while staying visible in its summary.
-var pendingFindings = []knownDiff{
-	{id: "F1-ini-default-section", checks: dataChecks, features: []string{"ini-default-section"}, formats: []string{"ini"}},
-	{id: "F2-sops-float-emitted", checks: sopsFileChecks, features: []string{"float"}},
-	{id: "F2-sops-float-emitted", checks: sopsFileChecks, features: []string{"bignum"}},
-	{id: "F2-sops-float-emitted", checks: sopsFileChecks, features: []string{"precise-float"}},
-	{id: "F3-yaml-leading-separator", checks: dataChecks, features: []string{"yaml-leading-separator"}, formats: []string{"yaml"}},
-	{id: "F4-flat-set-number", checks: []string{"set"}, match: func(c difftest.Case, f failure) bool {
-		return flatSetOf(c, true)
-	}},
-	{id: "F6-dotenv-empty-key", checks: []string{"bad"}, match: func(c difftest.Case, f failure) bool {
-		return c.Bad == "broken-plain" && c.Doc.Format == "dotenv" && strings.Contains(f.detail, "sops 0, hull 2\n")
-	}},
-	{id: "F7-unset-in-anchor", checks: []string{"set-property", "unset-property"}, features: []string{"yaml-anchor"}, formats: []string{"yaml"}},
-	{id: "F8-flat-output-typed", checks: []string{"encrypt-exit"}, match: func(c difftest.Case, f failure) bool {
-		return (c.EncFormat == "dotenv" || c.EncFormat == "ini") && c.Doc.Format != "yaml" && hullExit(exitErrorEncryptingTree)(c, f)
-	}},
-	{id: "F9-yaml-comment-only-mapping", checks: []string{"unset-property"}, match: func(c difftest.Case, f failure) bool {
-		return c.EncFormat == "yaml" && strings.Contains(f.detail, "hull -d of it 27")
-	}},
-	{id: "F5-flat-set-typed", checks: []string{"set", "set-property"}, match: func(c difftest.Case, f failure) bool {
-		return flatSetOf(c, false)
-	}},
-}
+// docs/difftest-findings.md (ids F1…) not yet fixed, each with a match or
+// features as in intendedDifferences. They keep the test green while
+// staying visible in its summary. Every finding so far is fixed (the
+// document records how); a new one goes here until it is fixed or becomes
+// a row of README's table.
+var pendingFindings = []knownDiff{}
 
 // allChecks names the checks in the summary, in order.
 var allChecks = []string{"encrypt-exit", "message", "layout", "hull-reads-sops", "sops-reads-hull", "roundtrip",
@@ -869,7 +892,7 @@ var exitClasses = []struct {
 	{name: "empty json", code: 2, args: []string{"-e", "--age", "RECIPIENT", "empty.json"}},
 	{name: "output directory missing", code: 3, args: []string{"-d", "--output", "no/such/dir/out.yaml", "enc.yaml"}},
 	{name: "nested value as dotenv", code: 4, args: []string{"-d", "--output-type", "dotenv", "enc.yaml"}},
-	{name: "invalid .sops.yaml", code: 5, args: []string{"--config", "bad.sops.yaml", "-e", "plain.yaml"}, sops: 1, diff: "pending config-exit-code"},
+	{name: "invalid .sops.yaml", code: 5, args: []string{"--config", "bad.sops.yaml", "-e", "plain.yaml"}, sops: 1, diff: "intended config-exit-code"},
 	{name: "bad encryption context", code: 6, args: []string{"-e", "--kms", "arn:aws:kms:us-east-1:000000000000:key/x", "--encryption-context", "nocolon", "plain.yaml"}},
 	{name: "set value not JSON", code: 7, args: []string{"set", "enc.yaml", `["a"]`, "{bad"}},
 	{name: "set path malformed", code: 7, args: []string{"set", "enc.yaml", `a`, "1"}},
@@ -931,10 +954,12 @@ func TestDifftestExitCodes(t *testing.T) {
 			if e.sops != "" {
 				tools = append(tools, "sops")
 			}
+			stderr := map[string][]byte{}
 			for _, tool := range tools {
 				d := t.TempDir()
 				os.CopyFS(d, os.DirFS(dir))
 				r := e.run(tool, d, env, args...)
+				stderr[tool] = r.stderr
 				want := tc.code
 				if tool == "sops" && tc.diff != "" {
 					want = tc.sops
@@ -942,6 +967,11 @@ func TestDifftestExitCodes(t *testing.T) {
 				if r.code != want {
 					t.Errorf("%s %s: exit %d, want %d\n%s", tool, strings.Join(args, " "), r.code, want, firstLines(r.stderr))
 				}
+			}
+			// Where both fail, hull's first error line holds sops's sentence.
+			sopsFails := tc.code != 0 && (tc.diff == "" || tc.sops != 0)
+			if sent := sopsSentence(stderr["sops"]); e.sops != "" && sopsFails && !strings.Contains(errorLine(stderr["hull"]), sent) {
+				t.Errorf("hull's first error line lacks sops's sentence %q\nhull: %s", sent, errorLine(stderr["hull"]))
 			}
 		})
 	}
@@ -951,11 +981,11 @@ func TestDifftestExitCodes(t *testing.T) {
 // the one list of intended differences.
 var readmeDifferenceIDs = []string{
 	"strict-enc-values", "duplicate-keys", "x-hull-mac", "require-strict-mac", "no-clear-downgrade",
-	"no-vouching-mac", "unvouched-recipients", "unsafe-config-dir", "config-errors", "vault-allowlist",
+	"no-vouching-mac", "unvouched-recipients", "unsafe-config-dir", "config-errors", "config-exit-code", "vault-allowlist",
 	"exec-env-names", "output-symlink", "updatekeys-rotates", "inline-comments", "edit-keeps-work",
 	"numbers-not-rounded", "yaml-tab-line-break", "written-files-read-back", "age-passphrase-terminal", "input-limits",
 	"keyservice-vault-allowlist", "unsupported-keys", "nothing-encrypted", "ini-nested-value", "multidoc-one-document-output",
-	"tampered-comment", "list-index-comments", "malformed-input",
+	"tampered-comment", "list-index-comments", "malformed-input", "ini-explicit-default", "extract-one-document",
 }
 
 // TestDifftestREADMETable checks that the differences the differential

@@ -217,7 +217,7 @@ func (r *runner) write(f *fileIO, data []byte, plaintext bool) error {
 			o.NoClobber = true
 		}
 		if err := hull.WriteFile(f.output, data, o); err != nil {
-			return withCode(exitCouldNotWrite, fmt.Errorf("cannot write %s: %w", f.output, unwrapPathErr(err)))
+			return withCode(exitCouldNotWrite, sopsSays("Could not open output file for writing", fmt.Errorf("cannot write %s: %w", f.output, unwrapPathErr(err))))
 		}
 	default:
 		if _, err := r.stdout.Write(data); err != nil {

@@ -46,7 +46,7 @@ func kmsFlagOptions(c *cli.Context, o *all.KMSOptions) error {
 	if hasFlag(c, "encryption-context") && c.String("encryption-context") != "" {
 		ctx, err := cloudkey.ParseContext(c.String("encryption-context"))
 		if err != nil {
-			return withCode(exitInvalidKMSContext, fmt.Errorf("--encryption-context: %w", err))
+			return withCode(exitInvalidKMSContext, sopsSays("Invalid KMS encryption context format", fmt.Errorf("--encryption-context: %w", err)))
 		}
 		o.Context = ctx
 	}

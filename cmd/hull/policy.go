@@ -123,7 +123,7 @@ func (r *runner) loadConfig(c *cli.Context, target string) (*config.Config, erro
 	}
 	cfg, err := r.configs.load(path)
 	if err != nil {
-		return nil, withCode(exitErrorReadingConfig, fmt.Errorf("reading config: %w", err))
+		return nil, withCode(exitErrorReadingConfig, fmt.Errorf("error loading config: %w", err))
 	}
 	if !quietCommand(c) {
 		for _, w := range cfg.Warnings {

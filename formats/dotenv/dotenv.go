@@ -6,11 +6,10 @@
 //
 //   - Duplicate keys are an error (sops keeps both, and the last one wins
 //     when the file is used).
-//   - An empty key ("=value") is an error.
 //   - A Float is written as its text in the tree (sops reformats it with
 //     'G'); a Null is written as an empty value (sops writes "<nil>").
-//   - Emit refuses trees it cannot write back faithfully: a key that is
-//     empty, holds '=' or a newline, starts with '#' or with the reserved
+//   - Emit refuses trees it cannot write back faithfully: a key that
+//     holds '=' or a newline, starts with '#' or with the reserved
 //     "sops_" prefix; a comment holding a newline; more than one document.
 package dotenv
 
@@ -81,10 +80,8 @@ func (format) Parse(data []byte, opts formats.ParseOptions) (*formats.File, erro
 		if eq < 0 {
 			return nil, syntaxErr(lineNo, "missing '=' in line")
 		}
+		// An empty key ("=value") is a key, as in sops.
 		key := string(line[:eq])
-		if key == "" {
-			return nil, syntaxErr(lineNo, "empty key")
-		}
 		if prev, dup := seen[key]; dup {
 			return nil, syntaxErr(lineNo, "duplicate key "+strconv.Quote(key)+" (first on line "+strconv.Itoa(prev)+")")
 		}
@@ -195,11 +192,9 @@ func writeLine(buf *bytes.Buffer, key, value string) {
 
 func checkKey(k string) error {
 	switch {
-	case k == "":
-		return unsupported("cannot write an empty key in a dotenv file")
 	case strings.ContainsAny(k, "=\n"):
 		return unsupported("cannot write key " + strconv.Quote(k) + " in a dotenv file: it holds '=' or a newline")
-	case k[0] == '#':
+	case strings.HasPrefix(k, "#"):
 		return unsupported("cannot write key " + strconv.Quote(k) + " in a dotenv file: it starts with '#'")
 	}
 	return nil

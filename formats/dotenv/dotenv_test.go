@@ -97,7 +97,7 @@ func TestParseErrors(t *testing.T) {
 	}{
 		{"A=1\nsecretvalue\n", 2, "missing '='"},
 		{"A=1\nA=2\n", 2, `duplicate key "A"`},
-		{"=secretvalue\n", 1, "empty key"},
+		{"=secretvalue\n=secretvalue\n", 2, `duplicate key ""`},
 		{"sops_a__list_1=secretvalue\n", 1, "incomplete list"},
 		{"sops_a=secretvalue\nsops_a__map_b=x\n", 2, "type mismatch"},
 		{"sops_a__list_x=secretvalue\n", 1, "invalid list index"},
@@ -166,7 +166,6 @@ func TestEmitErrors(t *testing.T) {
 		"equals in key": formats.NewString("a=b", "v"),
 		"newline key":   formats.NewString("a\nb", "v"),
 		"comment key":   formats.NewString("#a", "v"),
-		"empty key":     formats.NewString("", "v"),
 		"reserved":      formats.NewString("sops_x", "v"),
 		"comment nl":    {Kind: formats.Comment, Value: "a\nb"},
 	} {
@@ -234,4 +233,21 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("emit not idempotent: %v", err)
 		}
 	})
+}
+
+// An empty key is a key, as in sops (F6 in docs/difftest-findings.md):
+// "=novalue" is read and written back as it is.
+func TestEmptyKey(t *testing.T) {
+	f, err := New().Parse([]byte("=novalue\nA=1\n"), formats.ParseOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := f.Docs[0]
+	if len(d.Children) != 2 || d.Children[0].Key != "" || d.Children[0].Value != "novalue" {
+		t.Fatalf("got %+v", d.Children)
+	}
+	out, err := New().Emit(f, formats.EmitOptions{})
+	if err != nil || string(out) != "=novalue\nA=1\n" {
+		t.Errorf("got %q, %v", out, err)
+	}
 }

@@ -113,9 +113,6 @@ func emitDirect(f *formats.File, opts formats.EmitOptions) (out []byte, err erro
 		size += estimate(f.Meta, 1, d.em.bestIndent)
 	}
 	d.em.out = make([]byte, 0, size+size/8)
-	if f.LeadingDocMarker {
-		d.em.out = append(d.em.out, "---\n"...)
-	}
 	for _, doc := range f.Docs {
 		if err := d.send(evDocStart, "", "", "", "", false); err != nil {
 			return nil, err

@@ -47,9 +47,6 @@ func emitV3(f *formats.File, opts formats.EmitOptions) (out []byte, err error) {
 		return []byte{}, nil
 	}
 	var b bytes.Buffer
-	if f.LeadingDocMarker {
-		b.WriteString("---\n")
-	}
 	enc := yamlv3.NewEncoder(&b)
 	enc.SetIndent(indentOf(opts))
 	for _, d := range f.Docs {

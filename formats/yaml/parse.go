@@ -168,7 +168,6 @@ func settleComments(f *formats.File, data []byte, lim formats.Limits) *formats.F
 		}
 		m += countComments(d)
 	}
-	g.LeadingDocMarker = f.LeadingDocMarker
 	g.Warnings = f.Warnings
 	if m < n {
 		g.Warnings = append(g.Warnings, fmt.Sprintf("%d YAML comment(s) on an empty flow mapping or list ({} or []) cannot be written back and were dropped, as sops drops them", n-m))
@@ -240,7 +239,7 @@ func parseV3(data []byte, lim formats.Limits) (f *formats.File, err error) {
 		}
 	}()
 	p := &parser{lim: lim}
-	f = &formats.File{LeadingDocMarker: hasLeadingDocMarker(data)}
+	f = &formats.File{}
 	dec := yamlv3.NewDecoder(bytes.NewReader(data))
 	for {
 		var doc yamlv3.Node
@@ -273,28 +272,6 @@ func parseV3(data []byte, lim formats.Limits) (f *formats.File, err error) {
 		f.Warnings = append(f.Warnings, fmt.Sprintf("YAML aliases were expanded (line %s): the values they point to are now written out, and encrypted, once per use; the anchors are not kept", strings.Join(lines, ", ")))
 	}
 	return f, nil
-}
-
-// hasLeadingDocMarker reports whether the input starts with "---", after
-// optional blank and comment lines.
-func hasLeadingDocMarker(data []byte) bool {
-	for len(data) > 0 {
-		line := data
-		rest := []byte(nil)
-		if i := bytes.IndexByte(data, '\n'); i >= 0 {
-			line, rest = data[:i], data[i+1:]
-		}
-		t := bytes.TrimLeft(line, " \t\r")
-		switch {
-		case len(t) == 0 || t[0] == '#':
-			data = rest
-			continue
-		case bytes.HasPrefix(line, []byte("---")):
-			return len(line) == 3 || line[3] == ' ' || line[3] == '\t' || line[3] == '\r'
-		}
-		return false
-	}
-	return false
 }
 
 type parser struct {

@@ -93,7 +93,7 @@ func parseDirect(data []byte, lim formats.Limits) (f *formats.File, ok bool) {
 	}()
 	p := &dparser{src: src, lim: lim}
 	p.load(0, 1)
-	f = &formats.File{LeadingDocMarker: hasLeadingDocMarker(data)}
+	f = &formats.File{}
 	first := true
 	for {
 		p.skipComments()

@@ -38,7 +38,7 @@ func directAgrees(t *testing.T, data []byte) bool {
 // dumpFile is a full textual form of a File, Line numbers included.
 func dumpFile(f *formats.File) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "leading---=%v warnings=%q\n", f.LeadingDocMarker, f.Warnings)
+	fmt.Fprintf(&b, "warnings=%q\n", f.Warnings)
 	var dump func(n *formats.Node, ind string)
 	dump = func(n *formats.Node, ind string) {
 		if n == nil {
