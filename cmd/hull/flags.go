@@ -1,9 +1,10 @@
 package main
 
 import (
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/urfave/cli/v2"
 )
@@ -137,9 +138,12 @@ var flagTable = []flagDef{
 }
 
 // flagsFor builds the urfave flags for a command that accepts the groups.
+// The flags come out sorted by name (stably, so in table order for one
+// name): filtering flagTable sorted once gives the same order as sorting
+// each command's flags.
 func flagsFor(groups ...string) []cli.Flag {
 	var out []cli.Flag
-	for _, d := range flagTable {
+	for _, d := range sortedFlagTable() {
 		if !hasAny(d.groups, groups) {
 			continue
 		}
@@ -152,26 +156,15 @@ func flagsFor(groups ...string) []cli.Flag {
 			out = append(out, &cli.StringFlag{Name: d.name, Aliases: d.aliases, Usage: d.usage})
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool { return flagName(out[i]) < flagName(out[j]) })
 	return out
 }
 
-// flagName is a flag's name, without the allocation of flagNames: the sort
-// above compares names thousands of times per run (a third of the CPU time
-// of decrypting a small file went to it).
-func flagName(f cli.Flag) string {
-	switch f := f.(type) {
-	case *cli.BoolFlag:
-		return f.Name
-	case *cli.StringFlag:
-		return f.Name
-	case *cli.StringSliceFlag:
-		return f.Name
-	case *cli.IntFlag:
-		return f.Name
-	}
-	return flagNames(f)[0]
-}
+// sortedFlagTable is flagTable sorted by name.
+var sortedFlagTable = sync.OnceValue(func() []flagDef {
+	t := slices.Clone(flagTable)
+	slices.SortStableFunc(t, func(a, b flagDef) int { return strings.Compare(a.name, b.name) })
+	return t
+})
 
 // flagNames returns a flag's name and aliases. urfave/cli's Names() runs a
 // regular expression on every call; hull asks for names often enough that
