@@ -192,18 +192,22 @@ func (s auditSettings) check() error {
 // write appends rec to every sink. It returns an error when no sink took
 // it (or none is configured and the log is required), and the failures of
 // the sinks that did not.
-func (s auditSettings) write(rec audit.Record) (failed []error, err error) {
+//
+// rec is called only when there is a log to write: the user name and host
+// it looks up cost more than decrypting a small file.
+func (s auditSettings) write(rec func() audit.Record) (failed []error, err error) {
 	if len(s.sinks) == 0 {
 		if s.required {
 			return nil, s.check()
 		}
 		return nil, nil
 	}
+	rec = sync.OnceValue(rec) // one record for every sink
 	ok := 0
 	for _, sk := range s.sinks {
 		l, err := audit.Open(sk.path, audit.Options{Sync: s.fsync})
 		if err == nil {
-			err = l.Log(rec)
+			err = l.Log(rec())
 			l.Close()
 		}
 		if err != nil {
@@ -298,7 +302,7 @@ func (r *runner) audit(c *cli.Context, op, file string) func(*error) {
 			file = auditFile(c.Args().First())
 		}
 		s := r.auditSettings(c, file)
-		failed, werr := s.write(r.auditRecord(st.id, audit.EventResult, op, file, keys, err))
+		failed, werr := s.write(func() audit.Record { return r.auditRecord(st.id, audit.EventResult, op, file, keys, err) })
 		quiet := op == "decrypt" && err == nil
 		switch {
 		case werr != nil && s.required && err == nil:
@@ -372,7 +376,7 @@ func (a *auditAccess) finish(f *formats.File, o *hull.Opened, err error) (*forma
 	a.st.keys = a.keys
 	op := a.st.op
 	a.st.mu.Unlock()
-	failed, werr := a.s.write(a.r.auditRecord(a.st.id, audit.EventAccess, op, a.file, a.keys, err))
+	failed, werr := a.s.write(func() audit.Record { return a.r.auditRecord(a.st.id, audit.EventAccess, op, a.file, a.keys, err) })
 	quiet := op == "decrypt" && err == nil
 	switch {
 	case werr != nil && a.s.required && err == nil:

@@ -20,6 +20,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -71,9 +72,11 @@ var floatSpecial = map[string]string{
 	"-.inf": "-Inf", "-.Inf": "-Inf", "-.INF": "-Inf",
 }
 
-var yamlStyleFloat = regexp.MustCompile(`^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`)
+var yamlStyleFloat = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`)
+})
 
-var base60float = regexp.MustCompile(`^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$`)
+var base60float = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$`) })
 
 // resolvePlain returns the tag yaml.v3 gives s as an unquoted scalar.
 func resolvePlain(s string) string {
@@ -100,7 +103,7 @@ func resolvePlain(s string) string {
 			return tagInt
 		}
 		plain := strings.ReplaceAll(s, "_", "")
-		if yamlStyleFloat.MatchString(plain) {
+		if yamlStyleFloat().MatchString(plain) {
 			if _, err := strconv.ParseFloat(plain, 64); err == nil {
 				return tagFloat
 			}
@@ -122,7 +125,7 @@ func parseInt(s string) (digits string, fits, ok bool) {
 	if v, err := strconv.ParseUint(plain, 0, 64); err == nil {
 		return strconv.FormatUint(v, 10), false, true
 	}
-	if yamlStyleFloat.MatchString(plain) {
+	if yamlStyleFloat().MatchString(plain) {
 		return "", false, false
 	}
 	for _, p := range []struct {
@@ -192,5 +195,5 @@ func isBase60Float(s string) bool {
 	if !(c == '+' || c == '-' || c >= '0' && c <= '9') || strings.IndexByte(s, ':') < 0 {
 		return false
 	}
-	return base60float.MatchString(s)
+	return base60float().MatchString(s)
 }
