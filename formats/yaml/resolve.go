@@ -72,9 +72,48 @@ var floatSpecial = map[string]string{
 	"-.inf": "-Inf", "-.Inf": "-Inf", "-.INF": "-Inf",
 }
 
-var yamlStyleFloat = sync.OnceValue(func() *regexp.Regexp {
-	return regexp.MustCompile(`^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`)
-})
+// isYAMLStyleFloat reports whether s has the form of yaml.v3's float
+// pattern, ^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$, without
+// a regular expression (compiling one cost more than decrypting a small
+// file; resolve_test.go checks the two agree).
+func isYAMLStyleFloat(s string) bool {
+	i := 0
+	digits := func() int {
+		n := 0
+		for i < len(s) && '0' <= s[i] && s[i] <= '9' {
+			i++
+			n++
+		}
+		return n
+	}
+	if i < len(s) && (s[i] == '+' || s[i] == '-') {
+		i++
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		if digits() == 0 {
+			return false
+		}
+	} else {
+		if digits() == 0 {
+			return false
+		}
+		if i < len(s) && s[i] == '.' {
+			i++
+			digits()
+		}
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		if digits() == 0 {
+			return false
+		}
+	}
+	return i == len(s)
+}
 
 var base60float = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$`) })
 
@@ -103,7 +142,7 @@ func resolvePlain(s string) string {
 			return tagInt
 		}
 		plain := strings.ReplaceAll(s, "_", "")
-		if yamlStyleFloat().MatchString(plain) {
+		if isYAMLStyleFloat(plain) {
 			if _, err := strconv.ParseFloat(plain, 64); err == nil {
 				return tagFloat
 			}
@@ -125,7 +164,7 @@ func parseInt(s string) (digits string, fits, ok bool) {
 	if v, err := strconv.ParseUint(plain, 0, 64); err == nil {
 		return strconv.FormatUint(v, 10), false, true
 	}
-	if yamlStyleFloat().MatchString(plain) {
+	if isYAMLStyleFloat(plain) {
 		return "", false, false
 	}
 	for _, p := range []struct {
