@@ -259,6 +259,21 @@ func takesValue(tok string, flags []cli.Flag) bool {
 	return false
 }
 
+// topTakesValue is takesValue for the flags of the top level, read from
+// the table without building them.
+func topTakesValue(tok string) bool {
+	if strings.Contains(tok, "=") {
+		return false
+	}
+	name := strings.TrimLeft(tok, "-")
+	for _, d := range sortedFlagTable() {
+		if hasAny(d.groups, topGroups) && (d.name == name || slices.Contains(d.aliases, name)) {
+			return !d.bool
+		}
+	}
+	return false
+}
+
 // reorder moves flags ahead of positional arguments, so that urfave/cli
 // (which stops at the first positional) sees flags given after the file.
 // Everything after "--" is left as it is.

@@ -131,30 +131,36 @@ func buildVersion(bi *debug.BuildInfo, ldVersion, ldCommit string) (ver, rev str
 // app is hull's whole command line: every command, as help, the man page
 // and the completions show it.
 func (r *runner) app() *cli.App {
-	return r.withCommands(r.appShell(), "")
+	app, _ := r.withCommands(r.appShell(), "")
+	app.Flags = flagsFor(topGroups...)
+	return app
 }
 
 // withCommands adds the commands to the top level: only the one named when
-// name is a command, all of them otherwise. A run that asks for no help
-// needs only its own command, and building every command and its flags
-// was a fifth of the time hull took to decrypt a small file.
-func (r *runner) withCommands(app *cli.App, name string) *cli.App {
+// name is a command (one is then true), all of them otherwise. A run that
+// asks for no help needs only its own command, and building every command
+// and its flags was a fifth of the time hull took to decrypt a small file.
+func (r *runner) withCommands(app *cli.App, name string) (_ *cli.App, one bool) {
 	for _, c := range r.commandTable() {
 		if c.name == name {
 			app.Commands = []*cli.Command{c.build()}
+			one = true
 			break
 		}
 	}
-	if app.Commands == nil {
+	if !one {
 		for _, c := range r.commandTable() {
 			app.Commands = append(app.Commands, c.build())
 		}
 	}
 	finishHelp(app.Commands, "") // help.go
-	return app
+	return app, one
 }
 
-// appShell is the top level without its commands.
+// topGroups are the flag groups of the top level: the sops legacy form.
+var topGroups = []string{gGlobal, gIn, gOut, gKeys, gRules, gDecrypt, gLegacy}
+
+// appShell is the top level without its commands and flags.
 func (r *runner) appShell() *cli.App {
 	return &cli.App{
 		Name:                  r.name,
@@ -164,7 +170,6 @@ func (r *runner) appShell() *cli.App {
 		Reader:                r.stdin,
 		Writer:                r.stdout,
 		ErrWriter:             r.stderr,
-		Flags:                 flagsFor(gGlobal, gIn, gOut, gKeys, gRules, gDecrypt, gLegacy),
 		Action:                r.legacy,
 		ExitErrHandler:        func(*cli.Context, error) {},
 		OnUsageError:          usageError,
@@ -271,8 +276,12 @@ func (r *runner) run(args []string) error {
 			}
 		}
 	}
-	app := r.appShell()
-	app = r.withCommands(app, commandName(rest, app.Flags))
+	app, one := r.withCommands(r.appShell(), commandName(rest))
+	if !one {
+		// The top level's flags: for the legacy form, help and an
+		// unknown command. A run of a command needs none (below).
+		app.Flags = flagsFor(topGroups...)
+	}
 	if len(rest) == 2 && rest[0] == "help" && r.helpTopic(app, rest[1]) {
 		return nil
 	}
@@ -291,7 +300,7 @@ func (r *runner) run(args []string) error {
 // (the first argument that is neither a flag nor a top-level flag's
 // value), or "" when there is none or an argument before "--" could ask
 // for help ("help", -h, --help): help needs every command.
-func commandName(args []string, top []cli.Flag) string {
+func commandName(args []string) string {
 	name := ""
 	for i := 0; i < len(args); i++ {
 		a := args[i]
@@ -308,7 +317,7 @@ func commandName(args []string, top []cli.Flag) string {
 			name = a
 			continue
 		}
-		if takesValue(a, top) {
+		if topTakesValue(a) {
 			i++ // the flag's value is no command name
 		}
 	}
@@ -327,7 +336,7 @@ func normalize(app *cli.App, args []string) []string {
 			break
 		}
 		lead = append(lead, a)
-		if takesValue(a, app.Flags) && i+1 < len(args) {
+		if topTakesValue(a) && i+1 < len(args) {
 			lead = append(lead, args[i+1])
 			i++
 		}
