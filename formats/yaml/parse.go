@@ -150,6 +150,9 @@ func settleComments(f *formats.File, data []byte, lim formats.Limits) *formats.F
 	if w.Meta == nil {
 		w.Meta = &formats.Node{Kind: formats.Mapping, Children: []*formats.Node{formats.NewString("version", "0")}}
 	}
+	if emitsAs(&w, data) {
+		return f // without holding a second copy of the file
+	}
 	out, err := yamlFormat{}.Emit(&w, formats.EmitOptions{})
 	if err != nil {
 		return f // the write fails later with the emitter's error
