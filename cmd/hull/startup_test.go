@@ -66,7 +66,7 @@ func TestCommandName(t *testing.T) {
 	}{
 		{[]string{"decrypt", "f.yaml"}, "decrypt"},
 		{[]string{"--config", "decrypt", "encrypt", "f.yaml"}, "encrypt"}, // --config takes a value
-		{[]string{"--verbose", "decrypt", "f.yaml"}, "decrypt"},          // --verbose does not
+		{[]string{"--verbose", "decrypt", "f.yaml"}, "decrypt"},           // --verbose does not
 		{[]string{"--config=c.yaml", "decrypt", "f.yaml"}, "decrypt"},
 		{[]string{"-d", "f.yaml"}, "f.yaml"}, // the legacy form: no command (withCommands builds all)
 		{[]string{"decrypt", "--help"}, ""},
