@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hullsecrets/hull/formats"
@@ -497,9 +498,11 @@ func decodeTyped(tag string, pt []byte, compat bool) (formats.Type, string, erro
 	return 0, "", malformed("unknown value type " + quoteType(tag))
 }
 
-var floatLiteral = regexp.MustCompile(`^(?:[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?|[-+]Inf|NaN)$`)
+var floatLiteral = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(?:[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?|[-+]Inf|NaN)$`)
+})
 
-func isFloatLiteral(s string) bool { return floatLiteral.MatchString(s) }
+func isFloatLiteral(s string) bool { return floatLiteral().MatchString(s) }
 
 // Stash remembers the ciphertext of every value decrypted from a file, so
 // that writing the file back keeps the exact previous ENC[…] string of every

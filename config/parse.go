@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"go.yaml.in/yaml/v3"
 
@@ -36,7 +37,7 @@ func (p *parser) errorf(line int, format string, args ...any) *Error {
 	return &Error{File: p.name, Line: line, Msg: fmt.Sprintf(format, args...)}
 }
 
-var yamlLine = regexp.MustCompile(`^yaml: line (\d+): `)
+var yamlLine = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^yaml: line (\d+): `) })
 
 func parse(data []byte, name string) (*Config, error) {
 	p := &parser{name: name}
@@ -68,7 +69,7 @@ func parse(data []byte, name string) (*Config, error) {
 // number into Line.
 func (p *parser) yamlError(err error) *Error {
 	msg := err.Error()
-	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+	if m := yamlLine().FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])
 		return p.errorf(line, "%s", strings.TrimPrefix(msg, m[0]))
 	}

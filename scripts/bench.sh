@@ -19,7 +19,9 @@
 # 10k-value inputs, default 11 and 7), BENCH_RUNS_BIG (the 500k-value
 # inputs, default 3), BENCH_SOPS=0 (no sops even if installed),
 # BENCH_SOPS_BIG=0 (no sops on the 500k-value inputs, where it takes minutes
-# per run), BENCH_GO=1 (also the Go benchmarks).
+# per run), BENCH_GO=1 (also the Go benchmarks), BENCH_INPUTS (the names
+# of the inputs to run, e.g. "yaml-10 yaml-500k"; default all),
+# BENCH_BULK=0 (no bulk commands).
 #
 # Wall time is measured with bash's $EPOCHREALTIME around /usr/bin/time and
 # includes the fork/exec of /usr/bin/time itself (about 1 ms, the same for
@@ -70,6 +72,19 @@ inputs=(
 	"yaml-500k in500k.yaml   500000  $big_runs          big    250"
 	"json-500k in500k.json   500000  $big_runs          big    0"
 )
+
+if [[ -n ${BENCH_INPUTS:-} ]]; then
+	picked=()
+	for row in "${inputs[@]}"; do
+		read -r name _ <<<"$row"
+		if [[ " $BENCH_INPUTS " == *" $name "* ]]; then picked+=("$row"); fi
+	done
+	if ((${#picked[@]} == 0)); then
+		echo "bench: BENCH_INPUTS names none of the inputs (yaml-10 yaml-10k json-10k yaml-500k json-500k)" >&2
+		exit 1
+	fi
+	inputs=("${picked[@]}")
+fi
 
 echo "== generating inputs"
 for row in "${inputs[@]}"; do
@@ -265,34 +280,36 @@ echo "Load average after: $(load)"
 
 # Bulk: encrypt -r, check and updatekeys -r -y (adding a recipient, so every
 # file is re-wrapped) over N small files in 10 directories.
-echo
-echo "== bulk commands"
-recipient2=$("$hull" keygen "$work/key2.txt")
-brows=()
-for n in 100 1000; do
-	dir="$work/bulk$n"
-	for ((d = 0; d < 10; d++)); do mkdir -p "$dir/s/d$d"; done
-	for ((i = 0; i < n; i++)); do
-		printf 'app: service-%d\ndb:\n    user: u%d\n    password: p%d\n    port: %d\ntags: [a, b]\n' "$i" "$i" "$i" $((5000 + i)) >"$dir/s/d$((i % 10))/f$i.yaml"
+if [[ ${BENCH_BULK:-1} != 0 ]]; then
+	echo
+	echo "== bulk commands"
+	recipient2=$("$hull" keygen "$work/key2.txt")
+	brows=()
+	for n in 100 1000; do
+		dir="$work/bulk$n"
+		for ((d = 0; d < 10; d++)); do mkdir -p "$dir/s/d$d"; done
+		for ((i = 0; i < n; i++)); do
+			printf 'app: service-%d\ndb:\n    user: u%d\n    password: p%d\n    port: %d\ntags: [a, b]\n' "$i" "$i" "$i" $((5000 + i)) >"$dir/s/d$((i % 10))/f$i.yaml"
+		done
+		printf 'creation_rules:\n  - path_regex: \\.yaml$\n    age: %s\n' "$recipient" >"$dir/.sops.yaml"
+		export SOPS_AGE_KEY_FILE="$work/key.txt"
+		run1 /dev/null -- "$hull" encrypt -r "$dir"
+		e_us=$us
+		run1 /dev/null -- "$hull" check "$dir"
+		c_us=$us
+		printf 'creation_rules:\n  - path_regex: \\.yaml$\n    age: %s,%s\n' "$recipient" "$recipient2" >"$dir/.sops.yaml"
+		run1 /dev/null -- "$hull" updatekeys -r -y "$dir"
+		u_us=$us
+		unset SOPS_AGE_KEY_FILE
+		per() { awk -v u="$1" -v n="$n" 'BEGIN { printf "%.2f ms", u / n / 1000 }'; }
+		brows+=("$n|$(fmt_us "$e_us")|$(per "$e_us")|$(fmt_us "$c_us")|$(per "$c_us")|$(fmt_us "$u_us")|$(per "$u_us")")
 	done
-	printf 'creation_rules:\n  - path_regex: \\.yaml$\n    age: %s\n' "$recipient" >"$dir/.sops.yaml"
-	export SOPS_AGE_KEY_FILE="$work/key.txt"
-	run1 /dev/null -- "$hull" encrypt -r "$dir"
-	e_us=$us
-	run1 /dev/null -- "$hull" check "$dir"
-	c_us=$us
-	printf 'creation_rules:\n  - path_regex: \\.yaml$\n    age: %s,%s\n' "$recipient" "$recipient2" >"$dir/.sops.yaml"
-	run1 /dev/null -- "$hull" updatekeys -r -y "$dir"
-	u_us=$us
-	unset SOPS_AGE_KEY_FILE
-	per() { awk -v u="$1" -v n="$n" 'BEGIN { printf "%.2f ms", u / n / 1000 }'; }
-	brows+=("$n|$(fmt_us "$e_us")|$(per "$e_us")|$(fmt_us "$c_us")|$(per "$c_us")|$(fmt_us "$u_us")|$(per "$u_us")")
-done
-{
-	echo "files|encrypt -r|per file|check|per file|updatekeys -r -y|per file"
-	printf '%s\n' "${brows[@]}"
-} | column -t -s '|' -o '  '
-echo "One run each; linear when the per-file times of 100 and 1,000 files agree."
+	{
+		echo "files|encrypt -r|per file|check|per file|updatekeys -r -y|per file"
+		printf '%s\n' "${brows[@]}"
+	} | column -t -s '|' -o '  '
+	echo "One run each; linear when the per-file times of 100 and 1,000 files agree."
+fi
 
 echo
 if ((checked == 0)); then

@@ -192,18 +192,23 @@ func (s auditSettings) check() error {
 // write appends rec to every sink. It returns an error when no sink took
 // it (or none is configured and the log is required), and the failures of
 // the sinks that did not.
-func (s auditSettings) write(rec audit.Record) (failed []error, err error) {
+//
+// rec is called only when there is a log to write: it reads /etc/passwd
+// for the user name and asks for the host name, which a run without an
+// audit log (most runs) does not need.
+func (s auditSettings) write(rec func() audit.Record) (failed []error, err error) {
 	if len(s.sinks) == 0 {
 		if s.required {
 			return nil, s.check()
 		}
 		return nil, nil
 	}
+	rec = sync.OnceValue(rec) // one record for every sink
 	ok := 0
 	for _, sk := range s.sinks {
 		l, err := audit.Open(sk.path, audit.Options{Sync: s.fsync})
 		if err == nil {
-			err = l.Log(rec)
+			err = l.Log(rec())
 			l.Close()
 		}
 		if err != nil {
@@ -224,20 +229,27 @@ func (s auditSettings) write(rec audit.Record) (failed []error, err error) {
 // concurrently on one runner.
 type auditOp struct {
 	mu     sync.Mutex
-	id     string   // random; shared by the records of the operation
-	op     string   // "" for a decryption outside any audited operation
-	file   string   // its file, absolute
-	keys   []string // the keys that opened it
-	warned bool     // a warning about the log was printed
+	id     func() string // random, made on first use; shared by the records of the operation
+	op     string        // "" for a decryption outside any audited operation
+	file   string        // its file, absolute
+	keys   []string      // the keys that opened it
+	warned bool          // a warning about the log was printed
 }
 
 // auditOps maps a *runner to its *auditOp while the operation runs.
 var auditOps sync.Map
 
 func newAuditOp(op, file string) *auditOp {
+	return &auditOp{id: sync.OnceValue(newAuditID), op: op, file: file}
+}
+
+// newAuditID is an operation's id. It is made only when a record is
+// written: the first read of crypto/rand sets up its generator, which a
+// run without an audit log (most runs) does not need.
+func newAuditID() string {
 	var b [8]byte
 	_, _ = rand.Read(b[:])
-	return &auditOp{id: hex.EncodeToString(b[:]), op: op, file: file}
+	return hex.EncodeToString(b[:])
 }
 
 // auditFile is a file's name in records: absolute, or "-" for stdin.
@@ -298,7 +310,7 @@ func (r *runner) audit(c *cli.Context, op, file string) func(*error) {
 			file = auditFile(c.Args().First())
 		}
 		s := r.auditSettings(c, file)
-		failed, werr := s.write(r.auditRecord(st.id, audit.EventResult, op, file, keys, err))
+		failed, werr := s.write(func() audit.Record { return r.auditRecord(st.id(), audit.EventResult, op, file, keys, err) })
 		quiet := op == "decrypt" && err == nil
 		switch {
 		case werr != nil && s.required && err == nil:
@@ -372,7 +384,7 @@ func (a *auditAccess) finish(f *formats.File, o *hull.Opened, err error) (*forma
 	a.st.keys = a.keys
 	op := a.st.op
 	a.st.mu.Unlock()
-	failed, werr := a.s.write(a.r.auditRecord(a.st.id, audit.EventAccess, op, a.file, a.keys, err))
+	failed, werr := a.s.write(func() audit.Record { return a.r.auditRecord(a.st.id(), audit.EventAccess, op, a.file, a.keys, err) })
 	quiet := op == "decrypt" && err == nil
 	switch {
 	case werr != nil && a.s.required && err == nil:

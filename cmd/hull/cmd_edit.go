@@ -60,7 +60,7 @@ func editFlags() []cli.Flag {
 		case "output-type":
 			fl = append(fl, f)
 		case "show-master-keys":
-			if b, ok := f.(*cli.BoolFlag); ok {
+			if b, ok := cliFlag(f).(*cli.BoolFlag); ok {
 				b.Usage = "show the sops metadata in the editor too (read-only)"
 			}
 			fl = append(fl, f)

@@ -14,6 +14,7 @@ import (
 	"reflect"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -124,9 +125,9 @@ func formatFor(c *cli.Context, name string, sample []byte) (formats.Format, erro
 }
 
 var (
-	sniffINI    = regexp.MustCompile(`(?m)^\[sops\]\s*$`)
-	sniffDotenv = regexp.MustCompile(`(?m)^sops_mac=`)
-	sniffYAML   = regexp.MustCompile(`(?m)^sops:\s*$`)
+	sniffINI    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?m)^\[sops\]\s*$`) })
+	sniffDotenv = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?m)^sops_mac=`) })
+	sniffYAML   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?m)^sops:\s*$`) })
 )
 
 // sniffFormat guesses the format of an encrypted file from the markers of
@@ -145,11 +146,11 @@ func sniffFormat(data []byte) formats.Format {
 			return pick("binary")
 		}
 		return pick("json")
-	case sniffINI.Match(data):
+	case sniffINI().Match(data):
 		return pick("ini")
-	case sniffDotenv.Match(data):
+	case sniffDotenv().Match(data):
 		return pick("dotenv")
-	case sniffYAML.Match(data):
+	case sniffYAML().Match(data):
 		return pick("yaml")
 	}
 	f, _ := reg.ForPath("", "binary")
@@ -233,19 +234,21 @@ func shortReason(err error) string {
 }
 
 var (
-	encValue  = regexp.MustCompile(`ENC\[AES256_GCM,data:[A-Za-z0-9+/=]*,iv:[A-Za-z0-9+/=]*,tag:[A-Za-z0-9+/=]*,type:[a-z]+\]`)
-	xmacValue = regexp.MustCompile(`(x_hull_mac["']?\s*[:=]\s*["']?)v1:[A-Za-z0-9+/=]+`)
+	encValue = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`ENC\[AES256_GCM,data:[A-Za-z0-9+/=]*,iv:[A-Za-z0-9+/=]*,tag:[A-Za-z0-9+/=]*,type:[a-z]+\]`)
+	})
+	xmacValue = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(x_hull_mac["']?\s*[:=]\s*["']?)v1:[A-Za-z0-9+/=]+`) })
 )
 
 // abbreviate shortens every ENC[…] value to ENC[…] and a hash of its
 // ciphertext (so that a changed value still shows as changed) and hides
 // the hull MAC.
 func abbreviate(data []byte) []byte {
-	out := encValue.ReplaceAllFunc(data, func(m []byte) []byte {
+	out := encValue().ReplaceAllFunc(data, func(m []byte) []byte {
 		sum := sha256.Sum256(m)
 		return []byte("ENC[…" + hex.EncodeToString(sum[:4]) + "]")
 	})
-	return xmacValue.ReplaceAll(out, []byte("${1}v1:…"))
+	return xmacValue().ReplaceAll(out, []byte("${1}v1:…"))
 }
 
 // --- hull merge --------------------------------------------------------

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/urfave/cli/v2"
 
@@ -182,7 +183,9 @@ func (r *runner) setupAttributes(c *cli.Context, top string) error {
 	return nil
 }
 
-var encryptedMarker = regexp.MustCompile(`(?m)(^sops:\s*$|"mac": "ENC\[|^sops_mac=ENC\[|^\[sops\]\s*$)`)
+var encryptedMarker = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?m)(^sops:\s*$|"mac": "ENC\[|^sops_mac=ENC\[|^\[sops\]\s*$)`)
+})
 
 // uncoveredEncrypted lists the tracked files below dir (relative to it)
 // that look encrypted and have no diff=hull attribute.
@@ -201,7 +204,7 @@ func (r *runner) uncoveredEncrypted(dir string) []string {
 			continue
 		}
 		data, err := os.ReadFile(filepath.Join(dir, f))
-		if err != nil || !bytes.Contains(data, []byte("ENC[AES256_GCM,")) || !encryptedMarker.Match(data) {
+		if err != nil || !bytes.Contains(data, []byte("ENC[AES256_GCM,")) || !encryptedMarker().Match(data) {
 			continue
 		}
 		enc = append(enc, f)

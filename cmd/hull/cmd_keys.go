@@ -114,7 +114,7 @@ func (r *runner) rotateCommand() *cli.Command {
 func groupsAddFlags() []cli.Flag {
 	fl := groupsBaseFlags()
 	for _, f := range flagsFor(gKeys) {
-		sf, ok := f.(*cli.StringFlag)
+		sf, ok := cliFlag(f).(*cli.StringFlag)
 		if !ok {
 			continue
 		}

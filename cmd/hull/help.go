@@ -114,7 +114,7 @@ func scoped(flag, cmd string) bool {
 }
 
 func hideFlag(f cli.Flag) {
-	switch f := f.(type) {
+	switch f := cliFlag(f).(type) {
 	case *cli.BoolFlag:
 		f.Hidden = true
 	case *cli.StringFlag:

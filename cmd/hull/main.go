@@ -128,8 +128,41 @@ func buildVersion(bi *debug.BuildInfo, ldVersion, ldCommit string) (ver, rev str
 	return buildver.FromInfo(bi, ldVersion, ldCommit)
 }
 
+// app is hull's whole command line: every command, as help, the man page
+// and the completions show it.
 func (r *runner) app() *cli.App {
-	app := &cli.App{
+	app, _ := r.withCommands(r.appShell(), "")
+	app.Flags = flagsFor(topGroups...)
+	return app
+}
+
+// withCommands adds the commands to the top level: only the one named when
+// name is a command (one is then true), all of them otherwise. A run that
+// asks for no help needs only its own command, and building every command
+// and its flags was a fifth of the time hull took to decrypt a small file.
+func (r *runner) withCommands(app *cli.App, name string) (_ *cli.App, one bool) {
+	for _, c := range r.commandTable() {
+		if c.name == name {
+			app.Commands = []*cli.Command{c.build()}
+			one = true
+			break
+		}
+	}
+	if !one {
+		for _, c := range r.commandTable() {
+			app.Commands = append(app.Commands, c.build())
+		}
+	}
+	finishHelp(app.Commands, "") // help.go
+	return app, one
+}
+
+// topGroups are the flag groups of the top level: the sops legacy form.
+var topGroups = []string{gGlobal, gIn, gOut, gKeys, gRules, gDecrypt, gLegacy}
+
+// appShell is the top level without its commands and flags.
+func (r *runner) appShell() *cli.App {
+	return &cli.App{
 		Name:                  r.name,
 		Usage:                 "keep secrets in git: encrypt the values of YAML, JSON, dotenv and INI files (sops-compatible)",
 		UsageText:             r.name + " [global flags] command [flags] FILE\n" + r.name + " [flags] -e|-d FILE   (the sops legacy form)",
@@ -137,69 +170,92 @@ func (r *runner) app() *cli.App {
 		Reader:                r.stdin,
 		Writer:                r.stdout,
 		ErrWriter:             r.stderr,
-		Flags:                 flagsFor(gGlobal, gIn, gOut, gKeys, gRules, gDecrypt, gLegacy),
 		Action:                r.legacy,
 		ExitErrHandler:        func(*cli.Context, error) {},
 		OnUsageError:          usageError,
 		Description:           appDescription(r.name),
 		CustomAppHelpTemplate: appHelpTemplate,
 		CommandNotFound:       func(c *cli.Context, cmd string) {},
-		Commands: []*cli.Command{
-			r.scanCommand(),  // cmd_scan.go
-			r.hooksCommand(), // cmd_hooks.go
-			r.diffCommand(),  // cmd_git.go
-			r.mergeCommand(), // cmd_git.go
-			r.gitCommand(),   // cmd_git.go
-			r.checkCommand(),
-			{
-				Name:         "encrypt",
-				Usage:        "encrypt a file",
-				ArgsUsage:    "FILE",
-				Flags:        flagsFor(gGlobal, gIn, gOut, gKeys, gRules, gRecursive),
-				Action:       r.cmdEncrypt,
-				OnUsageError: usageError,
-			},
-			{
-				Name:         "decrypt",
-				Usage:        "decrypt a file (several YAML/JSON files: one YAML stream for kubectl)",
-				ArgsUsage:    "[FILE...]",
-				Flags:        flagsFor(gGlobal, gIn, gOut, gDecrypt, gRecursive),
-				Action:       r.cmdDecrypt,
-				OnUsageError: usageError,
-			},
-			{
-				Name:         "filestatus",
-				Usage:        `print {"encrypted":true} or {"encrypted":false}`,
-				ArgsUsage:    "FILE",
-				Flags:        flagsFor(gGlobal, gIn),
-				Action:       r.cmdFilestatus,
-				OnUsageError: usageError,
-			},
-			{
-				Name:      "keygen",
-				Usage:     "make a new age identity file and print its public key",
-				ArgsUsage: "[FILE]",
-				Description: "Writes a new age identity to FILE (default: the file sops and hull read,\n" +
-					"$XDG_CONFIG_HOME/sops/age/keys.txt, else ~/.config/sops/age/keys.txt), mode 0600,\n" +
-					"and prints its public key (the recipient) on stdout. It never overwrites a file.",
-				Action:       r.cmdKeygen,
-				OnUsageError: usageError,
-			},
-			r.editCommand(),
-			r.execEnvCommand(),
-			r.execFileCommand(),
-			r.completionCommand(),
-			r.docsCommand(),
-			r.setCommand(),
-			r.unsetCommand(),
-			r.updatekeysCommand(),
-			r.rotateCommand(),
-			r.groupsCommand(),
-			r.keyserviceCommand(),
-		},
 	}
-	finishHelp(app.Commands, "") // help.go
-	return app
+}
+
+// namedCommand is a command's name and how to build it.
+type namedCommand struct {
+	name  string
+	build func() *cli.Command
+}
+
+// commandTable lists the commands in the order help shows them.
+func (r *runner) commandTable() []namedCommand {
+	return []namedCommand{
+		{"scan", r.scanCommand},   // cmd_scan.go
+		{"hooks", r.hooksCommand}, // cmd_hooks.go
+		{"diff", r.diffCommand},   // cmd_git.go
+		{"merge", r.mergeCommand}, // cmd_git.go
+		{"git", r.gitCommand},     // cmd_git.go
+		{"check", r.checkCommand},
+		{"encrypt", r.encryptCommand},
+		{"decrypt", r.decryptCommand},
+		{"filestatus", r.filestatusCommand},
+		{"keygen", r.keygenCommand},
+		{"edit", r.editCommand},
+		{"exec-env", r.execEnvCommand},
+		{"exec-file", r.execFileCommand},
+		{"completion", r.completionCommand},
+		{"docs", r.docsCommand},
+		{"set", r.setCommand},
+		{"unset", r.unsetCommand},
+		{"updatekeys", r.updatekeysCommand},
+		{"rotate", r.rotateCommand},
+		{"groups", r.groupsCommand},
+		{"keyservice", r.keyserviceCommand},
+	}
+}
+
+func (r *runner) encryptCommand() *cli.Command {
+	return &cli.Command{
+		Name:         "encrypt",
+		Usage:        "encrypt a file",
+		ArgsUsage:    "FILE",
+		Flags:        flagsFor(gGlobal, gIn, gOut, gKeys, gRules, gRecursive),
+		Action:       r.cmdEncrypt,
+		OnUsageError: usageError,
+	}
+}
+
+func (r *runner) decryptCommand() *cli.Command {
+	return &cli.Command{
+		Name:         "decrypt",
+		Usage:        "decrypt a file (several YAML/JSON files: one YAML stream for kubectl)",
+		ArgsUsage:    "[FILE...]",
+		Flags:        flagsFor(gGlobal, gIn, gOut, gDecrypt, gRecursive),
+		Action:       r.cmdDecrypt,
+		OnUsageError: usageError,
+	}
+}
+
+func (r *runner) filestatusCommand() *cli.Command {
+	return &cli.Command{
+		Name:         "filestatus",
+		Usage:        `print {"encrypted":true} or {"encrypted":false}`,
+		ArgsUsage:    "FILE",
+		Flags:        flagsFor(gGlobal, gIn),
+		Action:       r.cmdFilestatus,
+		OnUsageError: usageError,
+	}
+}
+
+func (r *runner) keygenCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "keygen",
+		Usage:     "make a new age identity file and print its public key",
+		ArgsUsage: "[FILE]",
+		Description: "Writes a new age identity to FILE (default: the file sops and hull read,\n" +
+			"$XDG_CONFIG_HOME/sops/age/keys.txt, else ~/.config/sops/age/keys.txt), mode 0600,\n" +
+			"and prints its public key (the recipient) on stdout. It never overwrites a file.",
+		Action:       r.cmdKeygen,
+		OnUsageError: usageError,
+	}
 }
 
 func usageError(c *cli.Context, err error, isSubcommand bool) error {
@@ -220,7 +276,12 @@ func (r *runner) run(args []string) error {
 			}
 		}
 	}
-	app := r.app()
+	app, one := r.withCommands(r.appShell(), commandName(rest))
+	if !one {
+		// The top level's flags: for the legacy form, help and an
+		// unknown command. A run of a command needs none (below).
+		app.Flags = flagsFor(topGroups...)
+	}
 	if len(rest) == 2 && rest[0] == "help" && r.helpTopic(app, rest[1]) {
 		return nil
 	}
@@ -235,6 +296,34 @@ func (r *runner) run(args []string) error {
 	return app.Run(append([]string{args[0]}, norm...))
 }
 
+// commandName is the command the arguments run, as normalize finds it
+// (the first argument that is neither a flag nor a top-level flag's
+// value), or "" when there is none or an argument before "--" could ask
+// for help ("help", -h, --help): help needs every command.
+func commandName(args []string) string {
+	name := ""
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			break
+		}
+		if a == "help" || strings.HasPrefix(a, "-h") || strings.HasPrefix(a, "--h") {
+			return ""
+		}
+		if name != "" {
+			continue
+		}
+		if len(a) < 2 || a[0] != '-' {
+			name = a
+			continue
+		}
+		if topTakesValue(a) {
+			i++ // the flag's value is no command name
+		}
+	}
+	return name
+}
+
 // normalize rewrites the arguments so that urfave/cli accepts flags in any
 // position: global flags given before the command name are moved after
 // it, and flags given after the file are moved before it.
@@ -247,7 +336,7 @@ func normalize(app *cli.App, args []string) []string {
 			break
 		}
 		lead = append(lead, a)
-		if takesValue(a, app.Flags) && i+1 < len(args) {
+		if topTakesValue(a) && i+1 < len(args) {
 			lead = append(lead, args[i+1])
 			i++
 		}

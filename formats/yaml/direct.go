@@ -1,6 +1,7 @@
 package yaml
 
 import (
+	"bytes"
 	"errors"
 	"strings"
 	"unicode/utf8"
@@ -90,12 +91,38 @@ type snode struct {
 }
 
 func emitDirect(f *formats.File, opts formats.EmitOptions) (out []byte, err error) {
+	return emitDirectCmp(f, opts, nil)
+}
+
+// emitsAs reports whether the direct emitter writes f (with the zero
+// EmitOptions) as exactly data. It compares as it writes and holds only
+// cmpChunk bytes of output, where writing and comparing would hold a copy
+// of the whole file. false when the output differs or the direct emitter
+// cannot write f (then Emit uses yaml.v3).
+func emitsAs(f *formats.File, data []byte) bool {
+	if data == nil {
+		data = []byte{}
+	}
+	_, err := emitDirectCmp(f, formats.EmitOptions{}, data)
+	return err == nil
+}
+
+// emitDirectCmp is emitDirect, or, when cmp is not nil, compares the
+// output with cmp as it goes: it then returns no output, and errDiffers
+// when they differ.
+func emitDirectCmp(f *formats.File, opts formats.EmitOptions, cmp []byte) (out []byte, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			out, err = nil, errFallback
+			if r == errDiffers {
+				err = errDiffers
+			}
 		}
 	}()
 	if len(f.Docs) == 0 {
+		if cmp != nil && len(cmp) != 0 {
+			return nil, errDiffers
+		}
 		return []byte{}, nil
 	}
 	for _, doc := range f.Docs {
@@ -112,6 +139,10 @@ func emitDirect(f *formats.File, opts formats.EmitOptions) (out []byte, err erro
 	if f.Meta != nil {
 		size += estimate(f.Meta, 1, d.em.bestIndent)
 	}
+	if cmp != nil {
+		d.em.cmp = cmp
+		size = min(size, cmpChunk)
+	}
 	d.em.out = make([]byte, 0, size+size/8)
 	for _, doc := range f.Docs {
 		if err := d.send(evDocStart, "", "", "", "", false); err != nil {
@@ -124,7 +155,32 @@ func emitDirect(f *formats.File, opts formats.EmitOptions) (out []byte, err erro
 			return nil, err
 		}
 	}
+	if cmp != nil {
+		d.em.flushCmp()
+		if d.em.cmpPos != len(cmp) {
+			return nil, errDiffers
+		}
+		return nil, nil
+	}
 	return d.em.out, nil
+}
+
+// cmpChunk is how much output the emitter holds when it compares.
+const cmpChunk = 64 << 10
+
+// errDiffers stops an emitter whose output differs from cmp.
+var errDiffers = errors.New("yaml: output differs")
+
+// flushCmp compares the output held with the next bytes of cmp, and
+// empties it; it panics with errDiffers when they differ (the emitter's
+// callers turn panics into errors).
+func (e *emitter) flushCmp() {
+	end := e.cmpPos + len(e.out)
+	if end > len(e.cmp) || !bytes.Equal(e.out, e.cmp[e.cmpPos:end]) {
+		panic(errDiffers)
+	}
+	e.cmpPos = end
+	e.out = e.out[:0]
 }
 
 // estimate returns about how many bytes n takes in the output.

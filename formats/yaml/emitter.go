@@ -102,7 +102,13 @@ type scalarInfo struct {
 }
 
 type emitter struct {
-	out        []byte
+	out []byte
+	// cmp, when set, is what the output must be (emitDirectCmp): out is
+	// compared with it and emptied every cmpChunk bytes; cmpPos is how
+	// much of it matched so far.
+	cmp    []byte
+	cmpPos int
+
 	bestIndent int
 
 	state     emState
@@ -145,6 +151,9 @@ func (e *emitter) init(indent int) {
 
 // emit is yaml_emitter_emit for one event: analyze, then the state machine.
 func (e *emitter) emit(ev *event) error {
+	if e.cmp != nil && len(e.out) >= cmpChunk {
+		e.flushCmp()
+	}
 	e.handle, e.suffix = "", ""
 	if ev.head != "" {
 		e.head = ev.head

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	yamlv3 "go.yaml.in/yaml/v3"
@@ -24,10 +25,10 @@ func limitErr(what string, limit int64) error {
 	return &formats.LimitError{Format: name, What: what, Limit: limit}
 }
 
-var yamlErrLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+var yamlErrLine = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^yaml: line (\d+): (.*)$`) })
 
 // quoted is a part of a yaml.v3 message between single quotes.
-var quoted = regexp.MustCompile(`'[^']*'`)
+var quoted = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`'[^']*'`) })
 
 // safeMessage keeps what a yaml.v3 error message says without file
 // content: the scanner and parser messages are fixed texts that quote the
@@ -39,7 +40,7 @@ func safeMessage(msg string) string {
 	if msg == "" || strings.ContainsAny(msg, "`\"") || len(msg) > 120 {
 		return "invalid yaml"
 	}
-	msg = quoted.ReplaceAllStringFunc(msg, func(q string) string {
+	msg = quoted().ReplaceAllStringFunc(msg, func(q string) string {
 		inner := q[1 : len(q)-1]
 		if inner != "" && len(inner) <= 3 && strings.Trim(inner, ",:;-?[]{}|>#&*!%@`.=") == "" {
 			return q
@@ -60,7 +61,7 @@ func decodeError(err error) error {
 	if strings.Contains(msg, "exceeded max depth") {
 		return limitErr("depth", 10000)
 	}
-	if m := yamlErrLine.FindStringSubmatch(msg); m != nil {
+	if m := yamlErrLine().FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])
 		return syntaxErr(line, "%s", safeMessage(m[2]))
 	}
@@ -148,6 +149,9 @@ func settleComments(f *formats.File, data []byte, lim formats.Limits) *formats.F
 	w := *f
 	if w.Meta == nil {
 		w.Meta = &formats.Node{Kind: formats.Mapping, Children: []*formats.Node{formats.NewString("version", "0")}}
+	}
+	if emitsAs(&w, data) {
+		return f // without holding a second copy of the file
 	}
 	out, err := yamlFormat{}.Emit(&w, formats.EmitOptions{})
 	if err != nil {

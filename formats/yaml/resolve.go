@@ -20,6 +20,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -71,9 +72,50 @@ var floatSpecial = map[string]string{
 	"-.inf": "-Inf", "-.Inf": "-Inf", "-.INF": "-Inf",
 }
 
-var yamlStyleFloat = regexp.MustCompile(`^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`)
+// isYAMLStyleFloat reports whether s has the form of yaml.v3's float
+// pattern, ^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$, without
+// a regular expression (compiling one cost more than decrypting a small
+// file; resolve_test.go checks the two agree).
+func isYAMLStyleFloat(s string) bool {
+	i := 0
+	digits := func() int {
+		n := 0
+		for i < len(s) && '0' <= s[i] && s[i] <= '9' {
+			i++
+			n++
+		}
+		return n
+	}
+	if i < len(s) && (s[i] == '+' || s[i] == '-') {
+		i++
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		if digits() == 0 {
+			return false
+		}
+	} else {
+		if digits() == 0 {
+			return false
+		}
+		if i < len(s) && s[i] == '.' {
+			i++
+			digits()
+		}
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		if digits() == 0 {
+			return false
+		}
+	}
+	return i == len(s)
+}
 
-var base60float = regexp.MustCompile(`^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$`)
+var base60float = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$`) })
 
 // resolvePlain returns the tag yaml.v3 gives s as an unquoted scalar.
 func resolvePlain(s string) string {
@@ -100,7 +142,7 @@ func resolvePlain(s string) string {
 			return tagInt
 		}
 		plain := strings.ReplaceAll(s, "_", "")
-		if yamlStyleFloat.MatchString(plain) {
+		if isYAMLStyleFloat(plain) {
 			if _, err := strconv.ParseFloat(plain, 64); err == nil {
 				return tagFloat
 			}
@@ -122,7 +164,7 @@ func parseInt(s string) (digits string, fits, ok bool) {
 	if v, err := strconv.ParseUint(plain, 0, 64); err == nil {
 		return strconv.FormatUint(v, 10), false, true
 	}
-	if yamlStyleFloat.MatchString(plain) {
+	if isYAMLStyleFloat(plain) {
 		return "", false, false
 	}
 	for _, p := range []struct {
@@ -192,5 +234,5 @@ func isBase60Float(s string) bool {
 	if !(c == '+' || c == '-' || c >= '0' && c <= '9') || strings.IndexByte(s, ':') < 0 {
 		return false
 	}
-	return base60float.MatchString(s)
+	return base60float().MatchString(s)
 }

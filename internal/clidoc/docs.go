@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/urfave/cli/v2"
 )
@@ -40,9 +41,9 @@ var docsEnvironment = []struct{ name, text string }{
 }
 
 var (
-	envInUsage   = regexp.MustCompile(`env ((?:SOPS|HULL)_[A-Z0-9_]+)`)
-	envMentioned = regexp.MustCompile(`\b(?:SOPS|HULL)_[A-Z0-9_]+\b|\$[A-Z][A-Z0-9_]+\b`)
-	envStrip     = regexp.MustCompile(` ?\(env [A-Z0-9_]+\)|env [A-Z0-9_]+; `)
+	envInUsage   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`env ((?:SOPS|HULL)_[A-Z0-9_]+)`) })
+	envMentioned = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\b(?:SOPS|HULL)_[A-Z0-9_]+\b|\$[A-Z][A-Z0-9_]+\b`) })
+	envStrip     = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(` ?\(env [A-Z0-9_]+\)|env [A-Z0-9_]+; `) })
 )
 
 // docEnv is the ENVIRONMENT table of the app.
@@ -60,8 +61,8 @@ func docEnv(root *cmdSpec, name string) [][2]string {
 	}
 	root.walk(func(c *cmdSpec) {
 		for _, f := range c.flags {
-			for _, m := range envInUsage.FindAllStringSubmatch(f.usage, -1) {
-				add(m[1], "the default of "+f.dashed()[0]+": "+envStrip.ReplaceAllString(f.usage, ""))
+			for _, m := range envInUsage().FindAllStringSubmatch(f.usage, -1) {
+				add(m[1], "the default of "+f.dashed()[0]+": "+envStrip().ReplaceAllString(f.usage, ""))
 			}
 		}
 	})
@@ -72,7 +73,7 @@ func docEnv(root *cmdSpec, name string) [][2]string {
 			texts = append(texts, f.usage)
 		}
 		for _, t := range texts {
-			for _, m := range envMentioned.FindAllString(t, -1) {
+			for _, m := range envMentioned().FindAllString(t, -1) {
 				add(strings.TrimPrefix(m, "$"), where)
 			}
 		}

@@ -132,8 +132,7 @@ func flagSpecs(flags []cli.Flag) []flagSpec {
 			s.value = d.TakesValue()
 			s.usage = d.GetUsage()
 		}
-		switch f.(type) {
-		case *cli.StringSliceFlag, *cli.IntSliceFlag, *cli.Int64SliceFlag, *cli.Float64SliceFlag, *cli.UintSliceFlag, *cli.Uint64SliceFlag:
+		if sf, ok := f.(cli.DocGenerationSliceFlag); ok && sf.IsSliceFlag() {
 			s.repeat = true
 		}
 		name := f.Names()[0]

@@ -45,6 +45,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hullsecrets/hull/keysources"
@@ -109,7 +110,7 @@ func (k Key) String() string {
 
 // prefixedRE is sops's check for a Vault behind a path prefix, which it
 // (and hull) does not support.
-var prefixedRE = regexp.MustCompile(`/[^/]+/v[\d]+/[^/]+/[^/]+/[^/]+`)
+var prefixedRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`/[^/]+/v[\d]+/[^/]+/[^/]+/[^/]+`) })
 
 // ParseKey parses a key URI scheme://host[:port]/v1/<engine path>/keys/<name>.
 func ParseKey(uri string) (Key, error) {
@@ -123,7 +124,7 @@ func ParseKey(uri string) (Key, error) {
 	if u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
 		return Key{}, fmt.Errorf("vault key URI %q: want https://host[:port]/v1/<engine>/keys/<name>, with no user, query or fragment", uri)
 	}
-	if prefixedRE.MatchString(u.Path) {
+	if prefixedRE().MatchString(u.Path) {
 		return Key{}, fmt.Errorf("vault key URI %q: a Vault behind a path prefix is not supported (want https://host[:port]/v1/<engine>/keys/<name>)", uri)
 	}
 	parts := strings.Split(strings.Trim(u.Path, "/"), "/")
