@@ -13,11 +13,8 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/hullsecrets/hull/keysources"
-	"github.com/hullsecrets/hull/keysources/age"
+	"github.com/hullsecrets/hull/keysources/all"
 	"github.com/hullsecrets/hull/keysources/companion"
-	"github.com/hullsecrets/hull/keysources/pgp"
-	"github.com/hullsecrets/hull/keysources/vault"
-	"github.com/hullsecrets/hull/metadata"
 )
 
 // The sops key service (gRPC), both ways, runs in hull-kms so that hull
@@ -81,18 +78,6 @@ func (r *runner) setupKeyservice(c *cli.Context) error {
 	return nil
 }
 
-// serviceIdentitySet is the identities when the local key service is
-// disabled: the key services only, no local key is read.
-func (r *runner) serviceIdentitySet() (*identitySet, bool) {
-	if !r.ks.noLocal {
-		return nil, false
-	}
-	return &identitySet{
-		ids:      []keysources.Identity{r.companion().ServiceIdentity(r.ks.uris)},
-		searched: []string{"key services " + strings.Join(r.ks.uris, ", ") + " (--enable-local-keyservice=false)"},
-	}, true
-}
-
 // serviceIdentities are the key services' identity, tried after the local
 // ones (sops asks its local key service first).
 func (r *runner) serviceIdentities() []keysources.Identity {
@@ -102,47 +87,9 @@ func (r *runner) serviceIdentities() []keysources.Identity {
 	return []keysources.Identity{r.companion().ServiceIdentity(r.ks.uris)}
 }
 
-// viaKeyServices makes the recipients wrap through the key services: the
-// local key first unless --enable-local-keyservice=false, then each
-// service in order.
+// viaKeyServices makes the recipients wrap through the key services.
 func (r *runner) viaKeyServices(groups [][]keysources.Recipient) [][]keysources.Recipient {
-	if len(r.ks.uris) == 0 {
-		return groups
-	}
-	out := make([][]keysources.Recipient, len(groups))
-	for i, g := range groups {
-		out[i] = make([]keysources.Recipient, len(g))
-		for j, rc := range g {
-			key, ok := recipientKey(rc)
-			if !ok {
-				out[i][j] = rc
-				continue
-			}
-			local := rc
-			if r.ks.noLocal {
-				local = nil
-			}
-			out[i][j] = r.companion().ServiceRecipient(local, key, r.ks.uris)
-		}
-	}
-	return out
-}
-
-// recipientKey is the key of a recipient as the key service protocol
-// describes it (a stanza without enc).
-func recipientKey(rc keysources.Recipient) (metadata.Stanza, bool) {
-	switch rc := rc.(type) {
-	case *age.Recipient:
-		return metadata.NewStanza(age.Type, "recipient", rc.String()), true
-	case *pgp.Recipient:
-		return metadata.NewStanza(pgp.Type, "fp", rc.String()), true
-	case *vault.Recipient:
-		k := rc.Key()
-		return metadata.NewStanza(vault.Type, "vault_address", k.Address, "engine_path", k.EnginePath, "key_name", k.Name), true
-	case *companion.Recipient:
-		return rc.KeyStanza(), true
-	}
-	return metadata.Stanza{}, false
+	return all.ViaKeyServices(r.companion(), groups, r.ks.uris, r.ks.noLocal)
 }
 
 // keyserviceCommand is `hull keyservice`: sops's key service server, run
@@ -171,8 +118,8 @@ func (r *runner) keyserviceCommand() *cli.Command {
 // keyserviceEnv are the variables hull-kms keyservice reads: hull's view of
 // them overrides the process's (tests run hull in process).
 var keyserviceEnv = []string{
-	"HOME", "XDG_CONFIG_HOME", "SOPS_AGE_KEY", "SOPS_AGE_KEY_FILE", "SOPS_AGE_SSH_PRIVATE_KEY_FILE",
-	"HULL_PGP_KEY_FILE", "GNUPGHOME", "SOPS_GPG_EXEC", "VAULT_TOKEN", "VAULT_NAMESPACE", "SOPS_HC_VAULT_ALLOWLIST",
+	"HOME", "XDG_CONFIG_HOME", "SOPS_AGE_KEY", "SOPS_AGE_KEY_FILE", "SOPS_AGE_KEY_CMD", "SOPS_AGE_SSH_PRIVATE_KEY_FILE",
+	"SOPS_AGE_SSH_PRIVATE_KEY_CMD", "HULL_STRICT_PERMS", "HULL_PGP_KEY_FILE", "GNUPGHOME", "SOPS_GPG_EXEC", "VAULT_TOKEN", "VAULT_NAMESPACE", "SOPS_HC_VAULT_ALLOWLIST",
 }
 
 func (r *runner) cmdKeyservice(c *cli.Context) error {

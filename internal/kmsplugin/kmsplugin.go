@@ -8,6 +8,7 @@ package kmsplugin
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/hullsecrets/hull/keysources/age"
 	"io"
 
 	"github.com/hullsecrets/hull/internal/keyservice"
@@ -25,6 +26,11 @@ type Options struct {
 	AWS   awskms.Options
 	GCP   gcpkms.Options
 	Azure azkv.Options
+	// Age and Stderr are the key service server's: how age plugins and
+	// protected identities reach the user (default: /dev/tty), and the
+	// key commands' stderr (default: the server's).
+	Age    age.Options
+	Stderr io.Writer
 }
 
 const usage = `usage: hull-kms
