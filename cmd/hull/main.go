@@ -196,6 +196,7 @@ func (r *runner) app() *cli.App {
 			r.rotateCommand(),
 			r.groupsCommand(),
 			r.keyserviceCommand(),
+			r.publishCommand(),
 		},
 	}
 	finishHelp(app.Commands, "") // help.go

@@ -31,6 +31,8 @@ type Options struct {
 	// key commands' stderr (default: the server's).
 	Age    age.Options
 	Stderr io.Writer
+	// Upload are the settings of hull publish's uploads.
+	Upload UploadOptions
 }
 
 const usage = `usage: hull-kms
@@ -64,7 +66,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer, lookup func(
 	get := func(k string) string { v, _ := lookup(k); return v }
 	ks := &keyservice.Client{}
 	defer ks.Close()
-	if err := companion.ServeWith(stdin, stdout, version, Backends(o.AWS, gcpOptions(o, get), o.Azure), ks); err != nil {
+	if err := companion.ServeUploads(stdin, stdout, version, Backends(o.AWS, gcpOptions(o, get), o.Azure), ks, uploader{o.Upload}); err != nil {
 		fmt.Fprintf(stderr, "hull-kms: %v\n", err)
 		return 1
 	}
