@@ -7,6 +7,8 @@ package publish
 import (
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -154,4 +156,28 @@ func value(n *formats.Node) (any, error) {
 		return n.Value == "True" || n.Value == "true", nil
 	}
 	return n.Value, nil
+}
+
+// Files are the files to publish for path: path itself, or with recursive
+// every regular file under the directory path, in lexical order. A
+// directory without recursive is an error, as in sops.
+func Files(path string, recursive bool) ([]string, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !fi.IsDir() {
+		return []string{path}, nil
+	}
+	if !recursive {
+		return nil, fmt.Errorf("%s is a directory: pass --recursive to publish the files in it", path)
+	}
+	var files []string
+	err = filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			files = append(files, p)
+		}
+		return err
+	})
+	return files, err
 }

@@ -325,7 +325,7 @@ func (r *runner) open(c *cli.Context, fio *fileIO, data []byte, stash *hull.Stas
 	r.logDecrypt(c, err)
 	if err != nil {
 		var re *keysources.RecoverError
-		if errors.As(err, &re) && noneTried(re) {
+		if errors.As(err, &re) && re.NoneTried() {
 			return nil, nil, &noIdentityError{file: fio.display(), err: errors.Unwrap(err), searched: ids.Searched}
 		}
 		return nil, nil, err

@@ -3,10 +3,9 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -41,36 +40,23 @@ func (r *runner) cmdPublish(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	fi, err := os.Stat(path)
-	if err != nil {
-		return withCode(exitNoFileSpecified, fmt.Errorf("cannot publish %s: %w", path, unwrapPathErr(err)))
-	}
-	files := []string{path}
-	if fi.IsDir() {
-		if !c.Bool("recursive") {
-			return withCode(exitGeneric, fmt.Errorf("%s is a directory: pass --recursive to publish the files in it", path))
+	files, err := publish.Files(path, c.Bool("recursive"))
+	if code := exitGeneric; err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			code = exitNoFileSpecified
 		}
-		files = nil
-		err = filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
-			if err == nil && d.Type().IsRegular() {
-				files = append(files, p)
-			}
-			return err
-		})
-		if err != nil {
-			return withCode(exitCouldNotRead, fmt.Errorf("cannot walk %s: %w", path, unwrapPathErr(err)))
-		}
+		return withCode(code, fmt.Errorf("cannot publish: %w", unwrapPathErr(err)))
 	}
 	answers := bufio.NewReader(r.stdin)
 	for _, f := range files { // as sops: the first failure stops
-		if err := r.publishFile(c, f, c.Bool("yes"), answers); err != nil {
+		if err := r.publishFile(c, f, answers); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (r *runner) publishFile(c *cli.Context, path string, yes bool, answers *bufio.Reader) error {
+func (r *runner) publishFile(c *cli.Context, path string, answers *bufio.Reader) error {
 	cfg, err := r.loadConfig(c, path)
 	if err != nil {
 		return err
@@ -87,7 +73,7 @@ func (r *runner) publishFile(c *cli.Context, path string, yes bool, answers *buf
 	if err != nil {
 		return err
 	}
-	for !yes {
+	for !c.Bool("yes") {
 		fmt.Fprintf(r.stdout, "uploading %s to %s ? (y/n): ", path, t)
 		line, err := answers.ReadString('\n')
 		if a := strings.TrimSpace(line); a == "y" || a == "n" {

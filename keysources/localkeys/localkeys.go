@@ -180,12 +180,27 @@ func Load(ctx context.Context, e Env) (*Set, error) {
 
 // PGPOptions are the gpg settings of the environment: SOPS_GPG_EXEC (the
 // gpg program), GNUPGHOME, and the legacy keyring read when gpg is missing
-// (~/.gnupg/pubring.gpg when GNUPGHOME is unset).
-func PGPOptions(lookup func(string) (string, bool)) pgp.Options {
+// (~/.gnupg/pubring.gpg when GNUPGHOME is unset). gpg's stdin is the
+// message, so a terminal pinentry needs GPG_TTY: when it is unset, it is
+// the first of ttys (*os.File) that is a terminal, where Linux's /proc
+// says.
+func PGPOptions(lookup func(string) (string, bool), ttys ...any) pgp.Options {
 	e := Env{Lookup: lookup}
 	o := pgp.Options{GPGExec: e.get("SOPS_GPG_EXEC"), GnuPGHome: e.get("GNUPGHOME")}
 	if home := e.get("HOME"); o.GnuPGHome == "" && home != "" {
 		o.LegacyKeyring = filepath.Join(home, ".gnupg", "pubring.gpg")
+	}
+	if e.get("GPG_TTY") != "" {
+		return o
+	}
+	for _, f := range ttys {
+		if osf, ok := f.(*os.File); ok {
+			if name, err := os.Readlink(fmt.Sprintf("/proc/self/fd/%d", osf.Fd())); err == nil &&
+				(strings.HasPrefix(name, "/dev/pts/") || strings.HasPrefix(name, "/dev/tty")) {
+				o.Env = append(o.Env, "GPG_TTY="+name)
+				break
+			}
+		}
 	}
 	return o
 }
