@@ -122,7 +122,8 @@ func (c *Client) doStart() error {
 		return err
 	}
 	if err := writeLine(stdin, hello{Protocol: ProtocolVersion, Hull: c.cfg.Version}); err != nil {
-		return fail(fmt.Errorf("%w: %s did not take the handshake: %v%s", ErrMismatch, path, err, c.cfg.Hint))
+		// It exited, or closed its input, before reading: not hull-kms.
+		return fail(fmt.Errorf("%w: %s did not answer the handshake (it did not read it: %v); is it hull-kms?%s", ErrMismatch, path, err, c.cfg.Hint))
 	}
 	var h hello
 	scanned := make(chan bool, 1)
