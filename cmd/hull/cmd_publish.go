@@ -131,8 +131,8 @@ func (r *runner) publishContent(c *cli.Context, path string, t publish.Target, r
 	if err != nil {
 		return nil, nil, err
 	}
-	m := kf.opened.Meta
-	key, err := hull.Rotate(kf.plain, m, r.viaKeyServices(groups), hull.NewThreshold(rr.ShamirThreshold, m.ShamirThreshold, len(groups)), hull.SealOptions{Format: fio.out, InputFormat: fio.in})
+	m := kf.opened.Meta // a fresh hull MAC only over a rule it vouches for (docs/TRUST.md rule 12)
+	key, err := hull.Rotate(kf.plain, m, r.viaKeyServices(groups), hull.NewThreshold(rr.ShamirThreshold, m.ShamirThreshold, len(groups)), hull.SealOptions{Format: fio.out, InputFormat: fio.in, NoExtendedMAC: !vouchesRule(fio, kf, rr)})
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
