@@ -298,8 +298,11 @@ func (c *Config) matchPath(filePath string) string {
 
 // DestinationFor returns the first destination rule whose PathRegex is nil
 // or matches path as given (not made absolute or relative), as sops's
-// publish does.
+// publish does. A nil config has none.
 func (c *Config) DestinationFor(path string) (*DestinationRule, bool) {
+	if c == nil {
+		return nil, false
+	}
 	for i := range c.DestinationRules {
 		d := &c.DestinationRules[i]
 		if d.PathRegex == nil || d.PathRegex.MatchString(path) {

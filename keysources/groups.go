@@ -140,6 +140,20 @@ type RecoverError struct {
 	Needed, Recovered int
 }
 
+// NoneTried reports whether no identity could try any stanza (no identity
+// for any of the file's key types), as opposed to identities that tried
+// and were not recipients.
+func (e *RecoverError) NoneTried() bool {
+	for _, g := range e.Groups {
+		for _, s := range g.Stanzas {
+			if s.Reason != ReasonNoIdentity {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 // Error is a multi-line report, one line per group and per stanza.
 func (e *RecoverError) Error() string {
 	var b strings.Builder

@@ -65,6 +65,7 @@ func companionMain() {
 			option.WithGRPCDialOption(grpc.WithTransportCredentials(insecure.NewCredentials())),
 		}
 	}
+	o.Upload.S3PathStyle = os.Getenv(envS3PathStyle) != ""
 	os.Exit(kmsplugin.Main(os.Args, os.Stdin, os.Stdout, os.Stderr, os.LookupEnv, hullVersion(), o))
 }
 

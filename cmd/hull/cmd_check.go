@@ -162,7 +162,7 @@ func (r *runner) cmdCheck(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	keys.ids = ids.ids
+	keys.ids = ids.Identities
 
 	// The files a rule covers, and the encrypted files no rule covers.
 	var files []bulk.File

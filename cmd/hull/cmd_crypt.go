@@ -317,13 +317,13 @@ func (r *runner) open(c *cli.Context, fio *fileIO, data []byte, stash *hull.Stas
 	if err != nil {
 		return nil, nil, err
 	}
-	ids.ids = append(ids.ids, r.cloudIdentities(c, fio.name)...)
+	ids.Identities = append(ids.Identities, r.cloudIdentities(c, fio.name)...)
 	pol, err := r.policy(c, fio.ruleName())
 	if err != nil {
 		return nil, nil, err
 	}
 	// The library's open step (docs/TRUST.md rules 7 and 8).
-	opened, err := pol.Open(ctx, f, fio.display(), fio.ruleName(), ids.ids, hull.DecryptOptions{
+	opened, err := pol.Open(ctx, f, fio.display(), fio.ruleName(), ids.Identities, hull.DecryptOptions{
 		DecryptionOrder: order,
 		Stash:           stash,
 		Compat:          hasFlag(c, "compat") && c.Bool("compat"),
@@ -331,15 +331,15 @@ func (r *runner) open(c *cli.Context, fio *fileIO, data []byte, stash *hull.Stas
 	r.logDecrypt(c, err)
 	if err != nil {
 		var re *keysources.RecoverError
-		if errors.As(err, &re) && noneTried(re) {
-			return nil, nil, &noIdentityError{file: fio.display(), err: errors.Unwrap(err), searched: ids.searched}
+		if errors.As(err, &re) && re.NoneTried() {
+			return nil, nil, &noIdentityError{file: fio.display(), err: errors.Unwrap(err), searched: ids.Searched}
 		}
 		return nil, nil, err
 	}
 	if stash != nil || c.Bool("verbose") {
 		// Read-only commands stay quiet on success (helm-secrets mixes
 		// stderr into its output); HULL_STRICT_PERMS makes this an error.
-		for _, w := range ids.warnings {
+		for _, w := range ids.Warnings {
 			r.warnf("%s", w)
 		}
 	}

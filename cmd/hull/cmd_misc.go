@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -13,6 +14,7 @@ import (
 	"github.com/hullsecrets/hull/keysources"
 	"github.com/hullsecrets/hull/keysources/age"
 	"github.com/hullsecrets/hull/keysources/companion"
+	"github.com/hullsecrets/hull/keysources/localkeys"
 	"github.com/hullsecrets/hull/keysources/pgp"
 	"github.com/hullsecrets/hull/metadata"
 )
@@ -23,7 +25,7 @@ func (r *runner) cmdKeygen(c *cli.Context) error {
 		return err
 	}
 	if path == "" {
-		path = defaultAgeKeyFile(r.env)
+		path = localkeys.DefaultAgeKeyFile(r.env.lookup, runtime.GOOS)
 		if path == "" {
 			return withCode(exitGeneric, errors.New("no file given and neither XDG_CONFIG_HOME nor HOME is set"))
 		}

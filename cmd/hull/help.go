@@ -37,7 +37,7 @@ var globalScope = map[string][]string{
 // that decrypts.
 var (
 	rewriters = []string{"edit", "set", "unset", "rotate", "updatekeys", "groups add", "groups delete"}
-	readers   = append([]string{"decrypt", "exec-env", "exec-file", "diff", "merge", "check"}, rewriters...)
+	readers   = append([]string{"decrypt", "exec-env", "exec-file", "diff", "merge", "check", "publish"}, rewriters...)
 )
 
 // examples are shown at the end of each command's help (and in the man
@@ -70,6 +70,7 @@ var examples = map[string][]string{
 	"groups":          {"hull groups add --file secrets.yaml --age age1…", "hull groups delete --file secrets.yaml 1"},
 	"groups add":      {"hull groups add --file secrets.yaml --age age1…,age1…"},
 	"groups delete":   {"hull groups delete --file secrets.yaml 1"},
+	"publish":         {"hull publish prod/db.yaml", "hull publish --yes --recursive prod/"},
 	"keyservice":      {"hull keyservice --network unix --address ~/.hull-keyservice.sock", "hull decrypt --keyservice unix:///tmp/ks.sock --enable-local-keyservice=false secrets.yaml"},
 }
 

@@ -3,21 +3,15 @@ package main
 import (
 	"errors"
 	"fmt"
-	"net/url"
 	"os/exec"
 	"runtime"
-	"strconv"
-	"strings"
 	"syscall"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/hullsecrets/hull/keysources"
-	"github.com/hullsecrets/hull/keysources/age"
+	"github.com/hullsecrets/hull/keysources/all"
 	"github.com/hullsecrets/hull/keysources/companion"
-	"github.com/hullsecrets/hull/keysources/pgp"
-	"github.com/hullsecrets/hull/keysources/vault"
-	"github.com/hullsecrets/hull/metadata"
 )
 
 // The sops key service (gRPC), both ways, runs in hull-kms so that hull
@@ -25,124 +19,41 @@ import (
 // --keyservice sends the wraps and unwraps to hull-kms, which asks the
 // services (docs/COMPANION.md, keyservice_* requests).
 
-// keyServices are the --keyservice URIs and --enable-local-keyservice of
-// the command.
-type keyServices struct {
-	uris    []string
-	noLocal bool // --enable-local-keyservice=false
-}
+// keyServices are the command's sops key services.
+type keyServices = companion.Services
 
-// active reports whether key services replace or back the local keys.
-func (k keyServices) active() bool { return len(k.uris) > 0 || k.noLocal }
-
-// setupKeyservice reads --keyservice (repeatable; env SOPS_KEYSERVICE,
-// comma-separated) and --enable-local-keyservice (default true; env
-// SOPS_ENABLE_LOCAL_KEYSERVICE), as sops does.
+// setupKeyservice reads --keyservice and --enable-local-keyservice (or
+// their variables) into r.ks.
 func (r *runner) setupKeyservice(c *cli.Context) error {
-	var ks keyServices
 	var uris []string
+	var local *bool
 	if hasFlag(c, "keyservice") {
 		uris = c.StringSlice("keyservice")
 	}
-	if len(uris) == 0 {
-		if v := r.env.get("SOPS_KEYSERVICE"); v != "" {
-			uris = strings.Split(v, ",")
-		}
-	}
-	for _, u := range uris {
-		u = strings.TrimSpace(u)
-		if u == "" {
-			continue
-		}
-		// As sops: an address that is not a URI is skipped with a
-		// warning; any other is asked, and one hull cannot connect to
-		// (an unknown scheme, no path) fails when asked, naming it.
-		if _, err := url.Parse(u); err != nil {
-			r.warnf("--keyservice %q: not a URI (%v), skipping it; use unix:///path/to.sock or tcp://host:port", u, err)
-			continue
-		}
-		ks.uris = append(ks.uris, u)
-	}
-	local := true
 	if hasFlag(c, "enable-local-keyservice") && c.IsSet("enable-local-keyservice") {
-		local = c.Bool("enable-local-keyservice")
-	} else if v := r.env.get("SOPS_ENABLE_LOCAL_KEYSERVICE"); v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			return withCode(exitGeneric, fmt.Errorf("SOPS_ENABLE_LOCAL_KEYSERVICE=%s: not true or false", v))
-		}
-		local = b
+		b := c.Bool("enable-local-keyservice")
+		local = &b
 	}
-	ks.noLocal = !local
-	if ks.noLocal && len(ks.uris) == 0 {
-		return withCode(exitGeneric, errors.New("--enable-local-keyservice=false without --keyservice: no key service is left to wrap or unwrap the data key; name one with --keyservice unix:///path/to.sock"))
+	ks, warnings, err := companion.ParseServices(uris, local, r.env.lookup)
+	for _, w := range warnings {
+		r.warnf("%s", w)
 	}
 	r.ks = ks
-	return nil
-}
-
-// serviceIdentitySet is the identities when the local key service is
-// disabled: the key services only, no local key is read.
-func (r *runner) serviceIdentitySet() (*identitySet, bool) {
-	if !r.ks.noLocal {
-		return nil, false
-	}
-	return &identitySet{
-		ids:      []keysources.Identity{r.companion().ServiceIdentity(r.ks.uris)},
-		searched: []string{"key services " + strings.Join(r.ks.uris, ", ") + " (--enable-local-keyservice=false)"},
-	}, true
+	return withCode(exitGeneric, err)
 }
 
 // serviceIdentities are the key services' identity, tried after the local
 // ones (sops asks its local key service first).
 func (r *runner) serviceIdentities() []keysources.Identity {
-	if len(r.ks.uris) == 0 {
+	if len(r.ks.URIs) == 0 {
 		return nil
 	}
-	return []keysources.Identity{r.companion().ServiceIdentity(r.ks.uris)}
+	return []keysources.Identity{r.companion().ServiceIdentity(r.ks.URIs)}
 }
 
-// viaKeyServices makes the recipients wrap through the key services: the
-// local key first unless --enable-local-keyservice=false, then each
-// service in order.
+// viaKeyServices makes the recipients wrap through the key services.
 func (r *runner) viaKeyServices(groups [][]keysources.Recipient) [][]keysources.Recipient {
-	if len(r.ks.uris) == 0 {
-		return groups
-	}
-	out := make([][]keysources.Recipient, len(groups))
-	for i, g := range groups {
-		out[i] = make([]keysources.Recipient, len(g))
-		for j, rc := range g {
-			key, ok := recipientKey(rc)
-			if !ok {
-				out[i][j] = rc
-				continue
-			}
-			local := rc
-			if r.ks.noLocal {
-				local = nil
-			}
-			out[i][j] = r.companion().ServiceRecipient(local, key, r.ks.uris)
-		}
-	}
-	return out
-}
-
-// recipientKey is the key of a recipient as the key service protocol
-// describes it (a stanza without enc).
-func recipientKey(rc keysources.Recipient) (metadata.Stanza, bool) {
-	switch rc := rc.(type) {
-	case *age.Recipient:
-		return metadata.NewStanza(age.Type, "recipient", rc.String()), true
-	case *pgp.Recipient:
-		return metadata.NewStanza(pgp.Type, "fp", rc.String()), true
-	case *vault.Recipient:
-		k := rc.Key()
-		return metadata.NewStanza(vault.Type, "vault_address", k.Address, "engine_path", k.EnginePath, "key_name", k.Name), true
-	case *companion.Recipient:
-		return rc.KeyStanza(), true
-	}
-	return metadata.Stanza{}, false
+	return all.ViaKeyServices(r.companion(), groups, r.ks.URIs, r.ks.NoLocal)
 }
 
 // keyserviceCommand is `hull keyservice`: sops's key service server, run
@@ -168,13 +79,6 @@ func (r *runner) keyserviceCommand() *cli.Command {
 	}
 }
 
-// keyserviceEnv are the variables hull-kms keyservice reads: hull's view of
-// them overrides the process's (tests run hull in process).
-var keyserviceEnv = []string{
-	"HOME", "XDG_CONFIG_HOME", "SOPS_AGE_KEY", "SOPS_AGE_KEY_FILE", "SOPS_AGE_SSH_PRIVATE_KEY_FILE",
-	"HULL_PGP_KEY_FILE", "GNUPGHOME", "SOPS_GPG_EXEC", "VAULT_TOKEN", "VAULT_NAMESPACE", "SOPS_HC_VAULT_ALLOWLIST",
-}
-
 func (r *runner) cmdKeyservice(c *cli.Context) error {
 	if c.NArg() > 0 {
 		return withCode(exitGeneric, fmt.Errorf("keyservice takes no arguments (got %q)", c.Args().First()))
@@ -187,7 +91,9 @@ func (r *runner) cmdKeyservice(c *cli.Context) error {
 	if c.Bool("prompt") {
 		args = append(args, "--prompt")
 	}
-	env := r.keyserviceEnv()
+	// hull-kms keyservice serves hull's identities: hull's view of their
+	// variables overrides the process's (tests run hull in process).
+	env := companion.WithEnv(r.companionEnv(), companion.KeyServiceEnv, r.env.lookup)
 	if runtime.GOOS != "windows" {
 		// hull-kms takes hull's place: signals (Ctrl-C, SIGTERM) reach it.
 		err := syscall.Exec(path, args, env)
@@ -203,25 +109,4 @@ func (r *runner) cmdKeyservice(c *cli.Context) error {
 		return withCode(exitGeneric, fmt.Errorf("keyservice: %v", err))
 	}
 	return nil
-}
-
-// keyserviceEnv is hull-kms's environment (companionEnv) with hull's
-// values of the variables in keyserviceEnv, each once.
-func (r *runner) keyserviceEnv() []string {
-	override := map[string]bool{}
-	for _, k := range keyserviceEnv {
-		override[k] = true
-	}
-	var env []string
-	for _, kv := range r.companionEnv() {
-		if k, _, _ := strings.Cut(kv, "="); !override[k] {
-			env = append(env, kv)
-		}
-	}
-	for _, k := range keyserviceEnv {
-		if v, ok := r.env.lookup(k); ok {
-			env = append(env, k+"="+v)
-		}
-	}
-	return env
 }

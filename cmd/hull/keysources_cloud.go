@@ -113,7 +113,7 @@ func flagVaultAddresses(c *cli.Context) []string {
 // cost nothing until a stanza of their type is unwrapped: hull-kms is
 // started, the Vault token read and the allowlist resolved only then.
 func (r *runner) cloudIdentities(c *cli.Context, target string) []keysources.Identity {
-	if r.ks.noLocal { // --enable-local-keyservice=false: the key services only
+	if r.ks.NoLocal { // --enable-local-keyservice=false: the key services only
 		return nil
 	}
 	return []keysources.Identity{

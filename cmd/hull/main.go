@@ -209,6 +209,7 @@ func (r *runner) commandTable() []namedCommand {
 		{"rotate", r.rotateCommand},
 		{"groups", r.groupsCommand},
 		{"keyservice", r.keyserviceCommand},
+		{"publish", r.publishCommand},
 	}
 }
 

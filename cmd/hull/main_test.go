@@ -93,6 +93,9 @@ func TestScript(t *testing.T) {
 			// wait-socket, free-port (keyservice_script_test.go)
 			"wait-socket": cmdWaitSocket,
 			"free-port":   cmdFreePort,
+			// publish-server, published (publish_script_test.go)
+			"publish-server": cmdPublishServer,
+			"published":      cmdPublished,
 		},
 	})
 }

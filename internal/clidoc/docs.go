@@ -32,6 +32,7 @@ var docsEnvironment = []struct{ name, text string }{
 	{"SOPS_AGE_KEY_FILE", "an age identity file (an error if it does not exist); it may hold age plugin identities, or be encrypted with a passphrase (age -p), asked for on the terminal when it is needed"},
 	{"SOPS_AGE_KEY_CMD", "a command that prints age identities, as in an identity file (split into words like a shell would, not run by one)"},
 	{"SOPS_AGE_SSH_PRIVATE_KEY_FILE", "an SSH private key (ssh-ed25519 or ssh-rsa) to use as an identity; without it ~/.ssh/id_ed25519 and ~/.ssh/id_rsa are tried; a key with a passphrase asks for it on the terminal when a file is encrypted to it"},
+	{"SOPS_AGE_SSH_PRIVATE_KEY_CMD", "a command that prints an SSH private key (ssh-ed25519 or ssh-rsa, without a passphrase) to use as an identity, as sops 3.13 reads it"},
 	{"PATH", "age plugins (age1NAME1… recipients, AGE-PLUGIN-NAME-1… identities) run the program age-plugin-NAME found in PATH; their PIN and confirmation prompts, like passphrases, are read only from the terminal (/dev/tty), and fail without one"},
 	{"XDG_CONFIG_HOME", "the default identity file is $XDG_CONFIG_HOME/sops/age/keys.txt, else ~/.config/sops/age/keys.txt; all identity sources are tried"},
 	{"HULL_PGP_KEY_FILE", "an armored PGP secret key file (no passphrase) that decrypts pgp stanzas without gpg (hull only; an error if it does not exist)"},

@@ -23,6 +23,7 @@ import (
 	"github.com/hullsecrets/hull/keysources/age"
 	"github.com/hullsecrets/hull/keysources/cloudkey"
 	"github.com/hullsecrets/hull/keysources/companion"
+	"github.com/hullsecrets/hull/keysources/localkeys"
 	"github.com/hullsecrets/hull/keysources/pgp"
 	"github.com/hullsecrets/hull/keysources/vault"
 	"github.com/hullsecrets/hull/metadata"
@@ -64,6 +65,12 @@ func KeyService(args []string, stdin io.Reader, stdout, stderr io.Writer, lookup
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if o.Age.UI == nil {
+		o.Age = terminalAge()
+	}
+	if o.Stderr == nil {
+		o.Stderr = stderr
+	}
 	srv, err := NewKeyServer(ctx, lookup, o)
 	if err != nil {
 		logf("Error running keyservice: %v", err)
@@ -149,15 +156,18 @@ func promptConfirm(in io.Reader, out io.Writer) func(op, key string) (bool, erro
 }
 
 // NewKeyServer is the key service of the environment lookup gives: the
-// age and PGP identities hull would use, Vault transit with VAULT_TOKEN
+// age and PGP identities hull would use (keysources/localkeys: key
+// commands, age plugins and protected identities through o.Age), Vault transit with VAULT_TOKEN
 // (or ~/.vault-token) at the addresses SOPS_HC_VAULT_ALLOWLIST allows,
 // and the cloud key sources with the environment's credentials.
 func NewKeyServer(ctx context.Context, lookup func(string) (string, bool), o Options) (*keyservice.Server, error) {
 	get := func(k string) string { v, _ := lookup(k); return v }
-	ids, _, err := keyservice.LoadIdentities(ctx, get)
+	po := localkeys.PGPOptions(lookup)
+	set, err := localkeys.Load(ctx, localkeys.Env{Lookup: lookup, Age: o.Age, PGP: po, Stderr: o.Stderr})
 	if err != nil {
 		return nil, err
 	}
+	ids := set.Identities
 	vo, err := vaultOptions(get)
 	if err != nil {
 		return nil, err
@@ -167,7 +177,6 @@ func NewKeyServer(ctx context.Context, lookup func(string) (string, bool), o Opt
 	for _, t := range companion.Types {
 		ids = append(ids, backends[t].Identity)
 	}
-	po := keyservice.PGPOptions(get)
 	return &keyservice.Server{
 		Identities: ids,
 		Recipient: func(key metadata.Stanza) (keysources.Recipient, error) {

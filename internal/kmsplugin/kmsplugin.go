@@ -8,6 +8,7 @@ package kmsplugin
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/hullsecrets/hull/keysources/age"
 	"io"
 
 	"github.com/hullsecrets/hull/internal/keyservice"
@@ -25,6 +26,13 @@ type Options struct {
 	AWS   awskms.Options
 	GCP   gcpkms.Options
 	Azure azkv.Options
+	// Age and Stderr are the key service server's: how age plugins and
+	// protected identities reach the user (default: /dev/tty), and the
+	// key commands' stderr (default: the server's).
+	Age    age.Options
+	Stderr io.Writer
+	// Upload are the settings of hull publish's uploads.
+	Upload UploadOptions
 }
 
 const usage = `usage: hull-kms
@@ -58,7 +66,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer, lookup func(
 	get := func(k string) string { v, _ := lookup(k); return v }
 	ks := &keyservice.Client{}
 	defer ks.Close()
-	if err := companion.ServeWith(stdin, stdout, version, Backends(o.AWS, gcpOptions(o, get), o.Azure), ks); err != nil {
+	if err := companion.ServeUploads(stdin, stdout, version, Backends(o.AWS, gcpOptions(o, get), o.Azure), ks, uploader{o.Upload}); err != nil {
 		fmt.Fprintf(stderr, "hull-kms: %v\n", err)
 		return 1
 	}

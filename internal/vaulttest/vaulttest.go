@@ -18,7 +18,7 @@ import (
 	"testing"
 )
 
-// Server is an in-process Vault transit engine on loopback: the real
+// Server is an in-process Vault transit engine (and KV engines, kv.go) on loopback: the real
 // wire protocol (POST /v1/<mount>/encrypt|decrypt/<key>, X-Vault-Token,
 // {"data": …} answers, {"errors": […]} failures), AES-256-GCM inside and
 // "vault:v1:" ciphertexts.
@@ -36,6 +36,11 @@ type Server struct {
 	// Fail makes the next Fail requests answer FailCode.
 	Fail     atomic.Int64
 	FailCode int
+	// KV engines (kv.go): version by mount, secrets by path below /v1/.
+	kv      map[string]int
+	secrets map[string]map[string]any
+	// KVWrites counts the secrets written.
+	KVWrites atomic.Int64
 }
 
 // New starts a transit engine mounted at mount with the named AES keys,
@@ -77,6 +82,9 @@ func (v *Server) serve(w http.ResponseWriter, r *http.Request) {
 	if v.Fail.Load() > 0 {
 		v.Fail.Add(-1)
 		v.errorf(w, v.FailCode, "internal error")
+		return
+	}
+	if v.serveKV(w, r) {
 		return
 	}
 	if r.Method != http.MethodPost && r.Method != http.MethodPut {

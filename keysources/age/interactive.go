@@ -122,15 +122,19 @@ type encryptedFile struct {
 	source string
 	file   []byte // the binary age file
 	opts   Options
+	mu     sync.Mutex // the key service server unwraps concurrently: ask once
 	ids    []agelib.Identity
 }
 
 func (e *encryptedFile) Unwrap(stanzas []*agelib.Stanza) ([]byte, error) {
+	e.mu.Lock()
 	if e.ids == nil {
 		if err := e.decrypt(); err != nil {
+			e.mu.Unlock()
 			return nil, err
 		}
 	}
+	e.mu.Unlock()
 	for _, id := range e.ids {
 		key, err := id.Unwrap(stanzas)
 		if errors.Is(err, agelib.ErrIncorrectIdentity) {

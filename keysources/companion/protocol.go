@@ -38,6 +38,9 @@
 //     {"id":5,"op":"keyservice_unwrap","services":[…],"stanza":{…}} →
 //     {"id":5,"data_key":"<base64>"} go through sops key services (gRPC),
 //     asked in order until one answers.
+//     {"id":6,"op":"upload","type":"s3","bucket":"b","object":"k",
+//     "data":"<base64>"} → {"id":6} stores a file in an S3 or GCS bucket
+//     (hull publish).
 //     A failure is {"id":N,"error":{"class":…,"type":…,"key":…,"op":…,
 //     "message":…}}; class is one of the Class… constants ("" when the
 //     failure has none); "incorrect_identity" means "not my stanza".
@@ -96,6 +99,10 @@ type request struct {
 	Cancel  uint64      `json:"cancel,omitempty"`
 	// Services are the key service URIs of a keyservice_* request.
 	Services []string `json:"services,omitempty"`
+	// Bucket, Object and Data are an upload request's (Type is s3 or gcs).
+	Bucket string `json:"bucket,omitempty"`
+	Object string `json:"object,omitempty"`
+	Data   []byte `json:"data,omitempty"`
 }
 
 // The ops of the key service requests.

@@ -47,6 +47,12 @@ func Serve(in io.Reader, out io.Writer, version string, backends map[string]Back
 // ServeWith is Serve that also answers the key service requests with ks
 // (nil: they fail).
 func ServeWith(in io.Reader, out io.Writer, version string, backends map[string]Backend, ks KeyServices) error {
+	return ServeUploads(in, out, version, backends, ks, nil)
+}
+
+// ServeUploads is ServeWith that also answers upload requests with up
+// (nil: they fail).
+func ServeUploads(in io.Reader, out io.Writer, version string, backends map[string]Backend, ks KeyServices, up Uploader) error {
 	sc := bufio.NewScanner(in)
 	sc.Buffer(make([]byte, 0, 64<<10), MaxLine)
 	if !sc.Scan() {
@@ -74,7 +80,7 @@ func ServeWith(in io.Reader, out io.Writer, version string, backends map[string]
 		return fmt.Errorf("hull speaks protocol %d, this hull-kms %d", h.Protocol, ProtocolVersion)
 	}
 
-	s := &server{backends: backends, ks: ks, recipients: map[string]keysources.Recipient{}, cancels: map[uint64]context.CancelFunc{}}
+	s := &server{backends: backends, ks: ks, up: up, recipients: map[string]keysources.Recipient{}, cancels: map[uint64]context.CancelFunc{}}
 	var wg sync.WaitGroup
 	for sc.Scan() {
 		var req request
@@ -109,6 +115,7 @@ func ServeWith(in io.Reader, out io.Writer, version string, backends map[string]
 type server struct {
 	backends map[string]Backend
 	ks       KeyServices
+	up       Uploader
 
 	mu         sync.Mutex
 	recipients map[string]keysources.Recipient // by type and key JSON: clients are reused
@@ -127,6 +134,8 @@ func (s *server) handle(ctx context.Context, req request) response {
 	defer clear(req.DataKey)
 	fail := func(err error) response { return response{ID: req.ID, Error: errorToWire(err)} }
 	switch req.Op {
+	case opUpload:
+		return s.upload(ctx, req)
 	case "wrap":
 		b, ok := s.backends[req.Type]
 		if !ok {

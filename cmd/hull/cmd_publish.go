@@ -1,0 +1,154 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/hullsecrets/hull"
+	"github.com/hullsecrets/hull/config"
+	"github.com/hullsecrets/hull/publish"
+)
+
+func (r *runner) publishCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "publish",
+		Usage:     "upload an encrypted file, or a directory of them, to the destination .sops.yaml gives it",
+		ArgsUsage: "FILE|DIR",
+		Description: "As sops publish: the first destination_rules entry of .sops.yaml whose path_regex matches\n" +
+			"FILE (as typed) names an S3 or GCS bucket (s3_bucket/gcs_bucket, with a prefix), or a Vault\n" +
+			"KV secret (vault_path, vault_address, vault_kv_mount_name, vault_kv_version). A bucket gets the\n" +
+			"encrypted file, re-encrypted for the keys of the rule's recreation_rule when it has one;\n" +
+			"Vault gets the decrypted values. Uploads to buckets go through hull-kms. hull asks before\n" +
+			"each upload (y/n on standard input); --yes does not ask.",
+		Flags: append(flagsFor(gGlobal),
+			&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "upload without asking"},
+			&cli.BoolFlag{Name: "omit-extensions", Usage: "leave the file's extension out of the destination's name"},
+			&cli.BoolFlag{Name: "recursive", Usage: "publish every file under DIR"}),
+		Action:       r.cmdPublish,
+		OnUsageError: usageError,
+	}
+}
+
+func (r *runner) cmdPublish(c *cli.Context) error {
+	path, err := oneFile(c, false)
+	if err != nil {
+		return err
+	}
+	files, err := publish.Files(path, c.Bool("recursive"))
+	if code := exitGeneric; err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			code = exitNoFileSpecified
+		}
+		return withCode(code, fmt.Errorf("cannot publish: %w", unwrapPathErr(err)))
+	}
+	answers := bufio.NewReader(r.stdin)
+	for _, f := range files { // as sops: the first failure stops
+		if err := r.publishFile(c, f, answers); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *runner) publishFile(c *cli.Context, path string, answers *bufio.Reader) error {
+	cfg, err := r.loadConfig(c, path)
+	if err != nil {
+		return err
+	}
+	d, _ := cfg.DestinationFor(path)
+	t, err := publish.For(d, path, c.Bool("omit-extensions"))
+	if err != nil {
+		return withCode(exitGeneric, fmt.Errorf("%s: %w", path, err))
+	}
+	tok, _ := r.vaultToken()
+	vc := &publish.VaultClient{Address: r.env.get("VAULT_ADDR"), Token: tok, Namespace: r.env.get("VAULT_NAMESPACE")}
+	t = vc.Resolve(t)
+	if t.Kind == publish.Vault {
+		// The token and the decrypted values go only where the user
+		// sends Vault requests, never to an address .sops.yaml names
+		// (docs/TRUST.md rule 17).
+		al, err := r.vaultAllowlist(nil)
+		if err != nil {
+			return withCode(exitGeneric, err)
+		}
+		if !al.Allows(t.Address) {
+			return withCode(exitEndpointNotAllowed, fmt.Errorf("%s: refused to publish to Vault at %s: the address comes from .sops.yaml and is not VAULT_ADDR or in SOPS_HC_VAULT_ALLOWLIST; nothing was sent", path, t.Address))
+		}
+	}
+	body, data, err := r.publishContent(c, path, t, d.RecreationRule)
+	if err != nil {
+		return err
+	}
+	for !c.Bool("yes") {
+		fmt.Fprintf(r.stdout, "uploading %s to %s ? (y/n): ", path, t)
+		line, err := answers.ReadString('\n')
+		if a := strings.TrimSpace(line); a == "y" || a == "n" {
+			if a == "n" {
+				return withCode(exitGeneric, fmt.Errorf("%s: publish canceled", path))
+			}
+			break
+		}
+		if err != nil {
+			fmt.Fprintln(r.stdout)
+			return withCode(exitGeneric, fmt.Errorf("%s: not published: no answer (end of input); pass --yes to upload without asking", path))
+		}
+	}
+	ctx := context.Background()
+	if t.Kind == publish.Vault {
+		changed, err := vc.Put(ctx, t, data)
+		if err == nil && !changed {
+			fmt.Fprintf(r.stderr, "%s: the secret at %s is already up to date\n", r.name, t)
+		}
+		return withCode(exitGeneric, err)
+	}
+	if err := r.companion().Upload(ctx, t.Kind, t.Bucket, t.Key, body); err != nil {
+		return withCode(exitGeneric, fmt.Errorf("%s: publishing to %s: %w", path, t, err))
+	}
+	return nil
+}
+
+// publishContent is what goes to t: the decrypted data for Vault; for a
+// bucket the file, re-encrypted for the recreation rule's keys if any.
+func (r *runner) publishContent(c *cli.Context, path string, t publish.Target, rr *config.CreationRule) ([]byte, map[string]any, error) {
+	fio, err := r.resolveIO(c, path, true)
+	if err != nil {
+		return nil, nil, err
+	}
+	if t.Kind != publish.Vault && (rr == nil || len(rr.KeyGroups) == 0) {
+		raw, err := r.readInput(fio)
+		if err != nil {
+			return nil, nil, err
+		}
+		if f, err := fio.parse(raw, true); err != nil || !hull.IsEncrypted(f) {
+			return nil, nil, withCode(exitGeneric, fmt.Errorf("%s: not an encrypted file: hull publishes only files sops or hull encrypted", path))
+		}
+		return raw, nil, nil
+	}
+	kf, err := r.openForKeys(c, fio)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer kf.wipe()
+	if t.Kind == publish.Vault {
+		data, err := publish.Data(kf.plain.Docs[0])
+		return nil, data, withCode(exitGeneric, err)
+	}
+	groups, err := r.ruleRecipients(rr, fmt.Sprintf("the recreation_rule at line %d", rr.Line))
+	if err != nil {
+		return nil, nil, err
+	}
+	m := kf.opened.Meta // a fresh hull MAC only over a rule it vouches for (docs/TRUST.md rule 12)
+	key, err := hull.Rotate(kf.plain, m, r.viaKeyServices(groups), hull.NewThreshold(rr.ShamirThreshold, m.ShamirThreshold, len(groups)), hull.SealOptions{Format: fio.out, InputFormat: fio.in, NoExtendedMAC: !vouchesRule(fio, kf, rr)})
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	clear(key)
+	out, err := fio.out.Emit(kf.plain, fio.emitOpts)
+	return out, nil, err
+}

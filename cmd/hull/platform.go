@@ -1,5 +1,0 @@
-package main
-
-import "runtime"
-
-var isDarwin = runtime.GOOS == "darwin"
