@@ -21,7 +21,9 @@ import (
 	"github.com/hullsecrets/hull/formats/all"
 	"github.com/hullsecrets/hull/internal/bulk"
 	"github.com/hullsecrets/hull/keysources"
+	keyall "github.com/hullsecrets/hull/keysources/all"
 	"github.com/hullsecrets/hull/metadata"
+	"github.com/hullsecrets/hull/sopsenv"
 )
 
 // hull check: the policy lint for CI and hooks (USERS rows 4, 30; §3.4).
@@ -457,7 +459,7 @@ func (r *runner) checkFile(c *cli.Context, bf bulk.File, keys *checkKeys, opts c
 	if keys == nil || opts.noDecrypt || len(res.Findings) > 0 && (hasKind(res.Findings, findMalformed) || clearOwn) {
 		return
 	}
-	ids := append(append([]keysources.Identity(nil), keys.ids...), r.cloudIdentities(c, bf.Path)...)
+	ids := append(append([]keysources.Identity(nil), keys.ids...), r.networkIdentities(flagVaultAddresses(c))...)
 	opened, err := hull.Decrypt(context.Background(), f, hull.DecryptOptions{
 		Identities:         ids,
 		DecryptionOrder:    keys.order,
@@ -551,7 +553,7 @@ type wantKeys struct {
 func recipientDrift(metaNode *formats.Node, m *metadata.Metadata, cr *config.CreationRule, source string) (string, error) {
 	v, ok := wantCache.Load(cr)
 	if !ok {
-		groups, err := ruleGroups(cr, source)
+		groups, err := sopsenv.RuleRecipients(cr, source, keyall.Options{})
 		w := wantKeys{err: err}
 		if err == nil {
 			w.ids = hull.RecipientKeyIDs(groups)

@@ -12,8 +12,8 @@ import (
 	"github.com/hullsecrets/hull/formats"
 	"github.com/hullsecrets/hull/internal/conflict"
 	"github.com/hullsecrets/hull/keysources"
-	"github.com/hullsecrets/hull/keysources/all"
 	"github.com/hullsecrets/hull/metadata"
+	"github.com/hullsecrets/hull/sopsenv"
 )
 
 // oneFile returns the single FILE argument of a command.
@@ -28,51 +28,6 @@ func oneFile(c *cli.Context, optional bool) (string, error) {
 		return c.Args().First(), nil
 	}
 	return "", withCode(exitGeneric, fmt.Errorf("usage: one file expected, got %d arguments (%s)", c.NArg(), strings.Join(c.Args().Slice(), " ")))
-}
-
-// unsupportedKeyFlags are key types hull does not support yet, with the
-// environment variables sops reads for them.
-var unsupportedKeyFlags = []struct{ flag, env string }{
-	{"hckms", "SOPS_HUAWEICLOUD_KMS_IDS"},
-}
-
-// recipients resolves the key groups for a new file from the flags and the
-// environment.
-func (r *runner) recipients(c *cli.Context) ([][]keysources.Recipient, error) {
-	for _, u := range unsupportedKeyFlags {
-		if hasFlag(c, u.flag) && c.String(u.flag) != "" {
-			return nil, withCode(exitGeneric, fmt.Errorf("--%s: this key type is not supported by this version of hull yet; use --age", u.flag))
-		}
-		if r.env.get(u.env) != "" {
-			return nil, withCode(exitGeneric, fmt.Errorf("%s is set, but this key type is not supported by this version of hull yet; unset it and use age recipients", u.env))
-		}
-	}
-	opts := r.keySourceOptions()
-	if err := kmsFlagOptions(c, &opts.KMS); err != nil {
-		return nil, err
-	}
-	var group []keysources.Recipient
-	for _, src := range all.Sources {
-		val := ""
-		if hasFlag(c, src.Flag) {
-			val = c.String(src.Flag)
-		}
-		if val == "" {
-			val = r.env.get(src.Env)
-		}
-		if val == "" {
-			continue
-		}
-		rs, err := src.ParseWith(val, opts)
-		if err != nil {
-			return nil, withCode(exitGeneric, fmt.Errorf("--%s: %w", src.Flag, err))
-		}
-		group = append(group, rs...)
-	}
-	if len(group) == 0 {
-		return nil, withCode(exitGeneric, fmt.Errorf("%w: give age recipients with --age or SOPS_AGE_RECIPIENTS", hull.ErrNoRecipients))
-	}
-	return [][]keysources.Recipient{group}, nil
 }
 
 // ruleFlags maps the rule flags to metadata rule kinds.
@@ -204,25 +159,9 @@ func (r *runner) singleValueRule(in formats.Format, rl metadata.Rule) metadata.R
 }
 
 func (r *runner) decryptionOrder(c *cli.Context) ([]string, error) {
-	s := c.String("decryption-order")
-	if s == "" {
-		s = r.env.get("SOPS_DECRYPTION_ORDER")
-	}
-	if s == "" {
-		return nil, nil
-	}
-	seen := map[string]bool{}
-	var order []string
-	for _, t := range strings.Split(s, ",") {
-		t = strings.TrimSpace(t)
-		if t == "" {
-			continue
-		}
-		if seen[t] {
-			return nil, withCode(exitDuplicateKeyType, fmt.Errorf("duplicate decryption key type: %s", t))
-		}
-		seen[t] = true
-		order = append(order, t)
+	order, err := sopsenv.DecryptionOrder(c.String("decryption-order"), r.env.lookup)
+	if err != nil {
+		return nil, withCode(exitDuplicateKeyType, err)
 	}
 	return order, nil
 }
@@ -311,7 +250,7 @@ func (r *runner) open(c *cli.Context, fio *fileIO, data []byte, stash *hull.Stas
 	if err != nil {
 		return nil, nil, err
 	}
-	ids.ids = append(ids.ids, r.cloudIdentities(c, fio.name)...)
+	ids.ids = append(ids.ids, r.networkIdentities(flagVaultAddresses(c))...)
 	pol, err := r.policy(c, fio.ruleName())
 	if err != nil {
 		return nil, nil, err

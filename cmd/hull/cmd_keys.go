@@ -19,6 +19,7 @@ import (
 	"github.com/hullsecrets/hull/keysources"
 	"github.com/hullsecrets/hull/keysources/all"
 	"github.com/hullsecrets/hull/metadata"
+	"github.com/hullsecrets/hull/sopsenv"
 )
 
 // This file holds the commands that change who can read a file:
@@ -262,31 +263,8 @@ func (r *runner) resolveEntries(path string, groups [][]hull.KeyEntry) ([][]keys
 	return out, nil
 }
 
-// recipientFromStanza is the recipient a stanza of the file was wrapped
-// for, with the settings it records (a KMS key's role, context and
-// profile).
 func (r *runner) recipientFromStanza(s metadata.Stanza) (keysources.Recipient, error) {
-	opts := r.keySourceOptions()
-	if s.Type == "kms" {
-		ctx := map[string]string{}
-		if c := s.Fields.Get("context"); c != nil && c.Kind == formats.Mapping {
-			for _, kv := range c.Children {
-				if kv.Kind == formats.Scalar {
-					ctx[kv.Key] = kv.Value
-				}
-			}
-		}
-		return opts.Companion.KMSRecipient(s.Get("arn"), s.Get("role"), ctx, s.Get("aws_profile"))
-	}
-	src, _ := all.Lookup(s.Type)
-	rs, err := src.ParseWith(metadata.StanzaID(s), opts)
-	if err != nil {
-		return nil, err
-	}
-	if len(rs) != 1 {
-		return nil, fmt.Errorf("not one %s key", s.Type)
-	}
-	return rs[0], nil
+	return all.FromStanza(s, r.keySourceOptions())
 }
 
 func flagForType(typ string) string {
@@ -326,8 +304,8 @@ func keyChangeGiven(c *cli.Context) bool {
 
 func (r *runner) parseKeyChanges(c *cli.Context) (hull.KeyChanges, error) {
 	var kc hull.KeyChanges
-	opts := r.keySourceOptions()
-	if err := kmsFlagOptions(c, &opts.KMS); err != nil {
+	opts, err := r.keyOptions(c)
+	if err != nil {
 		return kc, err
 	}
 	for _, k := range keyFlagTypes {
@@ -370,29 +348,12 @@ func (r *runner) trustedRule(c *cli.Context, name string) (*config.CreationRule,
 	return cr, fmt.Sprintf("the creation rule at %s:%d", filepath.Join(cfg.Dir, config.FileName), cr.Line), nil
 }
 
-// ruleGroups are the key groups of a creation rule.
-func ruleGroups(cr *config.CreationRule, source string) ([][]keysources.Recipient, error) {
-	return ruleGroupsWith(cr, source, all.Options{})
-}
-
 // ruleRecipients are the key groups of a creation rule, to wrap a key
 // for: cloud keys go through the run's hull-kms.
 func (r *runner) ruleRecipients(cr *config.CreationRule, source string) ([][]keysources.Recipient, error) {
-	return ruleGroupsWith(cr, source, all.Options{Companion: r.companion()})
-}
-
-func ruleGroupsWith(cr *config.CreationRule, source string, opts all.Options) ([][]keysources.Recipient, error) {
-	groups, err := groupsFromConfigWith(cr, opts)
+	groups, err := sopsenv.RuleRecipients(cr, source, all.Options{Companion: r.companion()})
 	if err != nil {
-		return nil, withCode(exitErrorReadingConfig, err)
-	}
-	if len(groups) == 0 || (len(groups) == 1 && len(groups[0]) == 0) {
-		return nil, withCode(exitGeneric, fmt.Errorf("%w: %s lists no keys", hull.ErrNoRecipients, source))
-	}
-	for i, g := range groups {
-		if len(g) == 0 {
-			return nil, withCode(exitGeneric, fmt.Errorf("%w: key group %d of %s is empty", hull.ErrNoRecipients, i+1, source))
-		}
+		return nil, keyError(err)
 	}
 	return groups, nil
 }
@@ -711,12 +672,7 @@ func (r *runner) vouch(c *cli.Context, fio *fileIO, kf *keyFile, cr *config.Crea
 	if kf.opened.Result.ExtendedMACChecked {
 		return nil
 	}
-	var named [][]hull.KeyID
-	if cr != nil {
-		if groups, err := groupsFromConfigWith(cr, all.Options{Companion: r.companion()}); err == nil {
-			named = hull.RecipientKeyIDs(groups)
-		}
-	}
+	named := sopsenv.RuleKeyIDs(cr, all.Options{Companion: r.companion()})
 	keep := map[hull.KeyID]bool{}
 	for _, g := range want {
 		for _, k := range g {
@@ -804,8 +760,8 @@ func (r *runner) cmdGroupsAdd(c *cli.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	opts := r.keySourceOptions()
-	if err := kmsFlagOptions(p, &opts.KMS); err != nil {
+	opts, err := r.keyOptions(p)
+	if err != nil {
 		return err
 	}
 	var group []keysources.Recipient

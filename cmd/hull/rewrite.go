@@ -11,6 +11,7 @@ import (
 	"github.com/hullsecrets/hull/config"
 	"github.com/hullsecrets/hull/formats"
 	"github.com/hullsecrets/hull/keysources/all"
+	"github.com/hullsecrets/hull/sopsenv"
 )
 
 // errConcurrentModification is returned by a rewrite whose file changed
@@ -134,13 +135,6 @@ func (r *runner) policy(c *cli.Context, name string) (*hull.Policy, error) {
 // ruleKeyIDs are the keys of the creation rule for name as the key
 // sources name them (nil when none matches or they do not parse).
 func (r *runner) ruleKeyIDs(p *hull.Policy, name string) [][]hull.KeyID {
-	cr, _, err := p.CreationRule(name)
-	if err != nil || cr == nil {
-		return nil
-	}
-	groups, err := groupsFromConfigWith(cr, all.Options{Companion: r.companion()})
-	if err != nil {
-		return nil
-	}
-	return hull.RecipientKeyIDs(groups)
+	cr, _, _ := p.CreationRule(name)
+	return sopsenv.RuleKeyIDs(cr, all.Options{Companion: r.companion()})
 }
