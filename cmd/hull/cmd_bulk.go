@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/hullsecrets/hull"
 	"github.com/hullsecrets/hull/config"
 	"github.com/hullsecrets/hull/formats"
 	"github.com/hullsecrets/hull/formats/all"
@@ -368,9 +370,11 @@ func (r *runner) bulkUpdatekeys(c *cli.Context) error {
 			if enc, err := fileEncrypted(f.Path); err != nil || !enc {
 				continue
 			}
-			res := r.checkFile(c, f, nil, checkOptions{noDecrypt: true})
+			o := r.checkOptions(f, false)
+			o.NoDecrypt = true
+			res := hull.CheckFile(context.Background(), f.Path, o)
 			for _, fd := range res.Findings {
-				if fd.Kind == findRecipientDrift {
+				if fd.Kind == hull.FindRecipientDrift {
 					drifted = append(drifted, fmt.Sprintf("%s: %s", res.File, fd.Detail))
 				}
 			}
