@@ -328,3 +328,28 @@ func RecipientDrift(metaNode *formats.Node, m *metadata.Metadata, ruleThreshold 
 	}
 	return strings.Join(parts, "; ")
 }
+
+// IsEncryptedFile reports whether the file at path has sops metadata,
+// parsed in the format of its name. A file that does not parse as an
+// encrypted file of its format is not encrypted when the format is binary
+// (a plaintext binary file), an error otherwise. Files over the default
+// size limit are refused before they are read.
+func IsEncryptedFile(path string) (bool, error) {
+	data, err := readLimited(path, formats.DefaultLimits.MaxBytes)
+	if err != nil {
+		return false, err
+	}
+	fm, _ := FormatFor("", filepath.Base(path))
+	f, err := fm.Parse(data, formats.ParseOptions{Encrypted: true})
+	if err != nil {
+		if fm.Name() == "binary" {
+			return false, nil
+		}
+		return false, fmt.Errorf("%s: %w", path, err)
+	}
+	if f.Meta == nil {
+		return false, nil
+	}
+	_, err = metadata.Load(f.Meta)
+	return err == nil || !errors.Is(err, metadata.ErrNoMetadata), nil
+}

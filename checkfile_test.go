@@ -104,3 +104,26 @@ func TestRecipientDrift(t *testing.T) {
 		t.Errorf("changed keys: %q", d)
 	}
 }
+
+func TestIsEncryptedFile(t *testing.T) {
+	dir := t.TempDir()
+	enc, err := yaml.New().Emit(encryptedYAML(t, "a: 1\n", metadata.Rule{}), formats.EmitOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]string{"enc.yaml": string(enc), "plain.yaml": "a: 1\n", "plain.bin": "\x00\x01", "bad.json": "{"}
+	for name, content := range files {
+		os.WriteFile(filepath.Join(dir, name), []byte(content), 0o600)
+	}
+	for name, want := range map[string]bool{"enc.yaml": true, "plain.yaml": false, "plain.bin": false} {
+		if got, err := hull.IsEncryptedFile(filepath.Join(dir, name)); err != nil || got != want {
+			t.Errorf("%s: %v, %v; want %v", name, got, err, want)
+		}
+	}
+	if _, err := hull.IsEncryptedFile(filepath.Join(dir, "bad.json")); err == nil {
+		t.Error("a JSON file that does not parse was taken for plaintext")
+	}
+	if _, err := hull.IsEncryptedFile(filepath.Join(dir, "missing.yaml")); err == nil {
+		t.Error("a missing file was taken for plaintext")
+	}
+}

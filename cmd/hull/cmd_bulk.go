@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,7 +20,6 @@ import (
 	"github.com/hullsecrets/hull/formats"
 	"github.com/hullsecrets/hull/formats/all"
 	"github.com/hullsecrets/hull/internal/bulk"
-	"github.com/hullsecrets/hull/metadata"
 )
 
 // This file holds the rule-driven bulk forms of encrypt, decrypt,
@@ -72,48 +72,14 @@ func (r *runner) walkTree(c *cli.Context, roots []string) ([]bulk.File, *bulk.Se
 	return files, sel, nil
 }
 
-// progress draws "\r[=====>    ] 512/1000" on a terminal; it does nothing
-// when stderr is not one.
-type progress struct {
-	w     io.Writer
-	on    bool
-	shown bool
-	label string
-}
-
-func (r *runner) newProgress(label string) *progress {
-	p := &progress{w: r.stderr, label: label}
+// newProgress is a progress bar on stderr when it is a terminal.
+func (r *runner) newProgress(label string) *bulk.Progress {
+	on := false
 	if f, ok := r.stderr.(*os.File); ok && r.env.get("TERM") != "dumb" {
-		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
-			p.on = true
-		}
+		fi, err := f.Stat()
+		on = err == nil && fi.Mode()&os.ModeCharDevice != 0
 	}
-	return p
-}
-
-// clear removes the bar before other output is written.
-func (p *progress) clear() {
-	if p.on && p.shown {
-		fmt.Fprint(p.w, "\r\033[K")
-		p.shown = false
-	}
-}
-
-func (p *progress) draw(done, total int) {
-	if !p.on || total == 0 {
-		return
-	}
-	const width = 30
-	n := done * width / total
-	bar := strings.Repeat("=", n)
-	if n < width {
-		bar += ">" + strings.Repeat(" ", width-n-1)
-	}
-	fmt.Fprintf(p.w, "\r%s [%s] %d/%d", p.label, bar, done, total)
-	p.shown = true
-	if done == total {
-		p.clear()
-	}
+	return bulk.NewProgress(r.stderr, label, on)
 }
 
 // fork is a copy of r whose output goes to a buffer, so that concurrent
@@ -211,10 +177,10 @@ func (r *runner) runBulkFiles(c *cli.Context, verb string, files []bulk.File, op
 	}, bulk.Hooks[bulkResult]{
 		Done: func(_ int, res bulkResult) {
 			sum.Add(res.outcome)
-			bar.clear()
+			bar.Clear()
 			r.printBulkResult(res, verbose)
 		},
-		Progress: bar.draw,
+		Progress: bar.Draw,
 		Order:    bulk.Spread(files),
 	})
 	fmt.Fprintf(r.stderr, "%s: %s: %s\n", r.name, verb, sum)
@@ -250,35 +216,15 @@ func (r *runner) printBulkResult(res bulkResult, verbose bool) {
 	}
 }
 
-// fileEncrypted reads whether the file at path has sops metadata, parsing
-// it in the format of its name. A file that does not parse as an
-// encrypted file of its format is not encrypted (a plaintext binary file
-// does not).
+// fileEncrypted is hull.IsEncryptedFile with the command line's exit
+// code for a file that cannot be read.
 func fileEncrypted(path string) (bool, error) {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return false, err
+	enc, err := hull.IsEncryptedFile(path)
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return false, withCode(exitCouldNotRead, fmt.Errorf("cannot read %s: %w", path, pe.Err))
 	}
-	if fi.Size() > formats.DefaultLimits.MaxBytes {
-		return false, fmt.Errorf("%s: %w", path, &formats.LimitError{Format: "file", What: "size", Limit: formats.DefaultLimits.MaxBytes})
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return false, withCode(exitCouldNotRead, fmt.Errorf("cannot read %s: %w", path, unwrapPathErr(err)))
-	}
-	fm, _ := all.Registry().ForPath(filepath.Base(path), "binary")
-	f, err := fm.Parse(data, formats.ParseOptions{Encrypted: true})
-	if err != nil {
-		if fm.Name() == "binary" {
-			return false, nil
-		}
-		return false, fmt.Errorf("%s: %w", path, err)
-	}
-	if f.Meta == nil {
-		return false, nil
-	}
-	_, err = metadata.Load(f.Meta)
-	return err == nil || !errors.Is(err, metadata.ErrNoMetadata), nil
+	return enc, err
 }
 
 // setInPlace makes the per-file commands write back to the file.
@@ -409,20 +355,33 @@ func (r *runner) bulkUpdatekeys(c *cli.Context) error {
 
 // confirmAll asks once for a bulk change.
 func (r *runner) confirmAll(n int) (bool, error) {
-	answers := bufio.NewReader(r.stdin)
+	ok, err := r.ask(fmt.Sprintf("Update %d files?", n), bufio.NewReader(r.stdin))
+	if err != nil {
+		return false, withCode(exitGeneric, errors.New("no file was changed: no answer (end of input); pass -y (--yes) to apply the changes without asking"))
+	}
+	if !ok {
+		fmt.Fprintf(r.stderr, "%s: updatekeys: no file was changed\n", r.name)
+	}
+	return ok, nil
+}
+
+// ask asks a yes/no question on stdout and reads the answer from answers,
+// until it is one; at the end of input it gives up (io.EOF) instead of
+// waiting. Like sops it reads stdin even when it is not a terminal ("echo
+// y | hull updatekeys f").
+func (r *runner) ask(question string, answers *bufio.Reader) (bool, error) {
 	for {
-		fmt.Fprintf(r.stdout, "Update %d files? (y/n):", n)
+		fmt.Fprintf(r.stdout, "%s (y/n):", question)
 		line, err := answers.ReadString('\n')
 		switch strings.ToLower(strings.TrimSpace(line)) {
 		case "y", "yes":
 			return true, nil
 		case "n", "no":
-			fmt.Fprintf(r.stderr, "%s: updatekeys: no file was changed\n", r.name)
 			return false, nil
 		}
 		if err != nil {
 			fmt.Fprintln(r.stdout)
-			return false, withCode(exitGeneric, errors.New("no file was changed: no answer (end of input); pass -y (--yes) to apply the changes without asking"))
+			return false, io.EOF
 		}
 	}
 }

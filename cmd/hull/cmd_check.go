@@ -131,8 +131,8 @@ func (r *runner) cmdCheck(c *cli.Context) error {
 		o := r.checkOptions(f, requireKeys)
 		o.Identities, o.DecryptionOrder = keys, order
 		return hull.CheckFile(context.Background(), f.Path, o)
-	}, bulk.Hooks[hull.CheckResult]{Progress: bar.draw})
-	bar.clear()
+	}, bulk.Hooks[hull.CheckResult]{Progress: bar.Draw})
+	bar.Clear()
 	results = append(configFindings(all), results...)
 
 	code, rank := exitOK, len(hull.CheckStatuses)

@@ -503,26 +503,16 @@ func (r *runner) updateKeys(c *cli.Context, path string, answers *bufio.Reader) 
 	return nil
 }
 
-// confirm asks whether to apply the changes. Like sops it reads the answer
-// from stdin even when stdin is not a terminal (so "echo y | hull
-// updatekeys f" works); at the end of input it gives up instead of waiting.
+// confirm asks whether to apply the changes to path.
 func (r *runner) confirm(path string, answers *bufio.Reader) (bool, error) {
-	for {
-		fmt.Fprint(r.stdout, "Is this okay? (y/n):")
-		line, err := answers.ReadString('\n')
-		ans := strings.ToLower(strings.TrimSpace(line))
-		switch ans {
-		case "y", "yes":
-			return true, nil
-		case "n", "no":
-			fmt.Fprintf(r.stderr, "File %s left unchanged\n", path)
-			return false, nil
-		}
-		if err != nil {
-			fmt.Fprintln(r.stdout)
-			return false, withCode(exitGeneric, fmt.Errorf("%s: not changed: no answer (end of input); pass -y (--yes) to apply the changes without asking", path))
-		}
+	ok, err := r.ask("Is this okay?", answers)
+	if err != nil {
+		return false, withCode(exitGeneric, fmt.Errorf("%s: not changed: no answer (end of input); pass -y (--yes) to apply the changes without asking", path))
 	}
+	if !ok {
+		fmt.Fprintf(r.stderr, "File %s left unchanged\n", path)
+	}
+	return ok, nil
 }
 
 // ----------------------------------------------------------------- rotate

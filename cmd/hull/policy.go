@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sync"
 
 	"github.com/urfave/cli/v2"
 
@@ -111,47 +110,16 @@ func (r *runner) findConfig(c *cli.Context, _ string) (string, []string, error) 
 	return config.Find([]string{wd}, os.Stat)
 }
 
-// configCache keeps the configs one run has read, so that each is parsed
-// once and its warnings printed once. Bulk workers share it; nil reads
-// every time.
-type configCache struct {
-	mu     sync.Mutex
-	loaded map[string]configResult
-	warned map[string]bool
-}
+// configCache keeps the configs one run has read; bulk workers share it.
+type configCache struct{ c *config.Cache }
 
-type configResult struct {
-	cfg *config.Config
-	err error
-}
-
-func newConfigCache() *configCache {
-	return &configCache{loaded: map[string]configResult{}, warned: map[string]bool{}}
-}
+func newConfigCache() *configCache { return &configCache{config.NewCache()} }
 
 func (cc *configCache) load(path string) (*config.Config, error) {
 	if cc == nil {
 		return config.Load(path)
 	}
-	cc.mu.Lock()
-	defer cc.mu.Unlock()
-	if _, ok := cc.loaded[path]; !ok {
-		cfg, err := config.Load(path)
-		cc.loaded[path] = configResult{cfg, err}
-	}
-	return cc.loaded[path].cfg, cc.loaded[path].err
-}
-
-// firstTime reports whether a warning has not been printed yet.
-func (cc *configCache) firstTime(warning string) bool {
-	if cc == nil {
-		return true
-	}
-	cc.mu.Lock()
-	defer cc.mu.Unlock()
-	first := !cc.warned[warning]
-	cc.warned[warning] = true
-	return first
+	return cc.c.Load(path)
 }
 
 // loadConfig finds and parses the .sops.yaml (nil when there is none).
@@ -179,10 +147,11 @@ func (r *runner) loadConfig(c *cli.Context, target string) (*config.Config, erro
 }
 
 func (r *runner) warnOnce(warnings []string) {
+	if r.configs != nil {
+		warnings = r.configs.c.New(warnings)
+	}
 	for _, w := range warnings {
-		if r.configs.firstTime(w) {
-			r.warnf("%s", w)
-		}
+		r.warnf("%s", w)
 	}
 }
 
