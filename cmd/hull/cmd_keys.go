@@ -222,49 +222,19 @@ func (kf *keyFile) wipe() {
 
 // ------------------------------------------------------------- recipients
 
-// resolveEntries turns the entries into recipients. Stanzas of the file
-// must hold a plausible wrapped key of a type hull supports.
+// resolveEntries turns the entries into recipients (hull.ResolveEntries).
 func (r *runner) resolveEntries(path string, groups [][]hull.KeyEntry) ([][]keysources.Recipient, error) {
-	var bad []string
-	out := make([][]keysources.Recipient, len(groups))
-	for i, g := range groups {
-		out[i] = []keysources.Recipient{}
-		for _, e := range g {
-			switch {
-			case e.Recipient != nil:
-				out[i] = append(out[i], e.Recipient)
-				continue
-			case e.Unusable != "":
-				bad = append(bad, fmt.Sprintf("%s in key group %d (%s)", e.ID, i+1, e.Unusable))
-				continue
-			}
-			if err := hull.CheckEnc(*e.Stanza); err != nil {
-				bad = append(bad, fmt.Sprintf("%s in key group %d (%v)", e.ID, i+1, err))
-				continue
-			}
-			if _, ok := all.Lookup(e.ID.Type); !ok {
-				return nil, withCode(exitGeneric, fmt.Errorf("%s: the file lists a %s key (%s), which this version of hull cannot wrap a data key for; remove it with --rm-%s or list the recipients in .sops.yaml",
-					path, e.ID.Type, e.ID.ID, flagForType(e.ID.Type)))
-			}
-			rc, err := r.recipientFromStanza(*e.Stanza)
-			if err != nil {
-				bad = append(bad, fmt.Sprintf("%s in key group %d (%v)", e.ID, i+1, err))
-				continue
-			}
-			out[i] = append(out[i], rc)
-		}
+	opts := r.keySourceOptions()
+	supported := func(t string) bool { _, ok := all.Lookup(t); return ok }
+	rs, err := hull.ResolveEntries(path, groups, supported, func(s metadata.Stanza) (keysources.Recipient, error) { return all.FromStanza(s, opts) })
+	var ue *hull.UnsupportedKeyError
+	switch {
+	case errors.As(err, &ue):
+		return nil, withCode(exitGeneric, fmt.Errorf("%w; remove it with --rm-%s or list the recipients in .sops.yaml", err, flagForType(ue.ID.Type)))
+	case err != nil:
+		return nil, withCode(exitPolicyViolation, err)
 	}
-	if len(bad) > 0 {
-		return nil, withCode(exitPolicyViolation, fmt.Errorf("%s: refusing to wrap a new data key for the file's recipients: %s. "+
-			"sops and hull never write such a stanza; it may have been injected to receive the key. "+
-			"Remove it (--rm-TYPE), or list the intended recipients in a .sops.yaml creation rule and run 'hull updatekeys'",
-			path, strings.Join(bad, "; ")))
-	}
-	return out, nil
-}
-
-func (r *runner) recipientFromStanza(s metadata.Stanza) (keysources.Recipient, error) {
-	return all.FromStanza(s, r.keySourceOptions())
+	return rs, nil
 }
 
 func flagForType(typ string) string {
@@ -438,20 +408,16 @@ func (r *runner) updateKeys(c *cli.Context, path string, answers *bufio.Reader) 
 	defer kf.wipe()
 	m := kf.opened.Meta
 
-	diffs, dropped := hull.DiffKeys(m, kf.unusable, hull.RecipientKeyIDs(want))
-	oldT := hull.EffectiveThreshold(m.ShamirThreshold, len(m.KeyGroups))
-	t := hull.NewThreshold(cr.ShamirThreshold, m.ShamirThreshold, len(want))
-	newT := hull.EffectiveThreshold(t, len(want))
-	if !hull.AnyChanged(diffs) && len(dropped) == 0 && oldT == newT {
+	plan := hull.PlanKeys(m, kf.unusable, hull.RecipientKeyIDs(want), cr.ShamirThreshold)
+	if plan.UpToDate() {
 		fmt.Fprintf(r.stderr, "File %s already up to date\n", path)
 		return nil
 	}
-	removed := hull.AnyRemoved(diffs)
-	stricter := hull.GroupsNeeded(newT, len(want)) > hull.GroupsNeeded(oldT, len(m.KeyGroups))
+	removed, stricter, t := plan.Removed, plan.Stricter, plan.Threshold
 	rotate := (removed || stricter) && !c.Bool("no-rotate")
 
 	fmt.Fprintf(r.stdout, "The following changes will be made to the file's groups:\n")
-	hull.WriteGroupDiff(r.stdout, diffs, dropped, oldT, newT)
+	hull.WriteGroupDiff(r.stdout, plan.Diffs, plan.Dropped, plan.OldT, plan.NewT)
 	switch {
 	case rotate && removed:
 		fmt.Fprintf(r.stdout, "A key is removed, so the data key will be rotated too: every value is re-encrypted with a new key (--no-rotate keeps it).\n")
@@ -465,28 +431,21 @@ func (r *runner) updateKeys(c *cli.Context, path string, answers *bufio.Reader) 
 		}
 	}
 
-	var out []byte
-	vouches := vouchesRule(fio, kf, cr)
+	vouches := hull.VouchesRule(kf.opened, fio.out.Name() == "binary", cr)
+	doc := kf.cipher
 	if rotate {
 		newKey, err := hull.Rotate(kf.plain, m, r.viaKeyServices(want), t, hull.SealOptions{Format: fio.out, InputFormat: fio.in, NoExtendedMAC: !vouches})
 		if err != nil {
 			return fmt.Errorf("%s: %w", path, err)
 		}
 		clear(newKey)
-		if out, err = fio.out.Emit(kf.plain, fio.emitOpts); err != nil {
-			return fmt.Errorf("%s: %w", path, err)
-		}
-	} else {
-		if err := hull.Rekey(kf.plain, m, kf.opened.Key, r.viaKeyServices(want), t, nil); err != nil {
-			return fmt.Errorf("%s: %w", path, err)
-		}
-		if !vouches {
-			hull.DropExtendedMAC(m)
-		}
-		kf.cipher.Meta = m.Node()
-		if out, err = fio.out.Emit(kf.cipher, fio.emitOpts); err != nil {
-			return fmt.Errorf("%s: %w", path, err)
-		}
+		doc = kf.plain
+	} else if err := hull.Rewrap(kf.plain, kf.cipher, kf.opened, r.viaKeyServices(want), t, vouches); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	out, err := fio.out.Emit(doc, fio.emitOpts)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
 	}
 	if err := commitInPlace(fio.path, kf.original, out); err != nil {
 		return err
@@ -611,20 +570,9 @@ func (r *runner) rotate(c *cli.Context, path string) (err error) {
 		hull.WriteGroupDiff(&b, diffs, dropped, hull.EffectiveThreshold(m.ShamirThreshold, len(m.KeyGroups)), hull.EffectiveThreshold(t, len(groups)))
 		fmt.Fprintf(r.stderr, "%s: %s: the recipients change:\n%s", r.name, fio.display(), b.String())
 	}
-	noXMAC := false
-	if fio.out.Name() != "binary" && !kf.opened.Result.ExtendedMACChecked {
-		// No value changes, so none is newly stored in clear; a file
-		// rule other than the trusted one is kept (as sops keeps it) but
-		// not vouched for with a fresh hull MAC.
-		var rule *metadata.Rule
-		if cr != nil {
-			rule = &cr.Rule
-		}
-		trusted := hull.TrustedRuleFor(rule, "the trusted rule", m, false)
-		if _, err := hull.CheckClearValues(kf.plain, kf.cipher, m, trusted); err != nil {
-			return withCode(exitPolicyViolation, fmt.Errorf("%s: %w", fio.display(), err))
-		}
-		noXMAC = !hull.SameRule(m, trusted)
+	noXMAC, err := hull.CheckRotate(kf.plain, kf.cipher, kf.opened, fio.out.Name() == "binary", cr)
+	if err != nil {
+		return withCode(exitPolicyViolation, fmt.Errorf("%s: %w", fio.display(), err))
 	}
 	newKey, err := hull.Rotate(kf.plain, m, r.viaKeyServices(groups), t, hull.SealOptions{Format: fio.out, InputFormat: fio.in, NoExtendedMAC: noXMAC})
 	if err != nil {
@@ -638,20 +586,6 @@ func (r *runner) rotate(c *cli.Context, path string) (err error) {
 	return r.deliver(fio, kf, out)
 }
 
-// vouchesRule reports whether a key command may write a fresh x_hull_mac
-// over the file's rule (docs/TRUST.md rule 12): the rule was authenticated
-// when the file was read, or it is the trusted rule.
-func vouchesRule(fio *fileIO, kf *keyFile, cr *config.CreationRule) bool {
-	if kf.opened.Result.ExtendedMACChecked || fio.out.Name() == "binary" {
-		return true
-	}
-	var rule *metadata.Rule
-	if cr != nil {
-		rule = &cr.Rule
-	}
-	return hull.SameRule(kf.opened.Meta, hull.TrustedRuleFor(rule, "", kf.opened.Meta, false))
-}
-
 // vouch enforces the recipient rule of docs/TRUST.md before a new data
 // key (or the same key, re-wrapped) goes to the recipients in want: a file
 // read without a valid hull MAC may carry a stanza a writer of the
@@ -663,18 +597,7 @@ func (r *runner) vouch(c *cli.Context, fio *fileIO, kf *keyFile, cr *config.Crea
 		return nil
 	}
 	named := sopsenv.RuleKeyIDs(cr, all.Options{Companion: r.companion()})
-	keep := map[hull.KeyID]bool{}
-	for _, g := range want {
-		for _, k := range g {
-			keep[k] = true
-		}
-	}
-	var unv []string
-	for _, k := range hull.UnvouchedRecipients(kf.opened.Meta, named, cmdline) {
-		if keep[k] {
-			unv = append(unv, k.String())
-		}
-	}
+	unv := hull.UnvouchedWanted(kf.opened.Meta, want, named, cmdline)
 	if len(unv) == 0 || (hasFlag(c, "keep-recipients") && c.Bool("keep-recipients")) {
 		return nil
 	}
@@ -866,15 +789,10 @@ func (r *runner) cmdGroupsDelete(c *cli.Context) (err error) {
 // rekeyGroups re-wraps the file's data key for groups, leaving the values,
 // the MAC and lastmodified as they are, and writes the result.
 func (r *runner) rekeyGroups(fio *fileIO, kf *keyFile, cr *config.CreationRule, groups [][]keysources.Recipient, t int) error {
-	m := kf.opened.Meta
-	vouches := vouchesRule(fio, kf, cr)
-	if err := hull.Rekey(kf.plain, m, kf.opened.Key, r.viaKeyServices(groups), t, nil); err != nil {
+	vouches := hull.VouchesRule(kf.opened, fio.out.Name() == "binary", cr)
+	if err := hull.Rewrap(kf.plain, kf.cipher, kf.opened, r.viaKeyServices(groups), t, vouches); err != nil {
 		return withCode(exitGeneric, fmt.Errorf("%s: %w", fio.display(), err))
 	}
-	if !vouches {
-		hull.DropExtendedMAC(m)
-	}
-	kf.cipher.Meta = m.Node()
 	out, err := fio.out.Emit(kf.cipher, fio.emitOpts)
 	if err != nil {
 		return fmt.Errorf("%s: %w", fio.display(), err)
