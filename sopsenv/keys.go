@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strconv"
+	"strings"
 
 	"github.com/hullsecrets/hull"
 	"github.com/hullsecrets/hull/config"
@@ -220,4 +221,69 @@ func NewFilePolicy(in NewFileInput) (*NewFile, error) {
 		}
 	}
 	return p, nil
+}
+
+// KeyFlags map the key-type part of sops's key flags (--age, --add-age,
+// --rm-age, …) to stanza types, in the order they are parsed.
+var KeyFlags = []struct{ Flag, Type string }{
+	{"age", "age"},
+	{"pgp", "pgp"},
+	{"kms", "kms"},
+	{"gcp-kms", "gcp_kms"},
+	{"azure-kv", "azure_kv"},
+	{"hc-vault-transit", "hc_vault"},
+	{"hckms", "hckms"},
+}
+
+// FlagForType is the flag part of a stanza type ("gcp-kms" for gcp_kms).
+func FlagForType(typ string) string {
+	for _, k := range KeyFlags {
+		if k.Type == typ {
+			return k.Flag
+		}
+	}
+	return typ
+}
+
+// ParseKeys parses the values of the key flags named prefix+Flag (values
+// maps Flag to the flag's values) into recipients, in the order of
+// KeyFlags; errors name the flag.
+func ParseKeys(prefix string, values map[string][]string, o all.Options) ([]keysources.Recipient, error) {
+	var out []keysources.Recipient
+	for _, k := range KeyFlags {
+		vals := values[k.Flag]
+		if len(vals) == 0 {
+			continue
+		}
+		src, ok := all.Lookup(k.Type)
+		if !ok {
+			return nil, fmt.Errorf("--%s%s: this key type is not supported by this version of hull yet", prefix, k.Flag)
+		}
+		rs, err := src.ParseWith(strings.Join(vals, ","), o)
+		if err != nil {
+			return nil, fmt.Errorf("--%s%s: %w", prefix, k.Flag, err)
+		}
+		out = append(out, rs...)
+	}
+	return out, nil
+}
+
+// KeyChanges are the changes of rotate's --add-* and --rm-* flags (add
+// and rm map Flag to the values). A PGP fingerprint to remove may be
+// written with spaces.
+func KeyChanges(add, rm map[string][]string, o all.Options) (hull.KeyChanges, error) {
+	var kc hull.KeyChanges
+	var err error
+	if kc.Add, err = ParseKeys("add-", add, o); err != nil {
+		return kc, err
+	}
+	for _, k := range KeyFlags {
+		for _, id := range rm[k.Flag] {
+			if k.Type == "pgp" {
+				id = strings.ReplaceAll(id, " ", "")
+			}
+			kc.Remove = append(kc.Remove, hull.KeyID{Type: k.Type, ID: id})
+		}
+	}
+	return kc, nil
 }

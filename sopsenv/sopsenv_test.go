@@ -113,3 +113,19 @@ func TestNewFilePolicy(t *testing.T) {
 		t.Error("an unsupported key type was accepted")
 	}
 }
+
+func TestKeyChanges(t *testing.T) {
+	kc, err := KeyChanges(map[string][]string{"age": {testAge}}, map[string][]string{"pgp": {"AB CD"}, "gcp-kms": {"projects/p"}}, all.Options{})
+	if err != nil || len(kc.Add) != 1 || len(kc.Remove) != 2 {
+		t.Fatalf("%+v, %v", kc, err)
+	}
+	if kc.Remove[0] != (hull.KeyID{Type: "pgp", ID: "ABCD"}) || kc.Remove[1].Type != "gcp_kms" {
+		t.Errorf("removals: %v", kc.Remove)
+	}
+	if _, err := KeyChanges(map[string][]string{"hckms": {"k"}}, nil, all.Options{}); err == nil {
+		t.Error("an unsupported type was accepted")
+	}
+	if FlagForType("hc_vault") != "hc-vault-transit" {
+		t.Error(FlagForType("hc_vault"))
+	}
+}

@@ -36,18 +36,6 @@ const (
 	gGroups     = "groups"     // groups add/delete: --file
 )
 
-// keyFlagTypes maps the key-type suffix of the --add-*/--rm-* flags (and
-// of the groups add key flags) to the stanza type.
-var keyFlagTypes = []struct{ flag, typ string }{
-	{"age", "age"},
-	{"pgp", "pgp"},
-	{"kms", "kms"},
-	{"gcp-kms", "gcp_kms"},
-	{"azure-kv", "azure_kv"},
-	{"hc-vault-transit", "hc_vault"},
-	{"hckms", "hckms"},
-}
-
 // pickFlags returns the flags of fl with the given names.
 func pickFlags(fl []cli.Flag, names ...string) []cli.Flag {
 	var out []cli.Flag
@@ -120,8 +108,8 @@ func groupsAddFlags() []cli.Flag {
 			continue
 		}
 		isKey := false
-		for _, k := range keyFlagTypes {
-			isKey = isKey || sf.Name == k.flag
+		for _, k := range sopsenv.KeyFlags {
+			isKey = isKey || sf.Name == k.Flag
 		}
 		if isKey {
 			fl = append(fl, &cli.StringSliceFlag{Name: sf.Name, Aliases: sf.Aliases, Usage: sf.Usage + "; repeatable"})
@@ -230,20 +218,11 @@ func (r *runner) resolveEntries(path string, groups [][]hull.KeyEntry) ([][]keys
 	var ue *hull.UnsupportedKeyError
 	switch {
 	case errors.As(err, &ue):
-		return nil, withCode(exitGeneric, fmt.Errorf("%w; remove it with --rm-%s or list the recipients in .sops.yaml", err, flagForType(ue.ID.Type)))
+		return nil, withCode(exitGeneric, fmt.Errorf("%w; remove it with --rm-%s or list the recipients in .sops.yaml", err, sopsenv.FlagForType(ue.ID.Type)))
 	case err != nil:
 		return nil, withCode(exitPolicyViolation, err)
 	}
 	return rs, nil
-}
-
-func flagForType(typ string) string {
-	for _, k := range keyFlagTypes {
-		if k.typ == typ {
-			return k.flag
-		}
-	}
-	return typ
 }
 
 // sliceValues returns the comma-separated values of a slice flag.
@@ -262,43 +241,29 @@ func sliceValues(c *cli.Context, name string) []string {
 	return out
 }
 
-// keyChangeGiven reports whether any --add-*/--rm-* flag is given.
-func keyChangeGiven(c *cli.Context) bool {
-	for _, k := range keyFlagTypes {
-		if len(sliceValues(c, "add-"+k.flag)) > 0 || len(sliceValues(c, "rm-"+k.flag)) > 0 {
-			return true
+// keyValues are the values of the key flags prefix+TYPE (sopsenv.KeyFlags).
+func keyValues(c *cli.Context, prefix string) map[string][]string {
+	out := map[string][]string{}
+	for _, k := range sopsenv.KeyFlags {
+		if v := sliceValues(c, prefix+k.Flag); len(v) > 0 {
+			out[k.Flag] = v
 		}
 	}
-	return false
+	return out
+}
+
+// keyChangeGiven reports whether any --add-*/--rm-* flag is given.
+func keyChangeGiven(c *cli.Context) bool {
+	return len(keyValues(c, "add-")) > 0 || len(keyValues(c, "rm-")) > 0
 }
 
 func (r *runner) parseKeyChanges(c *cli.Context) (hull.KeyChanges, error) {
-	var kc hull.KeyChanges
 	opts, err := r.keyOptions(c)
 	if err != nil {
-		return kc, err
+		return hull.KeyChanges{}, err
 	}
-	for _, k := range keyFlagTypes {
-		adds := sliceValues(c, "add-"+k.flag)
-		if len(adds) > 0 {
-			src, ok := all.Lookup(k.typ)
-			if !ok {
-				return kc, withCode(exitGeneric, fmt.Errorf("--add-%s: this key type is not supported by this version of hull yet", k.flag))
-			}
-			rs, err := src.ParseWith(strings.Join(adds, ","), opts)
-			if err != nil {
-				return kc, withCode(exitGeneric, fmt.Errorf("--add-%s: %w", k.flag, err))
-			}
-			kc.Add = append(kc.Add, rs...)
-		}
-		for _, id := range sliceValues(c, "rm-"+k.flag) {
-			if k.typ == "pgp" {
-				id = strings.ReplaceAll(id, " ", "")
-			}
-			kc.Remove = append(kc.Remove, hull.KeyID{Type: k.typ, ID: id})
-		}
-	}
-	return kc, nil
+	kc, err := sopsenv.KeyChanges(keyValues(c, "add-"), keyValues(c, "rm-"), opts)
+	return kc, withCode(exitGeneric, err)
 }
 
 // trustedRule returns the creation rule of .sops.yaml for the file name
@@ -551,7 +516,7 @@ func (r *runner) rotate(c *cli.Context, path string) (err error) {
 	m := kf.opened.Meta
 	want, unmatched := changes.Apply(hull.EntriesFromFile(m, kf.unusable))
 	for _, u := range unmatched {
-		r.warnf("%s: --rm-%s %s: not a key of the file", fio.display(), flagForType(u.Type), u.ID)
+		r.warnf("%s: --rm-%s %s: not a key of the file", fio.display(), sopsenv.FlagForType(u.Type), u.ID)
 	}
 	if err := r.vouch(c, fio, kf, cr, hull.EntryIDs(want), hull.EntryIDs(hull.EntriesFromRecipients([][]keysources.Recipient{changes.Add}))); err != nil {
 		return err
@@ -677,21 +642,9 @@ func (r *runner) cmdGroupsAdd(c *cli.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	var group []keysources.Recipient
-	for _, k := range keyFlagTypes {
-		vals := sliceValues(p, k.flag)
-		if len(vals) == 0 {
-			continue
-		}
-		src, ok := all.Lookup(k.typ)
-		if !ok {
-			return withCode(exitGeneric, fmt.Errorf("--%s: this key type is not supported by this version of hull yet", k.flag))
-		}
-		rs, err := src.ParseWith(strings.Join(vals, ","), opts)
-		if err != nil {
-			return withCode(exitGeneric, fmt.Errorf("--%s: %w", k.flag, err))
-		}
-		group = append(group, rs...)
+	group, err := sopsenv.ParseKeys("", keyValues(p, ""), opts)
+	if err != nil {
+		return withCode(exitGeneric, err)
 	}
 	if len(group) == 0 {
 		return withCode(exitGeneric, fmt.Errorf("%w: give the new group's keys with --age or --pgp", hull.ErrNoRecipients))
@@ -735,9 +688,9 @@ func (r *runner) cmdGroupsDelete(c *cli.Context) (err error) {
 	if err != nil || idx < 0 {
 		return withCode(exitGeneric, fmt.Errorf("groups delete: INDEX %q is not a group number (0-based)", c.Args().First()))
 	}
-	for _, k := range keyFlagTypes {
-		if len(sliceValues(p, k.flag)) > 0 {
-			return withCode(exitGeneric, fmt.Errorf("--%s: groups delete takes no keys (did you mean 'groups add'?)", k.flag))
+	for _, k := range sopsenv.KeyFlags {
+		if len(sliceValues(p, k.Flag)) > 0 {
+			return withCode(exitGeneric, fmt.Errorf("--%s: groups delete takes no keys (did you mean 'groups add'?)", k.Flag))
 		}
 	}
 	fio, err := r.groupsFile(p)
