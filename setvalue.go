@@ -77,3 +77,25 @@ func UnsetIn(f *formats.File, fm formats.Format, path []PathStep) error {
 	}
 	return formats.Settle(fm, f)
 }
+
+// Extract is the part of the first document of f at path as sops's
+// --extract writes it: a mapping as a whole file in format fm, a string as
+// its raw bytes, anything else through the format's value writer.
+func Extract(f *formats.File, path []PathStep, fm formats.Format, o formats.EmitOptions) ([]byte, error) {
+	if len(f.Docs) == 0 {
+		return nil, ErrEmpty
+	}
+	n, err := Lookup(f.Docs[0], path)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case n.Kind == formats.Mapping:
+		doc := n.Clone()
+		doc.Key = ""
+		return fm.Emit(&formats.File{Docs: []*formats.Node{doc}}, o)
+	case n.Kind == formats.Scalar && n.Type == formats.String:
+		return []byte(n.Value), nil
+	}
+	return fm.EmitValue(n, o)
+}

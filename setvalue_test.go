@@ -7,8 +7,10 @@ import (
 
 	"github.com/hullsecrets/hull"
 	"github.com/hullsecrets/hull/formats"
+	"github.com/hullsecrets/hull/formats/binary"
 	"github.com/hullsecrets/hull/formats/dotenv"
 	"github.com/hullsecrets/hull/formats/yaml"
+	"github.com/hullsecrets/hull/metadata"
 )
 
 func TestParseAndReadSetValue(t *testing.T) {
@@ -58,5 +60,29 @@ func TestSetInUnsetIn(t *testing.T) {
 	}
 	if _, err := hull.SetIn(&formats.File{}, yaml.New(), path, &formats.Node{Kind: formats.Scalar}); !errors.Is(err, hull.ErrEmpty) {
 		t.Errorf("no document: %v", err)
+	}
+}
+
+func TestExtractAndBinaryRule(t *testing.T) {
+	f, err := yaml.New().Parse([]byte("a:\n  b: text\n  num: 5\n"), formats.ParseOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for spec, want := range map[string]string{`["a"]["b"]`: "text", `["a"]`: "b: text\nnum: 5\n", `["a"]["num"]`: "5"} {
+		path, _ := hull.ParseTreePath(spec)
+		if got, err := hull.Extract(f, path, yaml.New(), formats.EmitOptions{}); err != nil || strings.TrimSpace(string(got)) != strings.TrimSpace(want) {
+			t.Errorf("%s: %q, %v; want %q", spec, got, err, want)
+		}
+	}
+	path, _ := hull.ParseTreePath(`["x"]`)
+	if _, err := hull.Extract(f, path, yaml.New(), formats.EmitOptions{}); !errors.Is(err, hull.ErrNotFound) {
+		t.Errorf("missing: %v", err)
+	}
+	rl := metadata.Rule{Kind: metadata.EncryptedRegex, Value: "^a"}
+	if got, w := hull.BinaryRule(yaml.New(), rl); got != rl || w != "" {
+		t.Errorf("yaml keeps its rule: %v %q", got, w)
+	}
+	if got, w := hull.BinaryRule(binary.New(), rl); !got.IsZero() || !strings.Contains(w, "an encrypted regex") {
+		t.Errorf("binary drops it: %v %q", got, w)
 	}
 }

@@ -136,26 +136,14 @@ func (r *runner) encrypt(c *cli.Context, path string) (err error) {
 	return r.write(fio, out, false)
 }
 
-// singleValueRule drops the encryption rule when the input is binary, as
-// sops does: the binary format has one value, always encrypted, so no rule
-// can leave anything in clear. sops's warning is printed.
+// singleValueRule drops the rule of binary input, with sops's warning
+// (hull.BinaryRule).
 func (r *runner) singleValueRule(in formats.Format, rl metadata.Rule) metadata.Rule {
-	if in.Name() != "binary" || rl.IsZero() {
-		return rl
+	rl, warning := hull.BinaryRule(in, rl)
+	if warning != "" {
+		r.warnf("%s", warning)
 	}
-	what := map[string]string{
-		metadata.UnencryptedSuffix: "an unencrypted suffix", metadata.EncryptedSuffix: "an encrypted suffix",
-		metadata.EncryptedRegex: "an encrypted regex", metadata.UnencryptedRegex: "an unencrypted regex",
-		metadata.EncryptedCommentRegex: "an encrypted comment regex",
-	}[rl.Kind]
-	switch rl.Kind {
-	case metadata.EncryptedCommentRegex:
-		r.warnf("Using %s does not make sense with the input store (the binary store never produces comments) and will be ignored.", what)
-	case metadata.UnencryptedCommentRegex:
-	default:
-		r.warnf("Using %s does not make sense with the input store (the binary store produces one key that should always be encrypted) and will be ignored.", what)
-	}
-	return metadata.Rule{}
+	return rl
 }
 
 func (r *runner) decryptionOrder(c *cli.Context) ([]string, error) {
@@ -349,23 +337,9 @@ func (r *runner) decrypt(c *cli.Context, path string) (err error) {
 	return r.write(fio, out, true)
 }
 
-// extractValue writes the part of the first document at path: a mapping as
-// a whole file in the output format, a string as its raw bytes, anything
-// else through the format's value writer, as sops does.
+// extractValue is hull.Extract in fio's output format.
 func extractValue(f *formats.File, path []hull.PathStep, fio *fileIO) ([]byte, error) {
-	n, err := hull.Lookup(f.Docs[0], path)
-	if err != nil {
-		return nil, err
-	}
-	switch {
-	case n.Kind == formats.Mapping:
-		doc := n.Clone()
-		doc.Key = ""
-		return fio.out.Emit(&formats.File{Docs: []*formats.Node{doc}}, fio.emitOpts)
-	case n.Kind == formats.Scalar && n.Type == formats.String:
-		return []byte(n.Value), nil
-	}
-	return fio.out.EmitValue(n, fio.emitOpts)
+	return hull.Extract(f, path, fio.out, fio.emitOpts)
 }
 
 func (r *runner) cmdFilestatus(c *cli.Context) error {
