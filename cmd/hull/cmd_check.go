@@ -1,14 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 
@@ -112,37 +110,17 @@ func (r *runner) cmdCheck(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	keys := append(ids.ids, r.networkIdentities(flagVaultAddresses(c))...)
-
-	// The files a rule covers, and the encrypted files no rule covers.
-	var files []bulk.File
-	for _, f := range all {
-		if preCommit && f.Rule == nil {
-			// The hook is silent about files no rule covers: most staged
-			// files are source code.
-			continue
-		}
-		if f.Rule != nil || f.Explicit || (knownFormat(filepath.Base(f.Path)) && looksLikeSops(f.Path)) {
-			files = append(files, f)
-		}
-	}
 	bar := r.newProgress("check")
-	results := bulk.Run(files, 0, func(_ int, f bulk.File) hull.CheckResult {
-		o := r.checkOptions(f, requireKeys)
-		o.Identities, o.DecryptionOrder = keys, order
-		return hull.CheckFile(context.Background(), f.Path, o)
-	}, bulk.Hooks[hull.CheckResult]{Progress: bar.Draw})
+	results := bulk.Check(context.Background(), all, bulk.CheckOptions{
+		File: hull.CheckOptions{WantKeys: wantKeys, RequireStrictMAC: sopsenv.True(r.env.get("HULL_REQUIRE_STRICT_MAC")), RequireKeys: requireKeys,
+			Identities: append(ids.ids, r.networkIdentities(flagVaultAddresses(c))...), DecryptionOrder: order},
+		CoveredOnly: preCommit, Known: knownFormat, Progress: bar.Draw})
 	bar.Clear()
-	results = append(configFindings(all), results...)
-
-	code, rank := exitOK, len(hull.CheckStatuses)
-	for _, res := range results {
-		for i, cl := range hull.CheckStatuses {
-			if res.Status == cl.Status && i < rank && !(driftWarns && cl.Status == "drift") {
-				rank, code = i, checkCodes[cl.Status]
-			}
-		}
+	var ignore []string
+	if driftWarns {
+		ignore = []string{"drift"}
 	}
+	code := checkCodes[bulk.Worst(results, ignore...)]
 	if driftWarns && !c.Bool("json") {
 		for _, res := range results {
 			for _, f := range res.Findings {
@@ -175,17 +153,8 @@ func (r *runner) cmdCheck(c *cli.Context) error {
 // a file under them: without creation rules check has nothing to check
 // against, and a CI job that runs it would pass by accident.
 func requireConfig(sel *bulk.Selector, roots []string) error {
-	for _, root := range roots {
-		probe := root
-		if fi, err := os.Stat(root); err == nil && fi.IsDir() {
-			probe = filepath.Join(root, "probe")
-		}
-		if _, err := sel.Config(probe); err != nil {
-			return withCode(exitErrorReadingConfig, err)
-		}
-	}
-	if sel.Loaded() > 0 {
-		return nil
+	if ok, err := bulk.RequireConfig(sel, roots); ok || err != nil {
+		return withCode(exitErrorReadingConfig, err)
 	}
 	where := strings.Join(roots, ", ")
 	if len(roots) == 1 && roots[0] == "." {
@@ -209,32 +178,6 @@ type noConfigError struct {
 
 func (e *noConfigError) Error() string {
 	return fmt.Sprintf("check: no .sops.yaml in %s or above it: there are no creation rules to check files against, so nothing was checked; add a .sops.yaml with creation_rules, or name one with --config or SOPS_CONFIG", e.where)
-}
-
-// configFindings are the unknown keys of every config the walk used
-// (hull.CheckConfig): check, the lint, fails on them.
-func configFindings(files []bulk.File) []hull.CheckResult {
-	var out []hull.CheckResult
-	seen := map[*config.Config]bool{}
-	for _, f := range files {
-		if f.Config != nil && !seen[f.Config] {
-			seen[f.Config] = true
-			if res, ok := hull.CheckConfig(f.Config, displayName(filepath.Join(f.Config.Dir, config.FileName))); ok {
-				out = append(out, res)
-			}
-		}
-	}
-	return out
-}
-
-// looksLikeSops is a cheap test for an encrypted file no rule covers.
-func looksLikeSops(path string) bool {
-	fi, err := os.Stat(path)
-	if err != nil || fi.Size() > 16<<20 {
-		return false
-	}
-	data, err := os.ReadFile(path)
-	return err == nil && bytes.Contains(data, []byte("ENC[AES256_GCM,data:"))
 }
 
 func (r *runner) printCheck(results []hull.CheckResult, quietNoKey bool) {
@@ -280,26 +223,10 @@ func (r *runner) printCheck(results []hull.CheckResult, quietNoKey bool) {
 	fmt.Fprintln(r.stdout, line+")")
 }
 
-// displayName is path relative to the working directory when under it.
-func displayName(path string) string {
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		return path
-	}
-	wd, err := os.Getwd()
-	if err != nil {
-		return path
-	}
-	if rel, err := filepath.Rel(wd, abs); err == nil && !strings.HasPrefix(rel, "..") {
-		return rel
-	}
-	return abs
-}
-
 // checkOptions are the options of hull.CheckFile for a file of the walk,
 // without identities.
 func (r *runner) checkOptions(f bulk.File, requireKeys bool) hull.CheckOptions {
-	return hull.CheckOptions{Display: displayName(f.Path), Config: f.Config, Rule: f.Rule, Skip: f.Skip,
+	return hull.CheckOptions{Display: bulk.DisplayName(f.Path), Config: f.Config, Rule: f.Rule, Skip: f.Skip,
 		WantKeys: wantKeys, RequireStrictMAC: sopsenv.True(r.env.get("HULL_REQUIRE_STRICT_MAC")), RequireKeys: requireKeys}
 }
 
