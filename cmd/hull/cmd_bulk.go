@@ -113,22 +113,43 @@ type bulkResult struct {
 	log     []byte // the file's messages
 }
 
-// bulkOp works on one file, with output going to sub and its own copy of
-// the context. It returns a note (why the file was left alone) and the
-// outcome: Changed or Unchanged (then the file's content decides which),
-// Skipped or Failed.
-type bulkOp func(sub *runner, c *cli.Context, f bulk.File) (note string, outcome bulk.Outcome, err error)
+// bulkOp works on one encrypted (or, for encrypt, plaintext) file, with
+// output going to sub and its own copy of the context.
+type bulkOp func(sub *runner, c *cli.Context, path string) error
 
-// runBulk runs op over the files a rule matches under the roots (the
-// command's arguments, default "."), in place and concurrently, and prints
-// failures, warnings and a summary on stderr. It fails (exit 1) when any
-// file failed.
-func (r *runner) runBulk(c *cli.Context, verb string, op bulkOp) error {
+// bulkSpec says which files a bulk command works on: the encrypted ones,
+// or the plaintext ones (encrypt); the others are left alone with note,
+// as outcome.
+type bulkSpec struct {
+	verb      string
+	encrypted bool
+	note      string
+	outcome   bulk.Outcome
+}
+
+var (
+	bulkEncryptSpec = bulkSpec{"encrypt", false, "already encrypted", bulk.Unchanged}
+	bulkDecryptSpec = bulkSpec{"decrypt", true, "not encrypted", bulk.Unchanged}
+	bulkRotateSpec  = bulkSpec{"rotate", true, "not encrypted (see 'hull check')", bulk.Skipped}
+	bulkUpdateSpec  = bulkSpec{"updatekeys", true, "not encrypted (see 'hull check')", bulk.Skipped}
+)
+
+// runBulk runs op in place and concurrently over the files a rule
+// matches under the roots (the command's arguments, default "."), and
+// prints failures, warnings and a summary on stderr. It fails (exit 1)
+// when any file failed.
+func (r *runner) runBulk(c *cli.Context, spec bulkSpec, op bulkOp) error {
+	if err := noStdinRoots(c); err != nil {
+		return err
+	}
+	if err := setInPlace(c); err != nil {
+		return err
+	}
 	files, err := r.selectedFiles(c)
 	if err != nil {
 		return err
 	}
-	return r.runBulkFiles(c, verb, files, op)
+	return r.runBulkFiles(c, spec, files, op)
 }
 
 // selectedFiles walks the command's arguments (default ".") and keeps the
@@ -145,14 +166,18 @@ func (r *runner) selectedFiles(c *cli.Context) ([]bulk.File, error) {
 	return bulk.Selected(files), nil
 }
 
-func (r *runner) runBulkFiles(c *cli.Context, verb string, files []bulk.File, op bulkOp) error {
+func (r *runner) runBulkFiles(c *cli.Context, spec bulkSpec, files []bulk.File, op bulkOp) error {
 	verbose := c.Bool("verbose")
-	bar := r.newProgress(verb)
+	bar := r.newProgress(spec.verb)
 	var sum bulk.Summary
 	bulk.Run(files, 0, func(_ int, f bulk.File) bulkResult {
-		res := bulkResult{path: f.Path}
+		res := bulkResult{path: f.Path, outcome: bulk.Skipped, note: f.Skip}
 		if f.Skip != "" {
-			res.outcome, res.note = bulk.Skipped, f.Skip
+			return res
+		}
+		enc, err := fileEncrypted(f.Path)
+		if err == nil && enc != spec.encrypted {
+			res.outcome, res.note = spec.outcome, spec.note
 			return res
 		}
 		var buf bytes.Buffer
@@ -161,12 +186,11 @@ func (r *runner) runBulkFiles(c *cli.Context, verb string, files []bulk.File, op
 		if f.Config != nil {
 			sub.configPath = filepath.Join(f.Config.Dir, config.FileName)
 		}
-		note, outcome, err := op(sub, forkContext(c), f)
-		res.log, res.note, res.err, res.outcome = buf.Bytes(), note, err, outcome
-		switch {
-		case err != nil:
-			res.outcome = bulk.Failed
-		case outcome == bulk.Changed || outcome == bulk.Unchanged:
+		if err == nil {
+			err = op(sub, forkContext(c), f.Path)
+		}
+		res.log, res.note, res.err, res.outcome = buf.Bytes(), "", err, bulk.Failed
+		if err == nil {
 			after, _ := os.ReadFile(f.Path)
 			res.outcome = bulk.Unchanged
 			if sha256.Sum256(before) != sha256.Sum256(after) {
@@ -183,9 +207,9 @@ func (r *runner) runBulkFiles(c *cli.Context, verb string, files []bulk.File, op
 		Progress: bar.Draw,
 		Order:    bulk.Spread(files),
 	})
-	fmt.Fprintf(r.stderr, "%s: %s: %s\n", r.name, verb, sum)
+	fmt.Fprintf(r.stderr, "%s: %s: %s\n", r.name, spec.verb, sum)
 	if sum.Failed > 0 {
-		return withCode(exitGeneric, fmt.Errorf("%s failed for %d of %d files (see the errors above)", verb, sum.Failed, sum.Total))
+		return withCode(exitGeneric, fmt.Errorf("%s failed for %d of %d files (see the errors above)", spec.verb, sum.Failed, sum.Total))
 	}
 	return nil
 }
@@ -250,28 +274,11 @@ func noStdinRoots(c *cli.Context) error {
 	return nil
 }
 
-// ------------------------------------------------------------ encrypt -r
+// ---------------------------------------------- encrypt, decrypt, rotate -r
 
 func (r *runner) bulkEncrypt(c *cli.Context) error {
-	if err := noStdinRoots(c); err != nil {
-		return err
-	}
-	if err := setInPlace(c); err != nil {
-		return err
-	}
-	return r.runBulk(c, "encrypt", func(sub *runner, c *cli.Context, f bulk.File) (string, bulk.Outcome, error) {
-		enc, err := fileEncrypted(f.Path)
-		if err != nil {
-			return "", bulk.Failed, err
-		}
-		if enc {
-			return "already encrypted", bulk.Unchanged, nil
-		}
-		return "", bulk.Changed, sub.encrypt(c, f.Path)
-	})
+	return r.runBulk(c, bulkEncryptSpec, (*runner).encrypt)
 }
-
-// ------------------------------------------------------------ decrypt -r
 
 func (r *runner) bulkDecrypt(c *cli.Context) error {
 	if err := noStdinRoots(c); err != nil {
@@ -280,19 +287,11 @@ func (r *runner) bulkDecrypt(c *cli.Context) error {
 	if c.String("extract") != "" {
 		return withCode(exitConflictingParams, errors.New("--extract cannot be used with --recursive"))
 	}
-	if err := setInPlace(c); err != nil {
-		return err
-	}
-	return r.runBulk(c, "decrypt", func(sub *runner, c *cli.Context, f bulk.File) (string, bulk.Outcome, error) {
-		enc, err := fileEncrypted(f.Path)
-		if err != nil {
-			return "", bulk.Failed, err
-		}
-		if !enc {
-			return "not encrypted", bulk.Unchanged, nil
-		}
-		return "", bulk.Changed, sub.decrypt(c, f.Path)
-	})
+	return r.runBulk(c, bulkDecryptSpec, (*runner).decrypt)
+}
+
+func (r *runner) bulkRotate(c *cli.Context) error {
+	return r.runBulk(c, bulkRotateSpec, (*runner).rotate)
 }
 
 // --------------------------------------------------------- updatekeys -r
@@ -341,15 +340,8 @@ func (r *runner) bulkUpdatekeys(c *cli.Context) error {
 			return err
 		}
 	}
-	return r.runBulkFiles(c, "updatekeys", files, func(sub *runner, c *cli.Context, f bulk.File) (string, bulk.Outcome, error) {
-		enc, err := fileEncrypted(f.Path)
-		if err != nil {
-			return "", bulk.Failed, err
-		}
-		if !enc {
-			return "not encrypted (see 'hull check')", bulk.Skipped, nil
-		}
-		return "", bulk.Changed, sub.updateKeys(c, f.Path, nil)
+	return r.runBulkFiles(c, bulkUpdateSpec, files, func(sub *runner, c *cli.Context, path string) error {
+		return sub.updateKeys(c, path, nil)
 	})
 }
 
@@ -384,25 +376,4 @@ func (r *runner) ask(question string, answers *bufio.Reader) (bool, error) {
 			return false, io.EOF
 		}
 	}
-}
-
-// ------------------------------------------------------------- rotate -r
-
-func (r *runner) bulkRotate(c *cli.Context) error {
-	if err := noStdinRoots(c); err != nil {
-		return err
-	}
-	if err := setInPlace(c); err != nil {
-		return err
-	}
-	return r.runBulk(c, "rotate", func(sub *runner, c *cli.Context, f bulk.File) (string, bulk.Outcome, error) {
-		enc, err := fileEncrypted(f.Path)
-		if err != nil {
-			return "", bulk.Failed, err
-		}
-		if !enc {
-			return "not encrypted (see 'hull check')", bulk.Skipped, nil
-		}
-		return "", bulk.Changed, sub.rotate(c, f.Path)
-	})
 }
