@@ -175,3 +175,77 @@ type policyError string
 
 func (e policyError) Error() string { return string(e) }
 func (e policyError) Unwrap() error { return ErrPolicy }
+
+// KeyFile is an encrypted file opened for a key command.
+type KeyFile struct {
+	// Original is the file as read; Cipher is it parsed, Plain decrypted.
+	Original      []byte
+	Plain, Cipher *formats.File
+	Opened        *Opened
+	// Unusable are the stanzas that hold no key, set aside before the
+	// metadata was loaded (StripUnusable).
+	Unusable []UnusableStanza
+}
+
+// Entries are the file's keys, the unusable ones included.
+func (kf *KeyFile) Entries() [][]KeyEntry { return EntriesFromFile(kf.Opened.Meta, kf.Unusable) }
+
+// Wipe clears the data key.
+func (kf *KeyFile) Wipe() {
+	if kf != nil && kf.Opened != nil {
+		clear(kf.Opened.Key)
+	}
+}
+
+// Rotated gives the file a new data key wrapped for groups with
+// threshold t, re-encrypting every value (Rotate with so), and returns
+// it emitted in so.Format.
+func (kf *KeyFile) Rotated(groups [][]keysources.Recipient, t int, so SealOptions, emit formats.EmitOptions) ([]byte, error) {
+	newKey, err := Rotate(kf.Plain, kf.Opened.Meta, groups, t, so)
+	if err != nil {
+		return nil, err
+	}
+	clear(newKey)
+	return so.Format.Emit(kf.Plain, emit)
+}
+
+// Rewrapped re-wraps the same data key for groups with threshold t
+// (Rewrap; values, MAC and lastmodified unchanged) and returns the file
+// emitted in fm. The extended MAC is kept only when VouchesRule says so
+// for the creation rule cr.
+func (kf *KeyFile) Rewrapped(groups [][]keysources.Recipient, t int, cr *config.CreationRule, fm formats.Format, emit formats.EmitOptions) ([]byte, error) {
+	vouches := VouchesRule(kf.Opened, fm.Name() == "binary", cr)
+	if err := Rewrap(kf.Plain, kf.Cipher, kf.Opened, groups, t, vouches); err != nil {
+		return nil, err
+	}
+	return fm.Emit(kf.Cipher, emit)
+}
+
+// RecipientChange describes the change of the file's key groups to want
+// with threshold t (WriteGroupDiff), "" when nothing changes.
+func (kf *KeyFile) RecipientChange(want [][]KeyID, t int) string {
+	m := kf.Opened.Meta
+	diffs, dropped := DiffKeys(m, kf.Unusable, want)
+	if !AnyChanged(diffs) && len(dropped) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	WriteGroupDiff(&b, diffs, dropped, EffectiveThreshold(m.ShamirThreshold, len(m.KeyGroups)), EffectiveThreshold(t, len(want)))
+	return b.String()
+}
+
+// DeleteGroup removes key group idx (0-based) from groups, to be written
+// with threshold t; display names the file in errors.
+func DeleteGroup(display string, groups [][]KeyEntry, idx, t int) ([][]KeyEntry, error) {
+	if idx < 0 || idx >= len(groups) {
+		return nil, fmt.Errorf("%s: there is no key group %d: the file has %d (numbered from 0)", display, idx, len(groups))
+	}
+	out := append(append([][]KeyEntry(nil), groups[:idx]...), groups[idx+1:]...)
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%s: cannot delete the only key group", display)
+	}
+	if len(out) < t {
+		return nil, fmt.Errorf("removing this key group will make the Shamir threshold impossible to satisfy: Shamir threshold is %d, but we only have %d key groups", t, len(out))
+	}
+	return out, nil
+}

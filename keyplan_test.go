@@ -1,10 +1,14 @@
 package hull_test
 
 import (
+	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/hullsecrets/hull"
+	"github.com/hullsecrets/hull/formats"
+	"github.com/hullsecrets/hull/formats/yaml"
 	"github.com/hullsecrets/hull/keysources"
 	"github.com/hullsecrets/hull/keysources/age"
 	"github.com/hullsecrets/hull/metadata"
@@ -66,5 +70,61 @@ func TestPlanKeysAndVouching(t *testing.T) {
 	}
 	if got := hull.UnvouchedWanted(m, other); len(got) != 0 {
 		t.Errorf("a key not wanted is not listed: %v", got)
+	}
+}
+
+func TestKeyFileRewrapRotateDelete(t *testing.T) {
+	ids, err := age.ParseIdentities(strings.NewReader(exampleIdentity), "example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	open := func() *hull.KeyFile {
+		cipher := encryptedYAML(t, "a: 1\n", metadata.Rule{})
+		data, err := yaml.New().Emit(cipher, formats.EmitOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		plain, _ := yaml.New().Parse(data, formats.ParseOptions{Encrypted: true})
+		o, err := hull.Decrypt(context.Background(), plain, hull.DecryptOptions{Identities: ids})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &hull.KeyFile{Original: data, Plain: plain, Cipher: cipher, Opened: o}
+	}
+	other, err := age.ParseRecipients(otherAge)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kf := open()
+	mine := hull.StanzaKeyIDs(kf.Opened.Meta.KeyGroups)
+	if d := kf.RecipientChange(mine, 0); d != "" {
+		t.Errorf("no change: %q", d)
+	}
+	if d := kf.RecipientChange(hull.RecipientKeyIDs([][]keysources.Recipient{other}), 0); !strings.Contains(d, "+++ age:"+otherAge) {
+		t.Errorf("change: %q", d)
+	}
+	before := string(kf.Original)
+	valueLine := func(s string) string { return strings.SplitN(s, "\n", 2)[0] }
+	out, err := kf.Rewrapped([][]keysources.Recipient{other}, 0, nil, yaml.New(), formats.EmitOptions{})
+	if err != nil || !strings.Contains(string(out), otherAge) || valueLine(string(out)) != valueLine(before) {
+		t.Errorf("rewrapped: the value must keep its ciphertext: %v\n%s", err, out)
+	}
+	kf = open()
+	out, err = kf.Rotated([][]keysources.Recipient{other}, 0, hull.SealOptions{Format: yaml.New(), InputFormat: yaml.New()}, formats.EmitOptions{})
+	if err != nil || valueLine(string(out)) == valueLine(before) {
+		t.Errorf("rotated: the value must get new ciphertext: %v\n%s", err, out)
+	}
+	kf.Wipe()
+	groups := [][]hull.KeyEntry{{{ID: hull.KeyID{Type: "age", ID: "a"}}}, {{ID: hull.KeyID{Type: "age", ID: "b"}}}}
+	if g, err := hull.DeleteGroup("f", groups, 0, 1); err != nil || len(g) != 1 || g[0][0].ID.ID != "b" || len(groups) != 2 {
+		t.Errorf("delete: %v, %v", g, err)
+	}
+	for _, c := range []struct{ idx, t int }{{2, 1}, {0, 2}} {
+		if _, err := hull.DeleteGroup("f", groups, c.idx, c.t); err == nil {
+			t.Errorf("delete %d with threshold %d was accepted", c.idx, c.t)
+		}
+	}
+	if _, err := hull.DeleteGroup("f", groups[:1], 0, 0); err == nil {
+		t.Error("deleting the only group was accepted")
 	}
 }

@@ -174,38 +174,25 @@ func (r *runner) groupsCommand() *cli.Command {
 // ------------------------------------------------------ reading the file
 
 // keyFile is an encrypted file opened by a key command.
-type keyFile struct {
-	original []byte
-	// plain has the values decrypted; cipher is the file as read.
-	plain, cipher *formats.File
-	opened        *hull.Opened
-	// unusable are the stanzas removed before loading the metadata.
-	unusable []hull.UnusableStanza
-}
+type keyFile = hull.KeyFile
 
 // openForKeys reads, parses and decrypts fio's file for a key command.
-// Stanzas with an empty enc (which metadata.Load refuses) are set aside in
-// unusable, so that the commands can show and drop them.
+// Stanzas with an empty enc (which metadata.Load refuses) are set aside,
+// so that the commands can show and drop them.
 func (r *runner) openForKeys(c *cli.Context, fio *fileIO) (*keyFile, error) {
 	data, err := r.readInput(fio)
 	if err != nil {
 		return nil, err
 	}
-	kf := &keyFile{original: data}
-	kf.plain, kf.opened, err = r.open(c, fio, data, nil, func(f *formats.File) { kf.unusable = hull.StripUnusable(f.Meta) })
+	kf := &keyFile{Original: data}
+	kf.Plain, kf.Opened, err = r.open(c, fio, data, nil, func(f *formats.File) { kf.Unusable = hull.StripUnusable(f.Meta) })
 	if err != nil {
 		return nil, err
 	}
-	if kf.cipher, err = fio.parse(data, true); err != nil {
+	if kf.Cipher, err = fio.parse(data, true); err != nil {
 		return nil, err
 	}
 	return kf, nil
-}
-
-func (kf *keyFile) wipe() {
-	if kf != nil && kf.opened != nil {
-		clear(kf.opened.Key)
-	}
 }
 
 // ------------------------------------------------------------- recipients
@@ -305,7 +292,7 @@ func commitInPlace(path string, original, out []byte) error {
 // and-swap), else to --output or stdout.
 func (r *runner) deliver(fio *fileIO, kf *keyFile, out []byte) error {
 	if fio.inPlace {
-		return commitInPlace(fio.path, kf.original, out)
+		return commitInPlace(fio.path, kf.Original, out)
 	}
 	return r.write(fio, out, false)
 }
@@ -370,10 +357,10 @@ func (r *runner) updateKeys(c *cli.Context, path string, answers *bufio.Reader) 
 	if err != nil {
 		return err
 	}
-	defer kf.wipe()
-	m := kf.opened.Meta
+	defer kf.Wipe()
+	m := kf.Opened.Meta
 
-	plan := hull.PlanKeys(m, kf.unusable, hull.RecipientKeyIDs(want), cr.ShamirThreshold)
+	plan := hull.PlanKeys(m, kf.Unusable, hull.RecipientKeyIDs(want), cr.ShamirThreshold)
 	if plan.UpToDate() {
 		fmt.Fprintf(r.stderr, "File %s already up to date\n", path)
 		return nil
@@ -396,23 +383,17 @@ func (r *runner) updateKeys(c *cli.Context, path string, answers *bufio.Reader) 
 		}
 	}
 
-	vouches := hull.VouchesRule(kf.opened, fio.out.Name() == "binary", cr)
-	doc := kf.cipher
+	var out []byte
 	if rotate {
-		newKey, err := hull.Rotate(kf.plain, m, r.viaKeyServices(want), t, hull.SealOptions{Format: fio.out, InputFormat: fio.in, NoExtendedMAC: !vouches})
-		if err != nil {
-			return fmt.Errorf("%s: %w", path, err)
-		}
-		clear(newKey)
-		doc = kf.plain
-	} else if err := hull.Rewrap(kf.plain, kf.cipher, kf.opened, r.viaKeyServices(want), t, vouches); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
+		vouches := hull.VouchesRule(kf.Opened, fio.out.Name() == "binary", cr)
+		out, err = kf.Rotated(r.viaKeyServices(want), t, hull.SealOptions{Format: fio.out, InputFormat: fio.in, NoExtendedMAC: !vouches}, fio.emitOpts)
+	} else {
+		out, err = kf.Rewrapped(r.viaKeyServices(want), t, cr, fio.out, fio.emitOpts)
 	}
-	out, err := fio.out.Emit(doc, fio.emitOpts)
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	if err := commitInPlace(fio.path, kf.original, out); err != nil {
+	if err := commitInPlace(fio.path, kf.Original, out); err != nil {
 		return err
 	}
 	switch {
@@ -512,9 +493,9 @@ func (r *runner) rotate(c *cli.Context, path string) (err error) {
 	if err != nil {
 		return err
 	}
-	defer kf.wipe()
-	m := kf.opened.Meta
-	want, unmatched := changes.Apply(hull.EntriesFromFile(m, kf.unusable))
+	defer kf.Wipe()
+	m := kf.Opened.Meta
+	want, unmatched := changes.Apply(kf.Entries())
 	for _, u := range unmatched {
 		r.warnf("%s: --rm-%s %s: not a key of the file", fio.display(), sopsenv.FlagForType(u.Type), u.ID)
 	}
@@ -529,22 +510,14 @@ func (r *runner) rotate(c *cli.Context, path string) (err error) {
 		return fmt.Errorf("%s: %w", fio.display(), err)
 	}
 	t := hull.NewThreshold(0, m.ShamirThreshold, len(groups))
-	diffs, dropped := hull.DiffKeys(m, kf.unusable, hull.EntryIDs(want))
-	if hull.AnyChanged(diffs) || len(dropped) > 0 {
-		var b strings.Builder
-		hull.WriteGroupDiff(&b, diffs, dropped, hull.EffectiveThreshold(m.ShamirThreshold, len(m.KeyGroups)), hull.EffectiveThreshold(t, len(groups)))
-		fmt.Fprintf(r.stderr, "%s: %s: the recipients change:\n%s", r.name, fio.display(), b.String())
+	if d := kf.RecipientChange(hull.EntryIDs(want), t); d != "" {
+		fmt.Fprintf(r.stderr, "%s: %s: the recipients change:\n%s", r.name, fio.display(), d)
 	}
-	noXMAC, err := hull.CheckRotate(kf.plain, kf.cipher, kf.opened, fio.out.Name() == "binary", cr)
+	noXMAC, err := hull.CheckRotate(kf.Plain, kf.Cipher, kf.Opened, fio.out.Name() == "binary", cr)
 	if err != nil {
 		return withCode(exitPolicyViolation, fmt.Errorf("%s: %w", fio.display(), err))
 	}
-	newKey, err := hull.Rotate(kf.plain, m, r.viaKeyServices(groups), t, hull.SealOptions{Format: fio.out, InputFormat: fio.in, NoExtendedMAC: noXMAC})
-	if err != nil {
-		return fmt.Errorf("%s: %w", fio.display(), err)
-	}
-	clear(newKey)
-	out, err := fio.out.Emit(kf.plain, fio.emitOpts)
+	out, err := kf.Rotated(r.viaKeyServices(groups), t, hull.SealOptions{Format: fio.out, InputFormat: fio.in, NoExtendedMAC: noXMAC}, fio.emitOpts)
 	if err != nil {
 		return fmt.Errorf("%s: %w", fio.display(), err)
 	}
@@ -558,11 +531,11 @@ func (r *runner) rotate(c *cli.Context, path string) (err error) {
 // by the command line (cmdline), or confirmed: listed and asked on a
 // terminal, else refused (exit 29) unless --keep-recipients.
 func (r *runner) vouch(c *cli.Context, fio *fileIO, kf *keyFile, cr *config.CreationRule, want, cmdline [][]hull.KeyID) error {
-	if kf.opened.Result.ExtendedMACChecked {
+	if kf.Opened.Result.ExtendedMACChecked {
 		return nil
 	}
 	named := sopsenv.RuleKeyIDs(cr, all.Options{Companion: r.companion()})
-	unv := hull.UnvouchedWanted(kf.opened.Meta, want, named, cmdline)
+	unv := hull.UnvouchedWanted(kf.Opened.Meta, want, named, cmdline)
 	if len(unv) == 0 || (hasFlag(c, "keep-recipients") && c.Bool("keep-recipients")) {
 		return nil
 	}
@@ -657,13 +630,13 @@ func (r *runner) cmdGroupsAdd(c *cli.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	defer kf.wipe()
-	m := kf.opened.Meta
+	defer kf.Wipe()
+	m := kf.Opened.Meta
 	cr, _, err := r.trustedRule(p, fio.ruleName())
 	if err != nil {
 		return err
 	}
-	fileEntries := hull.EntriesFromFile(m, kf.unusable)
+	fileEntries := hull.EntriesFromFile(m, kf.Unusable)
 	if err := r.vouch(p, fio, kf, cr, hull.EntryIDs(fileEntries), hull.RecipientKeyIDs([][]keysources.Recipient{group})); err != nil {
 		return err
 	}
@@ -705,21 +678,13 @@ func (r *runner) cmdGroupsDelete(c *cli.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	defer kf.wipe()
-	m := kf.opened.Meta
-	entries := hull.EntriesFromFile(m, kf.unusable)
-	if idx >= len(entries) {
-		return withCode(exitGeneric, fmt.Errorf("%s: there is no key group %d: the file has %d (numbered from 0)", fio.display(), idx, len(entries)))
-	}
-	entries = slices.Delete(entries, idx, idx+1)
+	defer kf.Wipe()
 	if !tSet {
-		t = m.ShamirThreshold
+		t = kf.Opened.Meta.ShamirThreshold
 	}
-	if len(entries) == 0 {
-		return withCode(exitGeneric, fmt.Errorf("%s: cannot delete the only key group", fio.display()))
-	}
-	if len(entries) < t {
-		return withCode(exitGeneric, fmt.Errorf("removing this key group will make the Shamir threshold impossible to satisfy: Shamir threshold is %d, but we only have %d key groups", t, len(entries)))
+	entries, err := hull.DeleteGroup(fio.display(), kf.Entries(), idx, t)
+	if err != nil {
+		return withCode(exitGeneric, err)
 	}
 	cr, _, err := r.trustedRule(p, fio.ruleName())
 	if err != nil {
@@ -742,13 +707,9 @@ func (r *runner) cmdGroupsDelete(c *cli.Context) (err error) {
 // rekeyGroups re-wraps the file's data key for groups, leaving the values,
 // the MAC and lastmodified as they are, and writes the result.
 func (r *runner) rekeyGroups(fio *fileIO, kf *keyFile, cr *config.CreationRule, groups [][]keysources.Recipient, t int) error {
-	vouches := hull.VouchesRule(kf.opened, fio.out.Name() == "binary", cr)
-	if err := hull.Rewrap(kf.plain, kf.cipher, kf.opened, r.viaKeyServices(groups), t, vouches); err != nil {
-		return withCode(exitGeneric, fmt.Errorf("%s: %w", fio.display(), err))
-	}
-	out, err := fio.out.Emit(kf.cipher, fio.emitOpts)
+	out, err := kf.Rewrapped(r.viaKeyServices(groups), t, cr, fio.out, fio.emitOpts)
 	if err != nil {
-		return fmt.Errorf("%s: %w", fio.display(), err)
+		return withCode(exitGeneric, fmt.Errorf("%s: %w", fio.display(), err))
 	}
 	return r.deliver(fio, kf, out)
 }
