@@ -53,12 +53,18 @@ type PolicyInput struct {
 	ConfigPath string
 	// IgnoreMAC, ForceRewriteUnverified, KeepRecipients: the user's flags.
 	IgnoreMAC, ForceRewriteUnverified, KeepRecipients bool
+	// Load reads the config at a path (config.Load when nil); a program
+	// that resolves policies for several files passes a config.Cache's.
+	Load func(path string) (*config.Config, error)
 }
 
 // ResolvePolicy resolves the policy with sops's conventions: the config is
 // --config, else SOPS_CONFIG, else the first safe .sops.yaml from WorkDir
 // upwards (config.Find); HULL_REQUIRE_STRICT_MAC set to a true value
 // requires the extended MAC. A config that cannot be parsed is an error.
+//
+// Warnings are those of the search first, then the config's own
+// (cfg.Warnings: unknown keys).
 func ResolvePolicy(in PolicyInput) (*Policy, error) {
 	getenv := in.Getenv
 	if getenv == nil {
@@ -92,7 +98,11 @@ func ResolvePolicy(in PolicyInput) (*Policy, error) {
 	if path == "" {
 		return p, nil
 	}
-	cfg, err := config.Load(path)
+	load := in.Load
+	if load == nil {
+		load = config.Load
+	}
+	cfg, err := load(path)
 	if err != nil {
 		return nil, fmt.Errorf("reading config: %w", err)
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/hullsecrets/hull"
+	"github.com/hullsecrets/hull/config"
 	"github.com/hullsecrets/hull/formats"
 	"github.com/hullsecrets/hull/keysources"
 	"github.com/hullsecrets/hull/keysources/age"
@@ -216,5 +217,24 @@ func TestDecryptDataPolicy(t *testing.T) {
 	}
 	if _, err := hull.DecryptData(context.Background(), data, "yaml", hull.DecryptOptions{Identities: ids, Policy: pol}); !errors.Is(err, hull.ErrExtendedMAC) {
 		t.Fatalf("DecryptData with the strict policy = %v, want ErrExtendedMAC", err)
+	}
+}
+
+func TestResolvePolicyLoad(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, ".sops.yaml")
+	os.WriteFile(p, []byte("creation_rules:\n  - age: "+pipelineRecipient+"\n"), 0o644)
+	cache := config.NewCache()
+	first, err := hull.ResolvePolicy(hull.PolicyInput{ConfigPath: p, Load: cache.Load})
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(p, []byte("not: [valid"), 0o644)
+	second, err := hull.ResolvePolicy(hull.PolicyInput{ConfigPath: p, Load: cache.Load})
+	if err != nil || second.Config != first.Config {
+		t.Errorf("the cache's config must be used: %v", err)
+	}
+	if _, err := hull.ResolvePolicy(hull.PolicyInput{ConfigPath: p}); err == nil {
+		t.Error("without the cache the broken config must be read and refused")
 	}
 }

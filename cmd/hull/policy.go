@@ -123,36 +123,51 @@ func (cc *configCache) load(path string) (*config.Config, error) {
 }
 
 // loadConfig finds and parses the .sops.yaml (nil when there is none).
-// Read-only commands that print nothing on success, as sops, show its
-// warnings only with --verbose.
 func (r *runner) loadConfig(c *cli.Context, target string) (*config.Config, error) {
-	path, warnings, err := r.findConfig(c, target)
+	p, err := r.policy(c, target)
+	if err != nil {
+		return nil, err
+	}
+	return p.Config, nil
+}
+
+// policy is the trust policy (docs/TRUST.md) for the file name:
+// hull.ResolvePolicy from the flags, the environment and the .sops.yaml
+// this run reads (once, through the config cache), whose warnings are
+// printed once; read-only commands that print nothing on success, as sops,
+// show the config's own warnings only with --verbose. A config that
+// cannot be read is an error (fail closed).
+func (r *runner) policy(c *cli.Context, _ string) (*hull.Policy, error) {
+	path := r.configPath
+	if path == "" {
+		path = c.String("config")
+	}
+	flag := func(name string) bool { return hasFlag(c, name) && c.Bool(name) }
+	p, err := hull.ResolvePolicy(hull.PolicyInput{Getenv: r.env.get, ConfigPath: path, Load: r.configs.load,
+		IgnoreMAC: flag("ignore-mac"), ForceRewriteUnverified: flag("force-rewrite-unverified"), KeepRecipients: flag("keep-recipients")})
 	if err != nil {
 		return nil, withCode(exitErrorReadingConfig, err)
 	}
-	r.warnOnce(warnings)
-	if path == "" {
-		return nil, nil
-	}
-	cfg, err := r.configs.load(path)
-	if err != nil {
-		return nil, withCode(exitErrorReadingConfig, fmt.Errorf("reading config: %w", err))
-	}
-	if !quietCommand(c) {
-		for _, w := range cfg.Warnings {
-			r.warnOnce([]string{w.Error()})
+	own := map[string]bool{}
+	if p.Config != nil {
+		p.ConfigPath = filepath.Join(p.Config.Dir, config.FileName)
+		for _, w := range p.Config.Warnings {
+			own[w.Error()] = quietCommand(c)
 		}
 	}
-	return cfg, nil
-}
-
-func (r *runner) warnOnce(warnings []string) {
-	if r.configs != nil {
-		warnings = r.configs.c.New(warnings)
+	var show []string
+	for _, w := range p.Warnings {
+		if !own[w] {
+			show = append(show, w)
+		}
 	}
-	for _, w := range warnings {
+	if r.configs != nil {
+		show = r.configs.c.New(show)
+	}
+	for _, w := range show {
 		r.warnf("%s", w)
 	}
+	return p, nil
 }
 
 // quietCommand reports whether c is a read-only command that prints

@@ -8,7 +8,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/hullsecrets/hull"
-	"github.com/hullsecrets/hull/config"
 	"github.com/hullsecrets/hull/formats"
 	"github.com/hullsecrets/hull/keysources/all"
 	"github.com/hullsecrets/hull/sopsenv"
@@ -108,28 +107,6 @@ func commitError(path string, err error) error {
 		return withCode(exitConcurrentModification, fmt.Errorf("%s: %w", path, errConcurrentModification))
 	}
 	return withCode(exitCouldNotWrite, unwrapPathErr(err))
-}
-
-// policy is the trust policy (docs/TRUST.md) for the file name: the
-// library's hull.Policy, built from the flags, the environment and the
-// .sops.yaml this run reads (once, through the config cache). A config
-// that cannot be read is an error (fail closed).
-func (r *runner) policy(c *cli.Context, name string) (*hull.Policy, error) {
-	cfg, err := r.loadConfig(c, name)
-	if err != nil {
-		return nil, err
-	}
-	p := &hull.Policy{
-		Config:                 cfg,
-		RequireStrictMAC:       envTrue(r.env.get("HULL_REQUIRE_STRICT_MAC")),
-		IgnoreMAC:              hasFlag(c, "ignore-mac") && c.Bool("ignore-mac"),
-		ForceRewriteUnverified: hasFlag(c, "force-rewrite-unverified") && c.Bool("force-rewrite-unverified"),
-		KeepRecipients:         hasFlag(c, "keep-recipients") && c.Bool("keep-recipients"),
-	}
-	if cfg != nil {
-		p.ConfigPath = filepath.Join(cfg.Dir, config.FileName)
-	}
-	return p, nil
 }
 
 // ruleKeyIDs are the keys of the creation rule for name as the key
