@@ -14,6 +14,7 @@ import (
 	"github.com/hullsecrets/hull/config"
 	"github.com/hullsecrets/hull/formats"
 	"github.com/hullsecrets/hull/internal/atomicfile"
+	"github.com/hullsecrets/hull/internal/conflict"
 	"github.com/hullsecrets/hull/keysources"
 	"github.com/hullsecrets/hull/metadata"
 )
@@ -224,12 +225,9 @@ func OpenFile(ctx context.Context, path string, o OpenFileOptions) (*File, error
 	if err != nil {
 		return nil, err
 	}
-	f, err := fm.Parse(data, formats.ParseOptions{Encrypted: true, Limits: o.Limits})
+	f, err := ParseEncrypted(fm, data, path, o.Limits)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	if f.Meta == nil {
-		return nil, fmt.Errorf("%s: %w", path, ErrNotEncrypted)
+		return nil, err
 	}
 	stash := NewStash()
 	opened, err := pol.Open(ctx, f, path, name, o.Identities, DecryptOptions{DecryptionOrder: o.DecryptionOrder, Stash: stash, Compat: o.Compat})
@@ -258,6 +256,32 @@ func (p *Policy) Open(ctx context.Context, f *formats.File, display, name string
 		return nil, fmt.Errorf("%s: %w", display, err)
 	}
 	return opened, nil
+}
+
+// ErrNoVersion is wrapped by ParseEncrypted for metadata without a
+// version: sops writes it last, so a file cut short lacks it.
+var ErrNoVersion = fmt.Errorf("%w: the metadata has no version (the file is truncated or was edited by hand)", metadata.ErrInvalid)
+
+// ParseEncrypted parses data, an encrypted file in format fm that display
+// names in errors. A file that does not parse and holds git conflict
+// markers says how to resolve them; a file without sops metadata is
+// ErrNotEncrypted, one whose metadata has no version ErrNoVersion.
+func ParseEncrypted(fm formats.Format, data []byte, display string, limits formats.Limits) (*formats.File, error) {
+	f, err := fm.Parse(data, formats.ParseOptions{Encrypted: true, Limits: limits})
+	if err != nil {
+		err = fmt.Errorf("%s: %w", display, err)
+		if line := conflict.Markers(data); line > 0 {
+			err = fmt.Errorf("%s has merge conflict markers at line %d; resolve them with 'hull merge --resolve ours|theirs %s': %w", display, line, display, err)
+		}
+		return nil, err
+	}
+	if f.Meta == nil {
+		return nil, fmt.Errorf("%s: %w", display, ErrNotEncrypted)
+	}
+	if m, err := metadata.Load(f.Meta); err == nil && m.Version == "" {
+		return nil, fmt.Errorf("%s: %w", display, ErrNoVersion)
+	}
+	return f, nil
 }
 
 func readLimited(path string, limit int64) ([]byte, error) {

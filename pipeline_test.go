@@ -238,3 +238,18 @@ func TestResolvePolicyLoad(t *testing.T) {
 		t.Error("without the cache the broken config must be read and refused")
 	}
 }
+
+func TestParseEncryptedDiagnoses(t *testing.T) {
+	yml, _ := hull.FormatFor("yaml", "")
+	conflicted := []byte("a: 1\n<<<<<<< ours\nb: [\n=======\nb: 2\n>>>>>>> theirs\n")
+	if _, err := hull.ParseEncrypted(yml, conflicted, "f.yaml", formats.Limits{}); err == nil || !strings.Contains(err.Error(), "merge conflict markers at line 2") {
+		t.Errorf("conflict markers: %v", err)
+	}
+	if _, err := hull.ParseEncrypted(yml, []byte("a: 1\n"), "f.yaml", formats.Limits{}); !errors.Is(err, hull.ErrNotEncrypted) {
+		t.Errorf("plaintext: %v", err)
+	}
+	noVersion := []byte("a: ENC[AES256_GCM,data:x,iv:y,tag:z,type:str]\nsops:\n    lastmodified: \"2024-01-01T00:00:00Z\"\n    mac: ENC[AES256_GCM,data:x,iv:y,tag:z,type:str]\n    age:\n        - recipient: " + pipelineRecipient + "\n          enc: x\n")
+	if _, err := hull.ParseEncrypted(yml, noVersion, "f.yaml", formats.Limits{}); !errors.Is(err, hull.ErrNoVersion) {
+		t.Errorf("no version: %v", err)
+	}
+}

@@ -10,7 +10,6 @@ import (
 
 	"github.com/hullsecrets/hull"
 	"github.com/hullsecrets/hull/formats"
-	"github.com/hullsecrets/hull/internal/conflict"
 	"github.com/hullsecrets/hull/keysources"
 	"github.com/hullsecrets/hull/metadata"
 	"github.com/hullsecrets/hull/sopsenv"
@@ -203,29 +202,20 @@ func (r *runner) open(c *cli.Context, fio *fileIO, data []byte, stash *hull.Stas
 	if err != nil {
 		return nil, nil, err
 	}
-	f, err := fio.parse(data, true)
-	if err != nil {
-		if line := conflict.Markers(data); line > 0 {
-			err = fmt.Errorf("%s has merge conflict markers at line %d; resolve them with 'hull merge --resolve ours|theirs %s': %w", fio.display(), line, fio.display(), err)
+	f, err := hull.ParseEncrypted(fio.in, data, fio.display(), formats.Limits{})
+	switch {
+	case errors.Is(err, hull.ErrNoVersion):
+		// sops stops here (exit 1) before it looks at keys or the MAC.
+		return nil, nil, withCode(exitGeneric, sopsSays("Version string empty", err))
+	case errors.Is(err, formats.ErrSyntax) && !strings.Contains(err.Error(), "duplicate"):
+		// An encrypted file that does not parse (truncated, broken):
+		// sops exits 1 here (2 is for plaintext it cannot read).
+		if n := fio.in.Name(); n == "json" || n == "binary" {
+			err = sopsSays("Could not unmarshal input data", err)
 		}
-		if errors.Is(err, formats.ErrSyntax) && !strings.Contains(err.Error(), "duplicate") {
-			// An encrypted file that does not parse (truncated, broken):
-			// sops exits 1 here (2 is for plaintext it cannot read).
-			if n := fio.in.Name(); n == "json" || n == "binary" {
-				err = sopsSays("Could not unmarshal input data", err)
-			}
-			return nil, nil, withCode(exitGeneric, err)
-		}
+		return nil, nil, withCode(exitGeneric, err)
+	case err != nil:
 		return nil, nil, err
-	}
-	if f.Meta == nil {
-		return nil, nil, fmt.Errorf("%s: %w", fio.display(), metadata.ErrNoMetadata)
-	}
-	if m, err := metadata.Load(f.Meta); err == nil && m.Version == "" {
-		// sops writes version last: a file cut short lacks it, and sops
-		// stops there (exit 1) before it looks at keys or the MAC.
-		return nil, nil, withCode(exitGeneric, sopsSays("Version string empty",
-			fmt.Errorf("%s: %w: the metadata has no version (the file is truncated or was edited by hand)", fio.display(), metadata.ErrInvalid)))
 	}
 	for _, w := range f.Warnings {
 		r.warnf("%s: %s", fio.display(), w)

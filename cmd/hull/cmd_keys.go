@@ -256,18 +256,15 @@ func (r *runner) parseKeyChanges(c *cli.Context) (hull.KeyChanges, error) {
 // trustedRule returns the creation rule of .sops.yaml for the file name
 // and where it is, or nil when there is no config or no rule matches.
 func (r *runner) trustedRule(c *cli.Context, name string) (*config.CreationRule, string, error) {
-	cfg, err := r.loadConfig(c, name)
-	if err != nil || cfg == nil || cfg.CreationRules == nil {
+	p, err := r.policy(c, name)
+	if err != nil {
 		return nil, "", err
 	}
-	cr, err := cfg.RuleFor(absOrSelf(name))
-	if errors.Is(err, config.ErrNoMatchingRule) {
-		return nil, "", nil
-	}
+	cr, where, err := p.CreationRule(name)
 	if err != nil {
 		return nil, "", withCode(exitErrorReadingConfig, fmt.Errorf("error loading config: %w", err))
 	}
-	return cr, fmt.Sprintf("the creation rule at %s:%d", filepath.Join(cfg.Dir, config.FileName), cr.Line), nil
+	return cr, where, nil
 }
 
 // ruleRecipients are the key groups of a creation rule, to wrap a key
