@@ -181,46 +181,14 @@ func (e *noConfigError) Error() string {
 }
 
 func (r *runner) printCheck(results []hull.CheckResult, quietNoKey bool) {
-	counts := map[string]int{}
-	verified, unverified := 0, 0
 	for _, res := range results {
-		counts[res.Status]++
-		if res.Verified {
-			verified++
-		}
 		for _, f := range res.Findings {
-			if f.Kind == hull.FindNoKey {
-				unverified++
-				if quietNoKey {
-					continue
-				}
+			if f.Kind != hull.FindNoKey || !quietNoKey {
+				fmt.Fprintf(r.stdout, "%s: %s: %s\n", strings.TrimSpace(res.File+" "+f.Path), f.Kind, f.Detail)
 			}
-			where := res.File
-			if f.Path != "" {
-				where += " " + f.Path
-			}
-			fmt.Fprintf(r.stdout, "%s: %s: %s\n", where, f.Kind, f.Detail)
 		}
 	}
-	var parts []string
-	for _, s := range []string{"ok", "tampered", "plaintext", "error", "no-key", "drift", "uncovered", "skipped"} {
-		if counts[s] > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", counts[s], s))
-		}
-	}
-	noun := "files"
-	if len(results) == 1 {
-		noun = "file"
-	}
-	line := fmt.Sprintf("check: %d %s", len(results), noun)
-	if len(parts) > 0 {
-		line += ": " + strings.Join(parts, ", ")
-	}
-	line += fmt.Sprintf(" (MAC verified for %d", verified)
-	if unverified > 0 {
-		line += fmt.Sprintf("; %d with no key at hand: structure only", unverified)
-	}
-	fmt.Fprintln(r.stdout, line+")")
+	fmt.Fprintln(r.stdout, bulk.CheckSummary(results))
 }
 
 // checkOptions are the options of hull.CheckFile for a file of the walk,

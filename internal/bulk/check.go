@@ -3,6 +3,7 @@ package bulk
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -121,4 +122,42 @@ func RequireConfig(sel *Selector, roots []string) (bool, error) {
 		}
 	}
 	return sel.Loaded() > 0, nil
+}
+
+// CheckSummary is the last line of a check: the number of files, by
+// status, and for how many the MAC was verified, e.g. "check: 3 files: 2
+// ok, 1 drift (MAC verified for 2)".
+func CheckSummary(results []hull.CheckResult) string {
+	counts := map[string]int{}
+	verified, unverified := 0, 0
+	for _, res := range results {
+		counts[res.Status]++
+		if res.Verified {
+			verified++
+		}
+		for _, f := range res.Findings {
+			if f.Kind == hull.FindNoKey {
+				unverified++
+			}
+		}
+	}
+	var parts []string
+	for _, s := range []string{"ok", "tampered", "plaintext", "error", "no-key", "drift", "uncovered", "skipped"} {
+		if counts[s] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", counts[s], s))
+		}
+	}
+	noun := "files"
+	if len(results) == 1 {
+		noun = "file"
+	}
+	line := fmt.Sprintf("check: %d %s", len(results), noun)
+	if len(parts) > 0 {
+		line += ": " + strings.Join(parts, ", ")
+	}
+	line += fmt.Sprintf(" (MAC verified for %d", verified)
+	if unverified > 0 {
+		line += fmt.Sprintf("; %d with no key at hand: structure only", unverified)
+	}
+	return line + ")"
 }

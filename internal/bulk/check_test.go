@@ -49,3 +49,16 @@ func TestCheckTree(t *testing.T) {
 		t.Error("a tree without .sops.yaml has a config")
 	}
 }
+
+func TestCheckSummary(t *testing.T) {
+	results := []hull.CheckResult{
+		{Status: "ok", Verified: true},
+		{Status: "drift", Findings: []hull.CheckFinding{{Kind: hull.FindNoKey}, {Kind: hull.FindRuleDrift}}},
+	}
+	if got, want := CheckSummary(results), "check: 2 files: 1 ok, 1 drift (MAC verified for 1; 1 with no key at hand: structure only)"; got != want {
+		t.Errorf("got %q\nwant %q", got, want)
+	}
+	if got, want := CheckSummary(results[:1]), "check: 1 file: 1 ok (MAC verified for 1)"; got != want {
+		t.Errorf("got %q\nwant %q", got, want)
+	}
+}
