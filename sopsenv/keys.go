@@ -211,16 +211,27 @@ func NewFilePolicy(in NewFileInput) (*NewFile, error) {
 		p.Rule = p.CreationRule.Rule
 	}
 	p.MACOnlyEncrypted = in.MACOnlyEncrypted || (p.CreationRule != nil && p.CreationRule.MACOnlyEncrypted)
-	if s := in.Threshold; s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 0 {
-			return nil, fmt.Errorf("--shamir-secret-sharing-threshold %q is not a positive number", s)
-		}
-		if n != 0 {
-			p.Threshold = n
-		}
+	n, set, err := Threshold(in.Threshold)
+	if err != nil {
+		return nil, err
+	}
+	if set {
+		p.Threshold = n
 	}
 	return p, nil
+}
+
+// Threshold parses --shamir-secret-sharing-threshold; set is false when
+// it is empty or 0 (the default applies).
+func Threshold(s string) (n int, set bool, err error) {
+	if s == "" {
+		return 0, false, nil
+	}
+	n, err = strconv.Atoi(s)
+	if err != nil || n < 0 {
+		return 0, false, fmt.Errorf("--shamir-secret-sharing-threshold %q is not a positive number", s)
+	}
+	return n, n != 0, nil
 }
 
 // KeyFlags map the key-type part of sops's key flags (--age, --add-age,

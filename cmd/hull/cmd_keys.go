@@ -567,15 +567,8 @@ func (r *runner) groupsFile(p *cli.Context) (*fileIO, error) {
 }
 
 func thresholdFlag(p *cli.Context) (int, bool, error) {
-	s := p.String("shamir-secret-sharing-threshold")
-	if s == "" {
-		return 0, false, nil
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 0 {
-		return 0, false, withCode(exitGeneric, fmt.Errorf("--shamir-secret-sharing-threshold %q is not a positive number", s))
-	}
-	return n, n != 0, nil
+	n, set, err := sopsenv.Threshold(p.String("shamir-secret-sharing-threshold"))
+	return n, set, withCode(exitGeneric, err)
 }
 
 // fileGroups turns the file's key groups into recipients, saying so on
@@ -628,24 +621,10 @@ func (r *runner) cmdGroupsAdd(c *cli.Context) (err error) {
 		return err
 	}
 	defer kf.Wipe()
-	m := kf.Opened.Meta
-	cr, _, err := r.trustedRule(p, fio.ruleName())
-	if err != nil {
-		return err
-	}
-	fileEntries := hull.EntriesFromFile(m, kf.Unusable)
-	if err := r.vouch(p, fio, kf, cr, hull.EntryIDs(fileEntries), hull.RecipientKeyIDs([][]keysources.Recipient{group})); err != nil {
-		return err
-	}
-	groups, err := r.fileGroups(p, fio, kf, fileEntries)
-	if err != nil {
-		return err
-	}
-	groups = append(groups, group)
 	if !tSet {
-		t = m.ShamirThreshold
+		t = kf.Opened.Meta.ShamirThreshold
 	}
-	return r.rekeyGroups(fio, kf, cr, groups, t)
+	return r.regroup(p, fio, kf, kf.Entries(), group, t)
 }
 
 func (r *runner) cmdGroupsDelete(c *cli.Context) (err error) {
@@ -683,27 +662,36 @@ func (r *runner) cmdGroupsDelete(c *cli.Context) (err error) {
 	if err != nil {
 		return withCode(exitGeneric, err)
 	}
-	cr, _, err := r.trustedRule(p, fio.ruleName())
-	if err != nil {
-		return err
-	}
-	if err := r.vouch(p, fio, kf, cr, hull.EntryIDs(entries), nil); err != nil {
-		return err
-	}
-	groups, err := r.fileGroups(p, fio, kf, entries)
-	if err != nil {
-		return err
-	}
-	if err := r.rekeyGroups(fio, kf, cr, groups, t); err != nil {
+	if err := r.regroup(p, fio, kf, entries, nil, t); err != nil {
 		return err
 	}
 	r.warnf("%s: the data key was not changed: the keys of the deleted group can still read this file with an old copy of it; run 'hull rotate -i' to change the key", fio.display())
 	return nil
 }
 
-// rekeyGroups re-wraps the file's data key for groups, leaving the values,
-// the MAC and lastmodified as they are, and writes the result.
-func (r *runner) rekeyGroups(fio *fileIO, kf *keyFile, cr *config.CreationRule, groups [][]keysources.Recipient, t int) error {
+// regroup re-wraps the file's data key for the file's groups in entries
+// plus a group add (groups add), leaving the values, the MAC and
+// lastmodified as they are, and writes the result. The recipients must be
+// vouched for (the creation rule, add) or confirmed.
+func (r *runner) regroup(p *cli.Context, fio *fileIO, kf *keyFile, entries [][]hull.KeyEntry, add []keysources.Recipient, t int) error {
+	cr, _, err := r.trustedRule(p, fio.ruleName())
+	if err != nil {
+		return err
+	}
+	var named [][]hull.KeyID
+	if add != nil {
+		named = hull.RecipientKeyIDs([][]keysources.Recipient{add})
+	}
+	if err := r.vouch(p, fio, kf, cr, hull.EntryIDs(entries), named); err != nil {
+		return err
+	}
+	groups, err := r.fileGroups(p, fio, kf, entries)
+	if err != nil {
+		return err
+	}
+	if add != nil {
+		groups = append(groups, add)
+	}
 	out, err := kf.Rewrapped(r.viaKeyServices(groups), t, cr, fio.out, fio.emitOpts)
 	if err != nil {
 		return withCode(exitGeneric, fmt.Errorf("%s: %w", fio.display(), err))
