@@ -100,12 +100,6 @@ func (r *runner) encrypt(c *cli.Context, path string) (err error) {
 	for _, w := range f.Warnings {
 		r.warnf("%s: %s", fio.display(), w)
 	}
-	if f.Meta != nil {
-		return fmt.Errorf("%s: %w: it has a top-level 'sops' entry (decrypt it first, or rename that entry)", fio.display(), hull.ErrAlreadyEncrypted)
-	}
-	if len(f.Docs) == 0 {
-		return fmt.Errorf("%s: %w", fio.display(), hull.ErrEmpty)
-	}
 	opts := hull.EncryptOptions{
 		Groups:            r.viaKeyServices(pol.groups),
 		ShamirThreshold:   pol.threshold,
@@ -116,13 +110,10 @@ func (r *runner) encrypt(c *cli.Context, path string) (err error) {
 		AllowNoEncryption: c.Bool("allow-no-encryption"),
 	}
 	if fio.in.Name() == "binary" {
-		opts.MACOnlyEncrypted = false // one value, always encrypted: as sops, not recorded
-	}
-	if fio.in.Name() == "binary" && rl.IsZero() {
-		// A binary file is one value, encrypted whole: no rule is
-		// recorded. A tree written in the binary envelope keeps its
-		// rule, as with sops.
-		opts.NoRule = true
+		// One value, encrypted whole: no rule (singleValueRule dropped
+		// it) and no mac_only_encrypted are recorded, as with sops. A
+		// tree written in the binary envelope keeps its rule.
+		opts.MACOnlyEncrypted, opts.NoRule = false, true
 	}
 	if err := hull.Encrypt(f, opts); err != nil {
 		return fmt.Errorf("%s: %w", fio.display(), err)
