@@ -39,6 +39,11 @@ type Policy struct {
 	// KeepRecipients gives a new data key also to recipients nobody
 	// vouched for (--keep-recipients).
 	KeepRecipients bool
+	// RuleKeys, when set, names the keys of a creation rule as the key
+	// sources name recipients (sopsenv.RuleKeyIDs: a kms key with its
+	// role and context), so that they vouch for the same stanzas the
+	// command line's do; the IDs written in .sops.yaml vouch either way.
+	RuleKeys func(*config.CreationRule) [][]KeyID
 	// Warnings are what resolving the policy found worth telling the user
 	// (a .sops.yml ignored, an unsafe .sops.yaml skipped, unknown keys).
 	Warnings []string
@@ -449,6 +454,9 @@ func (p *Policy) CheckWrite(name string, o *Opened, plain, before *formats.File,
 	}
 	if cr != nil {
 		named = append(append([][]KeyID(nil), named...), configKeyIDs(cr)...)
+		if p.RuleKeys != nil {
+			named = append(named, p.RuleKeys(cr)...)
+		}
 	}
 	if unv := UnvouchedRecipients(m, named); len(unv) > 0 && !p.KeepRecipients {
 		ids := make([]string, len(unv))

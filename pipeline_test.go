@@ -253,3 +253,27 @@ func TestParseEncryptedDiagnoses(t *testing.T) {
 		t.Errorf("no version: %v", err)
 	}
 }
+
+func TestCheckWriteRuleKeys(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, ".sops.yaml"), []byte("creation_rules:\n  - age: age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p\n"), 0o644)
+	pol, err := hull.ResolvePolicy(hull.PolicyInput{WorkDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := encryptedYAML(t, "a: 1\n", metadata.Rule{})
+	m, err := metadata.Load(f.Meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := &hull.Opened{Meta: m, Result: &hull.Result{}}
+	name := filepath.Join(dir, "s.yaml")
+	wc, err := pol.CheckWrite(name, o, f, f, false, nil)
+	if err != nil || !wc.NoExtendedMAC {
+		t.Fatalf("a recipient the rule does not name must not be vouched for: %+v, %v", wc, err)
+	}
+	pol.RuleKeys = func(*config.CreationRule) [][]hull.KeyID { return hull.StanzaKeyIDs(m.KeyGroups) }
+	if wc, err = pol.CheckWrite(name, o, f, f, false, nil); err != nil || wc.NoExtendedMAC {
+		t.Errorf("RuleKeys vouches for the file's recipient: %+v, %v", wc, err)
+	}
+}

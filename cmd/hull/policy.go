@@ -148,6 +148,9 @@ func (r *runner) policy(c *cli.Context, _ string) (*hull.Policy, error) {
 	if err != nil {
 		return nil, withCode(exitErrorReadingConfig, err)
 	}
+	p.RuleKeys = func(cr *config.CreationRule) [][]hull.KeyID {
+		return sopsenv.RuleKeyIDs(cr, all.Options{Companion: r.companion()})
+	}
 	own := map[string]bool{}
 	if p.Config != nil {
 		p.ConfigPath = filepath.Join(p.Config.Dir, config.FileName)

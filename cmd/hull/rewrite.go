@@ -72,7 +72,7 @@ func (r *runner) rewrite(c *cli.Context, fio *fileIO, o rewriteOptions, change c
 		return false, err
 	}
 	// docs/TRUST.md rules 11 and 12, as the library's File.Rewrite.
-	wc, err := pol.CheckWrite(fio.ruleName(), opened, f, before, fio.out.Name() == "binary", r.ruleKeyIDs(pol, fio.ruleName()))
+	wc, err := pol.CheckWrite(fio.ruleName(), opened, f, before, fio.out.Name() == "binary", nil)
 	if err != nil {
 		return false, withCode(exitPolicyViolation, fmt.Errorf("%s: %w", fio.display(), err))
 	}
@@ -110,7 +110,8 @@ func commitError(path string, err error) error {
 }
 
 // ruleKeyIDs are the keys of the creation rule for name as the key
-// sources name them (nil when none matches or they do not parse).
+// sources name them (nil when none matches or they do not parse); the
+// policy's RuleKeys adds them too.
 func (r *runner) ruleKeyIDs(p *hull.Policy, name string) [][]hull.KeyID {
 	cr, _, _ := p.CreationRule(name)
 	return sopsenv.RuleKeyIDs(cr, all.Options{Companion: r.companion()})
