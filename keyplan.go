@@ -2,6 +2,7 @@ package hull
 
 import (
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/hullsecrets/hull/config"
@@ -248,4 +249,30 @@ func DeleteGroup(display string, groups [][]KeyEntry, idx, t int) ([][]KeyEntry,
 		return nil, fmt.Errorf("removing this key group will make the Shamir threshold impossible to satisfy: Shamir threshold is %d, but we only have %d key groups", t, len(out))
 	}
 	return out, nil
+}
+
+// Describe writes the plan as updatekeys shows it before asking: the
+// change of the groups (WriteGroupDiff) and, when rotate, why the data key
+// is rotated too.
+func (p KeyPlan) Describe(w io.Writer, rotate bool) {
+	fmt.Fprintf(w, "The following changes will be made to the file's groups:\n")
+	WriteGroupDiff(w, p.Diffs, p.Dropped, p.OldT, p.NewT)
+	switch {
+	case rotate && p.Removed:
+		fmt.Fprintf(w, "A key is removed, so the data key will be rotated too: every value is re-encrypted with a new key (--no-rotate keeps it).\n")
+	case rotate:
+		fmt.Fprintf(w, "More key groups will be needed, so the data key will be rotated too: every value is re-encrypted with a new key (--no-rotate keeps it).\n")
+	}
+}
+
+// Apply writes the key groups of the creation rule cr (want, the plan's
+// Threshold) into the file: with rotate a new data key (Rotated; the
+// extended MAC only where VouchesRule allows), else the same key
+// re-wrapped (Rewrapped). It returns the file emitted in out.
+func (kf *KeyFile) Apply(p KeyPlan, want [][]keysources.Recipient, cr *config.CreationRule, rotate bool, in, out formats.Format, emit formats.EmitOptions) ([]byte, error) {
+	if !rotate {
+		return kf.Rewrapped(want, p.Threshold, cr, out, emit)
+	}
+	vouches := VouchesRule(kf.Opened, out.Name() == "binary", cr)
+	return kf.Rotated(want, p.Threshold, SealOptions{Format: out, InputFormat: in, NoExtendedMAC: !vouches}, emit)
 }

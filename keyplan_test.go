@@ -128,3 +128,22 @@ func TestKeyFileRewrapRotateDelete(t *testing.T) {
 		t.Error("deleting the only group was accepted")
 	}
 }
+
+func TestKeyPlanDescribe(t *testing.T) {
+	f := encryptedYAML(t, "a: 1\n", metadata.Rule{})
+	m, err := metadata.Load(f.Meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := hull.PlanKeys(m, nil, [][]hull.KeyID{{{Type: "age", ID: otherAge}}}, 0)
+	var b strings.Builder
+	p.Describe(&b, true)
+	if s := b.String(); !strings.Contains(s, "+++ age:"+otherAge) || !strings.Contains(s, "A key is removed") {
+		t.Errorf("rotate: %q", s)
+	}
+	b.Reset()
+	p.Describe(&b, false)
+	if strings.Contains(b.String(), "rotated") {
+		t.Errorf("no rotation: %q", b.String())
+	}
+}

@@ -362,31 +362,16 @@ func (r *runner) updateKeys(c *cli.Context, path string, answers *bufio.Reader) 
 		fmt.Fprintf(r.stderr, "File %s already up to date\n", path)
 		return nil
 	}
-	removed, stricter, t := plan.Removed, plan.Stricter, plan.Threshold
+	removed, stricter := plan.Removed, plan.Stricter
 	rotate := (removed || stricter) && !c.Bool("no-rotate")
-
-	fmt.Fprintf(r.stdout, "The following changes will be made to the file's groups:\n")
-	hull.WriteGroupDiff(r.stdout, plan.Diffs, plan.Dropped, plan.OldT, plan.NewT)
-	switch {
-	case rotate && removed:
-		fmt.Fprintf(r.stdout, "A key is removed, so the data key will be rotated too: every value is re-encrypted with a new key (--no-rotate keeps it).\n")
-	case rotate:
-		fmt.Fprintf(r.stdout, "More key groups will be needed, so the data key will be rotated too: every value is re-encrypted with a new key (--no-rotate keeps it).\n")
-	}
+	plan.Describe(r.stdout, rotate)
 	if !c.Bool("yes") {
 		ok, err := r.confirm(path, answers)
 		if err != nil || !ok {
 			return err
 		}
 	}
-
-	var out []byte
-	if rotate {
-		vouches := hull.VouchesRule(kf.Opened, fio.out.Name() == "binary", cr)
-		out, err = kf.Rotated(r.viaKeyServices(want), t, hull.SealOptions{Format: fio.out, InputFormat: fio.in, NoExtendedMAC: !vouches}, fio.emitOpts)
-	} else {
-		out, err = kf.Rewrapped(r.viaKeyServices(want), t, cr, fio.out, fio.emitOpts)
-	}
+	out, err := kf.Apply(plan, r.viaKeyServices(want), cr, rotate, fio.in, fio.out, fio.emitOpts)
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
