@@ -308,16 +308,8 @@ func (r *runner) bulkUpdatekeys(c *cli.Context) error {
 		// One question for the whole tree: list the files whose keys
 		// differ from their rules (as check sees them, without a key).
 		var drifted []string
-		for _, f := range files {
-			if f.Skip != "" {
-				continue
-			}
-			if enc, err := fileEncrypted(f.Path); err != nil || !enc {
-				continue
-			}
-			o := r.checkOptions(f, false)
-			o.NoDecrypt = true
-			res := hull.CheckFile(context.Background(), f.Path, o)
+		checked := bulk.Check(context.Background(), files, bulk.CheckOptions{File: hull.CheckOptions{NoDecrypt: true, WantKeys: wantKeys}, CoveredOnly: true})
+		for _, res := range checked {
 			for _, fd := range res.Findings {
 				if fd.Kind == hull.FindRecipientDrift {
 					drifted = append(drifted, fmt.Sprintf("%s: %s", res.File, fd.Detail))

@@ -191,13 +191,6 @@ func (r *runner) printCheck(results []hull.CheckResult, quietNoKey bool) {
 	fmt.Fprintln(r.stdout, bulk.CheckSummary(results))
 }
 
-// checkOptions are the options of hull.CheckFile for a file of the walk,
-// without identities.
-func (r *runner) checkOptions(f bulk.File, requireKeys bool) hull.CheckOptions {
-	return hull.CheckOptions{Display: bulk.DisplayName(f.Path), Config: f.Config, Rule: f.Rule, Skip: f.Skip,
-		WantKeys: wantKeys, RequireStrictMAC: sopsenv.True(r.env.get("HULL_REQUIRE_STRICT_MAC")), RequireKeys: requireKeys}
-}
-
 // wantCache holds the key IDs of each creation rule, parsed once.
 var wantCache sync.Map // *config.CreationRule → wantResult
 
