@@ -298,3 +298,35 @@ func KeyChanges(add, rm map[string][]string, o all.Options) (hull.KeyChanges, er
 	}
 	return kc, nil
 }
+
+// RuleFlags are sops's encryption rule flags and the rule kind each sets.
+var RuleFlags = []struct{ Flag, Kind string }{
+	{"unencrypted-suffix", metadata.UnencryptedSuffix},
+	{"encrypted-suffix", metadata.EncryptedSuffix},
+	{"unencrypted-regex", metadata.UnencryptedRegex},
+	{"encrypted-regex", metadata.EncryptedRegex},
+	{"unencrypted-comment-regex", metadata.UnencryptedCommentRegex},
+	{"encrypted-comment-regex", metadata.EncryptedCommentRegex},
+}
+
+// Rule is the encryption rule of the rule flags given (flag name →
+// value; the zero rule when none): at most one (else an error wrapping
+// metadata.ErrConflictingRules), and valid (a regular expression must
+// compile; else the error names the flag).
+func Rule(given map[string]string) (metadata.Rule, error) {
+	var r metadata.Rule
+	var names []string
+	for _, f := range RuleFlags {
+		if v, ok := given[f.Flag]; ok {
+			names = append(names, "--"+f.Flag)
+			r = metadata.Rule{Kind: f.Kind, Value: v}
+		}
+	}
+	if len(names) > 1 {
+		return r, fmt.Errorf("%s cannot be used together: %w", strings.Join(names, " and "), metadata.ErrConflictingRules)
+	}
+	if err := r.Validate(); err != nil {
+		return r, fmt.Errorf("--%s: %w", strings.ReplaceAll(r.Kind, "_", "-"), err)
+	}
+	return r, nil
+}

@@ -5,11 +5,13 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/hullsecrets/hull"
 	"github.com/hullsecrets/hull/config"
 	"github.com/hullsecrets/hull/keysources/all"
+	"github.com/hullsecrets/hull/metadata"
 )
 
 func envOf(m map[string]string) Lookup {
@@ -127,5 +129,20 @@ func TestKeyChanges(t *testing.T) {
 	}
 	if FlagForType("hc_vault") != "hc-vault-transit" {
 		t.Error(FlagForType("hc_vault"))
+	}
+}
+
+func TestRule(t *testing.T) {
+	if r, err := Rule(nil); err != nil || !r.IsZero() {
+		t.Errorf("none: %v, %v", r, err)
+	}
+	if r, err := Rule(map[string]string{"encrypted-regex": "^pw"}); err != nil || r.Kind != "encrypted_regex" || r.Value != "^pw" {
+		t.Errorf("one: %v, %v", r, err)
+	}
+	if _, err := Rule(map[string]string{"encrypted-regex": "^pw", "unencrypted-suffix": "_u"}); !errors.Is(err, metadata.ErrConflictingRules) {
+		t.Errorf("two: %v", err)
+	}
+	if _, err := Rule(map[string]string{"encrypted-regex": "("}); err == nil || !strings.Contains(err.Error(), "--encrypted-regex") {
+		t.Errorf("bad regex: %v", err)
 	}
 }

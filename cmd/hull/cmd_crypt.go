@@ -29,34 +29,19 @@ func oneFile(c *cli.Context, optional bool) (string, error) {
 	return "", withCode(exitGeneric, fmt.Errorf("usage: one file expected, got %d arguments (%s)", c.NArg(), strings.Join(c.Args().Slice(), " ")))
 }
 
-// ruleFlags maps the rule flags to metadata rule kinds.
-var ruleFlags = []struct{ flag, kind string }{
-	{"unencrypted-suffix", metadata.UnencryptedSuffix},
-	{"encrypted-suffix", metadata.EncryptedSuffix},
-	{"unencrypted-regex", metadata.UnencryptedRegex},
-	{"encrypted-regex", metadata.EncryptedRegex},
-	{"unencrypted-comment-regex", metadata.UnencryptedCommentRegex},
-	{"encrypted-comment-regex", metadata.EncryptedCommentRegex},
-}
-
-// rule resolves the encryption rule from the flags: at most one, and a
-// regular expression must compile.
+// rule resolves the encryption rule from the flags (sopsenv.Rule).
 func rule(c *cli.Context) (metadata.Rule, error) {
-	var r metadata.Rule
-	var given []string
-	for _, f := range ruleFlags {
-		if hasFlag(c, f.flag) && c.IsSet(f.flag) {
-			given = append(given, "--"+f.flag)
-			r = metadata.Rule{Kind: f.kind, Value: c.String(f.flag)}
+	given := map[string]string{}
+	for _, f := range sopsenv.RuleFlags {
+		if hasFlag(c, f.Flag) && c.IsSet(f.Flag) {
+			given[f.Flag] = c.String(f.Flag)
 		}
 	}
-	if len(given) > 1 {
-		return r, withCode(exitConflictingParams, fmt.Errorf("%s cannot be used together: %w", strings.Join(given, " and "), metadata.ErrConflictingRules))
+	r, err := sopsenv.Rule(given)
+	if err != nil && !errors.Is(err, metadata.ErrConflictingRules) {
+		return r, withCode(exitErrorReadingConfig, err)
 	}
-	if err := r.Validate(); err != nil {
-		return r, withCode(exitErrorReadingConfig, fmt.Errorf("--%s: %w", strings.ReplaceAll(r.Kind, "_", "-"), err))
-	}
-	return r, nil
+	return r, err
 }
 
 func (r *runner) cmdEncrypt(c *cli.Context) error {
