@@ -307,7 +307,7 @@ type EncryptOptions struct {
 // for every recipient, encrypts the values and attaches the metadata.
 func Encrypt(f *formats.File, opts EncryptOptions) error {
 	if f.Meta != nil {
-		return ErrAlreadyEncrypted
+		return fmt.Errorf("%w: it has a top-level 'sops' entry (decrypt it first, or rename that entry)", ErrAlreadyEncrypted)
 	}
 	if len(f.Docs) == 0 {
 		return ErrEmpty

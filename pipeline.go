@@ -14,6 +14,7 @@ import (
 	"github.com/hullsecrets/hull/config"
 	"github.com/hullsecrets/hull/formats"
 	"github.com/hullsecrets/hull/internal/atomicfile"
+	"github.com/hullsecrets/hull/internal/conflict"
 	"github.com/hullsecrets/hull/keysources"
 	"github.com/hullsecrets/hull/metadata"
 )
@@ -38,6 +39,11 @@ type Policy struct {
 	// KeepRecipients gives a new data key also to recipients nobody
 	// vouched for (--keep-recipients).
 	KeepRecipients bool
+	// RuleKeys, when set, names the keys of a creation rule as the key
+	// sources name recipients (sopsenv.RuleKeyIDs: a kms key with its
+	// role and context), so that they vouch for the same stanzas the
+	// command line's do; the IDs written in .sops.yaml vouch either way.
+	RuleKeys func(*config.CreationRule) [][]KeyID
 	// Warnings are what resolving the policy found worth telling the user
 	// (a .sops.yml ignored, an unsafe .sops.yaml skipped, unknown keys).
 	Warnings []string
@@ -53,12 +59,18 @@ type PolicyInput struct {
 	ConfigPath string
 	// IgnoreMAC, ForceRewriteUnverified, KeepRecipients: the user's flags.
 	IgnoreMAC, ForceRewriteUnverified, KeepRecipients bool
+	// Load reads the config at a path (config.Load when nil); a program
+	// that resolves policies for several files passes a config.Cache's.
+	Load func(path string) (*config.Config, error)
 }
 
 // ResolvePolicy resolves the policy with sops's conventions: the config is
 // --config, else SOPS_CONFIG, else the first safe .sops.yaml from WorkDir
 // upwards (config.Find); HULL_REQUIRE_STRICT_MAC set to a true value
 // requires the extended MAC. A config that cannot be parsed is an error.
+//
+// Warnings are those of the search first, then the config's own
+// (cfg.Warnings: unknown keys).
 func ResolvePolicy(in PolicyInput) (*Policy, error) {
 	getenv := in.Getenv
 	if getenv == nil {
@@ -92,9 +104,13 @@ func ResolvePolicy(in PolicyInput) (*Policy, error) {
 	if path == "" {
 		return p, nil
 	}
-	cfg, err := config.Load(path)
+	load := in.Load
+	if load == nil {
+		load = config.Load
+	}
+	cfg, err := load(path)
 	if err != nil {
-		return nil, fmt.Errorf("reading config: %w", err)
+		return nil, fmt.Errorf("error loading config: %w", err)
 	}
 	for _, w := range cfg.Warnings {
 		p.Warnings = append(p.Warnings, w.Error())
@@ -214,12 +230,9 @@ func OpenFile(ctx context.Context, path string, o OpenFileOptions) (*File, error
 	if err != nil {
 		return nil, err
 	}
-	f, err := fm.Parse(data, formats.ParseOptions{Encrypted: true, Limits: o.Limits})
+	f, err := ParseEncrypted(fm, data, path, o.Limits)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	if f.Meta == nil {
-		return nil, fmt.Errorf("%s: %w", path, ErrNotEncrypted)
+		return nil, err
 	}
 	stash := NewStash()
 	opened, err := pol.Open(ctx, f, path, name, o.Identities, DecryptOptions{DecryptionOrder: o.DecryptionOrder, Stash: stash, Compat: o.Compat})
@@ -248,6 +261,32 @@ func (p *Policy) Open(ctx context.Context, f *formats.File, display, name string
 		return nil, fmt.Errorf("%s: %w", display, err)
 	}
 	return opened, nil
+}
+
+// ErrNoVersion is wrapped by ParseEncrypted for metadata without a
+// version: sops writes it last, so a file cut short lacks it.
+var ErrNoVersion = fmt.Errorf("%w: the metadata has no version (the file is truncated or was edited by hand)", metadata.ErrInvalid)
+
+// ParseEncrypted parses data, an encrypted file in format fm that display
+// names in errors. A file that does not parse and holds git conflict
+// markers says how to resolve them; a file without sops metadata is
+// ErrNotEncrypted, one whose metadata has no version ErrNoVersion.
+func ParseEncrypted(fm formats.Format, data []byte, display string, limits formats.Limits) (*formats.File, error) {
+	f, err := fm.Parse(data, formats.ParseOptions{Encrypted: true, Limits: limits})
+	if err != nil {
+		err = fmt.Errorf("%s: %w", display, err)
+		if line := conflict.Markers(data); line > 0 {
+			err = fmt.Errorf("%s has merge conflict markers at line %d; resolve them with 'hull merge --resolve ours|theirs %s': %w", display, line, display, err)
+		}
+		return nil, err
+	}
+	if f.Meta == nil {
+		return nil, fmt.Errorf("%s: %w", display, ErrNotEncrypted)
+	}
+	if m, err := metadata.Load(f.Meta); err == nil && m.Version == "" {
+		return nil, fmt.Errorf("%s: %w", display, ErrNoVersion)
+	}
+	return f, nil
 }
 
 func readLimited(path string, limit int64) ([]byte, error) {
@@ -415,6 +454,9 @@ func (p *Policy) CheckWrite(name string, o *Opened, plain, before *formats.File,
 	}
 	if cr != nil {
 		named = append(append([][]KeyID(nil), named...), configKeyIDs(cr)...)
+		if p.RuleKeys != nil {
+			named = append(named, p.RuleKeys(cr)...)
+		}
 	}
 	if unv := UnvouchedRecipients(m, named); len(unv) > 0 && !p.KeepRecipients {
 		ids := make([]string, len(unv))

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/hullsecrets/hull"
+	"github.com/hullsecrets/hull/config"
 	"github.com/hullsecrets/hull/formats"
 	"github.com/hullsecrets/hull/keysources"
 	"github.com/hullsecrets/hull/keysources/age"
@@ -216,5 +217,63 @@ func TestDecryptDataPolicy(t *testing.T) {
 	}
 	if _, err := hull.DecryptData(context.Background(), data, "yaml", hull.DecryptOptions{Identities: ids, Policy: pol}); !errors.Is(err, hull.ErrExtendedMAC) {
 		t.Fatalf("DecryptData with the strict policy = %v, want ErrExtendedMAC", err)
+	}
+}
+
+func TestResolvePolicyLoad(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, ".sops.yaml")
+	os.WriteFile(p, []byte("creation_rules:\n  - age: "+pipelineRecipient+"\n"), 0o644)
+	cache := config.NewCache()
+	first, err := hull.ResolvePolicy(hull.PolicyInput{ConfigPath: p, Load: cache.Load})
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(p, []byte("not: [valid"), 0o644)
+	second, err := hull.ResolvePolicy(hull.PolicyInput{ConfigPath: p, Load: cache.Load})
+	if err != nil || second.Config != first.Config {
+		t.Errorf("the cache's config must be used: %v", err)
+	}
+	if _, err := hull.ResolvePolicy(hull.PolicyInput{ConfigPath: p}); err == nil {
+		t.Error("without the cache the broken config must be read and refused")
+	}
+}
+
+func TestParseEncryptedDiagnoses(t *testing.T) {
+	yml, _ := hull.FormatFor("yaml", "")
+	conflicted := []byte("a: 1\n<<<<<<< ours\nb: [\n=======\nb: 2\n>>>>>>> theirs\n")
+	if _, err := hull.ParseEncrypted(yml, conflicted, "f.yaml", formats.Limits{}); err == nil || !strings.Contains(err.Error(), "merge conflict markers at line 2") {
+		t.Errorf("conflict markers: %v", err)
+	}
+	if _, err := hull.ParseEncrypted(yml, []byte("a: 1\n"), "f.yaml", formats.Limits{}); !errors.Is(err, hull.ErrNotEncrypted) {
+		t.Errorf("plaintext: %v", err)
+	}
+	noVersion := []byte("a: ENC[AES256_GCM,data:x,iv:y,tag:z,type:str]\nsops:\n    lastmodified: \"2024-01-01T00:00:00Z\"\n    mac: ENC[AES256_GCM,data:x,iv:y,tag:z,type:str]\n    age:\n        - recipient: " + pipelineRecipient + "\n          enc: x\n")
+	if _, err := hull.ParseEncrypted(yml, noVersion, "f.yaml", formats.Limits{}); !errors.Is(err, hull.ErrNoVersion) {
+		t.Errorf("no version: %v", err)
+	}
+}
+
+func TestCheckWriteRuleKeys(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, ".sops.yaml"), []byte("creation_rules:\n  - age: age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p\n"), 0o644)
+	pol, err := hull.ResolvePolicy(hull.PolicyInput{WorkDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := encryptedYAML(t, "a: 1\n", metadata.Rule{})
+	m, err := metadata.Load(f.Meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := &hull.Opened{Meta: m, Result: &hull.Result{}}
+	name := filepath.Join(dir, "s.yaml")
+	wc, err := pol.CheckWrite(name, o, f, f, false, nil)
+	if err != nil || !wc.NoExtendedMAC {
+		t.Fatalf("a recipient the rule does not name must not be vouched for: %+v, %v", wc, err)
+	}
+	pol.RuleKeys = func(*config.CreationRule) [][]hull.KeyID { return hull.StanzaKeyIDs(m.KeyGroups) }
+	if wc, err = pol.CheckWrite(name, o, f, f, false, nil); err != nil || wc.NoExtendedMAC {
+		t.Errorf("RuleKeys vouches for the file's recipient: %+v, %v", wc, err)
 	}
 }

@@ -190,3 +190,25 @@ func Rotate(f *formats.File, m *metadata.Metadata, groups [][]keysources.Recipie
 	*m = *nm
 	return key, nil
 }
+
+// BinaryRule is the rule for encrypting input in format in: the binary
+// format has one value, always encrypted, so sops ignores any rule for it
+// and says so (warning, "" when there is nothing to say).
+func BinaryRule(in formats.Format, rl metadata.Rule) (rule metadata.Rule, warning string) {
+	if in.Name() != "binary" || rl.IsZero() {
+		return rl, ""
+	}
+	what := map[string]string{
+		metadata.UnencryptedSuffix: "an unencrypted suffix", metadata.EncryptedSuffix: "an encrypted suffix",
+		metadata.EncryptedRegex: "an encrypted regex", metadata.UnencryptedRegex: "an unencrypted regex",
+		metadata.EncryptedCommentRegex: "an encrypted comment regex",
+	}[rl.Kind]
+	switch rl.Kind {
+	case metadata.EncryptedCommentRegex:
+		warning = fmt.Sprintf("Using %s does not make sense with the input store (the binary store never produces comments) and will be ignored.", what)
+	case metadata.UnencryptedCommentRegex:
+	default:
+		warning = fmt.Sprintf("Using %s does not make sense with the input store (the binary store produces one key that should always be encrypted) and will be ignored.", what)
+	}
+	return metadata.Rule{}, warning
+}

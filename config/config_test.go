@@ -674,3 +674,30 @@ func TestLoadErrors(t *testing.T) {
 		t.Errorf("Load = %v", err)
 	}
 }
+
+func TestCache(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, FileName)
+	if err := os.WriteFile(p, []byte("creation_rules:\n  - age: age1x\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c := NewCache()
+	a, err := c.Load(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(p, []byte("not: [valid"), 0o600)
+	if b, err := c.Load(p); err != nil || b != a {
+		t.Errorf("second load: %p, %v; want the first config %p", b, err, a)
+	}
+	if got := c.New([]string{"w1", "w2"}); len(got) != 2 {
+		t.Errorf("first warnings: %v", got)
+	}
+	if got := c.New([]string{"w2", "w3"}); len(got) != 1 || got[0] != "w3" {
+		t.Errorf("second warnings: %v", got)
+	}
+	var nilCache *Cache
+	if got := nilCache.New([]string{"w1"}); len(got) != 1 {
+		t.Errorf("nil cache: %v", got)
+	}
+}

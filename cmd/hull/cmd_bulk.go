@@ -3,21 +3,23 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/hullsecrets/hull"
 	"github.com/hullsecrets/hull/config"
 	"github.com/hullsecrets/hull/formats"
 	"github.com/hullsecrets/hull/formats/all"
 	"github.com/hullsecrets/hull/internal/bulk"
-	"github.com/hullsecrets/hull/metadata"
 )
 
 // This file holds the rule-driven bulk forms of encrypt, decrypt,
@@ -70,48 +72,14 @@ func (r *runner) walkTree(c *cli.Context, roots []string) ([]bulk.File, *bulk.Se
 	return files, sel, nil
 }
 
-// progress draws "\r[=====>    ] 512/1000" on a terminal; it does nothing
-// when stderr is not one.
-type progress struct {
-	w     io.Writer
-	on    bool
-	shown bool
-	label string
-}
-
-func (r *runner) newProgress(label string) *progress {
-	p := &progress{w: r.stderr, label: label}
+// newProgress is a progress bar on stderr when it is a terminal.
+func (r *runner) newProgress(label string) *bulk.Progress {
+	on := false
 	if f, ok := r.stderr.(*os.File); ok && r.env.get("TERM") != "dumb" {
-		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
-			p.on = true
-		}
+		fi, err := f.Stat()
+		on = err == nil && fi.Mode()&os.ModeCharDevice != 0
 	}
-	return p
-}
-
-// clear removes the bar before other output is written.
-func (p *progress) clear() {
-	if p.on && p.shown {
-		fmt.Fprint(p.w, "\r\033[K")
-		p.shown = false
-	}
-}
-
-func (p *progress) draw(done, total int) {
-	if !p.on || total == 0 {
-		return
-	}
-	const width = 30
-	n := done * width / total
-	bar := strings.Repeat("=", n)
-	if n < width {
-		bar += ">" + strings.Repeat(" ", width-n-1)
-	}
-	fmt.Fprintf(p.w, "\r%s [%s] %d/%d", p.label, bar, done, total)
-	p.shown = true
-	if done == total {
-		p.clear()
-	}
+	return bulk.NewProgress(r.stderr, label, on)
 }
 
 // fork is a copy of r whose output goes to a buffer, so that concurrent
@@ -145,22 +113,43 @@ type bulkResult struct {
 	log     []byte // the file's messages
 }
 
-// bulkOp works on one file, with output going to sub and its own copy of
-// the context. It returns a note (why the file was left alone) and the
-// outcome: Changed or Unchanged (then the file's content decides which),
-// Skipped or Failed.
-type bulkOp func(sub *runner, c *cli.Context, f bulk.File) (note string, outcome bulk.Outcome, err error)
+// bulkOp works on one encrypted (or, for encrypt, plaintext) file, with
+// output going to sub and its own copy of the context.
+type bulkOp func(sub *runner, c *cli.Context, path string) error
 
-// runBulk runs op over the files a rule matches under the roots (the
-// command's arguments, default "."), in place and concurrently, and prints
-// failures, warnings and a summary on stderr. It fails (exit 1) when any
-// file failed.
-func (r *runner) runBulk(c *cli.Context, verb string, op bulkOp) error {
+// bulkSpec says which files a bulk command works on: the encrypted ones,
+// or the plaintext ones (encrypt); the others are left alone with note,
+// as outcome.
+type bulkSpec struct {
+	verb      string
+	encrypted bool
+	note      string
+	outcome   bulk.Outcome
+}
+
+var (
+	bulkEncryptSpec = bulkSpec{"encrypt", false, "already encrypted", bulk.Unchanged}
+	bulkDecryptSpec = bulkSpec{"decrypt", true, "not encrypted", bulk.Unchanged}
+	bulkRotateSpec  = bulkSpec{"rotate", true, "not encrypted (see 'hull check')", bulk.Skipped}
+	bulkUpdateSpec  = bulkSpec{"updatekeys", true, "not encrypted (see 'hull check')", bulk.Skipped}
+)
+
+// runBulk runs op in place and concurrently over the files a rule
+// matches under the roots (the command's arguments, default "."), and
+// prints failures, warnings and a summary on stderr. It fails (exit 1)
+// when any file failed.
+func (r *runner) runBulk(c *cli.Context, spec bulkSpec, op bulkOp) error {
+	if err := noStdinRoots(c); err != nil {
+		return err
+	}
+	if err := setInPlace(c); err != nil {
+		return err
+	}
 	files, err := r.selectedFiles(c)
 	if err != nil {
 		return err
 	}
-	return r.runBulkFiles(c, verb, files, op)
+	return r.runBulkFiles(c, spec, files, op)
 }
 
 // selectedFiles walks the command's arguments (default ".") and keeps the
@@ -177,14 +166,18 @@ func (r *runner) selectedFiles(c *cli.Context) ([]bulk.File, error) {
 	return bulk.Selected(files), nil
 }
 
-func (r *runner) runBulkFiles(c *cli.Context, verb string, files []bulk.File, op bulkOp) error {
+func (r *runner) runBulkFiles(c *cli.Context, spec bulkSpec, files []bulk.File, op bulkOp) error {
 	verbose := c.Bool("verbose")
-	bar := r.newProgress(verb)
+	bar := r.newProgress(spec.verb)
 	var sum bulk.Summary
 	bulk.Run(files, 0, func(_ int, f bulk.File) bulkResult {
-		res := bulkResult{path: f.Path}
+		res := bulkResult{path: f.Path, outcome: bulk.Skipped, note: f.Skip}
 		if f.Skip != "" {
-			res.outcome, res.note = bulk.Skipped, f.Skip
+			return res
+		}
+		enc, err := fileEncrypted(f.Path)
+		if err == nil && enc != spec.encrypted {
+			res.outcome, res.note = spec.outcome, spec.note
 			return res
 		}
 		var buf bytes.Buffer
@@ -193,12 +186,11 @@ func (r *runner) runBulkFiles(c *cli.Context, verb string, files []bulk.File, op
 		if f.Config != nil {
 			sub.configPath = filepath.Join(f.Config.Dir, config.FileName)
 		}
-		note, outcome, err := op(sub, forkContext(c), f)
-		res.log, res.note, res.err, res.outcome = buf.Bytes(), note, err, outcome
-		switch {
-		case err != nil:
-			res.outcome = bulk.Failed
-		case outcome == bulk.Changed || outcome == bulk.Unchanged:
+		if err == nil {
+			err = op(sub, forkContext(c), f.Path)
+		}
+		res.log, res.note, res.err, res.outcome = buf.Bytes(), "", err, bulk.Failed
+		if err == nil {
 			after, _ := os.ReadFile(f.Path)
 			res.outcome = bulk.Unchanged
 			if sha256.Sum256(before) != sha256.Sum256(after) {
@@ -209,15 +201,15 @@ func (r *runner) runBulkFiles(c *cli.Context, verb string, files []bulk.File, op
 	}, bulk.Hooks[bulkResult]{
 		Done: func(_ int, res bulkResult) {
 			sum.Add(res.outcome)
-			bar.clear()
+			bar.Clear()
 			r.printBulkResult(res, verbose)
 		},
-		Progress: bar.draw,
+		Progress: bar.Draw,
 		Order:    bulk.Spread(files),
 	})
-	fmt.Fprintf(r.stderr, "%s: %s: %s\n", r.name, verb, sum)
+	fmt.Fprintf(r.stderr, "%s: %s: %s\n", r.name, spec.verb, sum)
 	if sum.Failed > 0 {
-		return withCode(exitGeneric, fmt.Errorf("%s failed for %d of %d files (see the errors above)", verb, sum.Failed, sum.Total))
+		return withCode(exitGeneric, fmt.Errorf("%s failed for %d of %d files (see the errors above)", spec.verb, sum.Failed, sum.Total))
 	}
 	return nil
 }
@@ -248,35 +240,15 @@ func (r *runner) printBulkResult(res bulkResult, verbose bool) {
 	}
 }
 
-// fileEncrypted reads whether the file at path has sops metadata, parsing
-// it in the format of its name. A file that does not parse as an
-// encrypted file of its format is not encrypted (a plaintext binary file
-// does not).
+// fileEncrypted is hull.IsEncryptedFile with the command line's exit
+// code for a file that cannot be read.
 func fileEncrypted(path string) (bool, error) {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return false, err
+	enc, err := hull.IsEncryptedFile(path)
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return false, withCode(exitCouldNotRead, fmt.Errorf("cannot read %s: %w", path, pe.Err))
 	}
-	if fi.Size() > formats.DefaultLimits.MaxBytes {
-		return false, fmt.Errorf("%s: %w", path, &formats.LimitError{Format: "file", What: "size", Limit: formats.DefaultLimits.MaxBytes})
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return false, withCode(exitCouldNotRead, fmt.Errorf("cannot read %s: %w", path, unwrapPathErr(err)))
-	}
-	fm, _ := all.Registry().ForPath(filepath.Base(path), "binary")
-	f, err := fm.Parse(data, formats.ParseOptions{Encrypted: true})
-	if err != nil {
-		if fm.Name() == "binary" {
-			return false, nil
-		}
-		return false, fmt.Errorf("%s: %w", path, err)
-	}
-	if f.Meta == nil {
-		return false, nil
-	}
-	_, err = metadata.Load(f.Meta)
-	return err == nil || !errors.Is(err, metadata.ErrNoMetadata), nil
+	return enc, err
 }
 
 // setInPlace makes the per-file commands write back to the file.
@@ -302,28 +274,11 @@ func noStdinRoots(c *cli.Context) error {
 	return nil
 }
 
-// ------------------------------------------------------------ encrypt -r
+// ---------------------------------------------- encrypt, decrypt, rotate -r
 
 func (r *runner) bulkEncrypt(c *cli.Context) error {
-	if err := noStdinRoots(c); err != nil {
-		return err
-	}
-	if err := setInPlace(c); err != nil {
-		return err
-	}
-	return r.runBulk(c, "encrypt", func(sub *runner, c *cli.Context, f bulk.File) (string, bulk.Outcome, error) {
-		enc, err := fileEncrypted(f.Path)
-		if err != nil {
-			return "", bulk.Failed, err
-		}
-		if enc {
-			return "already encrypted", bulk.Unchanged, nil
-		}
-		return "", bulk.Changed, sub.encrypt(c, f.Path)
-	})
+	return r.runBulk(c, bulkEncryptSpec, (*runner).encrypt)
 }
-
-// ------------------------------------------------------------ decrypt -r
 
 func (r *runner) bulkDecrypt(c *cli.Context) error {
 	if err := noStdinRoots(c); err != nil {
@@ -332,19 +287,11 @@ func (r *runner) bulkDecrypt(c *cli.Context) error {
 	if c.String("extract") != "" {
 		return withCode(exitConflictingParams, errors.New("--extract cannot be used with --recursive"))
 	}
-	if err := setInPlace(c); err != nil {
-		return err
-	}
-	return r.runBulk(c, "decrypt", func(sub *runner, c *cli.Context, f bulk.File) (string, bulk.Outcome, error) {
-		enc, err := fileEncrypted(f.Path)
-		if err != nil {
-			return "", bulk.Failed, err
-		}
-		if !enc {
-			return "not encrypted", bulk.Unchanged, nil
-		}
-		return "", bulk.Changed, sub.decrypt(c, f.Path)
-	})
+	return r.runBulk(c, bulkDecryptSpec, (*runner).decrypt)
+}
+
+func (r *runner) bulkRotate(c *cli.Context) error {
+	return r.runBulk(c, bulkRotateSpec, (*runner).rotate)
 }
 
 // --------------------------------------------------------- updatekeys -r
@@ -361,16 +308,10 @@ func (r *runner) bulkUpdatekeys(c *cli.Context) error {
 		// One question for the whole tree: list the files whose keys
 		// differ from their rules (as check sees them, without a key).
 		var drifted []string
-		for _, f := range files {
-			if f.Skip != "" {
-				continue
-			}
-			if enc, err := fileEncrypted(f.Path); err != nil || !enc {
-				continue
-			}
-			res := r.checkFile(c, f, nil, checkOptions{noDecrypt: true})
+		checked := bulk.Check(context.Background(), files, bulk.CheckOptions{File: hull.CheckOptions{NoDecrypt: true, WantKeys: wantKeys}, CoveredOnly: true})
+		for _, res := range checked {
 			for _, fd := range res.Findings {
-				if fd.Kind == findRecipientDrift {
+				if fd.Kind == hull.FindRecipientDrift {
 					drifted = append(drifted, fmt.Sprintf("%s: %s", res.File, fd.Detail))
 				}
 			}
@@ -391,55 +332,40 @@ func (r *runner) bulkUpdatekeys(c *cli.Context) error {
 			return err
 		}
 	}
-	return r.runBulkFiles(c, "updatekeys", files, func(sub *runner, c *cli.Context, f bulk.File) (string, bulk.Outcome, error) {
-		enc, err := fileEncrypted(f.Path)
-		if err != nil {
-			return "", bulk.Failed, err
-		}
-		if !enc {
-			return "not encrypted (see 'hull check')", bulk.Skipped, nil
-		}
-		return "", bulk.Changed, sub.updateKeys(c, f.Path, nil)
+	return r.runBulkFiles(c, bulkUpdateSpec, files, func(sub *runner, c *cli.Context, path string) error {
+		return sub.updateKeys(c, path, nil)
 	})
 }
 
 // confirmAll asks once for a bulk change.
 func (r *runner) confirmAll(n int) (bool, error) {
-	answers := bufio.NewReader(r.stdin)
+	ok, err := r.ask(fmt.Sprintf("Update %d files?", n), bufio.NewReader(r.stdin))
+	if err != nil {
+		return false, withCode(exitGeneric, errors.New("no file was changed: no answer (end of input); pass -y (--yes) to apply the changes without asking"))
+	}
+	if !ok {
+		fmt.Fprintf(r.stderr, "%s: updatekeys: no file was changed\n", r.name)
+	}
+	return ok, nil
+}
+
+// ask asks a yes/no question on stdout and reads the answer from answers,
+// until it is one; at the end of input it gives up (io.EOF) instead of
+// waiting. Like sops it reads stdin even when it is not a terminal ("echo
+// y | hull updatekeys f").
+func (r *runner) ask(question string, answers *bufio.Reader) (bool, error) {
 	for {
-		fmt.Fprintf(r.stdout, "Update %d files? (y/n):", n)
+		fmt.Fprintf(r.stdout, "%s (y/n):", question)
 		line, err := answers.ReadString('\n')
 		switch strings.ToLower(strings.TrimSpace(line)) {
 		case "y", "yes":
 			return true, nil
 		case "n", "no":
-			fmt.Fprintf(r.stderr, "%s: updatekeys: no file was changed\n", r.name)
 			return false, nil
 		}
 		if err != nil {
 			fmt.Fprintln(r.stdout)
-			return false, withCode(exitGeneric, errors.New("no file was changed: no answer (end of input); pass -y (--yes) to apply the changes without asking"))
+			return false, io.EOF
 		}
 	}
-}
-
-// ------------------------------------------------------------- rotate -r
-
-func (r *runner) bulkRotate(c *cli.Context) error {
-	if err := noStdinRoots(c); err != nil {
-		return err
-	}
-	if err := setInPlace(c); err != nil {
-		return err
-	}
-	return r.runBulk(c, "rotate", func(sub *runner, c *cli.Context, f bulk.File) (string, bulk.Outcome, error) {
-		enc, err := fileEncrypted(f.Path)
-		if err != nil {
-			return "", bulk.Failed, err
-		}
-		if !enc {
-			return "not encrypted (see 'hull check')", bulk.Skipped, nil
-		}
-		return "", bulk.Changed, sub.rotate(c, f.Path)
-	})
 }

@@ -10,10 +10,9 @@ import (
 
 	"github.com/hullsecrets/hull"
 	"github.com/hullsecrets/hull/formats"
-	"github.com/hullsecrets/hull/internal/conflict"
 	"github.com/hullsecrets/hull/keysources"
-	"github.com/hullsecrets/hull/keysources/all"
 	"github.com/hullsecrets/hull/metadata"
+	"github.com/hullsecrets/hull/sopsenv"
 )
 
 // oneFile returns the single FILE argument of a command.
@@ -30,79 +29,19 @@ func oneFile(c *cli.Context, optional bool) (string, error) {
 	return "", withCode(exitGeneric, fmt.Errorf("usage: one file expected, got %d arguments (%s)", c.NArg(), strings.Join(c.Args().Slice(), " ")))
 }
 
-// unsupportedKeyFlags are key types hull does not support yet, with the
-// environment variables sops reads for them.
-var unsupportedKeyFlags = []struct{ flag, env string }{
-	{"hckms", "SOPS_HUAWEICLOUD_KMS_IDS"},
-}
-
-// recipients resolves the key groups for a new file from the flags and the
-// environment.
-func (r *runner) recipients(c *cli.Context) ([][]keysources.Recipient, error) {
-	for _, u := range unsupportedKeyFlags {
-		if hasFlag(c, u.flag) && c.String(u.flag) != "" {
-			return nil, withCode(exitGeneric, fmt.Errorf("--%s: this key type is not supported by this version of hull yet; use --age", u.flag))
-		}
-		if r.env.get(u.env) != "" {
-			return nil, withCode(exitGeneric, fmt.Errorf("%s is set, but this key type is not supported by this version of hull yet; unset it and use age recipients", u.env))
-		}
-	}
-	opts := r.keySourceOptions()
-	if err := kmsFlagOptions(c, &opts.KMS); err != nil {
-		return nil, err
-	}
-	var group []keysources.Recipient
-	for _, src := range all.Sources {
-		val := ""
-		if hasFlag(c, src.Flag) {
-			val = c.String(src.Flag)
-		}
-		if val == "" {
-			val = r.env.get(src.Env)
-		}
-		if val == "" {
-			continue
-		}
-		rs, err := src.ParseWith(val, opts)
-		if err != nil {
-			return nil, withCode(exitGeneric, fmt.Errorf("--%s: %w", src.Flag, err))
-		}
-		group = append(group, rs...)
-	}
-	if len(group) == 0 {
-		return nil, withCode(exitGeneric, fmt.Errorf("%w: give age recipients with --age or SOPS_AGE_RECIPIENTS", hull.ErrNoRecipients))
-	}
-	return [][]keysources.Recipient{group}, nil
-}
-
-// ruleFlags maps the rule flags to metadata rule kinds.
-var ruleFlags = []struct{ flag, kind string }{
-	{"unencrypted-suffix", metadata.UnencryptedSuffix},
-	{"encrypted-suffix", metadata.EncryptedSuffix},
-	{"unencrypted-regex", metadata.UnencryptedRegex},
-	{"encrypted-regex", metadata.EncryptedRegex},
-	{"unencrypted-comment-regex", metadata.UnencryptedCommentRegex},
-	{"encrypted-comment-regex", metadata.EncryptedCommentRegex},
-}
-
-// rule resolves the encryption rule from the flags: at most one, and a
-// regular expression must compile.
+// rule resolves the encryption rule from the flags (sopsenv.Rule).
 func rule(c *cli.Context) (metadata.Rule, error) {
-	var r metadata.Rule
-	var given []string
-	for _, f := range ruleFlags {
-		if hasFlag(c, f.flag) && c.IsSet(f.flag) {
-			given = append(given, "--"+f.flag)
-			r = metadata.Rule{Kind: f.kind, Value: c.String(f.flag)}
+	given := map[string]string{}
+	for _, f := range sopsenv.RuleFlags {
+		if hasFlag(c, f.Flag) && c.IsSet(f.Flag) {
+			given[f.Flag] = c.String(f.Flag)
 		}
 	}
-	if len(given) > 1 {
-		return r, withCode(exitConflictingParams, fmt.Errorf("%s cannot be used together: %w", strings.Join(given, " and "), metadata.ErrConflictingRules))
+	r, err := sopsenv.Rule(given)
+	if err != nil && !errors.Is(err, metadata.ErrConflictingRules) {
+		return r, withCode(exitErrorReadingConfig, err)
 	}
-	if err := r.Validate(); err != nil {
-		return r, withCode(exitErrorReadingConfig, fmt.Errorf("--%s: %w", strings.ReplaceAll(r.Kind, "_", "-"), err))
-	}
-	return r, nil
+	return r, err
 }
 
 func (r *runner) cmdEncrypt(c *cli.Context) error {
@@ -146,12 +85,6 @@ func (r *runner) encrypt(c *cli.Context, path string) (err error) {
 	for _, w := range f.Warnings {
 		r.warnf("%s: %s", fio.display(), w)
 	}
-	if f.Meta != nil {
-		return fmt.Errorf("%s: %w: it has a top-level 'sops' entry (decrypt it first, or rename that entry)", fio.display(), hull.ErrAlreadyEncrypted)
-	}
-	if len(f.Docs) == 0 {
-		return fmt.Errorf("%s: %w", fio.display(), hull.ErrEmpty)
-	}
 	opts := hull.EncryptOptions{
 		Groups:            r.viaKeyServices(pol.groups),
 		ShamirThreshold:   pol.threshold,
@@ -162,13 +95,10 @@ func (r *runner) encrypt(c *cli.Context, path string) (err error) {
 		AllowNoEncryption: c.Bool("allow-no-encryption"),
 	}
 	if fio.in.Name() == "binary" {
-		opts.MACOnlyEncrypted = false // one value, always encrypted: as sops, not recorded
-	}
-	if fio.in.Name() == "binary" && rl.IsZero() {
-		// A binary file is one value, encrypted whole: no rule is
-		// recorded. A tree written in the binary envelope keeps its
-		// rule, as with sops.
-		opts.NoRule = true
+		// One value, encrypted whole: no rule (singleValueRule dropped
+		// it) and no mac_only_encrypted are recorded, as with sops. A
+		// tree written in the binary envelope keeps its rule.
+		opts.MACOnlyEncrypted, opts.NoRule = false, true
 	}
 	if err := hull.Encrypt(f, opts); err != nil {
 		return fmt.Errorf("%s: %w", fio.display(), err)
@@ -181,48 +111,20 @@ func (r *runner) encrypt(c *cli.Context, path string) (err error) {
 	return r.write(fio, out, false)
 }
 
-// singleValueRule drops the encryption rule when the input is binary, as
-// sops does: the binary format has one value, always encrypted, so no rule
-// can leave anything in clear. sops's warning is printed.
+// singleValueRule drops the rule of binary input, with sops's warning
+// (hull.BinaryRule).
 func (r *runner) singleValueRule(in formats.Format, rl metadata.Rule) metadata.Rule {
-	if in.Name() != "binary" || rl.IsZero() {
-		return rl
+	rl, warning := hull.BinaryRule(in, rl)
+	if warning != "" {
+		r.warnf("%s", warning)
 	}
-	what := map[string]string{
-		metadata.UnencryptedSuffix: "an unencrypted suffix", metadata.EncryptedSuffix: "an encrypted suffix",
-		metadata.EncryptedRegex: "an encrypted regex", metadata.UnencryptedRegex: "an unencrypted regex",
-		metadata.EncryptedCommentRegex: "an encrypted comment regex",
-	}[rl.Kind]
-	switch rl.Kind {
-	case metadata.EncryptedCommentRegex:
-		r.warnf("Using %s does not make sense with the input store (the binary store never produces comments) and will be ignored.", what)
-	case metadata.UnencryptedCommentRegex:
-	default:
-		r.warnf("Using %s does not make sense with the input store (the binary store produces one key that should always be encrypted) and will be ignored.", what)
-	}
-	return metadata.Rule{}
+	return rl
 }
 
 func (r *runner) decryptionOrder(c *cli.Context) ([]string, error) {
-	s := c.String("decryption-order")
-	if s == "" {
-		s = r.env.get("SOPS_DECRYPTION_ORDER")
-	}
-	if s == "" {
-		return nil, nil
-	}
-	seen := map[string]bool{}
-	var order []string
-	for _, t := range strings.Split(s, ",") {
-		t = strings.TrimSpace(t)
-		if t == "" {
-			continue
-		}
-		if seen[t] {
-			return nil, withCode(exitDuplicateKeyType, sopsSays("Duplicate decryption key type", fmt.Errorf("--decryption-order names %s twice", t)))
-		}
-		seen[t] = true
-		order = append(order, t)
+	order, err := sopsenv.DecryptionOrder(c.String("decryption-order"), r.env.lookup)
+	if err != nil {
+		return nil, withCode(exitDuplicateKeyType, sopsSays("Duplicate decryption key type", err))
 	}
 	return order, nil
 }
@@ -276,35 +178,26 @@ func (r *runner) open(c *cli.Context, fio *fileIO, data []byte, stash *hull.Stas
 	if err != nil {
 		return nil, nil, err
 	}
-	f, err := fio.parse(data, true)
-	if err != nil {
-		if line := conflict.Markers(data); line > 0 {
-			err = fmt.Errorf("%s has merge conflict markers at line %d; resolve them with 'hull merge --resolve ours|theirs %s': %w", fio.display(), line, fio.display(), err)
+	f, err := hull.ParseEncrypted(fio.in, data, fio.display(), formats.Limits{})
+	switch {
+	case errors.Is(err, hull.ErrNoVersion):
+		// sops stops here (exit 1) before it looks at keys or the MAC.
+		return nil, nil, withCode(exitGeneric, sopsSays("Version string empty", err))
+	case errors.Is(err, formats.ErrSyntax) && !strings.Contains(err.Error(), "duplicate"):
+		// An encrypted file that does not parse (truncated, broken):
+		// sops exits 1 here (2 is for plaintext it cannot read).
+		switch fio.in.Name() {
+		case "json", "binary", "ini":
+			err = sopsSays("Could not unmarshal input data", err)
+		case "yaml":
+			// sops's YAML store says this where a document is not what it
+			// can read (a scalar, for example); a plain syntax error it
+			// prints without a sentence.
+			err = sopsSays("Error unmarshaling input YAML", err)
 		}
-		if errors.Is(err, formats.ErrSyntax) && !strings.Contains(err.Error(), "duplicate") {
-			// An encrypted file that does not parse (truncated, broken):
-			// sops exits 1 here (2 is for plaintext it cannot read).
-			switch fio.in.Name() {
-			case "json", "binary", "ini":
-				err = sopsSays("Could not unmarshal input data", err)
-			case "yaml":
-				// sops's YAML store says this where a document is not
-				// what it can read (a scalar, for example); a plain
-				// syntax error it prints without a sentence.
-				err = sopsSays("Error unmarshaling input YAML", err)
-			}
-			return nil, nil, withCode(exitGeneric, err)
-		}
+		return nil, nil, withCode(exitGeneric, err)
+	case err != nil:
 		return nil, nil, err
-	}
-	if f.Meta == nil {
-		return nil, nil, fmt.Errorf("%s: %w", fio.display(), metadata.ErrNoMetadata)
-	}
-	if m, err := metadata.Load(f.Meta); err == nil && m.Version == "" {
-		// sops writes version last: a file cut short lacks it, and sops
-		// stops there (exit 1) before it looks at keys or the MAC.
-		return nil, nil, withCode(exitGeneric, sopsSays("Version string empty",
-			fmt.Errorf("%s: %w: the metadata has no version (the file is truncated or was edited by hand)", fio.display(), metadata.ErrInvalid)))
 	}
 	for _, w := range f.Warnings {
 		r.warnf("%s: %s", fio.display(), w)
@@ -317,7 +210,7 @@ func (r *runner) open(c *cli.Context, fio *fileIO, data []byte, stash *hull.Stas
 	if err != nil {
 		return nil, nil, err
 	}
-	ids.Identities = append(ids.Identities, r.cloudIdentities(c, fio.name)...)
+	ids.Identities = append(ids.Identities, r.networkIdentities(flagVaultAddresses(c))...)
 	pol, err := r.policy(c, fio.ruleName())
 	if err != nil {
 		return nil, nil, err
@@ -422,27 +315,13 @@ func (r *runner) decrypt(c *cli.Context, path string) (err error) {
 	return r.write(fio, out, true)
 }
 
-// extractValue writes the part of the first document at path: a mapping as
-// a whole file in the output format, a string as its raw bytes, anything
-// else through the format's value writer, as sops does.
+// extractValue is hull.Extract in fio's output format.
 func extractValue(f *formats.File, path []hull.PathStep, fio *fileIO) ([]byte, error) {
-	n, err := hull.Lookup(f.Docs[0], path)
-	if err != nil {
-		return nil, err
-	}
-	switch {
-	case n.Kind == formats.Mapping:
-		doc := n.Clone()
-		doc.Key = ""
-		return fio.out.Emit(&formats.File{Docs: []*formats.Node{doc}}, fio.emitOpts)
-	case n.Kind == formats.Scalar && n.Type == formats.String:
-		return []byte(n.Value), nil
-	}
-	out, err := fio.out.EmitValue(n, fio.emitOpts)
-	if err != nil {
+	out, err := hull.Extract(f, path, fio.out, fio.emitOpts)
+	if errors.Is(err, hull.ErrEmit) {
 		return nil, sopsSays("Error dumping tree", err)
 	}
-	return out, nil
+	return out, err
 }
 
 func (r *runner) cmdFilestatus(c *cli.Context) error {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"strings"
@@ -9,6 +8,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/hullsecrets/hull/formats/all"
+	yamlfmt "github.com/hullsecrets/hull/formats/yaml"
 )
 
 // decryptMulti is 'hull decrypt F1 F2 …': every file is decrypted into
@@ -79,28 +79,17 @@ func (r *runner) decryptMulti(c *cli.Context, paths []string) (err error) {
 			}
 		}
 	}()
-	var stream bytes.Buffer
+	outs := make([][]byte, len(ios))
 	for i, fio := range ios {
 		done = append(done, r.audit(c, "decrypt", paths[i]))
-		out, err := r.decryptToYAML(c, fio)
-		if err != nil {
+		if outs[i], err = r.decryptToYAML(c, fio); err != nil {
 			if !strings.Contains(err.Error(), fio.display()) {
 				err = fmt.Errorf("%s: %w", fio.display(), err)
 			}
 			return err
 		}
-		if len(bytes.TrimSpace(out)) == 0 {
-			continue
-		}
-		if stream.Len() > 0 {
-			stream.WriteString("---\n")
-		}
-		stream.Write(out)
-		if !bytes.HasSuffix(out, []byte("\n")) {
-			stream.WriteByte('\n')
-		}
 	}
-	return r.write(&fileIO{}, stream.Bytes(), true)
+	return r.write(&fileIO{}, yamlfmt.Stream(outs), true)
 }
 
 // decryptToYAML reads and decrypts one file of the stream and writes it as

@@ -19,6 +19,7 @@ import (
 	"github.com/hullsecrets/hull/keysources"
 	"github.com/hullsecrets/hull/keysources/all"
 	"github.com/hullsecrets/hull/metadata"
+	"github.com/hullsecrets/hull/sopsenv"
 )
 
 // This file holds the commands that change who can read a file:
@@ -34,18 +35,6 @@ const (
 	gUpdatekeys = "updatekeys" // updatekeys: --yes, --no-rotate
 	gGroups     = "groups"     // groups add/delete: --file
 )
-
-// keyFlagTypes maps the key-type suffix of the --add-*/--rm-* flags (and
-// of the groups add key flags) to the stanza type.
-var keyFlagTypes = []struct{ flag, typ string }{
-	{"age", "age"},
-	{"pgp", "pgp"},
-	{"kms", "kms"},
-	{"gcp-kms", "gcp_kms"},
-	{"azure-kv", "azure_kv"},
-	{"hc-vault-transit", "hc_vault"},
-	{"hckms", "hckms"},
-}
 
 // pickFlags returns the flags of fl with the given names.
 func pickFlags(fl []cli.Flag, names ...string) []cli.Flag {
@@ -119,8 +108,8 @@ func groupsAddFlags() []cli.Flag {
 			continue
 		}
 		isKey := false
-		for _, k := range keyFlagTypes {
-			isKey = isKey || sf.Name == k.flag
+		for _, k := range sopsenv.KeyFlags {
+			isKey = isKey || sf.Name == k.Flag
 		}
 		if isKey {
 			fl = append(fl, &cli.StringSliceFlag{Name: sf.Name, Aliases: sf.Aliases, Usage: sf.Usage + "; repeatable"})
@@ -185,117 +174,42 @@ func (r *runner) groupsCommand() *cli.Command {
 // ------------------------------------------------------ reading the file
 
 // keyFile is an encrypted file opened by a key command.
-type keyFile struct {
-	original []byte
-	// plain has the values decrypted; cipher is the file as read.
-	plain, cipher *formats.File
-	opened        *hull.Opened
-	// unusable are the stanzas removed before loading the metadata.
-	unusable []hull.UnusableStanza
-}
+type keyFile = hull.KeyFile
 
 // openForKeys reads, parses and decrypts fio's file for a key command.
-// Stanzas with an empty enc (which metadata.Load refuses) are set aside in
-// unusable, so that the commands can show and drop them.
+// Stanzas with an empty enc (which metadata.Load refuses) are set aside,
+// so that the commands can show and drop them.
 func (r *runner) openForKeys(c *cli.Context, fio *fileIO) (*keyFile, error) {
 	data, err := r.readInput(fio)
 	if err != nil {
 		return nil, err
 	}
-	kf := &keyFile{original: data}
-	kf.plain, kf.opened, err = r.open(c, fio, data, nil, func(f *formats.File) { kf.unusable = hull.StripUnusable(f.Meta) })
+	kf := &keyFile{Original: data}
+	kf.Plain, kf.Opened, err = r.open(c, fio, data, nil, func(f *formats.File) { kf.Unusable = hull.StripUnusable(f.Meta) })
 	if err != nil {
 		return nil, err
 	}
-	if kf.cipher, err = fio.parse(data, true); err != nil {
+	if kf.Cipher, err = fio.parse(data, true); err != nil {
 		return nil, err
 	}
 	return kf, nil
 }
 
-func (kf *keyFile) wipe() {
-	if kf != nil && kf.opened != nil {
-		clear(kf.opened.Key)
-	}
-}
-
 // ------------------------------------------------------------- recipients
 
-// resolveEntries turns the entries into recipients. Stanzas of the file
-// must hold a plausible wrapped key of a type hull supports.
+// resolveEntries turns the entries into recipients (hull.ResolveEntries).
 func (r *runner) resolveEntries(path string, groups [][]hull.KeyEntry) ([][]keysources.Recipient, error) {
-	var bad []string
-	out := make([][]keysources.Recipient, len(groups))
-	for i, g := range groups {
-		out[i] = []keysources.Recipient{}
-		for _, e := range g {
-			switch {
-			case e.Recipient != nil:
-				out[i] = append(out[i], e.Recipient)
-				continue
-			case e.Unusable != "":
-				bad = append(bad, fmt.Sprintf("%s in key group %d (%s)", e.ID, i+1, e.Unusable))
-				continue
-			}
-			if err := hull.CheckEnc(*e.Stanza); err != nil {
-				bad = append(bad, fmt.Sprintf("%s in key group %d (%v)", e.ID, i+1, err))
-				continue
-			}
-			if _, ok := all.Lookup(e.ID.Type); !ok {
-				return nil, withCode(exitGeneric, fmt.Errorf("%s: the file lists a %s key (%s), which this version of hull cannot wrap a data key for; remove it with --rm-%s or list the recipients in .sops.yaml",
-					path, e.ID.Type, e.ID.ID, flagForType(e.ID.Type)))
-			}
-			rc, err := r.recipientFromStanza(*e.Stanza)
-			if err != nil {
-				bad = append(bad, fmt.Sprintf("%s in key group %d (%v)", e.ID, i+1, err))
-				continue
-			}
-			out[i] = append(out[i], rc)
-		}
-	}
-	if len(bad) > 0 {
-		return nil, withCode(exitPolicyViolation, fmt.Errorf("%s: refusing to wrap a new data key for the file's recipients: %s. "+
-			"sops and hull never write such a stanza; it may have been injected to receive the key. "+
-			"Remove it (--rm-TYPE), or list the intended recipients in a .sops.yaml creation rule and run 'hull updatekeys'",
-			path, strings.Join(bad, "; ")))
-	}
-	return out, nil
-}
-
-// recipientFromStanza is the recipient a stanza of the file was wrapped
-// for, with the settings it records (a KMS key's role, context and
-// profile).
-func (r *runner) recipientFromStanza(s metadata.Stanza) (keysources.Recipient, error) {
 	opts := r.keySourceOptions()
-	if s.Type == "kms" {
-		ctx := map[string]string{}
-		if c := s.Fields.Get("context"); c != nil && c.Kind == formats.Mapping {
-			for _, kv := range c.Children {
-				if kv.Kind == formats.Scalar {
-					ctx[kv.Key] = kv.Value
-				}
-			}
-		}
-		return opts.Companion.KMSRecipient(s.Get("arn"), s.Get("role"), ctx, s.Get("aws_profile"))
+	supported := func(t string) bool { _, ok := all.Lookup(t); return ok }
+	rs, err := hull.ResolveEntries(path, groups, supported, func(s metadata.Stanza) (keysources.Recipient, error) { return all.FromStanza(s, opts) })
+	var ue *hull.UnsupportedKeyError
+	switch {
+	case errors.As(err, &ue):
+		return nil, withCode(exitGeneric, fmt.Errorf("%w; remove it with --rm-%s or list the recipients in .sops.yaml", err, sopsenv.FlagForType(ue.ID.Type)))
+	case err != nil:
+		return nil, withCode(exitPolicyViolation, err)
 	}
-	src, _ := all.Lookup(s.Type)
-	rs, err := src.ParseWith(metadata.StanzaID(s), opts)
-	if err != nil {
-		return nil, err
-	}
-	if len(rs) != 1 {
-		return nil, fmt.Errorf("not one %s key", s.Type)
-	}
-	return rs[0], nil
-}
-
-func flagForType(typ string) string {
-	for _, k := range keyFlagTypes {
-		if k.typ == typ {
-			return k.flag
-		}
-	}
-	return typ
+	return rs, nil
 }
 
 // sliceValues returns the comma-separated values of a slice flag.
@@ -314,85 +228,51 @@ func sliceValues(c *cli.Context, name string) []string {
 	return out
 }
 
-// keyChangeGiven reports whether any --add-*/--rm-* flag is given.
-func keyChangeGiven(c *cli.Context) bool {
-	for _, k := range keyFlagTypes {
-		if len(sliceValues(c, "add-"+k.flag)) > 0 || len(sliceValues(c, "rm-"+k.flag)) > 0 {
-			return true
+// keyValues are the values of the key flags prefix+TYPE (sopsenv.KeyFlags).
+func keyValues(c *cli.Context, prefix string) map[string][]string {
+	out := map[string][]string{}
+	for _, k := range sopsenv.KeyFlags {
+		if v := sliceValues(c, prefix+k.Flag); len(v) > 0 {
+			out[k.Flag] = v
 		}
 	}
-	return false
+	return out
+}
+
+// keyChangeGiven reports whether any --add-*/--rm-* flag is given.
+func keyChangeGiven(c *cli.Context) bool {
+	return len(keyValues(c, "add-")) > 0 || len(keyValues(c, "rm-")) > 0
 }
 
 func (r *runner) parseKeyChanges(c *cli.Context) (hull.KeyChanges, error) {
-	var kc hull.KeyChanges
-	opts := r.keySourceOptions()
-	if err := kmsFlagOptions(c, &opts.KMS); err != nil {
-		return kc, err
+	opts, err := r.keyOptions(c)
+	if err != nil {
+		return hull.KeyChanges{}, err
 	}
-	for _, k := range keyFlagTypes {
-		adds := sliceValues(c, "add-"+k.flag)
-		if len(adds) > 0 {
-			src, ok := all.Lookup(k.typ)
-			if !ok {
-				return kc, withCode(exitGeneric, fmt.Errorf("--add-%s: this key type is not supported by this version of hull yet", k.flag))
-			}
-			rs, err := src.ParseWith(strings.Join(adds, ","), opts)
-			if err != nil {
-				return kc, withCode(exitGeneric, fmt.Errorf("--add-%s: %w", k.flag, err))
-			}
-			kc.Add = append(kc.Add, rs...)
-		}
-		for _, id := range sliceValues(c, "rm-"+k.flag) {
-			if k.typ == "pgp" {
-				id = strings.ReplaceAll(id, " ", "")
-			}
-			kc.Remove = append(kc.Remove, hull.KeyID{Type: k.typ, ID: id})
-		}
-	}
-	return kc, nil
+	kc, err := sopsenv.KeyChanges(keyValues(c, "add-"), keyValues(c, "rm-"), opts)
+	return kc, withCode(exitGeneric, err)
 }
 
 // trustedRule returns the creation rule of .sops.yaml for the file name
 // and where it is, or nil when there is no config or no rule matches.
 func (r *runner) trustedRule(c *cli.Context, name string) (*config.CreationRule, string, error) {
-	cfg, err := r.loadConfig(c, name)
-	if err != nil || cfg == nil || cfg.CreationRules == nil {
+	p, err := r.policy(c, name)
+	if err != nil {
 		return nil, "", err
 	}
-	cr, err := cfg.RuleFor(absOrSelf(name))
-	if errors.Is(err, config.ErrNoMatchingRule) {
-		return nil, "", nil
-	}
+	cr, where, err := p.CreationRule(name)
 	if err != nil {
 		return nil, "", withCode(exitErrorReadingConfig, fmt.Errorf("error loading config: %w", err))
 	}
-	return cr, fmt.Sprintf("the creation rule at %s:%d", filepath.Join(cfg.Dir, config.FileName), cr.Line), nil
-}
-
-// ruleGroups are the key groups of a creation rule.
-func ruleGroups(cr *config.CreationRule, source string) ([][]keysources.Recipient, error) {
-	return ruleGroupsWith(cr, source, all.Options{})
+	return cr, where, nil
 }
 
 // ruleRecipients are the key groups of a creation rule, to wrap a key
 // for: cloud keys go through the run's hull-kms.
 func (r *runner) ruleRecipients(cr *config.CreationRule, source string) ([][]keysources.Recipient, error) {
-	return ruleGroupsWith(cr, source, all.Options{Companion: r.companion()})
-}
-
-func ruleGroupsWith(cr *config.CreationRule, source string, opts all.Options) ([][]keysources.Recipient, error) {
-	groups, err := groupsFromConfigWith(cr, opts)
+	groups, err := sopsenv.RuleRecipients(cr, source, all.Options{Companion: r.companion()})
 	if err != nil {
-		return nil, withCode(exitErrorReadingConfig, err)
-	}
-	if len(groups) == 0 || (len(groups) == 1 && len(groups[0]) == 0) {
-		return nil, withCode(exitGeneric, fmt.Errorf("%w: %s lists no keys", hull.ErrNoRecipients, source))
-	}
-	for i, g := range groups {
-		if len(g) == 0 {
-			return nil, withCode(exitGeneric, fmt.Errorf("%w: key group %d of %s is empty", hull.ErrNoRecipients, i+1, source))
-		}
+		return nil, keyError(err)
 	}
 	return groups, nil
 }
@@ -409,7 +289,7 @@ func commitInPlace(path string, original, out []byte) error {
 // and-swap), else to --output or stdout.
 func (r *runner) deliver(fio *fileIO, kf *keyFile, out []byte) error {
 	if fio.inPlace {
-		return commitInPlace(fio.path, kf.original, out)
+		return commitInPlace(fio.path, kf.Original, out)
 	}
 	return r.write(fio, out, false)
 }
@@ -474,60 +354,28 @@ func (r *runner) updateKeys(c *cli.Context, path string, answers *bufio.Reader) 
 	if err != nil {
 		return err
 	}
-	defer kf.wipe()
-	m := kf.opened.Meta
+	defer kf.Wipe()
+	m := kf.Opened.Meta
 
-	diffs, dropped := hull.DiffKeys(m, kf.unusable, hull.RecipientKeyIDs(want))
-	oldT := hull.EffectiveThreshold(m.ShamirThreshold, len(m.KeyGroups))
-	t := hull.NewThreshold(cr.ShamirThreshold, m.ShamirThreshold, len(want))
-	newT := hull.EffectiveThreshold(t, len(want))
-	if !hull.AnyChanged(diffs) && len(dropped) == 0 && oldT == newT {
+	plan := hull.PlanKeys(m, kf.Unusable, hull.RecipientKeyIDs(want), cr.ShamirThreshold)
+	if plan.UpToDate() {
 		fmt.Fprintf(r.stderr, "File %s already up to date\n", path)
 		return nil
 	}
-	removed := hull.AnyRemoved(diffs)
-	stricter := hull.GroupsNeeded(newT, len(want)) > hull.GroupsNeeded(oldT, len(m.KeyGroups))
+	removed, stricter := plan.Removed, plan.Stricter
 	rotate := (removed || stricter) && !c.Bool("no-rotate")
-
-	fmt.Fprintf(r.stdout, "The following changes will be made to the file's groups:\n")
-	hull.WriteGroupDiff(r.stdout, diffs, dropped, oldT, newT)
-	switch {
-	case rotate && removed:
-		fmt.Fprintf(r.stdout, "A key is removed, so the data key will be rotated too: every value is re-encrypted with a new key (--no-rotate keeps it).\n")
-	case rotate:
-		fmt.Fprintf(r.stdout, "More key groups will be needed, so the data key will be rotated too: every value is re-encrypted with a new key (--no-rotate keeps it).\n")
-	}
+	plan.Describe(r.stdout, rotate)
 	if !c.Bool("yes") {
 		ok, err := r.confirm(path, answers)
 		if err != nil || !ok {
 			return err
 		}
 	}
-
-	var out []byte
-	vouches := vouchesRule(fio, kf, cr)
-	if rotate {
-		newKey, err := hull.Rotate(kf.plain, m, r.viaKeyServices(want), t, hull.SealOptions{Format: fio.out, InputFormat: fio.in, NoExtendedMAC: !vouches})
-		if err != nil {
-			return fmt.Errorf("%s: %w", path, err)
-		}
-		clear(newKey)
-		if out, err = fio.out.Emit(kf.plain, fio.emitOpts); err != nil {
-			return fmt.Errorf("%s: %w", path, err)
-		}
-	} else {
-		if err := hull.Rekey(kf.plain, m, kf.opened.Key, r.viaKeyServices(want), t, nil); err != nil {
-			return fmt.Errorf("%s: %w", path, err)
-		}
-		if !vouches {
-			hull.DropExtendedMAC(m)
-		}
-		kf.cipher.Meta = m.Node()
-		if out, err = fio.out.Emit(kf.cipher, fio.emitOpts); err != nil {
-			return fmt.Errorf("%s: %w", path, err)
-		}
+	out, err := kf.Apply(plan, r.viaKeyServices(want), cr, rotate, fio.in, fio.out, fio.emitOpts)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
 	}
-	if err := commitInPlace(fio.path, kf.original, out); err != nil {
+	if err := commitInPlace(fio.path, kf.Original, out); err != nil {
 		return err
 	}
 	switch {
@@ -542,26 +390,16 @@ func (r *runner) updateKeys(c *cli.Context, path string, answers *bufio.Reader) 
 	return nil
 }
 
-// confirm asks whether to apply the changes. Like sops it reads the answer
-// from stdin even when stdin is not a terminal (so "echo y | hull
-// updatekeys f" works); at the end of input it gives up instead of waiting.
+// confirm asks whether to apply the changes to path.
 func (r *runner) confirm(path string, answers *bufio.Reader) (bool, error) {
-	for {
-		fmt.Fprint(r.stdout, "Is this okay? (y/n):")
-		line, err := answers.ReadString('\n')
-		ans := strings.ToLower(strings.TrimSpace(line))
-		switch ans {
-		case "y", "yes":
-			return true, nil
-		case "n", "no":
-			fmt.Fprintf(r.stderr, "File %s left unchanged\n", path)
-			return false, nil
-		}
-		if err != nil {
-			fmt.Fprintln(r.stdout)
-			return false, withCode(exitGeneric, fmt.Errorf("%s: not changed: no answer (end of input); pass -y (--yes) to apply the changes without asking", path))
-		}
+	ok, err := r.ask("Is this okay?", answers)
+	if err != nil {
+		return false, withCode(exitGeneric, fmt.Errorf("%s: not changed: no answer (end of input); pass -y (--yes) to apply the changes without asking", path))
 	}
+	if !ok {
+		fmt.Fprintf(r.stderr, "File %s left unchanged\n", path)
+	}
+	return ok, nil
 }
 
 // ----------------------------------------------------------------- rotate
@@ -637,11 +475,11 @@ func (r *runner) rotate(c *cli.Context, path string) (err error) {
 	if err != nil {
 		return err
 	}
-	defer kf.wipe()
-	m := kf.opened.Meta
-	want, unmatched := changes.Apply(hull.EntriesFromFile(m, kf.unusable))
+	defer kf.Wipe()
+	m := kf.Opened.Meta
+	want, unmatched := changes.Apply(kf.Entries())
 	for _, u := range unmatched {
-		r.warnf("%s: --rm-%s %s: not a key of the file", fio.display(), flagForType(u.Type), u.ID)
+		r.warnf("%s: --rm-%s %s: not a key of the file", fio.display(), sopsenv.FlagForType(u.Type), u.ID)
 	}
 	if err := r.vouch(c, fio, kf, cr, hull.EntryIDs(want), hull.EntryIDs(hull.EntriesFromRecipients([][]keysources.Recipient{changes.Add}))); err != nil {
 		return err
@@ -654,51 +492,18 @@ func (r *runner) rotate(c *cli.Context, path string) (err error) {
 		return fmt.Errorf("%s: %w", fio.display(), err)
 	}
 	t := hull.NewThreshold(0, m.ShamirThreshold, len(groups))
-	diffs, dropped := hull.DiffKeys(m, kf.unusable, hull.EntryIDs(want))
-	if hull.AnyChanged(diffs) || len(dropped) > 0 {
-		var b strings.Builder
-		hull.WriteGroupDiff(&b, diffs, dropped, hull.EffectiveThreshold(m.ShamirThreshold, len(m.KeyGroups)), hull.EffectiveThreshold(t, len(groups)))
-		fmt.Fprintf(r.stderr, "%s: %s: the recipients change:\n%s", r.name, fio.display(), b.String())
+	if d := kf.RecipientChange(hull.EntryIDs(want), t); d != "" {
+		fmt.Fprintf(r.stderr, "%s: %s: the recipients change:\n%s", r.name, fio.display(), d)
 	}
-	noXMAC := false
-	if fio.out.Name() != "binary" && !kf.opened.Result.ExtendedMACChecked {
-		// No value changes, so none is newly stored in clear; a file
-		// rule other than the trusted one is kept (as sops keeps it) but
-		// not vouched for with a fresh hull MAC.
-		var rule *metadata.Rule
-		if cr != nil {
-			rule = &cr.Rule
-		}
-		trusted := hull.TrustedRuleFor(rule, "the trusted rule", m, false)
-		if _, err := hull.CheckClearValues(kf.plain, kf.cipher, m, trusted); err != nil {
-			return withCode(exitPolicyViolation, fmt.Errorf("%s: %w", fio.display(), err))
-		}
-		noXMAC = !hull.SameRule(m, trusted)
-	}
-	newKey, err := hull.Rotate(kf.plain, m, r.viaKeyServices(groups), t, hull.SealOptions{Format: fio.out, InputFormat: fio.in, NoExtendedMAC: noXMAC})
+	noXMAC, err := hull.CheckRotate(kf.Plain, kf.Cipher, kf.Opened, fio.out.Name() == "binary", cr)
 	if err != nil {
-		return fmt.Errorf("%s: %w", fio.display(), err)
+		return withCode(exitPolicyViolation, fmt.Errorf("%s: %w", fio.display(), err))
 	}
-	clear(newKey)
-	out, err := fio.out.Emit(kf.plain, fio.emitOpts)
+	out, err := kf.Rotated(r.viaKeyServices(groups), t, hull.SealOptions{Format: fio.out, InputFormat: fio.in, NoExtendedMAC: noXMAC}, fio.emitOpts)
 	if err != nil {
 		return fmt.Errorf("%s: %w", fio.display(), err)
 	}
 	return r.deliver(fio, kf, out)
-}
-
-// vouchesRule reports whether a key command may write a fresh x_hull_mac
-// over the file's rule (docs/TRUST.md rule 12): the rule was authenticated
-// when the file was read, or it is the trusted rule.
-func vouchesRule(fio *fileIO, kf *keyFile, cr *config.CreationRule) bool {
-	if kf.opened.Result.ExtendedMACChecked || fio.out.Name() == "binary" {
-		return true
-	}
-	var rule *metadata.Rule
-	if cr != nil {
-		rule = &cr.Rule
-	}
-	return hull.SameRule(kf.opened.Meta, hull.TrustedRuleFor(rule, "", kf.opened.Meta, false))
 }
 
 // vouch enforces the recipient rule of docs/TRUST.md before a new data
@@ -708,27 +513,11 @@ func vouchesRule(fio *fileIO, kf *keyFile, cr *config.CreationRule) bool {
 // by the command line (cmdline), or confirmed: listed and asked on a
 // terminal, else refused (exit 29) unless --keep-recipients.
 func (r *runner) vouch(c *cli.Context, fio *fileIO, kf *keyFile, cr *config.CreationRule, want, cmdline [][]hull.KeyID) error {
-	if kf.opened.Result.ExtendedMACChecked {
+	if kf.Opened.Result.ExtendedMACChecked {
 		return nil
 	}
-	var named [][]hull.KeyID
-	if cr != nil {
-		if groups, err := groupsFromConfigWith(cr, all.Options{Companion: r.companion()}); err == nil {
-			named = hull.RecipientKeyIDs(groups)
-		}
-	}
-	keep := map[hull.KeyID]bool{}
-	for _, g := range want {
-		for _, k := range g {
-			keep[k] = true
-		}
-	}
-	var unv []string
-	for _, k := range hull.UnvouchedRecipients(kf.opened.Meta, named, cmdline) {
-		if keep[k] {
-			unv = append(unv, k.String())
-		}
-	}
+	named := sopsenv.RuleKeyIDs(cr, all.Options{Companion: r.companion()})
+	unv := hull.UnvouchedWanted(kf.Opened.Meta, want, named, cmdline)
 	if len(unv) == 0 || (hasFlag(c, "keep-recipients") && c.Bool("keep-recipients")) {
 		return nil
 	}
@@ -763,15 +552,8 @@ func (r *runner) groupsFile(p *cli.Context) (*fileIO, error) {
 }
 
 func thresholdFlag(p *cli.Context) (int, bool, error) {
-	s := p.String("shamir-secret-sharing-threshold")
-	if s == "" {
-		return 0, false, nil
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 0 {
-		return 0, false, withCode(exitGeneric, fmt.Errorf("--shamir-secret-sharing-threshold %q is not a positive number", s))
-	}
-	return n, n != 0, nil
+	n, set, err := sopsenv.Threshold(p.String("shamir-secret-sharing-threshold"))
+	return n, set, withCode(exitGeneric, err)
 }
 
 // fileGroups turns the file's key groups into recipients, saying so on
@@ -804,25 +586,13 @@ func (r *runner) cmdGroupsAdd(c *cli.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	opts := r.keySourceOptions()
-	if err := kmsFlagOptions(p, &opts.KMS); err != nil {
+	opts, err := r.keyOptions(p)
+	if err != nil {
 		return err
 	}
-	var group []keysources.Recipient
-	for _, k := range keyFlagTypes {
-		vals := sliceValues(p, k.flag)
-		if len(vals) == 0 {
-			continue
-		}
-		src, ok := all.Lookup(k.typ)
-		if !ok {
-			return withCode(exitGeneric, fmt.Errorf("--%s: this key type is not supported by this version of hull yet", k.flag))
-		}
-		rs, err := src.ParseWith(strings.Join(vals, ","), opts)
-		if err != nil {
-			return withCode(exitGeneric, fmt.Errorf("--%s: %w", k.flag, err))
-		}
-		group = append(group, rs...)
+	group, err := sopsenv.ParseKeys("", keyValues(p, ""), opts)
+	if err != nil {
+		return withCode(exitGeneric, err)
 	}
 	if len(group) == 0 {
 		return withCode(exitGeneric, fmt.Errorf("%w: give the new group's keys with --age or --pgp", hull.ErrNoRecipients))
@@ -835,25 +605,11 @@ func (r *runner) cmdGroupsAdd(c *cli.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	defer kf.wipe()
-	m := kf.opened.Meta
-	cr, _, err := r.trustedRule(p, fio.ruleName())
-	if err != nil {
-		return err
-	}
-	fileEntries := hull.EntriesFromFile(m, kf.unusable)
-	if err := r.vouch(p, fio, kf, cr, hull.EntryIDs(fileEntries), hull.RecipientKeyIDs([][]keysources.Recipient{group})); err != nil {
-		return err
-	}
-	groups, err := r.fileGroups(p, fio, kf, fileEntries)
-	if err != nil {
-		return err
-	}
-	groups = append(groups, group)
+	defer kf.Wipe()
 	if !tSet {
-		t = m.ShamirThreshold
+		t = kf.Opened.Meta.ShamirThreshold
 	}
-	return r.rekeyGroups(fio, kf, cr, groups, t)
+	return r.regroup(p, fio, kf, kf.Entries(), group, t)
 }
 
 func (r *runner) cmdGroupsDelete(c *cli.Context) (err error) {
@@ -866,9 +622,9 @@ func (r *runner) cmdGroupsDelete(c *cli.Context) (err error) {
 	if err != nil || idx < 0 {
 		return withCode(exitGeneric, fmt.Errorf("groups delete: INDEX %q is not a group number (0-based)", c.Args().First()))
 	}
-	for _, k := range keyFlagTypes {
-		if len(sliceValues(p, k.flag)) > 0 {
-			return withCode(exitGeneric, fmt.Errorf("--%s: groups delete takes no keys (did you mean 'groups add'?)", k.flag))
+	for _, k := range sopsenv.KeyFlags {
+		if len(sliceValues(p, k.Flag)) > 0 {
+			return withCode(exitGeneric, fmt.Errorf("--%s: groups delete takes no keys (did you mean 'groups add'?)", k.Flag))
 		}
 	}
 	fio, err := r.groupsFile(p)
@@ -883,55 +639,47 @@ func (r *runner) cmdGroupsDelete(c *cli.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	defer kf.wipe()
-	m := kf.opened.Meta
-	entries := hull.EntriesFromFile(m, kf.unusable)
-	if idx >= len(entries) {
-		return withCode(exitGeneric, fmt.Errorf("%s: there is no key group %d: the file has %d (numbered from 0)", fio.display(), idx, len(entries)))
-	}
-	entries = slices.Delete(entries, idx, idx+1)
+	defer kf.Wipe()
 	if !tSet {
-		t = m.ShamirThreshold
+		t = kf.Opened.Meta.ShamirThreshold
 	}
-	if len(entries) == 0 {
-		return withCode(exitGeneric, fmt.Errorf("%s: cannot delete the only key group", fio.display()))
-	}
-	if len(entries) < t {
-		return withCode(exitGeneric, fmt.Errorf("removing this key group will make the Shamir threshold impossible to satisfy: Shamir threshold is %d, but we only have %d key groups", t, len(entries)))
-	}
-	cr, _, err := r.trustedRule(p, fio.ruleName())
+	entries, err := hull.DeleteGroup(fio.display(), kf.Entries(), idx, t)
 	if err != nil {
-		return err
+		return withCode(exitGeneric, err)
 	}
-	if err := r.vouch(p, fio, kf, cr, hull.EntryIDs(entries), nil); err != nil {
-		return err
-	}
-	groups, err := r.fileGroups(p, fio, kf, entries)
-	if err != nil {
-		return err
-	}
-	if err := r.rekeyGroups(fio, kf, cr, groups, t); err != nil {
+	if err := r.regroup(p, fio, kf, entries, nil, t); err != nil {
 		return err
 	}
 	r.warnf("%s: the data key was not changed: the keys of the deleted group can still read this file with an old copy of it; run 'hull rotate -i' to change the key", fio.display())
 	return nil
 }
 
-// rekeyGroups re-wraps the file's data key for groups, leaving the values,
-// the MAC and lastmodified as they are, and writes the result.
-func (r *runner) rekeyGroups(fio *fileIO, kf *keyFile, cr *config.CreationRule, groups [][]keysources.Recipient, t int) error {
-	m := kf.opened.Meta
-	vouches := vouchesRule(fio, kf, cr)
-	if err := hull.Rekey(kf.plain, m, kf.opened.Key, r.viaKeyServices(groups), t, nil); err != nil {
-		return withCode(exitGeneric, fmt.Errorf("%s: %w", fio.display(), err))
-	}
-	if !vouches {
-		hull.DropExtendedMAC(m)
-	}
-	kf.cipher.Meta = m.Node()
-	out, err := fio.out.Emit(kf.cipher, fio.emitOpts)
+// regroup re-wraps the file's data key for the file's groups in entries
+// plus a group add (groups add), leaving the values, the MAC and
+// lastmodified as they are, and writes the result. The recipients must be
+// vouched for (the creation rule, add) or confirmed.
+func (r *runner) regroup(p *cli.Context, fio *fileIO, kf *keyFile, entries [][]hull.KeyEntry, add []keysources.Recipient, t int) error {
+	cr, _, err := r.trustedRule(p, fio.ruleName())
 	if err != nil {
-		return fmt.Errorf("%s: %w", fio.display(), err)
+		return err
+	}
+	var named [][]hull.KeyID
+	if add != nil {
+		named = hull.RecipientKeyIDs([][]keysources.Recipient{add})
+	}
+	if err := r.vouch(p, fio, kf, cr, hull.EntryIDs(entries), named); err != nil {
+		return err
+	}
+	groups, err := r.fileGroups(p, fio, kf, entries)
+	if err != nil {
+		return err
+	}
+	if add != nil {
+		groups = append(groups, add)
+	}
+	out, err := kf.Rewrapped(r.viaKeyServices(groups), t, cr, fio.out, fio.emitOpts)
+	if err != nil {
+		return withCode(exitGeneric, fmt.Errorf("%s: %w", fio.display(), err))
 	}
 	return r.deliver(fio, kf, out)
 }

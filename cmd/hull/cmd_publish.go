@@ -13,6 +13,7 @@ import (
 	"github.com/hullsecrets/hull"
 	"github.com/hullsecrets/hull/config"
 	"github.com/hullsecrets/hull/publish"
+	"github.com/hullsecrets/hull/sopsenv"
 )
 
 func (r *runner) publishCommand() *cli.Command {
@@ -73,7 +74,7 @@ func (r *runner) publishFile(c *cli.Context, path string, answers *bufio.Reader)
 		// The token and the decrypted values go only where the user
 		// sends Vault requests, never to an address .sops.yaml names
 		// (docs/TRUST.md rule 17).
-		al, err := r.vaultAllowlist(nil)
+		al, err := sopsenv.VaultAllowlist(r.env.lookup, nil)
 		if err != nil {
 			return withCode(exitGeneric, err)
 		}
@@ -134,21 +135,20 @@ func (r *runner) publishContent(c *cli.Context, path string, t publish.Target, r
 	if err != nil {
 		return nil, nil, err
 	}
-	defer kf.wipe()
+	defer kf.Wipe()
 	if t.Kind == publish.Vault {
-		data, err := publish.Data(kf.plain.Docs[0])
+		data, err := publish.Data(kf.Plain.Docs[0])
 		return nil, data, withCode(exitGeneric, err)
 	}
 	groups, err := r.ruleRecipients(rr, fmt.Sprintf("the recreation_rule at line %d", rr.Line))
 	if err != nil {
 		return nil, nil, err
 	}
-	m := kf.opened.Meta // a fresh hull MAC only over a rule it vouches for (docs/TRUST.md rule 12)
-	key, err := hull.Rotate(kf.plain, m, r.viaKeyServices(groups), hull.NewThreshold(rr.ShamirThreshold, m.ShamirThreshold, len(groups)), hull.SealOptions{Format: fio.out, InputFormat: fio.in, NoExtendedMAC: !vouchesRule(fio, kf, rr)})
+	m := kf.Opened.Meta // a fresh hull MAC only over a rule it vouches for (docs/TRUST.md rule 12)
+	so := hull.SealOptions{Format: fio.out, InputFormat: fio.in, NoExtendedMAC: !hull.VouchesRule(kf.Opened, fio.in.Name() == "binary", rr)}
+	out, err := kf.Rotated(r.viaKeyServices(groups), hull.NewThreshold(rr.ShamirThreshold, m.ShamirThreshold, len(groups)), so, fio.emitOpts)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
-	clear(key)
-	out, err := fio.out.Emit(kf.plain, fio.emitOpts)
-	return out, nil, err
+	return out, nil, nil
 }

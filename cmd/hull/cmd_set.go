@@ -7,8 +7,6 @@ import (
 	"os"
 	"slices"
 	"sort"
-	"strings"
-	"unicode/utf8"
 
 	"github.com/urfave/cli/v2"
 
@@ -133,34 +131,21 @@ func (r *runner) cmdSet(c *cli.Context) error {
 
 // readValue reads a whole value, refusing one over the size limit.
 func readValue(src io.Reader, name string) ([]byte, error) {
-	b, err := io.ReadAll(io.LimitReader(src, setValueLimit+1))
-	if err != nil {
-		return nil, withCode(exitCouldNotRead, fmt.Errorf("cannot read the value from %s: %w", name, err))
+	b, err := hull.ReadSetValue(src, name, setValueLimit)
+	var le *formats.LimitError
+	if err != nil && !errors.As(err, &le) {
+		return nil, withCode(exitCouldNotRead, err)
 	}
-	if int64(len(b)) > setValueLimit {
-		return nil, &formats.LimitError{Format: "value", What: "size", Limit: setValueLimit}
-	}
-	return b, nil
+	return b, err
 }
 
-// setValue turns the value argument into a node: JSON, or with --string the
-// exact bytes as a string (which must be UTF-8 to be written as YAML or
-// JSON text).
+// setValue is hull.ParseSetValue with sops's sentence for invalid JSON.
 func setValue(raw string, literal bool) (*formats.Node, error) {
-	if literal {
-		if !utf8.ValidString(raw) {
-			return nil, fmt.Errorf("--string: %w: the value is not valid UTF-8", hull.ErrInvalidValue)
-		}
-		return &formats.Node{Kind: formats.Scalar, Type: formats.String, Value: raw}, nil
+	v, err := hull.ParseSetValue(raw, literal)
+	if err != nil && !literal && errors.Is(err, hull.ErrInvalidValue) {
+		return nil, sopsSays("Value for --set is not valid JSON", err)
 	}
-	v, err := hull.ParseJSONValue(raw)
-	if err != nil {
-		if errors.Is(err, hull.ErrInvalidValue) {
-			return nil, sopsSays("Value for --set is not valid JSON", fmt.Errorf("%w (to store text as it is, use --string)", err))
-		}
-		return nil, err
-	}
-	return v, nil
+	return v, err
 }
 
 // parseSetPath parses the PATH argument of set and unset. A malformed path
@@ -190,17 +175,8 @@ func (r *runner) runSet(c *cli.Context, file string, path []hull.PathStep, value
 		return err
 	}
 	_, err = r.rewrite(c, fio, rewriteOptions{hold: true}, func(f *formats.File, _ *hull.Opened) (bool, error) {
-		if len(f.Docs) == 0 {
-			return false, fmt.Errorf("%s: %w", fio.display(), hull.ErrEmpty)
-		}
-		// A number is a float to sops (-5.0 in dotenv and INI).
-		changed, err := hull.Set(f.Docs[0], path, hull.SetValueFor(fio.out.Name(), value))
+		changed, err := hull.SetIn(f, fio.out, path, value)
 		if err != nil {
-			return false, fmt.Errorf("%s: %w", fio.display(), err)
-		}
-		// Seal the tree as the file will hold it (a null in dotenv is an
-		// empty string), or it would not match its extended MAC.
-		if err := formats.Settle(fio.out, f); err != nil {
 			return false, fmt.Errorf("%s: %w", fio.display(), err)
 		}
 		return changed || !idempotent, nil
@@ -227,10 +203,7 @@ func (r *runner) cmdUnset(c *cli.Context) (err error) {
 	}
 	idempotent := c.Bool("idempotent")
 	_, err = r.rewrite(c, fio, rewriteOptions{hold: true}, func(f *formats.File, _ *hull.Opened) (bool, error) {
-		if len(f.Docs) == 0 {
-			return false, fmt.Errorf("%s: %w", fio.display(), hull.ErrEmpty)
-		}
-		_, err := hull.Unset(f.Docs[0], path)
+		err := hull.UnsetIn(f, fio.out, path)
 		if errors.Is(err, hull.ErrNotFound) {
 			if idempotent {
 				return false, nil
@@ -244,11 +217,6 @@ func (r *runner) cmdUnset(c *cli.Context) (err error) {
 			return false, withCode(exitGeneric, err)
 		}
 		if err != nil {
-			return false, fmt.Errorf("%s: %w", fio.display(), err)
-		}
-		// The comments around the removed key meet (two INI comments
-		// become one): seal the tree as the file will hold it.
-		if err := formats.Settle(fio.out, f); err != nil {
 			return false, fmt.Errorf("%s: %w", fio.display(), err)
 		}
 		return true, nil
@@ -269,15 +237,15 @@ func (r *runner) legacySet(c *cli.Context, spec string) error {
 	if c.NArg() != 1 {
 		return withCode(exitNoFileSpecified, fmt.Errorf("usage: %s --set '<path> <json>' FILE; got %d arguments", r.name, c.NArg()))
 	}
-	i := strings.Index(spec, "] ")
-	if i < 0 {
+	p, v, ok := hull.SplitLegacySet(spec)
+	if !ok {
 		return withCode(exitInvalidSetFormat, fmt.Errorf("invalid --set format: expected '<path> <json value>', such as '[\"key\"] \"value\"'"))
 	}
-	path, err := parseSetPath(strings.TrimRight(spec[:i+1], " "), "Invalid --set format")
+	path, err := parseSetPath(p, "Invalid --set format")
 	if err != nil {
 		return err
 	}
-	value, err := setValue(spec[i+2:], false)
+	value, err := setValue(v, false)
 	if err != nil {
 		return err
 	}

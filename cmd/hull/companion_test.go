@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/hullsecrets/hull/sopsenv"
 )
 
 // without-companion: runs the script's hull and sops from a PATH where
@@ -53,8 +55,7 @@ func TestFindCompanion(t *testing.T) {
 	override := filepath.Join(dir, "override")
 	os.WriteFile(override, []byte("#!/bin/sh\n"), 0o755)
 	find := func(env map[string]string, exe string) (string, error) {
-		r := &runner{env: env2(env)}
-		return r.findCompanionFrom(exe)
+		return sopsenv.FindCompanion(env2(env).lookup, exe)
 	}
 	for _, c := range []struct {
 		name string
@@ -83,3 +84,6 @@ func TestFindCompanion(t *testing.T) {
 func env2(m map[string]string) env {
 	return env{lookup: func(k string) (string, bool) { v, ok := m[k]; return v, ok }}
 }
+
+// envCompanion names hull-kms's path in the tests' environments.
+const envCompanion = sopsenv.CompanionVar

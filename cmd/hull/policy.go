@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
-	"sync"
 
 	"github.com/urfave/cli/v2"
 
@@ -14,41 +12,96 @@ import (
 	"github.com/hullsecrets/hull/config"
 	"github.com/hullsecrets/hull/keysources"
 	"github.com/hullsecrets/hull/keysources/all"
-	"github.com/hullsecrets/hull/keysources/cloudkey"
 	"github.com/hullsecrets/hull/metadata"
+	"github.com/hullsecrets/hull/sopsenv"
 )
 
-// policy is what a new (or re-keyed) file gets: its key groups and rule,
-// from the command line or the trusted .sops.yaml, never from the file.
-type policy struct {
-	groups    [][]keysources.Recipient
-	threshold int
-	rule      metadata.Rule
-	macOnly   bool
-	// source says where the keys came from, for messages.
-	source string
-	// cfg and cfgRule are the config and the rule that matched, if any.
-	cfg     *config.Config
-	cfgRule *config.CreationRule
+// The run's view of sops's environment conventions (package sopsenv):
+// .sops.yaml, hull-kms, Vault, and the keys and rule of new files.
+
+// companionHolder is the run's hull-kms client, shared by bulk workers.
+type companionHolder = sopsenv.Companion
+
+// companion returns the run's client of hull-kms; nothing starts until a
+// cloud key is used.
+func (r *runner) companion() *sopsenv.Client {
+	if r.kms == nil { // a runner not made by Main (tests)
+		r.kms = &companionHolder{}
+	}
+	return r.kms.Client(func() sopsenv.CompanionSettings {
+		exe, _ := os.Executable()
+		return sopsenv.CompanionSettings{Env: r.env.lookup, Environ: os.Environ(), Drop: scrubbedEnv,
+			Executable: exe, Version: hullVersion(), Stderr: r.stderr}
+	})
+}
+
+func (r *runner) closeCompanion() { r.kms.Close() }
+
+func (r *runner) findCompanion() (string, error) {
+	exe, _ := os.Executable()
+	return sopsenv.FindCompanion(r.env.lookup, exe)
+}
+
+func (r *runner) companionEnv() []string {
+	return sopsenv.CompanionEnv(os.Environ(), r.env.lookup, scrubbedEnv)
+}
+
+func companionHint() string { return sopsenv.CompanionHint(hullVersion()) }
+
+func (r *runner) vaultToken() (string, error) { return sopsenv.VaultToken(r.env.lookup) }
+
+func (r *runner) gcpAzureIdentities() []keysources.Identity {
+	return sopsenv.GCPAzureIdentities(r.companion())
+}
+
+// networkIdentities are the AWS KMS and Vault identities (none with
+// --enable-local-keyservice=false: the key services only).
+func (r *runner) networkIdentities(vaultAddrs []string) []keysources.Identity {
+	if r.ks.NoLocal {
+		return nil
+	}
+	return sopsenv.NetworkIdentities(r.companion(), r.env.lookup, vaultAddrs)
+}
+
+// flagVaultAddresses returns the Vault addresses of --hc-vault-transit.
+func flagVaultAddresses(c *cli.Context) []string {
+	if c == nil || !hasFlag(c, "hc-vault-transit") {
+		return nil
+	}
+	return sopsenv.VaultAddresses(c.String("hc-vault-transit"))
+}
+
+// keyOptions are the key sources' settings with --aws-profile and
+// --encryption-context (a malformed context is exit 6, as in sops).
+func (r *runner) keyOptions(c *cli.Context) (all.Options, error) {
+	opts := r.keySourceOptions()
+	var profile, kctx string
+	if hasFlag(c, "aws-profile") {
+		profile = c.String("aws-profile")
+	}
+	if hasFlag(c, "encryption-context") {
+		kctx = c.String("encryption-context")
+	}
+	k, err := sopsenv.KMSOptions(profile, kctx)
+	if err != nil {
+		return opts, withCode(exitInvalidKMSContext, sopsSays("Invalid KMS encryption context format", err))
+	}
+	opts.KMS = k
+	return opts, nil
 }
 
 // findConfig names the .sops.yaml: --config, else SOPS_CONFIG, else the
-// first safe .sops.yaml upwards from the working directory ("" when there
-// is none), as sops finds it (TRUST.md "Finding .sops.yaml"): the target
-// file's location plays no part, so a .sops.yaml planted next to the file
-// or in a world-writable ancestor of it does not apply. target is only
-// kept for the callers' messages. The warnings are those of the search (a
-// .sops.yml seen on the way, an unsafe .sops.yaml skipped).
-func (r *runner) findConfig(c *cli.Context, target string) (string, []string, error) {
-	_ = target
-	if r.configPath != "" {
+// first safe .sops.yaml upwards from the working directory, as sops finds
+// it (TRUST.md "Finding .sops.yaml"): the target's location plays no part.
+// The warnings are those of the search.
+func (r *runner) findConfig(c *cli.Context, _ string) (string, []string, error) {
+	switch {
+	case r.configPath != "":
 		return r.configPath, nil, nil
-	}
-	if path := c.String("config"); path != "" {
-		return path, nil, nil
-	}
-	if path := r.env.get("SOPS_CONFIG"); path != "" {
-		return path, nil, nil
+	case c.String("config") != "":
+		return c.String("config"), nil, nil
+	case r.env.get("SOPS_CONFIG") != "":
+		return r.env.get("SOPS_CONFIG"), nil, nil
 	}
 	wd, err := os.Getwd()
 	if err != nil {
@@ -57,125 +110,116 @@ func (r *runner) findConfig(c *cli.Context, target string) (string, []string, er
 	return config.Find([]string{wd}, os.Stat)
 }
 
-// configCache keeps the configs one run of hull has read: the steps of a
-// command that consult .sops.yaml (the write policy, the strict MAC
-// requirement, the audit settings, the Vault allowlist) then parse it once
-// and print its warnings once. Forked runners (bulk workers) share it. A
-// nil cache reads every time.
-type configCache struct {
-	mu     sync.Mutex
-	loaded map[string]configResult
-	warned map[string]bool
-}
+// configCache keeps the configs one run has read; bulk workers share it.
+type configCache struct{ c *config.Cache }
 
-type configResult struct {
-	cfg *config.Config
-	err error
-}
+func newConfigCache() *configCache { return &configCache{config.NewCache()} }
 
-func newConfigCache() *configCache {
-	return &configCache{loaded: map[string]configResult{}, warned: map[string]bool{}}
-}
-
-// load parses the config at path, once.
 func (cc *configCache) load(path string) (*config.Config, error) {
 	if cc == nil {
 		return config.Load(path)
 	}
-	cc.mu.Lock()
-	defer cc.mu.Unlock()
-	if res, ok := cc.loaded[path]; ok {
-		return res.cfg, res.err
-	}
-	cfg, err := config.Load(path)
-	cc.loaded[path] = configResult{cfg, err}
-	return cfg, err
+	return cc.c.Load(path)
 }
 
-// firstTime reports whether a warning has not been printed yet.
-func (cc *configCache) firstTime(warning string) bool {
-	if cc == nil {
-		return true
-	}
-	cc.mu.Lock()
-	defer cc.mu.Unlock()
-	if cc.warned[warning] {
-		return false
-	}
-	cc.warned[warning] = true
-	return true
-}
-
-// loadConfig finds and parses the .sops.yaml for target (see findConfig).
-// No config is not an error (nil); a config that cannot be read is.
+// loadConfig finds and parses the .sops.yaml (nil when there is none).
 func (r *runner) loadConfig(c *cli.Context, target string) (*config.Config, error) {
-	path, warnings, err := r.findConfig(c, target)
+	p, err := r.policy(c, target)
+	if err != nil {
+		return nil, err
+	}
+	return p.Config, nil
+}
+
+// policy is the trust policy (docs/TRUST.md) for the file name:
+// hull.ResolvePolicy from the flags, the environment and the .sops.yaml
+// this run reads (once, through the config cache), whose warnings are
+// printed once; read-only commands that print nothing on success, as sops,
+// show the config's own warnings only with --verbose. A config that
+// cannot be read is an error (fail closed).
+func (r *runner) policy(c *cli.Context, _ string) (*hull.Policy, error) {
+	path := r.configPath
+	if path == "" {
+		path = c.String("config")
+	}
+	flag := func(name string) bool { return hasFlag(c, name) && c.Bool(name) }
+	p, err := hull.ResolvePolicy(hull.PolicyInput{Getenv: r.env.get, ConfigPath: path, Load: r.configs.load,
+		IgnoreMAC: flag("ignore-mac"), ForceRewriteUnverified: flag("force-rewrite-unverified"), KeepRecipients: flag("keep-recipients")})
 	if err != nil {
 		return nil, withCode(exitErrorReadingConfig, err)
 	}
-	for _, w := range warnings {
-		if r.configs.firstTime(w) {
-			r.warnf("%s", w)
+	p.RuleKeys = func(cr *config.CreationRule) [][]hull.KeyID {
+		return sopsenv.RuleKeyIDs(cr, all.Options{Companion: r.companion()})
+	}
+	own := map[string]bool{}
+	if p.Config != nil {
+		p.ConfigPath = filepath.Join(p.Config.Dir, config.FileName)
+		for _, w := range p.Config.Warnings {
+			own[w.Error()] = quietCommand(c)
 		}
 	}
-	if path == "" {
-		return nil, nil
-	}
-	cfg, err := r.configs.load(path)
-	if err != nil {
-		return nil, withCode(exitErrorReadingConfig, fmt.Errorf("error loading config: %w", err))
-	}
-	if !quietCommand(c) {
-		for _, w := range cfg.Warnings {
-			if msg := w.Error(); r.configs.firstTime(msg) {
-				r.warnf("%s", msg)
-			}
+	var show []string
+	for _, w := range p.Warnings {
+		if !own[w] {
+			show = append(show, w)
 		}
 	}
-	return cfg, nil
+	if r.configs != nil {
+		show = r.configs.c.New(show)
+	}
+	for _, w := range show {
+		r.warnf("%s", w)
+	}
+	return p, nil
 }
 
 // quietCommand reports whether c is a read-only command that prints
-// nothing on stderr when it succeeds, as sops (helm-secrets and others mix
-// stderr into their output): its config warnings (unknown keys) are shown
-// only with --verbose; the commands that write, and hull check, show them.
+// nothing on stderr when it succeeds (helm-secrets and others mix stderr
+// into their output).
 func quietCommand(c *cli.Context) bool {
 	if c == nil || c.Bool("verbose") {
 		return false
 	}
 	for _, l := range c.Lineage() {
-		if l.Command == nil {
-			continue
-		}
-		switch l.Command.Name {
-		case "decrypt", "exec-env", "exec-file", "diff", "filestatus":
-			return true
+		if l.Command != nil {
+			switch l.Command.Name {
+			case "decrypt", "exec-env", "exec-file", "diff", "filestatus":
+				return true
+			}
 		}
 	}
 	return hasFlag(c, "decrypt") && c.Bool("decrypt") // sops -d
 }
 
-// cliKeysGiven reports whether recipients were given on the command line
-// or in the environment; they then replace the config's keys entirely.
-func (r *runner) cliKeysGiven(c *cli.Context) bool {
+// keyFlags are the key flags of c that are given (flag name → value).
+func keyFlags(c *cli.Context) map[string]string {
+	out := map[string]string{}
 	for _, src := range all.Sources {
-		if (hasFlag(c, src.Flag) && c.String(src.Flag) != "") || r.env.get(src.Env) != "" {
-			return true
+		if hasFlag(c, src.Flag) {
+			out[src.Flag] = c.String(src.Flag)
 		}
 	}
-	for _, u := range unsupportedKeyFlags {
-		if (hasFlag(c, u.flag) && c.String(u.flag) != "") || r.env.get(u.env) != "" {
-			return true
+	for _, u := range sopsenv.Unsupported {
+		if hasFlag(c, u.Flag) {
+			out[u.Flag] = c.String(u.Flag)
 		}
 	}
-	return false
+	return out
 }
 
-// resolvePolicy decides the keys and the rule for writing the file at
-// name (the --filename-override when given): command-line keys and rule
-// flags first, then the matching creation rule of .sops.yaml.
+// policy is what a new file gets (sopsenv.NewFilePolicy), with the
+// config that applies.
+type policy struct {
+	groups    [][]keysources.Recipient
+	threshold int
+	rule      metadata.Rule
+	macOnly   bool
+	cfg       *config.Config
+}
+
+// resolvePolicy decides the keys and the rule for a new file named name:
+// the flags and the environment first, then .sops.yaml.
 func (r *runner) resolvePolicy(c *cli.Context, name string) (*policy, error) {
-	p := &policy{}
 	cliRule, err := rule(c)
 	if err != nil {
 		return nil, err
@@ -184,61 +228,22 @@ func (r *runner) resolvePolicy(c *cli.Context, name string) (*policy, error) {
 	if err != nil {
 		return nil, err
 	}
-	p.cfg = cfg
-	cliKeys := r.cliKeysGiven(c)
-	if cfg != nil && cfg.CreationRules != nil {
-		cr, err := cfg.RuleFor(absOrSelf(name))
-		switch {
-		case err == nil:
-			p.cfgRule = cr
-		case errors.Is(err, config.ErrNoMatchingRule) && cliKeys:
-			// Keys given on the command line: a config without a rule for
-			// this file does not matter.
-		default:
-			return nil, withCode(exitGeneric, fmt.Errorf("error loading config: %w", err))
-		}
+	opts, err := r.keyOptions(c)
+	if err != nil {
+		return nil, err
 	}
-	if cliKeys {
-		if p.groups, err = r.recipients(c); err != nil {
-			return nil, err
-		}
-		p.source = "the command line"
-	} else if p.cfgRule != nil {
-		opts := r.keySourceOptions()
-		if err := kmsFlagOptions(c, &opts.KMS); err != nil {
-			return nil, err
-		}
-		if p.groups, err = groupsFromConfigWith(p.cfgRule, opts); err != nil {
-			return nil, withCode(exitErrorReadingConfig, err)
-		}
-		if err := r.checkEndpoints(c, p.groups); err != nil {
-			return nil, err
-		}
-		p.threshold = p.cfgRule.ShamirThreshold
-		p.source = fmt.Sprintf("the creation rule at %s:%d", filepath.Join(cfg.Dir, config.FileName), p.cfgRule.Line)
-	} else {
-		return nil, withCode(exitGeneric, fmt.Errorf("%w: no .sops.yaml creation rule and no keys given; give age recipients with --age or SOPS_AGE_RECIPIENTS, or add a .sops.yaml", hull.ErrNoRecipients))
+	p, err := sopsenv.NewFilePolicy(sopsenv.NewFileInput{Name: name, Config: cfg, KeyFlags: keyFlags(c), Env: r.env.lookup,
+		Options: opts, Rule: cliRule, MACOnlyEncrypted: c.Bool("mac-only-encrypted"),
+		Threshold: c.String("shamir-secret-sharing-threshold"), VaultAddresses: flagVaultAddresses(c)})
+	if err != nil {
+		return nil, keyError(err)
 	}
-	p.rule = cliRule
-	if p.rule.IsZero() && p.cfgRule != nil {
-		p.rule = p.cfgRule.Rule
-	}
-	p.macOnly = c.Bool("mac-only-encrypted") || (p.cfgRule != nil && p.cfgRule.MACOnlyEncrypted)
-	if s := c.String("shamir-secret-sharing-threshold"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 0 {
-			return nil, withCode(exitGeneric, fmt.Errorf("--shamir-secret-sharing-threshold %q is not a positive number", s))
-		}
-		if n != 0 {
-			p.threshold = n
-		}
-	}
-	for i, g := range p.groups {
+	for i, g := range p.Groups {
 		if len(g) == 0 {
-			return nil, withCode(exitGeneric, fmt.Errorf("%w: %w: key group %d from %s is empty", hull.ErrNoRecipients, errEmptyKeyGroup, i+1, p.source))
+			return nil, withCode(exitGeneric, fmt.Errorf("%w: %w: key group %d from %s is empty", hull.ErrNoRecipients, errEmptyKeyGroup, i+1, p.Source))
 		}
 	}
-	return p, nil
+	return &policy{groups: p.Groups, threshold: p.Threshold, rule: p.Rule, macOnly: p.MACOnlyEncrypted, cfg: cfg}, nil
 }
 
 func absOrSelf(p string) string {
@@ -248,41 +253,16 @@ func absOrSelf(p string) string {
 	return p
 }
 
-// groupsFromConfigWith turns a creation rule's key references into
-// recipients through the key-source table, with the settings in opts. A
-// kms entry keeps its own role, context and profile; --encryption-context
-// (in opts.KMS.Context) applies to kms entries without a context.
-func groupsFromConfigWith(cr *config.CreationRule, opts all.Options) ([][]keysources.Recipient, error) {
-	var groups [][]keysources.Recipient
-	for _, g := range cr.KeyGroups {
-		var group []keysources.Recipient
-		for _, ref := range g {
-			src, ok := all.Lookup(ref.Type)
-			if !ok {
-				return nil, fmt.Errorf(".sops.yaml line %d: %s keys are not supported by this version of hull yet", ref.Line, ref.Type)
-			}
-			var rs []keysources.Recipient
-			var err error
-			if ref.Type == cloudkey.KMS {
-				kctx := ref.Context
-				if kctx == nil {
-					kctx = opts.KMS.Context
-				}
-				var kr keysources.Recipient
-				if kr, err = opts.Client().KMSRecipient(ref.ID, ref.Role, kctx, ref.AWSProfile); err == nil {
-					rs = []keysources.Recipient{kr}
-				}
-			} else {
-				rs, err = src.ParseWith(ref.ID, opts)
-			}
-			if err != nil {
-				return nil, fmt.Errorf(".sops.yaml line %d: %w", ref.Line, err)
-			}
-			group = append(group, rs...)
-		}
-		groups = append(groups, group)
+// keyError gives the errors of sopsenv's key resolution their exit codes.
+func keyError(err error) error {
+	var ce *sopsenv.ConfigError
+	switch {
+	case errors.As(err, &ce):
+		return withCode(exitErrorReadingConfig, err)
+	case errors.Is(err, keysources.ErrEndpointNotAllowed):
+		return err
 	}
-	return groups, nil
+	return withCode(exitGeneric, err)
 }
 
 // storeIndent applies the config's stores settings when --indent is not
@@ -291,28 +271,14 @@ func (p *policy) storeIndent(fio *fileIO) {
 	if p == nil || p.cfg == nil || fio.emitOpts.IndentSet {
 		return
 	}
-	var v *int
-	switch fio.out.Name() {
-	case "yaml":
-		v = p.cfg.Stores.YAMLIndent
-	case "json":
-		v = p.cfg.Stores.JSONIndent
-	case "binary":
-		v = p.cfg.Stores.JSONBinaryIndent
-	}
+	v := map[string]*int{"yaml": p.cfg.Stores.YAMLIndent, "json": p.cfg.Stores.JSONIndent, "binary": p.cfg.Stores.JSONBinaryIndent}[fio.out.Name()]
 	if v != nil {
 		fio.emitOpts.Indent, fio.emitOpts.IndentSet = *v, true
 	}
 }
 
-// checkEndpoints refuses recipients whose address the user did not give: a
-// Vault key named by repository content (.sops.yaml, the file's stanzas)
-// would receive the user's VAULT_TOKEN when the data key is wrapped
-// (docs/TRUST.md rule 17).
+// checkEndpoints refuses Vault recipients at addresses the user did not
+// give (docs/TRUST.md rule 17).
 func (r *runner) checkEndpoints(c *cli.Context, groups [][]keysources.Recipient) error {
-	al, err := r.vaultAllowlist(func() []string { return flagVaultAddresses(c) })
-	if err != nil {
-		return err
-	}
-	return al.CheckRecipients(groups)
+	return sopsenv.CheckEndpoints(r.env.lookup, flagVaultAddresses(c), groups)
 }

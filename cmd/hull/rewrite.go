@@ -8,9 +8,9 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/hullsecrets/hull"
-	"github.com/hullsecrets/hull/config"
 	"github.com/hullsecrets/hull/formats"
 	"github.com/hullsecrets/hull/keysources/all"
+	"github.com/hullsecrets/hull/sopsenv"
 )
 
 // errConcurrentModification is returned by a rewrite whose file changed
@@ -72,7 +72,7 @@ func (r *runner) rewrite(c *cli.Context, fio *fileIO, o rewriteOptions, change c
 		return false, err
 	}
 	// docs/TRUST.md rules 11 and 12, as the library's File.Rewrite.
-	wc, err := pol.CheckWrite(fio.ruleName(), opened, f, before, fio.out.Name() == "binary", r.ruleKeyIDs(pol, fio.ruleName()))
+	wc, err := pol.CheckWrite(fio.ruleName(), opened, f, before, fio.out.Name() == "binary", nil)
 	if err != nil {
 		return false, withCode(exitPolicyViolation, fmt.Errorf("%s: %w", fio.display(), err))
 	}
@@ -109,38 +109,10 @@ func commitError(path string, err error) error {
 	return withCode(exitCouldNotWrite, unwrapPathErr(err))
 }
 
-// policy is the trust policy (docs/TRUST.md) for the file name: the
-// library's hull.Policy, built from the flags, the environment and the
-// .sops.yaml this run reads (once, through the config cache). A config
-// that cannot be read is an error (fail closed).
-func (r *runner) policy(c *cli.Context, name string) (*hull.Policy, error) {
-	cfg, err := r.loadConfig(c, name)
-	if err != nil {
-		return nil, err
-	}
-	p := &hull.Policy{
-		Config:                 cfg,
-		RequireStrictMAC:       envTrue(r.env.get("HULL_REQUIRE_STRICT_MAC")),
-		IgnoreMAC:              hasFlag(c, "ignore-mac") && c.Bool("ignore-mac"),
-		ForceRewriteUnverified: hasFlag(c, "force-rewrite-unverified") && c.Bool("force-rewrite-unverified"),
-		KeepRecipients:         hasFlag(c, "keep-recipients") && c.Bool("keep-recipients"),
-	}
-	if cfg != nil {
-		p.ConfigPath = filepath.Join(cfg.Dir, config.FileName)
-	}
-	return p, nil
-}
-
 // ruleKeyIDs are the keys of the creation rule for name as the key
-// sources name them (nil when none matches or they do not parse).
+// sources name them (nil when none matches or they do not parse); the
+// policy's RuleKeys adds them too.
 func (r *runner) ruleKeyIDs(p *hull.Policy, name string) [][]hull.KeyID {
-	cr, _, err := p.CreationRule(name)
-	if err != nil || cr == nil {
-		return nil
-	}
-	groups, err := groupsFromConfigWith(cr, all.Options{Companion: r.companion()})
-	if err != nil {
-		return nil
-	}
-	return hull.RecipientKeyIDs(groups)
+	cr, _, _ := p.CreationRule(name)
+	return sopsenv.RuleKeyIDs(cr, all.Options{Companion: r.companion()})
 }

@@ -124,3 +124,24 @@ func TestConfigNeverSelected(t *testing.T) {
 		}
 	}
 }
+
+func TestProgress(t *testing.T) {
+	var b strings.Builder
+	p := NewProgress(&b, "enc", true)
+	p.Draw(1, 2)
+	if got := b.String(); got != "\renc [===============>              ] 1/2" {
+		t.Errorf("half: %q", got)
+	}
+	b.Reset()
+	p.Draw(2, 2)
+	if got := b.String(); !strings.HasSuffix(got, "2/2\r\033[K") {
+		t.Errorf("done: %q", got)
+	}
+	b.Reset()
+	off := NewProgress(&b, "enc", false)
+	off.Draw(1, 2)
+	off.Clear()
+	if b.Len() != 0 {
+		t.Errorf("off: %q", b.String())
+	}
+}

@@ -1,0 +1,332 @@
+package sopsenv
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/hullsecrets/hull"
+	"github.com/hullsecrets/hull/config"
+	"github.com/hullsecrets/hull/keysources"
+	"github.com/hullsecrets/hull/keysources/all"
+	"github.com/hullsecrets/hull/keysources/cloudkey"
+	"github.com/hullsecrets/hull/metadata"
+)
+
+// Unsupported are the key types sops knows and hull does not yet: the
+// flag and the environment variable sops reads for each.
+var Unsupported = []struct{ Flag, Env string }{
+	{"hckms", "SOPS_HUAWEICLOUD_KMS_IDS"},
+}
+
+// KMSOptions are the AWS settings of recipients from sops's --aws-profile
+// and --encryption-context ("" when not given). Its only error is a
+// malformed context (sops exits 6 for it).
+func KMSOptions(profile, context string) (all.KMSOptions, error) {
+	o := all.KMSOptions{Profile: profile}
+	if context != "" {
+		ctx, err := cloudkey.ParseContext(context)
+		if err != nil {
+			return o, fmt.Errorf("--encryption-context: %w", err)
+		}
+		o.Context = ctx
+	}
+	return o, nil
+}
+
+// KeysGiven reports whether recipients are given by flags (flag name →
+// value, "" when not given) or by the environment variables of the key
+// sources; they then replace the config's keys entirely.
+func KeysGiven(flags map[string]string, env Lookup) bool {
+	for _, src := range all.Sources {
+		if flags[src.Flag] != "" || env.Get(src.Env) != "" {
+			return true
+		}
+	}
+	for _, u := range Unsupported {
+		if flags[u.Flag] != "" || env.Get(u.Env) != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// Recipients is the one key group for a new file from flags (flag name →
+// value) and, for each key source whose flag is empty, its environment
+// variable (SOPS_AGE_RECIPIENTS, SOPS_PGP_FP, …).
+func Recipients(flags map[string]string, env Lookup, o all.Options) ([][]keysources.Recipient, error) {
+	for _, u := range Unsupported {
+		if flags[u.Flag] != "" {
+			return nil, fmt.Errorf("--%s: this key type is not supported by this version of hull yet; use --age", u.Flag)
+		}
+		if env.Get(u.Env) != "" {
+			return nil, fmt.Errorf("%s is set, but this key type is not supported by this version of hull yet; unset it and use age recipients", u.Env)
+		}
+	}
+	var group []keysources.Recipient
+	for _, src := range all.Sources {
+		val := flags[src.Flag]
+		if val == "" {
+			val = env.Get(src.Env)
+		}
+		if val == "" {
+			continue
+		}
+		rs, err := src.ParseWith(val, o)
+		if err != nil {
+			return nil, fmt.Errorf("--%s: %w", src.Flag, err)
+		}
+		group = append(group, rs...)
+	}
+	if len(group) == 0 {
+		return nil, fmt.Errorf("%w: give age recipients with --age or SOPS_AGE_RECIPIENTS", hull.ErrNoRecipients)
+	}
+	return [][]keysources.Recipient{group}, nil
+}
+
+// ConfigError is an error in the keys a .sops.yaml names (an unsupported
+// type, a key that does not parse).
+type ConfigError struct{ Err error }
+
+func (e *ConfigError) Error() string { return e.Err.Error() }
+func (e *ConfigError) Unwrap() error { return e.Err }
+
+// RuleRecipients are the key groups of a creation rule (source says where
+// it is, for messages); a rule without keys, or with an empty group, is
+// ErrNoRecipients, a key that does not parse a *ConfigError.
+func RuleRecipients(cr *config.CreationRule, source string, o all.Options) ([][]keysources.Recipient, error) {
+	groups, err := all.FromConfig(cr, o)
+	if err != nil {
+		return nil, &ConfigError{err}
+	}
+	if len(groups) == 0 || (len(groups) == 1 && len(groups[0]) == 0) {
+		return nil, fmt.Errorf("%w: %s lists no keys", hull.ErrNoRecipients, source)
+	}
+	for i, g := range groups {
+		if len(g) == 0 {
+			return nil, fmt.Errorf("%w: key group %d of %s is empty", hull.ErrNoRecipients, i+1, source)
+		}
+	}
+	return groups, nil
+}
+
+// RuleKeyIDs are the keys of a creation rule as the key sources name them
+// (nil when cr is nil or a key does not parse).
+func RuleKeyIDs(cr *config.CreationRule, o all.Options) [][]hull.KeyID {
+	if cr == nil {
+		return nil
+	}
+	groups, err := all.FromConfig(cr, o)
+	if err != nil {
+		return nil
+	}
+	return hull.RecipientKeyIDs(groups)
+}
+
+// NewFileInput is what NewFilePolicy decides from.
+type NewFileInput struct {
+	// Name is the name creation rules match (--filename-override, else
+	// the path; "stdin" for standard input).
+	Name string
+	// Config is the .sops.yaml that applies (nil: none).
+	Config *config.Config
+	// KeyFlags are the key flags given (flag name → value).
+	KeyFlags map[string]string
+	// Env is the caller's environment.
+	Env Lookup
+	// Options are the key sources' settings, KMS from KMSOptions.
+	Options all.Options
+	// Rule is the rule of the flags (zero: none); MACOnlyEncrypted and
+	// Threshold (the --shamir-secret-sharing-threshold text, "" when not
+	// given) are the other flags.
+	Rule             metadata.Rule
+	MACOnlyEncrypted bool
+	Threshold        string
+	// VaultAddresses are those of --hc-vault-transit (VaultAddresses).
+	VaultAddresses []string
+}
+
+// NewFile is what a new file gets: its key groups and rule, from the
+// command line or the trusted .sops.yaml, never from a file.
+type NewFile struct {
+	Groups           [][]keysources.Recipient
+	Threshold        int
+	Rule             metadata.Rule
+	MACOnlyEncrypted bool
+	// Source says where the keys came from, for messages.
+	Source string
+	// CreationRule is the rule that matched, if any.
+	CreationRule *config.CreationRule
+}
+
+// NewFilePolicy decides the keys and the rule of a new file as sops does:
+// keys given by flags or the environment first (they replace the
+// config's), else those of the matching creation rule; the rule flags,
+// else the creation rule's. The config's Vault keys must be at addresses
+// the user gave (CheckEndpoints). An empty key group is left to the
+// caller to refuse.
+func NewFilePolicy(in NewFileInput) (*NewFile, error) {
+	p := &NewFile{}
+	keysGiven := KeysGiven(in.KeyFlags, in.Env)
+	cfg := in.Config
+	if cfg != nil && cfg.CreationRules != nil {
+		abs, err := filepath.Abs(in.Name)
+		if err != nil {
+			abs = in.Name
+		}
+		cr, err := cfg.RuleFor(abs)
+		switch {
+		case err == nil:
+			p.CreationRule = cr
+		case errors.Is(err, config.ErrNoMatchingRule) && keysGiven:
+			// Keys given on the command line: a config without a rule for
+			// this file does not matter.
+		default:
+			return nil, fmt.Errorf("error loading config: %w", err)
+		}
+	}
+	var err error
+	switch {
+	case keysGiven:
+		if p.Groups, err = Recipients(in.KeyFlags, in.Env, in.Options); err != nil {
+			return nil, err
+		}
+		p.Source = "the command line"
+	case p.CreationRule != nil:
+		if p.Groups, err = all.FromConfig(p.CreationRule, in.Options); err != nil {
+			return nil, &ConfigError{err}
+		}
+		if err := CheckEndpoints(in.Env, in.VaultAddresses, p.Groups); err != nil {
+			return nil, err
+		}
+		p.Threshold = p.CreationRule.ShamirThreshold
+		p.Source = fmt.Sprintf("the creation rule at %s:%d", filepath.Join(cfg.Dir, config.FileName), p.CreationRule.Line)
+	default:
+		return nil, fmt.Errorf("%w: no .sops.yaml creation rule and no keys given; give age recipients with --age or SOPS_AGE_RECIPIENTS, or add a .sops.yaml", hull.ErrNoRecipients)
+	}
+	p.Rule = in.Rule
+	if p.Rule.IsZero() && p.CreationRule != nil {
+		p.Rule = p.CreationRule.Rule
+	}
+	p.MACOnlyEncrypted = in.MACOnlyEncrypted || (p.CreationRule != nil && p.CreationRule.MACOnlyEncrypted)
+	n, set, err := Threshold(in.Threshold)
+	if err != nil {
+		return nil, err
+	}
+	if set {
+		p.Threshold = n
+	}
+	return p, nil
+}
+
+// Threshold parses --shamir-secret-sharing-threshold; set is false when
+// it is empty or 0 (the default applies).
+func Threshold(s string) (n int, set bool, err error) {
+	if s == "" {
+		return 0, false, nil
+	}
+	n, err = strconv.Atoi(s)
+	if err != nil || n < 0 {
+		return 0, false, fmt.Errorf("--shamir-secret-sharing-threshold %q is not a positive number", s)
+	}
+	return n, n != 0, nil
+}
+
+// KeyFlags map the key-type part of sops's key flags (--age, --add-age,
+// --rm-age, …) to stanza types, in the order they are parsed.
+var KeyFlags = []struct{ Flag, Type string }{
+	{"age", "age"},
+	{"pgp", "pgp"},
+	{"kms", "kms"},
+	{"gcp-kms", "gcp_kms"},
+	{"azure-kv", "azure_kv"},
+	{"hc-vault-transit", "hc_vault"},
+	{"hckms", "hckms"},
+}
+
+// FlagForType is the flag part of a stanza type ("gcp-kms" for gcp_kms).
+func FlagForType(typ string) string {
+	for _, k := range KeyFlags {
+		if k.Type == typ {
+			return k.Flag
+		}
+	}
+	return typ
+}
+
+// ParseKeys parses the values of the key flags named prefix+Flag (values
+// maps Flag to the flag's values) into recipients, in the order of
+// KeyFlags; errors name the flag.
+func ParseKeys(prefix string, values map[string][]string, o all.Options) ([]keysources.Recipient, error) {
+	var out []keysources.Recipient
+	for _, k := range KeyFlags {
+		vals := values[k.Flag]
+		if len(vals) == 0 {
+			continue
+		}
+		src, ok := all.Lookup(k.Type)
+		if !ok {
+			return nil, fmt.Errorf("--%s%s: this key type is not supported by this version of hull yet", prefix, k.Flag)
+		}
+		rs, err := src.ParseWith(strings.Join(vals, ","), o)
+		if err != nil {
+			return nil, fmt.Errorf("--%s%s: %w", prefix, k.Flag, err)
+		}
+		out = append(out, rs...)
+	}
+	return out, nil
+}
+
+// KeyChanges are the changes of rotate's --add-* and --rm-* flags (add
+// and rm map Flag to the values). A PGP fingerprint to remove may be
+// written with spaces.
+func KeyChanges(add, rm map[string][]string, o all.Options) (hull.KeyChanges, error) {
+	var kc hull.KeyChanges
+	var err error
+	if kc.Add, err = ParseKeys("add-", add, o); err != nil {
+		return kc, err
+	}
+	for _, k := range KeyFlags {
+		for _, id := range rm[k.Flag] {
+			if k.Type == "pgp" {
+				id = strings.ReplaceAll(id, " ", "")
+			}
+			kc.Remove = append(kc.Remove, hull.KeyID{Type: k.Type, ID: id})
+		}
+	}
+	return kc, nil
+}
+
+// RuleFlags are sops's encryption rule flags and the rule kind each sets.
+var RuleFlags = []struct{ Flag, Kind string }{
+	{"unencrypted-suffix", metadata.UnencryptedSuffix},
+	{"encrypted-suffix", metadata.EncryptedSuffix},
+	{"unencrypted-regex", metadata.UnencryptedRegex},
+	{"encrypted-regex", metadata.EncryptedRegex},
+	{"unencrypted-comment-regex", metadata.UnencryptedCommentRegex},
+	{"encrypted-comment-regex", metadata.EncryptedCommentRegex},
+}
+
+// Rule is the encryption rule of the rule flags given (flag name →
+// value; the zero rule when none): at most one (else an error wrapping
+// metadata.ErrConflictingRules), and valid (a regular expression must
+// compile; else the error names the flag).
+func Rule(given map[string]string) (metadata.Rule, error) {
+	var r metadata.Rule
+	var names []string
+	for _, f := range RuleFlags {
+		if v, ok := given[f.Flag]; ok {
+			names = append(names, "--"+f.Flag)
+			r = metadata.Rule{Kind: f.Kind, Value: v}
+		}
+	}
+	if len(names) > 1 {
+		return r, fmt.Errorf("%s cannot be used together: %w", strings.Join(names, " and "), metadata.ErrConflictingRules)
+	}
+	if err := r.Validate(); err != nil {
+		return r, fmt.Errorf("--%s: %w", strings.ReplaceAll(r.Kind, "_", "-"), err)
+	}
+	return r, nil
+}

@@ -1,0 +1,148 @@
+package sopsenv
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/hullsecrets/hull"
+	"github.com/hullsecrets/hull/config"
+	"github.com/hullsecrets/hull/keysources/all"
+	"github.com/hullsecrets/hull/metadata"
+)
+
+func envOf(m map[string]string) Lookup {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+func TestDecryptionOrder(t *testing.T) {
+	env := envOf(map[string]string{"SOPS_DECRYPTION_ORDER": "pgp, age"})
+	if got, err := DecryptionOrder("", env); err != nil || !slices.Equal(got, []string{"pgp", "age"}) {
+		t.Errorf("from the environment: %v, %v", got, err)
+	}
+	if got, err := DecryptionOrder("age", env); err != nil || !slices.Equal(got, []string{"age"}) {
+		t.Errorf("the flag wins: %v, %v", got, err)
+	}
+	if _, err := DecryptionOrder("age,pgp,age", nil); !errors.Is(err, ErrDuplicateKeyType) {
+		t.Errorf("duplicate: %v", err)
+	}
+}
+
+func TestVaultAllowlistAndToken(t *testing.T) {
+	home := t.TempDir()
+	if err := os.WriteFile(filepath.Join(home, ".vault-token"), []byte("s.file\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if tok, err := VaultToken(envOf(map[string]string{"HOME": home})); err != nil || tok != "s.file" {
+		t.Errorf("token file: %q, %v", tok, err)
+	}
+	if tok, _ := VaultToken(envOf(map[string]string{"HOME": home, "VAULT_TOKEN": "s.env"})); tok != "s.env" {
+		t.Errorf("VAULT_TOKEN must win: %q", tok)
+	}
+	env := envOf(map[string]string{"VAULT_ADDR": "https://given:8200/"})
+	al, err := VaultAllowlist(env, VaultAddresses("https://flag:8200/v1/transit/keys/k"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for addr, want := range map[string]bool{"https://given:8200": true, "https://flag:8200": true, "https://planted:8200": false} {
+		if got := al.Allows(addr); got != want {
+			t.Errorf("%s allowed: %v, want %v", addr, got, want)
+		}
+	}
+}
+
+func TestKMSOptions(t *testing.T) {
+	if o, err := KMSOptions("p", "a:b,c:d"); err != nil || o.Profile != "p" || o.Context["c"] != "d" {
+		t.Errorf("%+v, %v", o, err)
+	}
+	if _, err := KMSOptions("", "nocolon"); err == nil {
+		t.Error("a malformed context was accepted")
+	}
+}
+
+func TestCompanionEnv(t *testing.T) {
+	environ := []string{"PATH=/bin", "GOOGLE_CREDENTIALS=process", "SOPS_AGE_KEY=secret"}
+	got := CompanionEnv(environ, envOf(map[string]string{"GOOGLE_CREDENTIALS": "caller"}), []string{"SOPS_AGE_KEY"})
+	if !slices.Contains(got, "PATH=/bin") || !slices.Contains(got, "GOOGLE_CREDENTIALS=caller") || slices.Contains(got, "GOOGLE_CREDENTIALS=process") || slices.Contains(got, "SOPS_AGE_KEY=secret") {
+		t.Errorf("CompanionEnv = %v", got)
+	}
+}
+
+const testAge = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"
+
+func TestNewFilePolicy(t *testing.T) {
+	dir := t.TempDir()
+	cfgText := "creation_rules:\n  - path_regex: \\.yaml$\n    age: " + testAge + "\n    encrypted_regex: ^pw\n    shamir_threshold: 1\n"
+	if err := os.WriteFile(filepath.Join(dir, config.FileName), []byte(cfgText), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(filepath.Join(dir, config.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := NewFileInput{Name: filepath.Join(dir, "s.yaml"), Config: cfg, Env: envOf(nil), Options: all.Options{}}
+	p, err := NewFilePolicy(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Groups) != 1 || len(p.Groups[0]) != 1 || p.Rule.Value != "^pw" || p.CreationRule == nil || p.Threshold != 1 {
+		t.Errorf("from the rule: %+v", p)
+	}
+	// Keys in the environment replace the config's; the rule stays.
+	in.Env = envOf(map[string]string{"SOPS_AGE_RECIPIENTS": testAge})
+	in.Threshold = "2"
+	if p, err = NewFilePolicy(in); err != nil || p.Source != "the command line" || p.Rule.Value != "^pw" || p.Threshold != 2 {
+		t.Errorf("from the environment: %+v, %v", p, err)
+	}
+	in.Threshold = "x"
+	if _, err := NewFilePolicy(in); err == nil {
+		t.Error("a bad threshold was accepted")
+	}
+	// No rule for the file and no keys: no recipients.
+	in = NewFileInput{Name: filepath.Join(dir, "s.json"), Config: cfg, Env: envOf(nil)}
+	if _, err := NewFilePolicy(in); err == nil {
+		t.Error("a file no rule matches got keys")
+	}
+	in.Config = nil
+	if _, err := NewFilePolicy(in); !errors.Is(err, hull.ErrNoRecipients) {
+		t.Errorf("no config, no keys: %v", err)
+	}
+	in.KeyFlags = map[string]string{"hckms": "k"}
+	if _, err := Recipients(in.KeyFlags, in.Env, all.Options{}); err == nil {
+		t.Error("an unsupported key type was accepted")
+	}
+}
+
+func TestKeyChanges(t *testing.T) {
+	kc, err := KeyChanges(map[string][]string{"age": {testAge}}, map[string][]string{"pgp": {"AB CD"}, "gcp-kms": {"projects/p"}}, all.Options{})
+	if err != nil || len(kc.Add) != 1 || len(kc.Remove) != 2 {
+		t.Fatalf("%+v, %v", kc, err)
+	}
+	if kc.Remove[0] != (hull.KeyID{Type: "pgp", ID: "ABCD"}) || kc.Remove[1].Type != "gcp_kms" {
+		t.Errorf("removals: %v", kc.Remove)
+	}
+	if _, err := KeyChanges(map[string][]string{"hckms": {"k"}}, nil, all.Options{}); err == nil {
+		t.Error("an unsupported type was accepted")
+	}
+	if FlagForType("hc_vault") != "hc-vault-transit" {
+		t.Error(FlagForType("hc_vault"))
+	}
+}
+
+func TestRule(t *testing.T) {
+	if r, err := Rule(nil); err != nil || !r.IsZero() {
+		t.Errorf("none: %v, %v", r, err)
+	}
+	if r, err := Rule(map[string]string{"encrypted-regex": "^pw"}); err != nil || r.Kind != "encrypted_regex" || r.Value != "^pw" {
+		t.Errorf("one: %v, %v", r, err)
+	}
+	if _, err := Rule(map[string]string{"encrypted-regex": "^pw", "unencrypted-suffix": "_u"}); !errors.Is(err, metadata.ErrConflictingRules) {
+		t.Errorf("two: %v", err)
+	}
+	if _, err := Rule(map[string]string{"encrypted-regex": "("}); err == nil || !strings.Contains(err.Error(), "--encrypted-regex") {
+		t.Errorf("bad regex: %v", err)
+	}
+}
