@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -14,7 +13,6 @@ import (
 	"time"
 
 	"github.com/urfave/cli/v2"
-	"golang.org/x/term"
 
 	"github.com/hullsecrets/hull"
 	"github.com/hullsecrets/hull/editor"
@@ -151,14 +149,6 @@ func (r *runner) editorOptions(cmd *editor.Command, name string, validate func([
 		PromptOut:    r.stderr,
 		PromptPrefix: r.name + ": error: ",
 	}
-}
-
-// isTerminal reports whether stdin is a terminal, where a person can
-// answer the re-edit prompt (not /dev/null, a pipe or a file: edit then
-// reports an invalid edit at once instead of offering to edit again).
-func isTerminal(in io.Reader) bool {
-	f, ok := in.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 // runEditor runs the editor and turns its errors into hull's.
