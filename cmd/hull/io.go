@@ -165,6 +165,20 @@ func (r *runner) setMemoryLimit(size int) {
 // memory limit is a property of the process, so this is too.
 var inputBytes atomic.Int64
 
+// readFile reads a whole file (hull.ReadFile), naming it in errors.
+func readFile(path string) ([]byte, error) {
+	data, err := hull.ReadFile(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, withCode(exitNoFileSpecified, fmt.Errorf("cannot read %s: no such file", path))
+	case errors.Is(err, formats.ErrLimit):
+		return nil, err
+	case err != nil:
+		return nil, withCode(exitCouldNotRead, fmt.Errorf("cannot read %s: %w", path, unwrapPathErr(err)))
+	}
+	return data, nil
+}
+
 func unwrapPathErr(err error) error {
 	var pe *fs.PathError
 	if errors.As(err, &pe) {

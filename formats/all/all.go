@@ -3,6 +3,9 @@
 package all
 
 import (
+	"bytes"
+	"regexp"
+
 	"github.com/hullsecrets/hull/formats"
 	"github.com/hullsecrets/hull/formats/binary"
 	"github.com/hullsecrets/hull/formats/dotenv"
@@ -20,4 +23,38 @@ func Registry() *formats.Registry {
 	r.Register(ini.New())
 	r.Register(binary.New())
 	return r
+}
+
+var (
+	sniffINI    = regexp.MustCompile(`(?m)^\[sops\]\s*$`)
+	sniffDotenv = regexp.MustCompile(`(?m)^sops_mac=`)
+	sniffYAML   = regexp.MustCompile(`(?m)^sops:\s*$`)
+)
+
+// Sniff guesses the format of an encrypted file from the markers of its
+// metadata, for a file whose name says nothing (git's temporary copies of
+// merged files have no extension). Anything else is binary.
+func Sniff(data []byte) formats.Format {
+	reg := Registry()
+	pick := func(name string) formats.Format {
+		f, _ := reg.ByName(name)
+		return f
+	}
+	trimmed := bytes.TrimLeft(data, " \t\r\n\ufeff")
+	switch {
+	case bytes.HasPrefix(trimmed, []byte("{")):
+		// sops writes a binary file as JSON with the one key "data".
+		if f, err := pick("json").Parse(data, formats.ParseOptions{Encrypted: true}); err == nil &&
+			len(f.Docs) == 1 && len(f.Docs[0].Children) == 1 && f.Docs[0].Get("data") != nil {
+			return pick("binary")
+		}
+		return pick("json")
+	case sniffINI.Match(data):
+		return pick("ini")
+	case sniffDotenv.Match(data):
+		return pick("dotenv")
+	case sniffYAML.Match(data):
+		return pick("yaml")
+	}
+	return pick("binary")
 }

@@ -96,3 +96,15 @@ func TestInstallUninstallHook(t *testing.T) {
 		t.Errorf("no hook: %d, %v", res, err)
 	}
 }
+
+func TestAbbreviate(t *testing.T) {
+	in := "a: ENC[AES256_GCM,data:aGk=,iv:aXY=,tag:dGFn,type:str]\nb: ENC[AES256_GCM,data:aGo=,iv:aXY=,tag:dGFn,type:str]\n    x_hull_mac: v1:c2VjcmV0\n"
+	out := string(Abbreviate([]byte(in)))
+	lines := strings.Split(out, "\n")
+	if !strings.HasPrefix(lines[0], "a: ENC[…") || lines[0] == strings.Replace(lines[1], "b:", "a:", 1) || strings.Contains(out, "aGk=") {
+		t.Errorf("Abbreviate:\n%s", out)
+	}
+	if lines[2] != "    x_hull_mac: v1:…" {
+		t.Errorf("the hull MAC: %q", lines[2])
+	}
+}
