@@ -135,11 +135,11 @@ func TestMergeMetadata(t *testing.T) {
 func TestSniff(t *testing.T) {
 	for in, want := range map[string]string{
 		"{\n\t\"data\": \"ENC[x]\",\n\t\"sops\": {}\n}": "binary",
-		"{\n\t\"a\": 1,\n\t\"sops\": {}\n}":              "json",
-		"a = 1\n[sops]\nmac = x\n":                       "ini",
-		"a=1\nsops_mac=ENC[x]\n":                         "dotenv",
-		"a: 1\nsops:\n    mac: x\n":                      "yaml",
-		"random bytes":                                   "binary",
+		"{\n\t\"a\": 1,\n\t\"sops\": {}\n}":             "json",
+		"a = 1\n[sops]\nmac = x\n":                      "ini",
+		"a=1\nsops_mac=ENC[x]\n":                        "dotenv",
+		"a: 1\nsops:\n    mac: x\n":                     "yaml",
+		"random bytes":                                  "binary",
 	} {
 		if got := all.Sniff([]byte(in)).Name(); got != want {
 			t.Errorf("Sniff(%q) = %s, want %s", in, got, want)
