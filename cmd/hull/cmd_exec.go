@@ -100,39 +100,31 @@ func execArgs(c *cli.Context) (file string, argv []string, command string, err e
 // scrubbedEnv are hull's identity variables, kept from children.
 var scrubbedEnv = execx.IdentityVars
 
-// execSetup is what both commands resolve before decrypting.
-type execSetup struct {
-	argv     []string // argv form
-	command  string   // shell form
-	fio      *fileIO
-	extract  []hull.PathStep
-	cred     *execx.Credential
-	userVars []execx.Var
-	scrub    []string
-}
-
-func (r *runner) execSetup(c *cli.Context) (*execSetup, error) {
-	s := &execSetup{}
+// execSetup reads what both commands need before decrypting: the file,
+// the child to run, --extract.
+func (r *runner) execSetup(c *cli.Context) (*fileIO, *execx.Child, []hull.PathStep, error) {
 	file, argv, command, err := execArgs(c)
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
-	s.argv, s.command = argv, command
-	if s.fio, err = r.resolveIO(c, file, false); err != nil {
-		return nil, err
+	ch := &execx.Child{Argv: argv, Command: command, Env: r.parentEnv(), PathEnv: r.env.get("PATH"), Stdin: r.stdin, Stdout: r.stdout, Stderr: r.stderr}
+	ch.Scrub = append(append([]string{}, execx.IdentityVars...), c.StringSlice("scrub-env")...)
+	fio, err := r.resolveIO(c, file, false)
+	if err != nil {
+		return nil, nil, nil, err
 	}
+	var extract []hull.PathStep
 	if p := c.String("extract"); p != "" {
-		if s.extract, err = hull.ParseTreePath(p); err != nil {
-			return nil, err
+		if extract, err = hull.ParseTreePath(p); err != nil {
+			return nil, nil, nil, err
 		}
 	}
 	if name := c.String("user"); name != "" {
-		if s.cred, s.userVars, err = execx.LookupUser(name); err != nil {
-			return nil, withCode(exitGeneric, err)
+		if ch.User, ch.Set, err = execx.LookupUser(name); err != nil {
+			return nil, nil, nil, withCode(exitGeneric, err)
 		}
 	}
-	s.scrub = append(append([]string{}, execx.IdentityVars...), c.StringSlice("scrub-env")...)
-	return s, nil
+	return fio, ch, extract, nil
 }
 
 // parentEnv is hull's environment as the runner sees it.
@@ -147,33 +139,17 @@ func (r *runner) parentEnv() []string {
 	return out
 }
 
-// process is the child: the shell form runs /bin/sh -c COMMAND, the argv
-// form runs PROGRAM, found in hull's PATH.
-func (r *runner) process(argv []string, command string, env []string, cred *execx.Credential) (execx.Process, error) {
-	p := execx.Process{Env: env, Stdin: r.stdin, Stdout: r.stdout, Stderr: r.stderr, Credential: cred}
-	return p, startError(p.Command(argv, command, r.env.get("PATH")))
-}
-
-// startError gives a failure to start the child the shell's exit code:
-// 127 not found, 126 not runnable.
-func startError(err error) error {
+// childResult is the child's status as hull's: nil for 0, else a
+// childExit; a failure to start it is 127 (not found) or 126.
+func childResult(code int, err error) error {
 	switch {
 	case errors.Is(err, execx.ErrNotFound):
 		return withCode(exitCommandNotFound, err)
+	case errors.Is(err, execx.ErrServe):
+		return withCode(exitCouldNotWrite, err)
 	case err != nil:
 		return withCode(exitCommandNotExecutable, err)
-	}
-	return nil
-}
-
-// runChild runs the child in the foreground and returns its status as
-// hull's: nil for 0, else a childExit.
-func runChild(p execx.Process, sigs *execx.Signals) error {
-	code, err := execx.RunForeground(p, sigs)
-	if err != nil {
-		return startError(err)
-	}
-	if code != 0 {
+	case code != 0:
 		return &childExit{code: code}
 	}
 	return nil
@@ -181,49 +157,37 @@ func runChild(p execx.Process, sigs *execx.Signals) error {
 
 func (r *runner) cmdExecEnv(c *cli.Context) (err error) {
 	defer r.audit(c, "exec-env", "")(&err) // audit.go: the result record
-	s, err := r.execSetup(c)
+	fio, ch, extract, err := r.execSetup(c)
 	if err != nil {
 		return err
 	}
-	if c.Bool("background") && c.Bool("same-process") {
+	mode := execx.Foreground
+	switch {
+	case c.Bool("background") && c.Bool("same-process"):
 		return withCode(exitConflictingParams, errors.New("--background and --same-process cannot be used together"))
+	case c.Bool("background"):
+		mode = execx.Background
+	case c.Bool("same-process"):
+		mode = execx.SameProcess
 	}
 	unquote := c.Bool("dotenv-unquote")
-	if unquote && s.fio.in.Name() != "dotenv" {
-		return withCode(exitConflictingParams, fmt.Errorf("--dotenv-unquote applies to dotenv files only; %s is read as %s", s.fio.display(), s.fio.in.Name()))
+	if unquote && fio.in.Name() != "dotenv" {
+		return withCode(exitConflictingParams, fmt.Errorf("--dotenv-unquote applies to dotenv files only; %s is read as %s", fio.display(), fio.in.Name()))
 	}
-	f, _, err := r.openFile(c, s.fio)
+	f, _, err := r.openFile(c, fio)
 	if err != nil {
 		return err
 	}
-	vars, err := execx.VarsAt(f, s.extract, unquote, c.StringSlice("allow-env"))
+	vars, err := execx.VarsAt(f, extract, unquote, c.StringSlice("allow-env"))
 	if errors.Is(err, hull.ErrPolicy) {
-		return withCode(exitPolicyViolation, fmt.Errorf("%s: %w", s.fio.display(), err))
+		return withCode(exitPolicyViolation, fmt.Errorf("%s: %w", fio.display(), err))
 	} else if err != nil {
-		return fmt.Errorf("%s: %w", s.fio.display(), err)
+		return fmt.Errorf("%s: %w", fio.display(), err)
 	}
-	var base []string
-	if !c.Bool("pristine") {
-		base = r.parentEnv()
+	if c.Bool("pristine") {
+		ch.Env = nil
 	}
-	p, err := r.process(s.argv, s.command, execx.MergeEnv(base, s.scrub, append(s.userVars, vars...)), s.cred)
-	if err != nil {
-		return err
-	}
-	switch {
-	case c.Bool("same-process"):
-		// Exec returns only on failure (hull may then run as --user: it
-		// just reports the error and exits).
-		return startError(execx.StartError(p.Path, execx.Exec(p)))
-	case c.Bool("background"):
-		if err := execx.Start(p); err != nil {
-			return startError(execx.StartError(p.Path, err))
-		}
-		return nil
-	}
-	sigs := execx.Catch()
-	defer sigs.Stop()
-	return runChild(p, sigs)
+	return childResult(ch.RunEnv(vars, mode))
 }
 
 func (r *runner) cmdExecFile(c *cli.Context) (err error) {
@@ -231,54 +195,35 @@ func (r *runner) cmdExecFile(c *cli.Context) (err error) {
 	if c.Bool("background") {
 		return withCode(exitGeneric, errors.New("--background is deprecated (as in sops) and not supported by exec-file: the file would be removed before the command reads it; run hull itself in the background instead"))
 	}
-	s, err := r.execSetup(c)
+	fio, ch, extract, err := r.execSetup(c)
 	if err != nil {
 		return err
 	}
 	name := c.String("filename")
-	if name == "" {
+	if ext := fio.out.Extensions(); name == "" && len(ext) > 0 {
+		name = "tmp-file" + ext[0]
+	} else if name == "" {
 		name = "tmp-file"
-		if ext := s.fio.out.Extensions(); len(ext) > 0 {
-			name += ext[0]
-		}
 	}
 	if err := execx.CheckFileName(name); err != nil {
 		return withCode(exitGeneric, fmt.Errorf("--filename %q: %v", name, err))
 	}
-	f, _, err := r.openFile(c, s.fio)
+	f, _, err := r.openFile(c, fio)
 	if err != nil {
 		return err
 	}
 	var content []byte
-	if s.extract != nil {
-		content, err = extractValue(f, s.extract, s.fio)
+	if extract != nil {
+		content, err = extractValue(f, extract, fio)
 	} else {
-		content, err = s.fio.out.Emit(f, s.fio.emitOpts)
+		content, err = fio.out.Emit(f, fio.emitOpts)
 	}
 	if err != nil {
-		return fmt.Errorf("%s: %w", s.fio.display(), err)
+		return fmt.Errorf("%s: %w", fio.display(), err)
 	}
-	// Catch signals before the directory exists, so that it is always
-	// removed.
-	sigs := execx.Catch()
-	defer sigs.Stop()
-	served, err := execx.Serve(execx.TempBase(r.env.get("TMPDIR")), name, content, execx.ServeOptions{FIFO: !c.Bool("no-fifo"), Owner: s.cred})
-	if err != nil {
-		return withCode(exitCouldNotWrite, fmt.Errorf("cannot make the private file: %w", unwrapPathErr(err)))
+	code, closeErr, err := ch.RunFile(execx.TempBase(r.env.get("TMPDIR")), name, content, !c.Bool("no-fifo"))
+	if closeErr != nil {
+		r.warnf("%v", closeErr)
 	}
-	env := execx.MergeEnv(r.parentEnv(), s.scrub, append(s.userVars, execx.Var{Name: execx.FileVar, Value: served.Path}))
-	argv, command := s.argv, s.command
-	if argv != nil {
-		argv = append([]string{argv[0]}, execx.SubstituteArgs(argv[1:], served.Path)...)
-	} else {
-		command = execx.SubstituteShell(command, execx.FileVar)
-	}
-	p, runErr := r.process(argv, command, env, s.cred)
-	if runErr == nil {
-		runErr = runChild(p, sigs)
-	}
-	if err := served.Close(); err != nil {
-		r.warnf("%v", err)
-	}
-	return runErr
+	return childResult(code, err)
 }

@@ -57,11 +57,15 @@ func StartError(path string, err error) error {
 	case errors.Is(err, fs.ErrPermission):
 		return &startErr{ErrNotExecutable, path + ": permission denied"}
 	}
+	return &startErr{ErrNotExecutable, fmt.Sprintf("cannot run %s: %v", path, bare(err))}
+}
+
+func bare(err error) error {
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
-		err = pe.Err
+		return pe.Err
 	}
-	return &startErr{ErrNotExecutable, fmt.Sprintf("cannot run %s: %v", path, err)}
+	return err
 }
 
 // LookPath finds a program as a shell does: a name with a '/' is used as
