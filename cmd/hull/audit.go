@@ -1,29 +1,7 @@
 package main
 
-// The audit log (internal/audit): where it goes, the two hooks the commands
-// call, and fail-closed.
-//
-// Settings: HULL_AUDIT_LOG names a log file, and the top-level audit block
-// of the .sops.yaml that applies to the file (config.Audit) names another;
-// a record goes to each (at least one must take it, as Vault's audit
-// devices). HULL_AUDIT_REQUIRED or audit: required: true makes the log
-// required; HULL_AUDIT_FSYNC or audit: fsync: true fsyncs every line.
-//
-// Records: every decryption writes an "access" record (from decryptBytes
-// and openForKeys, after the data key was recovered or not and the file
-// authenticated or not, and before any plaintext leaves hull: output,
-// editor, child process), with the keys that opened the file. Every audited
-// operation writes a "result" record when it ends, with hull's exit code
-// (for exec-*, the command's). exec-env --same-process replaces hull with
-// the command, so it writes no result record.
-//
-// Fail-closed: with a required log, a decrypting command first checks that
-// the log can be opened, and refuses (exit 34, exitAuditUnavailable) before
-// it decrypts anything; if the access record then cannot be written, the
-// plaintext is dropped and it exits 34. A result record that cannot be
-// written turns success into 34. Without required, a failing log is a
-// warning, printed once per operation; decrypt stays silent about it unless
-// --verbose, because helm-secrets and others read decrypt's stderr.
+// The audit log's hooks in the commands (internal/audit documents the
+// settings, the records and fail-closed): exit 34 is exitAuditUnavailable.
 
 import (
 	"context"
@@ -127,12 +105,17 @@ func (r *runner) auditProcess() audit.Process {
 // bulk commands run operations concurrently, each on its own runner.
 var auditOps sync.Map
 
-// auditWarn prints one warning per operation about a log that failed.
-// quiet keeps it off stderr (decrypt, unless --verbose).
-func (r *runner) auditWarn(c *cli.Context, op *audit.Op, err error, quiet bool) {
-	if op.ShouldWarn(quiet && !c.Bool("verbose")) {
-		r.warnf("%v (the audit record was not written)", err)
+// auditWarn prints a warning about a log that failed to take a record.
+func (r *runner) auditWarn(rep audit.Report) {
+	if rep.Warn != nil {
+		r.warnf("%v (the audit record was not written)", rep.Warn)
 	}
+}
+
+// auditQuiet: decrypt keeps a failing optional log off stderr unless
+// --verbose, because helm-secrets and others read its stderr.
+func auditQuiet(c *cli.Context, op string, err error) bool {
+	return op == "decrypt" && err == nil && !c.Bool("verbose")
 }
 
 // audit starts an audited operation on file (or, when file is "", on the
@@ -159,16 +142,11 @@ func (r *runner) audit(c *cli.Context, name, file string) func(*error) {
 			file = audit.FileName(c.Args().First())
 		}
 		s := r.auditSettings(c, file)
-		failed, werr := s.Write(op.Record(audit.EventResult, file, keys, r.auditProcess(), auditOutcome(err)))
-		quiet := name == "decrypt" && err == nil
-		switch {
-		case werr != nil && s.Required && err == nil:
-			*errp = withCode(exitAuditUnavailable, fmt.Errorf("%v: the result of %s was not recorded, and the audit log is required by %s", werr, name, s.RequiredBy))
-		case werr != nil && !errors.Is(err, audit.ErrRefused):
-			r.auditWarn(c, op, werr, quiet)
-		case len(failed) > 0:
-			r.auditWarn(c, op, errors.Join(failed...), quiet)
+		rep := op.Result(s, file, keys, r.auditProcess(), auditOutcome(err), auditQuiet(c, name, err), errors.Is(err, audit.ErrRefused))
+		if rep.Refuse != nil {
+			*errp = withCode(exitAuditUnavailable, fmt.Errorf("%v: the result of %s was not recorded, and the audit log is required by %s", rep.Refuse, name, s.RequiredBy))
 		}
+		r.auditWarn(rep)
 	}
 }
 
@@ -178,8 +156,8 @@ type auditAccess struct {
 	c    *cli.Context
 	a    *audit.Access
 	op   *audit.Op
-	s    audit.Settings
 	file string
+	by   string // what requires the log
 }
 
 // auditAccess is called before a file is decrypted. With a required log
@@ -197,10 +175,11 @@ func (r *runner) auditAccess(c *cli.Context, fio *fileIO) (*auditAccess, error) 
 		}
 		aa.op = audit.NewOp(name, "")
 	}
-	aa.s = r.auditSettings(c, fio.ruleName())
+	s := r.auditSettings(c, fio.ruleName())
+	aa.by = s.RequiredBy
 	var err error
-	if aa.a, err = aa.s.BeginAccess(aa.op, aa.file); err != nil {
-		return nil, withCode(exitAuditUnavailable, fmt.Errorf("%w; refusing to decrypt %s: the audit log is required by %s", err, fio.display(), aa.s.RequiredBy))
+	if aa.a, err = s.BeginAccess(aa.op, aa.file); err != nil {
+		return nil, withCode(exitAuditUnavailable, fmt.Errorf("%w; refusing to decrypt %s: the audit log is required by %s", err, fio.display(), aa.by))
 	}
 	return aa, nil
 }
@@ -213,18 +192,13 @@ func (aa *auditAccess) context(ctx context.Context) context.Context { return aa.
 // did not take the record, the plaintext is dropped and the error is
 // exit 34.
 func (aa *auditAccess) finish(f *formats.File, o *hull.Opened, err error) (*formats.File, *hull.Opened, error) {
-	failed, werr := aa.a.Finish(aa.r.auditProcess(), auditOutcome(err))
-	quiet := aa.op.Name == "decrypt" && err == nil
-	switch {
-	case werr != nil && aa.s.Required && err == nil:
+	rep := aa.a.Finish(aa.r.auditProcess(), auditOutcome(err), auditQuiet(aa.c, aa.op.Name, err))
+	aa.r.auditWarn(rep)
+	if rep.Refuse != nil {
 		if o != nil {
 			clear(o.Key)
 		}
-		return nil, nil, withCode(exitAuditUnavailable, fmt.Errorf("%w: %v; refusing to release the plaintext of %s: the audit log is required by %s", audit.ErrRefused, werr, aa.file, aa.s.RequiredBy))
-	case werr != nil:
-		aa.r.auditWarn(aa.c, aa.op, werr, quiet)
-	case len(failed) > 0:
-		aa.r.auditWarn(aa.c, aa.op, errors.Join(failed...), quiet)
+		return nil, nil, withCode(exitAuditUnavailable, fmt.Errorf("%w: %v; refusing to release the plaintext of %s: the audit log is required by %s", audit.ErrRefused, rep.Refuse, aa.file, aa.by))
 	}
 	return f, o, err
 }

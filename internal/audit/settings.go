@@ -253,14 +253,47 @@ func (a *Access) Context(ctx context.Context) context.Context {
 
 // Finish writes the access record for the outcome of the decryption. The
 // caller must call it before any plaintext leaves it, and drop the
-// plaintext when err is non-nil and the log is required (see
-// Settings.Write for failed and err).
-func (a *Access) Finish(p Process, out Outcome) (failed []error, err error) {
+// plaintext when the report says to refuse.
+func (a *Access) Finish(p Process, out Outcome, quiet bool) Report {
 	a.mu.Lock()
 	keys := a.keys
 	a.mu.Unlock()
 	a.op.mu.Lock()
 	a.op.keys = keys
 	a.op.mu.Unlock()
-	return a.s.Write(a.op.Record(EventAccess, a.file, keys, p, out))
+	return a.s.report(a.op, a.op.Record(EventAccess, a.file, keys, p, out), out, quiet, false)
+}
+
+// Report says what a caller must do once a record was written (or not).
+type Report struct {
+	// Refuse: the log is required, the operation succeeded, and no sink
+	// took its record: the operation must fail (and drop any plaintext).
+	Refuse error
+	// Warn is a failure to warn about: no sink, or only some, took the
+	// record. It is set once per operation, and never when quiet.
+	Warn error
+}
+
+// Result writes the operation's result record. refused says that the
+// operation failed because the required log refused it already (no
+// second warning then).
+func (o *Op) Result(s Settings, file string, keys []string, p Process, out Outcome, quiet, refused bool) Report {
+	return s.report(o, o.Record(EventResult, file, keys, p, out), out, quiet, refused)
+}
+
+func (s Settings) report(op *Op, rec Record, out Outcome, quiet, refused bool) Report {
+	failed, err := s.Write(rec)
+	var rep Report
+	switch {
+	case err != nil && s.Required && out == (Outcome{}):
+		rep.Refuse = err
+	case err != nil && !refused:
+		rep.Warn = err
+	case len(failed) > 0:
+		rep.Warn = errors.Join(failed...)
+	}
+	if rep.Warn != nil && !op.ShouldWarn(quiet) {
+		rep.Warn = nil
+	}
+	return rep
 }

@@ -82,8 +82,8 @@ func TestAccessRequired(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = a.Context(context.Background())
-	if _, err := a.Finish(Process{}, Outcome{Code: 128, Class: "no-key"}); err != nil {
-		t.Fatal(err)
+	if rep := a.Finish(Process{}, Outcome{Code: 128, Class: "no-key"}, false); rep != (Report{}) {
+		t.Fatal(rep)
 	}
 	b, _ := os.ReadFile(s.Sinks[0].Path)
 	if !bytes.Contains(b, []byte(`"event":"access","op":"edit","outcome":"error","exit_code":128,"class":"no-key","file":"/f"`)) {
@@ -101,5 +101,27 @@ func TestShouldWarnOnce(t *testing.T) {
 	}
 	if !op.ShouldWarn(false) || op.ShouldWarn(false) {
 		t.Error("not exactly one warning")
+	}
+}
+
+func TestReport(t *testing.T) {
+	dir := t.TempDir()
+	bad := Settings{Sinks: []Sink{{filepath.Join(dir, "no", "x.log"), "E"}}}
+	op := NewOp("decrypt", "/f")
+	if rep := op.Result(bad, "/f", nil, Process{}, Outcome{}, true, false); rep.Refuse != nil || rep.Warn != nil {
+		t.Errorf("quiet, not required: %+v", rep)
+	}
+	if rep := op.Result(bad, "/f", nil, Process{}, Outcome{}, false, false); rep.Warn == nil {
+		t.Errorf("no warning: %+v", rep)
+	}
+	if rep := op.Result(bad, "/f", nil, Process{}, Outcome{}, false, false); rep.Warn != nil {
+		t.Errorf("a second warning: %+v", rep)
+	}
+	bad.Required = true
+	if rep := NewOp("edit", "").Result(bad, "/f", nil, Process{}, Outcome{}, false, false); rep.Refuse == nil {
+		t.Errorf("a required log did not refuse: %+v", rep)
+	}
+	if rep := NewOp("edit", "").Result(bad, "/f", nil, Process{}, Outcome{Code: 34}, false, true); rep.Refuse != nil || rep.Warn != nil {
+		t.Errorf("an operation the log refused already: %+v", rep)
 	}
 }
