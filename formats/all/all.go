@@ -4,6 +4,8 @@ package all
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
 	"regexp"
 
 	"github.com/hullsecrets/hull/formats"
@@ -58,3 +60,39 @@ func Sniff(data []byte) formats.Format {
 	}
 	return pick("binary")
 }
+
+// Formats chooses the formats of a file named name ("" for stdin without a
+// name): the input format is inputType, else the name's, else binary
+// (guessed: nothing said it); the output format is outputType, else the
+// name's (as sops: also when inputType is given), else, for a name
+// without a known extension and an explicit inputType, the input format
+// (sops would write binary there and fail). A type that names no format
+// is an error of ErrInputType or ErrOutputType.
+func Formats(name, inputType, outputType string) (in, out formats.Format, guessed bool, err error) {
+	reg := Registry()
+	if inputType != "" {
+		if in, err = reg.ByName(inputType); err != nil {
+			return nil, nil, false, fmt.Errorf("%w: %w", ErrInputType, err)
+		}
+	} else {
+		var known bool
+		in, known = reg.ForPath(name, "binary")
+		guessed = !known && in.Name() == "binary"
+	}
+	if outputType != "" {
+		if out, err = reg.ByName(outputType); err != nil {
+			return nil, nil, false, fmt.Errorf("%w: %w", ErrOutputType, err)
+		}
+	} else if byName, ok := reg.ForPath(name, "binary"); ok || inputType == "" {
+		out = byName
+	} else {
+		out = in
+	}
+	return in, out, guessed, nil
+}
+
+// Errors of Formats, named as the flags.
+var (
+	ErrInputType  = errors.New("--input-type")
+	ErrOutputType = errors.New("--output-type")
+)

@@ -1,0 +1,72 @@
+package hull
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+
+	"github.com/hullsecrets/hull/formats"
+)
+
+// ErrIsDirectory is returned by ReadInput for a directory.
+var ErrIsDirectory = errors.New("it is a directory")
+
+// inputError is a failure to read an input: its message names the input,
+// and it wraps the cause (fs.ErrNotExist, ErrIsDirectory…).
+type inputError struct {
+	msg string
+	err error
+}
+
+func (e *inputError) Error() string { return e.msg }
+func (e *inputError) Unwrap() error { return e.err }
+
+// ReadInput reads a command's input whole: the file at path, or stdin
+// when path is "". An input over formats.DefaultLimits.MaxBytes is refused
+// with a formats.LimitError naming format, a regular file before it is
+// read. Other errors name the input and wrap the cause: fs.ErrNotExist,
+// ErrIsDirectory, or the read error.
+func ReadInput(path string, stdin io.Reader, format string) ([]byte, error) {
+	limit := formats.DefaultLimits.MaxBytes
+	src, name := stdin, "stdin"
+	if path != "" {
+		name = path
+		fi, err := os.Stat(path)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, &inputError{fmt.Sprintf("cannot read %s: no such file", path), err}
+		}
+		if err == nil && fi.IsDir() {
+			err = ErrIsDirectory
+		}
+		if err != nil {
+			return nil, &inputError{fmt.Sprintf("cannot read %s: %v", path, bare(err)), err}
+		}
+		if fi.Size() > limit {
+			return nil, fmt.Errorf("%s: %w", path, &formats.LimitError{Format: format, What: "size", Limit: limit})
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, &inputError{fmt.Sprintf("cannot read %s: %v", path, bare(err)), err}
+		}
+		defer f.Close()
+		src = f
+	}
+	data, err := io.ReadAll(io.LimitReader(src, limit+1))
+	if err != nil {
+		return nil, &inputError{fmt.Sprintf("cannot read %s: %v", name, err), err}
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%s: %w", name, &formats.LimitError{Format: format, What: "size", Limit: limit})
+	}
+	return data, nil
+}
+
+func bare(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
