@@ -156,10 +156,3 @@ func MergeFiles(base, ours, theirs *MergeSide, o MergeFilesOptions) (*MergedFile
 	}
 	return &MergedFile{Data: out, Conflicts: res.Conflicts}, nil
 }
-
-// ReadFile reads a whole file, refusing one over the size limit
-// (formats.DefaultLimits.MaxBytes) with a formats.LimitError. Errors of
-// opening it are the *fs.PathError of os.Open.
-func ReadFile(path string) ([]byte, error) {
-	return readLimited(path, formats.DefaultLimits.MaxBytes)
-}

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"runtime/debug"
 	"strconv"
 	"sync/atomic"
@@ -180,15 +179,7 @@ func (r *runner) write(f *fileIO, data []byte, plaintext bool) error {
 			return withCode(exitCouldNotWrite, fmt.Errorf("cannot write %s: %w", f.path, unwrapPathErr(err)))
 		}
 	case f.output != "":
-		// An existing file is replaced atomically, as sops replaces it.
-		// A symbolic link is not followed without --force: a writer of
-		// the repository could plant one that sends the plaintext to a
-		// place others can read (docs/TRUST.md).
-		o := hull.WriteOptions{Perm: 0o600}
-		if li, err := os.Lstat(f.output); err == nil && li.Mode()&os.ModeSymlink != 0 && plaintext && !f.force {
-			o.NoClobber = true
-		}
-		if err := hull.WriteFile(f.output, data, o); err != nil {
+		if err := hull.WriteOutput(f.output, data, plaintext, f.force); err != nil {
 			return withCode(exitCouldNotWrite, fmt.Errorf("cannot write %s: %w", f.output, unwrapPathErr(err)))
 		}
 	default:

@@ -70,3 +70,24 @@ func bare(err error) error {
 	}
 	return err
 }
+
+// ReadFile reads a whole file, refusing one over the size limit
+// (formats.DefaultLimits.MaxBytes) with a formats.LimitError. Errors of
+// opening it are the *fs.PathError of os.Open.
+func ReadFile(path string) ([]byte, error) {
+	return readLimited(path, formats.DefaultLimits.MaxBytes)
+}
+
+// WriteOutput writes a command's result to a named output file: an
+// existing file is replaced atomically, a new one gets mode 0600. A
+// symbolic link at path is not followed for plaintext unless force: a
+// writer of the repository could plant one that sends the plaintext to a
+// place others can read (docs/TRUST.md); such a write fails with
+// ErrExists.
+func WriteOutput(path string, data []byte, plaintext, force bool) error {
+	o := WriteOptions{Perm: 0o600}
+	if li, err := os.Lstat(path); err == nil && li.Mode()&os.ModeSymlink != 0 && plaintext && !force {
+		o.NoClobber = true
+	}
+	return WriteFile(path, data, o)
+}

@@ -34,3 +34,32 @@ func TestReadInput(t *testing.T) {
 		t.Errorf("over the limit: %v", err)
 	}
 }
+
+func TestWriteOutputSymlink(t *testing.T) {
+	dir := t.TempDir()
+	target, link := filepath.Join(dir, "elsewhere"), filepath.Join(dir, "out.yaml")
+	if err := os.WriteFile(target, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	if err := hull.WriteOutput(link, []byte("plain"), true, false); !errors.Is(err, hull.ErrExists) {
+		t.Errorf("plaintext through a symlink: %v", err)
+	}
+	if b, _ := os.ReadFile(target); string(b) != "old" {
+		t.Error("the plaintext reached the link's target")
+	}
+	if err := hull.WriteOutput(link, []byte("enc"), false, false); err != nil {
+		t.Errorf("ciphertext through a symlink: %v", err)
+	}
+	if b, _ := os.ReadFile(target); string(b) != "enc" {
+		t.Errorf("the link's target holds %q", b)
+	}
+	if err := hull.WriteOutput(filepath.Join(dir, "new"), []byte("x"), true, false); err != nil {
+		t.Fatal(err)
+	}
+	if fi, _ := os.Stat(filepath.Join(dir, "new")); fi.Mode().Perm() != 0o600 {
+		t.Errorf("mode %v", fi.Mode())
+	}
+}
