@@ -114,8 +114,8 @@ func (r *runner) auditWarn(rep audit.Report) {
 
 // auditQuiet: decrypt keeps a failing optional log off stderr unless
 // --verbose, because helm-secrets and others read its stderr.
-func auditQuiet(c *cli.Context, op string, err error) bool {
-	return op == "decrypt" && err == nil && !c.Bool("verbose")
+func auditQuiet(verbose bool, op string, err error) bool {
+	return op == "decrypt" && err == nil && !verbose
 }
 
 // audit starts an audited operation on file (or, when file is "", on the
@@ -142,7 +142,7 @@ func (r *runner) audit(c *cli.Context, name, file string) func(*error) {
 			file = audit.FileName(c.Args().First())
 		}
 		s := r.auditSettings(c, file)
-		rep := op.Result(s, file, keys, r.auditProcess(), auditOutcome(err), auditQuiet(c, name, err), errors.Is(err, audit.ErrRefused))
+		rep := op.Result(s, file, keys, r.auditProcess(), auditOutcome(err), auditQuiet(c.Bool("verbose"), name, err), errors.Is(err, audit.ErrRefused))
 		if rep.Refuse != nil {
 			*errp = withCode(exitAuditUnavailable, fmt.Errorf("%v: the result of %s was not recorded, and the audit log is required by %s", rep.Refuse, name, s.RequiredBy))
 		}
@@ -152,18 +152,18 @@ func (r *runner) audit(c *cli.Context, name, file string) func(*error) {
 
 // auditAccess is the access record of one decryption.
 type auditAccess struct {
-	r    *runner
-	c    *cli.Context
-	a    *audit.Access
-	op   *audit.Op
-	file string
-	by   string // what requires the log
+	r       *runner
+	verbose bool
+	a       *audit.Access
+	op      *audit.Op
+	file    string
+	by      string // what requires the log
 }
 
 // auditAccess is called before a file is decrypted. With a required log
 // that cannot be opened it returns an exit-34 error: nothing is decrypted.
 func (r *runner) auditAccess(c *cli.Context, fio *fileIO) (*auditAccess, error) {
-	aa := &auditAccess{r: r, c: c, file: audit.FileName(fio.path)}
+	aa := &auditAccess{r: r, verbose: c.Bool("verbose"), file: audit.FileName(fio.path)}
 	if v, ok := auditOps.Load(r); ok {
 		aa.op = v.(*audit.Op)
 	} else {
@@ -192,7 +192,7 @@ func (aa *auditAccess) context(ctx context.Context) context.Context { return aa.
 // did not take the record, the plaintext is dropped and the error is
 // exit 34.
 func (aa *auditAccess) finish(f *formats.File, o *hull.Opened, err error) (*formats.File, *hull.Opened, error) {
-	rep := aa.a.Finish(aa.r.auditProcess(), auditOutcome(err), auditQuiet(aa.c, aa.op.Name, err))
+	rep := aa.a.Finish(aa.r.auditProcess(), auditOutcome(err), auditQuiet(aa.verbose, aa.op.Name, err))
 	aa.r.auditWarn(rep)
 	if rep.Refuse != nil {
 		if o != nil {

@@ -93,17 +93,27 @@ func (r *runner) gitCommand() *cli.Command {
 	}
 }
 
-// gitFile is a file hull diff and merge read: its format comes from
+// gitFlags are the input flags of hull diff and merge.
+type gitFlags struct {
+	overridden          bool
+	override, inputType string
+}
+
+func gitFlagsOf(c *cli.Context) gitFlags {
+	return gitFlags{c.IsSet("filename-override"), c.String("filename-override"), c.String("input-type")}
+}
+
+// file is a file hull diff and merge read: its format comes from
 // --input-type, else its name (--filename-override, else the name given),
 // else its content.
-func gitFile(c *cli.Context, path string, data []byte) (*fileIO, error) {
+func (g gitFlags) file(path string, data []byte) (*fileIO, error) {
 	fio := &fileIO{path: path, name: path}
-	if c.IsSet("filename-override") {
-		fio.name = c.String("filename-override")
+	if g.overridden {
+		fio.name = g.override
 	}
 	reg := all.Registry()
 	var err error
-	if t := c.String("input-type"); t != "" {
+	if t := g.inputType; t != "" {
 		if fio.in, err = reg.ByName(t); err != nil {
 			return nil, withCode(exitGeneric, fmt.Errorf("--input-type: %w", err))
 		}
@@ -127,7 +137,7 @@ func (r *runner) cmdDiff(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	fio, err := gitFile(c, path, data)
+	fio, err := gitFlagsOf(c).file(path, data)
 	if err != nil {
 		return err
 	}
@@ -186,7 +196,7 @@ func (r *runner) cmdMerge(c *cli.Context) error {
 		}
 		data[i] = d
 	}
-	fio, err := gitFile(c, display, data[1])
+	fio, err := gitFlagsOf(c).file(display, data[1])
 	if err != nil {
 		return err
 	}
@@ -306,7 +316,7 @@ func (r *runner) mergeResolve(c *cli.Context, which string) error {
 	if n == 0 {
 		return withCode(exitGeneric, fmt.Errorf("%s: no conflict markers found", path))
 	}
-	fio, err := gitFile(c, path, out)
+	fio, err := gitFlagsOf(c).file(path, out)
 	if err != nil {
 		return err
 	}
