@@ -44,26 +44,22 @@ func (r *runner) cmdGitSetup(c *cli.Context) error {
 			return err
 		}
 	}
-	scope, where := "--local", ".git/config"
+	where, dir := ".git/config", top
 	if global {
-		scope, where = "--global", "global git config"
+		where = "global git config"
 	}
-	dir := top
 	if dir == "" {
 		dir = wd
 	}
-	for _, kv := range gitattr.GitConfig {
-		cur, _ := gitattr.Git(ctx, dir, "config", scope, "--get", kv[0])
-		if strings.TrimSuffix(cur, "\n") == kv[1] {
-			fmt.Fprintf(r.stdout, "%s: %s is already %q\n", where, kv[0], kv[1])
-			continue
+	changes, err := gitattr.ConfigureGit(ctx, dir, global)
+	for _, ch := range changes {
+		if ch.Set {
+			fmt.Fprintf(r.stdout, "%s: set %s = %q\n", where, ch.Key, ch.Value)
+		} else {
+			fmt.Fprintf(r.stdout, "%s: %s is already %q\n", where, ch.Key, ch.Value)
 		}
-		if _, err := gitattr.Git(ctx, dir, "config", scope, kv[0], kv[1]); err != nil {
-			return withCode(exitCouldNotWrite, err)
-		}
-		fmt.Fprintf(r.stdout, "%s: set %s = %q\n", where, kv[0], kv[1])
 	}
-	return nil
+	return gitattrErr(err)
 }
 
 // setupAttributes adds the .gitattributes lines for the creation rules of

@@ -345,3 +345,32 @@ func UninstallHook(path string) (int, error) {
 	}
 	return HookRemoved, nil
 }
+
+// ConfigChange is one setting of GitConfig: Set is false when it had the
+// value already.
+type ConfigChange struct {
+	Key, Value string
+	Set        bool
+}
+
+// ConfigureGit sets GitConfig in the git config of the repository at dir
+// (with global, the user's global config), leaving the settings that have
+// their value already.
+func ConfigureGit(ctx context.Context, dir string, global bool) ([]ConfigChange, error) {
+	scope := "--local"
+	if global {
+		scope = "--global"
+	}
+	var changes []ConfigChange
+	for _, kv := range GitConfig {
+		cur, _ := Git(ctx, dir, "config", scope, "--get", kv[0])
+		ch := ConfigChange{Key: kv[0], Value: kv[1], Set: strings.TrimSuffix(cur, "\n") != kv[1]}
+		if ch.Set {
+			if _, err := Git(ctx, dir, "config", scope, kv[0], kv[1]); err != nil {
+				return changes, &FileError{Write: true, Msg: err.Error(), Err: err}
+			}
+		}
+		changes = append(changes, ch)
+	}
+	return changes, nil
+}

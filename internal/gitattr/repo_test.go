@@ -108,3 +108,24 @@ func TestAbbreviate(t *testing.T) {
 		t.Errorf("the hull MAC: %q", lines[2])
 	}
 }
+
+func TestConfigureGit(t *testing.T) {
+	dir := gitRepo(t)
+	ctx := context.Background()
+	changes, err := ConfigureGit(ctx, dir, false)
+	if err != nil || len(changes) != len(GitConfig) || !changes[0].Set {
+		t.Fatalf("ConfigureGit = %+v, %v", changes, err)
+	}
+	if v, _ := Git(ctx, dir, "config", "--get", "diff.hull.cachetextconv"); strings.TrimSpace(v) != "false" {
+		t.Errorf("cachetextconv = %q", v)
+	}
+	changes, err = ConfigureGit(ctx, dir, false)
+	for _, ch := range changes {
+		if ch.Set {
+			t.Errorf("set again: %+v", ch)
+		}
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+}
