@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -93,15 +92,7 @@ func (r *runner) cmdScan(c *cli.Context) error {
 		return nil
 	}
 	if c.Bool("json") {
-		out := struct {
-			Findings []scan.Finding `json:"findings"`
-			Accepted int            `json:"accepted_by_baseline"`
-			Stats    scan.Stats     `json:"stats"`
-		}{res.Findings, res.Accepted, res.Stats}
-		if out.Findings == nil {
-			out.Findings = []scan.Finding{}
-		}
-		b, err := json.MarshalIndent(out, "", "  ")
+		b, err := res.JSON()
 		if err != nil {
 			return err
 		}
@@ -112,10 +103,7 @@ func (r *runner) cmdScan(c *cli.Context) error {
 			if o.Mode == scan.ModeFiles && !filepath.IsAbs(filepath.FromSlash(f.File)) {
 				name = displayPath(o.Dir, filepath.Join(res.Root, filepath.FromSlash(f.File)))
 			}
-			if f.Commit != "" {
-				name = f.Commit[:min(12, len(f.Commit))] + ":" + name
-			}
-			fmt.Fprintf(r.stdout, "%s:%d:%d: %s %s\n", name, f.Line, f.Column, f.Kind, f.Redacted)
+			fmt.Fprintln(r.stdout, f.Text(name))
 		}
 		if res.Stats.SkippedLarge > 0 {
 			r.warnf("%d file(s) larger than %d bytes were not scanned (--max-size)", res.Stats.SkippedLarge, o.MaxSize)

@@ -2,6 +2,7 @@ package scan
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -204,4 +205,28 @@ func LocalKey(ctx context.Context, root string, inGit bool) []byte {
 		}
 	}
 	return KeyFromHex(k)
+}
+
+// JSON is the report as 'hull scan --json' prints it: {findings: [...],
+// accepted_by_baseline, stats}, indented, findings [] when there are none.
+func (r *Report) JSON() ([]byte, error) {
+	out := struct {
+		Findings []Finding `json:"findings"`
+		Accepted int       `json:"accepted_by_baseline"`
+		Stats    Stats     `json:"stats"`
+	}{r.Findings, r.Accepted, r.Stats}
+	if out.Findings == nil {
+		out.Findings = []Finding{}
+	}
+	return json.MarshalIndent(out, "", "  ")
+}
+
+// Text is a finding as one line of text: FILE:LINE:COLUMN: KIND REDACTED,
+// with COMMIT: (12 digits) before it when it has one; name is the file as
+// the caller shows it.
+func (f Finding) Text(name string) string {
+	if f.Commit != "" {
+		name = f.Commit[:min(12, len(f.Commit))] + ":" + name
+	}
+	return fmt.Sprintf("%s:%d:%d: %s %s", name, f.Line, f.Column, f.Kind, f.Redacted)
 }

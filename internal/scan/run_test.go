@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -48,5 +49,16 @@ func TestLocalKeyOutsideGit(t *testing.T) {
 	a, b := LocalKey(context.Background(), t.TempDir(), false), LocalKey(context.Background(), t.TempDir(), false)
 	if len(a) == 0 || string(a) == string(b) {
 		t.Errorf("keys for one run: %x %x", a, b)
+	}
+}
+
+func TestReportOutput(t *testing.T) {
+	b, err := (&Report{Result: &Result{}}).JSON()
+	if err != nil || !strings.Contains(string(b), `"findings": []`) {
+		t.Errorf("JSON = %s, %v", b, err)
+	}
+	f := Finding{File: "a", Line: 2, Column: 3, Kind: KindJWT, Redacted: "eyJh…", Commit: "0123456789abcdef"}
+	if got := f.Text("dir/a"); got != "0123456789ab:dir/a:2:3: jwt eyJh…" {
+		t.Errorf("Text = %q", got)
 	}
 }
