@@ -10,6 +10,9 @@ import (
 	"github.com/hullsecrets/hull/formats"
 )
 
+// ErrWrite marks a file that could not be written (CreateFile).
+var ErrWrite = errors.New("write failed")
+
 // ErrIsDirectory is returned by ReadInput for a directory.
 var ErrIsDirectory = errors.New("it is a directory")
 
@@ -90,4 +93,29 @@ func WriteOutput(path string, data []byte, plaintext, force bool) error {
 		o.NoClobber = true
 	}
 	return WriteFile(path, data, o)
+}
+
+// CreateFile encrypts f, the plaintext of a new file, with o (binary
+// files get no rule), and writes it to path in format, mode 0600, only if
+// path does not exist. When path exists by then (someone else created it
+// meanwhile), it returns ErrExists with the encrypted bytes, for the caller
+// to keep elsewhere.
+func CreateFile(path string, f *formats.File, format formats.Format, emit formats.EmitOptions, o EncryptOptions) ([]byte, error) {
+	if format.Name() == "binary" {
+		o.NoRule, o.MACOnlyEncrypted = true, false
+	}
+	if err := Encrypt(f, o); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	out, err := format.Emit(f, emit)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if err := WriteFile(path, out, WriteOptions{Perm: 0o600, NoClobber: true}); err != nil {
+		if errors.Is(err, ErrExists) {
+			return out, err
+		}
+		return nil, &inputError{fmt.Sprintf("cannot write %s: %v", path, err), errors.Join(ErrWrite, err)}
+	}
+	return out, nil
 }

@@ -1,6 +1,7 @@
 package hull_test
 
 import (
+	"context"
 	"errors"
 	"io/fs"
 	"os"
@@ -10,6 +11,9 @@ import (
 
 	"github.com/hullsecrets/hull"
 	"github.com/hullsecrets/hull/formats"
+	"github.com/hullsecrets/hull/formats/all"
+	"github.com/hullsecrets/hull/keysources"
+	"github.com/hullsecrets/hull/keysources/age"
 )
 
 func TestReadInput(t *testing.T) {
@@ -61,5 +65,32 @@ func TestWriteOutputSymlink(t *testing.T) {
 	}
 	if fi, _ := os.Stat(filepath.Join(dir, "new")); fi.Mode().Perm() != 0o600 {
 		t.Errorf("mode %v", fi.Mode())
+	}
+}
+
+func TestCreateFile(t *testing.T) {
+	rs, _ := age.ParseRecipients(pipelineRecipient)
+	ids, _ := age.ParseIdentities(strings.NewReader(pipelineIdentity), "test")
+	y, _ := all.Registry().ByName("yaml")
+	path := filepath.Join(t.TempDir(), "new.yaml")
+	f, _ := y.Parse([]byte("a: 1\n"), formats.ParseOptions{})
+	o := hull.EncryptOptions{Groups: [][]keysources.Recipient{rs}}
+	if _, err := hull.CreateFile(path, f, y, formats.EmitOptions{}, o); err != nil {
+		t.Fatal(err)
+	}
+	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o600 {
+		t.Errorf("mode %v", fi.Mode())
+	}
+	if plain, err := hull.DecryptFile(context.Background(), path, hull.DecryptOptions{Identities: ids}); err != nil || !strings.HasPrefix(string(plain), "a: 1\n") {
+		t.Errorf("decrypts to %q, %v", plain, err)
+	}
+	f, _ = y.Parse([]byte("b: 2\n"), formats.ParseOptions{})
+	out, err := hull.CreateFile(path, f, y, formats.EmitOptions{}, o)
+	if !errors.Is(err, hull.ErrExists) || !strings.Contains(string(out), "b: ENC[") {
+		t.Errorf("an existing file: %v, %q", err, out)
+	}
+	f, _ = y.Parse([]byte("b: 2\n"), formats.ParseOptions{})
+	if _, err := hull.CreateFile(filepath.Join(path, "x.yaml"), f, y, formats.EmitOptions{}, o); !errors.Is(err, hull.ErrWrite) {
+		t.Errorf("an unwritable path: %v", err)
 	}
 }

@@ -245,7 +245,6 @@ func (r *runner) editNew(c *cli.Context, fio *fileIO, cmd *editor.Command) error
 	}
 	pol.storeIndent(fio)
 	rl := r.singleValueRule(fio.in, pol.rule)
-	binary := fio.out.Name() == "binary"
 	if fi, err := os.Stat(filepath.Dir(path)); err != nil || !fi.IsDir() {
 		return withCode(exitCouldNotWrite, fmt.Errorf("cannot create %s: directory %s does not exist", path, filepath.Dir(path)))
 	}
@@ -260,25 +259,13 @@ func (r *runner) editNew(c *cli.Context, fio *fileIO, cmd *editor.Command) error
 	for _, w := range doc.Edited.Warnings {
 		r.warnf("%s: %s", path, w)
 	}
-	eo := hull.EncryptOptions{
-		Groups:           r.viaKeyServices(pol.groups),
-		ShamirThreshold:  pol.threshold,
-		Rule:             rl,
-		NoRule:           binary,
-		MACOnlyEncrypted: pol.macOnly && !binary,
+	eo := hull.EncryptOptions{Groups: r.viaKeyServices(pol.groups), ShamirThreshold: pol.threshold, Rule: rl, MACOnlyEncrypted: pol.macOnly}
+	out, err := hull.CreateFile(path, doc.Edited, fio.out, fio.emitOpts, eo)
+	switch {
+	case errors.Is(err, hull.ErrExists):
+		return keepEdit(path, out, "created")
+	case errors.Is(err, hull.ErrWrite):
+		return withCode(exitCouldNotWrite, err)
 	}
-	if err := hull.Encrypt(doc.Edited, eo); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	out, err := fio.out.Emit(doc.Edited, fio.emitOpts)
-	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	if err := hull.WriteFile(path, out, hull.WriteOptions{Perm: 0o600, NoClobber: true}); err != nil {
-		if errors.Is(err, hull.ErrExists) {
-			return keepEdit(path, out, "created")
-		}
-		return withCode(exitCouldNotWrite, fmt.Errorf("cannot write %s: %w", path, err))
-	}
-	return nil
+	return err
 }
