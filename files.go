@@ -16,15 +16,15 @@ var ErrWrite = errors.New("write failed")
 // ErrIsDirectory is returned by ReadInput for a directory.
 var ErrIsDirectory = errors.New("it is a directory")
 
-// inputError is a failure to read an input: its message names the input,
-// and it wraps the cause (fs.ErrNotExist, ErrIsDirectory…).
-type inputError struct {
+// fileError is a failure to read or write a file: its message names the
+// file, and it wraps the cause (fs.ErrNotExist, ErrIsDirectory, ErrWrite…).
+type fileError struct {
 	msg string
 	err error
 }
 
-func (e *inputError) Error() string { return e.msg }
-func (e *inputError) Unwrap() error { return e.err }
+func (e *fileError) Error() string { return e.msg }
+func (e *fileError) Unwrap() error { return e.err }
 
 // ReadInput reads a command's input whole: the file at path, or stdin
 // when path is "". An input over formats.DefaultLimits.MaxBytes is refused
@@ -38,27 +38,27 @@ func ReadInput(path string, stdin io.Reader, format string) ([]byte, error) {
 		name = path
 		fi, err := os.Stat(path)
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, &inputError{fmt.Sprintf("cannot read %s: no such file", path), err}
+			return nil, &fileError{fmt.Sprintf("cannot read %s: no such file", path), err}
 		}
 		if err == nil && fi.IsDir() {
 			err = ErrIsDirectory
 		}
 		if err != nil {
-			return nil, &inputError{fmt.Sprintf("cannot read %s: %v", path, bare(err)), err}
+			return nil, &fileError{fmt.Sprintf("cannot read %s: %v", path, bare(err)), err}
 		}
 		if fi.Size() > limit {
 			return nil, fmt.Errorf("%s: %w", path, &formats.LimitError{Format: format, What: "size", Limit: limit})
 		}
 		f, err := os.Open(path)
 		if err != nil {
-			return nil, &inputError{fmt.Sprintf("cannot read %s: %v", path, bare(err)), err}
+			return nil, &fileError{fmt.Sprintf("cannot read %s: %v", path, bare(err)), err}
 		}
 		defer f.Close()
 		src = f
 	}
 	data, err := io.ReadAll(io.LimitReader(src, limit+1))
 	if err != nil {
-		return nil, &inputError{fmt.Sprintf("cannot read %s: %v", name, err), err}
+		return nil, &fileError{fmt.Sprintf("cannot read %s: %v", name, err), err}
 	}
 	if int64(len(data)) > limit {
 		return nil, fmt.Errorf("%s: %w", name, &formats.LimitError{Format: format, What: "size", Limit: limit})
@@ -115,7 +115,7 @@ func CreateFile(path string, f *formats.File, format formats.Format, emit format
 		if errors.Is(err, ErrExists) {
 			return out, err
 		}
-		return nil, &inputError{fmt.Sprintf("cannot write %s: %v", path, err), errors.Join(ErrWrite, err)}
+		return nil, &fileError{fmt.Sprintf("cannot write %s: %v", path, err), errors.Join(ErrWrite, err)}
 	}
 	return out, nil
 }
