@@ -31,7 +31,26 @@ var (
 	// ErrEndpointNotAllowed: the service address comes from the file and is
 	// not in the trusted allowlist; nothing was sent to it.
 	ErrEndpointNotAllowed = errors.New("endpoint not allowed")
+	// ErrHelperUnavailable: the program a key source works through
+	// (hull-kms, for the cloud keys) is missing or of another version.
+	ErrHelperUnavailable = errors.New("helper program unavailable")
+	// ErrKeyServices: the key services (sops's --keyservice) failed the
+	// wrap or unwrap.
+	ErrKeyServices = errors.New("the key services failed")
 )
+
+// Classed is an error with the text msg that is also class (errors.Is),
+// for a key source's own sentinel errors: callers that know only this
+// package can still tell the class.
+func Classed(msg string, class error) error { return &classed{msg, class} }
+
+type classed struct {
+	msg   string
+	class error
+}
+
+func (e *classed) Error() string { return e.msg }
+func (e *classed) Unwrap() error { return e.class }
 
 // KeyError is a failure of one key at a key service. Its text names the
 // key type, the key and the cause class, then the service's own message;

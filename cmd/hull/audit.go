@@ -1,40 +1,12 @@
 package main
 
-// The audit log (internal/audit): where it goes, the two hooks the commands
-// call, and fail-closed.
-//
-// Settings: HULL_AUDIT_LOG names a log file, and the top-level audit block
-// of the .sops.yaml that applies to the file (config.Audit) names another;
-// a record goes to each (at least one must take it, as Vault's audit
-// devices). HULL_AUDIT_REQUIRED or audit: required: true makes the log
-// required; HULL_AUDIT_FSYNC or audit: fsync: true fsyncs every line.
-//
-// Records: every decryption writes an "access" record (from decryptBytes
-// and openForKeys, after the data key was recovered or not and the file
-// authenticated or not, and before any plaintext leaves hull: output,
-// editor, child process), with the keys that opened the file. Every audited
-// operation writes a "result" record when it ends, with hull's exit code
-// (for exec-*, the command's). exec-env --same-process replaces hull with
-// the command, so it writes no result record.
-//
-// Fail-closed: with a required log, a decrypting command first checks that
-// the log can be opened, and refuses (exit 34, exitAuditUnavailable) before
-// it decrypts anything; if the access record then cannot be written, the
-// plaintext is dropped and it exits 34. A result record that cannot be
-// written turns success into 34. Without required, a failing log is a
-// warning, printed once per operation; decrypt stays silent about it unless
-// --verbose, because helm-secrets and others read decrypt's stderr.
+// The audit log's hooks in the commands (internal/audit documents the
+// settings, the records and fail-closed): exit 34 is exitAuditUnavailable.
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"os"
-	"os/user"
-	"strconv"
-	"strings"
 	"sync"
 
 	"github.com/urfave/cli/v2"
@@ -43,7 +15,6 @@ import (
 	"github.com/hullsecrets/hull/config"
 	"github.com/hullsecrets/hull/formats"
 	"github.com/hullsecrets/hull/internal/audit"
-	"github.com/hullsecrets/hull/keysources"
 )
 
 // auditClasses names the exit codes in records: the class of an error is
@@ -91,197 +62,60 @@ var auditClasses = map[int]string{
 	exitFileAlreadyEncrypt:     "already-encrypted",
 }
 
-// auditOutcome is the exit code and class of an operation's error.
-func auditOutcome(err error) (outcome string, code int, class string) {
+// auditOutcome is the outcome of an operation's error for its records.
+func auditOutcome(err error) audit.Outcome {
 	if err == nil {
-		return audit.OutcomeOK, 0, ""
+		return audit.Outcome{}
 	}
 	var ex *childExit
 	if errors.As(err, &ex) {
-		return audit.OutcomeError, ex.code, "child-exit"
+		return audit.Outcome{Code: ex.code, Class: "child-exit"}
 	}
-	code = exitCode(err)
+	code := exitCode(err)
 	class, ok := auditClasses[code]
 	if !ok {
 		class = "error"
 	}
-	return audit.OutcomeError, code, class
+	return audit.Outcome{Code: code, Class: class}
 }
 
-// auditSink is one log file and what named it, for messages.
-type auditSink struct{ path, source string }
-
-// auditSettings are the log settings that apply to one file.
-type auditSettings struct {
-	sinks      []auditSink
-	required   bool
-	requiredBy string
-	fsync      bool
-}
-
-// envTrue is a boolean environment value: anything but "", "0", "false",
-// "no" and "off" (as HULL_REQUIRE_STRICT_MAC).
-func envTrue(v string) bool {
-	switch strings.ToLower(strings.TrimSpace(v)) {
-	case "", "0", "false", "no", "off":
-		return false
-	}
-	return true
-}
-
-func (r *runner) auditSettings(c *cli.Context, target string) auditSettings {
-	var s auditSettings
-	if p := r.env.get("HULL_AUDIT_LOG"); p != "" {
-		s.sinks = append(s.sinks, auditSink{p, "HULL_AUDIT_LOG"})
-	}
-	if envTrue(r.env.get("HULL_AUDIT_REQUIRED")) {
-		s.required, s.requiredBy = true, "HULL_AUDIT_REQUIRED"
-	}
-	s.fsync = envTrue(r.env.get("HULL_AUDIT_FSYNC"))
-	cfg, cfgPath := r.auditConfig(c, target)
-	if cfg == nil || cfg.Audit == nil {
-		return s
-	}
-	where := fmt.Sprintf("%s:%d", cfgPath, cfg.Audit.Line)
-	if p := cfg.AuditPath(); p != "" && (len(s.sinks) == 0 || absOrSelf(s.sinks[0].path) != p) {
-		s.sinks = append(s.sinks, auditSink{p, where})
-	}
-	if cfg.Audit.Required && !s.required {
-		s.required, s.requiredBy = true, "audit: required: true in "+where
-	}
-	s.fsync = s.fsync || cfg.Audit.Fsync
-	return s
-}
-
-// auditConfig finds and reads the .sops.yaml for target as loadConfig
-// does, but quietly: a missing or broken config gives no audit settings
-// (the command reports config problems itself; whoever can break the config
-// could also remove the audit block).
-func (r *runner) auditConfig(c *cli.Context, target string) (*config.Config, string) {
+// auditSettings are the log settings for target, from the environment and
+// the .sops.yaml that applies. A missing or broken config gives none of its
+// settings (the command reports config problems itself; whoever can break
+// the config could also remove the audit block).
+func (r *runner) auditSettings(c *cli.Context, target string) audit.Settings {
 	if target == "-" {
 		target = ""
 	}
+	var cfg *config.Config
 	path, _, err := r.findConfig(c, target)
-	if err != nil || path == "" {
-		return nil, ""
+	if err == nil && path != "" {
+		if cfg, err = r.configs.load(path); err != nil {
+			cfg = nil
+		}
 	}
-	cfg, err := r.configs.load(path)
-	if err != nil {
-		return nil, ""
-	}
-	return cfg, path
+	return audit.Resolve(r.env.get, cfg, path)
 }
 
-// check opens every sink once: nil when at least one can be written.
-func (s auditSettings) check() error {
-	if len(s.sinks) == 0 {
-		return errors.New("no audit log is configured (set HULL_AUDIT_LOG, or audit: path in .sops.yaml)")
-	}
-	var errs []error
-	for _, sk := range s.sinks {
-		l, err := audit.Open(sk.path, audit.Options{})
-		if err == nil {
-			l.Close()
-			return nil
-		}
-		errs = append(errs, fmt.Errorf("%w (from %s)", err, sk.source))
-	}
-	return errors.Join(errs...)
+func (r *runner) auditProcess() audit.Process {
+	return audit.CurrentProcess(hullVersion(), r.env.get("USER"))
 }
 
-// write appends rec to every sink. It returns an error when no sink took
-// it (or none is configured and the log is required), and the failures of
-// the sinks that did not.
-//
-// rec is called only when there is a log to write: it reads /etc/passwd
-// for the user name and asks for the host name, which a run without an
-// audit log (most runs) does not need.
-func (s auditSettings) write(rec func() audit.Record) (failed []error, err error) {
-	if len(s.sinks) == 0 {
-		if s.required {
-			return nil, s.check()
-		}
-		return nil, nil
-	}
-	rec = sync.OnceValue(rec) // one record for every sink
-	ok := 0
-	for _, sk := range s.sinks {
-		l, err := audit.Open(sk.path, audit.Options{Sync: s.fsync})
-		if err == nil {
-			err = l.Log(rec())
-			l.Close()
-		}
-		if err != nil {
-			failed = append(failed, fmt.Errorf("%w (from %s)", err, sk.source))
-			continue
-		}
-		ok++
-	}
-	if ok == 0 {
-		return nil, errors.Join(failed...)
-	}
-	return failed, nil
-}
-
-// auditOp is the audited operation a runner is running. The bulk commands
-// run operations concurrently, each on its own runner (fork), so the state
-// is kept per runner; its mutex guards against a caller that decrypts
-// concurrently on one runner.
-type auditOp struct {
-	mu     sync.Mutex
-	id     func() string // random, made on first use; shared by the records of the operation
-	op     string        // "" for a decryption outside any audited operation
-	file   string        // its file, absolute
-	keys   []string      // the keys that opened it
-	warned bool          // a warning about the log was printed
-}
-
-// auditOps maps a *runner to its *auditOp while the operation runs.
+// auditOps maps a *runner to its *audit.Op while the operation runs. The
+// bulk commands run operations concurrently, each on its own runner.
 var auditOps sync.Map
 
-func newAuditOp(op, file string) *auditOp {
-	return &auditOp{id: sync.OnceValue(newAuditID), op: op, file: file}
-}
-
-// newAuditID is an operation's id. It is made only when a record is
-// written: the first read of crypto/rand sets up its generator, which a
-// run without an audit log (most runs) does not need.
-func newAuditID() string {
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
-}
-
-// auditFile is a file's name in records: absolute, or "-" for stdin.
-func auditFile(path string) string {
-	if isStdin(path) {
-		return "-"
+// auditWarn prints a warning about a log that failed to take a record.
+func (r *runner) auditWarn(rep audit.Report) {
+	if rep.Warn != nil {
+		r.warnf("%v (the audit record was not written)", rep.Warn)
 	}
-	return absOrSelf(path)
 }
 
-func (r *runner) auditRecord(id, event, op, file string, keys []string, err error) audit.Record {
-	rec := audit.Record{Event: event, Op: op, File: file, Keys: keys, PID: os.Getpid(), UID: strconv.Itoa(os.Getuid()), OpID: id, Version: hullVersion()}
-	rec.Outcome, rec.ExitCode, rec.Class = auditOutcome(err)
-	if u, err := user.Current(); err == nil {
-		rec.User = u.Username
-	} else {
-		rec.User = r.env.get("USER")
-	}
-	rec.Host, _ = os.Hostname()
-	return rec
-}
-
-// auditWarn prints one warning per operation about a log that failed.
-// quiet keeps it off stderr (decrypt, unless --verbose).
-func (r *runner) auditWarn(c *cli.Context, st *auditOp, err error, quiet bool) {
-	st.mu.Lock()
-	skip := st.warned || (quiet && !c.Bool("verbose"))
-	st.warned = st.warned || !skip
-	st.mu.Unlock()
-	if !skip {
-		r.warnf("%v (the audit record was not written)", err)
-	}
+// auditQuiet: decrypt keeps a failing optional log off stderr unless
+// --verbose, because helm-secrets and others read its stderr.
+func auditQuiet(verbose bool, op string, err error) bool {
+	return op == "decrypt" && err == nil && !verbose
 }
 
 // audit starts an audited operation on file (or, when file is "", on the
@@ -290,12 +124,12 @@ func (r *runner) auditWarn(c *cli.Context, st *auditOp, err error, quiet bool) {
 //
 //	func (r *runner) encrypt(c *cli.Context, path string) (err error) {
 //		defer r.audit(c, "encrypt", path)(&err)
-func (r *runner) audit(c *cli.Context, op, file string) func(*error) {
+func (r *runner) audit(c *cli.Context, name, file string) func(*error) {
 	if file != "" {
-		file = auditFile(file)
+		file = audit.FileName(file)
 	}
-	st := newAuditOp(op, file)
-	prev, hadPrev := auditOps.Swap(r, st)
+	op := audit.NewOp(name, file)
+	prev, hadPrev := auditOps.Swap(r, op)
 	return func(errp *error) {
 		if hadPrev {
 			auditOps.Store(r, prev)
@@ -303,99 +137,72 @@ func (r *runner) audit(c *cli.Context, op, file string) func(*error) {
 			auditOps.Delete(r)
 		}
 		err := *errp
-		st.mu.Lock()
-		file, keys := st.file, st.keys
-		st.mu.Unlock()
+		file, keys := op.Target()
 		if file == "" {
-			file = auditFile(c.Args().First())
+			file = audit.FileName(c.Args().First())
 		}
 		s := r.auditSettings(c, file)
-		failed, werr := s.write(func() audit.Record { return r.auditRecord(st.id(), audit.EventResult, op, file, keys, err) })
-		quiet := op == "decrypt" && err == nil
-		switch {
-		case werr != nil && s.required && err == nil:
-			*errp = withCode(exitAuditUnavailable, fmt.Errorf("%v: the result of %s was not recorded, and the audit log is required by %s", werr, op, s.requiredBy))
-		case werr != nil && !errors.Is(err, errAuditRefused):
-			r.auditWarn(c, st, werr, quiet)
-		case len(failed) > 0:
-			r.auditWarn(c, st, errors.Join(failed...), quiet)
+		rep := op.Result(s, file, keys, r.auditProcess, auditOutcome(err), auditQuiet(c.Bool("verbose"), name, err), errors.Is(err, audit.ErrRefused))
+		if rep.Refuse != nil {
+			*errp = withCode(exitAuditUnavailable, fmt.Errorf("%v: the result of %s was not recorded, and the audit log is required by %s", rep.Refuse, name, s.RequiredBy))
 		}
+		r.auditWarn(rep)
 	}
 }
 
-// errAuditRefused marks the refusals of a required log: the result record
-// then fails too, and is not warned about again.
-var errAuditRefused = errors.New("audit log unavailable")
-
 // auditAccess is the access record of one decryption.
 type auditAccess struct {
-	r    *runner
-	c    *cli.Context
-	st   *auditOp
-	s    auditSettings
-	file string
-	keys []string
+	r       *runner
+	verbose bool
+	a       *audit.Access
+	op      *audit.Op
+	file    string
+	by      string // what requires the log
 }
 
 // auditAccess is called before a file is decrypted. With a required log
 // that cannot be opened it returns an exit-34 error: nothing is decrypted.
 func (r *runner) auditAccess(c *cli.Context, fio *fileIO) (*auditAccess, error) {
-	a := &auditAccess{r: r, c: c, file: auditFile(fio.path)}
+	aa := &auditAccess{r: r, verbose: c.Bool("verbose"), file: audit.FileName(fio.path)}
 	if v, ok := auditOps.Load(r); ok {
-		a.st = v.(*auditOp)
+		aa.op = v.(*audit.Op)
 	} else {
 		// A decryption outside the audited operations (a command added
 		// later): named after the command.
-		op := "decrypt"
+		name := "decrypt"
 		if c.Command != nil && c.Command.Name != "" && c.Command.Name != c.App.Name {
-			op = c.Command.Name
+			name = c.Command.Name
 		}
-		a.st = newAuditOp(op, "")
+		aa.op = audit.NewOp(name, "")
 	}
-	target := fio.name
-	if target == "" {
-		target = fio.path
+	s := r.auditSettings(c, fio.ruleName())
+	aa.by = s.RequiredBy
+	var err error
+	if aa.a, err = s.BeginAccess(aa.op, aa.file); err != nil {
+		return nil, withCode(exitAuditUnavailable, fmt.Errorf("%w; refusing to decrypt %s: the audit log is required by %s", err, fio.display(), aa.by))
 	}
-	a.s = r.auditSettings(c, target)
-	if a.s.required {
-		if err := a.s.check(); err != nil {
-			return nil, withCode(exitAuditUnavailable, fmt.Errorf("%w: %v; refusing to decrypt %s: the audit log is required by %s", errAuditRefused, err, fio.display(), a.s.requiredBy))
-		}
-	}
-	a.st.mu.Lock()
-	a.st.file = a.file
-	a.st.mu.Unlock()
-	return a, nil
+	return aa, nil
 }
 
 // context makes Recover report the keys that open the file.
-func (a *auditAccess) context(ctx context.Context) context.Context {
-	return keysources.WithOpenedBy(ctx, func(_ int, typ, id string) {
-		a.keys = append(a.keys, typ+":"+id)
-	})
-}
+func (aa *auditAccess) context(ctx context.Context) context.Context { return aa.a.Context(ctx) }
 
 // finish writes the access record for the outcome of the decryption,
 // before the caller can release any plaintext. With a required log that
 // did not take the record, the plaintext is dropped and the error is
 // exit 34.
-func (a *auditAccess) finish(f *formats.File, o *hull.Opened, err error) (*formats.File, *hull.Opened, error) {
-	a.st.mu.Lock()
-	a.st.keys = a.keys
-	op := a.st.op
-	a.st.mu.Unlock()
-	failed, werr := a.s.write(func() audit.Record { return a.r.auditRecord(a.st.id(), audit.EventAccess, op, a.file, a.keys, err) })
-	quiet := op == "decrypt" && err == nil
-	switch {
-	case werr != nil && a.s.required && err == nil:
+func (aa *auditAccess) finish(f *formats.File, o *hull.Opened, err error) (*formats.File, *hull.Opened, error) {
+	rep := aa.a.Finish(aa.r.auditProcess, auditOutcome(err), auditQuiet(aa.verbose, aa.op.Name, err))
+	aa.r.auditWarn(rep)
+	if rep.Refuse != nil {
 		if o != nil {
 			clear(o.Key)
 		}
-		return nil, nil, withCode(exitAuditUnavailable, fmt.Errorf("%w: %v; refusing to release the plaintext of %s: the audit log is required by %s", errAuditRefused, werr, a.file, a.s.requiredBy))
-	case werr != nil:
-		a.r.auditWarn(a.c, a.st, werr, quiet)
-	case len(failed) > 0:
-		a.r.auditWarn(a.c, a.st, errors.Join(failed...), quiet)
+		return nil, nil, withCode(exitAuditUnavailable, fmt.Errorf("%w: %v; refusing to release the plaintext of %s: the audit log is required by %s", audit.ErrRefused, rep.Refuse, aa.file, aa.by))
 	}
 	return f, o, err
 }
+
+// envTrue is a boolean environment value (audit.IsTrue), for the other
+// HULL_* switches.
+func envTrue(v string) bool { return audit.IsTrue(v) }

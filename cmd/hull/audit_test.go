@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/hullsecrets/hull"
+	"github.com/hullsecrets/hull/internal/audit"
 )
 
 // Every exit code has a class name for the audit log, so a new code cannot
@@ -28,17 +29,10 @@ func TestAuditClasses(t *testing.T) {
 		{&childExit{code: 3}, 3, "child-exit", "error"},
 		{withCode(77, errors.New("unknown")), 77, "error", "error"},
 	} {
-		outcome, code, class := auditOutcome(tc.err)
+		rec := audit.NewOp("x", "").Record(audit.EventResult, "-", nil, audit.Process{}, auditOutcome(tc.err))
+		outcome, code, class := rec.Outcome, rec.ExitCode, rec.Class
 		if outcome != tc.outcome || code != tc.code || class != tc.class {
 			t.Errorf("auditOutcome(%v) = %s %d %q, want %s %d %q", tc.err, outcome, code, class, tc.outcome, tc.code, tc.class)
-		}
-	}
-}
-
-func TestEnvTrue(t *testing.T) {
-	for v, want := range map[string]bool{"": false, "0": false, "false": false, " No ": false, "off": false, "1": true, "true": true, "yes": true} {
-		if envTrue(v) != want {
-			t.Errorf("envTrue(%q) = %v", v, !want)
 		}
 	}
 }

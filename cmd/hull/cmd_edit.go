@@ -4,22 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
-	"golang.org/x/term"
 
 	"github.com/hullsecrets/hull"
 	"github.com/hullsecrets/hull/editor"
 	"github.com/hullsecrets/hull/formats"
-	"github.com/hullsecrets/hull/metadata"
 )
 
 const editDescription = `Decrypts FILE into a private temporary directory (on /dev/shm when it
@@ -137,28 +133,26 @@ func (r *runner) warnIgnoredKeyFlags(c *cli.Context, path string) {
 	}
 }
 
-// editorOptions are the editor settings common to both kinds of edit.
-func (r *runner) editorOptions(cmd *editor.Command, name string, validate func([]byte) error) editor.Options {
+// editorOptions are the editor settings common to both kinds of edit;
+// the edited text is checked by doc.
+func (r *runner) editorOptions(cmd *editor.Command, path string, doc *editor.Document) editor.Options {
 	return editor.Options{
-		Command:      cmd,
-		FileName:     name,
-		Env:          os.Environ(),
-		Stdin:        r.stdin,
-		Stdout:       r.stdout,
-		Stderr:       r.stderr,
-		Validate:     validate,
+		Command:  cmd,
+		FileName: path,
+		Env:      os.Environ(),
+		Stdin:    r.stdin,
+		Stdout:   r.stdout,
+		Stderr:   r.stderr,
+		Validate: func(b []byte) error {
+			if err := doc.Validate(b); err != nil {
+				return sopsSays("", fmt.Errorf("%s: the edited text is not valid: %w", path, err)) // sops loops here: no sentence of its own
+			}
+			return nil
+		},
 		Interactive:  isTerminal(r.stdin),
 		PromptOut:    r.stderr,
 		PromptPrefix: r.name + ": error: ",
 	}
-}
-
-// isTerminal reports whether stdin is a terminal, where a person can
-// answer the re-edit prompt (not /dev/null, a pipe or a file: edit then
-// reports an invalid edit at once instead of offering to edit again).
-func isTerminal(in io.Reader) bool {
-	f, ok := in.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 // runEditor runs the editor and turns its errors into hull's.
@@ -169,12 +163,11 @@ func (r *runner) runEditor(path string, content []byte, o editor.Options) error 
 		r.warnf("%v", ce)
 		err = nil
 	}
-	if err == nil {
-		return nil
-	}
 	var se *editor.SignalError
 	var ve *editor.ValidationError
 	switch {
+	case err == nil:
+		return nil
 	case errors.Is(err, editor.ErrNotModified):
 		return withCode(exitFileNotModified, fmt.Errorf("%s: file has not changed, nothing was written", path))
 	case errors.As(err, &se):
@@ -187,40 +180,6 @@ func (r *runner) runEditor(path string, content []byte, o editor.Options) error 
 	return fmt.Errorf("%s: %w", path, err)
 }
 
-var (
-	errEditSopsKey = errors.New("the top-level key 'sops' is reserved for the metadata (in dotenv the keys sops_…, in INI the section [sops]): rename it")
-	errEditMeta    = errors.New("the sops metadata was changed or removed: 'edit -s' shows it read-only; undo the change to it")
-)
-
-// editValidator parses the edited text in the format it was written in.
-// It rejects a metadata block (or, with showMeta, any change to the one
-// shown) and stores the parsed file in *out. Its errors name the file and
-// the line, never the content.
-func editValidator(path string, format formats.Format, showMeta bool, shown *metadata.Metadata, out **formats.File) func([]byte) error {
-	return func(b []byte) error {
-		f, err := format.Parse(b, formats.ParseOptions{Encrypted: showMeta})
-		if err == nil {
-			if showMeta {
-				m, lerr := metadata.Load(f.Meta)
-				if f.Meta == nil || lerr != nil || !formats.Equal(m.Node(), shown.Node()) {
-					err = errEditMeta
-				}
-				f.Meta = nil
-			} else if f.Meta != nil {
-				err = errEditSopsKey
-			}
-		}
-		if err == nil && len(f.Docs) == 0 {
-			err = hull.ErrEmpty
-		}
-		if err != nil {
-			return sopsSays("", fmt.Errorf("%s: the edited text is not valid: %w", path, err)) // sops loops here: no sentence of its own
-		}
-		*out = f
-		return nil
-	}
-}
-
 // editExisting edits an encrypted file. The rewrite does not hold the
 // directory lock while the editor is open; its compare-and-swap refuses to
 // write if the file changed meanwhile.
@@ -228,27 +187,24 @@ func (r *runner) editExisting(c *cli.Context, fio *fileIO, cmd *editor.Command, 
 	unchanged := false
 	keep := func(sealed []byte) error { return keepEdit(fio.path, sealed, "changed") }
 	_, err := r.rewrite(c, fio, rewriteOptions{hold: false, onConflict: keep}, func(f *formats.File, o *hull.Opened) (bool, error) {
-		shown := &formats.File{Docs: f.Docs}
+		doc := &editor.Document{Format: fio.out}
 		if showMeta {
-			shown.Meta = o.Meta.Node()
+			doc.Shown = o.Meta
 		}
-		plain, err := fio.out.Emit(shown, fio.emitOpts)
+		plain, err := doc.Text(f, fio.emitOpts)
 		if err != nil {
 			return false, fmt.Errorf("%s: %w", fio.display(), err)
 		}
-		var edited *formats.File
-		opts := r.editorOptions(cmd, fio.path, editValidator(fio.path, fio.out, showMeta, o.Meta, &edited))
-		if err := r.runEditor(fio.path, plain, opts); err != nil {
+		if err := r.runEditor(fio.path, plain, r.editorOptions(cmd, fio.path, doc)); err != nil {
 			return false, err
 		}
-		if sameDocs(f, edited) {
-			unchanged = true
+		if unchanged = doc.Unchanged(f); unchanged {
 			return false, nil
 		}
-		for _, w := range edited.Warnings {
+		for _, w := range doc.Edited.Warnings {
 			r.warnf("%s: %s", fio.path, w)
 		}
-		f.Docs = edited.Docs
+		f.Docs = doc.Edited.Docs
 		return true, nil
 	})
 	if err != nil {
@@ -260,30 +216,11 @@ func (r *runner) editExisting(c *cli.Context, fio *fileIO, cmd *editor.Command, 
 	return nil
 }
 
-// keepEdit saves an edit that could not be written because someone else
-// changed (or created) path while the editor was open: encrypted as it
-// would have been written (with the data key and recipients of the version
-// that was opened), mode 0600, next to path under a new name that keeps
-// the extension, so that 'hull decrypt' reads it. The error says where it
-// is and how to carry the edit over; path is left as the other writer left
-// it.
+// keepEdit keeps an edit that could not be written because someone else
+// changed (or created) path while the editor was open (editor.Keep); the
+// error says where it is and how to carry it over.
 func keepEdit(path string, sealed []byte, what string) error {
-	dir, base := filepath.Split(path)
-	ext := filepath.Ext(base)
-	stem := strings.TrimSuffix(base, ext)
-	stamp := time.Now().UTC().Format("20060102T150405Z")
-	var kept string
-	var err error
-	for i := 0; i < 100; i++ {
-		name := stem + ".hull-edit-" + stamp
-		if i > 0 {
-			name += fmt.Sprintf("-%d", i)
-		}
-		kept = filepath.Join(dir, name+ext)
-		if err = hull.WriteFile(kept, sealed, hull.WriteOptions{Perm: 0o600, NoClobber: true}); !errors.Is(err, hull.ErrExists) {
-			break
-		}
-	}
+	kept, err := editor.Keep(path, sealed, time.Now())
 	if err != nil {
 		return withCode(exitConcurrentModification, fmt.Errorf("%s was %s by someone else while the editor was open, so it was not written, and your edit could not be kept either: %v", path, what, err))
 	}
@@ -297,18 +234,6 @@ func (e *keptEditError) Error() string {
 	return fmt.Sprintf("%s was %s by someone else while the editor was open, so hull did not write it; your edit is kept, encrypted, in %s", e.path, e.what, e.kept)
 }
 
-func sameDocs(a, b *formats.File) bool {
-	if len(a.Docs) != len(b.Docs) {
-		return false
-	}
-	for i := range a.Docs {
-		if !formats.Equal(a.Docs[i], b.Docs[i]) {
-			return false
-		}
-	}
-	return true
-}
-
 // editNew creates an encrypted file from the example document.
 func (r *runner) editNew(c *cli.Context, fio *fileIO, cmd *editor.Command) error {
 	path := fio.path
@@ -320,88 +245,27 @@ func (r *runner) editNew(c *cli.Context, fio *fileIO, cmd *editor.Command) error
 	}
 	pol.storeIndent(fio)
 	rl := r.singleValueRule(fio.in, pol.rule)
-	binary := fio.out.Name() == "binary"
 	if fi, err := os.Stat(filepath.Dir(path)); err != nil || !fi.IsDir() {
 		return withCode(exitCouldNotWrite, fmt.Errorf("cannot create %s: directory %s does not exist", path, filepath.Dir(path)))
 	}
-	plain, err := fio.out.Emit(editTemplate(fio.out.Name()), fio.emitOpts)
+	doc := &editor.Document{Format: fio.out}
+	plain, err := doc.Text(editor.Template(fio.out.Name()), fio.emitOpts)
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	var edited *formats.File
-	opts := r.editorOptions(cmd, path, editValidator(path, fio.out, false, nil, &edited))
-	if err := r.runEditor(path, plain, opts); err != nil {
+	if err := r.runEditor(path, plain, r.editorOptions(cmd, path, doc)); err != nil {
 		return err
 	}
-	for _, w := range edited.Warnings {
+	for _, w := range doc.Edited.Warnings {
 		r.warnf("%s: %s", path, w)
 	}
-	eo := hull.EncryptOptions{
-		Groups:           r.viaKeyServices(pol.groups),
-		ShamirThreshold:  pol.threshold,
-		Rule:             rl,
-		NoRule:           binary,
-		MACOnlyEncrypted: pol.macOnly && !binary,
+	eo := hull.EncryptOptions{Groups: r.viaKeyServices(pol.groups), ShamirThreshold: pol.threshold, Rule: rl, MACOnlyEncrypted: pol.macOnly}
+	out, err := hull.CreateFile(path, doc.Edited, fio.out, fio.emitOpts, eo)
+	switch {
+	case errors.Is(err, hull.ErrExists):
+		return keepEdit(path, out, "created")
+	case errors.Is(err, hull.ErrWrite):
+		return withCode(exitCouldNotWrite, err)
 	}
-	if err := hull.Encrypt(edited, eo); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	out, err := fio.out.Emit(edited, fio.emitOpts)
-	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	if err := hull.WriteFile(path, out, hull.WriteOptions{Perm: 0o600, NoClobber: true}); err != nil {
-		if errors.Is(err, hull.ErrExists) {
-			return keepEdit(path, out, "created")
-		}
-		return withCode(exitCouldNotWrite, fmt.Errorf("cannot write %s: %w", path, err))
-	}
-	return nil
-}
-
-const welcome = "Welcome to SOPS! Edit this file as you please!"
-
-// editTemplate is the example document a new file starts with: the trees
-// sops uses (stores.ExampleComplexTree for YAML and JSON,
-// ExampleSimpleTree for INI, ExampleFlatTree for dotenv, and the welcome
-// line for binary files), written by hull's emitter for the format.
-func editTemplate(format string) *formats.File {
-	str := func(key, v string) *formats.Node { return formats.NewString(key, v) }
-	comment := func(v string) *formats.Node { return &formats.Node{Kind: formats.Comment, Value: v} }
-	var doc *formats.Node
-	switch format {
-	case "binary":
-		doc = &formats.Node{Kind: formats.Mapping, Children: []*formats.Node{str("data", welcome)}}
-	case "ini":
-		doc = &formats.Node{Kind: formats.Mapping, Children: []*formats.Node{
-			{Kind: formats.Mapping, Key: "Welcome!", Children: []*formats.Node{
-				comment(" This is an example file."),
-				str("hello", welcome),
-				str("example_key", "example_value"),
-			}},
-		}}
-	case "dotenv":
-		doc = &formats.Node{Kind: formats.Mapping, Children: []*formats.Node{
-			comment(" This is an example file."),
-			str("hello", welcome),
-			str("example_key", "example_value"),
-			str("example_multiline", "foo\nbar\nbaz"),
-		}}
-	default:
-		doc = &formats.Node{Kind: formats.Mapping, Children: []*formats.Node{
-			str("hello", welcome),
-			str("example_key", "example_value"),
-			comment(" Example comment"),
-			{Kind: formats.Sequence, Key: "example_array", Children: []*formats.Node{
-				str("", "example_value1"),
-				str("", "example_value2"),
-			}},
-			{Kind: formats.Scalar, Key: "example_number", Type: formats.Float, Value: "1234.56789"},
-			{Kind: formats.Sequence, Key: "example_booleans", Children: []*formats.Node{
-				{Kind: formats.Scalar, Type: formats.Bool, Value: "True"},
-				{Kind: formats.Scalar, Type: formats.Bool, Value: "False"},
-			}},
-		}}
-	}
-	return &formats.File{Docs: []*formats.Node{doc}}
+	return err
 }

@@ -1,21 +1,10 @@
 package main
 
 import (
-	"bytes"
-	"crypto/sha256"
-	"crypto/subtle"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
-	"io/fs"
-	"os"
 	"os/exec"
-	"reflect"
-	"regexp"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -23,8 +12,8 @@ import (
 	"github.com/hullsecrets/hull/formats"
 	"github.com/hullsecrets/hull/formats/all"
 	"github.com/hullsecrets/hull/internal/conflict"
+	"github.com/hullsecrets/hull/internal/gitattr"
 	"github.com/hullsecrets/hull/keysources"
-	"github.com/hullsecrets/hull/metadata"
 )
 
 // Git integration: "hull diff" (a textconv driver), "hull merge" (a merge
@@ -104,78 +93,37 @@ func (r *runner) gitCommand() *cli.Command {
 	}
 }
 
-// formatFor chooses the format of a file for diff and merge: --input-type,
-// else the name (--filename-override, else name), else the content.
-func formatFor(c *cli.Context, name string, sample []byte) (formats.Format, error) {
+// gitFlags are the input flags of hull diff and merge.
+type gitFlags struct {
+	overridden          bool
+	override, inputType string
+}
+
+func gitFlagsOf(c *cli.Context) gitFlags {
+	return gitFlags{c.IsSet("filename-override"), c.String("filename-override"), c.String("input-type")}
+}
+
+// file is a file hull diff and merge read: its format comes from
+// --input-type, else its name (--filename-override, else the name given),
+// else its content.
+func (g gitFlags) file(path string, data []byte) (*fileIO, error) {
+	fio := &fileIO{path: path, name: path}
+	if g.overridden {
+		fio.name = g.override
+	}
 	reg := all.Registry()
-	if t := c.String("input-type"); t != "" {
-		f, err := reg.ByName(t)
-		if err != nil {
+	var err error
+	if t := g.inputType; t != "" {
+		if fio.in, err = reg.ByName(t); err != nil {
 			return nil, withCode(exitGeneric, fmt.Errorf("--input-type: %w", err))
 		}
-		return f, nil
+	} else if f, ok := reg.ForPath(fio.name, "binary"); ok {
+		fio.in = f
+	} else {
+		fio.in = all.Sniff(data)
 	}
-	if c.IsSet("filename-override") {
-		name = c.String("filename-override")
-	}
-	if f, ok := reg.ForPath(name, "binary"); ok {
-		return f, nil
-	}
-	return sniffFormat(sample), nil
-}
-
-var (
-	sniffINI    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?m)^\[sops\]\s*$`) })
-	sniffDotenv = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?m)^sops_mac=`) })
-	sniffYAML   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?m)^sops:\s*$`) })
-)
-
-// sniffFormat guesses the format of an encrypted file from the markers of
-// its metadata (git's merge temp files have no extension).
-func sniffFormat(data []byte) formats.Format {
-	reg := all.Registry()
-	pick := func(name string) formats.Format {
-		f, _ := reg.ByName(name)
-		return f
-	}
-	trimmed := bytes.TrimLeft(data, " \t\r\n\ufeff")
-	switch {
-	case bytes.HasPrefix(trimmed, []byte("{")):
-		if f, err := pick("json").Parse(data, formats.ParseOptions{Encrypted: true}); err == nil &&
-			len(f.Docs) == 1 && len(f.Docs[0].Children) == 1 && f.Docs[0].Get("data") != nil {
-			return pick("binary")
-		}
-		return pick("json")
-	case sniffINI().Match(data):
-		return pick("ini")
-	case sniffDotenv().Match(data):
-		return pick("dotenv")
-	case sniffYAML().Match(data):
-		return pick("yaml")
-	}
-	f, _ := reg.ForPath("", "binary")
-	return f
-}
-
-// readLimited reads a whole file, refusing one over the size limit.
-func readLimited(path string) ([]byte, error) {
-	limit := formats.DefaultLimits.MaxBytes
-	f, err := os.Open(path)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, withCode(exitNoFileSpecified, fmt.Errorf("cannot read %s: no such file", path))
-		}
-		return nil, withCode(exitCouldNotRead, fmt.Errorf("cannot read %s: %w", path, unwrapPathErr(err)))
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, withCode(exitCouldNotRead, fmt.Errorf("cannot read %s: %w", path, err))
-	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("%s: %w", path, &formats.LimitError{What: "size", Limit: limit})
-	}
-	return data, nil
+	fio.out = fio.in
+	return fio, nil
 }
 
 // --- hull diff ---------------------------------------------------------
@@ -185,19 +133,15 @@ func (r *runner) cmdDiff(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	data, err := readLimited(path)
+	data, err := readFile(path)
 	if err != nil {
 		return err
 	}
-	format, err := formatFor(c, path, data)
+	fio, err := gitFlagsOf(c).file(path, data)
 	if err != nil {
 		return err
 	}
-	fio := &fileIO{path: path, name: path, in: format, out: format}
-	if c.IsSet("filename-override") {
-		fio.name = c.String("filename-override")
-	}
-	parsed, err := format.Parse(data, formats.ParseOptions{Encrypted: true})
+	parsed, err := fio.in.Parse(data, formats.ParseOptions{Encrypted: true})
 	if err != nil || parsed.Meta == nil {
 		// Not an encrypted file (or not one we can read): as it is.
 		return r.write(fio, data, false)
@@ -205,14 +149,14 @@ func (r *runner) cmdDiff(c *cli.Context) error {
 	f, _, err := r.decryptBytes(c, fio, data, nil)
 	if err == nil {
 		var out []byte
-		if out, err = format.Emit(f, formats.EmitOptions{}); err == nil {
+		if out, err = fio.in.Emit(f, formats.EmitOptions{}); err == nil {
 			return r.write(fio, out, true)
 		}
 	}
 	// No file name in the note: git's temporary copies have random names,
 	// which would show as a change.
 	note := fmt.Sprintf("# hull: cannot decrypt this file (%s); encrypted values are shortened\n", shortReason(err))
-	return r.write(fio, append([]byte(note), abbreviate(data)...), false)
+	return r.write(fio, append([]byte(note), gitattr.Abbreviate(data)...), false)
 }
 
 // shortReason is a one-line reason for a failed decryption, without the
@@ -226,40 +170,11 @@ func shortReason(err error) string {
 	case errors.Is(err, hull.ErrExtendedMAC):
 		return "the hull MAC does not match"
 	}
-	s := err.Error()
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		s = s[:i]
-	}
+	s, _, _ := strings.Cut(err.Error(), "\n")
 	return s
 }
 
-var (
-	encValue = sync.OnceValue(func() *regexp.Regexp {
-		return regexp.MustCompile(`ENC\[AES256_GCM,data:[A-Za-z0-9+/=]*,iv:[A-Za-z0-9+/=]*,tag:[A-Za-z0-9+/=]*,type:[a-z]+\]`)
-	})
-	xmacValue = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(x_hull_mac["']?\s*[:=]\s*["']?)v1:[A-Za-z0-9+/=]+`) })
-)
-
-// abbreviate shortens every ENC[…] value to ENC[…] and a hash of its
-// ciphertext (so that a changed value still shows as changed) and hides
-// the hull MAC.
-func abbreviate(data []byte) []byte {
-	out := encValue().ReplaceAllFunc(data, func(m []byte) []byte {
-		sum := sha256.Sum256(m)
-		return []byte("ENC[…" + hex.EncodeToString(sum[:4]) + "]")
-	})
-	return xmacValue().ReplaceAll(out, []byte("${1}v1:…"))
-}
-
 // --- hull merge --------------------------------------------------------
-
-// side is one decrypted version of the merged file.
-type side struct {
-	label  string
-	file   *formats.File
-	opened *hull.Opened
-	stash  *hull.Stash
-}
 
 func (r *runner) cmdMerge(c *cli.Context) error {
 	if res := c.String("resolve"); res != "" {
@@ -269,130 +184,86 @@ func (r *runner) cmdMerge(c *cli.Context) error {
 	if len(args) != 3 && len(args) != 4 {
 		return withCode(exitNoFileSpecified, fmt.Errorf("usage: hull merge BASE OURS THEIRS [PATH] (git's %%O %%A %%B %%P), got %d arguments", len(args)))
 	}
-	basePath, oursPath, theirsPath := args[0], args[1], args[2]
-	name := oursPath
+	oursPath, display := args[1], args[1]
 	if len(args) == 4 {
-		name = args[3]
+		display = args[3]
 	}
 	var data [3][]byte
-	for i, p := range []string{basePath, oursPath, theirsPath} {
-		d, err := readLimited(p)
+	for i, p := range args[:3] {
+		d, err := readFile(p)
 		if err != nil {
 			return err
 		}
 		data[i] = d
 	}
-	format, err := formatFor(c, name, data[1])
+	fio, err := gitFlagsOf(c).file(display, data[1])
 	if err != nil {
 		return err
-	}
-	display := name
-	if c.IsSet("filename-override") {
-		name = c.String("filename-override")
 	}
 	// Which versions are encrypted?
 	var enc [3]bool
 	for i, d := range data {
-		if len(d) == 0 {
-			continue
-		}
-		if f, err := format.Parse(d, formats.ParseOptions{Encrypted: true}); err == nil && f.Meta != nil {
+		if f, err := fio.in.Parse(d, formats.ParseOptions{Encrypted: true}); len(d) > 0 && err == nil && f.Meta != nil {
 			enc[i] = true
 		}
 	}
 	if !enc[0] && !enc[1] && !enc[2] {
-		return r.mergePlain(basePath, oursPath, theirsPath, display)
+		return r.mergePlain(args[0], oursPath, args[2], display)
 	}
 	if !enc[1] || !enc[2] || (len(data[0]) > 0 && !enc[0]) {
 		return withCode(exitMergeConflict, fmt.Errorf("%s: not merged: only some versions are encrypted (base %t, ours %t, theirs %t); %s was left as it is", display, enc[0], enc[1], enc[2], oursPath))
 	}
 	labels := [3]string{"base", "ours", "theirs"}
-	var sides [3]*side
+	var sides [3]*hull.MergeSide
 	for i := range data {
 		if len(data[i]) == 0 {
 			continue // no common ancestor
 		}
-		fio := &fileIO{path: display + " (" + labels[i] + ")", name: name, in: format, out: format}
+		side := &fileIO{path: display + " (" + labels[i] + ")", name: fio.name, in: fio.in, out: fio.in}
 		st := hull.NewStash()
-		f, o, err := r.decryptBytes(c, fio, data[i], st)
+		f, o, err := r.decryptBytes(c, side, data[i], st)
 		if err != nil {
 			return fmt.Errorf("not merged, %s was left as it is: %w", oursPath, err)
 		}
-		sides[i] = &side{label: labels[i], file: f, opened: o, stash: st}
+		sides[i] = &hull.MergeSide{File: f, Opened: o, Stash: st}
 	}
-	ours, theirs, base := sides[1], sides[2], sides[0]
-	if subtle.ConstantTimeCompare(ours.opened.Key, theirs.opened.Key) != 1 {
-		r.errorf("%s: not merged: the two sides have different data keys (one side rotated the key); %s was left as it is", display, oursPath)
+	// The policy is resolved when the merge has no conflict of keys or
+	// metadata: those are reported first.
+	var pol *hull.Policy
+	var oursCipher *formats.File
+	checked := false // an error of check is returned as it is
+	check := func(o *hull.Opened, plain *formats.File) (_ bool, err error) {
+		if pol == nil {
+			if pol, err = r.policy(c, fio.name); err != nil {
+				checked = true
+				return false, fmt.Errorf("not merged, %s was left as it is: %w", oursPath, err)
+			}
+			if oursCipher, err = fio.in.Parse(data[1], formats.ParseOptions{Encrypted: true}); err != nil {
+				checked = true
+				return false, err
+			}
+		}
+		wc, err := pol.CheckWrite(fio.name, o, plain, oursCipher, fio.in.Name() == "binary", r.ruleKeyIDs(pol, fio.name))
+		if err != nil {
+			checked = true
+			return false, withCode(exitPolicyViolation, fmt.Errorf("%s: not merged: %w; %s was left as it is", display, err, oursPath))
+		}
+		return wc.NoExtendedMAC, nil
+	}
+	res, err := hull.MergeFiles(sides[0], sides[1], sides[2], hull.MergeFilesOptions{Format: fio.in, Check: check})
+	switch {
+	case errors.Is(err, hull.ErrDifferentKeys):
+		r.errorf("%s: not merged: %v; %s was left as it is", display, err, oursPath)
 		r.hintf("take one side ('git checkout --theirs %s' or --ours) and apply the other side's changes with 'hull edit'", display)
 		return &childExit{code: exitMergeConflict}
-	}
-	if base != nil && subtle.ConstantTimeCompare(base.opened.Key, ours.opened.Key) != 1 {
-		base.stash = nil // its ciphertexts are under another key
-	}
-	m, err := mergeMeta(base, ours, theirs)
-	if err != nil {
+	case errors.Is(err, hull.ErrMetadataConflict), errors.Is(err, hull.ErrMergeDocuments):
 		return withCode(exitMergeConflict, fmt.Errorf("%s: not merged: %w; %s was left as it is", display, err, oursPath))
-	}
-	var baseDocs []*formats.Node
-	if base != nil {
-		baseDocs = base.file.Docs
-	}
-	res, err := hull.Merge3(baseDocs, ours.file.Docs, theirs.file.Docs)
-	if err != nil {
-		return withCode(exitMergeConflict, fmt.Errorf("%s: not merged: %w; %s was left as it is", display, err, oursPath))
-	}
-	now := time.Now()
-	pol, err := r.policy(c, name)
-	if err != nil {
-		return fmt.Errorf("not merged, %s was left as it is: %w", oursPath, err)
-	}
-	oursCipher, err := format.Parse(data[1], formats.ParseOptions{Encrypted: true})
-	if err != nil {
+	case err != nil && checked:
 		return err
+	case err != nil:
+		return fmt.Errorf("%s: %w", display, err)
 	}
-	seal := func(docs []*formats.Node) ([]byte, error) {
-		st := hull.NewStash()
-		st.Add(ours.stash)
-		st.Add(theirs.stash)
-		if base != nil {
-			st.Add(base.stash)
-		}
-		mm, err := metadata.Load(m.Node())
-		if err != nil {
-			return nil, err
-		}
-		f := &formats.File{Docs: docs}
-		// The merged tree is made by code: seal it as the file will
-		// hold it (comments of both sides that meet, for example).
-		if err := formats.Settle(format, f); err != nil {
-			return nil, fmt.Errorf("%s: %w", display, err)
-		}
-		// docs/TRUST.md rules 11 and 12: the merged metadata is
-		// authenticated only when both sides were.
-		res := *ours.opened.Result
-		res.ExtendedMACChecked = ours.opened.Result.ExtendedMACChecked && theirs.opened.Result.ExtendedMACChecked
-		wc, err := pol.CheckWrite(name, &hull.Opened{Meta: mm, Result: &res}, f, oursCipher, format.Name() == "binary", r.ruleKeyIDs(pol, name))
-		if err != nil {
-			return nil, withCode(exitPolicyViolation, fmt.Errorf("%s: not merged: %w; %s was left as it is", display, err, oursPath))
-		}
-		if err := hull.Seal(f, ours.opened.Key, mm, hull.SealOptions{Stash: st, Format: format, Now: now, NoExtendedMAC: wc.NoExtendedMAC}); err != nil {
-			return nil, fmt.Errorf("%s: %w", display, err)
-		}
-		return format.Emit(f, formats.EmitOptions{})
-	}
-	outA, err := seal(res.Docs)
-	if err != nil {
-		return err
-	}
-	out := outA
-	if len(res.Conflicts) > 0 {
-		outB, err := seal(res.TheirDocs)
-		if err != nil {
-			return err
-		}
-		out = conflict.Text(outA, outB)
-	}
-	if err := hull.WriteFile(oursPath, out, hull.WriteOptions{}); err != nil {
+	if err := hull.WriteFile(oursPath, res.Data, hull.WriteOptions{}); err != nil {
 		return withCode(exitCouldNotWrite, fmt.Errorf("cannot write %s: %w", oursPath, unwrapPathErr(err)))
 	}
 	if len(res.Conflicts) == 0 {
@@ -424,41 +295,6 @@ func (r *runner) mergePlain(base, ours, theirs, display string) error {
 	return withCode(exitMergeConflict, fmt.Errorf("%s is not encrypted, and git merge-file failed: %w", display, err))
 }
 
-// metaShape is what a merge compares in the metadata: who can decrypt and
-// how values are selected.
-type metaShape struct {
-	Groups    [][]metadata.Stanza
-	Threshold int
-	Rule      metadata.Rule
-	MACOnly   bool
-}
-
-func shapeOf(m *metadata.Metadata) metaShape {
-	return metaShape{m.KeyGroups, m.ShamirThreshold, m.Rule, m.MACOnlyEncrypted}
-}
-
-// mergeMeta merges the metadata three ways: one side's change to the
-// recipients or the rule is taken; different changes on both sides are a
-// conflict.
-func mergeMeta(base, ours, theirs *side) (*metadata.Metadata, error) {
-	o, t := shapeOf(ours.opened.Meta), shapeOf(theirs.opened.Meta)
-	pick := ours.opened.Meta
-	switch {
-	case reflect.DeepEqual(o, t):
-	case base != nil && reflect.DeepEqual(shapeOf(base.opened.Meta), o):
-		pick = theirs.opened.Meta
-	case base != nil && reflect.DeepEqual(shapeOf(base.opened.Meta), t):
-	default:
-		return nil, errors.New("both sides changed the recipients, key groups or encryption rule differently")
-	}
-	m, err := metadata.Load(pick.Node())
-	if err != nil {
-		return nil, err
-	}
-	m.BumpVersion()
-	return m, nil
-}
-
 // mergeResolve takes one side of every conflict in FILE, checks that the
 // result decrypts (MAC included) and writes it in place.
 func (r *runner) mergeResolve(c *cli.Context, which string) error {
@@ -469,7 +305,7 @@ func (r *runner) mergeResolve(c *cli.Context, which string) error {
 	if err != nil {
 		return err
 	}
-	data, err := readLimited(path)
+	data, err := readFile(path)
 	if err != nil {
 		return err
 	}
@@ -480,13 +316,9 @@ func (r *runner) mergeResolve(c *cli.Context, which string) error {
 	if n == 0 {
 		return withCode(exitGeneric, fmt.Errorf("%s: no conflict markers found", path))
 	}
-	format, err := formatFor(c, path, out)
+	fio, err := gitFlagsOf(c).file(path, out)
 	if err != nil {
 		return err
-	}
-	fio := &fileIO{path: path, name: path, in: format, out: format}
-	if c.IsSet("filename-override") {
-		fio.name = c.String("filename-override")
 	}
 	if _, _, err := r.decryptBytes(c, fio, out, nil); err != nil {
 		return fmt.Errorf("%s: the %s side does not decrypt, nothing was written (were the conflict markers edited?): %w", path, which, err)

@@ -1,52 +1,18 @@
 package main
 
 import (
-	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
-	"sync"
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/hullsecrets/hull"
 	"github.com/hullsecrets/hull/config"
 	"github.com/hullsecrets/hull/internal/gitattr"
 )
-
-// genericPatterns are used when no creation rule can be turned into
-// patterns.
-var genericPatterns = []string{"*.enc.yaml", "*.enc.yml", "*.enc.json", "*.enc.env", "*.enc.ini"}
-
-// gitConfig is what "hull git setup" sets. The textconv cache stays off:
-// a cached textconv output would be plaintext inside .git.
-var gitConfig = [][2]string{
-	{"diff.hull.textconv", "hull diff"},
-	{"diff.hull.cachetextconv", "false"},
-	{"merge.hull.name", "hull: merge encrypted files key by key"},
-	{"merge.hull.driver", "hull merge %O %A %B %P"},
-}
-
-const gitAttrs = "diff=hull merge=hull"
-
-func (r *runner) git(dir string, args ...string) (string, error) {
-	cmd := exec.Command("git", args...)
-	cmd.Dir = dir
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	if err := cmd.Run(); err != nil {
-		msg := strings.TrimSpace(errb.String())
-		if msg == "" {
-			msg = err.Error()
-		}
-		return out.String(), fmt.Errorf("git %s: %s", strings.Join(args, " "), msg)
-	}
-	return out.String(), nil
-}
 
 func (r *runner) cmdGitSetup(c *cli.Context) error {
 	if c.NArg() > 0 {
@@ -59,48 +25,46 @@ func (r *runner) cmdGitSetup(c *cli.Context) error {
 			global = true
 		}
 	}
+	ctx := context.Background()
 	wd, err := os.Getwd()
 	if err != nil {
 		return err
 	}
-	top, err := r.git(wd, "rev-parse", "--show-toplevel")
+	top, err := gitattr.Git(ctx, wd, "rev-parse", "--show-toplevel")
 	top = strings.TrimSpace(top)
 	if err != nil && !global {
 		return withCode(exitGeneric, errors.New("not inside a git repository: run 'hull git setup' in one (or use --global to set up only your global git config)"))
 	}
 	if err == nil {
-		if err := r.setupAttributes(c, top); err != nil {
+		cfg, err := r.loadConfig(c, "")
+		if err != nil {
+			return err
+		}
+		if err := r.setupAttributes(ctx, cfg, top); err != nil {
 			return err
 		}
 	}
-	scope, where := "--local", ".git/config"
+	where, dir := ".git/config", top
 	if global {
-		scope, where = "--global", "global git config"
+		where = "global git config"
 	}
-	dir := top
 	if dir == "" {
 		dir = wd
 	}
-	for _, kv := range gitConfig {
-		cur, _ := r.git(dir, "config", scope, "--get", kv[0])
-		if strings.TrimSuffix(cur, "\n") == kv[1] {
-			fmt.Fprintf(r.stdout, "%s: %s is already %q\n", where, kv[0], kv[1])
-			continue
+	changes, err := gitattr.ConfigureGit(ctx, dir, global)
+	for _, ch := range changes {
+		if ch.Set {
+			fmt.Fprintf(r.stdout, "%s: set %s = %q\n", where, ch.Key, ch.Value)
+		} else {
+			fmt.Fprintf(r.stdout, "%s: %s is already %q\n", where, ch.Key, ch.Value)
 		}
-		if _, err := r.git(dir, "config", scope, kv[0], kv[1]); err != nil {
-			return withCode(exitCouldNotWrite, err)
-		}
-		fmt.Fprintf(r.stdout, "%s: set %s = %q\n", where, kv[0], kv[1])
 	}
-	return nil
+	return gitattrErr(err)
 }
 
-// setupAttributes adds the .gitattributes lines.
-func (r *runner) setupAttributes(c *cli.Context, top string) error {
-	cfg, err := r.loadConfig(c, "")
-	if err != nil {
-		return err
-	}
+// setupAttributes adds the .gitattributes lines for the creation rules of
+// cfg (when it is in the repository whose top is top).
+func (r *runner) setupAttributes(ctx context.Context, cfg *config.Config, top string) error {
 	dir := top
 	var patterns []string
 	if cfg != nil && (cfg.Dir == top || strings.HasPrefix(cfg.Dir, top+string(filepath.Separator))) {
@@ -117,117 +81,16 @@ func (r *runner) setupAttributes(c *cli.Context, top string) error {
 			patterns = append(patterns, globs...)
 		}
 	}
-	if len(patterns) == 0 {
-		patterns = genericPatterns
+	rel, _ := filepath.Rel(top, filepath.Join(dir, ".gitattributes"))
+	added, err := gitattr.AddAttributes(ctx, dir, patterns)
+	for _, l := range added {
+		fmt.Fprintf(r.stdout, "%s: added %q\n", rel, l)
 	}
-	attrPath := filepath.Join(dir, ".gitattributes")
-	rel, _ := filepath.Rel(top, attrPath)
-	existing, err := os.ReadFile(attrPath)
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return withCode(exitCouldNotRead, fmt.Errorf("cannot read %s: %w", attrPath, unwrapPathErr(err)))
+	if err != nil {
+		return gitattrErr(err)
 	}
-	have := map[string]bool{}
-	for _, l := range strings.Split(string(existing), "\n") {
-		have[strings.Join(strings.Fields(l), " ")] = true
-	}
-	var added []string
-	changed := false
-	add := func(p string) {
-		line := gitattr.QuotePattern(p) + " " + gitAttrs
-		if have[line] {
-			return
-		}
-		have[line] = true
-		added = append(added, line)
-	}
-	for _, p := range patterns {
-		add(p)
-	}
-	write := func() error {
-		if len(added) == 0 {
-			return nil
-		}
-		out := existing
-		if len(out) > 0 && !bytes.HasSuffix(out, []byte("\n")) {
-			out = append(out, '\n')
-		}
-		if len(existing) == 0 {
-			out = append(out, "# hull: decrypted diffs and key-by-key merges of encrypted files ('hull git setup')\n"...)
-		}
-		for _, l := range added {
-			out = append(out, l+"\n"...)
-		}
-		if err := hull.WriteFile(attrPath, out, hull.WriteOptions{Perm: 0o644}); err != nil {
-			return withCode(exitCouldNotWrite, fmt.Errorf("cannot write %s: %w", attrPath, unwrapPathErr(err)))
-		}
-		existing, changed = out, true
-		for _, l := range added {
-			fmt.Fprintf(r.stdout, "%s: added %q\n", rel, l)
-		}
-		added = nil
-		return nil
-	}
-	if err := write(); err != nil {
-		return err
-	}
-	// Tracked files that are encrypted but not covered get a line each.
-	for _, f := range r.uncoveredEncrypted(dir) {
-		add("/" + gitattr.Escape(filepath.ToSlash(f)))
-	}
-	if err := write(); err != nil {
-		return err
-	}
-	if !changed {
+	if len(added) == 0 {
 		fmt.Fprintf(r.stdout, "%s: up to date\n", rel)
 	}
 	return nil
-}
-
-var encryptedMarker = sync.OnceValue(func() *regexp.Regexp {
-	return regexp.MustCompile(`(?m)(^sops:\s*$|"mac": "ENC\[|^sops_mac=ENC\[|^\[sops\]\s*$)`)
-})
-
-// uncoveredEncrypted lists the tracked files below dir (relative to it)
-// that look encrypted and have no diff=hull attribute.
-func (r *runner) uncoveredEncrypted(dir string) []string {
-	out, err := r.git(dir, "ls-files", "-z")
-	if err != nil {
-		return nil
-	}
-	var enc []string
-	for _, f := range strings.Split(out, "\x00") {
-		if f == "" {
-			continue
-		}
-		fi, err := os.Stat(filepath.Join(dir, f))
-		if err != nil || !fi.Mode().IsRegular() || fi.Size() > 16<<20 {
-			continue
-		}
-		data, err := os.ReadFile(filepath.Join(dir, f))
-		if err != nil || !bytes.Contains(data, []byte("ENC[AES256_GCM,")) || !encryptedMarker().Match(data) {
-			continue
-		}
-		enc = append(enc, f)
-	}
-	if len(enc) == 0 {
-		return nil
-	}
-	attrs, err := r.git(dir, append([]string{"check-attr", "-z", "diff", "--"}, enc...)...)
-	if err != nil {
-		return nil
-	}
-	covered := map[string]bool{}
-	parts := strings.Split(attrs, "\x00")
-	for i := 0; i+2 < len(parts); i += 3 {
-		if parts[i+2] == "hull" {
-			covered[parts[i]] = true
-		}
-	}
-	var missing []string
-	for _, f := range enc {
-		if !covered[f] {
-			missing = append(missing, f)
-		}
-	}
-	return missing
 }

@@ -13,7 +13,6 @@ import (
 	"github.com/hullsecrets/hull"
 	"github.com/hullsecrets/hull/keysources"
 	"github.com/hullsecrets/hull/keysources/age"
-	"github.com/hullsecrets/hull/keysources/companion"
 	"github.com/hullsecrets/hull/keysources/localkeys"
 	"github.com/hullsecrets/hull/keysources/pgp"
 	"github.com/hullsecrets/hull/metadata"
@@ -25,42 +24,20 @@ func (r *runner) cmdKeygen(c *cli.Context) error {
 		return err
 	}
 	if path == "" {
-		path = localkeys.DefaultAgeKeyFile(r.env.lookup, runtime.GOOS)
-		if path == "" {
+		if path = localkeys.DefaultAgeKeyFile(r.env.lookup, runtime.GOOS); path == "" {
 			return withCode(exitGeneric, errors.New("no file given and neither XDG_CONFIG_HOME nor HOME is set"))
 		}
 	}
-	content, recipient, err := age.GenerateIdentity(time.Now())
-	if err != nil {
-		return err
-	}
 	if path == "-" {
-		_, err := r.stdout.Write(content)
+		content, _, err := age.GenerateIdentity(time.Now())
+		if err == nil {
+			_, err = r.stdout.Write(content)
+		}
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return withCode(exitCouldNotWrite, fmt.Errorf("cannot create %s: %w", filepath.Dir(path), unwrapPathErr(err)))
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	recipient, err := age.WriteIdentityFile(path, time.Now())
 	if err != nil {
-		if errors.Is(err, os.ErrExist) {
-			return withCode(exitCouldNotWrite, fmt.Errorf("%s already exists; hull never overwrites an identity file (choose another file or remove it first)", path))
-		}
-		return withCode(exitCouldNotWrite, fmt.Errorf("cannot create %s: %w", path, unwrapPathErr(err)))
-	}
-	if _, err := f.Write(content); err != nil {
-		f.Close()
-		os.Remove(path)
-		return withCode(exitCouldNotWrite, fmt.Errorf("cannot write %s: %w", path, err))
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		os.Remove(path)
-		return withCode(exitCouldNotWrite, fmt.Errorf("cannot write %s: %w", path, err))
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(path)
-		return withCode(exitCouldNotWrite, fmt.Errorf("cannot write %s: %w", path, err))
+		return withCode(exitCouldNotWrite, err)
 	}
 	fmt.Fprintln(r.stdout, recipient)
 	return nil
@@ -116,9 +93,9 @@ func hints(err error) []string {
 			h = append(h, "run the command again to retype the passphrase")
 		} else if errors.Is(err, pgp.ErrGPGNotFound) {
 			h = append(h, "install GnuPG or set SOPS_GPG_EXEC to its path; without gpg, HULL_PGP_KEY_FILE can name an armored secret key file")
-		} else if errors.Is(err, companion.ErrNotInstalled) || errors.Is(err, companion.ErrMismatch) {
+		} else if errors.Is(err, keysources.ErrHelperUnavailable) {
 			h = append(h, "hull uses AWS KMS, GCP KMS and Azure Key Vault keys through hull-kms, which must be installed with hull, of the same version")
-		} else if errors.Is(err, companion.ErrKeyService) {
+		} else if errors.Is(err, keysources.ErrKeyServices) {
 			h = append(h, "the key services given with --keyservice could not unwrap it: check that each is running, listening at that address, and holds a key of the file (its log names each request)")
 		} else if errors.Is(err, keysources.ErrNoCredentials) {
 			h = append(h, "a key service had no credentials: log in to the cloud provider (or set its credential variables) and try again")

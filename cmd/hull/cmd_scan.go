@@ -2,18 +2,15 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/hullsecrets/hull"
 	"github.com/hullsecrets/hull/internal/scan"
 )
 
@@ -57,111 +54,45 @@ func (r *runner) scanCommand() *cli.Command {
 }
 
 func (r *runner) cmdScan(c *cli.Context) error {
-	ctx := context.Background()
+	o := scan.RunOptions{Paths: c.Args().Slice(), Baseline: c.String("baseline"), UpdateBaseline: c.Bool("update-baseline"), MaxSize: scan.DefaultMaxSize}
 	staged, history := c.Bool("staged"), c.Bool("history")
-	paths := c.Args().Slice()
-	if staged && history {
+	switch {
+	case staged && history:
 		return withCode(exitConflictingParams, errors.New("--staged and --history cannot be used together"))
-	}
-	if (staged || history) && len(paths) > 0 {
+	case (staged || history) && len(o.Paths) > 0:
 		return withCode(exitConflictingParams, errors.New("paths cannot be given with --staged or --history"))
+	case staged:
+		o.Mode = scan.ModeStaged
+	case history:
+		o.Mode = scan.ModeHistory
 	}
-	maxSize := int64(scan.DefaultMaxSize)
 	if s := c.String("max-size"); s != "" {
 		n, err := strconv.ParseInt(s, 10, 64)
 		if err != nil || n <= 0 {
 			return withCode(exitGeneric, fmt.Errorf("usage: --max-size must be a positive number of bytes, not %q", s))
 		}
-		maxSize = n
+		o.MaxSize = n
 	}
-
-	cwd, err := os.Getwd()
-	if err != nil {
+	var err error
+	if o.Dir, err = os.Getwd(); err != nil {
 		return err
 	}
-	root, gitErr := scan.GitRoot(ctx, cwd)
-	if gitErr != nil {
-		if staged || history {
-			return withCode(exitGeneric, fmt.Errorf("--staged and --history need a git repository: %v", gitErr))
-		}
-		root = cwd
-	}
-
-	basePath := c.String("baseline")
-	if basePath == "" {
-		basePath = filepath.Join(root, scan.BaselineFile)
-	}
-	base, err := loadBaseline(basePath, c.String("baseline") != "" && !c.Bool("update-baseline"))
-	if err != nil {
+	res, err := scan.Run(context.Background(), o)
+	if re := (*scan.RunError)(nil); errors.As(err, &re) {
+		code := map[string]int{scan.StepRepository: exitGeneric, scan.StepRead: exitCouldNotRead, scan.StepBaseline: exitErrorReadingConfig, scan.StepWrite: exitCouldNotWrite}[re.Step]
+		return withCode(code, err)
+	} else if err != nil {
 		return err
 	}
-
-	var produce scan.Producer
-	switch {
-	case staged:
-		produce = scan.GitStaged(root, maxSize)
-	case history:
-		produce = scan.GitHistory(root, maxSize)
-	case len(paths) > 0:
-		produce = scan.Paths(root, paths)
-	case gitErr == nil:
-		produce = scan.GitFiles(root)
-	default:
-		produce = scan.Paths(root, []string{"."})
+	if res.LegacyBaseline {
+		r.warnf("%s holds unkeyed SHA-256 fingerprints, from which a dictionary attack can recover weak secrets; they still match, but run 'hull scan --update-baseline' to rewrite it with a random key (it keeps the ignore globs and accepts the current findings)", displayPath(o.Dir, res.BaselinePath))
 	}
-	// The fingerprint key: the baseline's; a new one when the baseline is
-	// written; else one kept in the repository's git directory (so that
-	// --json fingerprints are stable in this clone), or one for this run.
-	keyHex := base.Key
-	if keyHex == "" && c.Bool("update-baseline") {
-		if keyHex, err = scan.NewKey(); err != nil {
-			return err
-		}
-	}
-	key := scan.KeyFromHex(keyHex)
-	if key == nil {
-		key = localScanKey(ctx, root, gitErr == nil)
-	}
-	if base.Legacy() && !c.Bool("update-baseline") {
-		r.warnf("%s holds unkeyed SHA-256 fingerprints, from which a dictionary attack can recover weak secrets; they still match, but run 'hull scan --update-baseline' to rewrite it with a random key (it keeps the ignore globs and accepts the current findings)", displayPath(cwd, basePath))
-	}
-	opts := scan.Options{MaxSize: maxSize, Baseline: base, Key: key}
-	if c.Bool("update-baseline") {
-		opts.Baseline = nil // every current finding goes into the new baseline
-		if base != nil {
-			opts.Baseline = &scan.Baseline{Ignore: base.Ignore}
-		}
-	}
-	res, err := scan.New(opts).Scan(ctx, produce)
-	if err != nil {
-		return withCode(exitCouldNotRead, err)
-	}
-	if history {
-		if err := scan.CommitsAdding(ctx, root, res.Findings); err != nil {
-			return withCode(exitCouldNotRead, err)
-		}
-		scan.SortFindings(res.Findings)
-	}
-
-	if c.Bool("update-baseline") {
-		nb := base.WithFindings(keyHex, res.Findings)
-		if err := hull.WriteFile(basePath, nb.Marshal(), hull.WriteOptions{Perm: 0o644}); err != nil {
-			return withCode(exitCouldNotWrite, fmt.Errorf("cannot write %s: %v", basePath, unwrapPathErr(err)))
-		}
-		fmt.Fprintf(r.stderr, "%s: wrote %s: %d accepted finding(s)\n", r.name, displayPath(cwd, basePath), len(nb.Accepted))
+	if res.Written != nil {
+		fmt.Fprintf(r.stderr, "%s: wrote %s: %d accepted finding(s)\n", r.name, displayPath(o.Dir, res.BaselinePath), len(res.Written.Accepted))
 		return nil
 	}
-
 	if c.Bool("json") {
-		out := struct {
-			Findings []scan.Finding `json:"findings"`
-			Accepted int            `json:"accepted_by_baseline"`
-			Stats    scan.Stats     `json:"stats"`
-		}{res.Findings, res.Accepted, res.Stats}
-		if out.Findings == nil {
-			out.Findings = []scan.Finding{}
-		}
-		b, err := json.MarshalIndent(out, "", "  ")
+		b, err := res.JSON()
 		if err != nil {
 			return err
 		}
@@ -169,93 +100,29 @@ func (r *runner) cmdScan(c *cli.Context) error {
 	} else {
 		for _, f := range res.Findings {
 			name := f.File
-			if !staged && !history && !filepath.IsAbs(filepath.FromSlash(f.File)) {
-				name = displayPath(cwd, filepath.Join(root, filepath.FromSlash(f.File)))
+			if o.Mode == scan.ModeFiles && !filepath.IsAbs(filepath.FromSlash(f.File)) {
+				name = displayPath(o.Dir, filepath.Join(res.Root, filepath.FromSlash(f.File)))
 			}
-			if f.Commit != "" {
-				fmt.Fprintf(r.stdout, "%s:%s:%d:%d: %s %s\n", short(f.Commit), name, f.Line, f.Column, f.Kind, f.Redacted)
-			} else {
-				fmt.Fprintf(r.stdout, "%s:%d:%d: %s %s\n", name, f.Line, f.Column, f.Kind, f.Redacted)
-			}
+			fmt.Fprintln(r.stdout, f.Text(name))
 		}
-	}
-	if res.Stats.SkippedLarge > 0 && !c.Bool("json") {
-		r.warnf("%d file(s) larger than %d bytes were not scanned (--max-size)", res.Stats.SkippedLarge, maxSize)
+		if res.Stats.SkippedLarge > 0 {
+			r.warnf("%d file(s) larger than %d bytes were not scanned (--max-size)", res.Stats.SkippedLarge, o.MaxSize)
+		}
 	}
 	if len(res.Findings) == 0 {
 		return nil
 	}
-	where := "the files scanned"
+	where, hint := "the files scanned", "encrypt the file ('hull encrypt -i FILE') or remove the secret"
 	switch {
 	case staged:
-		where = "the staged changes"
+		where, hint = "the staged changes", "encrypt the file ('hull encrypt -i FILE') and 'git add' it again, or unstage it ('git restore --staged FILE')"
 	case history:
-		where = "git history"
+		where, hint = "git history", "rotate these secrets: removing them from history does not un-leak them"
 	}
 	r.errorf("%d possible secret(s) found in %s", len(res.Findings), where)
-	switch {
-	case staged:
-		r.hintf("encrypt the file ('hull encrypt -i FILE') and 'git add' it again, or unstage it ('git restore --staged FILE')")
-	case history:
-		r.hintf("rotate these secrets: removing them from history does not un-leak them")
-	default:
-		r.hintf("encrypt the file ('hull encrypt -i FILE') or remove the secret")
-	}
+	r.hintf("%s", hint)
 	r.hintf("if a finding is not a secret, add '# hull-scan:allow' to its line, or accept all current findings with 'hull scan --update-baseline'")
 	return &childExit{code: exitSecretsFound}
-}
-
-// localScanKey is the fingerprint key of a repository without a keyed
-// baseline: kept in its git directory (hull-scan-key, mode 0600; never
-// committed, so a fresh clone makes its own), else random for this run.
-func localScanKey(ctx context.Context, root string, inGit bool) []byte {
-	fresh := func() []byte {
-		k, _ := scan.NewKey()
-		return scan.KeyFromHex(k)
-	}
-	if !inGit {
-		return fresh()
-	}
-	out, err := exec.CommandContext(ctx, "git", "-C", root, "rev-parse", "--absolute-git-dir").Output()
-	if err != nil {
-		return fresh()
-	}
-	path := filepath.Join(strings.TrimSpace(string(out)), "hull-scan-key")
-	if b, err := os.ReadFile(path); err == nil {
-		if k := scan.KeyFromHex(strings.TrimSpace(string(b))); k != nil {
-			return k
-		}
-	}
-	k, err := scan.NewKey()
-	if err != nil {
-		return fresh()
-	}
-	if err := hull.WriteFile(path, []byte(k+"\n"), hull.WriteOptions{Perm: 0o600, NoClobber: true}); err != nil {
-		// Another run made it meanwhile, or .git is read-only.
-		if b, rerr := os.ReadFile(path); rerr == nil {
-			if k2 := scan.KeyFromHex(strings.TrimSpace(string(b))); k2 != nil {
-				return k2
-			}
-		}
-	}
-	return scan.KeyFromHex(k)
-}
-
-// loadBaseline reads a baseline file. A missing file is an empty
-// baseline, unless it must exist (a --baseline given to read).
-func loadBaseline(path string, mustExist bool) (*scan.Baseline, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		if errors.Is(err, os.ErrNotExist) && !mustExist {
-			return scan.ParseBaseline(nil)
-		}
-		return nil, withCode(exitCouldNotRead, fmt.Errorf("cannot read %s: %v", path, unwrapPathErr(err)))
-	}
-	b, err := scan.ParseBaseline(data)
-	if err != nil {
-		return nil, withCode(exitErrorReadingConfig, fmt.Errorf("%s: %v", path, err))
-	}
-	return b, nil
 }
 
 // displayPath is p relative to the working directory when it is below it.
@@ -264,11 +131,4 @@ func displayPath(cwd, p string) string {
 		return filepath.ToSlash(rel)
 	}
 	return filepath.ToSlash(p)
-}
-
-func short(commit string) string {
-	if len(commit) > 12 {
-		return commit[:12]
-	}
-	return commit
 }

@@ -3,9 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
-	"os"
 	"runtime/debug"
 	"strconv"
 	"sync/atomic"
@@ -36,7 +34,6 @@ func isStdin(p string) bool { return p == "" || p == "-" || p == "/dev/stdin" }
 
 // resolveIO reads the input and output flags of a command.
 func (r *runner) resolveIO(c *cli.Context, path string, needName bool) (*fileIO, error) {
-	reg := all.Registry()
 	fio := &fileIO{path: path, name: path}
 	if isStdin(path) {
 		fio.path, fio.name = "", ""
@@ -47,37 +44,21 @@ func (r *runner) resolveIO(c *cli.Context, path string, needName bool) (*fileIO,
 	if fio.path == "" && fio.name == "" && needName && !c.IsSet("input-type") {
 		return nil, withCode(exitConflictingParams, errors.New("reading from stdin needs --filename-override or --input-type to choose the format"))
 	}
-	var err error
-	if t := c.String("input-type"); t != "" {
-		if fio.in, err = reg.ByName(t); err != nil {
-			return nil, withCode(exitGeneric, fmt.Errorf("--input-type: %w", err))
-		}
-	} else {
-		var known bool
-		fio.in, known = reg.ForPath(fio.name, "binary")
-		fio.guessed = !known && fio.in.Name() == "binary"
+	outType := ""
+	if hasFlag(c, "output-type") {
+		outType = c.String("output-type")
 	}
-	if hasFlag(c, "output-type") && c.String("output-type") != "" {
-		if fio.out, err = reg.ByName(c.String("output-type")); err != nil {
-			return nil, withCode(exitGeneric, fmt.Errorf("--output-type: %w", err))
-		}
-	} else if byName, ok := reg.ForPath(fio.name, "binary"); ok || c.String("input-type") == "" {
-		// As sops: the output format is detected from the same name.
-		fio.out = byName
-	} else {
-		// A name with no known extension and an explicit --input-type:
-		// sops would write binary here and fail; keep the input format.
-		fio.out = fio.in
+	var err error
+	if fio.in, fio.out, fio.guessed, err = all.Formats(fio.name, c.String("input-type"), outType); err != nil {
+		return nil, withCode(exitGeneric, err)
 	}
 	if hasFlag(c, "in-place") {
-		fio.inPlace = c.Bool("in-place")
-		fio.output = c.String("output")
-		fio.force = c.Bool("force")
+		fio.inPlace, fio.output, fio.force = c.Bool("in-place"), c.String("output"), c.Bool("force")
 	}
-	if fio.inPlace && fio.output != "" {
+	switch {
+	case fio.inPlace && fio.output != "":
 		return nil, withCode(exitConflictingParams, errors.New("--in-place and --output cannot be used together"))
-	}
-	if fio.inPlace && fio.path == "" {
+	case fio.inPlace && fio.path == "":
 		return nil, withCode(exitConflictingParams, errors.New("--in-place needs a file, not stdin"))
 	}
 	if s := c.String("indent"); s != "" {
@@ -104,40 +85,16 @@ func hasFlag(c *cli.Context, name string) bool {
 	return false
 }
 
-// readInput reads the input file or stdin, refusing inputs over the size
-// limit before reading them whole.
+// readInput reads the input file or stdin (hull.ReadInput).
 func (r *runner) readInput(fio *fileIO) ([]byte, error) {
-	limit := formats.DefaultLimits.MaxBytes
-	var src io.Reader
-	if fio.path == "" {
-		src = r.stdin
-	} else {
-		fi, err := os.Stat(fio.path)
-		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
-				return nil, withCode(exitNoFileSpecified, fmt.Errorf("cannot read %s: no such file", fio.path))
-			}
-			return nil, withCode(exitCouldNotRead, fmt.Errorf("cannot read %s: %w", fio.path, unwrapPathErr(err)))
-		}
-		if fi.IsDir() {
-			return nil, withCode(exitCouldNotRead, fmt.Errorf("cannot read %s: it is a directory", fio.path))
-		}
-		if fi.Size() > limit {
-			return nil, fmt.Errorf("%s: %w", fio.path, &formats.LimitError{Format: fio.in.Name(), What: "size", Limit: limit})
-		}
-		f, err := os.Open(fio.path)
-		if err != nil {
-			return nil, withCode(exitCouldNotRead, fmt.Errorf("cannot read %s: %w", fio.path, unwrapPathErr(err)))
-		}
-		defer f.Close()
-		src = f
-	}
-	data, err := io.ReadAll(io.LimitReader(src, limit+1))
-	if err != nil {
-		return nil, withCode(exitCouldNotRead, fmt.Errorf("cannot read %s: %w", fio.display(), err))
-	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("%s: %w", fio.display(), &formats.LimitError{Format: fio.in.Name(), What: "size", Limit: limit})
+	data, err := hull.ReadInput(fio.path, r.stdin, fio.in.Name())
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, withCode(exitNoFileSpecified, err)
+	case errors.Is(err, formats.ErrLimit):
+		return nil, err
+	case err != nil:
+		return nil, withCode(exitCouldNotRead, err)
 	}
 	r.setMemoryLimit(len(data))
 	return data, nil
@@ -164,6 +121,20 @@ func (r *runner) setMemoryLimit(size int) {
 // inputBytes counts the bytes of every input this process has read; the
 // memory limit is a property of the process, so this is too.
 var inputBytes atomic.Int64
+
+// readFile reads a whole file (hull.ReadFile), naming it in errors.
+func readFile(path string) ([]byte, error) {
+	data, err := hull.ReadFile(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, withCode(exitNoFileSpecified, fmt.Errorf("cannot read %s: no such file", path))
+	case errors.Is(err, formats.ErrLimit):
+		return nil, err
+	case err != nil:
+		return nil, withCode(exitCouldNotRead, fmt.Errorf("cannot read %s: %w", path, unwrapPathErr(err)))
+	}
+	return data, nil
+}
 
 func unwrapPathErr(err error) error {
 	var pe *fs.PathError
@@ -208,15 +179,7 @@ func (r *runner) write(f *fileIO, data []byte, plaintext bool) error {
 			return withCode(exitCouldNotWrite, fmt.Errorf("cannot write %s: %w", f.path, unwrapPathErr(err)))
 		}
 	case f.output != "":
-		// An existing file is replaced atomically, as sops replaces it.
-		// A symbolic link is not followed without --force: a writer of
-		// the repository could plant one that sends the plaintext to a
-		// place others can read (docs/TRUST.md).
-		o := hull.WriteOptions{Perm: 0o600}
-		if li, err := os.Lstat(f.output); err == nil && li.Mode()&os.ModeSymlink != 0 && plaintext && !f.force {
-			o.NoClobber = true
-		}
-		if err := hull.WriteFile(f.output, data, o); err != nil {
+		if err := hull.WriteOutput(f.output, data, plaintext, f.force); err != nil {
 			return withCode(exitCouldNotWrite, sopsSays("Could not open output file for writing", fmt.Errorf("cannot write %s: %w", f.output, unwrapPathErr(err))))
 		}
 	default:

@@ -26,6 +26,33 @@
 // forever, and a caller that requires the log then refuses to go on (HashiCorp
 // Vault's blocked audit device; SECURITY.md).
 //
+// # Settings, operations and fail-closed
+//
+// [Resolve] combines HULL_AUDIT_LOG, which names a log file, with the
+// top-level audit block of the .sops.yaml that applies to the file
+// (config.Audit), which names another: a record goes to each, and at least
+// one must take it (as Vault's audit devices). HULL_AUDIT_REQUIRED or
+// audit: required: true makes the log required; HULL_AUDIT_FSYNC or audit:
+// fsync: true fsyncs every line.
+//
+// An [Op] is one audited command. Every decryption writes an access record
+// ([Settings.BeginAccess], [Access.Finish]: after the data key was
+// recovered or not and the file authenticated or not, and before any
+// plaintext leaves the caller: output, editor, child process), with the
+// keys that opened the file. Every operation writes a result record when
+// it ends ([Op.Result]), with the caller's exit code (for exec-*, the
+// command's); exec-env --same-process replaces hull with the command and
+// writes none.
+//
+// With a required log, a decrypting caller first checks that the log can
+// be opened (BeginAccess refuses with [ErrRefused] before anything is
+// decrypted); if the access record then cannot be written, the [Report]
+// says to refuse: the caller drops the plaintext and fails. A result
+// record that cannot be written turns success into failure. Without
+// required, a failing log is a warning, reported once per operation and
+// not at all when the caller asks for quiet (hull's decrypt, whose stderr
+// helm-secrets and others read).
+//
 // # Shell safety
 //
 // A log line is JSON, and every '$' and '`' in it is written as \u0024 and

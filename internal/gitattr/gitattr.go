@@ -1,6 +1,10 @@
-// Package gitattr turns .sops.yaml path_regex values into gitattributes
-// patterns (for 'hull git setup'): patterns that match at least the paths
-// the regular expression matches.
+// Package gitattr is hull's git integration below the command line: it
+// turns .sops.yaml path_regex values into gitattributes patterns (patterns
+// that match at least the paths the regular expression matches), adds the
+// .gitattributes lines and git config of 'hull git setup' (repo.go),
+// installs and removes the pre-commit hook, and shortens what 'hull diff'
+// shows of a file it cannot decrypt (textconv.go). It prints nothing: the
+// caller reports what changed.
 package gitattr
 
 import (

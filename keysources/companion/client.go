@@ -23,11 +23,11 @@ var HandshakeTimeout = 10 * time.Second
 const Name = "hull-kms"
 
 // ErrNotInstalled: the companion could not be found or started.
-var ErrNotInstalled = errors.New("hull-kms is not installed")
+var ErrNotInstalled = keysources.Classed("hull-kms is not installed", keysources.ErrHelperUnavailable)
 
 // ErrMismatch: the companion is of another version or speaks another
 // protocol.
-var ErrMismatch = errors.New("hull-kms does not match this hull")
+var ErrMismatch = keysources.Classed("hull-kms does not match this hull", keysources.ErrHelperUnavailable)
 
 // Config says how to start the companion.
 type Config struct {

@@ -44,7 +44,7 @@ func (r *Recipient) KeyStanza() metadata.Stanza {
 // ErrKeyService marks the failure of a wrap or unwrap through the key
 // services (errors.Is), so that hull can hint at the services rather
 // than at the user's identities.
-var ErrKeyService = errors.New("the key services failed")
+var ErrKeyService = keysources.ErrKeyServices
 
 // serviceError is a failure the key services reported: its text, and
 // errors.Is(err, ErrKeyService).

@@ -1,0 +1,121 @@
+package hull
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+
+	"github.com/hullsecrets/hull/formats"
+)
+
+// ErrWrite marks a file that could not be written (CreateFile).
+var ErrWrite = errors.New("write failed")
+
+// ErrIsDirectory is returned by ReadInput for a directory.
+var ErrIsDirectory = errors.New("it is a directory")
+
+// fileError is a failure to read or write a file: its message names the
+// file, and it wraps the cause (fs.ErrNotExist, ErrIsDirectory, ErrWrite…).
+type fileError struct {
+	msg string
+	err error
+}
+
+func (e *fileError) Error() string { return e.msg }
+func (e *fileError) Unwrap() error { return e.err }
+
+// ReadInput reads a command's input whole: the file at path, or stdin
+// when path is "". An input over formats.DefaultLimits.MaxBytes is refused
+// with a formats.LimitError naming format, a regular file before it is
+// read. Other errors name the input and wrap the cause: fs.ErrNotExist,
+// ErrIsDirectory, or the read error.
+func ReadInput(path string, stdin io.Reader, format string) ([]byte, error) {
+	limit := formats.DefaultLimits.MaxBytes
+	src, name := stdin, "stdin"
+	if path != "" {
+		name = path
+		fi, err := os.Stat(path)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, &fileError{fmt.Sprintf("cannot read %s: no such file", path), err}
+		}
+		if err == nil && fi.IsDir() {
+			err = ErrIsDirectory
+		}
+		if err != nil {
+			return nil, &fileError{fmt.Sprintf("cannot read %s: %v", path, bare(err)), err}
+		}
+		if fi.Size() > limit {
+			return nil, fmt.Errorf("%s: %w", path, &formats.LimitError{Format: format, What: "size", Limit: limit})
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, &fileError{fmt.Sprintf("cannot read %s: %v", path, bare(err)), err}
+		}
+		defer f.Close()
+		src = f
+	}
+	data, err := io.ReadAll(io.LimitReader(src, limit+1))
+	if err != nil {
+		return nil, &fileError{fmt.Sprintf("cannot read %s: %v", name, err), err}
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%s: %w", name, &formats.LimitError{Format: format, What: "size", Limit: limit})
+	}
+	return data, nil
+}
+
+func bare(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// ReadFile reads a whole file, refusing one over the size limit
+// (formats.DefaultLimits.MaxBytes) with a formats.LimitError. Errors of
+// opening it are the *fs.PathError of os.Open.
+func ReadFile(path string) ([]byte, error) {
+	return readLimited(path, formats.DefaultLimits.MaxBytes)
+}
+
+// WriteOutput writes a command's result to a named output file: an
+// existing file is replaced atomically, a new one gets mode 0600. A
+// symbolic link at path is not followed for plaintext unless force: a
+// writer of the repository could plant one that sends the plaintext to a
+// place others can read (docs/TRUST.md); such a write fails with
+// ErrExists.
+func WriteOutput(path string, data []byte, plaintext, force bool) error {
+	o := WriteOptions{Perm: 0o600}
+	if li, err := os.Lstat(path); err == nil && li.Mode()&os.ModeSymlink != 0 && plaintext && !force {
+		o.NoClobber = true
+	}
+	return WriteFile(path, data, o)
+}
+
+// CreateFile encrypts f, the plaintext of a new file, with o (binary
+// files get no rule), and writes it to path in format, mode 0600, only if
+// path does not exist. When path exists by then (someone else created it
+// meanwhile), it returns ErrExists with the encrypted bytes, for the caller
+// to keep elsewhere.
+func CreateFile(path string, f *formats.File, format formats.Format, emit formats.EmitOptions, o EncryptOptions) ([]byte, error) {
+	if format.Name() == "binary" {
+		o.NoRule, o.MACOnlyEncrypted = true, false
+	}
+	if err := Encrypt(f, o); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	out, err := format.Emit(f, emit)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if err := WriteFile(path, out, WriteOptions{Perm: 0o600, NoClobber: true}); err != nil {
+		if errors.Is(err, ErrExists) {
+			return out, err
+		}
+		return nil, &fileError{fmt.Sprintf("cannot write %s: %v", path, err), errors.Join(ErrWrite, err)}
+	}
+	return out, nil
+}
