@@ -9,8 +9,6 @@ import (
 	"fmt"
 	"sync"
 
-	"github.com/urfave/cli/v2"
-
 	"github.com/hullsecrets/hull"
 	"github.com/hullsecrets/hull/config"
 	"github.com/hullsecrets/hull/formats"
@@ -83,12 +81,12 @@ func auditOutcome(err error) audit.Outcome {
 // the .sops.yaml that applies. A missing or broken config gives none of its
 // settings (the command reports config problems itself; whoever can break
 // the config could also remove the audit block).
-func (r *runner) auditSettings(c *cli.Context, target string) audit.Settings {
+func (r *runner) auditSettings(cl *cmdLine, target string) audit.Settings {
 	if target == "-" {
 		target = ""
 	}
 	var cfg *config.Config
-	path, _, err := r.findConfig(c, target)
+	path, _, err := r.findConfig(cl, target)
 	if err == nil && path != "" {
 		if cfg, err = r.configs.load(path); err != nil {
 			cfg = nil
@@ -122,9 +120,9 @@ func auditQuiet(verbose bool, op string, err error) bool {
 // file its first decryption names); the function it returns writes the
 // result record and must be deferred with the command's error:
 //
-//	func (r *runner) encrypt(c *cli.Context, path string) (err error) {
-//		defer r.audit(c, "encrypt", path)(&err)
-func (r *runner) audit(c *cli.Context, name, file string) func(*error) {
+//	func (r *runner) encrypt(cl *cmdLine, path string) (err error) {
+//		defer r.audit(cl, "encrypt", path)(&err)
+func (r *runner) audit(cl *cmdLine, name, file string) func(*error) {
 	if file != "" {
 		file = audit.FileName(file)
 	}
@@ -139,10 +137,10 @@ func (r *runner) audit(c *cli.Context, name, file string) func(*error) {
 		err := *errp
 		file, keys := op.Target()
 		if file == "" {
-			file = audit.FileName(c.Args().First())
+			file = audit.FileName(cl.arg(0))
 		}
-		s := r.auditSettings(c, file)
-		rep := op.Result(s, file, keys, r.auditProcess, auditOutcome(err), auditQuiet(c.Bool("verbose"), name, err), errors.Is(err, audit.ErrRefused))
+		s := r.auditSettings(cl, file)
+		rep := op.Result(s, file, keys, r.auditProcess, auditOutcome(err), auditQuiet(cl.on("verbose"), name, err), errors.Is(err, audit.ErrRefused))
 		if rep.Refuse != nil {
 			*errp = withCode(exitAuditUnavailable, fmt.Errorf("%v: the result of %s was not recorded, and the audit log is required by %s", rep.Refuse, name, s.RequiredBy))
 		}
@@ -162,20 +160,20 @@ type auditAccess struct {
 
 // auditAccess is called before a file is decrypted. With a required log
 // that cannot be opened it returns an exit-34 error: nothing is decrypted.
-func (r *runner) auditAccess(c *cli.Context, fio *fileIO) (*auditAccess, error) {
-	aa := &auditAccess{r: r, verbose: c.Bool("verbose"), file: audit.FileName(fio.path)}
+func (r *runner) auditAccess(cl *cmdLine, fio *fileIO) (*auditAccess, error) {
+	aa := &auditAccess{r: r, verbose: cl.on("verbose"), file: audit.FileName(fio.path)}
 	if v, ok := auditOps.Load(r); ok {
 		aa.op = v.(*audit.Op)
 	} else {
 		// A decryption outside the audited operations (a command added
 		// later): named after the command.
 		name := "decrypt"
-		if c.Command != nil && c.Command.Name != "" && c.Command.Name != c.App.Name {
-			name = c.Command.Name
+		if cl.command() != "" {
+			name = cl.command()
 		}
 		aa.op = audit.NewOp(name, "")
 	}
-	s := r.auditSettings(c, fio.ruleName())
+	s := r.auditSettings(cl, fio.ruleName())
 	aa.by = s.RequiredBy
 	var err error
 	if aa.a, err = s.BeginAccess(aa.op, aa.file); err != nil {

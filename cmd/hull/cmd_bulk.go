@@ -13,8 +13,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/urfave/cli/v2"
-
 	"github.com/hullsecrets/hull"
 	"github.com/hullsecrets/hull/config"
 	"github.com/hullsecrets/hull/formats"
@@ -32,14 +30,14 @@ import (
 const gRecursive = "recursive" // encrypt, decrypt, updatekeys, rotate: -r
 
 // recursive reports whether -r/--recursive was given.
-func recursive(c *cli.Context) bool {
-	return hasFlag(c, "recursive") && c.Bool("recursive")
+func recursive(cl *cmdLine) bool {
+	return cl.on("recursive")
 }
 
 // bulkSelector is the config selection of a bulk run: --config or
 // SOPS_CONFIG for every file, else each file's nearest .sops.yaml.
-func (r *runner) bulkSelector(c *cli.Context) *bulk.Selector {
-	s := &bulk.Selector{ConfigPath: c.String("config")}
+func (r *runner) bulkSelector(cl *cmdLine) *bulk.Selector {
+	s := &bulk.Selector{ConfigPath: cl.str("config")}
 	if s.ConfigPath == "" {
 		s.ConfigPath = r.env.get("SOPS_CONFIG")
 	}
@@ -56,8 +54,8 @@ func knownFormat(name string) bool {
 }
 
 // walkTree lists the files under roots with their rules.
-func (r *runner) walkTree(c *cli.Context, roots []string) ([]bulk.File, *bulk.Selector, error) {
-	sel := r.bulkSelector(c)
+func (r *runner) walkTree(cl *cmdLine, roots []string) ([]bulk.File, *bulk.Selector, error) {
+	sel := r.bulkSelector(cl)
 	files, err := bulk.Walk(roots, sel, bulk.Options{MaxSize: formats.DefaultLimits.MaxBytes, Known: knownFormat})
 	for _, w := range sel.Warnings() {
 		r.warnf("%s", w)
@@ -91,19 +89,6 @@ func (r *runner) fork(buf *bytes.Buffer) *runner {
 	return &sub
 }
 
-// forkContext is a copy of c for one worker: the flags are shared (read
-// only by then), but App.Metadata, where per-operation state is kept (the
-// audit log's), is the worker's own.
-func forkContext(c *cli.Context) *cli.Context {
-	cc := *c
-	if c.App != nil {
-		app := *c.App
-		app.Metadata = map[string]any{}
-		cc.App = &app
-	}
-	return &cc
-}
-
 // bulkResult is the outcome of one file of a bulk change.
 type bulkResult struct {
 	path    string
@@ -115,7 +100,7 @@ type bulkResult struct {
 
 // bulkOp works on one encrypted (or, for encrypt, plaintext) file, with
 // output going to sub and its own copy of the context.
-type bulkOp func(sub *runner, c *cli.Context, path string) error
+type bulkOp func(sub *runner, cl *cmdLine, path string) error
 
 // bulkSpec says which files a bulk command works on: the encrypted ones,
 // or the plaintext ones (encrypt); the others are left alone with note,
@@ -138,36 +123,37 @@ var (
 // matches under the roots (the command's arguments, default "."), and
 // prints failures, warnings and a summary on stderr. It fails (exit 1)
 // when any file failed.
-func (r *runner) runBulk(c *cli.Context, spec bulkSpec, op bulkOp) error {
-	if err := noStdinRoots(c); err != nil {
+func (r *runner) runBulk(cl *cmdLine, spec bulkSpec, op bulkOp) error {
+	if err := noStdinRoots(cl); err != nil {
 		return err
 	}
-	if err := setInPlace(c); err != nil {
-		return err
-	}
-	files, err := r.selectedFiles(c)
+	cl, err := inPlace(cl)
 	if err != nil {
 		return err
 	}
-	return r.runBulkFiles(c, spec, files, op)
+	files, err := r.selectedFiles(cl)
+	if err != nil {
+		return err
+	}
+	return r.runBulkFiles(cl, spec, files, op)
 }
 
 // selectedFiles walks the command's arguments (default ".") and keeps the
 // files a rule matches.
-func (r *runner) selectedFiles(c *cli.Context) ([]bulk.File, error) {
-	roots := c.Args().Slice()
+func (r *runner) selectedFiles(cl *cmdLine) ([]bulk.File, error) {
+	roots := cl.args
 	if len(roots) == 0 {
 		roots = []string{"."}
 	}
-	files, _, err := r.walkTree(c, roots)
+	files, _, err := r.walkTree(cl, roots)
 	if err != nil {
 		return nil, err
 	}
 	return bulk.Selected(files), nil
 }
 
-func (r *runner) runBulkFiles(c *cli.Context, spec bulkSpec, files []bulk.File, op bulkOp) error {
-	verbose := c.Bool("verbose")
+func (r *runner) runBulkFiles(cl *cmdLine, spec bulkSpec, files []bulk.File, op bulkOp) error {
+	verbose := cl.on("verbose")
 	bar := r.newProgress(spec.verb)
 	var sum bulk.Summary
 	bulk.Run(files, 0, func(_ int, f bulk.File) bulkResult {
@@ -187,7 +173,7 @@ func (r *runner) runBulkFiles(c *cli.Context, spec bulkSpec, files []bulk.File, 
 			sub.configPath = filepath.Join(f.Config.Dir, config.FileName)
 		}
 		if err == nil {
-			err = op(sub, forkContext(c), f.Path)
+			err = op(sub, cl, f.Path)
 		}
 		res.log, res.note, res.err, res.outcome = buf.Bytes(), "", err, bulk.Failed
 		if err == nil {
@@ -251,24 +237,24 @@ func fileEncrypted(path string) (bool, error) {
 	return enc, err
 }
 
-// setInPlace makes the per-file commands write back to the file.
-func setInPlace(c *cli.Context) error {
-	if hasFlag(c, "output") && c.String("output") != "" {
-		return withCode(exitConflictingParams, errors.New("--recursive works in place: --output cannot be used with it"))
+// inPlace is cl with -i: the per-file commands write back to the file.
+func inPlace(cl *cmdLine) (*cmdLine, error) {
+	if cl.str("output") != "" {
+		return nil, withCode(exitConflictingParams, errors.New("--recursive works in place: --output cannot be used with it"))
 	}
-	if hasFlag(c, "in-place") {
-		return c.Set("in-place", "true")
+	if cl.has("in-place") {
+		return cl.with("in-place"), nil
 	}
-	return nil
+	return cl, nil
 }
 
-func noStdinRoots(c *cli.Context) error {
-	for _, a := range c.Args().Slice() {
+func noStdinRoots(cl *cmdLine) error {
+	for _, a := range cl.args {
 		if isStdin(a) {
 			return withCode(exitConflictingParams, errors.New("--recursive works on files and directories, not stdin"))
 		}
 	}
-	if c.IsSet("filename-override") || c.IsSet("input-type") {
+	if cl.isSet("filename-override") || cl.isSet("input-type") {
 		return withCode(exitConflictingParams, errors.New("--recursive chooses each file's format from its name: --input-type and --filename-override cannot be used with it"))
 	}
 	return nil
@@ -276,35 +262,35 @@ func noStdinRoots(c *cli.Context) error {
 
 // ---------------------------------------------- encrypt, decrypt, rotate -r
 
-func (r *runner) bulkEncrypt(c *cli.Context) error {
-	return r.runBulk(c, bulkEncryptSpec, (*runner).encrypt)
+func (r *runner) bulkEncrypt(cl *cmdLine) error {
+	return r.runBulk(cl, bulkEncryptSpec, (*runner).encrypt)
 }
 
-func (r *runner) bulkDecrypt(c *cli.Context) error {
-	if err := noStdinRoots(c); err != nil {
+func (r *runner) bulkDecrypt(cl *cmdLine) error {
+	if err := noStdinRoots(cl); err != nil {
 		return err
 	}
-	if c.String("extract") != "" {
+	if cl.str("extract") != "" {
 		return withCode(exitConflictingParams, errors.New("--extract cannot be used with --recursive"))
 	}
-	return r.runBulk(c, bulkDecryptSpec, (*runner).decrypt)
+	return r.runBulk(cl, bulkDecryptSpec, (*runner).decrypt)
 }
 
-func (r *runner) bulkRotate(c *cli.Context) error {
-	return r.runBulk(c, bulkRotateSpec, (*runner).rotate)
+func (r *runner) bulkRotate(cl *cmdLine) error {
+	return r.runBulk(cl, bulkRotateSpec, (*runner).rotate)
 }
 
 // --------------------------------------------------------- updatekeys -r
 
-func (r *runner) bulkUpdatekeys(c *cli.Context) error {
-	if err := noStdinRoots(c); err != nil {
+func (r *runner) bulkUpdatekeys(cl *cmdLine) error {
+	if err := noStdinRoots(cl); err != nil {
 		return err
 	}
-	files, err := r.selectedFiles(c)
+	files, err := r.selectedFiles(cl)
 	if err != nil {
 		return err
 	}
-	if !c.Bool("yes") {
+	if !cl.on("yes") {
 		// One question for the whole tree: list the files whose keys
 		// differ from their rules (as check sees them, without a key).
 		var drifted []string
@@ -328,12 +314,10 @@ func (r *runner) bulkUpdatekeys(c *cli.Context) error {
 		if err != nil || !ok {
 			return err
 		}
-		if err := c.Set("yes", "true"); err != nil {
-			return err
-		}
+		cl = cl.with("yes")
 	}
-	return r.runBulkFiles(c, bulkUpdateSpec, files, func(sub *runner, c *cli.Context, path string) error {
-		return sub.updateKeys(c, path, nil)
+	return r.runBulkFiles(cl, bulkUpdateSpec, files, func(sub *runner, cl *cmdLine, path string) error {
+		return sub.updateKeys(cl, path, nil)
 	})
 }
 

@@ -53,7 +53,7 @@ func (r *runner) checkCommand() *cli.Command {
 			"(a file not encrypted, or a value in clear), 1 a file could not be checked, 128 no key\n" +
 			"(--require-keys only), 42 drift (rule or recipients differ from .sops.yaml), 0 clean.",
 		Flags:        flagsFor(gGlobal, gCheck),
-		Action:       r.cmdCheck,
+		Action:       act(r.cmdCheck),
 		OnUsageError: usageError,
 	}
 }
@@ -70,17 +70,17 @@ func repoRoot() string {
 	return "."
 }
 
-func (r *runner) cmdCheck(c *cli.Context) error {
-	if err := r.setupKeyservice(c); err != nil {
+func (r *runner) cmdCheck(cl *cmdLine) error {
+	if err := r.setupKeyservice(cl); err != nil {
 		return err
 	}
-	roots := c.Args().Slice()
+	roots := cl.args
 	if len(roots) == 0 {
 		roots = []string{repoRoot()}
 	}
-	preCommit := c.Bool("pre-commit")
+	preCommit := cl.on("pre-commit")
 	driftWarns := preCommit
-	switch d := c.String("drift"); d {
+	switch d := cl.str("drift"); d {
 	case "":
 	case "warn":
 		driftWarns = true
@@ -89,7 +89,7 @@ func (r *runner) cmdCheck(c *cli.Context) error {
 	default:
 		return withCode(exitGeneric, fmt.Errorf("--drift %q: want warn or error", d))
 	}
-	all, sel, err := r.walkTree(c, roots)
+	all, sel, err := r.walkTree(cl, roots)
 	if err != nil {
 		return err
 	}
@@ -101,8 +101,8 @@ func (r *runner) cmdCheck(c *cli.Context) error {
 		}
 		return err
 	}
-	requireKeys := c.Bool("require-keys")
-	order, err := r.decryptionOrder(c)
+	requireKeys := cl.on("require-keys")
+	order, err := r.decryptionOrder(cl)
 	if err != nil {
 		return err
 	}
@@ -113,7 +113,7 @@ func (r *runner) cmdCheck(c *cli.Context) error {
 	bar := r.newProgress("check")
 	results := bulk.Check(context.Background(), all, bulk.CheckOptions{
 		File: hull.CheckOptions{WantKeys: wantKeys, RequireStrictMAC: sopsenv.True(r.env.get("HULL_REQUIRE_STRICT_MAC")), RequireKeys: requireKeys,
-			Identities: append(ids.Identities, r.networkIdentities(flagVaultAddresses(c))...), DecryptionOrder: order},
+			Identities: append(ids.Identities, r.networkIdentities(flagVaultAddresses(cl))...), DecryptionOrder: order},
 		CoveredOnly: preCommit, Known: knownFormat, Progress: bar.Draw})
 	bar.Clear()
 	var ignore []string
@@ -121,7 +121,7 @@ func (r *runner) cmdCheck(c *cli.Context) error {
 		ignore = []string{"drift"}
 	}
 	code := checkCodes[bulk.Worst(results, ignore...)]
-	if driftWarns && !c.Bool("json") {
+	if driftWarns && !cl.on("json") {
 		for _, res := range results {
 			for _, f := range res.Findings {
 				if f.Kind == hull.FindRuleDrift || f.Kind == hull.FindRecipientDrift {
@@ -130,18 +130,18 @@ func (r *runner) cmdCheck(c *cli.Context) error {
 			}
 		}
 	}
-	if preCommit && code == exitOK && !c.Bool("json") {
+	if preCommit && code == exitOK && !cl.on("json") {
 		// The hook is quiet when the commit may go ahead.
 		return nil
 	}
-	if c.Bool("json") {
+	if cl.on("json") {
 		out, err := json.MarshalIndent(results, "", "  ")
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(r.stdout, "%s\n", out)
 	} else {
-		r.printCheck(results, !requireKeys && !c.Bool("verbose"))
+		r.printCheck(results, !requireKeys && !cl.on("verbose"))
 	}
 	if code != exitOK {
 		return &childExit{code: code}

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/urfave/cli/v2"
-
 	"github.com/hullsecrets/hull"
 	"github.com/hullsecrets/hull/formats"
 	"github.com/hullsecrets/hull/keysources"
@@ -16,25 +14,25 @@ import (
 )
 
 // oneFile returns the single FILE argument of a command.
-func oneFile(c *cli.Context, optional bool) (string, error) {
-	switch c.NArg() {
+func oneFile(cl *cmdLine, optional bool) (string, error) {
+	switch len(cl.args) {
 	case 0:
 		if optional {
 			return "", nil
 		}
 		return "", withCode(exitNoFileSpecified, errors.New("no file given"))
 	case 1:
-		return c.Args().First(), nil
+		return cl.arg(0), nil
 	}
-	return "", withCode(exitGeneric, fmt.Errorf("usage: one file expected, got %d arguments (%s)", c.NArg(), strings.Join(c.Args().Slice(), " ")))
+	return "", withCode(exitGeneric, fmt.Errorf("usage: one file expected, got %d arguments (%s)", len(cl.args), strings.Join(cl.args, " ")))
 }
 
 // rule resolves the encryption rule from the flags (sopsenv.Rule).
-func rule(c *cli.Context) (metadata.Rule, error) {
+func rule(cl *cmdLine) (metadata.Rule, error) {
 	given := map[string]string{}
 	for _, f := range sopsenv.RuleFlags {
-		if hasFlag(c, f.Flag) && c.IsSet(f.Flag) {
-			given[f.Flag] = c.String(f.Flag)
+		if cl.has(f.Flag) && cl.isSet(f.Flag) {
+			given[f.Flag] = cl.str(f.Flag)
 		}
 	}
 	r, err := sopsenv.Rule(given)
@@ -44,31 +42,31 @@ func rule(c *cli.Context) (metadata.Rule, error) {
 	return r, err
 }
 
-func (r *runner) cmdEncrypt(c *cli.Context) error {
-	if recursive(c) { // -r: bulk (cmd_bulk.go)
-		return r.bulkEncrypt(c)
+func (r *runner) cmdEncrypt(cl *cmdLine) error {
+	if recursive(cl) { // -r: bulk (cmd_bulk.go)
+		return r.bulkEncrypt(cl)
 	}
-	path, err := oneFile(c, true)
+	path, err := oneFile(cl, true)
 	if err != nil {
 		return err
 	}
-	return r.encrypt(c, path)
+	return r.encrypt(cl, path)
 }
 
-func (r *runner) encrypt(c *cli.Context, path string) (err error) {
-	defer r.audit(c, "encrypt", path)(&err) // audit.go: the result record
-	fio, err := r.resolveIO(c, path, true)
+func (r *runner) encrypt(cl *cmdLine, path string) (err error) {
+	defer r.audit(cl, "encrypt", path)(&err) // audit.go: the result record
+	fio, err := r.resolveIO(cl, path, true)
 	if err != nil {
 		return err
 	}
-	if err := r.setupKeyservice(c); err != nil {
+	if err := r.setupKeyservice(cl); err != nil {
 		return err
 	}
 	name := fio.name
 	if name == "" {
 		name = "stdin"
 	}
-	pol, err := r.resolvePolicy(c, name)
+	pol, err := r.resolvePolicy(cl, name)
 	if err != nil {
 		return err
 	}
@@ -92,7 +90,7 @@ func (r *runner) encrypt(c *cli.Context, path string) (err error) {
 		MACOnlyEncrypted:  pol.macOnly,
 		Format:            fio.out,
 		InputFormat:       fio.in,
-		AllowNoEncryption: c.Bool("allow-no-encryption"),
+		AllowNoEncryption: cl.on("allow-no-encryption"),
 	}
 	if fio.in.Name() == "binary" {
 		// One value, encrypted whole: no rule (singleValueRule dropped
@@ -103,7 +101,7 @@ func (r *runner) encrypt(c *cli.Context, path string) (err error) {
 	if err := hull.Encrypt(f, opts); err != nil {
 		return fmt.Errorf("%s: %w", fio.display(), err)
 	}
-	r.logEncrypted(c, f)
+	r.logEncrypted(cl, f)
 	out, err := fio.out.Emit(f, fio.emitOpts)
 	if err != nil {
 		return fmt.Errorf("%s: %w", fio.display(), err)
@@ -121,41 +119,41 @@ func (r *runner) singleValueRule(in formats.Format, rl metadata.Rule) metadata.R
 	return rl
 }
 
-func (r *runner) decryptionOrder(c *cli.Context) ([]string, error) {
-	order, err := sopsenv.DecryptionOrder(c.String("decryption-order"), r.env.lookup)
+func (r *runner) decryptionOrder(cl *cmdLine) ([]string, error) {
+	order, err := sopsenv.DecryptionOrder(cl.str("decryption-order"), r.env.lookup)
 	if err != nil {
 		return nil, withCode(exitDuplicateKeyType, sopsSays("Duplicate decryption key type", err))
 	}
 	return order, nil
 }
 
-func (r *runner) cmdDecrypt(c *cli.Context) error {
-	if recursive(c) { // -r: bulk (cmd_bulk.go)
-		return r.bulkDecrypt(c)
+func (r *runner) cmdDecrypt(cl *cmdLine) error {
+	if recursive(cl) { // -r: bulk (cmd_bulk.go)
+		return r.bulkDecrypt(cl)
 	}
-	if c.NArg() > 1 { // several files: one YAML stream (cmd_decrypt_multi.go)
-		return r.decryptMulti(c, c.Args().Slice())
+	if len(cl.args) > 1 { // several files: one YAML stream (cmd_decrypt_multi.go)
+		return r.decryptMulti(cl, cl.args)
 	}
-	path, err := oneFile(c, true)
+	path, err := oneFile(cl, true)
 	if err != nil {
 		return err
 	}
-	return r.decrypt(c, path)
+	return r.decrypt(cl, path)
 }
 
 // openFile reads, parses and decrypts a file.
-func (r *runner) openFile(c *cli.Context, fio *fileIO) (*formats.File, *hull.Opened, error) {
+func (r *runner) openFile(cl *cmdLine, fio *fileIO) (*formats.File, *hull.Opened, error) {
 	data, err := r.readInput(fio)
 	if err != nil {
 		return nil, nil, err
 	}
-	return r.decryptBytes(c, fio, data, nil)
+	return r.decryptBytes(cl, fio, data, nil)
 }
 
 // decryptBytes parses and decrypts the contents of fio's file. With a
 // stash, the ciphertext of every value is remembered for a rewrite.
-func (r *runner) decryptBytes(c *cli.Context, fio *fileIO, data []byte, stash *hull.Stash) (rf *formats.File, ro *hull.Opened, rerr error) {
-	return r.open(c, fio, data, stash, nil)
+func (r *runner) decryptBytes(cl *cmdLine, fio *fileIO, data []byte, stash *hull.Stash) (rf *formats.File, ro *hull.Opened, rerr error) {
+	return r.open(cl, fio, data, stash, nil)
 }
 
 // open is the one "open an encrypted file" of every command (decrypt, the
@@ -164,17 +162,17 @@ func (r *runner) decryptBytes(c *cli.Context, fio *fileIO, data []byte, stash *h
 // key sources), verify the MAC and, as the policy requires, the extended
 // MAC. prepare, when given, sees the parsed file before it is decrypted
 // (the key commands set aside stanzas that hold no key).
-func (r *runner) open(c *cli.Context, fio *fileIO, data []byte, stash *hull.Stash, prepare func(*formats.File)) (rf *formats.File, ro *hull.Opened, rerr error) {
+func (r *runner) open(cl *cmdLine, fio *fileIO, data []byte, stash *hull.Stash, prepare func(*formats.File)) (rf *formats.File, ro *hull.Opened, rerr error) {
 	// audit.go: the access record, written before any plaintext leaves hull.
-	ac, err := r.auditAccess(c, fio)
+	ac, err := r.auditAccess(cl, fio)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer func() { rf, ro, rerr = ac.finish(rf, ro, rerr) }()
-	if err := r.setupKeyservice(c); err != nil {
+	if err := r.setupKeyservice(cl); err != nil {
 		return nil, nil, err
 	}
-	order, err := r.decryptionOrder(c)
+	order, err := r.decryptionOrder(cl)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -205,13 +203,13 @@ func (r *runner) open(c *cli.Context, fio *fileIO, data []byte, stash *hull.Stas
 	if prepare != nil {
 		prepare(f)
 	}
-	ctx := r.verboseContext(c, ac.context(context.Background()))
+	ctx := r.verboseContext(cl, ac.context(context.Background()))
 	ids, err := r.loadIdentities(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	ids.Identities = append(ids.Identities, r.networkIdentities(flagVaultAddresses(c))...)
-	pol, err := r.policy(c, fio.ruleName())
+	ids.Identities = append(ids.Identities, r.networkIdentities(flagVaultAddresses(cl))...)
+	pol, err := r.policy(cl, fio.ruleName())
 	if err != nil {
 		return nil, nil, err
 	}
@@ -219,9 +217,9 @@ func (r *runner) open(c *cli.Context, fio *fileIO, data []byte, stash *hull.Stas
 	opened, err := pol.Open(ctx, f, fio.display(), fio.ruleName(), ids.Identities, hull.DecryptOptions{
 		DecryptionOrder: order,
 		Stash:           stash,
-		Compat:          hasFlag(c, "compat") && c.Bool("compat"),
+		Compat:          cl.on("compat"),
 	})
-	r.logDecrypt(c, err)
+	r.logDecrypt(cl, err)
 	if err != nil {
 		var re *keysources.RecoverError
 		if errors.As(err, &re) && re.NoneTried() {
@@ -229,7 +227,7 @@ func (r *runner) open(c *cli.Context, fio *fileIO, data []byte, stash *hull.Stas
 		}
 		return nil, nil, err
 	}
-	if stash != nil || c.Bool("verbose") {
+	if stash != nil || cl.on("verbose") {
 		// Read-only commands stay quiet on success (helm-secrets mixes
 		// stderr into its output); HULL_STRICT_PERMS makes this an error.
 		for _, w := range ids.Warnings {
@@ -241,7 +239,7 @@ func (r *runner) open(c *cli.Context, fio *fileIO, data []byte, stash *hull.Stas
 		// keep quiet about it unless --verbose (helm-secrets and others mix
 		// stderr into their output); commands that rewrite the file (they
 		// pass a stash) say it, and the rewrite adds the MAC.
-		if w == hull.WarnNoExtendedMAC && stash == nil && !c.Bool("verbose") {
+		if w == hull.WarnNoExtendedMAC && stash == nil && !cl.on("verbose") {
 			continue
 		}
 		r.warnf("%s: %s", fio.display(), rewritingWarning(w, stash != nil))
@@ -271,19 +269,19 @@ func (e *noIdentityError) Error() string {
 
 func (e *noIdentityError) Unwrap() error { return e.err }
 
-func (r *runner) decrypt(c *cli.Context, path string) (err error) {
-	defer r.audit(c, "decrypt", path)(&err) // audit.go: the result record
-	fio, err := r.resolveIO(c, path, false)
+func (r *runner) decrypt(cl *cmdLine, path string) (err error) {
+	defer r.audit(cl, "decrypt", path)(&err) // audit.go: the result record
+	fio, err := r.resolveIO(cl, path, false)
 	if err != nil {
 		return err
 	}
 	var extract []hull.PathStep
-	if s := c.String("extract"); s != "" {
+	if s := cl.str("extract"); s != "" {
 		if extract, err = hull.ParseTreePath(s); err != nil {
 			return err
 		}
 	}
-	f, opened, err := r.openFile(c, fio)
+	f, opened, err := r.openFile(cl, fio)
 	if err != nil {
 		return err
 	}
@@ -300,7 +298,7 @@ func (r *runner) decrypt(c *cli.Context, path string) (err error) {
 	if se := (*sentenceError)(nil); errors.As(err, &se) {
 		dumping = se.sentence
 	}
-	if err != nil && !errors.Is(err, hull.ErrNotFound) && fio.guessed && fio.out.Name() == "binary" && !(hasFlag(c, "output-type") && c.String("output-type") != "") {
+	if err != nil && !errors.Is(err, hull.ErrNotFound) && fio.guessed && fio.out.Name() == "binary" && !(cl.has("output-type") && cl.str("output-type") != "") {
 		// The input was read as binary for want of a type, and is a
 		// structured file: the fix is the input's type.
 		return withCode(exitCode(err), sopsSays(dumping, fmt.Errorf("%s: read as a binary file because no --input-type or file extension names its format, but it is a structured file (it has no \"data\" value); give --input-type json, yaml, dotenv or ini (the output format follows it)", fio.display())))
@@ -324,12 +322,12 @@ func extractValue(f *formats.File, path []hull.PathStep, fio *fileIO) ([]byte, e
 	return out, err
 }
 
-func (r *runner) cmdFilestatus(c *cli.Context) error {
-	path, err := oneFile(c, false)
+func (r *runner) cmdFilestatus(cl *cmdLine) error {
+	path, err := oneFile(cl, false)
 	if err != nil {
 		return err
 	}
-	fio, err := r.resolveIO(c, path, true)
+	fio, err := r.resolveIO(cl, path, true)
 	if err != nil {
 		return err
 	}

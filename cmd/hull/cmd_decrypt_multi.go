@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/urfave/cli/v2"
-
 	"github.com/hullsecrets/hull/formats/all"
 	yamlfmt "github.com/hullsecrets/hull/formats/yaml"
 )
@@ -22,13 +20,13 @@ import (
 // formats (dotenv, INI, binary) have no place in a YAML stream and are
 // refused before anything is decrypted, as are --in-place, --output and
 // --extract, which need a single file.
-func (r *runner) decryptMulti(c *cli.Context, paths []string) (err error) {
+func (r *runner) decryptMulti(cl *cmdLine, paths []string) (err error) {
 	for _, f := range []string{"in-place", "output", "extract"} {
-		if hasFlag(c, f) && c.IsSet(f) {
+		if cl.has(f) && cl.isSet(f) {
 			return withCode(exitConflictingParams, fmt.Errorf("--%s needs a single file; %d files were given (several files are written to stdout as one YAML stream)", f, len(paths)))
 		}
 	}
-	if t := c.String("output-type"); hasFlag(c, "output-type") && t != "" && t != "yaml" {
+	if t := cl.str("output-type"); cl.has("output-type") && t != "" && t != "yaml" {
 		return withCode(exitConflictingParams, fmt.Errorf("--output-type %s: several files are written as one YAML stream; only yaml is possible", t))
 	}
 	yaml, err := all.Registry().ByName("yaml")
@@ -40,7 +38,7 @@ func (r *runner) decryptMulti(c *cli.Context, paths []string) (err error) {
 	ios := make([]*fileIO, len(paths))
 	stdin := false
 	for i, p := range paths {
-		fio, err := r.resolveIO(c, p, false)
+		fio, err := r.resolveIO(cl, p, false)
 		if err != nil {
 			return err
 		}
@@ -53,7 +51,7 @@ func (r *runner) decryptMulti(c *cli.Context, paths []string) (err error) {
 		switch fio.in.Name() {
 		case "yaml", "json":
 		default:
-			if fio.path == "" && !c.IsSet("input-type") {
+			if fio.path == "" && !cl.isSet("input-type") {
 				return withCode(exitGeneric, errors.New("stdin among several files: give --input-type yaml or json (it applies to every file)"))
 			}
 			return withCode(exitGeneric, fmt.Errorf("%s is a %s file: several files are written as one YAML stream, which can hold YAML and JSON files only; decrypt it on its own", fio.display(), fio.in.Name()))
@@ -81,8 +79,8 @@ func (r *runner) decryptMulti(c *cli.Context, paths []string) (err error) {
 	}()
 	outs := make([][]byte, len(ios))
 	for i, fio := range ios {
-		done = append(done, r.audit(c, "decrypt", paths[i]))
-		if outs[i], err = r.decryptToYAML(c, fio); err != nil {
+		done = append(done, r.audit(cl, "decrypt", paths[i]))
+		if outs[i], err = r.decryptToYAML(cl, fio); err != nil {
 			if !strings.Contains(err.Error(), fio.display()) {
 				err = fmt.Errorf("%s: %w", fio.display(), err)
 			}
@@ -94,8 +92,8 @@ func (r *runner) decryptMulti(c *cli.Context, paths []string) (err error) {
 
 // decryptToYAML reads and decrypts one file of the stream and writes it as
 // YAML.
-func (r *runner) decryptToYAML(c *cli.Context, fio *fileIO) ([]byte, error) {
-	f, opened, err := r.openFile(c, fio)
+func (r *runner) decryptToYAML(cl *cmdLine, fio *fileIO) ([]byte, error) {
+	f, opened, err := r.openFile(cl, fio)
 	if err != nil {
 		return nil, err
 	}

@@ -73,58 +73,58 @@ func (r *runner) editCommand() *cli.Command {
 		ArgsUsage:    "FILE",
 		Description:  editDescription,
 		Flags:        editFlags(),
-		Action:       r.cmdEdit,
+		Action:       act(r.cmdEdit),
 		OnUsageError: usageError,
 	}
 }
 
-func (r *runner) cmdEdit(c *cli.Context) error {
-	path, err := oneFile(c, false)
+func (r *runner) cmdEdit(cl *cmdLine) error {
+	path, err := oneFile(cl, false)
 	if err != nil {
 		return err
 	}
-	return r.edit(c, path)
+	return r.edit(cl, path)
 }
 
 // edit runs 'hull edit FILE' and the legacy 'hull [flags] FILE'.
-func (r *runner) edit(c *cli.Context, path string) (err error) {
-	defer r.audit(c, "edit", path)(&err) // audit.go: the result record
+func (r *runner) edit(cl *cmdLine, path string) (err error) {
+	defer r.audit(cl, "edit", path)(&err) // audit.go: the result record
 	if isStdin(path) {
 		return withCode(exitNoFileSpecified, errors.New("edit needs a file, not stdin"))
 	}
-	if hasFlag(c, "output") && c.String("output") != "" {
+	if cl.has("output") && cl.str("output") != "" {
 		return withCode(exitConflictingParams, errors.New("--output cannot be used when editing: the file is edited in place"))
 	}
-	fio, err := r.resolveIO(c, path, false)
+	fio, err := r.resolveIO(cl, path, false)
 	if err != nil {
 		return err
 	}
-	if err := r.setupKeyservice(c); err != nil {
+	if err := r.setupKeyservice(cl); err != nil {
 		return err
 	}
 	cmd, err := editor.Resolve(r.env.get("SOPS_EDITOR"), r.env.get("EDITOR"), exec.LookPath)
 	if err != nil {
 		return withCode(exitNoEditor, err)
 	}
-	showMeta := hasFlag(c, "show-master-keys") && c.Bool("show-master-keys")
+	showMeta := cl.on("show-master-keys")
 	_, err = os.Lstat(path)
 	switch {
 	case err == nil:
-		r.warnIgnoredKeyFlags(c, path)
-		return r.editExisting(c, fio, cmd, showMeta)
+		r.warnIgnoredKeyFlags(cl, path)
+		return r.editExisting(cl, fio, cmd, showMeta)
 	case errors.Is(err, fs.ErrNotExist):
-		return r.editNew(c, fio, cmd)
+		return r.editNew(cl, fio, cmd)
 	}
 	return withCode(exitCouldNotRead, fmt.Errorf("cannot read %s: %w", path, unwrapPathErr(err)))
 }
 
 // warnIgnoredKeyFlags says that key and rule flags given on the command
 // line do nothing for a file that exists (sops ignores them silently).
-func (r *runner) warnIgnoredKeyFlags(c *cli.Context, path string) {
+func (r *runner) warnIgnoredKeyFlags(cl *cmdLine, path string) {
 	var given []string
 	for _, f := range flagsFor(gKeys, gRules) {
 		n := flagNames(f)[0]
-		if c.IsSet(n) && hasFlag(c, n) {
+		if cl.isSet(n) && cl.has(n) {
 			given = append(given, "--"+n)
 		}
 	}
@@ -183,10 +183,10 @@ func (r *runner) runEditor(path string, content []byte, o editor.Options) error 
 // editExisting edits an encrypted file. The rewrite does not hold the
 // directory lock while the editor is open; its compare-and-swap refuses to
 // write if the file changed meanwhile.
-func (r *runner) editExisting(c *cli.Context, fio *fileIO, cmd *editor.Command, showMeta bool) error {
+func (r *runner) editExisting(cl *cmdLine, fio *fileIO, cmd *editor.Command, showMeta bool) error {
 	unchanged := false
 	keep := func(sealed []byte) error { return keepEdit(fio.path, sealed, "changed") }
-	_, err := r.rewrite(c, fio, rewriteOptions{hold: false, onConflict: keep}, func(f *formats.File, o *hull.Opened) (bool, error) {
+	_, err := r.rewrite(cl, fio, rewriteOptions{hold: false, onConflict: keep}, func(f *formats.File, o *hull.Opened) (bool, error) {
 		doc := &editor.Document{Format: fio.out}
 		if showMeta {
 			doc.Shown = o.Meta
@@ -235,11 +235,11 @@ func (e *keptEditError) Error() string {
 }
 
 // editNew creates an encrypted file from the example document.
-func (r *runner) editNew(c *cli.Context, fio *fileIO, cmd *editor.Command) error {
+func (r *runner) editNew(cl *cmdLine, fio *fileIO, cmd *editor.Command) error {
 	path := fio.path
 	// The keys and the rule come from the flags, else from .sops.yaml,
 	// exactly as for encrypt.
-	pol, err := r.resolvePolicy(c, fio.name)
+	pol, err := r.resolvePolicy(cl, fio.name)
 	if err != nil {
 		return fmt.Errorf("cannot create %s: %w", path, err)
 	}

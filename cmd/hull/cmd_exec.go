@@ -34,7 +34,7 @@ func (r *runner) execEnvCommand() *cli.Command {
 			"SIGQUIT, SIGUSR1 and SIGUSR2 to the command, waits for it and exits with its status\n" +
 			"(128+n if signal n killed it).",
 		Flags:        execFlags(gExecEnv),
-		Action:       r.cmdExecEnv,
+		Action:       act(r.cmdExecEnv),
 		OnUsageError: usageError,
 	}
 }
@@ -50,7 +50,7 @@ func (r *runner) execFileCommand() *cli.Command {
 			"every {} in an argument is replaced by the path. The pipe can be read several times while\n" +
 			"the command runs. Exit status and signals as for exec-env.",
 		Flags:        execFlags(gExecFile),
-		Action:       r.cmdExecFile,
+		Action:       act(r.cmdExecFile),
 		OnUsageError: usageError,
 	}
 }
@@ -78,9 +78,9 @@ func pickFlag(fl []cli.Flag, name string) []cli.Flag {
 
 // execArgs splits the arguments: FILE 'COMMAND' (shell form) or
 // FILE -- PROGRAM [ARG...] (argv form).
-func execArgs(c *cli.Context) (file string, argv []string, command string, err error) {
-	args := c.Args().Slice()
-	usage := fmt.Sprintf("usage: %s FILE 'COMMAND' or %s FILE -- PROGRAM [ARG...]", c.Command.Name, c.Command.Name)
+func execArgs(cl *cmdLine) (file string, argv []string, command string, err error) {
+	args := cl.args
+	usage := fmt.Sprintf("usage: %s FILE 'COMMAND' or %s FILE -- PROGRAM [ARG...]", cl.command(), cl.command())
 	if len(args) == 0 {
 		return "", nil, "", withCode(exitGeneric, errors.New(usage))
 	}
@@ -102,24 +102,24 @@ var scrubbedEnv = execx.IdentityVars
 
 // execSetup reads what both commands need before decrypting: the file,
 // the child to run, --extract.
-func (r *runner) execSetup(c *cli.Context) (*fileIO, *execx.Child, []hull.PathStep, error) {
-	file, argv, command, err := execArgs(c)
+func (r *runner) execSetup(cl *cmdLine) (*fileIO, *execx.Child, []hull.PathStep, error) {
+	file, argv, command, err := execArgs(cl)
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	ch := &execx.Child{Argv: argv, Command: command, Env: r.parentEnv(), PathEnv: r.env.get("PATH"), Stdin: r.stdin, Stdout: r.stdout, Stderr: r.stderr}
-	ch.Scrub = append(append([]string{}, execx.IdentityVars...), c.StringSlice("scrub-env")...)
-	fio, err := r.resolveIO(c, file, false)
+	ch.Scrub = append(append([]string{}, execx.IdentityVars...), cl.list("scrub-env")...)
+	fio, err := r.resolveIO(cl, file, false)
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	var extract []hull.PathStep
-	if p := c.String("extract"); p != "" {
+	if p := cl.str("extract"); p != "" {
 		if extract, err = hull.ParseTreePath(p); err != nil {
 			return nil, nil, nil, err
 		}
 	}
-	if name := c.String("user"); name != "" {
+	if name := cl.str("user"); name != "" {
 		if ch.User, ch.Set, err = execx.LookupUser(name); err != nil {
 			return nil, nil, nil, withCode(exitGeneric, err)
 		}
@@ -155,51 +155,51 @@ func childResult(code int, err error) error {
 	return nil
 }
 
-func (r *runner) cmdExecEnv(c *cli.Context) (err error) {
-	defer r.audit(c, "exec-env", "")(&err) // audit.go: the result record
-	fio, ch, extract, err := r.execSetup(c)
+func (r *runner) cmdExecEnv(cl *cmdLine) (err error) {
+	defer r.audit(cl, "exec-env", "")(&err) // audit.go: the result record
+	fio, ch, extract, err := r.execSetup(cl)
 	if err != nil {
 		return err
 	}
 	mode := execx.Foreground
 	switch {
-	case c.Bool("background") && c.Bool("same-process"):
+	case cl.on("background") && cl.on("same-process"):
 		return withCode(exitConflictingParams, errors.New("--background and --same-process cannot be used together"))
-	case c.Bool("background"):
+	case cl.on("background"):
 		mode = execx.Background
-	case c.Bool("same-process"):
+	case cl.on("same-process"):
 		mode = execx.SameProcess
 	}
-	unquote := c.Bool("dotenv-unquote")
+	unquote := cl.on("dotenv-unquote")
 	if unquote && fio.in.Name() != "dotenv" {
 		return withCode(exitConflictingParams, fmt.Errorf("--dotenv-unquote applies to dotenv files only; %s is read as %s", fio.display(), fio.in.Name()))
 	}
-	f, _, err := r.openFile(c, fio)
+	f, _, err := r.openFile(cl, fio)
 	if err != nil {
 		return err
 	}
-	vars, err := execx.VarsAt(f, extract, unquote, c.StringSlice("allow-env"))
+	vars, err := execx.VarsAt(f, extract, unquote, cl.list("allow-env"))
 	if errors.Is(err, hull.ErrPolicy) {
 		return withCode(exitPolicyViolation, fmt.Errorf("%s: %w", fio.display(), err))
 	} else if err != nil {
 		return fmt.Errorf("%s: %w", fio.display(), err)
 	}
-	if c.Bool("pristine") {
+	if cl.on("pristine") {
 		ch.Env = nil
 	}
 	return childResult(ch.RunEnv(vars, mode))
 }
 
-func (r *runner) cmdExecFile(c *cli.Context) (err error) {
-	defer r.audit(c, "exec-file", "")(&err) // audit.go: the result record
-	if c.Bool("background") {
+func (r *runner) cmdExecFile(cl *cmdLine) (err error) {
+	defer r.audit(cl, "exec-file", "")(&err) // audit.go: the result record
+	if cl.on("background") {
 		return withCode(exitGeneric, errors.New("--background is deprecated (as in sops) and not supported by exec-file: the file would be removed before the command reads it; run hull itself in the background instead"))
 	}
-	fio, ch, extract, err := r.execSetup(c)
+	fio, ch, extract, err := r.execSetup(cl)
 	if err != nil {
 		return err
 	}
-	name := c.String("filename")
+	name := cl.str("filename")
 	if ext := fio.out.Extensions(); name == "" && len(ext) > 0 {
 		name = "tmp-file" + ext[0]
 	} else if name == "" {
@@ -208,7 +208,7 @@ func (r *runner) cmdExecFile(c *cli.Context) (err error) {
 	if err := execx.CheckFileName(name); err != nil {
 		return withCode(exitGeneric, fmt.Errorf("--filename %q: %v", name, err))
 	}
-	f, _, err := r.openFile(c, fio)
+	f, _, err := r.openFile(cl, fio)
 	if err != nil {
 		return err
 	}
@@ -221,7 +221,7 @@ func (r *runner) cmdExecFile(c *cli.Context) (err error) {
 	if err != nil {
 		return fmt.Errorf("%s: %w", fio.display(), err)
 	}
-	code, closeErr, err := ch.RunFile(execx.TempBase(r.env.get("TMPDIR")), name, content, !c.Bool("no-fifo"))
+	code, closeErr, err := ch.RunFile(execx.TempBase(r.env.get("TMPDIR")), name, content, !cl.on("no-fifo"))
 	if closeErr != nil {
 		r.warnf("%v", closeErr)
 	}

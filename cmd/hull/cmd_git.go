@@ -41,7 +41,7 @@ func (r *runner) diffCommand() *cli.Command {
 			"keeps working. The format comes from the file name (git keeps it in the name of\n" +
 			"its temporary copies), --input-type or --filename-override.",
 		Flags:        flagsFor(gGlobal, gIn),
-		Action:       r.cmdDiff,
+		Action:       act(r.cmdDiff),
 		OnUsageError: usageError,
 	}
 }
@@ -62,7 +62,7 @@ func (r *runner) mergeCommand() *cli.Command {
 			"rotated the key) or whose recipients both sides changed differently are not\n" +
 			"merged: OURS is left as it is and the exit status is 1.",
 		Flags:        flagsFor(gGlobal, gIn, gMerge),
-		Action:       r.cmdMerge,
+		Action:       act(r.cmdMerge),
 		OnUsageError: usageError,
 	}
 }
@@ -78,7 +78,7 @@ func (r *runner) gitCommand() *cli.Command {
 			"merge.hull.name and merge.hull.driver in the repository's git config (with\n" +
 			"--global, in your global git config). Running it again changes nothing.",
 		Flags:        flagsFor(gGlobal, gGit),
-		Action:       r.cmdGitSetup,
+		Action:       act(r.cmdGitSetup),
 		OnUsageError: usageError,
 	}
 	return &cli.Command{
@@ -87,7 +87,7 @@ func (r *runner) gitCommand() *cli.Command {
 		Flags:        flagsFor(gGlobal, gGit),
 		Subcommands:  []*cli.Command{setup},
 		OnUsageError: usageError,
-		Action: func(c *cli.Context) error {
+		Action: func(*cli.Context) error {
 			return withCode(exitGeneric, errors.New("usage: hull git setup [--global]"))
 		},
 	}
@@ -99,8 +99,8 @@ type gitFlags struct {
 	override, inputType string
 }
 
-func gitFlagsOf(c *cli.Context) gitFlags {
-	return gitFlags{c.IsSet("filename-override"), c.String("filename-override"), c.String("input-type")}
+func gitFlagsOf(cl *cmdLine) gitFlags {
+	return gitFlags{cl.isSet("filename-override"), cl.str("filename-override"), cl.str("input-type")}
 }
 
 // file is a file hull diff and merge read: its format comes from
@@ -128,8 +128,8 @@ func (g gitFlags) file(path string, data []byte) (*fileIO, error) {
 
 // --- hull diff ---------------------------------------------------------
 
-func (r *runner) cmdDiff(c *cli.Context) error {
-	path, err := oneFile(c, false)
+func (r *runner) cmdDiff(cl *cmdLine) error {
+	path, err := oneFile(cl, false)
 	if err != nil {
 		return err
 	}
@@ -137,7 +137,7 @@ func (r *runner) cmdDiff(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	fio, err := gitFlagsOf(c).file(path, data)
+	fio, err := gitFlagsOf(cl).file(path, data)
 	if err != nil {
 		return err
 	}
@@ -146,7 +146,7 @@ func (r *runner) cmdDiff(c *cli.Context) error {
 		// Not an encrypted file (or not one we can read): as it is.
 		return r.write(fio, data, false)
 	}
-	f, _, err := r.decryptBytes(c, fio, data, nil)
+	f, _, err := r.decryptBytes(cl, fio, data, nil)
 	if err == nil {
 		var out []byte
 		if out, err = fio.in.Emit(f, formats.EmitOptions{}); err == nil {
@@ -176,11 +176,11 @@ func shortReason(err error) string {
 
 // --- hull merge --------------------------------------------------------
 
-func (r *runner) cmdMerge(c *cli.Context) error {
-	if res := c.String("resolve"); res != "" {
-		return r.mergeResolve(c, res)
+func (r *runner) cmdMerge(cl *cmdLine) error {
+	if res := cl.str("resolve"); res != "" {
+		return r.mergeResolve(cl, res)
 	}
-	args := c.Args().Slice()
+	args := cl.args
 	if len(args) != 3 && len(args) != 4 {
 		return withCode(exitNoFileSpecified, fmt.Errorf("usage: hull merge BASE OURS THEIRS [PATH] (git's %%O %%A %%B %%P), got %d arguments", len(args)))
 	}
@@ -196,7 +196,7 @@ func (r *runner) cmdMerge(c *cli.Context) error {
 		}
 		data[i] = d
 	}
-	fio, err := gitFlagsOf(c).file(display, data[1])
+	fio, err := gitFlagsOf(cl).file(display, data[1])
 	if err != nil {
 		return err
 	}
@@ -221,7 +221,7 @@ func (r *runner) cmdMerge(c *cli.Context) error {
 		}
 		side := &fileIO{path: display + " (" + labels[i] + ")", name: fio.name, in: fio.in, out: fio.in}
 		st := hull.NewStash()
-		f, o, err := r.decryptBytes(c, side, data[i], st)
+		f, o, err := r.decryptBytes(cl, side, data[i], st)
 		if err != nil {
 			return fmt.Errorf("not merged, %s was left as it is: %w", oursPath, err)
 		}
@@ -234,7 +234,7 @@ func (r *runner) cmdMerge(c *cli.Context) error {
 	checked := false // an error of check is returned as it is
 	check := func(o *hull.Opened, plain *formats.File) (_ bool, err error) {
 		if pol == nil {
-			if pol, err = r.policy(c, fio.name); err != nil {
+			if pol, err = r.policy(cl, fio.name); err != nil {
 				checked = true
 				return false, fmt.Errorf("not merged, %s was left as it is: %w", oursPath, err)
 			}
@@ -297,11 +297,11 @@ func (r *runner) mergePlain(base, ours, theirs, display string) error {
 
 // mergeResolve takes one side of every conflict in FILE, checks that the
 // result decrypts (MAC included) and writes it in place.
-func (r *runner) mergeResolve(c *cli.Context, which string) error {
+func (r *runner) mergeResolve(cl *cmdLine, which string) error {
 	if which != "ours" && which != "theirs" {
 		return withCode(exitGeneric, fmt.Errorf("--resolve %q: give ours or theirs", which))
 	}
-	path, err := oneFile(c, false)
+	path, err := oneFile(cl, false)
 	if err != nil {
 		return err
 	}
@@ -316,11 +316,11 @@ func (r *runner) mergeResolve(c *cli.Context, which string) error {
 	if n == 0 {
 		return withCode(exitGeneric, fmt.Errorf("%s: no conflict markers found", path))
 	}
-	fio, err := gitFlagsOf(c).file(path, out)
+	fio, err := gitFlagsOf(cl).file(path, out)
 	if err != nil {
 		return err
 	}
-	if _, _, err := r.decryptBytes(c, fio, out, nil); err != nil {
+	if _, _, err := r.decryptBytes(cl, fio, out, nil); err != nil {
 		return fmt.Errorf("%s: the %s side does not decrypt, nothing was written (were the conflict markers edited?): %w", path, which, err)
 	}
 	if err := hull.WriteFile(path, out, hull.WriteOptions{}); err != nil {

@@ -8,23 +8,16 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/urfave/cli/v2"
-
 	"github.com/hullsecrets/hull/config"
 	"github.com/hullsecrets/hull/internal/gitattr"
 )
 
-func (r *runner) cmdGitSetup(c *cli.Context) error {
-	if c.NArg() > 0 {
-		return withCode(exitGeneric, fmt.Errorf("usage: hull git setup [--global] (no arguments expected, got %q)", c.Args().First()))
+func (r *runner) cmdGitSetup(cl *cmdLine) error {
+	if len(cl.args) > 0 {
+		return withCode(exitGeneric, fmt.Errorf("usage: hull git setup [--global] (no arguments expected, got %q)", cl.arg(0)))
 	}
 	// normalize moves the flag before "setup", onto the git command.
-	global := false
-	for _, x := range c.Lineage() {
-		if x.Command != nil && hasFlag(x, "global") && x.Bool("global") {
-			global = true
-		}
-	}
+	global := cl.on("global")
 	ctx := context.Background()
 	wd, err := os.Getwd()
 	if err != nil {
@@ -36,7 +29,7 @@ func (r *runner) cmdGitSetup(c *cli.Context) error {
 		return withCode(exitGeneric, errors.New("not inside a git repository: run 'hull git setup' in one (or use --global to set up only your global git config)"))
 	}
 	if err == nil {
-		cfg, err := r.loadConfig(c, "")
+		cfg, err := r.loadConfig(cl, "")
 		if err != nil {
 			return err
 		}

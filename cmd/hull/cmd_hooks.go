@@ -43,30 +43,19 @@ func (r *runner) hooksCommand() *cli.Command {
 				Name:         "install",
 				Usage:        "write the git pre-commit hook",
 				Flags:        flagsFor(gGlobal, gHooks),
-				Action:       r.cmdHooksInstall,
+				Action:       act(r.cmdHooksInstall),
 				OnUsageError: usageError,
 			},
 			{
 				Name:         "uninstall",
 				Usage:        "remove the git pre-commit hook if hull wrote it",
 				Flags:        flagsFor(gGlobal),
-				Action:       r.cmdHooksUninstall,
+				Action:       act(r.cmdHooksUninstall),
 				OnUsageError: usageError,
 			},
 		},
 		OnUsageError: usageError,
 	}
-}
-
-// anyBool: the flag is set on the command or on its parent (where
-// argument normalisation may have put it).
-func anyBool(c *cli.Context, name string) bool {
-	for _, x := range c.Lineage() {
-		if x.Bool(name) {
-			return true
-		}
-	}
-	return false
 }
 
 // gitattrErr gives internal/gitattr's file errors their exit codes.
@@ -81,8 +70,8 @@ func gitattrErr(err error) error {
 	return withCode(exitGeneric, err)
 }
 
-func (r *runner) cmdHooksInstall(c *cli.Context) error {
-	if c.NArg() > 0 {
+func (r *runner) cmdHooksInstall(cl *cmdLine) error {
+	if len(cl.args) > 0 {
 		return withCode(exitGeneric, fmt.Errorf("usage: hooks install takes no arguments"))
 	}
 	path, err := gitattr.HookPath(context.Background(), ".")
@@ -95,7 +84,7 @@ func (r *runner) cmdHooksInstall(c *cli.Context) error {
 	} else if p, err := filepath.EvalSymlinks(self); err == nil {
 		self = p
 	}
-	res, err := gitattr.InstallHook(path, gitattr.HookScript(self, anyBool(c, "block-drift")), anyBool(c, "force"))
+	res, err := gitattr.InstallHook(path, gitattr.HookScript(self, cl.on("block-drift")), cl.on("force"))
 	switch {
 	case err != nil:
 		return gitattrErr(err)
@@ -110,8 +99,8 @@ func (r *runner) cmdHooksInstall(c *cli.Context) error {
 	return nil
 }
 
-func (r *runner) cmdHooksUninstall(c *cli.Context) error {
-	if c.NArg() > 0 {
+func (r *runner) cmdHooksUninstall(cl *cmdLine) error {
+	if len(cl.args) > 0 {
 		return withCode(exitGeneric, fmt.Errorf("usage: hooks uninstall takes no arguments"))
 	}
 	path, err := gitattr.HookPath(context.Background(), ".")

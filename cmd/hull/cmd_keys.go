@@ -68,7 +68,7 @@ func (r *runner) updatekeysCommand() *cli.Command {
 			"version. --no-rotate keeps the key, as sops does. With several files hull continues\n" +
 			"past failures and exits 1 at the end if any failed.",
 		Flags:        flagsFor(gGlobal, gIn, gUpdatekeys, gRecursive),
-		Action:       r.cmdUpdatekeys,
+		Action:       act(r.cmdUpdatekeys),
 		OnUsageError: usageError,
 	}
 }
@@ -93,7 +93,7 @@ func (r *runner) rotateCommand() *cli.Command {
 			".sops.yaml creation rule or --add-* flag names: it is listed and you are asked on a\n" +
 			"terminal; --keep-recipients keeps it. The result goes to stdout, --output or, with -i, FILE.",
 		Flags:        rotateFlags(gRotate, gRecursive),
-		Action:       r.cmdRotate,
+		Action:       act(r.cmdRotate),
 		OnUsageError: usageError,
 	}
 }
@@ -153,7 +153,7 @@ func (r *runner) groupsCommand() *cli.Command {
 					"and lastmodified do not change. --shamir-secret-sharing-threshold sets how many groups\n" +
 					"are needed (default: the file's threshold, else all). Output goes to stdout unless -i.",
 				Flags:        groupsAddFlags(),
-				Action:       r.cmdGroupsAdd,
+				Action:       act(r.cmdGroupsAdd),
 				OnUsageError: usageError,
 			},
 			{
@@ -164,7 +164,7 @@ func (r *runner) groupsCommand() *cli.Command {
 					"The data key does not change: run 'hull rotate -i' afterwards so that the deleted\n" +
 					"group's keys cannot read later versions. Output goes to stdout unless -i.",
 				Flags:        groupsDeleteFlags(),
-				Action:       r.cmdGroupsDelete,
+				Action:       act(r.cmdGroupsDelete),
 				OnUsageError: usageError,
 			},
 		},
@@ -179,13 +179,13 @@ type keyFile = hull.KeyFile
 // openForKeys reads, parses and decrypts fio's file for a key command.
 // Stanzas with an empty enc (which metadata.Load refuses) are set aside,
 // so that the commands can show and drop them.
-func (r *runner) openForKeys(c *cli.Context, fio *fileIO) (*keyFile, error) {
+func (r *runner) openForKeys(cl *cmdLine, fio *fileIO) (*keyFile, error) {
 	data, err := r.readInput(fio)
 	if err != nil {
 		return nil, err
 	}
 	kf := &keyFile{Original: data}
-	kf.Plain, kf.Opened, err = r.open(c, fio, data, nil, func(f *formats.File) { kf.Unusable = hull.StripUnusable(f.Meta) })
+	kf.Plain, kf.Opened, err = r.open(cl, fio, data, nil, func(f *formats.File) { kf.Unusable = hull.StripUnusable(f.Meta) })
 	if err != nil {
 		return nil, err
 	}
@@ -213,12 +213,12 @@ func (r *runner) resolveEntries(path string, groups [][]hull.KeyEntry) ([][]keys
 }
 
 // sliceValues returns the comma-separated values of a slice flag.
-func sliceValues(c *cli.Context, name string) []string {
+func sliceValues(cl *cmdLine, name string) []string {
 	var out []string
-	if !hasFlag(c, name) {
+	if !cl.has(name) {
 		return nil
 	}
-	for _, v := range c.StringSlice(name) {
+	for _, v := range cl.list(name) {
 		for _, s := range strings.Split(v, ",") {
 			if s = strings.TrimSpace(s); s != "" {
 				out = append(out, s)
@@ -229,10 +229,10 @@ func sliceValues(c *cli.Context, name string) []string {
 }
 
 // keyValues are the values of the key flags prefix+TYPE (sopsenv.KeyFlags).
-func keyValues(c *cli.Context, prefix string) map[string][]string {
+func keyValues(cl *cmdLine, prefix string) map[string][]string {
 	out := map[string][]string{}
 	for _, k := range sopsenv.KeyFlags {
-		if v := sliceValues(c, prefix+k.Flag); len(v) > 0 {
+		if v := sliceValues(cl, prefix+k.Flag); len(v) > 0 {
 			out[k.Flag] = v
 		}
 	}
@@ -240,23 +240,23 @@ func keyValues(c *cli.Context, prefix string) map[string][]string {
 }
 
 // keyChangeGiven reports whether any --add-*/--rm-* flag is given.
-func keyChangeGiven(c *cli.Context) bool {
-	return len(keyValues(c, "add-")) > 0 || len(keyValues(c, "rm-")) > 0
+func keyChangeGiven(cl *cmdLine) bool {
+	return len(keyValues(cl, "add-")) > 0 || len(keyValues(cl, "rm-")) > 0
 }
 
-func (r *runner) parseKeyChanges(c *cli.Context) (hull.KeyChanges, error) {
-	opts, err := r.keyOptions(c)
+func (r *runner) parseKeyChanges(cl *cmdLine) (hull.KeyChanges, error) {
+	opts, err := r.keyOptions(cl)
 	if err != nil {
 		return hull.KeyChanges{}, err
 	}
-	kc, err := sopsenv.KeyChanges(keyValues(c, "add-"), keyValues(c, "rm-"), opts)
+	kc, err := sopsenv.KeyChanges(keyValues(cl, "add-"), keyValues(cl, "rm-"), opts)
 	return kc, withCode(exitGeneric, err)
 }
 
 // trustedRule returns the creation rule of .sops.yaml for the file name
 // and where it is, or nil when there is no config or no rule matches.
-func (r *runner) trustedRule(c *cli.Context, name string) (*config.CreationRule, string, error) {
-	p, err := r.policy(c, name)
+func (r *runner) trustedRule(cl *cmdLine, name string) (*config.CreationRule, string, error) {
+	p, err := r.policy(cl, name)
 	if err != nil {
 		return nil, "", err
 	}
@@ -296,18 +296,18 @@ func (r *runner) deliver(fio *fileIO, kf *keyFile, out []byte) error {
 
 // ------------------------------------------------------------- updatekeys
 
-func (r *runner) cmdUpdatekeys(c *cli.Context) error {
-	if recursive(c) { // -r: bulk (cmd_bulk.go)
-		return r.bulkUpdatekeys(c)
+func (r *runner) cmdUpdatekeys(cl *cmdLine) error {
+	if recursive(cl) { // -r: bulk (cmd_bulk.go)
+		return r.bulkUpdatekeys(cl)
 	}
-	files := c.Args().Slice()
+	files := cl.args
 	if len(files) == 0 {
 		return withCode(exitNoFileSpecified, errors.New("no file given: updatekeys FILE..."))
 	}
 	answers := bufio.NewReader(r.stdin)
 	failed := 0
 	for _, path := range files {
-		err := r.updateKeys(c, path, answers)
+		err := r.updateKeys(cl, path, answers)
 		if err == nil {
 			continue
 		}
@@ -326,16 +326,16 @@ func (r *runner) cmdUpdatekeys(c *cli.Context) error {
 	return nil
 }
 
-func (r *runner) updateKeys(c *cli.Context, path string, answers *bufio.Reader) (err error) {
-	defer r.audit(c, "updatekeys", path)(&err) // audit.go: the result record
-	fio, err := r.resolveIO(c, path, true)
+func (r *runner) updateKeys(cl *cmdLine, path string, answers *bufio.Reader) (err error) {
+	defer r.audit(cl, "updatekeys", path)(&err) // audit.go: the result record
+	fio, err := r.resolveIO(cl, path, true)
 	if err != nil {
 		return err
 	}
 	if fio.path == "" {
 		return withCode(exitConflictingParams, errors.New("updatekeys changes files in place: give a file, not stdin"))
 	}
-	cr, source, err := r.trustedRule(c, fio.name)
+	cr, source, err := r.trustedRule(cl, fio.name)
 	if err != nil {
 		return err
 	}
@@ -347,10 +347,10 @@ func (r *runner) updateKeys(c *cli.Context, path string, answers *bufio.Reader) 
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	if err := r.checkEndpoints(c, want); err != nil {
+	if err := r.checkEndpoints(cl, want); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	kf, err := r.openForKeys(c, fio)
+	kf, err := r.openForKeys(cl, fio)
 	if err != nil {
 		return err
 	}
@@ -363,9 +363,9 @@ func (r *runner) updateKeys(c *cli.Context, path string, answers *bufio.Reader) 
 		return nil
 	}
 	removed, stricter := plan.Removed, plan.Stricter
-	rotate := (removed || stricter) && !c.Bool("no-rotate")
+	rotate := (removed || stricter) && !cl.on("no-rotate")
 	plan.Describe(r.stdout, rotate)
-	if !c.Bool("yes") {
+	if !cl.on("yes") {
 		ok, err := r.confirm(path, answers)
 		if err != nil || !ok {
 			return err
@@ -404,37 +404,37 @@ func (r *runner) confirm(path string, answers *bufio.Reader) (bool, error) {
 
 // ----------------------------------------------------------------- rotate
 
-func (r *runner) cmdRotate(c *cli.Context) error {
-	if recursive(c) { // -r: bulk (cmd_bulk.go)
-		return r.bulkRotate(c)
+func (r *runner) cmdRotate(cl *cmdLine) error {
+	if recursive(cl) { // -r: bulk (cmd_bulk.go)
+		return r.bulkRotate(cl)
 	}
-	path, err := oneFile(c, false)
+	path, err := oneFile(cl, false)
 	if err != nil {
 		return err
 	}
-	return r.rotate(c, path)
+	return r.rotate(cl, path)
 }
 
 // legacyRotate is the sops top-level form: hull -r [-i] [--add-age …] FILE.
-func (r *runner) legacyRotate(c *cli.Context) error {
-	if c.NArg() > 1 {
-		return withCode(exitGeneric, fmt.Errorf("usage: one file expected, got %d arguments", c.NArg()))
+func (r *runner) legacyRotate(cl *cmdLine) error {
+	if len(cl.args) > 1 {
+		return withCode(exitGeneric, fmt.Errorf("usage: one file expected, got %d arguments", len(cl.args)))
 	}
-	if c.Bool("encrypt") || c.Bool("decrypt") || c.String("set") != "" {
+	if cl.on("encrypt") || cl.on("decrypt") || cl.str("set") != "" {
 		return withCode(exitConflictingParams, errors.New("--rotate (and --add-*/--rm-*) cannot be used with --encrypt, --decrypt or --set"))
 	}
-	path := c.Args().First()
-	if err := missingKeyFile(c, path); err != nil {
+	path := cl.arg(0)
+	if err := missingKeyFile(cl, path); err != nil {
 		return err
 	}
-	if !c.Bool("rotate") {
+	if !cl.on("rotate") {
 		return withCode(exitGeneric, errors.New("--add-*/--rm-* change the keys of a file only with -r (--rotate), as in sops: use 'hull -r -i --add-age … FILE' or 'hull rotate -i --add-age … FILE' (or 'hull updatekeys FILE' to apply .sops.yaml)"))
 	}
-	return r.rotate(c, path)
+	return r.rotate(cl, path)
 }
 
 // missingKeyFile gives sops's errors for a file that does not exist.
-func missingKeyFile(c *cli.Context, path string) error {
+func missingKeyFile(cl *cmdLine, path string) error {
 	if isStdin(path) {
 		return nil
 	}
@@ -442,22 +442,22 @@ func missingKeyFile(c *cli.Context, path string) error {
 		return nil
 	}
 	abs, _ := filepath.Abs(path)
-	if keyChangeGiven(c) {
+	if keyChangeGiven(cl) {
 		return withCode(exitCannotChangeKeys, fmt.Errorf("cannot add or remove keys on non-existent file %q, use the 'edit' or 'encrypt' subcommand instead", abs))
 	}
 	return withCode(exitNoFileSpecified, fmt.Errorf("cannot operate on non-existent file %q", abs))
 }
 
-func (r *runner) rotate(c *cli.Context, path string) (err error) {
-	defer r.audit(c, "rotate", path)(&err) // audit.go: the result record
-	if err := missingKeyFile(c, path); err != nil {
+func (r *runner) rotate(cl *cmdLine, path string) (err error) {
+	defer r.audit(cl, "rotate", path)(&err) // audit.go: the result record
+	if err := missingKeyFile(cl, path); err != nil {
 		return err
 	}
-	fio, err := r.resolveIO(c, path, true)
+	fio, err := r.resolveIO(cl, path, true)
 	if err != nil {
 		return err
 	}
-	changes, err := r.parseKeyChanges(c)
+	changes, err := r.parseKeyChanges(cl)
 	if err != nil {
 		return err
 	}
@@ -467,11 +467,11 @@ func (r *runner) rotate(c *cli.Context, path string) (err error) {
 	if name == "" {
 		name = fio.path
 	}
-	cr, _, err := r.trustedRule(c, name)
+	cr, _, err := r.trustedRule(cl, name)
 	if err != nil {
 		return err
 	}
-	kf, err := r.openForKeys(c, fio)
+	kf, err := r.openForKeys(cl, fio)
 	if err != nil {
 		return err
 	}
@@ -481,14 +481,14 @@ func (r *runner) rotate(c *cli.Context, path string) (err error) {
 	for _, u := range unmatched {
 		r.warnf("%s: --rm-%s %s: not a key of the file", fio.display(), sopsenv.FlagForType(u.Type), u.ID)
 	}
-	if err := r.vouch(c, fio, kf, cr, hull.EntryIDs(want), hull.EntryIDs(hull.EntriesFromRecipients([][]keysources.Recipient{changes.Add}))); err != nil {
+	if err := r.vouch(cl, fio, kf, cr, hull.EntryIDs(want), hull.EntryIDs(hull.EntriesFromRecipients([][]keysources.Recipient{changes.Add}))); err != nil {
 		return err
 	}
 	groups, err := r.resolveEntries(fio.display(), want)
 	if err != nil {
 		return err
 	}
-	if err := r.checkEndpoints(c, groups); err != nil {
+	if err := r.checkEndpoints(cl, groups); err != nil {
 		return fmt.Errorf("%s: %w", fio.display(), err)
 	}
 	t := hull.NewThreshold(0, m.ShamirThreshold, len(groups))
@@ -512,13 +512,13 @@ func (r *runner) rotate(c *cli.Context, path string) (err error) {
 // repository injected. Its keys must be named by the creation rule cr or
 // by the command line (cmdline), or confirmed: listed and asked on a
 // terminal, else refused (exit 29) unless --keep-recipients.
-func (r *runner) vouch(c *cli.Context, fio *fileIO, kf *keyFile, cr *config.CreationRule, want, cmdline [][]hull.KeyID) error {
+func (r *runner) vouch(cl *cmdLine, fio *fileIO, kf *keyFile, cr *config.CreationRule, want, cmdline [][]hull.KeyID) error {
 	if kf.Opened.Result.ExtendedMACChecked {
 		return nil
 	}
 	named := sopsenv.RuleKeyIDs(cr, all.Options{Companion: r.companion()})
 	unv := hull.UnvouchedWanted(kf.Opened.Meta, want, named, cmdline)
-	if len(unv) == 0 || (hasFlag(c, "keep-recipients") && c.Bool("keep-recipients")) {
+	if len(unv) == 0 || (cl.on("keep-recipients")) {
 		return nil
 	}
 	msg := fmt.Sprintf("%s: the file has no valid hull MAC, and these recipients are named by no .sops.yaml creation rule and no flag: %s; they may have been added by someone without a key to receive the data key", fio.display(), strings.Join(unv, ", "))
@@ -534,36 +534,28 @@ func (r *runner) vouch(c *cli.Context, fio *fileIO, kf *keyFile, cr *config.Crea
 
 // ----------------------------------------------------------------- groups
 
-// groupsParent returns the context of "groups", where the flags are.
-func groupsParent(c *cli.Context) *cli.Context {
-	if l := c.Lineage(); len(l) > 1 && l[1].Command != nil && l[1].Command.Name == "groups" {
-		return l[1]
-	}
-	return c
-}
-
 // groupsFile resolves --file of groups add/delete.
-func (r *runner) groupsFile(p *cli.Context) (*fileIO, error) {
-	path := p.String("file")
+func (r *runner) groupsFile(cl *cmdLine) (*fileIO, error) {
+	path := cl.str("file")
 	if path == "" {
 		return nil, withCode(exitNoFileSpecified, errors.New("no file given: use --file FILE"))
 	}
-	return r.resolveIO(p, path, true)
+	return r.resolveIO(cl, path, true)
 }
 
-func thresholdFlag(p *cli.Context) (int, bool, error) {
-	n, set, err := sopsenv.Threshold(p.String("shamir-secret-sharing-threshold"))
+func thresholdFlag(cl *cmdLine) (int, bool, error) {
+	n, set, err := sopsenv.Threshold(cl.str("shamir-secret-sharing-threshold"))
 	return n, set, withCode(exitGeneric, err)
 }
 
 // fileGroups turns the file's key groups into recipients, saying so on
 // stderr (the file's recipient list is not authenticated).
-func (r *runner) fileGroups(c *cli.Context, fio *fileIO, kf *keyFile, groups [][]hull.KeyEntry) ([][]keysources.Recipient, error) {
+func (r *runner) fileGroups(cl *cmdLine, fio *fileIO, kf *keyFile, groups [][]hull.KeyEntry) ([][]keysources.Recipient, error) {
 	rs, err := r.resolveEntries(fio.display(), groups)
 	if err != nil {
 		return nil, err
 	}
-	if err := r.checkEndpoints(c, rs); err != nil {
+	if err := r.checkEndpoints(cl, rs); err != nil {
 		return nil, fmt.Errorf("%s: %w", fio.display(), err)
 	}
 	var names []string
@@ -576,32 +568,31 @@ func (r *runner) fileGroups(c *cli.Context, fio *fileIO, kf *keyFile, groups [][
 	return rs, nil
 }
 
-func (r *runner) cmdGroupsAdd(c *cli.Context) (err error) {
-	p := groupsParent(c)
-	defer r.audit(c, "groups-add", p.String("file"))(&err) // audit.go: the result record
-	if c.NArg() > 0 {
-		return withCode(exitGeneric, fmt.Errorf("usage: groups add takes no arguments (the file is --file), got %s", strings.Join(c.Args().Slice(), " ")))
+func (r *runner) cmdGroupsAdd(cl *cmdLine) (err error) {
+	defer r.audit(cl, "groups-add", cl.str("file"))(&err) // audit.go: the result record
+	if len(cl.args) > 0 {
+		return withCode(exitGeneric, fmt.Errorf("usage: groups add takes no arguments (the file is --file), got %s", strings.Join(cl.args, " ")))
 	}
-	fio, err := r.groupsFile(p)
+	fio, err := r.groupsFile(cl)
 	if err != nil {
 		return err
 	}
-	opts, err := r.keyOptions(p)
+	opts, err := r.keyOptions(cl)
 	if err != nil {
 		return err
 	}
-	group, err := sopsenv.ParseKeys("", keyValues(p, ""), opts)
+	group, err := sopsenv.ParseKeys("", keyValues(cl, ""), opts)
 	if err != nil {
 		return withCode(exitGeneric, err)
 	}
 	if len(group) == 0 {
 		return withCode(exitGeneric, fmt.Errorf("%w: give the new group's keys with --age or --pgp", hull.ErrNoRecipients))
 	}
-	t, tSet, err := thresholdFlag(p)
+	t, tSet, err := thresholdFlag(cl)
 	if err != nil {
 		return err
 	}
-	kf, err := r.openForKeys(p, fio)
+	kf, err := r.openForKeys(cl, fio)
 	if err != nil {
 		return err
 	}
@@ -609,33 +600,32 @@ func (r *runner) cmdGroupsAdd(c *cli.Context) (err error) {
 	if !tSet {
 		t = kf.Opened.Meta.ShamirThreshold
 	}
-	return r.regroup(p, fio, kf, kf.Entries(), group, t)
+	return r.regroup(cl, fio, kf, kf.Entries(), group, t)
 }
 
-func (r *runner) cmdGroupsDelete(c *cli.Context) (err error) {
-	p := groupsParent(c)
-	defer r.audit(c, "groups-delete", p.String("file"))(&err) // audit.go: the result record
-	if c.NArg() != 1 {
+func (r *runner) cmdGroupsDelete(cl *cmdLine) (err error) {
+	defer r.audit(cl, "groups-delete", cl.str("file"))(&err) // audit.go: the result record
+	if len(cl.args) != 1 {
 		return withCode(exitGeneric, errors.New("usage: groups delete --file FILE INDEX (one 0-based group index)"))
 	}
-	idx, err := strconv.Atoi(c.Args().First())
+	idx, err := strconv.Atoi(cl.arg(0))
 	if err != nil || idx < 0 {
-		return withCode(exitGeneric, fmt.Errorf("groups delete: INDEX %q is not a group number (0-based)", c.Args().First()))
+		return withCode(exitGeneric, fmt.Errorf("groups delete: INDEX %q is not a group number (0-based)", cl.arg(0)))
 	}
 	for _, k := range sopsenv.KeyFlags {
-		if len(sliceValues(p, k.Flag)) > 0 {
+		if len(sliceValues(cl, k.Flag)) > 0 {
 			return withCode(exitGeneric, fmt.Errorf("--%s: groups delete takes no keys (did you mean 'groups add'?)", k.Flag))
 		}
 	}
-	fio, err := r.groupsFile(p)
+	fio, err := r.groupsFile(cl)
 	if err != nil {
 		return err
 	}
-	t, tSet, err := thresholdFlag(p)
+	t, tSet, err := thresholdFlag(cl)
 	if err != nil {
 		return err
 	}
-	kf, err := r.openForKeys(p, fio)
+	kf, err := r.openForKeys(cl, fio)
 	if err != nil {
 		return err
 	}
@@ -647,7 +637,7 @@ func (r *runner) cmdGroupsDelete(c *cli.Context) (err error) {
 	if err != nil {
 		return withCode(exitGeneric, err)
 	}
-	if err := r.regroup(p, fio, kf, entries, nil, t); err != nil {
+	if err := r.regroup(cl, fio, kf, entries, nil, t); err != nil {
 		return err
 	}
 	r.warnf("%s: the data key was not changed: the keys of the deleted group can still read this file with an old copy of it; run 'hull rotate -i' to change the key", fio.display())
@@ -658,8 +648,8 @@ func (r *runner) cmdGroupsDelete(c *cli.Context) (err error) {
 // plus a group add (groups add), leaving the values, the MAC and
 // lastmodified as they are, and writes the result. The recipients must be
 // vouched for (the creation rule, add) or confirmed.
-func (r *runner) regroup(p *cli.Context, fio *fileIO, kf *keyFile, entries [][]hull.KeyEntry, add []keysources.Recipient, t int) error {
-	cr, _, err := r.trustedRule(p, fio.ruleName())
+func (r *runner) regroup(cl *cmdLine, fio *fileIO, kf *keyFile, entries [][]hull.KeyEntry, add []keysources.Recipient, t int) error {
+	cr, _, err := r.trustedRule(cl, fio.ruleName())
 	if err != nil {
 		return err
 	}
@@ -667,10 +657,10 @@ func (r *runner) regroup(p *cli.Context, fio *fileIO, kf *keyFile, entries [][]h
 	if add != nil {
 		named = hull.RecipientKeyIDs([][]keysources.Recipient{add})
 	}
-	if err := r.vouch(p, fio, kf, cr, hull.EntryIDs(entries), named); err != nil {
+	if err := r.vouch(cl, fio, kf, cr, hull.EntryIDs(entries), named); err != nil {
 		return err
 	}
-	groups, err := r.fileGroups(p, fio, kf, entries)
+	groups, err := r.fileGroups(cl, fio, kf, entries)
 	if err != nil {
 		return err
 	}

@@ -8,8 +8,6 @@ import (
 	"runtime"
 	"time"
 
-	"github.com/urfave/cli/v2"
-
 	"github.com/hullsecrets/hull"
 	"github.com/hullsecrets/hull/keysources"
 	"github.com/hullsecrets/hull/keysources/age"
@@ -18,8 +16,8 @@ import (
 	"github.com/hullsecrets/hull/metadata"
 )
 
-func (r *runner) cmdKeygen(c *cli.Context) error {
-	path, err := oneFile(c, true)
+func (r *runner) cmdKeygen(cl *cmdLine) error {
+	path, err := oneFile(cl, true)
 	if err != nil {
 		return err
 	}
@@ -44,21 +42,18 @@ func (r *runner) cmdKeygen(c *cli.Context) error {
 }
 
 // legacy runs the sops top-level form: hull [flags] -e|-d FILE.
-func (r *runner) legacy(c *cli.Context) error {
-	if c.NArg() == 0 {
-		return cli.ShowAppHelp(c)
+func (r *runner) legacy(cl *cmdLine) error {
+	if cl.on("rotate") || keyChangeGiven(cl) {
+		return r.legacyRotate(cl)
 	}
-	if c.Bool("rotate") || keyChangeGiven(c) {
-		return r.legacyRotate(c)
+	if cl.str("set") != "" {
+		return r.legacySet(cl, cl.str("set"))
 	}
-	if c.String("set") != "" {
-		return r.legacySet(c, c.String("set"))
+	if len(cl.args) > 1 {
+		return withCode(exitGeneric, fmt.Errorf("usage: one file expected, got %d arguments", len(cl.args)))
 	}
-	if c.NArg() > 1 {
-		return withCode(exitGeneric, fmt.Errorf("usage: one file expected, got %d arguments", c.NArg()))
-	}
-	path := c.Args().First()
-	enc, dec := c.Bool("encrypt"), c.Bool("decrypt")
+	path := cl.arg(0)
+	enc, dec := cl.on("encrypt"), cl.on("decrypt")
 	if enc && dec {
 		return withCode(exitConflictingParams, errors.New("--encrypt and --decrypt cannot be used together"))
 	}
@@ -70,11 +65,11 @@ func (r *runner) legacy(c *cli.Context) error {
 	}
 	switch {
 	case enc:
-		return r.encrypt(c, path)
+		return r.encrypt(cl, path)
 	case dec:
-		return r.decrypt(c, path)
+		return r.decrypt(cl, path)
 	}
-	return r.edit(c, path)
+	return r.edit(cl, path)
 }
 
 // hints suggest the corrected command for common failures.

@@ -31,17 +31,17 @@ func (r *runner) publishCommand() *cli.Command {
 			&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "upload without asking"},
 			&cli.BoolFlag{Name: "omit-extensions", Usage: "leave the file's extension out of the destination's name"},
 			&cli.BoolFlag{Name: "recursive", Usage: "publish every file under DIR"}),
-		Action:       r.cmdPublish,
+		Action:       act(r.cmdPublish),
 		OnUsageError: usageError,
 	}
 }
 
-func (r *runner) cmdPublish(c *cli.Context) error {
-	path, err := oneFile(c, false)
+func (r *runner) cmdPublish(cl *cmdLine) error {
+	path, err := oneFile(cl, false)
 	if err != nil {
 		return err
 	}
-	files, err := publish.Files(path, c.Bool("recursive"))
+	files, err := publish.Files(path, cl.on("recursive"))
 	if code := exitGeneric; err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			code = exitNoFileSpecified
@@ -50,20 +50,20 @@ func (r *runner) cmdPublish(c *cli.Context) error {
 	}
 	answers := bufio.NewReader(r.stdin)
 	for _, f := range files { // as sops: the first failure stops
-		if err := r.publishFile(c, f, answers); err != nil {
+		if err := r.publishFile(cl, f, answers); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (r *runner) publishFile(c *cli.Context, path string, answers *bufio.Reader) error {
-	cfg, err := r.loadConfig(c, path)
+func (r *runner) publishFile(cl *cmdLine, path string, answers *bufio.Reader) error {
+	cfg, err := r.loadConfig(cl, path)
 	if err != nil {
 		return err
 	}
 	d, _ := cfg.DestinationFor(path)
-	t, err := publish.For(d, path, c.Bool("omit-extensions"))
+	t, err := publish.For(d, path, cl.on("omit-extensions"))
 	if err != nil {
 		return withCode(exitGeneric, fmt.Errorf("%s: %w", path, err))
 	}
@@ -82,11 +82,11 @@ func (r *runner) publishFile(c *cli.Context, path string, answers *bufio.Reader)
 			return withCode(exitEndpointNotAllowed, fmt.Errorf("%s: refused to publish to Vault at %s: the address comes from .sops.yaml and is not VAULT_ADDR or in SOPS_HC_VAULT_ALLOWLIST; nothing was sent", path, t.Address))
 		}
 	}
-	body, data, err := r.publishContent(c, path, t, d.RecreationRule)
+	body, data, err := r.publishContent(cl, path, t, d.RecreationRule)
 	if err != nil {
 		return err
 	}
-	for !c.Bool("yes") {
+	for !cl.on("yes") {
 		fmt.Fprintf(r.stdout, "uploading %s to %s ? (y/n): ", path, t)
 		line, err := answers.ReadString('\n')
 		if a := strings.TrimSpace(line); a == "y" || a == "n" {
@@ -116,8 +116,8 @@ func (r *runner) publishFile(c *cli.Context, path string, answers *bufio.Reader)
 
 // publishContent is what goes to t: the decrypted data for Vault; for a
 // bucket the file, re-encrypted for the recreation rule's keys if any.
-func (r *runner) publishContent(c *cli.Context, path string, t publish.Target, rr *config.CreationRule) ([]byte, map[string]any, error) {
-	fio, err := r.resolveIO(c, path, true)
+func (r *runner) publishContent(cl *cmdLine, path string, t publish.Target, rr *config.CreationRule) ([]byte, map[string]any, error) {
+	fio, err := r.resolveIO(cl, path, true)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -131,7 +131,7 @@ func (r *runner) publishContent(c *cli.Context, path string, t publish.Target, r
 		}
 		return raw, nil, nil
 	}
-	kf, err := r.openForKeys(c, fio)
+	kf, err := r.openForKeys(cl, fio)
 	if err != nil {
 		return nil, nil, err
 	}

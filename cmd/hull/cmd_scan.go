@@ -48,14 +48,14 @@ func (r *runner) scanCommand() *cli.Command {
 			"rewritten. Without a keyed baseline, fingerprints use a key kept in .git/hull-scan-key.\n" +
 			"Exit status: 0 clean, 45 possible secrets found, 1 or 2 errors.",
 		Flags:        flagsFor(gGlobal, gScan),
-		Action:       r.cmdScan,
+		Action:       act(r.cmdScan),
 		OnUsageError: usageError,
 	}
 }
 
-func (r *runner) cmdScan(c *cli.Context) error {
-	o := scan.RunOptions{Paths: c.Args().Slice(), Baseline: c.String("baseline"), UpdateBaseline: c.Bool("update-baseline"), MaxSize: scan.DefaultMaxSize}
-	staged, history := c.Bool("staged"), c.Bool("history")
+func (r *runner) cmdScan(cl *cmdLine) error {
+	o := scan.RunOptions{Paths: cl.args, Baseline: cl.str("baseline"), UpdateBaseline: cl.on("update-baseline"), MaxSize: scan.DefaultMaxSize}
+	staged, history := cl.on("staged"), cl.on("history")
 	switch {
 	case staged && history:
 		return withCode(exitConflictingParams, errors.New("--staged and --history cannot be used together"))
@@ -66,7 +66,7 @@ func (r *runner) cmdScan(c *cli.Context) error {
 	case history:
 		o.Mode = scan.ModeHistory
 	}
-	if s := c.String("max-size"); s != "" {
+	if s := cl.str("max-size"); s != "" {
 		n, err := strconv.ParseInt(s, 10, 64)
 		if err != nil || n <= 0 {
 			return withCode(exitGeneric, fmt.Errorf("usage: --max-size must be a positive number of bytes, not %q", s))
@@ -91,7 +91,7 @@ func (r *runner) cmdScan(c *cli.Context) error {
 		fmt.Fprintf(r.stderr, "%s: wrote %s: %d accepted finding(s)\n", r.name, displayPath(o.Dir, res.BaselinePath), len(res.Written.Accepted))
 		return nil
 	}
-	if c.Bool("json") {
+	if cl.on("json") {
 		b, err := res.JSON()
 		if err != nil {
 			return err

@@ -36,7 +36,7 @@ func (r *runner) setCommand() *cli.Command {
 			"rewritten atomically under a lock, so concurrent writers never lose an update.\n" +
 			"Without --idempotent the file is always rewritten, as sops does.",
 		Flags:        setFlags(gSet, gIdempotent),
-		Action:       r.cmdSet,
+		Action:       act(r.cmdSet),
 		OnUsageError: usageError,
 	}
 }
@@ -50,7 +50,7 @@ func (r *runner) unsetCommand() *cli.Command {
 		Description: "Removes the mapping key or list element at PATH from the first document of FILE.\n" +
 			"A missing PATH is an error (exit 1), or success with nothing written with --idempotent.",
 		Flags:        setFlags(gIdempotent),
-		Action:       r.cmdUnset,
+		Action:       act(r.cmdUnset),
 		OnUsageError: usageError,
 	}
 }
@@ -74,8 +74,8 @@ func setFlags(groups ...string) []cli.Flag {
 // setValueLimit bounds a value read from a file or stdin.
 var setValueLimit = formats.DefaultLimits.MaxBytes
 
-func (r *runner) cmdSet(c *cli.Context) error {
-	fromFile, fromStdin := c.Bool("value-file"), c.Bool("value-stdin")
+func (r *runner) cmdSet(cl *cmdLine) error {
+	fromFile, fromStdin := cl.on("value-file"), cl.on("value-stdin")
 	if fromFile && fromStdin {
 		return withCode(exitGeneric, errors.New("--value-file and --value-stdin cannot be used together"))
 	}
@@ -85,7 +85,7 @@ func (r *runner) cmdSet(c *cli.Context) error {
 	}
 	// A -- among the arguments only ends the flags (set F P -- -5), as
 	// for sops.
-	args := c.Args().Slice()
+	args := cl.args
 	if i := slices.Index(args, "--"); i >= 0 {
 		args = slices.Delete(slices.Clone(args), i, i+1)
 	}
@@ -122,11 +122,11 @@ func (r *runner) cmdSet(c *cli.Context) error {
 	default:
 		raw = args[2]
 	}
-	value, err := setValue(raw, c.Bool("string"))
+	value, err := setValue(raw, cl.on("string"))
 	if err != nil {
 		return err
 	}
-	return r.runSet(c, args[0], path, value, c.Bool("idempotent"))
+	return r.runSet(cl, args[0], path, value, cl.on("idempotent"))
 }
 
 // readValue reads a whole value, refusing one over the size limit.
@@ -162,19 +162,19 @@ func parseSetPath(s, sentence string) ([]hull.PathStep, error) {
 // runSet sets value at path in file's first document and rewrites the file.
 // Without idempotent the file is rewritten even when the value is already
 // there (new lastmodified and MAC, every ciphertext kept), as sops does.
-func (r *runner) runSet(c *cli.Context, file string, path []hull.PathStep, value *formats.Node, idempotent bool) (err error) {
-	defer r.audit(c, "set", file)(&err) // audit.go: the result record
+func (r *runner) runSet(cl *cmdLine, file string, path []hull.PathStep, value *formats.Node, idempotent bool) (err error) {
+	defer r.audit(cl, "set", file)(&err) // audit.go: the result record
 	if isStdin(file) {
 		return withCode(exitNoFileSpecified, errors.New("set needs a file: it rewrites the file in place"))
 	}
 	if path[0].IsKey && path[0].Key == "sops" {
 		return withCode(exitGeneric, errors.New(`the top-level key "sops" holds the file's metadata and cannot be set`))
 	}
-	fio, err := r.resolveIO(c, file, false)
+	fio, err := r.resolveIO(cl, file, false)
 	if err != nil {
 		return err
 	}
-	_, err = r.rewrite(c, fio, rewriteOptions{hold: true}, func(f *formats.File, _ *hull.Opened) (bool, error) {
+	_, err = r.rewrite(cl, fio, rewriteOptions{hold: true}, func(f *formats.File, _ *hull.Opened) (bool, error) {
 		changed, err := hull.SetIn(f, fio.out, path, value)
 		if err != nil {
 			return false, fmt.Errorf("%s: %w", fio.display(), err)
@@ -184,12 +184,12 @@ func (r *runner) runSet(c *cli.Context, file string, path []hull.PathStep, value
 	return err
 }
 
-func (r *runner) cmdUnset(c *cli.Context) (err error) {
-	defer r.audit(c, "unset", c.Args().Get(0))(&err) // audit.go: the result record
-	if c.NArg() != 2 {
-		return withCode(exitNoFileSpecified, fmt.Errorf("usage: hull unset FILE PATH; got %d arguments", c.NArg()))
+func (r *runner) cmdUnset(cl *cmdLine) (err error) {
+	defer r.audit(cl, "unset", cl.arg(0))(&err) // audit.go: the result record
+	if len(cl.args) != 2 {
+		return withCode(exitNoFileSpecified, fmt.Errorf("usage: hull unset FILE PATH; got %d arguments", len(cl.args)))
 	}
-	file, spec := c.Args().Get(0), c.Args().Get(1)
+	file, spec := cl.arg(0), cl.arg(1)
 	path, err := parseSetPath(spec, "Invalid unset index format")
 	if err != nil {
 		return err
@@ -197,12 +197,12 @@ func (r *runner) cmdUnset(c *cli.Context) (err error) {
 	if isStdin(file) {
 		return withCode(exitNoFileSpecified, errors.New("unset needs a file: it rewrites the file in place"))
 	}
-	fio, err := r.resolveIO(c, file, false)
+	fio, err := r.resolveIO(cl, file, false)
 	if err != nil {
 		return err
 	}
-	idempotent := c.Bool("idempotent")
-	_, err = r.rewrite(c, fio, rewriteOptions{hold: true}, func(f *formats.File, _ *hull.Opened) (bool, error) {
+	idempotent := cl.on("idempotent")
+	_, err = r.rewrite(cl, fio, rewriteOptions{hold: true}, func(f *formats.File, _ *hull.Opened) (bool, error) {
 		err := hull.UnsetIn(f, fio.out, path)
 		if errors.Is(err, hull.ErrNotFound) {
 			if idempotent {
@@ -227,15 +227,15 @@ func (r *runner) cmdUnset(c *cli.Context) (err error) {
 // legacySet runs the sops top-level form hull --set '<path> <json>' FILE.
 // As in sops, the argument is split after the first "] ", and the file is
 // always rewritten.
-func (r *runner) legacySet(c *cli.Context, spec string) error {
-	if c.Bool("encrypt") || c.Bool("decrypt") {
+func (r *runner) legacySet(cl *cmdLine, spec string) error {
+	if cl.on("encrypt") || cl.on("decrypt") {
 		return withCode(exitConflictingParams, errors.New("--set cannot be used with --encrypt or --decrypt"))
 	}
-	if c.String("output") != "" {
+	if cl.str("output") != "" {
 		return withCode(exitConflictingParams, errors.New("--set rewrites FILE in place; --output cannot be used with it"))
 	}
-	if c.NArg() != 1 {
-		return withCode(exitNoFileSpecified, fmt.Errorf("usage: %s --set '<path> <json>' FILE; got %d arguments", r.name, c.NArg()))
+	if len(cl.args) != 1 {
+		return withCode(exitNoFileSpecified, fmt.Errorf("usage: %s --set '<path> <json>' FILE; got %d arguments", r.name, len(cl.args)))
 	}
 	p, v, ok := hull.SplitLegacySet(spec)
 	if !ok {
@@ -249,5 +249,5 @@ func (r *runner) legacySet(c *cli.Context, spec string) error {
 	if err != nil {
 		return err
 	}
-	return r.runSet(c, c.Args().First(), path, value, false)
+	return r.runSet(cl, cl.arg(0), path, value, false)
 }

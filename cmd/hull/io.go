@@ -8,8 +8,6 @@ import (
 	"strconv"
 	"sync/atomic"
 
-	"github.com/urfave/cli/v2"
-
 	"github.com/hullsecrets/hull"
 	"github.com/hullsecrets/hull/formats"
 	"github.com/hullsecrets/hull/formats/all"
@@ -33,27 +31,27 @@ type fileIO struct {
 func isStdin(p string) bool { return p == "" || p == "-" || p == "/dev/stdin" }
 
 // resolveIO reads the input and output flags of a command.
-func (r *runner) resolveIO(c *cli.Context, path string, needName bool) (*fileIO, error) {
+func (r *runner) resolveIO(cl *cmdLine, path string, needName bool) (*fileIO, error) {
 	fio := &fileIO{path: path, name: path}
 	if isStdin(path) {
 		fio.path, fio.name = "", ""
 	}
-	if c.IsSet("filename-override") {
-		fio.name = c.String("filename-override")
+	if cl.isSet("filename-override") {
+		fio.name = cl.str("filename-override")
 	}
-	if fio.path == "" && fio.name == "" && needName && !c.IsSet("input-type") {
+	if fio.path == "" && fio.name == "" && needName && !cl.isSet("input-type") {
 		return nil, withCode(exitConflictingParams, errors.New("reading from stdin needs --filename-override or --input-type to choose the format"))
 	}
 	outType := ""
-	if hasFlag(c, "output-type") {
-		outType = c.String("output-type")
+	if cl.has("output-type") {
+		outType = cl.str("output-type")
 	}
 	var err error
-	if fio.in, fio.out, fio.guessed, err = all.Formats(fio.name, c.String("input-type"), outType); err != nil {
+	if fio.in, fio.out, fio.guessed, err = all.Formats(fio.name, cl.str("input-type"), outType); err != nil {
 		return nil, withCode(exitGeneric, err)
 	}
-	if hasFlag(c, "in-place") {
-		fio.inPlace, fio.output, fio.force = c.Bool("in-place"), c.String("output"), c.Bool("force")
+	if cl.has("in-place") {
+		fio.inPlace, fio.output, fio.force = cl.on("in-place"), cl.str("output"), cl.on("force")
 	}
 	switch {
 	case fio.inPlace && fio.output != "":
@@ -61,7 +59,7 @@ func (r *runner) resolveIO(c *cli.Context, path string, needName bool) (*fileIO,
 	case fio.inPlace && fio.path == "":
 		return nil, withCode(exitConflictingParams, errors.New("--in-place needs a file, not stdin"))
 	}
-	if s := c.String("indent"); s != "" {
+	if s := cl.str("indent"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil {
 			return nil, withCode(exitGeneric, fmt.Errorf("--indent %q is not a number", s))
@@ -72,17 +70,6 @@ func (r *runner) resolveIO(c *cli.Context, path string, needName bool) (*fileIO,
 		fio.emitOpts = formats.EmitOptions{Indent: n, IndentSet: true}
 	}
 	return fio, nil
-}
-
-func hasFlag(c *cli.Context, name string) bool {
-	for _, f := range c.Command.Flags {
-		for _, n := range flagNames(f) {
-			if n == name {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // readInput reads the input file or stdin (hull.ReadInput).

@@ -24,14 +24,14 @@ type keyServices = companion.Services
 
 // setupKeyservice reads --keyservice and --enable-local-keyservice (or
 // their variables) into r.ks.
-func (r *runner) setupKeyservice(c *cli.Context) error {
+func (r *runner) setupKeyservice(cl *cmdLine) error {
 	var uris []string
 	var local *bool
-	if hasFlag(c, "keyservice") {
-		uris = c.StringSlice("keyservice")
+	if cl.has("keyservice") {
+		uris = cl.list("keyservice")
 	}
-	if hasFlag(c, "enable-local-keyservice") && c.IsSet("enable-local-keyservice") {
-		b := c.Bool("enable-local-keyservice")
+	if cl.has("enable-local-keyservice") && cl.isSet("enable-local-keyservice") {
+		b := cl.on("enable-local-keyservice")
 		local = &b
 	}
 	ks, warnings, err := companion.ParseServices(uris, local, r.env.lookup)
@@ -74,21 +74,21 @@ func (r *runner) keyserviceCommand() *cli.Command {
 			&cli.StringFlag{Name: "address", Aliases: []string{"addr"}, Usage: "address to listen on, e.g. '127.0.0.1:5000' or '/tmp/sops.sock'", Value: "127.0.0.1:5000"},
 			&cli.BoolFlag{Name: "prompt", Usage: "prompt user to confirm every incoming request"},
 		),
-		Action:       r.cmdKeyservice,
+		Action:       act(r.cmdKeyservice),
 		OnUsageError: usageError,
 	}
 }
 
-func (r *runner) cmdKeyservice(c *cli.Context) error {
-	if c.NArg() > 0 {
-		return withCode(exitGeneric, fmt.Errorf("keyservice takes no arguments (got %q)", c.Args().First()))
+func (r *runner) cmdKeyservice(cl *cmdLine) error {
+	if len(cl.args) > 0 {
+		return withCode(exitGeneric, fmt.Errorf("keyservice takes no arguments (got %q)", cl.arg(0)))
 	}
 	path, err := r.findCompanion()
 	if err != nil {
 		return withCode(exitGeneric, fmt.Errorf("keyservice: %w: %v%s", companion.ErrNotInstalled, err, companionHint()))
 	}
-	args := []string{path, "keyservice", "--network", c.String("network"), "--address", c.String("address")}
-	if c.Bool("prompt") {
+	args := []string{path, "keyservice", "--network", cl.str("network"), "--address", cl.str("address")}
+	if cl.on("prompt") {
 		args = append(args, "--prompt")
 	}
 	// hull-kms keyservice serves hull's identities: hull's view of their

@@ -163,14 +163,19 @@ var topGroups = []string{gGlobal, gIn, gOut, gKeys, gRules, gDecrypt, gLegacy}
 // appShell is the top level without its commands and flags.
 func (r *runner) appShell() *cli.App {
 	return &cli.App{
-		Name:                  r.name,
-		Usage:                 "keep secrets in git: encrypt the values of YAML, JSON, dotenv and INI files (sops-compatible)",
-		UsageText:             r.name + " [global flags] command [flags] FILE\n" + r.name + " [flags] -e|-d FILE   (the sops legacy form)",
-		HideVersion:           true,
-		Reader:                r.stdin,
-		Writer:                r.stdout,
-		ErrWriter:             r.stderr,
-		Action:                r.legacy,
+		Name:        r.name,
+		Usage:       "keep secrets in git: encrypt the values of YAML, JSON, dotenv and INI files (sops-compatible)",
+		UsageText:   r.name + " [global flags] command [flags] FILE\n" + r.name + " [flags] -e|-d FILE   (the sops legacy form)",
+		HideVersion: true,
+		Reader:      r.stdin,
+		Writer:      r.stdout,
+		ErrWriter:   r.stderr,
+		Action: func(c *cli.Context) error {
+			if c.NArg() == 0 {
+				return cli.ShowAppHelp(c)
+			}
+			return r.legacy(readCmdLine(c))
+		},
 		ExitErrHandler:        func(*cli.Context, error) {},
 		OnUsageError:          usageError,
 		Description:           appDescription(r.name),
@@ -219,7 +224,7 @@ func (r *runner) encryptCommand() *cli.Command {
 		Usage:        "encrypt a file",
 		ArgsUsage:    "FILE",
 		Flags:        flagsFor(gGlobal, gIn, gOut, gKeys, gRules, gRecursive),
-		Action:       r.cmdEncrypt,
+		Action:       act(r.cmdEncrypt),
 		OnUsageError: usageError,
 	}
 }
@@ -230,7 +235,7 @@ func (r *runner) decryptCommand() *cli.Command {
 		Usage:        "decrypt a file (several YAML/JSON files: one YAML stream for kubectl)",
 		ArgsUsage:    "[FILE...]",
 		Flags:        flagsFor(gGlobal, gIn, gOut, gDecrypt, gRecursive),
-		Action:       r.cmdDecrypt,
+		Action:       act(r.cmdDecrypt),
 		OnUsageError: usageError,
 	}
 }
@@ -241,7 +246,7 @@ func (r *runner) filestatusCommand() *cli.Command {
 		Usage:        `print {"encrypted":true} or {"encrypted":false}`,
 		ArgsUsage:    "FILE",
 		Flags:        flagsFor(gGlobal, gIn),
-		Action:       r.cmdFilestatus,
+		Action:       act(r.cmdFilestatus),
 		OnUsageError: usageError,
 	}
 }
@@ -254,7 +259,7 @@ func (r *runner) keygenCommand() *cli.Command {
 		Description: "Writes a new age identity to FILE (default: the file sops and hull read,\n" +
 			"$XDG_CONFIG_HOME/sops/age/keys.txt, else ~/.config/sops/age/keys.txt), mode 0600,\n" +
 			"and prints its public key (the recipient) on stdout. It never overwrites a file.",
-		Action:       r.cmdKeygen,
+		Action:       act(r.cmdKeygen),
 		OnUsageError: usageError,
 	}
 }

@@ -6,8 +6,6 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/urfave/cli/v2"
-
 	"github.com/hullsecrets/hull"
 	"github.com/hullsecrets/hull/config"
 	"github.com/hullsecrets/hull/keysources"
@@ -64,23 +62,23 @@ func (r *runner) networkIdentities(vaultAddrs []string) []keysources.Identity {
 }
 
 // flagVaultAddresses returns the Vault addresses of --hc-vault-transit.
-func flagVaultAddresses(c *cli.Context) []string {
-	if c == nil || !hasFlag(c, "hc-vault-transit") {
+func flagVaultAddresses(cl *cmdLine) []string {
+	if !cl.has("hc-vault-transit") {
 		return nil
 	}
-	return sopsenv.VaultAddresses(c.String("hc-vault-transit"))
+	return sopsenv.VaultAddresses(cl.str("hc-vault-transit"))
 }
 
 // keyOptions are the key sources' settings with --aws-profile and
 // --encryption-context (a malformed context is exit 6, as in sops).
-func (r *runner) keyOptions(c *cli.Context) (all.Options, error) {
+func (r *runner) keyOptions(cl *cmdLine) (all.Options, error) {
 	opts := r.keySourceOptions()
 	var profile, kctx string
-	if hasFlag(c, "aws-profile") {
-		profile = c.String("aws-profile")
+	if cl.has("aws-profile") {
+		profile = cl.str("aws-profile")
 	}
-	if hasFlag(c, "encryption-context") {
-		kctx = c.String("encryption-context")
+	if cl.has("encryption-context") {
+		kctx = cl.str("encryption-context")
 	}
 	k, err := sopsenv.KMSOptions(profile, kctx)
 	if err != nil {
@@ -94,12 +92,12 @@ func (r *runner) keyOptions(c *cli.Context) (all.Options, error) {
 // first safe .sops.yaml upwards from the working directory, as sops finds
 // it (TRUST.md "Finding .sops.yaml"): the target's location plays no part.
 // The warnings are those of the search.
-func (r *runner) findConfig(c *cli.Context, _ string) (string, []string, error) {
+func (r *runner) findConfig(cl *cmdLine, _ string) (string, []string, error) {
 	switch {
 	case r.configPath != "":
 		return r.configPath, nil, nil
-	case c.String("config") != "":
-		return c.String("config"), nil, nil
+	case cl.str("config") != "":
+		return cl.str("config"), nil, nil
 	case r.env.get("SOPS_CONFIG") != "":
 		return r.env.get("SOPS_CONFIG"), nil, nil
 	}
@@ -123,8 +121,8 @@ func (cc *configCache) load(path string) (*config.Config, error) {
 }
 
 // loadConfig finds and parses the .sops.yaml (nil when there is none).
-func (r *runner) loadConfig(c *cli.Context, target string) (*config.Config, error) {
-	p, err := r.policy(c, target)
+func (r *runner) loadConfig(cl *cmdLine, target string) (*config.Config, error) {
+	p, err := r.policy(cl, target)
 	if err != nil {
 		return nil, err
 	}
@@ -137,12 +135,12 @@ func (r *runner) loadConfig(c *cli.Context, target string) (*config.Config, erro
 // printed once; read-only commands that print nothing on success, as sops,
 // show the config's own warnings only with --verbose. A config that
 // cannot be read is an error (fail closed).
-func (r *runner) policy(c *cli.Context, _ string) (*hull.Policy, error) {
+func (r *runner) policy(cl *cmdLine, _ string) (*hull.Policy, error) {
 	path := r.configPath
 	if path == "" {
-		path = c.String("config")
+		path = cl.str("config")
 	}
-	flag := func(name string) bool { return hasFlag(c, name) && c.Bool(name) }
+	flag := func(name string) bool { return cl.has(name) && cl.on(name) }
 	p, err := hull.ResolvePolicy(hull.PolicyInput{Getenv: r.env.get, ConfigPath: path, Load: r.configs.load,
 		IgnoreMAC: flag("ignore-mac"), ForceRewriteUnverified: flag("force-rewrite-unverified"), KeepRecipients: flag("keep-recipients")})
 	if err != nil {
@@ -155,7 +153,7 @@ func (r *runner) policy(c *cli.Context, _ string) (*hull.Policy, error) {
 	if p.Config != nil {
 		p.ConfigPath = filepath.Join(p.Config.Dir, config.FileName)
 		for _, w := range p.Config.Warnings {
-			own[w.Error()] = quietCommand(c)
+			own[w.Error()] = quietCommand(cl)
 		}
 	}
 	var show []string
@@ -173,35 +171,33 @@ func (r *runner) policy(c *cli.Context, _ string) (*hull.Policy, error) {
 	return p, nil
 }
 
-// quietCommand reports whether c is a read-only command that prints
+// quietCommand reports whether cl runs a read-only command that prints
 // nothing on stderr when it succeeds (helm-secrets and others mix stderr
 // into their output).
-func quietCommand(c *cli.Context) bool {
-	if c == nil || c.Bool("verbose") {
+func quietCommand(cl *cmdLine) bool {
+	if cl == nil || cl.on("verbose") {
 		return false
 	}
-	for _, l := range c.Lineage() {
-		if l.Command != nil {
-			switch l.Command.Name {
-			case "decrypt", "exec-env", "exec-file", "diff", "filestatus":
-				return true
-			}
+	for _, name := range cl.commands {
+		switch name {
+		case "decrypt", "exec-env", "exec-file", "diff", "filestatus":
+			return true
 		}
 	}
-	return hasFlag(c, "decrypt") && c.Bool("decrypt") // sops -d
+	return cl.on("decrypt") // sops -d
 }
 
-// keyFlags are the key flags of c that are given (flag name → value).
-func keyFlags(c *cli.Context) map[string]string {
+// keyFlags are the key flags of cl that are given (flag name → value).
+func keyFlags(cl *cmdLine) map[string]string {
 	out := map[string]string{}
 	for _, src := range all.Sources {
-		if hasFlag(c, src.Flag) {
-			out[src.Flag] = c.String(src.Flag)
+		if cl.has(src.Flag) {
+			out[src.Flag] = cl.str(src.Flag)
 		}
 	}
 	for _, u := range sopsenv.Unsupported {
-		if hasFlag(c, u.Flag) {
-			out[u.Flag] = c.String(u.Flag)
+		if cl.has(u.Flag) {
+			out[u.Flag] = cl.str(u.Flag)
 		}
 	}
 	return out
@@ -219,22 +215,22 @@ type policy struct {
 
 // resolvePolicy decides the keys and the rule for a new file named name:
 // the flags and the environment first, then .sops.yaml.
-func (r *runner) resolvePolicy(c *cli.Context, name string) (*policy, error) {
-	cliRule, err := rule(c)
+func (r *runner) resolvePolicy(cl *cmdLine, name string) (*policy, error) {
+	cliRule, err := rule(cl)
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := r.loadConfig(c, name)
+	cfg, err := r.loadConfig(cl, name)
 	if err != nil {
 		return nil, err
 	}
-	opts, err := r.keyOptions(c)
+	opts, err := r.keyOptions(cl)
 	if err != nil {
 		return nil, err
 	}
-	p, err := sopsenv.NewFilePolicy(sopsenv.NewFileInput{Name: name, Config: cfg, KeyFlags: keyFlags(c), Env: r.env.lookup,
-		Options: opts, Rule: cliRule, MACOnlyEncrypted: c.Bool("mac-only-encrypted"),
-		Threshold: c.String("shamir-secret-sharing-threshold"), VaultAddresses: flagVaultAddresses(c)})
+	p, err := sopsenv.NewFilePolicy(sopsenv.NewFileInput{Name: name, Config: cfg, KeyFlags: keyFlags(cl), Env: r.env.lookup,
+		Options: opts, Rule: cliRule, MACOnlyEncrypted: cl.on("mac-only-encrypted"),
+		Threshold: cl.str("shamir-secret-sharing-threshold"), VaultAddresses: flagVaultAddresses(cl)})
 	if err != nil {
 		return nil, keyError(err)
 	}
@@ -279,6 +275,6 @@ func (p *policy) storeIndent(fio *fileIO) {
 
 // checkEndpoints refuses Vault recipients at addresses the user did not
 // give (docs/TRUST.md rule 17).
-func (r *runner) checkEndpoints(c *cli.Context, groups [][]keysources.Recipient) error {
-	return sopsenv.CheckEndpoints(r.env.lookup, flagVaultAddresses(c), groups)
+func (r *runner) checkEndpoints(cl *cmdLine, groups [][]keysources.Recipient) error {
+	return sopsenv.CheckEndpoints(r.env.lookup, flagVaultAddresses(cl), groups)
 }

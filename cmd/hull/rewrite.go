@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"path/filepath"
 
-	"github.com/urfave/cli/v2"
-
 	"github.com/hullsecrets/hull"
 	"github.com/hullsecrets/hull/formats"
 	"github.com/hullsecrets/hull/keysources/all"
@@ -37,7 +35,7 @@ type rewriteOptions struct {
 // and plaintext are unchanged keep their exact ciphertext. The write is
 // atomic and happens only if the file on disk still has the bytes that were
 // read (compare-and-swap under the directory lock).
-func (r *runner) rewrite(c *cli.Context, fio *fileIO, o rewriteOptions, change changeFunc) (bool, error) {
+func (r *runner) rewrite(cl *cmdLine, fio *fileIO, o rewriteOptions, change changeFunc) (bool, error) {
 	if o.hold {
 		unlock, err := hull.LockDir(filepath.Dir(fio.path))
 		if err != nil {
@@ -50,16 +48,16 @@ func (r *runner) rewrite(c *cli.Context, fio *fileIO, o rewriteOptions, change c
 		return false, err
 	}
 	stash := hull.NewStash()
-	f, opened, err := r.decryptBytes(c, fio, original, stash)
+	f, opened, err := r.decryptBytes(cl, fio, original, stash)
 	if err != nil {
 		return false, err
 	}
-	if opened.Result.Unverified && !(hasFlag(c, "force-rewrite-unverified") && c.Bool("force-rewrite-unverified")) {
+	if opened.Result.Unverified && !(cl.on("force-rewrite-unverified")) {
 		// --ignore-mac lets a tampered file be read; re-sealing it would
 		// vouch for whatever was changed (SECURITY.md row 66).
 		return false, withCode(exitMacMismatch, fmt.Errorf("%s: %w (read with --ignore-mac); check the file (git diff, git log) and pass --force-rewrite-unverified if you trust its content", fio.display(), hull.ErrUnverifiedRewrite))
 	}
-	pol, err := r.policy(c, fio.ruleName())
+	pol, err := r.policy(cl, fio.ruleName())
 	if err != nil {
 		return false, err
 	}
@@ -81,7 +79,7 @@ func (r *runner) rewrite(c *cli.Context, fio *fileIO, o rewriteOptions, change c
 	}
 	m := opened.Meta
 	m.BumpVersion()
-	if err := hull.Seal(f, opened.Key, m, hull.SealOptions{Stash: stash, Format: fio.out, InputFormat: fio.in, AllowNoEncryption: hasFlag(c, "allow-no-encryption") && c.Bool("allow-no-encryption"), NoExtendedMAC: wc.NoExtendedMAC}); err != nil {
+	if err := hull.Seal(f, opened.Key, m, hull.SealOptions{Stash: stash, Format: fio.out, InputFormat: fio.in, AllowNoEncryption: cl.on("allow-no-encryption"), NoExtendedMAC: wc.NoExtendedMAC}); err != nil {
 		return false, fmt.Errorf("%s: %w", fio.display(), err)
 	}
 	out, err := fio.out.Emit(f, fio.emitOpts)

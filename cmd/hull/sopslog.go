@@ -7,8 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/urfave/cli/v2"
-
 	"github.com/hullsecrets/hull/formats"
 	"github.com/hullsecrets/hull/keysources"
 	"github.com/hullsecrets/hull/metadata"
@@ -33,12 +31,12 @@ var sopsLogger = map[string]struct{ name, field string }{
 	"hc_vault": {"VAULT_TRANSIT", "Path"},
 }
 
-func verbose(c *cli.Context) bool { return c != nil && hasFlag(c, "verbose") && c.Bool("verbose") }
+func verbose(cl *cmdLine) bool { return cl.on("verbose") }
 
 // sopsLog prints one sops log line when --verbose is given; fields are
 // key, value pairs.
-func (r *runner) sopsLog(c *cli.Context, logger, level, msg string, fields ...string) {
-	if !verbose(c) {
+func (r *runner) sopsLog(cl *cmdLine, logger, level, msg string, fields ...string) {
+	if !verbose(cl) {
 		return
 	}
 	var b strings.Builder
@@ -64,36 +62,36 @@ func logValue(s string) string {
 
 // keyLog prints sops's line for one key: msg for the key of type typ
 // and identifier id.
-func (r *runner) keyLog(c *cli.Context, typ, id, msg string) {
+func (r *runner) keyLog(cl *cmdLine, typ, id, msg string) {
 	l, ok := sopsLogger[typ]
 	if !ok {
 		l = struct{ name, field string }{strings.ToUpper(typ), ""}
 	}
 	if l.field == "" {
 		if typ == "age" && strings.HasPrefix(msg, "Encryption") {
-			r.sopsLog(c, l.name, "info", msg, "recipient", id)
+			r.sopsLog(cl, l.name, "info", msg, "recipient", id)
 			return
 		}
-		r.sopsLog(c, l.name, "info", msg)
+		r.sopsLog(cl, l.name, "info", msg)
 		return
 	}
-	r.sopsLog(c, l.name, "info", msg, l.field, id)
+	r.sopsLog(cl, l.name, "info", msg, l.field, id)
 }
 
 // verboseContext makes Recover report each key that opened the file.
-func (r *runner) verboseContext(c *cli.Context, ctx context.Context) context.Context {
-	if !verbose(c) {
+func (r *runner) verboseContext(cl *cmdLine, ctx context.Context) context.Context {
+	if !verbose(cl) {
 		return ctx
 	}
 	return keysources.WithOpenedBy(ctx, func(_ int, typ, id string) {
-		r.keyLog(c, typ, id, "Decryption succeeded")
+		r.keyLog(cl, typ, id, "Decryption succeeded")
 	})
 }
 
 // logDecrypt prints the lines that follow a decryption: the keys that
 // failed, then whether the data key was recovered and the tree decrypted.
-func (r *runner) logDecrypt(c *cli.Context, err error) {
-	if !verbose(c) {
+func (r *runner) logDecrypt(cl *cmdLine, err error) {
+	if !verbose(cl) {
 		return
 	}
 	var re *keysources.RecoverError
@@ -101,7 +99,7 @@ func (r *runner) logDecrypt(c *cli.Context, err error) {
 		for _, g := range re.Groups {
 			for _, s := range g.Stanzas {
 				if s.Reason != "" {
-					r.keyLog(c, s.Type, s.ID, "Decryption failed")
+					r.keyLog(cl, s.Type, s.ID, "Decryption failed")
 				}
 			}
 		}
@@ -109,14 +107,14 @@ func (r *runner) logDecrypt(c *cli.Context, err error) {
 	if err != nil && (errors.Is(err, keysources.ErrNoKey) || errors.Is(err, metadata.ErrInvalid)) {
 		return
 	}
-	r.sopsLog(c, "SOPS", "info", "Data key recovered successfully")
-	r.sopsLog(c, "SOPS", "debug", "Decrypting tree")
+	r.sopsLog(cl, "SOPS", "info", "Data key recovered successfully")
+	r.sopsLog(cl, "SOPS", "debug", "Decrypting tree")
 }
 
 // logEncrypted prints "Encryption succeeded" for every key the data key of
 // the file was wrapped for.
-func (r *runner) logEncrypted(c *cli.Context, f *formats.File) {
-	if !verbose(c) || f == nil || f.Meta == nil {
+func (r *runner) logEncrypted(cl *cmdLine, f *formats.File) {
+	if !verbose(cl) || f == nil || f.Meta == nil {
 		return
 	}
 	m, err := metadata.Load(f.Meta)
@@ -125,7 +123,7 @@ func (r *runner) logEncrypted(c *cli.Context, f *formats.File) {
 	}
 	for _, g := range m.KeyGroups {
 		for _, s := range g {
-			r.keyLog(c, s.Type, metadata.StanzaID(s), "Encryption succeeded")
+			r.keyLog(cl, s.Type, metadata.StanzaID(s), "Encryption succeeded")
 		}
 	}
 }
