@@ -315,12 +315,36 @@ func (f *File) Close() {
 	}
 }
 
+// OpenedFile is a File for a file the caller read and opened itself: it
+// parsed original (ParseEncrypted) in fm into plain and opened it with
+// p.Open, with stash keeping the ciphertexts; path is where it is written
+// back, name the name creation rules match (path when empty). Its Rewrite
+// is the same transaction as that of OpenFile's File.
+func (p *Policy) OpenedFile(path, name string, fm formats.Format, original []byte, plain *formats.File, o *Opened, stash *Stash) *File {
+	if name == "" {
+		name = path
+	}
+	if p == nil {
+		p = &Policy{}
+	}
+	return &File{Path: path, Name: name, Format: fm, Plain: plain, Opened: o, policy: p, original: original, stash: stash}
+}
+
 // RewriteOptions tune File.Rewrite.
 type RewriteOptions struct {
 	// AllowNoEncryption: see SealOptions.
 	AllowNoEncryption bool
+	// Out is the format written (the file's Format when nil).
+	Out formats.Format
 	// Emit are the output settings.
 	Emit formats.EmitOptions
+	// Held says the caller holds LockDir of the file's directory since
+	// before the file was read, so that the whole read-modify-write is
+	// one critical section; Rewrite then does not take it again.
+	Held bool
+	// NoExtendedMAC, when set, is told why the write does not add a
+	// fresh x_hull_mac (WriteCheck.Why).
+	NoExtendedMAC func(why string)
 	// Audit, when set, is called once the new content is ready and
 	// before it is written; an error aborts the write (an audit log that
 	// must not miss a write).
@@ -331,6 +355,37 @@ type RewriteOptions struct {
 // on disk since OpenFile read it; nothing was written.
 var ErrConcurrentModification = errors.New("the file was changed by someone else meanwhile; nothing was written")
 
+// RewriteStep is the step of File.Rewrite that failed (RewriteError).
+type RewriteStep string
+
+const (
+	// StepCheck: the trust policy refused the write (Policy.CheckWrite).
+	StepCheck RewriteStep = "check"
+	// StepCommit: replacing the file failed (Commit), or the file changed
+	// meanwhile (ErrConcurrentModification).
+	StepCommit RewriteStep = "commit"
+)
+
+// RewriteError is a Rewrite that failed at its check or at its commit:
+// nothing was written. Sealed, at the commit, is the result that was not
+// written (an editor keeps it, so that an edit that lost a race is not
+// lost).
+type RewriteError struct {
+	Path   string
+	Step   RewriteStep
+	Sealed []byte
+	Err    error
+}
+
+func (e *RewriteError) Error() string {
+	if e.Step == StepCheck {
+		return e.Path + ": " + e.Err.Error()
+	}
+	return e.Err.Error()
+}
+
+func (e *RewriteError) Unwrap() error { return e.Err }
+
 // Rewrite is the write transaction: it applies change to the decrypted
 // documents, checks the policy (no value the trusted rule encrypts newly
 // stored in clear; no fresh extended MAC over an unauthenticated rule or
@@ -338,6 +393,7 @@ var ErrConcurrentModification = errors.New("the file was changed by someone else
 // same data key (unchanged values keep their ciphertext), and replaces the
 // file atomically under the directory lock if it still holds the bytes
 // OpenFile read (compare-and-swap). It reports whether anything changed.
+// A refusal of the policy and a failed commit are a *RewriteError.
 func (f *File) Rewrite(change func(*formats.File) (bool, error), o RewriteOptions) (bool, error) {
 	if f.Opened.Result.Unverified && !f.policy.ForceRewriteUnverified {
 		return false, fmt.Errorf("%s: %w", f.Path, ErrUnverifiedRewrite)
@@ -348,19 +404,26 @@ func (f *File) Rewrite(change func(*formats.File) (bool, error), o RewriteOption
 	}
 	before, err := f.Format.Parse(f.original, formats.ParseOptions{Encrypted: true})
 	if err != nil {
-		return false, err
-	}
-	wc, err := f.policy.CheckWrite(f.Name, f.Opened, f.Plain, before, f.Format.Name() == "binary", nil)
-	if err != nil {
 		return false, fmt.Errorf("%s: %w", f.Path, err)
 	}
-	noXMAC := wc.NoExtendedMAC
+	out := o.Out
+	if out == nil {
+		out = f.Format
+	}
+	// docs/TRUST.md rules 11 and 12.
+	wc, err := f.policy.CheckWrite(f.Name, f.Opened, f.Plain, before, out.Name() == "binary", nil)
+	if err != nil {
+		return false, &RewriteError{Path: f.Path, Step: StepCheck, Err: err}
+	}
+	if wc.NoExtendedMAC && o.NoExtendedMAC != nil {
+		o.NoExtendedMAC(wc.Why)
+	}
 	m := f.Opened.Meta
 	m.BumpVersion()
-	if err := Seal(f.Plain, f.Opened.Key, m, SealOptions{Stash: f.stash, Format: f.Format, InputFormat: f.Format, AllowNoEncryption: o.AllowNoEncryption, NoExtendedMAC: noXMAC}); err != nil {
+	if err := Seal(f.Plain, f.Opened.Key, m, SealOptions{Stash: f.stash, Format: out, InputFormat: f.Format, AllowNoEncryption: o.AllowNoEncryption, NoExtendedMAC: wc.NoExtendedMAC}); err != nil {
 		return false, fmt.Errorf("%s: %w", f.Path, err)
 	}
-	out, err := f.Format.Emit(f.Plain, o.Emit)
+	data, err := out.Emit(f.Plain, o.Emit)
 	if err != nil {
 		return false, fmt.Errorf("%s: %w", f.Path, err)
 	}
@@ -369,10 +432,10 @@ func (f *File) Rewrite(change func(*formats.File) (bool, error), o RewriteOption
 			return false, err
 		}
 	}
-	if err := Commit(f.Path, f.original, out, false); err != nil {
-		return false, err
+	if err := Commit(f.Path, f.original, data, o.Held); err != nil {
+		return false, &RewriteError{Path: f.Path, Step: StepCommit, Sealed: data, Err: err}
 	}
-	f.original = out
+	f.original = data
 	return true, nil
 }
 
