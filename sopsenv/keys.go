@@ -330,3 +330,35 @@ func Rule(given map[string]string) (metadata.Rule, error) {
 	}
 	return r, nil
 }
+
+// KeyValues are the values of the key flags prefix+Flag (KeyFlags), by
+// Flag: each value given is split at commas, blanks dropped, as sops
+// reads them. list returns the values of a flag (none when the command
+// has no such flag).
+func KeyValues(list func(flag string) []string, prefix string) map[string][]string {
+	out := map[string][]string{}
+	for _, k := range KeyFlags {
+		var vals []string
+		for _, v := range list(prefix + k.Flag) {
+			for _, s := range strings.Split(v, ",") {
+				if s = strings.TrimSpace(s); s != "" {
+					vals = append(vals, s)
+				}
+			}
+		}
+		if len(vals) > 0 {
+			out[k.Flag] = vals
+		}
+	}
+	return out
+}
+
+// KeySources are the key sources of keysources/all, with o's settings,
+// for the key transactions of hull (Policy.Rotate, Policy.Regroup); the
+// caller adds its Allow and Route.
+func KeySources(o all.Options) hull.KeySources {
+	return hull.KeySources{
+		Supported:  func(t string) bool { _, ok := all.Lookup(t); return ok },
+		FromStanza: func(s metadata.Stanza) (keysources.Recipient, error) { return all.FromStanza(s, o) },
+	}
+}

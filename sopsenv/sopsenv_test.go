@@ -132,6 +132,24 @@ func TestKeyChanges(t *testing.T) {
 	}
 }
 
+// The key flags' values split at commas, as sops reads them; a flag the
+// command does not have gives nothing.
+func TestKeyValues(t *testing.T) {
+	flags := map[string][]string{"add-age": {"a, b", " ,"}, "add-pgp": {"C"}, "age": {"x"}}
+	got := KeyValues(func(name string) []string { return flags[name] }, "add-")
+	if len(got) != 2 || !slices.Equal(got["age"], []string{"a", "b"}) || !slices.Equal(got["pgp"], []string{"C"}) {
+		t.Errorf("KeyValues = %v", got)
+	}
+	ks := KeySources(all.Options{})
+	if !ks.Supported("age") || ks.Supported("hckms") {
+		t.Error("Supported does not follow the table of key sources")
+	}
+	rc, err := ks.FromStanza(metadata.NewStanza("age", "recipient", testAge, "enc", "x"))
+	if err != nil || rc.String() != testAge {
+		t.Errorf("FromStanza = %v, %v", rc, err)
+	}
+}
+
 func TestRule(t *testing.T) {
 	if r, err := Rule(nil); err != nil || !r.IsZero() {
 		t.Errorf("none: %v, %v", r, err)
