@@ -62,6 +62,9 @@ type PolicyInput struct {
 	// Load reads the config at a path (config.Load when nil); a program
 	// that resolves policies for several files passes a config.Cache's.
 	Load func(path string) (*config.Config, error)
+	// QuietConfig leaves the config's own warnings (unknown keys) out of
+	// Warnings, for a command that prints nothing when it succeeds.
+	QuietConfig bool
 }
 
 // ResolvePolicy resolves the policy with sops's conventions: the config is
@@ -70,7 +73,7 @@ type PolicyInput struct {
 // requires the extended MAC. A config that cannot be parsed is an error.
 //
 // Warnings are those of the search first, then the config's own
-// (cfg.Warnings: unknown keys).
+// (cfg.Warnings: unknown keys) unless QuietConfig.
 func ResolvePolicy(in PolicyInput) (*Policy, error) {
 	getenv := in.Getenv
 	if getenv == nil {
@@ -113,7 +116,9 @@ func ResolvePolicy(in PolicyInput) (*Policy, error) {
 		return nil, fmt.Errorf("error loading config: %w", err)
 	}
 	for _, w := range cfg.Warnings {
-		p.Warnings = append(p.Warnings, w.Error())
+		if !in.QuietConfig {
+			p.Warnings = append(p.Warnings, w.Error())
+		}
 	}
 	p.Config, p.ConfigPath = cfg, path
 	return p, nil

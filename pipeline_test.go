@@ -244,6 +244,9 @@ func TestResolvePolicyConfig(t *testing.T) {
 	if strict, _ := pol.StrictMAC(filepath.Join(dir, "a.yaml")); !strict {
 		t.Error("hull_require_strict_mac lost")
 	}
+	if quiet, err := hull.ResolvePolicy(hull.PolicyInput{WorkDir: dir, QuietConfig: true}); err != nil || len(quiet.Warnings) != 0 || quiet.Config == nil {
+		t.Errorf("QuietConfig: warnings %q, %v", quiet.Warnings, err)
+	}
 	os.WriteFile(filepath.Join(dir, ".sops.yaml"), []byte("creation_rules:\n  - hull_require_strict_mac: maybe\n"), 0o644)
 	if _, err := hull.ResolvePolicy(hull.PolicyInput{WorkDir: dir}); err == nil {
 		t.Error("a config that cannot be parsed was accepted")

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/hullsecrets/hull"
 	"github.com/hullsecrets/hull/config"
@@ -361,4 +362,42 @@ func KeySources(o all.Options) hull.KeySources {
 		Supported:  func(t string) bool { _, ok := all.Lookup(t); return ok },
 		FromStanza: func(s metadata.Stanza) (keysources.Recipient, error) { return all.FromStanza(s, o) },
 	}
+}
+
+// WantKeys returns the key lookup of hull.CheckOptions.WantKeys for
+// recipient drift: the key IDs of a creation rule, as the key sources
+// name them, parsed once per rule (safe for concurrent use).
+func WantKeys() func(cr *config.CreationRule, source string) ([][]hull.KeyID, error) {
+	type result struct {
+		ids [][]hull.KeyID
+		err error
+	}
+	var cache sync.Map // *config.CreationRule → result
+	return func(cr *config.CreationRule, source string) ([][]hull.KeyID, error) {
+		v, ok := cache.Load(cr)
+		if !ok {
+			groups, err := RuleRecipients(cr, source, all.Options{})
+			v, _ = cache.LoadOrStore(cr, result{hull.RecipientKeyIDs(groups), err})
+		}
+		w := v.(result)
+		return w.ids, w.err
+	}
+}
+
+// KeyFlagValues are the key flags a command has (those of keysources/all
+// and Unsupported), flag name → value, as NewFileInput.KeyFlags takes
+// them; value returns a flag's value and whether the command has it.
+func KeyFlagValues(value func(flag string) (string, bool)) map[string]string {
+	out := map[string]string{}
+	for _, src := range all.Sources {
+		if v, ok := value(src.Flag); ok {
+			out[src.Flag] = v
+		}
+	}
+	for _, u := range Unsupported {
+		if v, ok := value(u.Flag); ok {
+			out[u.Flag] = v
+		}
+	}
+	return out
 }

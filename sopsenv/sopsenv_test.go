@@ -150,6 +150,29 @@ func TestKeyValues(t *testing.T) {
 	}
 }
 
+// WantKeys parses a rule's keys once; KeyFlagValues takes the key flags
+// the command has, given or not.
+func TestWantKeysAndKeyFlagValues(t *testing.T) {
+	cfg, err := config.Parse([]byte("creation_rules:\n  - age: "+testAge+"\n"), "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := WantKeys()
+	cr := &cfg.CreationRules[0]
+	ids, err := want(cr, "the rule")
+	if err != nil || len(ids) != 1 || ids[0][0] != (hull.KeyID{Type: "age", ID: testAge}) {
+		t.Fatalf("WantKeys = %v, %v", ids, err)
+	}
+	cr.KeyGroups = nil // a second call does not parse again
+	if again, _ := want(cr, "the rule"); len(again) != 1 {
+		t.Errorf("WantKeys parsed the rule again: %v", again)
+	}
+	got := KeyFlagValues(func(f string) (string, bool) { return map[string]string{"age": "a", "hckms": ""}[f], f == "age" || f == "hckms" })
+	if len(got) != 2 || got["age"] != "a" {
+		t.Errorf("KeyFlagValues = %v", got)
+	}
+}
+
 func TestRule(t *testing.T) {
 	if r, err := Rule(nil); err != nil || !r.IsZero() {
 		t.Errorf("none: %v, %v", r, err)

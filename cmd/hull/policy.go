@@ -141,7 +141,7 @@ func (r *runner) policy(cl *cmdLine, _ string) (*hull.Policy, error) {
 		path = cl.str("config")
 	}
 	flag := func(name string) bool { return cl.has(name) && cl.on(name) }
-	p, err := hull.ResolvePolicy(hull.PolicyInput{Getenv: r.env.get, ConfigPath: path, Load: r.configs.load,
+	p, err := hull.ResolvePolicy(hull.PolicyInput{Getenv: r.env.get, ConfigPath: path, Load: r.configs.load, QuietConfig: quietCommand(cl),
 		IgnoreMAC: flag("ignore-mac"), ForceRewriteUnverified: flag("force-rewrite-unverified"), KeepRecipients: flag("keep-recipients")})
 	if err != nil {
 		return nil, withCode(exitErrorReadingConfig, err)
@@ -149,21 +149,9 @@ func (r *runner) policy(cl *cmdLine, _ string) (*hull.Policy, error) {
 	p.RuleKeys = func(cr *config.CreationRule) [][]hull.KeyID {
 		return sopsenv.RuleKeyIDs(cr, all.Options{Companion: r.companion()})
 	}
-	own := map[string]bool{}
-	if p.Config != nil {
-		p.ConfigPath = filepath.Join(p.Config.Dir, config.FileName)
-		for _, w := range p.Config.Warnings {
-			own[w.Error()] = quietCommand(cl)
-		}
-	}
-	var show []string
-	for _, w := range p.Warnings {
-		if !own[w] {
-			show = append(show, w)
-		}
-	}
+	show := p.Warnings
 	if r.configs != nil {
-		show = r.configs.c.New(show)
+		show = r.configs.c.New(show) // each once per run
 	}
 	for _, w := range show {
 		r.warnf("%s", w)
@@ -187,20 +175,9 @@ func quietCommand(cl *cmdLine) bool {
 	return cl.on("decrypt") // sops -d
 }
 
-// keyFlags are the key flags of cl that are given (flag name → value).
+// keyFlags are the key flags of cl's command (flag name → value).
 func keyFlags(cl *cmdLine) map[string]string {
-	out := map[string]string{}
-	for _, src := range all.Sources {
-		if cl.has(src.Flag) {
-			out[src.Flag] = cl.str(src.Flag)
-		}
-	}
-	for _, u := range sopsenv.Unsupported {
-		if cl.has(u.Flag) {
-			out[u.Flag] = cl.str(u.Flag)
-		}
-	}
-	return out
+	return sopsenv.KeyFlagValues(func(f string) (string, bool) { return cl.str(f), cl.has(f) })
 }
 
 // policy is what a new file gets (sopsenv.NewFilePolicy), with the
@@ -267,8 +244,7 @@ func (p *policy) storeIndent(fio *fileIO) {
 	if p == nil || p.cfg == nil || fio.emitOpts.IndentSet {
 		return
 	}
-	v := map[string]*int{"yaml": p.cfg.Stores.YAMLIndent, "json": p.cfg.Stores.JSONIndent, "binary": p.cfg.Stores.JSONBinaryIndent}[fio.out.Name()]
-	if v != nil {
+	if v := p.cfg.Stores.Indent(fio.out.Name()); v != nil {
 		fio.emitOpts.Indent, fio.emitOpts.IndentSet = *v, true
 	}
 }

@@ -124,12 +124,8 @@ func (r Result) Message() string {
 // the files whose keys differ from those of their creation rules.
 func Drifted(results []hull.CheckResult) []string {
 	var out []string
-	for _, res := range results {
-		for _, fd := range res.Findings {
-			if fd.Kind == hull.FindRecipientDrift {
-				out = append(out, fmt.Sprintf("%s: %s", res.File, fd.Detail))
-			}
-		}
+	for _, f := range Findings(results, hull.FindRecipientDrift) {
+		out = append(out, fmt.Sprintf("%s: %s", f.File, f.Detail))
 	}
 	return out
 }

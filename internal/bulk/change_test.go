@@ -86,3 +86,24 @@ func TestDrifted(t *testing.T) {
 		t.Errorf("Drifted = %q, want %q", got, want)
 	}
 }
+
+func TestWriteCheck(t *testing.T) {
+	results := []hull.CheckResult{
+		{File: "a.yaml", Status: "drift", Findings: []hull.CheckFinding{{Kind: hull.FindNoKey, Detail: "no identity"}, {Kind: hull.FindRuleDrift, Path: `["k"]`, Detail: "rule"}}},
+		{File: "b.yaml", Status: "ok", Verified: true},
+	}
+	var b strings.Builder
+	WriteCheck(&b, results, true)
+	want := "a.yaml [\"k\"]: rule-drift: rule\n" + CheckSummary(results) + "\n"
+	if b.String() != want {
+		t.Errorf("WriteCheck(quiet) = %q, want %q", b.String(), want)
+	}
+	b.Reset()
+	WriteCheck(&b, results, false)
+	if !strings.HasPrefix(b.String(), "a.yaml: no-key: no identity\n") {
+		t.Errorf("WriteCheck = %q", b.String())
+	}
+	if f := Findings(results, hull.FindRuleDrift, hull.FindRecipientDrift); len(f) != 1 || f[0].File != "a.yaml" || f[0].Detail != "rule" {
+		t.Errorf("Findings = %+v", f)
+	}
+}

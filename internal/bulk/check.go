@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -160,4 +161,37 @@ func CheckSummary(results []hull.CheckResult) string {
 		line += fmt.Sprintf("; %d with no key at hand: structure only", unverified)
 	}
 	return line + ")"
+}
+
+// Found is a finding of a checked file.
+type Found struct {
+	File string
+	hull.CheckFinding
+}
+
+// Findings are the findings of the given kinds, file by file.
+func Findings(results []hull.CheckResult, kinds ...string) []Found {
+	var out []Found
+	for _, res := range results {
+		for _, f := range res.Findings {
+			if contains(kinds, f.Kind) {
+				out = append(out, Found{res.File, f})
+			}
+		}
+	}
+	return out
+}
+
+// WriteCheck writes the findings of a check, "FILE[ PATH]: kind: detail"
+// each, and its summary (CheckSummary). quietNoKey leaves out that no
+// key was at hand (the structure was still checked).
+func WriteCheck(w io.Writer, results []hull.CheckResult, quietNoKey bool) {
+	for _, res := range results {
+		for _, f := range res.Findings {
+			if f.Kind != hull.FindNoKey || !quietNoKey {
+				fmt.Fprintf(w, "%s: %s: %s\n", strings.TrimSpace(res.File+" "+f.Path), f.Kind, f.Detail)
+			}
+		}
+	}
+	fmt.Fprintln(w, CheckSummary(results))
 }
