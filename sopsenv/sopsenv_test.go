@@ -167,7 +167,9 @@ func TestWantKeysAndKeyFlagValues(t *testing.T) {
 	if again, _ := want(cr, "the rule"); len(again) != 1 {
 		t.Errorf("WantKeys parsed the rule again: %v", again)
 	}
-	got := KeyFlagValues(func(f string) (string, bool) { return map[string]string{"age": "a", "hckms": ""}[f], f == "age" || f == "hckms" })
+	got := KeyFlagValues(func(f string) (string, bool) {
+		return map[string]string{"age": "a", "hckms": ""}[f], f == "age" || f == "hckms"
+	})
 	if len(got) != 2 || got["age"] != "a" {
 		t.Errorf("KeyFlagValues = %v", got)
 	}
