@@ -11,6 +11,7 @@ import (
 	"github.com/hullsecrets/hull"
 	"github.com/hullsecrets/hull/config"
 	"github.com/hullsecrets/hull/keysources/all"
+	"github.com/hullsecrets/hull/keysources/companion"
 	"github.com/hullsecrets/hull/metadata"
 )
 
@@ -68,6 +69,28 @@ func TestCompanionEnv(t *testing.T) {
 	got := CompanionEnv(environ, envOf(map[string]string{"GOOGLE_CREDENTIALS": "caller"}), []string{"SOPS_AGE_KEY"})
 	if !slices.Contains(got, "PATH=/bin") || !slices.Contains(got, "GOOGLE_CREDENTIALS=caller") || slices.Contains(got, "GOOGLE_CREDENTIALS=process") || slices.Contains(got, "SOPS_AGE_KEY=secret") {
 		t.Errorf("CompanionEnv = %v", got)
+	}
+}
+
+// The key service server is hull-kms keyservice, with the caller's view of
+// the identity variables; without hull-kms it says how to install it.
+func TestKeyServiceServer(t *testing.T) {
+	kms := filepath.Join(t.TempDir(), "hull-kms")
+	if err := os.WriteFile(kms, []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	s := CompanionSettings{Env: envOf(map[string]string{CompanionVar: kms, "SOPS_AGE_KEY_FILE": "/caller/keys.txt"}),
+		Environ: []string{"SOPS_AGE_KEY_FILE=/process/keys.txt", "PATH=/bin"}}
+	argv, env, err := KeyServiceServer(s, "unix", "/tmp/s.sock", true)
+	if err != nil || !slices.Equal(argv, []string{kms, "keyservice", "--network", "unix", "--address", "/tmp/s.sock", "--prompt"}) {
+		t.Fatalf("argv = %q, %v", argv, err)
+	}
+	if !slices.Contains(env, "SOPS_AGE_KEY_FILE=/caller/keys.txt") || slices.Contains(env, "SOPS_AGE_KEY_FILE=/process/keys.txt") {
+		t.Errorf("env = %q", env)
+	}
+	s.Env = envOf(map[string]string{"PATH": t.TempDir()})
+	if _, _, err := KeyServiceServer(s, "tcp", "127.0.0.1:5000", false); !errors.Is(err, companion.ErrNotInstalled) || !strings.Contains(err.Error(), "go install") {
+		t.Errorf("without hull-kms: %v", err)
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/hullsecrets/hull"
 	"github.com/hullsecrets/hull/config"
@@ -26,25 +25,17 @@ func (r *runner) companion() *sopsenv.Client {
 	if r.kms == nil { // a runner not made by Main (tests)
 		r.kms = &companionHolder{}
 	}
-	return r.kms.Client(func() sopsenv.CompanionSettings {
-		exe, _ := os.Executable()
-		return sopsenv.CompanionSettings{Env: r.env.lookup, Environ: os.Environ(), Drop: scrubbedEnv,
-			Executable: exe, Version: hullVersion(), Stderr: r.stderr}
-	})
+	return r.kms.Client(r.companionSettings)
+}
+
+// companionSettings are what hull-kms is started with.
+func (r *runner) companionSettings() sopsenv.CompanionSettings {
+	exe, _ := os.Executable()
+	return sopsenv.CompanionSettings{Env: r.env.lookup, Environ: os.Environ(), Drop: scrubbedEnv,
+		Executable: exe, Version: hullVersion(), Stderr: r.stderr}
 }
 
 func (r *runner) closeCompanion() { r.kms.Close() }
-
-func (r *runner) findCompanion() (string, error) {
-	exe, _ := os.Executable()
-	return sopsenv.FindCompanion(r.env.lookup, exe)
-}
-
-func (r *runner) companionEnv() []string {
-	return sopsenv.CompanionEnv(os.Environ(), r.env.lookup, scrubbedEnv)
-}
-
-func companionHint() string { return sopsenv.CompanionHint(hullVersion()) }
 
 func (r *runner) vaultToken() (string, error) { return sopsenv.VaultToken(r.env.lookup) }
 
@@ -217,13 +208,6 @@ func (r *runner) resolvePolicy(cl *cmdLine, name string) (*policy, error) {
 		}
 	}
 	return &policy{groups: p.Groups, threshold: p.Threshold, rule: p.Rule, macOnly: p.MACOnlyEncrypted, cfg: cfg}, nil
-}
-
-func absOrSelf(p string) string {
-	if a, err := filepath.Abs(p); err == nil {
-		return a
-	}
-	return p
 }
 
 // keyError gives the errors of sopsenv's key resolution their exit codes.
