@@ -174,3 +174,59 @@ func (p *Policy) Regroup(display string, kf *KeyFile, ch KeyChange, ks KeySource
 	}
 	return out, nil
 }
+
+// UpdateOptions tune KeyFile.UpdateKeys.
+type UpdateOptions struct {
+	// KeepKey keeps the data key even when a recipient is removed or more
+	// key groups become needed, as sops does (--no-rotate).
+	KeepKey bool
+	// Confirm is shown the plan, and whether the data key will be
+	// rotated, before anything is written; false leaves the file as it
+	// is. nil applies the plan.
+	Confirm func(p KeyPlan, rotate bool) (bool, error)
+	// In and Out are the file's format and the one written.
+	In, Out formats.Format
+	Emit    formats.EmitOptions
+}
+
+// KeyUpdate is what KeyFile.UpdateKeys did.
+type KeyUpdate struct {
+	Plan KeyPlan
+	// Written: the file was replaced (not when it was up to date or the
+	// plan was not confirmed); Rotated: with a new data key.
+	Written, Rotated bool
+}
+
+// UpdateKeys is the transaction of updatekeys: the key groups of the file
+// at path become want, the recipients of its creation rule cr
+// (sopsenv.RuleRecipients), checked with ks.Allow, with the rule's
+// threshold (PlanKeys). Adding recipients re-wraps the same data key;
+// removing one, or needing more groups, rotates it unless KeepKey
+// (KeyFile.Apply). The result replaces the file only if it still holds
+// kf.Original (Commit; a failure is a *RewriteError at StepCommit).
+func (kf *KeyFile) UpdateKeys(path string, cr *config.CreationRule, want [][]keysources.Recipient, ks KeySources, o UpdateOptions) (KeyUpdate, error) {
+	if ks.Allow != nil {
+		if err := ks.Allow(want); err != nil {
+			return KeyUpdate{}, fmt.Errorf("%s: %w", path, err)
+		}
+	}
+	u := KeyUpdate{Plan: PlanKeys(kf.Opened.Meta, kf.Unusable, RecipientKeyIDs(want), cr.ShamirThreshold)}
+	if u.Plan.UpToDate() {
+		return u, nil
+	}
+	rotate := (u.Plan.Removed || u.Plan.Stricter) && !o.KeepKey
+	if o.Confirm != nil {
+		if ok, err := o.Confirm(u.Plan, rotate); err != nil || !ok {
+			return u, err
+		}
+	}
+	out, err := kf.Apply(u.Plan, ks.route(want), cr, rotate, o.In, o.Out, o.Emit)
+	if err != nil {
+		return u, fmt.Errorf("%s: %w", path, err)
+	}
+	if err := Commit(path, kf.Original, out, false); err != nil {
+		return u, &RewriteError{Path: path, Step: StepCommit, Sealed: out, Err: err}
+	}
+	u.Written, u.Rotated = true, rotate
+	return u, nil
+}

@@ -3,10 +3,13 @@ package hull_test
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/hullsecrets/hull"
+	"github.com/hullsecrets/hull/config"
 	"github.com/hullsecrets/hull/formats"
 	"github.com/hullsecrets/hull/formats/yaml"
 	"github.com/hullsecrets/hull/keysources"
@@ -122,5 +125,62 @@ func TestPolicyRotateAndRegroup(t *testing.T) {
 	}
 	if len(notes) != 1 || notes[0] != "re-wrapping for the file's recipients: "+mine[0][0].String() {
 		t.Errorf("notes = %q", notes)
+	}
+}
+
+// updatekeys: adding a recipient re-wraps the key, removing one rotates it
+// (unless KeepKey); nothing is written unless confirmed, or over a file
+// that changed meanwhile.
+func TestUpdateKeys(t *testing.T) {
+	other, err := age.ParseRecipients(otherAge)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cr := &config.CreationRule{}
+	path := filepath.Join(t.TempDir(), "s.yaml")
+	setup := func() *hull.KeyFile {
+		kf := unauthenticatedKeyFile(t)
+		if err := os.WriteFile(path, kf.Original, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return kf
+	}
+	o := hull.UpdateOptions{In: yaml.New(), Out: yaml.New()}
+	kf := setup()
+	mine, err := hull.ResolveEntries("f", kf.Entries(), func(string) bool { return true }, ageSources().FromStanza)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u, err := kf.UpdateKeys(path, cr, mine, ageSources(), o); err != nil || !u.Plan.UpToDate() || u.Written {
+		t.Errorf("same keys: %+v, %v", u, err)
+	}
+	both := [][]keysources.Recipient{append(append([]keysources.Recipient(nil), mine[0]...), other...)}
+	no := o
+	no.Confirm = func(hull.KeyPlan, bool) (bool, error) { return false, nil }
+	if u, err := kf.UpdateKeys(path, cr, both, ageSources(), no); err != nil || u.Written {
+		t.Errorf("not confirmed: %+v, %v", u, err)
+	}
+	if now, _ := os.ReadFile(path); string(now) != string(kf.Original) {
+		t.Error("written without confirmation")
+	}
+	u, err := kf.UpdateKeys(path, cr, both, ageSources(), o)
+	if now, _ := os.ReadFile(path); err != nil || !u.Written || u.Rotated || !strings.Contains(string(now), otherAge) {
+		t.Errorf("added: %+v, %v", u, err)
+	}
+	only := [][]keysources.Recipient{other}
+	kf = setup()
+	if u, err := kf.UpdateKeys(path, cr, only, ageSources(), o); err != nil || !u.Rotated || !u.Plan.Removed {
+		t.Errorf("removed: %+v, %v", u, err)
+	}
+	kf = setup()
+	keep := o
+	keep.KeepKey = true
+	if u, err := kf.UpdateKeys(path, cr, only, ageSources(), keep); err != nil || u.Rotated || !u.Written {
+		t.Errorf("removed, KeepKey: %+v, %v", u, err)
+	}
+	// The file changed since it was read (the last update): refused.
+	_, err = kf.UpdateKeys(path, cr, both, ageSources(), o)
+	if re := (*hull.RewriteError)(nil); !errors.As(err, &re) || !errors.Is(err, hull.ErrConcurrentModification) {
+		t.Errorf("changed meanwhile: %v", err)
 	}
 }

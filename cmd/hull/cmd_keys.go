@@ -349,33 +349,28 @@ func (r *runner) updateKeys(cl *cmdLine, path string, answers *bufio.Reader) (er
 		return err
 	}
 	defer kf.Wipe()
-	m := kf.Opened.Meta
-
-	plan := hull.PlanKeys(m, kf.Unusable, hull.RecipientKeyIDs(want), cr.ShamirThreshold)
-	if plan.UpToDate() {
-		fmt.Fprintf(r.stderr, "File %s already up to date\n", path)
-		return nil
-	}
-	removed, stricter := plan.Removed, plan.Stricter
-	rotate := (removed || stricter) && !cl.on("no-rotate")
-	plan.Describe(r.stdout, rotate)
-	if !cl.on("yes") {
-		ok, err := r.confirm(path, answers)
-		if err != nil || !ok {
-			return err
-		}
-	}
-	out, err := kf.Apply(plan, r.viaKeyServices(want), cr, rotate, fio.in, fio.out, fio.emitOpts)
-	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	if err := commitInPlace(fio.path, kf.Original, out); err != nil {
-		return err
-	}
+	// The endpoints were checked before the file was opened.
+	u, err := kf.UpdateKeys(fio.path, cr, want, hull.KeySources{Route: r.viaKeyServices}, hull.UpdateOptions{
+		KeepKey: cl.on("no-rotate"), In: fio.in, Out: fio.out, Emit: fio.emitOpts,
+		Confirm: func(plan hull.KeyPlan, rotate bool) (bool, error) {
+			plan.Describe(r.stdout, rotate)
+			if cl.on("yes") {
+				return true, nil
+			}
+			return r.confirm(path, answers)
+		}})
+	var re *hull.RewriteError
 	switch {
-	case rotate:
+	case errors.As(err, &re):
+		return commitError(fio.path, re.Err)
+	case err != nil:
+		return err
+	case u.Plan.UpToDate():
+		fmt.Fprintf(r.stderr, "File %s already up to date\n", path)
+	case u.Rotated:
 		fmt.Fprintf(r.stderr, "File %s synced with new keys; the data key was rotated and every value re-encrypted\n", path)
-	case removed || stricter:
+	case !u.Written:
+	case u.Plan.Removed || u.Plan.Stricter:
 		fmt.Fprintf(r.stderr, "File %s synced with new keys; the data key was kept (--no-rotate)\n", path)
 		r.warnf("%s: whoever could decrypt it before still can, and can read every later version, until 'hull rotate -i %s'", path, path)
 	default:
