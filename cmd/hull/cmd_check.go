@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -139,24 +137,16 @@ func (r *runner) cmdCheck(cl *cmdLine) error {
 	return nil
 }
 
-// requireConfig fails when no .sops.yaml applies to any of the roots or to
-// a file under them: without creation rules check has nothing to check
-// against, and a CI job that runs it would pass by accident.
+// requireConfig fails when no .sops.yaml applies to any of the roots or
+// to a file under them (bulk.RequireConfig).
 func requireConfig(sel *bulk.Selector, roots []string) error {
-	if ok, err := bulk.RequireConfig(sel, roots); ok || err != nil {
+	var nc *bulk.NoConfigError
+	if err := bulk.RequireConfig(sel, roots); errors.As(err, &nc) {
+		return withCode(exitGeneric, &noConfigError{where: nc.Where, files: nc.Files})
+	} else if err != nil {
 		return withCode(exitErrorReadingConfig, err)
 	}
-	where := strings.Join(roots, ", ")
-	if len(roots) == 1 && roots[0] == "." {
-		where = "the working directory"
-	}
-	files := true
-	for _, root := range roots {
-		if fi, err := os.Stat(root); err != nil || fi.IsDir() {
-			files = false
-		}
-	}
-	return withCode(exitGeneric, &noConfigError{where: where, files: files})
+	return nil
 }
 
 // noConfigError: check found no .sops.yaml to check files against. files:

@@ -108,21 +108,45 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// RequireConfig reports whether a .sops.yaml applies to one of the roots
-// or to a file under them (an error when one cannot be read): without
-// creation rules there is nothing to check files against, and a CI job
-// would pass by accident.
-func RequireConfig(sel *Selector, roots []string) (bool, error) {
+// NoConfigError is RequireConfig finding no .sops.yaml: Where names the
+// roots ("the working directory" for "."), Files says only files were
+// named (as a pre-commit hook names them).
+type NoConfigError struct {
+	Where string
+	Files bool
+}
+
+func (e *NoConfigError) Error() string {
+	return "no .sops.yaml in " + e.Where + " or above it"
+}
+
+// RequireConfig fails (*NoConfigError) unless a .sops.yaml applies to one
+// of the roots or to a file under them; a config that cannot be read is
+// an error too. Without creation rules there is nothing to check files
+// against, and a CI job would pass by accident.
+func RequireConfig(sel *Selector, roots []string) error {
 	for _, root := range roots {
 		probe := root
 		if fi, err := os.Stat(root); err == nil && fi.IsDir() {
 			probe = filepath.Join(root, "probe")
 		}
 		if _, err := sel.Config(probe); err != nil {
-			return false, err
+			return err
 		}
 	}
-	return sel.Loaded() > 0, nil
+	if sel.Loaded() > 0 {
+		return nil
+	}
+	e := &NoConfigError{Where: strings.Join(roots, ", "), Files: true}
+	if len(roots) == 1 && roots[0] == "." {
+		e.Where = "the working directory"
+	}
+	for _, root := range roots {
+		if fi, err := os.Stat(root); err != nil || fi.IsDir() {
+			e.Files = false
+		}
+	}
+	return e
 }
 
 // CheckSummary is the last line of a check: the number of files, by
