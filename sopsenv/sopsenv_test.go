@@ -1,6 +1,7 @@
 package sopsenv
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	"github.com/hullsecrets/hull/config"
 	"github.com/hullsecrets/hull/keysources/all"
 	"github.com/hullsecrets/hull/keysources/companion"
+	"github.com/hullsecrets/hull/keysources/localkeys"
 	"github.com/hullsecrets/hull/metadata"
 )
 
@@ -210,5 +212,25 @@ func TestRule(t *testing.T) {
 	}
 	if _, err := Rule(map[string]string{"encrypted-regex": "("}); err == nil || !strings.Contains(err.Error(), "--encrypted-regex") {
 		t.Errorf("bad regex: %v", err)
+	}
+}
+
+// The identities of a run: the environment's, GCP and Azure through
+// hull-kms, the key services last; without the local ones only these.
+func TestIdentities(t *testing.T) {
+	c := (&Companion{}).Client(func() CompanionSettings { return CompanionSettings{Env: envOf(nil)} })
+	home := t.TempDir()
+	local := func() localkeys.Env { return localkeys.Env{Lookup: envOf(map[string]string{"HOME": home})} }
+	s, err := Identities(context.Background(), c, local, []string{"unix:///tmp/ks.sock"}, false)
+	if err != nil || len(s.Identities) < 3 {
+		t.Fatalf("Identities = %+v, %v", s, err)
+	}
+	if _, last := s.Identities[len(s.Identities)-1].(*companion.ServiceIdentity); !last {
+		t.Fatalf("Identities = %+v, %v", s, err)
+	}
+	asked := false
+	s, err = Identities(context.Background(), c, func() localkeys.Env { asked = true; return local() }, []string{"unix:///tmp/ks.sock"}, true)
+	if _, ok := s.Identities[0].(*companion.ServiceIdentity); err != nil || asked || len(s.Identities) != 1 || !ok || !strings.Contains(s.Searched[0], "unix:///tmp/ks.sock") {
+		t.Errorf("noLocal: %+v, %v (environment read: %v)", s, err, asked)
 	}
 }

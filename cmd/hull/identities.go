@@ -2,28 +2,23 @@ package main
 
 import (
 	"context"
-	"strings"
 
 	"github.com/hullsecrets/hull/keysources/all"
 	"github.com/hullsecrets/hull/keysources/localkeys"
 	"github.com/hullsecrets/hull/keysources/pgp"
 	"github.com/hullsecrets/hull/keysources/vault"
+	"github.com/hullsecrets/hull/sopsenv"
 )
 
 // loadIdentities reads the identities of the environment in sops's places
 // (keysources/localkeys), then GCP/Azure through hull-kms and the
-// --keyservice services; with --enable-local-keyservice=false only these.
+// --keyservice services; with --enable-local-keyservice=false only these
+// (sopsenv.Identities).
 func (r *runner) loadIdentities(ctx context.Context) (*localkeys.Set, error) {
-	svc := r.serviceIdentities()
-	if r.ks.NoLocal {
-		return &localkeys.Set{Identities: svc, Searched: []string{"key services " + strings.Join(r.ks.URIs, ", ") + " (--enable-local-keyservice=false)"}}, nil
-	}
-	s, err := localkeys.Load(ctx, localkeys.Env{Lookup: r.env.lookup, Age: r.ageOptions(), PGP: r.pgpOptions(), Stdin: r.stdin, Stderr: r.stderr})
-	if err != nil {
-		return nil, withCode(exitCouldNotRetrieveKey, err)
-	}
-	s.Identities = append(append(s.Identities, r.gcpAzureIdentities()...), svc...)
-	return s, nil
+	s, err := sopsenv.Identities(ctx, r.companion(), func() localkeys.Env {
+		return localkeys.Env{Lookup: r.env.lookup, Age: r.ageOptions(), PGP: r.pgpOptions(), Stdin: r.stdin, Stderr: r.stderr}
+	}, r.ks.URIs, r.ks.NoLocal)
+	return s, withCode(exitCouldNotRetrieveKey, err)
 }
 
 // pgpOptions are the gpg settings from the environment.

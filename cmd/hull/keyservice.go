@@ -43,15 +43,6 @@ func (r *runner) setupKeyservice(cl *cmdLine) error {
 	return withCode(exitGeneric, err)
 }
 
-// serviceIdentities are the key services' identity, tried after the local
-// ones (sops asks its local key service first).
-func (r *runner) serviceIdentities() []keysources.Identity {
-	if len(r.ks.URIs) == 0 {
-		return nil
-	}
-	return []keysources.Identity{r.companion().ServiceIdentity(r.ks.URIs)}
-}
-
 // viaKeyServices makes the recipients wrap through the key services.
 func (r *runner) viaKeyServices(groups [][]keysources.Recipient) [][]keysources.Recipient {
 	return all.ViaKeyServices(r.companion(), groups, r.ks.URIs, r.ks.NoLocal)

@@ -39,10 +39,6 @@ func (r *runner) closeCompanion() { r.kms.Close() }
 
 func (r *runner) vaultToken() (string, error) { return sopsenv.VaultToken(r.env.lookup) }
 
-func (r *runner) gcpAzureIdentities() []keysources.Identity {
-	return sopsenv.GCPAzureIdentities(r.companion())
-}
-
 // networkIdentities are the AWS KMS and Vault identities (none with
 // --enable-local-keyservice=false: the key services only).
 func (r *runner) networkIdentities(vaultAddrs []string) []keysources.Identity {
