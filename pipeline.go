@@ -85,25 +85,11 @@ func ResolvePolicy(in PolicyInput) (*Policy, error) {
 		ForceRewriteUnverified: in.ForceRewriteUnverified,
 		KeepRecipients:         in.KeepRecipients,
 	}
-	path := in.ConfigPath
-	if path == "" {
-		path = getenv("SOPS_CONFIG")
+	path, warnings, err := config.Locate(in.ConfigPath, getenv, in.WorkDir)
+	if err != nil {
+		return nil, err
 	}
-	if path == "" {
-		wd := in.WorkDir
-		if wd == "" {
-			var err error
-			if wd, err = os.Getwd(); err != nil {
-				return nil, fmt.Errorf("looking for a config file: %w", err)
-			}
-		}
-		found, warnings, err := config.Find([]string{wd}, nil)
-		if err != nil {
-			return nil, err
-		}
-		p.Warnings = append(p.Warnings, warnings...)
-		path = found
-	}
+	p.Warnings = append(p.Warnings, warnings...)
 	if path == "" {
 		return p, nil
 	}

@@ -77,22 +77,13 @@ func (r *runner) keyOptions(cl *cmdLine) (all.Options, error) {
 
 // findConfig names the .sops.yaml: --config, else SOPS_CONFIG, else the
 // first safe .sops.yaml upwards from the working directory, as sops finds
-// it (TRUST.md "Finding .sops.yaml"): the target's location plays no part.
-// The warnings are those of the search.
+// it (TRUST.md "Finding .sops.yaml"; config.Locate): the target's location
+// plays no part. The warnings are those of the search.
 func (r *runner) findConfig(cl *cmdLine, _ string) (string, []string, error) {
-	switch {
-	case r.configPath != "":
+	if r.configPath != "" {
 		return r.configPath, nil, nil
-	case cl.str("config") != "":
-		return cl.str("config"), nil, nil
-	case r.env.get("SOPS_CONFIG") != "":
-		return r.env.get("SOPS_CONFIG"), nil, nil
 	}
-	wd, err := os.Getwd()
-	if err != nil {
-		return "", nil, fmt.Errorf("looking for a config file: %w", err)
-	}
-	return config.Find([]string{wd}, os.Stat)
+	return config.Locate(cl.str("config"), r.env.get, "")
 }
 
 // configCache keeps the configs one run has read; bulk workers share it.
