@@ -452,11 +452,7 @@ func (r *runner) rotate(cl *cmdLine, path string) (err error) {
 	}
 	// sops's rotate keeps the file's recipients and rule; the creation
 	// rule only vouches for recipients (docs/TRUST.md).
-	name := fio.name
-	if name == "" {
-		name = fio.path
-	}
-	pol, cr, _, err := r.trustedRule(cl, name)
+	pol, cr, _, err := r.trustedRule(cl, fio.ruleName())
 	if err != nil {
 		return err
 	}
