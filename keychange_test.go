@@ -184,3 +184,41 @@ func TestUpdateKeys(t *testing.T) {
 		t.Errorf("changed meanwhile: %v", err)
 	}
 }
+
+// An embedder rotates a file as hull rotate does: OpenKeyFile, then
+// Policy.Rotate, whose recipients the creation rule must vouch for when
+// the file has no valid hull MAC.
+func TestOpenKeyFileRotate(t *testing.T) {
+	for _, c := range []struct {
+		rule string
+		ok   bool
+	}{{pipelineRecipient, true}, {otherAge, false}} {
+		dir, pol, ids := repo(t, "creation_rules:\n  - age: "+c.rule+"\n", "password: hunter2\n")
+		p := filepath.Join(dir, "s.yaml")
+		tamper(t, p, "")
+		kf, err := hull.OpenKeyFile(context.Background(), p, hull.OpenFileOptions{Policy: pol, Identities: ids})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cr, _, _ := pol.CreationRule(p)
+		out, err := pol.Rotate(p, kf, hull.KeyChange{Want: kf.Entries(), Rule: cr}, ageSources(), hull.SealOptions{Format: yaml.New(), InputFormat: yaml.New()}, formats.EmitOptions{})
+		kf.Wipe()
+		if !c.ok {
+			if !errors.Is(err, hull.ErrPolicy) || !strings.Contains(err.Error(), pipelineRecipient) {
+				t.Errorf("a recipient the rule does not name: %v", err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := hull.Commit(p, kf.Original, out, false); err != nil {
+			t.Fatal(err)
+		}
+		f, err := hull.OpenFile(context.Background(), p, hull.OpenFileOptions{Policy: pol, Identities: ids})
+		if err != nil || f.Plain.Docs[0].Get("password").Value != "hunter2" || string(out) == string(kf.Original) {
+			t.Fatalf("the rotated file: %v", err)
+		}
+		f.Close()
+	}
+}

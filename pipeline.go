@@ -202,26 +202,7 @@ type File struct {
 // parse, load the metadata, recover the data key with the identities, and
 // verify the MAC and, as the policy requires, the extended MAC.
 func OpenFile(ctx context.Context, path string, o OpenFileOptions) (*File, error) {
-	pol := o.Policy
-	if pol == nil {
-		var err error
-		if pol, err = ResolvePolicy(PolicyInput{}); err != nil {
-			return nil, err
-		}
-	}
-	fm := o.Format
-	if fm == nil {
-		fm, _ = FormatFor("", path)
-	}
-	name := o.Name
-	if name == "" {
-		name = path
-	}
-	data, err := readLimited(path, o.Limits.WithDefaults().MaxBytes)
-	if err != nil {
-		return nil, err
-	}
-	f, err := ParseEncrypted(fm, data, path, o.Limits)
+	pol, fm, name, data, f, err := o.read(path)
 	if err != nil {
 		return nil, err
 	}
@@ -231,6 +212,47 @@ func OpenFile(ctx context.Context, path string, o OpenFileOptions) (*File, error
 		return nil, err
 	}
 	return &File{Path: path, Name: name, Format: fm, Plain: f, Opened: opened, policy: pol, original: data, stash: stash}, nil
+}
+
+// OpenKeyFile opens the file at path for a key transaction
+// (Policy.Rotate, Policy.Regroup, KeyFile.UpdateKeys) as OpenFile opens
+// it, with the stanzas that hold no key set aside first (StripUnusable),
+// so that the transactions can show and drop them.
+func OpenKeyFile(ctx context.Context, path string, o OpenFileOptions) (*KeyFile, error) {
+	pol, fm, name, data, f, err := o.read(path)
+	if err != nil {
+		return nil, err
+	}
+	kf := &KeyFile{Original: data, Plain: f, Unusable: StripUnusable(f.Meta)}
+	if kf.Opened, err = pol.Open(ctx, f, path, name, o.Identities, DecryptOptions{DecryptionOrder: o.DecryptionOrder, Compat: o.Compat}); err != nil {
+		return nil, err
+	}
+	if kf.Cipher, err = fm.Parse(data, formats.ParseOptions{Encrypted: true, Limits: o.Limits}); err != nil {
+		kf.Wipe()
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return kf, nil
+}
+
+// read is the start of OpenFile and OpenKeyFile: the policy, the format
+// and the name, the file read under the limit and parsed.
+func (o OpenFileOptions) read(path string) (pol *Policy, fm formats.Format, name string, data []byte, f *formats.File, err error) {
+	if pol = o.Policy; pol == nil {
+		if pol, err = ResolvePolicy(PolicyInput{}); err != nil {
+			return
+		}
+	}
+	if fm = o.Format; fm == nil {
+		fm, _ = FormatFor("", path)
+	}
+	if name = o.Name; name == "" {
+		name = path
+	}
+	if data, err = readLimited(path, o.Limits.WithDefaults().MaxBytes); err != nil {
+		return
+	}
+	f, err = ParseEncrypted(fm, data, path, o.Limits)
+	return
 }
 
 // Open is the decrypt-and-verify step of OpenFile for a file already parsed
