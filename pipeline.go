@@ -62,6 +62,9 @@ type PolicyInput struct {
 	// Load reads the config at a path (config.Load when nil); a program
 	// that resolves policies for several files passes a config.Cache's.
 	Load func(path string) (*config.Config, error)
+	// QuietConfig leaves the config's own warnings (unknown keys) out of
+	// Warnings, for a command that prints nothing when it succeeds.
+	QuietConfig bool
 }
 
 // ResolvePolicy resolves the policy with sops's conventions: the config is
@@ -70,7 +73,7 @@ type PolicyInput struct {
 // requires the extended MAC. A config that cannot be parsed is an error.
 //
 // Warnings are those of the search first, then the config's own
-// (cfg.Warnings: unknown keys).
+// (cfg.Warnings: unknown keys) unless QuietConfig.
 func ResolvePolicy(in PolicyInput) (*Policy, error) {
 	getenv := in.Getenv
 	if getenv == nil {
@@ -82,25 +85,11 @@ func ResolvePolicy(in PolicyInput) (*Policy, error) {
 		ForceRewriteUnverified: in.ForceRewriteUnverified,
 		KeepRecipients:         in.KeepRecipients,
 	}
-	path := in.ConfigPath
-	if path == "" {
-		path = getenv("SOPS_CONFIG")
+	path, warnings, err := config.Locate(in.ConfigPath, getenv, in.WorkDir)
+	if err != nil {
+		return nil, err
 	}
-	if path == "" {
-		wd := in.WorkDir
-		if wd == "" {
-			var err error
-			if wd, err = os.Getwd(); err != nil {
-				return nil, fmt.Errorf("looking for a config file: %w", err)
-			}
-		}
-		found, warnings, err := config.Find([]string{wd}, nil)
-		if err != nil {
-			return nil, err
-		}
-		p.Warnings = append(p.Warnings, warnings...)
-		path = found
-	}
+	p.Warnings = append(p.Warnings, warnings...)
 	if path == "" {
 		return p, nil
 	}
@@ -113,7 +102,9 @@ func ResolvePolicy(in PolicyInput) (*Policy, error) {
 		return nil, fmt.Errorf("error loading config: %w", err)
 	}
 	for _, w := range cfg.Warnings {
-		p.Warnings = append(p.Warnings, w.Error())
+		if !in.QuietConfig {
+			p.Warnings = append(p.Warnings, w.Error())
+		}
 	}
 	p.Config, p.ConfigPath = cfg, path
 	return p, nil
@@ -211,26 +202,7 @@ type File struct {
 // parse, load the metadata, recover the data key with the identities, and
 // verify the MAC and, as the policy requires, the extended MAC.
 func OpenFile(ctx context.Context, path string, o OpenFileOptions) (*File, error) {
-	pol := o.Policy
-	if pol == nil {
-		var err error
-		if pol, err = ResolvePolicy(PolicyInput{}); err != nil {
-			return nil, err
-		}
-	}
-	fm := o.Format
-	if fm == nil {
-		fm, _ = FormatFor("", path)
-	}
-	name := o.Name
-	if name == "" {
-		name = path
-	}
-	data, err := readLimited(path, o.Limits.WithDefaults().MaxBytes)
-	if err != nil {
-		return nil, err
-	}
-	f, err := ParseEncrypted(fm, data, path, o.Limits)
+	pol, fm, name, data, f, err := o.read(path)
 	if err != nil {
 		return nil, err
 	}
@@ -240,6 +212,47 @@ func OpenFile(ctx context.Context, path string, o OpenFileOptions) (*File, error
 		return nil, err
 	}
 	return &File{Path: path, Name: name, Format: fm, Plain: f, Opened: opened, policy: pol, original: data, stash: stash}, nil
+}
+
+// OpenKeyFile opens the file at path for a key transaction
+// (Policy.Rotate, Policy.Regroup, KeyFile.UpdateKeys) as OpenFile opens
+// it, with the stanzas that hold no key set aside first (StripUnusable),
+// so that the transactions can show and drop them.
+func OpenKeyFile(ctx context.Context, path string, o OpenFileOptions) (*KeyFile, error) {
+	pol, fm, name, data, f, err := o.read(path)
+	if err != nil {
+		return nil, err
+	}
+	kf := &KeyFile{Original: data, Plain: f, Unusable: StripUnusable(f.Meta)}
+	if kf.Opened, err = pol.Open(ctx, f, path, name, o.Identities, DecryptOptions{DecryptionOrder: o.DecryptionOrder, Compat: o.Compat}); err != nil {
+		return nil, err
+	}
+	if kf.Cipher, err = fm.Parse(data, formats.ParseOptions{Encrypted: true, Limits: o.Limits}); err != nil {
+		kf.Wipe()
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return kf, nil
+}
+
+// read is the start of OpenFile and OpenKeyFile: the policy, the format
+// and the name, the file read under the limit and parsed.
+func (o OpenFileOptions) read(path string) (pol *Policy, fm formats.Format, name string, data []byte, f *formats.File, err error) {
+	if pol = o.Policy; pol == nil {
+		if pol, err = ResolvePolicy(PolicyInput{}); err != nil {
+			return
+		}
+	}
+	if fm = o.Format; fm == nil {
+		fm, _ = FormatFor("", path)
+	}
+	if name = o.Name; name == "" {
+		name = path
+	}
+	if data, err = readLimited(path, o.Limits.WithDefaults().MaxBytes); err != nil {
+		return
+	}
+	f, err = ParseEncrypted(fm, data, path, o.Limits)
+	return
 }
 
 // Open is the decrypt-and-verify step of OpenFile for a file already parsed
@@ -315,12 +328,36 @@ func (f *File) Close() {
 	}
 }
 
+// OpenedFile is a File for a file the caller read and opened itself: it
+// parsed original (ParseEncrypted) in fm into plain and opened it with
+// p.Open, with stash keeping the ciphertexts; path is where it is written
+// back, name the name creation rules match (path when empty). Its Rewrite
+// is the same transaction as that of OpenFile's File.
+func (p *Policy) OpenedFile(path, name string, fm formats.Format, original []byte, plain *formats.File, o *Opened, stash *Stash) *File {
+	if name == "" {
+		name = path
+	}
+	if p == nil {
+		p = &Policy{}
+	}
+	return &File{Path: path, Name: name, Format: fm, Plain: plain, Opened: o, policy: p, original: original, stash: stash}
+}
+
 // RewriteOptions tune File.Rewrite.
 type RewriteOptions struct {
 	// AllowNoEncryption: see SealOptions.
 	AllowNoEncryption bool
+	// Out is the format written (the file's Format when nil).
+	Out formats.Format
 	// Emit are the output settings.
 	Emit formats.EmitOptions
+	// Held says the caller holds LockDir of the file's directory since
+	// before the file was read, so that the whole read-modify-write is
+	// one critical section; Rewrite then does not take it again.
+	Held bool
+	// NoExtendedMAC, when set, is told why the write does not add a
+	// fresh x_hull_mac (WriteCheck.Why).
+	NoExtendedMAC func(why string)
 	// Audit, when set, is called once the new content is ready and
 	// before it is written; an error aborts the write (an audit log that
 	// must not miss a write).
@@ -331,6 +368,37 @@ type RewriteOptions struct {
 // on disk since OpenFile read it; nothing was written.
 var ErrConcurrentModification = errors.New("the file was changed by someone else meanwhile; nothing was written")
 
+// RewriteStep is the step of File.Rewrite that failed (RewriteError).
+type RewriteStep string
+
+const (
+	// StepCheck: the trust policy refused the write (Policy.CheckWrite).
+	StepCheck RewriteStep = "check"
+	// StepCommit: replacing the file failed (Commit), or the file changed
+	// meanwhile (ErrConcurrentModification).
+	StepCommit RewriteStep = "commit"
+)
+
+// RewriteError is a Rewrite that failed at its check or at its commit:
+// nothing was written. Sealed, at the commit, is the result that was not
+// written (an editor keeps it, so that an edit that lost a race is not
+// lost).
+type RewriteError struct {
+	Path   string
+	Step   RewriteStep
+	Sealed []byte
+	Err    error
+}
+
+func (e *RewriteError) Error() string {
+	if e.Step == StepCheck {
+		return e.Path + ": " + e.Err.Error()
+	}
+	return e.Err.Error()
+}
+
+func (e *RewriteError) Unwrap() error { return e.Err }
+
 // Rewrite is the write transaction: it applies change to the decrypted
 // documents, checks the policy (no value the trusted rule encrypts newly
 // stored in clear; no fresh extended MAC over an unauthenticated rule or
@@ -338,6 +406,7 @@ var ErrConcurrentModification = errors.New("the file was changed by someone else
 // same data key (unchanged values keep their ciphertext), and replaces the
 // file atomically under the directory lock if it still holds the bytes
 // OpenFile read (compare-and-swap). It reports whether anything changed.
+// A refusal of the policy and a failed commit are a *RewriteError.
 func (f *File) Rewrite(change func(*formats.File) (bool, error), o RewriteOptions) (bool, error) {
 	if f.Opened.Result.Unverified && !f.policy.ForceRewriteUnverified {
 		return false, fmt.Errorf("%s: %w", f.Path, ErrUnverifiedRewrite)
@@ -348,19 +417,26 @@ func (f *File) Rewrite(change func(*formats.File) (bool, error), o RewriteOption
 	}
 	before, err := f.Format.Parse(f.original, formats.ParseOptions{Encrypted: true})
 	if err != nil {
-		return false, err
-	}
-	wc, err := f.policy.CheckWrite(f.Name, f.Opened, f.Plain, before, f.Format.Name() == "binary", nil)
-	if err != nil {
 		return false, fmt.Errorf("%s: %w", f.Path, err)
 	}
-	noXMAC := wc.NoExtendedMAC
+	out := o.Out
+	if out == nil {
+		out = f.Format
+	}
+	// docs/TRUST.md rules 11 and 12.
+	wc, err := f.policy.CheckWrite(f.Name, f.Opened, f.Plain, before, out.Name() == "binary", nil)
+	if err != nil {
+		return false, &RewriteError{Path: f.Path, Step: StepCheck, Err: err}
+	}
+	if wc.NoExtendedMAC && o.NoExtendedMAC != nil {
+		o.NoExtendedMAC(wc.Why)
+	}
 	m := f.Opened.Meta
 	m.BumpVersion()
-	if err := Seal(f.Plain, f.Opened.Key, m, SealOptions{Stash: f.stash, Format: f.Format, InputFormat: f.Format, AllowNoEncryption: o.AllowNoEncryption, NoExtendedMAC: noXMAC}); err != nil {
+	if err := Seal(f.Plain, f.Opened.Key, m, SealOptions{Stash: f.stash, Format: out, InputFormat: f.Format, AllowNoEncryption: o.AllowNoEncryption, NoExtendedMAC: wc.NoExtendedMAC}); err != nil {
 		return false, fmt.Errorf("%s: %w", f.Path, err)
 	}
-	out, err := f.Format.Emit(f.Plain, o.Emit)
+	data, err := out.Emit(f.Plain, o.Emit)
 	if err != nil {
 		return false, fmt.Errorf("%s: %w", f.Path, err)
 	}
@@ -369,10 +445,10 @@ func (f *File) Rewrite(change func(*formats.File) (bool, error), o RewriteOption
 			return false, err
 		}
 	}
-	if err := Commit(f.Path, f.original, out, false); err != nil {
-		return false, err
+	if err := Commit(f.Path, f.original, data, o.Held); err != nil {
+		return false, &RewriteError{Path: f.Path, Step: StepCommit, Sealed: data, Err: err}
 	}
-	f.original = out
+	f.original = data
 	return true, nil
 }
 

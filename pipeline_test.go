@@ -116,6 +116,9 @@ func TestRewriteRefusesRuleDowngrade(t *testing.T) {
 	if !errors.Is(err, hull.ErrPolicy) || !strings.Contains(err.Error(), `["api_token"]`) {
 		t.Fatalf("Rewrite = %v, want ErrPolicy naming the key", err)
 	}
+	if re := (*hull.RewriteError)(nil); !errors.As(err, &re) || re.Step != hull.StepCheck || re.Sealed != nil {
+		t.Errorf("Rewrite = %#v, want a RewriteError at the check", err)
+	}
 	if now, _ := os.ReadFile(p); !bytes.Equal(now, before) {
 		t.Error("the file was changed")
 	}
@@ -167,8 +170,61 @@ func TestRewriteCompareAndSwap(t *testing.T) {
 	if !errors.Is(err, hull.ErrConcurrentModification) {
 		t.Fatalf("Rewrite = %v, want ErrConcurrentModification", err)
 	}
+	// The sealed result that lost the race is handed back, encrypted.
+	re := (*hull.RewriteError)(nil)
+	if !errors.As(err, &re) || re.Step != hull.StepCommit || !bytes.Contains(re.Sealed, []byte("ENC[AES256_GCM")) || bytes.Contains(re.Sealed, []byte("new")) {
+		t.Errorf("Rewrite = %#v, want a RewriteError at the commit with the sealed file", err)
+	}
 	if now, _ := os.ReadFile(p); string(now) != "changed meanwhile\n" {
 		t.Error("the file was overwritten")
+	}
+}
+
+// A file the caller opened itself (Policy.Open over ParseEncrypted, as
+// the command line does) goes through the same write transaction: the
+// rule downgrade is refused, an allowed change is written in the output
+// format, and the lock may be held by the caller for the whole transaction.
+func TestOpenedFileRewrite(t *testing.T) {
+	dir, pol, ids := repo(t, "creation_rules:\n  - age: "+pipelineRecipient+"\n", "password: hunter2\nuser: admin\n")
+	p := filepath.Join(dir, "s.yaml")
+	original := tamper(t, p, `encrypted_regex: ^(password|user)$`)
+	fm, _ := hull.FormatFor("", p)
+	open := func() *hull.File {
+		f, err := hull.ParseEncrypted(fm, original, p, formats.Limits{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		stash := hull.NewStash()
+		o, err := pol.Open(context.Background(), f, p, p, ids, hull.DecryptOptions{Stash: stash})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return pol.OpenedFile(p, "", fm, original, f, o, stash)
+	}
+	_, err := open().Rewrite(func(pf *formats.File) (bool, error) {
+		pf.Docs[0].Children = append(pf.Docs[0].Children, formats.NewString("api_token", "SUPERSECRET"))
+		return true, nil
+	}, hull.RewriteOptions{})
+	if !errors.Is(err, hull.ErrPolicy) {
+		t.Fatalf("Rewrite = %v, want ErrPolicy", err)
+	}
+	unlock, err := hull.LockDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	var why string
+	json, _ := hull.FormatFor("json", "")
+	changed, err := open().Rewrite(func(pf *formats.File) (bool, error) {
+		pf.Docs[0].Get("password").Value = "new"
+		return true, nil
+	}, hull.RewriteOptions{Out: json, Held: true, NoExtendedMAC: func(w string) { why = w }})
+	if err != nil || !changed {
+		t.Fatalf("Rewrite = %v, %v", changed, err)
+	}
+	now, _ := os.ReadFile(p)
+	if !bytes.HasPrefix(now, []byte("{")) || bytes.Contains(now, []byte("x_hull_mac")) || !strings.Contains(why, "rule") {
+		t.Errorf("rewritten file (why %q):\n%s", why, now)
 	}
 }
 
@@ -187,6 +243,9 @@ func TestResolvePolicyConfig(t *testing.T) {
 	}
 	if strict, _ := pol.StrictMAC(filepath.Join(dir, "a.yaml")); !strict {
 		t.Error("hull_require_strict_mac lost")
+	}
+	if quiet, err := hull.ResolvePolicy(hull.PolicyInput{WorkDir: dir, QuietConfig: true}); err != nil || len(quiet.Warnings) != 0 || quiet.Config == nil {
+		t.Errorf("QuietConfig: warnings %q, %v", quiet.Warnings, err)
 	}
 	os.WriteFile(filepath.Join(dir, ".sops.yaml"), []byte("creation_rules:\n  - hull_require_strict_mac: maybe\n"), 0o644)
 	if _, err := hull.ResolvePolicy(hull.PolicyInput{WorkDir: dir}); err == nil {

@@ -185,6 +185,21 @@ type Stores struct {
 	JSONBinaryIndent *int
 }
 
+// Indent is the indent the stores settings give output in the format
+// named ("yaml", "json", or "binary", which sops writes as JSON); nil when
+// not set.
+func (s Stores) Indent(format string) *int {
+	switch format {
+	case "yaml":
+		return s.YAMLIndent
+	case "json":
+		return s.JSONIndent
+	case "binary":
+		return s.JSONBinaryIndent
+	}
+	return nil
+}
+
 // ErrInvalid is wrapped by every *Error.
 var ErrInvalid = errors.New("invalid config")
 

@@ -192,6 +192,9 @@ var validConfigs = []struct {
 		if !reflect.DeepEqual(c.Stores, want) {
 			t.Errorf("stores = %+v", c.Stores)
 		}
+		if *c.Stores.Indent("yaml") != 2 || *c.Stores.Indent("binary") != 0 || c.Stores.Indent("dotenv") != nil {
+			t.Errorf("Indent: the output formats' settings are not those of stores")
+		}
 		if c.CreationRules != nil {
 			t.Errorf("CreationRules = %v, want nil", c.CreationRules)
 		}

@@ -15,6 +15,27 @@ const maxLevels = 100
 // altFileName is a name sops (and hull) ignore, with a warning.
 const altFileName = ".sops.yml"
 
+// Locate names the .sops.yaml of a run as sops does: given (--config)
+// when set, else getenv("SOPS_CONFIG") when set, else the first safe one
+// upwards from workDir (Find; the working directory when ""). "" when
+// there is none; the warnings are those of the search.
+func Locate(given string, getenv func(string) string, workDir string) (path string, warnings []string, err error) {
+	if given != "" {
+		return given, nil, nil
+	}
+	if getenv != nil {
+		if p := getenv("SOPS_CONFIG"); p != "" {
+			return p, nil, nil
+		}
+	}
+	if workDir == "" {
+		if workDir, err = os.Getwd(); err != nil {
+			return "", nil, fmt.Errorf("looking for a config file: %w", err)
+		}
+	}
+	return Find([]string{workDir}, nil)
+}
+
 // Find looks for a .sops.yaml in each of startDirs in turn (the commands
 // pass the working directory only, as sops does: the target file's
 // location plays no part), walking up through the parent directories, at

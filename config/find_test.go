@@ -180,3 +180,22 @@ func TestFindSkipsUnsafe(t *testing.T) {
 		t.Errorf("safe config not found: %q", got)
 	}
 }
+
+// Locate: --config, then SOPS_CONFIG, then the search from the directory.
+func TestLocate(t *testing.T) {
+	dir := t.TempDir()
+	found := filepath.Join(dir, FileName)
+	if err := os.WriteFile(found, []byte("creation_rules: []\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := func(k string) string { return map[string]string{"SOPS_CONFIG": "/env.yaml"}[k] }
+	for _, c := range []struct {
+		given string
+		env   func(string) string
+		want  string
+	}{{"/flag.yaml", env, "/flag.yaml"}, {"", env, "/env.yaml"}, {"", nil, found}} {
+		if got, _, err := Locate(c.given, c.env, dir); err != nil || got != c.want {
+			t.Errorf("Locate(%q) = %q, %v; want %q", c.given, got, err, c.want)
+		}
+	}
+}

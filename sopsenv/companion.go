@@ -167,3 +167,23 @@ func CompanionEnv(environ []string, env Lookup, drop []string) []string {
 func GCPAzureIdentities(c *Client) []keysources.Identity {
 	return []keysources.Identity{c.Identity(cloudkey.GCPKMS), c.Identity(cloudkey.AzureKV)}
 }
+
+// KeyServiceServer is the command line that runs sops's key service
+// server with the caller's identities: hull-kms (FindCompanion) with
+// "keyservice", listening on network and address, asking before each
+// request with prompt. argv includes the program; env is the process's
+// environment for hull-kms (CompanionEnv) with the caller's view of the
+// variables of the identities it serves (companion.KeyServiceEnv). A
+// missing hull-kms is companion.ErrNotInstalled, saying how to install it.
+func KeyServiceServer(s CompanionSettings, network, address string, prompt bool) (argv, env []string, err error) {
+	path, err := FindCompanion(s.Env, s.Executable)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %v%s", companion.ErrNotInstalled, err, CompanionHint(s.Version))
+	}
+	argv = []string{path, "keyservice", "--network", network, "--address", address}
+	if prompt {
+		argv = append(argv, "--prompt")
+	}
+	env = companion.WithEnv(CompanionEnv(s.Environ, s.Env, s.Drop), companion.KeyServiceEnv, s.Env)
+	return argv, env, nil
+}

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/hullsecrets/hull"
 	"github.com/hullsecrets/hull/config"
@@ -329,4 +330,74 @@ func Rule(given map[string]string) (metadata.Rule, error) {
 		return r, fmt.Errorf("--%s: %w", strings.ReplaceAll(r.Kind, "_", "-"), err)
 	}
 	return r, nil
+}
+
+// KeyValues are the values of the key flags prefix+Flag (KeyFlags), by
+// Flag: each value given is split at commas, blanks dropped, as sops
+// reads them. list returns the values of a flag (none when the command
+// has no such flag).
+func KeyValues(list func(flag string) []string, prefix string) map[string][]string {
+	out := map[string][]string{}
+	for _, k := range KeyFlags {
+		var vals []string
+		for _, v := range list(prefix + k.Flag) {
+			for _, s := range strings.Split(v, ",") {
+				if s = strings.TrimSpace(s); s != "" {
+					vals = append(vals, s)
+				}
+			}
+		}
+		if len(vals) > 0 {
+			out[k.Flag] = vals
+		}
+	}
+	return out
+}
+
+// KeySources are the key sources of keysources/all, with o's settings,
+// for the key transactions of hull (Policy.Rotate, Policy.Regroup); the
+// caller adds its Allow and Route.
+func KeySources(o all.Options) hull.KeySources {
+	return hull.KeySources{
+		Supported:  func(t string) bool { _, ok := all.Lookup(t); return ok },
+		FromStanza: func(s metadata.Stanza) (keysources.Recipient, error) { return all.FromStanza(s, o) },
+	}
+}
+
+// WantKeys returns the key lookup of hull.CheckOptions.WantKeys for
+// recipient drift: the key IDs of a creation rule, as the key sources
+// name them, parsed once per rule (safe for concurrent use).
+func WantKeys() func(cr *config.CreationRule, source string) ([][]hull.KeyID, error) {
+	type result struct {
+		ids [][]hull.KeyID
+		err error
+	}
+	var cache sync.Map // *config.CreationRule → result
+	return func(cr *config.CreationRule, source string) ([][]hull.KeyID, error) {
+		v, ok := cache.Load(cr)
+		if !ok {
+			groups, err := RuleRecipients(cr, source, all.Options{})
+			v, _ = cache.LoadOrStore(cr, result{hull.RecipientKeyIDs(groups), err})
+		}
+		w := v.(result)
+		return w.ids, w.err
+	}
+}
+
+// KeyFlagValues are the key flags a command has (those of keysources/all
+// and Unsupported), flag name → value, as NewFileInput.KeyFlags takes
+// them; value returns a flag's value and whether the command has it.
+func KeyFlagValues(value func(flag string) (string, bool)) map[string]string {
+	out := map[string]string{}
+	for _, src := range all.Sources {
+		if v, ok := value(src.Flag); ok {
+			out[src.Flag] = v
+		}
+	}
+	for _, u := range Unsupported {
+		if v, ok := value(u.Flag); ok {
+			out[u.Flag] = v
+		}
+	}
+	return out
 }

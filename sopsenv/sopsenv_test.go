@@ -1,6 +1,7 @@
 package sopsenv
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -11,6 +12,8 @@ import (
 	"github.com/hullsecrets/hull"
 	"github.com/hullsecrets/hull/config"
 	"github.com/hullsecrets/hull/keysources/all"
+	"github.com/hullsecrets/hull/keysources/companion"
+	"github.com/hullsecrets/hull/keysources/localkeys"
 	"github.com/hullsecrets/hull/metadata"
 )
 
@@ -68,6 +71,28 @@ func TestCompanionEnv(t *testing.T) {
 	got := CompanionEnv(environ, envOf(map[string]string{"GOOGLE_CREDENTIALS": "caller"}), []string{"SOPS_AGE_KEY"})
 	if !slices.Contains(got, "PATH=/bin") || !slices.Contains(got, "GOOGLE_CREDENTIALS=caller") || slices.Contains(got, "GOOGLE_CREDENTIALS=process") || slices.Contains(got, "SOPS_AGE_KEY=secret") {
 		t.Errorf("CompanionEnv = %v", got)
+	}
+}
+
+// The key service server is hull-kms keyservice, with the caller's view of
+// the identity variables; without hull-kms it says how to install it.
+func TestKeyServiceServer(t *testing.T) {
+	kms := filepath.Join(t.TempDir(), "hull-kms")
+	if err := os.WriteFile(kms, []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	s := CompanionSettings{Env: envOf(map[string]string{CompanionVar: kms, "SOPS_AGE_KEY_FILE": "/caller/keys.txt"}),
+		Environ: []string{"SOPS_AGE_KEY_FILE=/process/keys.txt", "PATH=/bin"}}
+	argv, env, err := KeyServiceServer(s, "unix", "/tmp/s.sock", true)
+	if err != nil || !slices.Equal(argv, []string{kms, "keyservice", "--network", "unix", "--address", "/tmp/s.sock", "--prompt"}) {
+		t.Fatalf("argv = %q, %v", argv, err)
+	}
+	if !slices.Contains(env, "SOPS_AGE_KEY_FILE=/caller/keys.txt") || slices.Contains(env, "SOPS_AGE_KEY_FILE=/process/keys.txt") {
+		t.Errorf("env = %q", env)
+	}
+	s.Env = envOf(map[string]string{"PATH": t.TempDir()})
+	if _, _, err := KeyServiceServer(s, "tcp", "127.0.0.1:5000", false); !errors.Is(err, companion.ErrNotInstalled) || !strings.Contains(err.Error(), "go install") {
+		t.Errorf("without hull-kms: %v", err)
 	}
 }
 
@@ -132,6 +157,49 @@ func TestKeyChanges(t *testing.T) {
 	}
 }
 
+// The key flags' values split at commas, as sops reads them; a flag the
+// command does not have gives nothing.
+func TestKeyValues(t *testing.T) {
+	flags := map[string][]string{"add-age": {"a, b", " ,"}, "add-pgp": {"C"}, "age": {"x"}}
+	got := KeyValues(func(name string) []string { return flags[name] }, "add-")
+	if len(got) != 2 || !slices.Equal(got["age"], []string{"a", "b"}) || !slices.Equal(got["pgp"], []string{"C"}) {
+		t.Errorf("KeyValues = %v", got)
+	}
+	ks := KeySources(all.Options{})
+	if !ks.Supported("age") || ks.Supported("hckms") {
+		t.Error("Supported does not follow the table of key sources")
+	}
+	rc, err := ks.FromStanza(metadata.NewStanza("age", "recipient", testAge, "enc", "x"))
+	if err != nil || rc.String() != testAge {
+		t.Errorf("FromStanza = %v, %v", rc, err)
+	}
+}
+
+// WantKeys parses a rule's keys once; KeyFlagValues takes the key flags
+// the command has, given or not.
+func TestWantKeysAndKeyFlagValues(t *testing.T) {
+	cfg, err := config.Parse([]byte("creation_rules:\n  - age: "+testAge+"\n"), "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := WantKeys()
+	cr := &cfg.CreationRules[0]
+	ids, err := want(cr, "the rule")
+	if err != nil || len(ids) != 1 || ids[0][0] != (hull.KeyID{Type: "age", ID: testAge}) {
+		t.Fatalf("WantKeys = %v, %v", ids, err)
+	}
+	cr.KeyGroups = nil // a second call does not parse again
+	if again, _ := want(cr, "the rule"); len(again) != 1 {
+		t.Errorf("WantKeys parsed the rule again: %v", again)
+	}
+	got := KeyFlagValues(func(f string) (string, bool) {
+		return map[string]string{"age": "a", "hckms": ""}[f], f == "age" || f == "hckms"
+	})
+	if len(got) != 2 || got["age"] != "a" {
+		t.Errorf("KeyFlagValues = %v", got)
+	}
+}
+
 func TestRule(t *testing.T) {
 	if r, err := Rule(nil); err != nil || !r.IsZero() {
 		t.Errorf("none: %v, %v", r, err)
@@ -144,5 +212,25 @@ func TestRule(t *testing.T) {
 	}
 	if _, err := Rule(map[string]string{"encrypted-regex": "("}); err == nil || !strings.Contains(err.Error(), "--encrypted-regex") {
 		t.Errorf("bad regex: %v", err)
+	}
+}
+
+// The identities of a run: the environment's, GCP and Azure through
+// hull-kms, the key services last; without the local ones only these.
+func TestIdentities(t *testing.T) {
+	c := (&Companion{}).Client(func() CompanionSettings { return CompanionSettings{Env: envOf(nil)} })
+	home := t.TempDir()
+	local := func() localkeys.Env { return localkeys.Env{Lookup: envOf(map[string]string{"HOME": home})} }
+	s, err := Identities(context.Background(), c, local, []string{"unix:///tmp/ks.sock"}, false)
+	if err != nil || len(s.Identities) < 3 {
+		t.Fatalf("Identities = %+v, %v", s, err)
+	}
+	if _, last := s.Identities[len(s.Identities)-1].(*companion.ServiceIdentity); !last {
+		t.Fatalf("Identities = %+v, %v", s, err)
+	}
+	asked := false
+	s, err = Identities(context.Background(), c, func() localkeys.Env { asked = true; return local() }, []string{"unix:///tmp/ks.sock"}, true)
+	if _, ok := s.Identities[0].(*companion.ServiceIdentity); err != nil || asked || len(s.Identities) != 1 || !ok || !strings.Contains(s.Searched[0], "unix:///tmp/ks.sock") {
+		t.Errorf("noLocal: %+v, %v (environment read: %v)", s, err, asked)
 	}
 }

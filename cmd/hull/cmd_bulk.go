@@ -2,14 +2,10 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -34,19 +30,6 @@ func recursive(cl *cmdLine) bool {
 	return cl.on("recursive")
 }
 
-// bulkSelector is the config selection of a bulk run: --config or
-// SOPS_CONFIG for every file, else each file's nearest .sops.yaml.
-func (r *runner) bulkSelector(cl *cmdLine) *bulk.Selector {
-	s := &bulk.Selector{ConfigPath: cl.str("config")}
-	if s.ConfigPath == "" {
-		s.ConfigPath = r.env.get("SOPS_CONFIG")
-	}
-	if wd, err := os.Getwd(); err == nil {
-		s.WorkDir = wd
-	}
-	return s
-}
-
 // knownFormat reports whether a file name has a known format extension.
 func knownFormat(name string) bool {
 	_, ok := all.Registry().ForPath(name, "binary")
@@ -55,7 +38,11 @@ func knownFormat(name string) bool {
 
 // walkTree lists the files under roots with their rules.
 func (r *runner) walkTree(cl *cmdLine, roots []string) ([]bulk.File, *bulk.Selector, error) {
-	sel := r.bulkSelector(cl)
+	cfg := cl.str("config")
+	if cfg == "" {
+		cfg = r.env.get("SOPS_CONFIG")
+	}
+	sel := bulk.NewSelector(cfg)
 	files, err := bulk.Walk(roots, sel, bulk.Options{MaxSize: formats.DefaultLimits.MaxBytes, Known: knownFormat})
 	for _, w := range sel.Warnings() {
 		r.warnf("%s", w)
@@ -72,58 +59,35 @@ func (r *runner) walkTree(cl *cmdLine, roots []string) ([]bulk.File, *bulk.Selec
 
 // newProgress is a progress bar on stderr when it is a terminal.
 func (r *runner) newProgress(label string) *bulk.Progress {
-	on := false
-	if f, ok := r.stderr.(*os.File); ok && r.env.get("TERM") != "dumb" {
-		fi, err := f.Stat()
-		on = err == nil && fi.Mode()&os.ModeCharDevice != 0
-	}
-	return bulk.NewProgress(r.stderr, label, on)
+	return bulk.TerminalProgress(r.stderr, label, r.env.get("TERM") == "dumb")
 }
 
 // fork is a copy of r whose output goes to a buffer, so that concurrent
 // workers do not interleave their messages.
-func (r *runner) fork(buf *bytes.Buffer) *runner {
+func (r *runner) fork(w io.Writer) *runner {
 	sub := *r
-	sub.stdout, sub.stderr = buf, buf
+	sub.stdout, sub.stderr = w, w
 	sub.stdin = strings.NewReader("")
 	return &sub
-}
-
-// bulkResult is the outcome of one file of a bulk change.
-type bulkResult struct {
-	path    string
-	outcome bulk.Outcome
-	note    string // why it was skipped or left unchanged
-	err     error
-	log     []byte // the file's messages
 }
 
 // bulkOp works on one encrypted (or, for encrypt, plaintext) file, with
 // output going to sub and its own copy of the context.
 type bulkOp func(sub *runner, cl *cmdLine, path string) error
 
-// bulkSpec says which files a bulk command works on: the encrypted ones,
-// or the plaintext ones (encrypt); the others are left alone with note,
-// as outcome.
-type bulkSpec struct {
-	verb      string
-	encrypted bool
-	note      string
-	outcome   bulk.Outcome
-}
-
+// The files each bulk command works on; the others are left alone.
 var (
-	bulkEncryptSpec = bulkSpec{"encrypt", false, "already encrypted", bulk.Unchanged}
-	bulkDecryptSpec = bulkSpec{"decrypt", true, "not encrypted", bulk.Unchanged}
-	bulkRotateSpec  = bulkSpec{"rotate", true, "not encrypted (see 'hull check')", bulk.Skipped}
-	bulkUpdateSpec  = bulkSpec{"updatekeys", true, "not encrypted (see 'hull check')", bulk.Skipped}
+	bulkEncryptSpec = bulk.Spec{Verb: "encrypt", Encrypted: false, Note: "already encrypted", Outcome: bulk.Unchanged}
+	bulkDecryptSpec = bulk.Spec{Verb: "decrypt", Encrypted: true, Note: "not encrypted", Outcome: bulk.Unchanged}
+	bulkRotateSpec  = bulk.Spec{Verb: "rotate", Encrypted: true, Note: "not encrypted (see 'hull check')", Outcome: bulk.Skipped}
+	bulkUpdateSpec  = bulk.Spec{Verb: "updatekeys", Encrypted: true, Note: "not encrypted (see 'hull check')", Outcome: bulk.Skipped}
 )
 
 // runBulk runs op in place and concurrently over the files a rule
 // matches under the roots (the command's arguments, default "."), and
 // prints failures, warnings and a summary on stderr. It fails (exit 1)
 // when any file failed.
-func (r *runner) runBulk(cl *cmdLine, spec bulkSpec, op bulkOp) error {
+func (r *runner) runBulk(cl *cmdLine, spec bulk.Spec, op bulkOp) error {
 	if err := noStdinRoots(cl); err != nil {
 		return err
 	}
@@ -152,89 +116,42 @@ func (r *runner) selectedFiles(cl *cmdLine) ([]bulk.File, error) {
 	return bulk.Selected(files), nil
 }
 
-func (r *runner) runBulkFiles(cl *cmdLine, spec bulkSpec, files []bulk.File, op bulkOp) error {
+// runBulkFiles runs op on the files (bulk.Change), each with its own
+// copy of the runner whose messages are kept until the file is done.
+func (r *runner) runBulkFiles(cl *cmdLine, spec bulk.Spec, files []bulk.File, op bulkOp) error {
 	verbose := cl.on("verbose")
-	bar := r.newProgress(spec.verb)
-	var sum bulk.Summary
-	bulk.Run(files, 0, func(_ int, f bulk.File) bulkResult {
-		res := bulkResult{path: f.Path, outcome: bulk.Skipped, note: f.Skip}
-		if f.Skip != "" {
-			return res
-		}
-		enc, err := fileEncrypted(f.Path)
-		if err == nil && enc != spec.encrypted {
-			res.outcome, res.note = spec.outcome, spec.note
-			return res
-		}
-		var buf bytes.Buffer
-		before, _ := os.ReadFile(f.Path)
-		sub := r.fork(&buf)
+	bar := r.newProgress(spec.Verb)
+	sum := bulk.Change(files, spec, func(f bulk.File, log io.Writer) error {
+		sub := r.fork(log)
 		if f.Config != nil {
 			sub.configPath = filepath.Join(f.Config.Dir, config.FileName)
 		}
-		if err == nil {
-			err = op(sub, cl, f.Path)
-		}
-		res.log, res.note, res.err, res.outcome = buf.Bytes(), "", err, bulk.Failed
-		if err == nil {
-			after, _ := os.ReadFile(f.Path)
-			res.outcome = bulk.Unchanged
-			if sha256.Sum256(before) != sha256.Sum256(after) {
-				res.outcome = bulk.Changed
-			}
-		}
-		return res
-	}, bulk.Hooks[bulkResult]{
-		Done: func(_ int, res bulkResult) {
-			sum.Add(res.outcome)
-			bar.Clear()
-			r.printBulkResult(res, verbose)
-		},
-		Progress: bar.Draw,
-		Order:    bulk.Spread(files),
-	})
-	fmt.Fprintf(r.stderr, "%s: %s: %s\n", r.name, spec.verb, sum)
+		return op(sub, cl, f.Path)
+	}, bulk.ChangeHooks{Progress: bar.Draw, Done: func(res bulk.Result) {
+		bar.Clear()
+		r.printBulkResult(res, verbose)
+	}})
+	fmt.Fprintf(r.stderr, "%s: %s: %s\n", r.name, spec.Verb, sum)
 	if sum.Failed > 0 {
-		return withCode(exitGeneric, fmt.Errorf("%s failed for %d of %d files (see the errors above)", spec.verb, sum.Failed, sum.Total))
+		return withCode(exitGeneric, fmt.Errorf("%s failed for %d of %d files (see the errors above)", spec.Verb, sum.Failed, sum.Total))
 	}
 	return nil
 }
 
 // printBulkResult prints what the user needs to see about one file: its
 // error, and its warnings (everything with --verbose).
-func (r *runner) printBulkResult(res bulkResult, verbose bool) {
-	sc := bufio.NewScanner(bytes.NewReader(res.log))
-	for sc.Scan() {
-		line := sc.Text()
-		if verbose || res.err != nil || strings.Contains(line, ": warning: ") {
-			fmt.Fprintln(r.stderr, line)
-		}
+func (r *runner) printBulkResult(res bulk.Result, verbose bool) {
+	for _, line := range res.Shown(verbose) {
+		fmt.Fprintln(r.stderr, line)
 	}
-	if res.err != nil {
-		msg := res.err.Error()
-		if !strings.Contains(msg, res.path) {
-			msg = res.path + ": " + msg
-		}
-		r.errorf("%s", msg)
-		for _, h := range hints(res.err) {
+	if res.Err != nil {
+		r.errorf("%s", res.Message())
+		for _, h := range hints(res.Err) {
 			r.hintf("%s", h)
 		}
-		return
+	} else if res.Note != "" && (verbose || res.Outcome == bulk.Skipped) {
+		fmt.Fprintf(r.stderr, "%s: %s: %s\n", r.name, res.Path, res.Note)
 	}
-	if res.note != "" && (verbose || res.outcome == bulk.Skipped) {
-		fmt.Fprintf(r.stderr, "%s: %s: %s\n", r.name, res.path, res.note)
-	}
-}
-
-// fileEncrypted is hull.IsEncryptedFile with the command line's exit
-// code for a file that cannot be read.
-func fileEncrypted(path string) (bool, error) {
-	enc, err := hull.IsEncryptedFile(path)
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return false, withCode(exitCouldNotRead, fmt.Errorf("cannot read %s: %w", path, pe.Err))
-	}
-	return enc, err
 }
 
 // inPlace is cl with -i: the per-file commands write back to the file.
@@ -293,15 +210,7 @@ func (r *runner) bulkUpdatekeys(cl *cmdLine) error {
 	if !cl.on("yes") {
 		// One question for the whole tree: list the files whose keys
 		// differ from their rules (as check sees them, without a key).
-		var drifted []string
-		checked := bulk.Check(context.Background(), files, bulk.CheckOptions{File: hull.CheckOptions{NoDecrypt: true, WantKeys: wantKeys}, CoveredOnly: true})
-		for _, res := range checked {
-			for _, fd := range res.Findings {
-				if fd.Kind == hull.FindRecipientDrift {
-					drifted = append(drifted, fmt.Sprintf("%s: %s", res.File, fd.Detail))
-				}
-			}
-		}
+		drifted := bulk.Drifted(bulk.Check(context.Background(), files, bulk.CheckOptions{File: hull.CheckOptions{NoDecrypt: true, WantKeys: wantKeys}, CoveredOnly: true}))
 		if len(drifted) == 0 {
 			fmt.Fprintf(r.stderr, "%s: updatekeys: the keys of all %d files match their creation rules\n", r.name, len(files))
 			return nil

@@ -5,17 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"os/exec"
-	"strings"
-	"sync"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/hullsecrets/hull"
-	"github.com/hullsecrets/hull/config"
 	"github.com/hullsecrets/hull/internal/bulk"
-	keyall "github.com/hullsecrets/hull/keysources/all"
+	"github.com/hullsecrets/hull/internal/scan"
 	"github.com/hullsecrets/hull/sopsenv"
 )
 
@@ -61,11 +56,8 @@ func (r *runner) checkCommand() *cli.Command {
 // repoRoot is the git repository around the working directory, else the
 // working directory.
 func repoRoot() string {
-	out, err := exec.Command("git", "rev-parse", "--show-toplevel").Output()
-	if err == nil {
-		if p := strings.TrimSpace(string(out)); p != "" {
-			return p
-		}
+	if top, err := scan.GitRoot(context.Background(), "."); err == nil && top != "" {
+		return top
 	}
 	return "."
 }
@@ -122,12 +114,8 @@ func (r *runner) cmdCheck(cl *cmdLine) error {
 	}
 	code := checkCodes[bulk.Worst(results, ignore...)]
 	if driftWarns && !cl.on("json") {
-		for _, res := range results {
-			for _, f := range res.Findings {
-				if f.Kind == hull.FindRuleDrift || f.Kind == hull.FindRecipientDrift {
-					r.warnf("%s: %s: %s (not blocking; 'hull updatekeys -y %s' fixes it)", res.File, f.Kind, f.Detail, res.File)
-				}
-			}
+		for _, f := range bulk.Findings(results, hull.FindRuleDrift, hull.FindRecipientDrift) {
+			r.warnf("%s: %s: %s (not blocking; 'hull updatekeys -y %s' fixes it)", f.File, f.Kind, f.Detail, f.File)
 		}
 	}
 	if preCommit && code == exitOK && !cl.on("json") {
@@ -141,7 +129,7 @@ func (r *runner) cmdCheck(cl *cmdLine) error {
 		}
 		fmt.Fprintf(r.stdout, "%s\n", out)
 	} else {
-		r.printCheck(results, !requireKeys && !cl.on("verbose"))
+		bulk.WriteCheck(r.stdout, results, !requireKeys && !cl.on("verbose"))
 	}
 	if code != exitOK {
 		return &childExit{code: code}
@@ -149,24 +137,16 @@ func (r *runner) cmdCheck(cl *cmdLine) error {
 	return nil
 }
 
-// requireConfig fails when no .sops.yaml applies to any of the roots or to
-// a file under them: without creation rules check has nothing to check
-// against, and a CI job that runs it would pass by accident.
+// requireConfig fails when no .sops.yaml applies to any of the roots or
+// to a file under them (bulk.RequireConfig).
 func requireConfig(sel *bulk.Selector, roots []string) error {
-	if ok, err := bulk.RequireConfig(sel, roots); ok || err != nil {
+	var nc *bulk.NoConfigError
+	if err := bulk.RequireConfig(sel, roots); errors.As(err, &nc) {
+		return withCode(exitGeneric, &noConfigError{where: nc.Where, files: nc.Files})
+	} else if err != nil {
 		return withCode(exitErrorReadingConfig, err)
 	}
-	where := strings.Join(roots, ", ")
-	if len(roots) == 1 && roots[0] == "." {
-		where = "the working directory"
-	}
-	files := true
-	for _, root := range roots {
-		if fi, err := os.Stat(root); err != nil || fi.IsDir() {
-			files = false
-		}
-	}
-	return withCode(exitGeneric, &noConfigError{where: where, files: files})
+	return nil
 }
 
 // noConfigError: check found no .sops.yaml to check files against. files:
@@ -180,32 +160,5 @@ func (e *noConfigError) Error() string {
 	return fmt.Sprintf("check: no .sops.yaml in %s or above it: there are no creation rules to check files against, so nothing was checked; add a .sops.yaml with creation_rules, or name one with --config or SOPS_CONFIG", e.where)
 }
 
-func (r *runner) printCheck(results []hull.CheckResult, quietNoKey bool) {
-	for _, res := range results {
-		for _, f := range res.Findings {
-			if f.Kind != hull.FindNoKey || !quietNoKey {
-				fmt.Fprintf(r.stdout, "%s: %s: %s\n", strings.TrimSpace(res.File+" "+f.Path), f.Kind, f.Detail)
-			}
-		}
-	}
-	fmt.Fprintln(r.stdout, bulk.CheckSummary(results))
-}
-
-// wantCache holds the key IDs of each creation rule, parsed once.
-var wantCache sync.Map // *config.CreationRule → wantResult
-
-type wantResult struct {
-	ids [][]hull.KeyID
-	err error
-}
-
 // wantKeys are the key IDs of a creation rule, for recipient drift.
-func wantKeys(cr *config.CreationRule, source string) ([][]hull.KeyID, error) {
-	v, ok := wantCache.Load(cr)
-	if !ok {
-		groups, err := sopsenv.RuleRecipients(cr, source, keyall.Options{})
-		v, _ = wantCache.LoadOrStore(cr, wantResult{hull.RecipientKeyIDs(groups), err})
-	}
-	w := v.(wantResult)
-	return w.ids, w.err
-}
+var wantKeys = sopsenv.WantKeys()

@@ -18,7 +18,6 @@ import (
 	"github.com/hullsecrets/hull/formats"
 	"github.com/hullsecrets/hull/keysources"
 	"github.com/hullsecrets/hull/keysources/all"
-	"github.com/hullsecrets/hull/metadata"
 	"github.com/hullsecrets/hull/sopsenv"
 )
 
@@ -197,46 +196,40 @@ func (r *runner) openForKeys(cl *cmdLine, fio *fileIO) (*keyFile, error) {
 
 // ------------------------------------------------------------- recipients
 
-// resolveEntries turns the entries into recipients (hull.ResolveEntries).
-func (r *runner) resolveEntries(path string, groups [][]hull.KeyEntry) ([][]keysources.Recipient, error) {
-	opts := r.keySourceOptions()
-	supported := func(t string) bool { _, ok := all.Lookup(t); return ok }
-	rs, err := hull.ResolveEntries(path, groups, supported, func(s metadata.Stanza) (keysources.Recipient, error) { return all.FromStanza(s, opts) })
+// keyValues are the values of the key flags prefix+TYPE (sopsenv.KeyValues).
+func keyValues(cl *cmdLine, prefix string) map[string][]string {
+	return sopsenv.KeyValues(cl.list, prefix)
+}
+
+// keySources are the key sources of the key transactions, with the
+// endpoint check of --hc-vault-transit and the key services.
+func (r *runner) keySources(cl *cmdLine) hull.KeySources {
+	ks := sopsenv.KeySources(r.keySourceOptions())
+	ks.Allow = func(groups [][]keysources.Recipient) error { return r.checkEndpoints(cl, groups) }
+	ks.Route = r.viaKeyServices
+	return ks
+}
+
+// keyChange is what rotate and groups give the library's transactions
+// (hull.KeyChange) besides the groups: the creation rule, the terminal
+// question about recipients nobody vouched for, the messages on stderr.
+func (r *runner) keyChange(fio *fileIO, cr *config.CreationRule) hull.KeyChange {
+	return hull.KeyChange{Rule: cr, Confirm: r.keepUnvouched,
+		Notify: func(msg string) { fmt.Fprintf(r.stderr, "%s: %s: %s\n", r.name, fio.display(), msg) }}
+}
+
+// keyChangeError gives the errors of the key transactions their exit
+// codes: a refusal of the trust policy is 29; a key type hull cannot wrap
+// for says how to drop it.
+func keyChangeError(err error) error {
 	var ue *hull.UnsupportedKeyError
 	switch {
 	case errors.As(err, &ue):
-		return nil, withCode(exitGeneric, fmt.Errorf("%w; remove it with --rm-%s or list the recipients in .sops.yaml", err, sopsenv.FlagForType(ue.ID.Type)))
-	case err != nil:
-		return nil, withCode(exitPolicyViolation, err)
+		return withCode(exitGeneric, fmt.Errorf("%w; remove it with --rm-%s or list the recipients in .sops.yaml", err, sopsenv.FlagForType(ue.ID.Type)))
+	case errors.Is(err, hull.ErrPolicy):
+		return withCode(exitPolicyViolation, err)
 	}
-	return rs, nil
-}
-
-// sliceValues returns the comma-separated values of a slice flag.
-func sliceValues(cl *cmdLine, name string) []string {
-	var out []string
-	if !cl.has(name) {
-		return nil
-	}
-	for _, v := range cl.list(name) {
-		for _, s := range strings.Split(v, ",") {
-			if s = strings.TrimSpace(s); s != "" {
-				out = append(out, s)
-			}
-		}
-	}
-	return out
-}
-
-// keyValues are the values of the key flags prefix+TYPE (sopsenv.KeyFlags).
-func keyValues(cl *cmdLine, prefix string) map[string][]string {
-	out := map[string][]string{}
-	for _, k := range sopsenv.KeyFlags {
-		if v := sliceValues(cl, prefix+k.Flag); len(v) > 0 {
-			out[k.Flag] = v
-		}
-	}
-	return out
+	return err
 }
 
 // keyChangeGiven reports whether any --add-*/--rm-* flag is given.
@@ -253,18 +246,19 @@ func (r *runner) parseKeyChanges(cl *cmdLine) (hull.KeyChanges, error) {
 	return kc, withCode(exitGeneric, err)
 }
 
-// trustedRule returns the creation rule of .sops.yaml for the file name
-// and where it is, or nil when there is no config or no rule matches.
-func (r *runner) trustedRule(cl *cmdLine, name string) (*config.CreationRule, string, error) {
+// trustedRule returns the run's policy and the creation rule of
+// .sops.yaml for the file name and where it is (nil when there is no
+// config or no rule matches).
+func (r *runner) trustedRule(cl *cmdLine, name string) (*hull.Policy, *config.CreationRule, string, error) {
 	p, err := r.policy(cl, name)
 	if err != nil {
-		return nil, "", err
+		return nil, nil, "", err
 	}
 	cr, where, err := p.CreationRule(name)
 	if err != nil {
-		return nil, "", withCode(exitErrorReadingConfig, fmt.Errorf("error loading config: %w", err))
+		return nil, nil, "", withCode(exitErrorReadingConfig, fmt.Errorf("error loading config: %w", err))
 	}
-	return cr, where, nil
+	return p, cr, where, nil
 }
 
 // ruleRecipients are the key groups of a creation rule, to wrap a key
@@ -335,7 +329,7 @@ func (r *runner) updateKeys(cl *cmdLine, path string, answers *bufio.Reader) (er
 	if fio.path == "" {
 		return withCode(exitConflictingParams, errors.New("updatekeys changes files in place: give a file, not stdin"))
 	}
-	cr, source, err := r.trustedRule(cl, fio.name)
+	_, cr, source, err := r.trustedRule(cl, fio.name)
 	if err != nil {
 		return err
 	}
@@ -355,33 +349,28 @@ func (r *runner) updateKeys(cl *cmdLine, path string, answers *bufio.Reader) (er
 		return err
 	}
 	defer kf.Wipe()
-	m := kf.Opened.Meta
-
-	plan := hull.PlanKeys(m, kf.Unusable, hull.RecipientKeyIDs(want), cr.ShamirThreshold)
-	if plan.UpToDate() {
-		fmt.Fprintf(r.stderr, "File %s already up to date\n", path)
-		return nil
-	}
-	removed, stricter := plan.Removed, plan.Stricter
-	rotate := (removed || stricter) && !cl.on("no-rotate")
-	plan.Describe(r.stdout, rotate)
-	if !cl.on("yes") {
-		ok, err := r.confirm(path, answers)
-		if err != nil || !ok {
-			return err
-		}
-	}
-	out, err := kf.Apply(plan, r.viaKeyServices(want), cr, rotate, fio.in, fio.out, fio.emitOpts)
-	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	if err := commitInPlace(fio.path, kf.Original, out); err != nil {
-		return err
-	}
+	// The endpoints were checked before the file was opened.
+	u, err := kf.UpdateKeys(fio.path, cr, want, hull.KeySources{Route: r.viaKeyServices}, hull.UpdateOptions{
+		KeepKey: cl.on("no-rotate"), In: fio.in, Out: fio.out, Emit: fio.emitOpts,
+		Confirm: func(plan hull.KeyPlan, rotate bool) (bool, error) {
+			plan.Describe(r.stdout, rotate)
+			if cl.on("yes") {
+				return true, nil
+			}
+			return r.confirm(path, answers)
+		}})
+	var re *hull.RewriteError
 	switch {
-	case rotate:
+	case errors.As(err, &re):
+		return commitError(fio.path, re.Err)
+	case err != nil:
+		return err
+	case u.Plan.UpToDate():
+		fmt.Fprintf(r.stderr, "File %s already up to date\n", path)
+	case u.Rotated:
 		fmt.Fprintf(r.stderr, "File %s synced with new keys; the data key was rotated and every value re-encrypted\n", path)
-	case removed || stricter:
+	case !u.Written:
+	case u.Plan.Removed || u.Plan.Stricter:
 		fmt.Fprintf(r.stderr, "File %s synced with new keys; the data key was kept (--no-rotate)\n", path)
 		r.warnf("%s: whoever could decrypt it before still can, and can read every later version, until 'hull rotate -i %s'", path, path)
 	default:
@@ -463,11 +452,7 @@ func (r *runner) rotate(cl *cmdLine, path string) (err error) {
 	}
 	// sops's rotate keeps the file's recipients and rule; the creation
 	// rule only vouches for recipients (docs/TRUST.md).
-	name := fio.name
-	if name == "" {
-		name = fio.path
-	}
-	cr, _, err := r.trustedRule(cl, name)
+	pol, cr, _, err := r.trustedRule(cl, fio.ruleName())
 	if err != nil {
 		return err
 	}
@@ -476,60 +461,30 @@ func (r *runner) rotate(cl *cmdLine, path string) (err error) {
 		return err
 	}
 	defer kf.Wipe()
-	m := kf.Opened.Meta
-	want, unmatched := changes.Apply(kf.Entries())
+	ch := r.keyChange(fio, cr)
+	var unmatched []hull.KeyID
+	ch.Want, unmatched = changes.Apply(kf.Entries())
 	for _, u := range unmatched {
 		r.warnf("%s: --rm-%s %s: not a key of the file", fio.display(), sopsenv.FlagForType(u.Type), u.ID)
 	}
-	if err := r.vouch(cl, fio, kf, cr, hull.EntryIDs(want), hull.EntryIDs(hull.EntriesFromRecipients([][]keysources.Recipient{changes.Add}))); err != nil {
-		return err
-	}
-	groups, err := r.resolveEntries(fio.display(), want)
+	ch.Named = hull.RecipientKeyIDs([][]keysources.Recipient{changes.Add})
+	out, err := pol.Rotate(fio.display(), kf, ch, r.keySources(cl), hull.SealOptions{Format: fio.out, InputFormat: fio.in}, fio.emitOpts)
 	if err != nil {
-		return err
-	}
-	if err := r.checkEndpoints(cl, groups); err != nil {
-		return fmt.Errorf("%s: %w", fio.display(), err)
-	}
-	t := hull.NewThreshold(0, m.ShamirThreshold, len(groups))
-	if d := kf.RecipientChange(hull.EntryIDs(want), t); d != "" {
-		fmt.Fprintf(r.stderr, "%s: %s: the recipients change:\n%s", r.name, fio.display(), d)
-	}
-	noXMAC, err := hull.CheckRotate(kf.Plain, kf.Cipher, kf.Opened, fio.out.Name() == "binary", cr)
-	if err != nil {
-		return withCode(exitPolicyViolation, fmt.Errorf("%s: %w", fio.display(), err))
-	}
-	out, err := kf.Rotated(r.viaKeyServices(groups), t, hull.SealOptions{Format: fio.out, InputFormat: fio.in, NoExtendedMAC: noXMAC}, fio.emitOpts)
-	if err != nil {
-		return fmt.Errorf("%s: %w", fio.display(), err)
+		return keyChangeError(err)
 	}
 	return r.deliver(fio, kf, out)
 }
 
-// vouch enforces the recipient rule of docs/TRUST.md before a new data
-// key (or the same key, re-wrapped) goes to the recipients in want: a file
-// read without a valid hull MAC may carry a stanza a writer of the
-// repository injected. Its keys must be named by the creation rule cr or
-// by the command line (cmdline), or confirmed: listed and asked on a
-// terminal, else refused (exit 29) unless --keep-recipients.
-func (r *runner) vouch(cl *cmdLine, fio *fileIO, kf *keyFile, cr *config.CreationRule, want, cmdline [][]hull.KeyID) error {
-	if kf.Opened.Result.ExtendedMACChecked {
-		return nil
+// keepUnvouched asks on a terminal whether to give the data key to
+// recipients nobody vouched for (hull.Policy.Vouch says which and why).
+func (r *runner) keepUnvouched(msg string) bool {
+	if !isTerminal(r.stdin) {
+		return false
 	}
-	named := sopsenv.RuleKeyIDs(cr, all.Options{Companion: r.companion()})
-	unv := hull.UnvouchedWanted(kf.Opened.Meta, want, named, cmdline)
-	if len(unv) == 0 || (cl.on("keep-recipients")) {
-		return nil
-	}
-	msg := fmt.Sprintf("%s: the file has no valid hull MAC, and these recipients are named by no .sops.yaml creation rule and no flag: %s; they may have been added by someone without a key to receive the data key", fio.display(), strings.Join(unv, ", "))
-	if isTerminal(r.stdin) {
-		fmt.Fprintf(r.stderr, "%s\nKeep them? (y/n): ", msg)
-		line, _ := bufio.NewReader(r.stdin).ReadString('\n')
-		if a := strings.ToLower(strings.TrimSpace(line)); a == "y" || a == "yes" {
-			return nil
-		}
-	}
-	return withCode(exitPolicyViolation, fmt.Errorf("%w: %s. Remove them (--rm-TYPE), name them in .sops.yaml, or pass --keep-recipients if you trust them", hull.ErrPolicy, msg))
+	fmt.Fprintf(r.stderr, "%s\nKeep them? (y/n): ", msg)
+	line, _ := bufio.NewReader(r.stdin).ReadString('\n')
+	a := strings.ToLower(strings.TrimSpace(line))
+	return a == "y" || a == "yes"
 }
 
 // ----------------------------------------------------------------- groups
@@ -546,26 +501,6 @@ func (r *runner) groupsFile(cl *cmdLine) (*fileIO, error) {
 func thresholdFlag(cl *cmdLine) (int, bool, error) {
 	n, set, err := sopsenv.Threshold(cl.str("shamir-secret-sharing-threshold"))
 	return n, set, withCode(exitGeneric, err)
-}
-
-// fileGroups turns the file's key groups into recipients, saying so on
-// stderr (the file's recipient list is not authenticated).
-func (r *runner) fileGroups(cl *cmdLine, fio *fileIO, kf *keyFile, groups [][]hull.KeyEntry) ([][]keysources.Recipient, error) {
-	rs, err := r.resolveEntries(fio.display(), groups)
-	if err != nil {
-		return nil, err
-	}
-	if err := r.checkEndpoints(cl, rs); err != nil {
-		return nil, fmt.Errorf("%s: %w", fio.display(), err)
-	}
-	var names []string
-	for _, g := range hull.EntryIDs(groups) {
-		for _, k := range g {
-			names = append(names, k.String())
-		}
-	}
-	fmt.Fprintf(r.stderr, "%s: %s: re-wrapping for the file's recipients: %s\n", r.name, fio.display(), strings.Join(names, ", "))
-	return rs, nil
 }
 
 func (r *runner) cmdGroupsAdd(cl *cmdLine) (err error) {
@@ -612,8 +547,9 @@ func (r *runner) cmdGroupsDelete(cl *cmdLine) (err error) {
 	if err != nil || idx < 0 {
 		return withCode(exitGeneric, fmt.Errorf("groups delete: INDEX %q is not a group number (0-based)", cl.arg(0)))
 	}
+	given := keyValues(cl, "")
 	for _, k := range sopsenv.KeyFlags {
-		if len(sliceValues(cl, k.Flag)) > 0 {
+		if len(given[k.Flag]) > 0 {
 			return withCode(exitGeneric, fmt.Errorf("--%s: groups delete takes no keys (did you mean 'groups add'?)", k.Flag))
 		}
 	}
@@ -646,30 +582,21 @@ func (r *runner) cmdGroupsDelete(cl *cmdLine) (err error) {
 
 // regroup re-wraps the file's data key for the file's groups in entries
 // plus a group add (groups add), leaving the values, the MAC and
-// lastmodified as they are, and writes the result. The recipients must be
-// vouched for (the creation rule, add) or confirmed.
+// lastmodified as they are (hull.Policy.Regroup), and writes the result.
 func (r *runner) regroup(cl *cmdLine, fio *fileIO, kf *keyFile, entries [][]hull.KeyEntry, add []keysources.Recipient, t int) error {
-	cr, _, err := r.trustedRule(cl, fio.ruleName())
+	pol, cr, _, err := r.trustedRule(cl, fio.ruleName())
 	if err != nil {
 		return err
 	}
-	var named [][]hull.KeyID
-	if add != nil {
-		named = hull.RecipientKeyIDs([][]keysources.Recipient{add})
-	}
-	if err := r.vouch(cl, fio, kf, cr, hull.EntryIDs(entries), named); err != nil {
-		return err
-	}
-	groups, err := r.fileGroups(cl, fio, kf, entries)
+	ch := r.keyChange(fio, cr)
+	ch.Want, ch.Add, ch.Threshold = entries, add, t
+	out, err := pol.Regroup(fio.display(), kf, ch, r.keySources(cl), fio.out, fio.emitOpts)
 	if err != nil {
+		var ee *exitError
+		if err = keyChangeError(err); !errors.As(err, &ee) && !errors.Is(err, keysources.ErrEndpointNotAllowed) {
+			err = withCode(exitGeneric, err)
+		}
 		return err
-	}
-	if add != nil {
-		groups = append(groups, add)
-	}
-	out, err := kf.Rewrapped(r.viaKeyServices(groups), t, cr, fio.out, fio.emitOpts)
-	if err != nil {
-		return withCode(exitGeneric, fmt.Errorf("%s: %w", fio.display(), err))
 	}
 	return r.deliver(fio, kf, out)
 }

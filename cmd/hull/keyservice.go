@@ -12,6 +12,7 @@ import (
 	"github.com/hullsecrets/hull/keysources"
 	"github.com/hullsecrets/hull/keysources/all"
 	"github.com/hullsecrets/hull/keysources/companion"
+	"github.com/hullsecrets/hull/sopsenv"
 )
 
 // The sops key service (gRPC), both ways, runs in hull-kms so that hull
@@ -40,15 +41,6 @@ func (r *runner) setupKeyservice(cl *cmdLine) error {
 	}
 	r.ks = ks
 	return withCode(exitGeneric, err)
-}
-
-// serviceIdentities are the key services' identity, tried after the local
-// ones (sops asks its local key service first).
-func (r *runner) serviceIdentities() []keysources.Identity {
-	if len(r.ks.URIs) == 0 {
-		return nil
-	}
-	return []keysources.Identity{r.companion().ServiceIdentity(r.ks.URIs)}
 }
 
 // viaKeyServices makes the recipients wrap through the key services.
@@ -83,17 +75,13 @@ func (r *runner) cmdKeyservice(cl *cmdLine) error {
 	if len(cl.args) > 0 {
 		return withCode(exitGeneric, fmt.Errorf("keyservice takes no arguments (got %q)", cl.arg(0)))
 	}
-	path, err := r.findCompanion()
-	if err != nil {
-		return withCode(exitGeneric, fmt.Errorf("keyservice: %w: %v%s", companion.ErrNotInstalled, err, companionHint()))
-	}
-	args := []string{path, "keyservice", "--network", cl.str("network"), "--address", cl.str("address")}
-	if cl.on("prompt") {
-		args = append(args, "--prompt")
-	}
 	// hull-kms keyservice serves hull's identities: hull's view of their
 	// variables overrides the process's (tests run hull in process).
-	env := companion.WithEnv(r.companionEnv(), companion.KeyServiceEnv, r.env.lookup)
+	args, env, err := sopsenv.KeyServiceServer(r.companionSettings(), cl.str("network"), cl.str("address"), cl.on("prompt"))
+	if err != nil {
+		return withCode(exitGeneric, fmt.Errorf("keyservice: %w", err))
+	}
+	path := args[0]
 	if runtime.GOOS != "windows" {
 		// hull-kms takes hull's place: signals (Ctrl-C, SIGTERM) reach it.
 		err := syscall.Exec(path, args, env)

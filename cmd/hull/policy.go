@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/hullsecrets/hull"
 	"github.com/hullsecrets/hull/config"
@@ -26,31 +25,19 @@ func (r *runner) companion() *sopsenv.Client {
 	if r.kms == nil { // a runner not made by Main (tests)
 		r.kms = &companionHolder{}
 	}
-	return r.kms.Client(func() sopsenv.CompanionSettings {
-		exe, _ := os.Executable()
-		return sopsenv.CompanionSettings{Env: r.env.lookup, Environ: os.Environ(), Drop: scrubbedEnv,
-			Executable: exe, Version: hullVersion(), Stderr: r.stderr}
-	})
+	return r.kms.Client(r.companionSettings)
+}
+
+// companionSettings are what hull-kms is started with.
+func (r *runner) companionSettings() sopsenv.CompanionSettings {
+	exe, _ := os.Executable()
+	return sopsenv.CompanionSettings{Env: r.env.lookup, Environ: os.Environ(), Drop: scrubbedEnv,
+		Executable: exe, Version: hullVersion(), Stderr: r.stderr}
 }
 
 func (r *runner) closeCompanion() { r.kms.Close() }
 
-func (r *runner) findCompanion() (string, error) {
-	exe, _ := os.Executable()
-	return sopsenv.FindCompanion(r.env.lookup, exe)
-}
-
-func (r *runner) companionEnv() []string {
-	return sopsenv.CompanionEnv(os.Environ(), r.env.lookup, scrubbedEnv)
-}
-
-func companionHint() string { return sopsenv.CompanionHint(hullVersion()) }
-
 func (r *runner) vaultToken() (string, error) { return sopsenv.VaultToken(r.env.lookup) }
-
-func (r *runner) gcpAzureIdentities() []keysources.Identity {
-	return sopsenv.GCPAzureIdentities(r.companion())
-}
 
 // networkIdentities are the AWS KMS and Vault identities (none with
 // --enable-local-keyservice=false: the key services only).
@@ -90,22 +77,13 @@ func (r *runner) keyOptions(cl *cmdLine) (all.Options, error) {
 
 // findConfig names the .sops.yaml: --config, else SOPS_CONFIG, else the
 // first safe .sops.yaml upwards from the working directory, as sops finds
-// it (TRUST.md "Finding .sops.yaml"): the target's location plays no part.
-// The warnings are those of the search.
+// it (TRUST.md "Finding .sops.yaml"; config.Locate): the target's location
+// plays no part. The warnings are those of the search.
 func (r *runner) findConfig(cl *cmdLine, _ string) (string, []string, error) {
-	switch {
-	case r.configPath != "":
+	if r.configPath != "" {
 		return r.configPath, nil, nil
-	case cl.str("config") != "":
-		return cl.str("config"), nil, nil
-	case r.env.get("SOPS_CONFIG") != "":
-		return r.env.get("SOPS_CONFIG"), nil, nil
 	}
-	wd, err := os.Getwd()
-	if err != nil {
-		return "", nil, fmt.Errorf("looking for a config file: %w", err)
-	}
-	return config.Find([]string{wd}, os.Stat)
+	return config.Locate(cl.str("config"), r.env.get, "")
 }
 
 // configCache keeps the configs one run has read; bulk workers share it.
@@ -141,7 +119,7 @@ func (r *runner) policy(cl *cmdLine, _ string) (*hull.Policy, error) {
 		path = cl.str("config")
 	}
 	flag := func(name string) bool { return cl.has(name) && cl.on(name) }
-	p, err := hull.ResolvePolicy(hull.PolicyInput{Getenv: r.env.get, ConfigPath: path, Load: r.configs.load,
+	p, err := hull.ResolvePolicy(hull.PolicyInput{Getenv: r.env.get, ConfigPath: path, Load: r.configs.load, QuietConfig: quietCommand(cl),
 		IgnoreMAC: flag("ignore-mac"), ForceRewriteUnverified: flag("force-rewrite-unverified"), KeepRecipients: flag("keep-recipients")})
 	if err != nil {
 		return nil, withCode(exitErrorReadingConfig, err)
@@ -149,21 +127,9 @@ func (r *runner) policy(cl *cmdLine, _ string) (*hull.Policy, error) {
 	p.RuleKeys = func(cr *config.CreationRule) [][]hull.KeyID {
 		return sopsenv.RuleKeyIDs(cr, all.Options{Companion: r.companion()})
 	}
-	own := map[string]bool{}
-	if p.Config != nil {
-		p.ConfigPath = filepath.Join(p.Config.Dir, config.FileName)
-		for _, w := range p.Config.Warnings {
-			own[w.Error()] = quietCommand(cl)
-		}
-	}
-	var show []string
-	for _, w := range p.Warnings {
-		if !own[w] {
-			show = append(show, w)
-		}
-	}
+	show := p.Warnings
 	if r.configs != nil {
-		show = r.configs.c.New(show)
+		show = r.configs.c.New(show) // each once per run
 	}
 	for _, w := range show {
 		r.warnf("%s", w)
@@ -187,20 +153,9 @@ func quietCommand(cl *cmdLine) bool {
 	return cl.on("decrypt") // sops -d
 }
 
-// keyFlags are the key flags of cl that are given (flag name → value).
+// keyFlags are the key flags of cl's command (flag name → value).
 func keyFlags(cl *cmdLine) map[string]string {
-	out := map[string]string{}
-	for _, src := range all.Sources {
-		if cl.has(src.Flag) {
-			out[src.Flag] = cl.str(src.Flag)
-		}
-	}
-	for _, u := range sopsenv.Unsupported {
-		if cl.has(u.Flag) {
-			out[u.Flag] = cl.str(u.Flag)
-		}
-	}
-	return out
+	return sopsenv.KeyFlagValues(func(f string) (string, bool) { return cl.str(f), cl.has(f) })
 }
 
 // policy is what a new file gets (sopsenv.NewFilePolicy), with the
@@ -242,13 +197,6 @@ func (r *runner) resolvePolicy(cl *cmdLine, name string) (*policy, error) {
 	return &policy{groups: p.Groups, threshold: p.Threshold, rule: p.Rule, macOnly: p.MACOnlyEncrypted, cfg: cfg}, nil
 }
 
-func absOrSelf(p string) string {
-	if a, err := filepath.Abs(p); err == nil {
-		return a
-	}
-	return p
-}
-
 // keyError gives the errors of sopsenv's key resolution their exit codes.
 func keyError(err error) error {
 	var ce *sopsenv.ConfigError
@@ -267,8 +215,7 @@ func (p *policy) storeIndent(fio *fileIO) {
 	if p == nil || p.cfg == nil || fio.emitOpts.IndentSet {
 		return
 	}
-	v := map[string]*int{"yaml": p.cfg.Stores.YAMLIndent, "json": p.cfg.Stores.JSONIndent, "binary": p.cfg.Stores.JSONBinaryIndent}[fio.out.Name()]
-	if v != nil {
+	if v := p.cfg.Stores.Indent(fio.out.Name()); v != nil {
 		fio.emitOpts.Indent, fio.emitOpts.IndentSet = *v, true
 	}
 }

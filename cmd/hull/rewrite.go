@@ -31,10 +31,10 @@ type rewriteOptions struct {
 }
 
 // rewrite decrypts fio's file, lets change modify the plaintext, and writes
-// the file back encrypted with the same data key. Values whose path, type
-// and plaintext are unchanged keep their exact ciphertext. The write is
-// atomic and happens only if the file on disk still has the bytes that were
-// read (compare-and-swap under the directory lock).
+// it back through the library's write transaction (hull.File.Rewrite):
+// the policy's checks, the same data key (unchanged values keep their
+// exact ciphertext), and an atomic write only if the file on disk still
+// has the bytes that were read (compare-and-swap under the directory lock).
 func (r *runner) rewrite(cl *cmdLine, fio *fileIO, o rewriteOptions, change changeFunc) (bool, error) {
 	if o.hold {
 		unlock, err := hull.LockDir(filepath.Dir(fio.path))
@@ -52,47 +52,30 @@ func (r *runner) rewrite(cl *cmdLine, fio *fileIO, o rewriteOptions, change chan
 	if err != nil {
 		return false, err
 	}
-	if opened.Result.Unverified && !(cl.on("force-rewrite-unverified")) {
-		// --ignore-mac lets a tampered file be read; re-sealing it would
-		// vouch for whatever was changed (SECURITY.md row 66).
-		return false, withCode(exitMacMismatch, fmt.Errorf("%s: %w (read with --ignore-mac); check the file (git diff, git log) and pass --force-rewrite-unverified if you trust its content", fio.display(), hull.ErrUnverifiedRewrite))
-	}
 	pol, err := r.policy(cl, fio.ruleName())
 	if err != nil {
 		return false, err
 	}
-	changed, err := change(f, opened)
-	if err != nil || !changed {
-		return false, err
+	file := pol.OpenedFile(fio.path, fio.ruleName(), fio.in, original, f, opened, stash)
+	changed, err := file.Rewrite(func(f *formats.File) (bool, error) { return change(f, opened) }, hull.RewriteOptions{
+		AllowNoEncryption: cl.on("allow-no-encryption"), Out: fio.out, Emit: fio.emitOpts, Held: o.hold,
+		NoExtendedMAC: func(why string) {
+			r.warnf("%s: x_hull_mac not added: %s; run 'hull updatekeys' or 'hull rotate -i' to confirm the file's keys and rule", fio.display(), why)
+		}})
+	var re *hull.RewriteError
+	switch {
+	case errors.Is(err, hull.ErrUnverifiedRewrite):
+		// --ignore-mac lets a tampered file be read; re-sealing it would
+		// vouch for whatever was changed (SECURITY.md row 66).
+		return false, withCode(exitMacMismatch, fmt.Errorf("%s: %w (read with --ignore-mac); check the file (git diff, git log) and pass --force-rewrite-unverified if you trust its content", fio.display(), hull.ErrUnverifiedRewrite))
+	case errors.As(err, &re) && re.Step == hull.StepCheck:
+		return false, withCode(exitPolicyViolation, err)
+	case errors.As(err, &re) && errors.Is(err, hull.ErrConcurrentModification) && o.onConflict != nil:
+		return false, o.onConflict(re.Sealed)
+	case errors.As(err, &re):
+		return false, commitError(fio.path, re.Err)
 	}
-	before, err := fio.parse(original, true)
-	if err != nil {
-		return false, err
-	}
-	// docs/TRUST.md rules 11 and 12, as the library's File.Rewrite.
-	wc, err := pol.CheckWrite(fio.ruleName(), opened, f, before, fio.out.Name() == "binary", nil)
-	if err != nil {
-		return false, withCode(exitPolicyViolation, fmt.Errorf("%s: %w", fio.display(), err))
-	}
-	if wc.NoExtendedMAC {
-		r.warnf("%s: x_hull_mac not added: %s; run 'hull updatekeys' or 'hull rotate -i' to confirm the file's keys and rule", fio.display(), wc.Why)
-	}
-	m := opened.Meta
-	m.BumpVersion()
-	if err := hull.Seal(f, opened.Key, m, hull.SealOptions{Stash: stash, Format: fio.out, InputFormat: fio.in, AllowNoEncryption: cl.on("allow-no-encryption"), NoExtendedMAC: wc.NoExtendedMAC}); err != nil {
-		return false, fmt.Errorf("%s: %w", fio.display(), err)
-	}
-	out, err := fio.out.Emit(f, fio.emitOpts)
-	if err != nil {
-		return false, fmt.Errorf("%s: %w", fio.display(), err)
-	}
-	if err := hull.Commit(fio.path, original, out, o.hold); err != nil {
-		if errors.Is(err, hull.ErrConcurrentModification) && o.onConflict != nil {
-			return false, o.onConflict(out)
-		}
-		return false, commitError(fio.path, err)
-	}
-	return true, nil
+	return changed, err
 }
 
 // commitError is an error of hull.Commit with the command line's exit

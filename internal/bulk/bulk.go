@@ -86,6 +86,17 @@ type Selector struct {
 	warned   map[string]bool
 }
 
+// NewSelector is the selection of a bulk run: configPath (--config,
+// SOPS_CONFIG) for every file when set, else each file's nearest
+// .sops.yaml, searched up to the working directory.
+func NewSelector(configPath string) *Selector {
+	s := &Selector{ConfigPath: configPath}
+	if wd, err := os.Getwd(); err == nil {
+		s.WorkDir = wd
+	}
+	return s
+}
+
 // Warnings returns the warnings of config.Find met so far (a .sops.yml
 // that was ignored), each once.
 func (s *Selector) Warnings() []string {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -107,21 +108,45 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// RequireConfig reports whether a .sops.yaml applies to one of the roots
-// or to a file under them (an error when one cannot be read): without
-// creation rules there is nothing to check files against, and a CI job
-// would pass by accident.
-func RequireConfig(sel *Selector, roots []string) (bool, error) {
+// NoConfigError is RequireConfig finding no .sops.yaml: Where names the
+// roots ("the working directory" for "."), Files says only files were
+// named (as a pre-commit hook names them).
+type NoConfigError struct {
+	Where string
+	Files bool
+}
+
+func (e *NoConfigError) Error() string {
+	return "no .sops.yaml in " + e.Where + " or above it"
+}
+
+// RequireConfig fails (*NoConfigError) unless a .sops.yaml applies to one
+// of the roots or to a file under them; a config that cannot be read is
+// an error too. Without creation rules there is nothing to check files
+// against, and a CI job would pass by accident.
+func RequireConfig(sel *Selector, roots []string) error {
 	for _, root := range roots {
 		probe := root
 		if fi, err := os.Stat(root); err == nil && fi.IsDir() {
 			probe = filepath.Join(root, "probe")
 		}
 		if _, err := sel.Config(probe); err != nil {
-			return false, err
+			return err
 		}
 	}
-	return sel.Loaded() > 0, nil
+	if sel.Loaded() > 0 {
+		return nil
+	}
+	e := &NoConfigError{Where: strings.Join(roots, ", "), Files: true}
+	if len(roots) == 1 && roots[0] == "." {
+		e.Where = "the working directory"
+	}
+	for _, root := range roots {
+		if fi, err := os.Stat(root); err != nil || fi.IsDir() {
+			e.Files = false
+		}
+	}
+	return e
 }
 
 // CheckSummary is the last line of a check: the number of files, by
@@ -160,4 +185,37 @@ func CheckSummary(results []hull.CheckResult) string {
 		line += fmt.Sprintf("; %d with no key at hand: structure only", unverified)
 	}
 	return line + ")"
+}
+
+// Found is a finding of a checked file.
+type Found struct {
+	File string
+	hull.CheckFinding
+}
+
+// Findings are the findings of the given kinds, file by file.
+func Findings(results []hull.CheckResult, kinds ...string) []Found {
+	var out []Found
+	for _, res := range results {
+		for _, f := range res.Findings {
+			if contains(kinds, f.Kind) {
+				out = append(out, Found{res.File, f})
+			}
+		}
+	}
+	return out
+}
+
+// WriteCheck writes the findings of a check, "FILE[ PATH]: kind: detail"
+// each, and its summary (CheckSummary). quietNoKey leaves out that no
+// key was at hand (the structure was still checked).
+func WriteCheck(w io.Writer, results []hull.CheckResult, quietNoKey bool) {
+	for _, res := range results {
+		for _, f := range res.Findings {
+			if f.Kind != hull.FindNoKey || !quietNoKey {
+				fmt.Fprintf(w, "%s: %s: %s\n", strings.TrimSpace(res.File+" "+f.Path), f.Kind, f.Detail)
+			}
+		}
+	}
+	fmt.Fprintln(w, CheckSummary(results))
 }

@@ -2,6 +2,7 @@ package bulk
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -17,8 +18,8 @@ func TestCheckTree(t *testing.T) {
 	write(t, dir, "other/code.go", "package x\n")
 	write(t, dir, "other/enc.yaml", "a: ENC[AES256_GCM,data:x,iv:y,tag:z,type:str]\n")
 	sel := &Selector{WorkDir: dir}
-	if ok, err := RequireConfig(sel, []string{dir}); !ok || err != nil {
-		t.Fatalf("RequireConfig: %v, %v", ok, err)
+	if err := RequireConfig(sel, []string{dir}); err != nil {
+		t.Fatalf("RequireConfig: %v", err)
 	}
 	files, err := Walk([]string{dir}, sel, Options{Known: func(n string) bool { return strings.HasSuffix(n, ".yaml") }})
 	if err != nil {
@@ -45,8 +46,14 @@ func TestCheckTree(t *testing.T) {
 			t.Error("CoveredOnly checked a file no rule covers")
 		}
 	}
-	if ok, _ := RequireConfig(&Selector{WorkDir: t.TempDir()}, []string{t.TempDir()}); ok {
-		t.Error("a tree without .sops.yaml has a config")
+	empty := t.TempDir()
+	write(t, empty, "a.yaml", "a: 1\n")
+	var nc *NoConfigError
+	if err := RequireConfig(&Selector{WorkDir: empty}, []string{empty}); !errors.As(err, &nc) || nc.Files || nc.Where != empty {
+		t.Errorf("a tree without .sops.yaml: %v", err)
+	}
+	if err := RequireConfig(&Selector{WorkDir: empty}, []string{filepath.Join(empty, "a.yaml")}); !errors.As(err, &nc) || !nc.Files {
+		t.Errorf("a file without .sops.yaml: %v", err)
 	}
 }
 

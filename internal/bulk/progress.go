@@ -3,6 +3,7 @@ package bulk
 import (
 	"fmt"
 	"io"
+	"os"
 	"strings"
 )
 
@@ -18,6 +19,17 @@ type Progress struct {
 // NewProgress returns a bar labelled label drawn on w when on.
 func NewProgress(w io.Writer, label string, on bool) *Progress {
 	return &Progress{w: w, on: on, label: label}
+}
+
+// TerminalProgress is a bar drawn on w when w is a terminal (a character
+// device) and the terminal is not dumb (TERM=dumb).
+func TerminalProgress(w io.Writer, label string, dumb bool) *Progress {
+	on := false
+	if f, ok := w.(*os.File); ok && !dumb {
+		fi, err := f.Stat()
+		on = err == nil && fi.Mode()&os.ModeCharDevice != 0
+	}
+	return NewProgress(w, label, on)
 }
 
 // Clear removes the bar before other output is written.
