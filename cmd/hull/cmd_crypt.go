@@ -101,7 +101,7 @@ func (r *runner) encrypt(cl *cmdLine, path string) (err error) {
 	if err := hull.Encrypt(f, opts); err != nil {
 		return fmt.Errorf("%s: %w", fio.display(), err)
 	}
-	r.logEncrypted(cl, f)
+	r.sopsLog(cl).Encrypted(f)
 	out, err := fio.out.Emit(f, fio.emitOpts)
 	if err != nil {
 		return fmt.Errorf("%s: %w", fio.display(), err)
@@ -203,7 +203,7 @@ func (r *runner) open(cl *cmdLine, fio *fileIO, data []byte, stash *hull.Stash, 
 	if prepare != nil {
 		prepare(f)
 	}
-	ctx := r.verboseContext(cl, ac.context(context.Background()))
+	ctx := r.sopsLog(cl).Context(ac.context(context.Background()))
 	ids, err := r.loadIdentities(ctx)
 	if err != nil {
 		return nil, nil, err
@@ -219,7 +219,7 @@ func (r *runner) open(cl *cmdLine, fio *fileIO, data []byte, stash *hull.Stash, 
 		Stash:           stash,
 		Compat:          cl.on("compat"),
 	})
-	r.logDecrypt(cl, err)
+	r.sopsLog(cl).Decrypted(err)
 	if err != nil {
 		var re *keysources.RecoverError
 		if errors.As(err, &re) && re.NoneTried() {
