@@ -164,11 +164,11 @@ func (r *runner) decryptBytes(cl *cmdLine, fio *fileIO, data []byte, stash *hull
 // (the key commands set aside stanzas that hold no key).
 func (r *runner) open(cl *cmdLine, fio *fileIO, data []byte, stash *hull.Stash, prepare func(*formats.File)) (rf *formats.File, ro *hull.Opened, rerr error) {
 	// audit.go: the access record, written before any plaintext leaves hull.
-	ac, err := r.auditAccess(cl, fio)
+	ac, finish, err := r.auditAccess(cl, fio)
 	if err != nil {
 		return nil, nil, err
 	}
-	defer func() { rf, ro, rerr = ac.finish(rf, ro, rerr) }()
+	defer func() { rf, ro, rerr = finish(rf, ro, rerr) }()
 	if err := r.setupKeyservice(cl); err != nil {
 		return nil, nil, err
 	}
@@ -203,7 +203,7 @@ func (r *runner) open(cl *cmdLine, fio *fileIO, data []byte, stash *hull.Stash, 
 	if prepare != nil {
 		prepare(f)
 	}
-	ctx := r.sopsLog(cl).Context(ac.context(context.Background()))
+	ctx := r.sopsLog(cl).Context(ac.Context(context.Background()))
 	ids, err := r.loadIdentities(ctx)
 	if err != nil {
 		return nil, nil, err
