@@ -9,6 +9,7 @@ import (
 	"github.com/hullsecrets/hull"
 	"github.com/hullsecrets/hull/formats"
 	"github.com/hullsecrets/hull/keysources"
+	"github.com/hullsecrets/hull/keysources/localkeys"
 	"github.com/hullsecrets/hull/metadata"
 	"github.com/hullsecrets/hull/sopsenv"
 )
@@ -223,7 +224,7 @@ func (r *runner) open(cl *cmdLine, fio *fileIO, data []byte, stash *hull.Stash, 
 	if err != nil {
 		var re *keysources.RecoverError
 		if errors.As(err, &re) && re.NoneTried() {
-			return nil, nil, &noIdentityError{file: fio.display(), err: errors.Unwrap(err), searched: ids.Searched}
+			return nil, nil, &localkeys.NoIdentityError{File: fio.display(), Err: errors.Unwrap(err), Searched: ids.Searched}
 		}
 		return nil, nil, err
 	}
@@ -234,40 +235,11 @@ func (r *runner) open(cl *cmdLine, fio *fileIO, data []byte, stash *hull.Stash, 
 			r.warnf("%s", w)
 		}
 	}
-	for _, w := range opened.Result.Warnings {
-		// A file last written by sops has no hull MAC. Read-only commands
-		// keep quiet about it unless --verbose (helm-secrets and others mix
-		// stderr into their output); commands that rewrite the file (they
-		// pass a stash) say it, and the rewrite adds the MAC.
-		if w == hull.WarnNoExtendedMAC && stash == nil && !cl.on("verbose") {
-			continue
-		}
-		r.warnf("%s: %s", fio.display(), rewritingWarning(w, stash != nil))
+	for _, w := range opened.Result.Notices(stash != nil, cl.on("verbose")) {
+		r.warnf("%s: %s", fio.display(), w)
 	}
 	return f, opened, nil
 }
-
-// rewritingWarning is a warning of Open as a command that rewrites the
-// file says it: "rewrite it with hull" is what such a command is doing.
-func rewritingWarning(w string, rewriting bool) string {
-	if rewriting && w == hull.WarnNoExtendedMAC {
-		return "no hull MAC: the file was last written by sops, so changes to keys, types, empty values and comments could not be detected; hull adds one when it writes the file"
-	}
-	return w
-}
-
-// noIdentityError is a key recovery failure with no identity at all.
-type noIdentityError struct {
-	file     string
-	err      error
-	searched []string
-}
-
-func (e *noIdentityError) Error() string {
-	return fmt.Sprintf("%s: %v\nno age identity was found; hull looked in: %s", e.file, e.err, strings.Join(e.searched, ", "))
-}
-
-func (e *noIdentityError) Unwrap() error { return e.err }
 
 func (r *runner) decrypt(cl *cmdLine, path string) (err error) {
 	defer r.audit(cl, "decrypt", path)(&err) // audit.go: the result record

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hullsecrets/hull"
+	"github.com/hullsecrets/hull/editor"
 	"github.com/hullsecrets/hull/keysources"
 	"github.com/hullsecrets/hull/keysources/age"
 	"github.com/hullsecrets/hull/keysources/localkeys"
@@ -77,7 +78,7 @@ func hints(err error) []string {
 	var h []string
 	switch {
 	case errors.Is(err, keysources.ErrNoKey):
-		var nie *noIdentityError
+		var nie *localkeys.NoIdentityError
 		if errors.As(err, &nie) {
 			h = append(h, "set SOPS_AGE_KEY_FILE to your age identity file, or create one with 'hull keygen'")
 		} else if errors.Is(err, age.ErrPluginNotFound) {
@@ -108,10 +109,10 @@ func hints(err error) []string {
 			break
 		}
 		h = append(h, "a pre-commit hook written by an older hull runs 'hull check' without --pre-commit: run 'hull hooks install' to update it (the new hook passes when there is no .sops.yaml)")
-	case errors.As(err, new(*keptEditError)):
-		var ke *keptEditError
+	case errors.As(err, new(*editor.KeptError)):
+		var ke *editor.KeptError
 		errors.As(err, &ke)
-		h = append(h, fmt.Sprintf("'hull decrypt %s' shows your version; carry your changes over with 'hull edit %s', then delete %s (it is encrypted for the recipients %s had when you opened it)", ke.kept, ke.path, ke.kept, ke.path))
+		h = append(h, fmt.Sprintf("'hull decrypt %s' shows your version; carry your changes over with 'hull edit %s', then delete %s (it is encrypted for the recipients %s had when you opened it)", ke.Kept, ke.Path, ke.Kept, ke.Path))
 	case errors.Is(err, hull.ErrMACMismatch), errors.Is(err, hull.ErrNoMAC):
 		h = append(h, "the file was modified outside sops/hull; check 'git diff' and, only if you trust the change, use --ignore-mac to read it")
 	case errors.Is(err, metadata.ErrNoMetadata):
