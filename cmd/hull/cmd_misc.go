@@ -13,8 +13,8 @@ import (
 	"github.com/hullsecrets/hull/keysources"
 	"github.com/hullsecrets/hull/keysources/age"
 	"github.com/hullsecrets/hull/keysources/localkeys"
-	"github.com/hullsecrets/hull/keysources/pgp"
 	"github.com/hullsecrets/hull/metadata"
+	"github.com/hullsecrets/hull/sopsenv"
 )
 
 func (r *runner) cmdKeygen(cl *cmdLine) error {
@@ -78,32 +78,7 @@ func hints(err error) []string {
 	var h []string
 	switch {
 	case errors.Is(err, keysources.ErrNoKey):
-		var nie *localkeys.NoIdentityError
-		if errors.As(err, &nie) {
-			h = append(h, "set SOPS_AGE_KEY_FILE to your age identity file, or create one with 'hull keygen'")
-		} else if errors.Is(err, age.ErrPluginNotFound) {
-			h = append(h, "install the age plugin the error names (age-plugin-NAME), or add its directory to PATH")
-		} else if errors.Is(err, errNoTerminal) {
-			h = append(h, "run hull in a terminal to answer, or use an identity that needs no passphrase or PIN")
-		} else if errors.Is(err, age.ErrIncorrectPassphrase) {
-			h = append(h, "run the command again to retype the passphrase")
-		} else if errors.Is(err, pgp.ErrGPGNotFound) {
-			h = append(h, "install GnuPG or set SOPS_GPG_EXEC to its path; without gpg, HULL_PGP_KEY_FILE can name an armored secret key file")
-		} else if errors.Is(err, keysources.ErrHelperUnavailable) {
-			h = append(h, "hull uses AWS KMS, GCP KMS and Azure Key Vault keys through hull-kms, which must be installed with hull, of the same version")
-		} else if errors.Is(err, keysources.ErrKeyServices) {
-			h = append(h, "the key services given with --keyservice could not unwrap it: check that each is running, listening at that address, and holds a key of the file (its log names each request)")
-		} else if errors.Is(err, keysources.ErrNoCredentials) {
-			h = append(h, "a key service had no credentials: log in to the cloud provider (or set its credential variables) and try again")
-		} else if errors.Is(err, keysources.ErrAccessDenied) {
-			h = append(h, "a key service refused access: check that your identity may use that key (decrypt permission)")
-		} else if errors.Is(err, keysources.ErrUnreachable) || errors.Is(err, keysources.ErrThrottled) {
-			h = append(h, "a key service could not be reached or throttled the request: check the network and try again")
-		} else if re := (*keysources.RecoverError)(nil); errors.As(err, &re) && re.Recovered > 0 {
-			h = append(h, fmt.Sprintf("your identities opened %d of the file's %d key groups, but %d are needed (Shamir threshold); ask holders of keys of the other groups to decrypt it, or to add your public key to one of those groups", re.Recovered, len(re.Groups), re.Needed))
-		} else {
-			h = append(h, "none of your identities is a recipient of this file; ask someone who can decrypt it to add your public key")
-		}
+		h = append(h, sopsenv.KeyHint(err))
 	case errors.As(err, new(*noConfigError)):
 		if nce := (*noConfigError)(nil); errors.As(err, &nce) && !nce.files {
 			break
