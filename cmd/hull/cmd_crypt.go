@@ -258,12 +258,7 @@ func (r *runner) decrypt(cl *cmdLine, path string) (err error) {
 		return err
 	}
 	clear(opened.Key) // decrypt needs the data key no longer
-	var out []byte
-	if extract != nil {
-		out, err = extractValue(f, extract, fio)
-	} else {
-		out, err = fio.out.Emit(f, fio.emitOpts)
-	}
+	out, err := extractValue(f, extract, fio)
 	// sops's sentence: "Error dumping tree" for a value --extract writes
 	// alone (extractValue), else "Error dumping file".
 	dumping := "Error dumping file"
@@ -285,8 +280,12 @@ func (r *runner) decrypt(cl *cmdLine, path string) (err error) {
 	return r.write(fio, out, true)
 }
 
-// extractValue is hull.Extract in fio's output format.
+// extractValue is hull.Extract in fio's output format, or, with no path,
+// the whole file.
 func extractValue(f *formats.File, path []hull.PathStep, fio *fileIO) ([]byte, error) {
+	if path == nil {
+		return fio.out.Emit(f, fio.emitOpts)
+	}
 	out, err := hull.Extract(f, path, fio.out, fio.emitOpts)
 	if errors.Is(err, hull.ErrEmit) {
 		return nil, sopsSays("Error dumping tree", err)

@@ -169,12 +169,7 @@ func (r *runner) cmdExecFile(cl *cmdLine) (err error) {
 	if err != nil {
 		return err
 	}
-	var content []byte
-	if extract != nil {
-		content, err = extractValue(f, extract, fio)
-	} else {
-		content, err = fio.out.Emit(f, fio.emitOpts)
-	}
+	content, err := extractValue(f, extract, fio)
 	if err != nil {
 		return fmt.Errorf("%s: %w", fio.display(), err)
 	}
