@@ -119,3 +119,10 @@ func CreateFile(path string, f *formats.File, format formats.Format, emit format
 	}
 	return out, nil
 }
+
+// HasMetadata reports whether data, a whole file in format fm, parses as
+// an encrypted file: one with sops metadata (it need not decrypt).
+func HasMetadata(fm formats.Format, data []byte) bool {
+	f, err := fm.Parse(data, formats.ParseOptions{Encrypted: true})
+	return err == nil && f.Meta != nil
+}

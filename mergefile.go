@@ -3,6 +3,7 @@ package hull
 import (
 	"crypto/subtle"
 	"errors"
+	"fmt"
 	"reflect"
 	"time"
 
@@ -155,4 +156,103 @@ func MergeFiles(base, ours, theirs *MergeSide, o MergeFilesOptions) (*MergedFile
 		out = conflict.Text(out, theirsOut)
 	}
 	return &MergedFile{Data: out, Conflicts: res.Conflicts}, nil
+}
+
+// MergeVersions are the three versions of a file that git gives a merge
+// driver, as read, and what MergeVersions needs to open and check them.
+type MergeVersions struct {
+	// Base, Ours and Theirs are the versions; Base is empty when they
+	// have no common ancestor.
+	Base, Ours, Theirs []byte
+	Format             formats.Format
+	// Name is the name creation rules match (git's %P).
+	Name string
+	// Open decrypts one version (side is "base", "ours" or "theirs") with
+	// the caller's identities, filling stash with its ciphertexts
+	// (Policy.Open with a Stash).
+	Open func(side string, data []byte, stash *Stash) (*formats.File, *Opened, error)
+	// Policy is the trust policy the merged file must pass
+	// (Policy.CheckWrite); it is asked for once the versions merged
+	// without a conflict of keys or metadata. A nil Policy func checks
+	// with the zero Policy.
+	Policy func() (*Policy, error)
+}
+
+// errNoVersionEncrypted is returned by MergeEncrypted when no version is
+// encrypted: they are merged as text (as git does), not by hull.
+var errNoVersionEncrypted = fmt.Errorf("no version is encrypted: %w", ErrNotEncrypted)
+
+// PartlyEncryptedError is returned by MergeEncrypted when only some of the
+// versions are encrypted: they are not merged.
+type PartlyEncryptedError struct{ Base, Ours, Theirs bool }
+
+func (e *PartlyEncryptedError) Error() string {
+	return fmt.Sprintf("only some versions are encrypted (base %t, ours %t, theirs %t)", e.Base, e.Ours, e.Theirs)
+}
+
+// MergeInputError is an error of MergeVersions' Open or Policy, as they
+// returned it.
+type MergeInputError struct{ Err error }
+
+func (e *MergeInputError) Error() string { return e.Err.Error() }
+func (e *MergeInputError) Unwrap() error { return e.Err }
+
+// MergeRefusedError is a refusal of Policy.CheckWrite: the merged file
+// breaks a write rule of docs/TRUST.md.
+type MergeRefusedError struct{ Err error }
+
+func (e *MergeRefusedError) Error() string { return e.Err.Error() }
+func (e *MergeRefusedError) Unwrap() error { return e.Err }
+
+// MergeEncrypted is a merge driver's whole merge of an encrypted file: it
+// opens each version (v.Open), merges them with MergeFiles and checks the
+// result against the policy before it is sealed, with the same write rules
+// as File.Rewrite. When no version is encrypted it returns an error
+// wrapping ErrNotEncrypted, when only some are a *PartlyEncryptedError;
+// errors of Open and Policy are *MergeInputError, refusals of the policy
+// *MergeRefusedError, and MergeFiles' errors are returned as they are.
+func MergeEncrypted(v MergeVersions) (*MergedFile, error) {
+	data := [3][]byte{v.Base, v.Ours, v.Theirs}
+	var enc [3]bool
+	for i, d := range data {
+		enc[i] = len(d) > 0 && HasMetadata(v.Format, d)
+	}
+	switch {
+	case !enc[0] && !enc[1] && !enc[2]:
+		return nil, errNoVersionEncrypted
+	case !enc[1] || !enc[2] || (len(data[0]) > 0 && !enc[0]):
+		return nil, &PartlyEncryptedError{enc[0], enc[1], enc[2]}
+	}
+	var sides [3]*MergeSide
+	for i, side := range []string{"base", "ours", "theirs"} {
+		if len(data[i]) == 0 {
+			continue // no common ancestor
+		}
+		st := NewStash()
+		f, o, err := v.Open(side, data[i], st)
+		if err != nil {
+			return nil, &MergeInputError{err}
+		}
+		sides[i] = &MergeSide{File: f, Opened: o, Stash: st}
+	}
+	var pol *Policy
+	var before *formats.File
+	check := func(o *Opened, plain *formats.File) (_ bool, err error) {
+		if before == nil {
+			if v.Policy != nil {
+				if pol, err = v.Policy(); err != nil {
+					return false, &MergeInputError{err}
+				}
+			}
+			if before, err = v.Format.Parse(v.Ours, formats.ParseOptions{Encrypted: true}); err != nil {
+				return false, err
+			}
+		}
+		wc, err := pol.CheckWrite(v.Name, o, plain, before, v.Format.Name() == "binary", nil)
+		if err != nil {
+			return false, &MergeRefusedError{err}
+		}
+		return wc.NoExtendedMAC, nil
+	}
+	return MergeFiles(sides[0], sides[1], sides[2], MergeFilesOptions{Format: v.Format, Check: check})
 }

@@ -146,3 +146,77 @@ func TestSniff(t *testing.T) {
 		}
 	}
 }
+
+func TestMergeEncrypted(t *testing.T) {
+	rs, _ := age.ParseRecipients(pipelineRecipient)
+	ids, _ := age.ParseIdentities(strings.NewReader(pipelineIdentity), "test")
+	y, _ := all.Registry().ByName("yaml")
+	base, err := hull.EncryptData([]byte("a: 1\nb: 2\n"), "yaml", hull.EncryptOptions{Groups: [][]keysources.Recipient{rs}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var opened []string
+	unverified := false
+	open := func(side string, d []byte, st *hull.Stash) (*formats.File, *hull.Opened, error) {
+		opened = append(opened, side)
+		f, err := hull.ParseEncrypted(y, d, side, formats.Limits{})
+		if err != nil {
+			return nil, nil, err
+		}
+		o, err := hull.Decrypt(context.Background(), f, hull.DecryptOptions{Identities: ids, Stash: st})
+		if err == nil && unverified {
+			o.Result.Unverified = true
+		}
+		return f, o, err
+	}
+	policies := 0
+	v := hull.MergeVersions{Base: base, Ours: base, Theirs: base, Format: y, Name: "s.yaml", Open: open,
+		Policy: func() (*hull.Policy, error) { policies++; return &hull.Policy{}, nil }}
+	m, err := hull.MergeEncrypted(v)
+	if err != nil || len(m.Conflicts) != 0 || strings.Join(opened, ",") != "base,ours,theirs" || policies != 1 {
+		t.Fatalf("MergeEncrypted = %+v, %v (opened %q, policy asked %d times)", m, err, opened, policies)
+	}
+	plain, err := hull.DecryptData(context.Background(), m.Data, "yaml", hull.DecryptOptions{Identities: ids})
+	if err != nil || !bytes.HasPrefix(plain, []byte("a: 1\nb: 2\n")) {
+		t.Errorf("merged plaintext %q, %v", plain, err)
+	}
+
+	// No common ancestor: the base is not opened.
+	opened = nil
+	nb := v
+	nb.Base = nil
+	if _, err := hull.MergeEncrypted(nb); err != nil || strings.Join(opened, ",") != "ours,theirs" {
+		t.Errorf("no base: %v (opened %q)", err, opened)
+	}
+	plainYAML := []byte("a: 1\n")
+	pv := v
+	pv.Base, pv.Ours, pv.Theirs = plainYAML, plainYAML, plainYAML
+	if _, err := hull.MergeEncrypted(pv); !errors.Is(err, hull.ErrNotEncrypted) {
+		t.Errorf("no version encrypted: %v", err)
+	}
+	pv.Ours = base
+	var pe *hull.PartlyEncryptedError
+	if _, err := hull.MergeEncrypted(pv); !errors.As(err, &pe) || pe.Base || !pe.Ours || pe.Theirs {
+		t.Errorf("some versions encrypted: %v", err)
+	}
+	bad := errors.New("no policy")
+	bv := v
+	bv.Policy = func() (*hull.Policy, error) { return nil, bad }
+	var ie *hull.MergeInputError
+	if _, err := hull.MergeEncrypted(bv); !errors.As(err, &ie) || ie.Err != bad {
+		t.Errorf("a policy error: %v", err)
+	}
+	// The policy's write rules apply: a version read without a verified
+	// MAC is not sealed again.
+	unverified = true
+	var re *hull.MergeRefusedError
+	if _, err := hull.MergeEncrypted(v); !errors.As(err, &re) || !errors.Is(err, hull.ErrUnverifiedRewrite) {
+		t.Errorf("an unverified version: %v", err)
+	}
+	unverified = false
+	ov := v
+	ov.Open = func(string, []byte, *hull.Stash) (*formats.File, *hull.Opened, error) { return nil, nil, bad }
+	if _, err := hull.MergeEncrypted(ov); !errors.As(err, &ie) || ie.Err != bad {
+		t.Errorf("an open error: %v", err)
+	}
+}

@@ -394,3 +394,27 @@ func RefreshExtendedMACEncrypted(enc *formats.File, key []byte, old, updated *me
 	enc.Meta = updated.Node()
 	return res, nil
 }
+
+// warnNoExtendedMACRewrite is WarnNoExtendedMAC as a command that
+// rewrites the file says it: it adds the MAC.
+const warnNoExtendedMACRewrite = "no hull MAC: the file was last written by sops, so changes to keys, types, empty values and comments could not be detected; hull adds one when it writes the file"
+
+// Notices are the warnings of r a command shows the user. A file last
+// written by sops has no hull MAC: a read-only command keeps quiet about
+// it unless verbose (helm-secrets and others mix stderr into their
+// output); a command that rewrites the file (rewriting) says that the
+// rewrite adds the MAC.
+func (r *Result) Notices(rewriting, verbose bool) []string {
+	var out []string
+	for _, w := range r.Warnings {
+		switch {
+		case w != WarnNoExtendedMAC:
+		case rewriting:
+			w = warnNoExtendedMACRewrite
+		case !verbose:
+			continue
+		}
+		out = append(out, w)
+	}
+	return out
+}

@@ -716,3 +716,18 @@ func xmacCovered(docs []*formats.Node, target *formats.Node) bool {
 	}
 	return found && covered && target.Kind != formats.Mapping && target.Kind != formats.Sequence
 }
+
+func TestResultNotices(t *testing.T) {
+	r := &Result{Warnings: []string{"other", WarnNoExtendedMAC}}
+	if got := r.Notices(false, false); len(got) != 1 || got[0] != "other" {
+		t.Errorf("read-only, quiet: %q", got)
+	}
+	if got := r.Notices(false, true); len(got) != 2 || got[1] != WarnNoExtendedMAC {
+		t.Errorf("read-only, verbose: %q", got)
+	}
+	for _, verbose := range []bool{false, true} {
+		if got := r.Notices(true, verbose); len(got) != 2 || got[1] != warnNoExtendedMACRewrite {
+			t.Errorf("rewriting (verbose %t): %q", verbose, got)
+		}
+	}
+}

@@ -148,3 +148,23 @@ func Template(format string) *formats.File {
 	}
 	return &formats.File{Docs: []*formats.Node{doc}}
 }
+
+// KeptError says that an edit could not be written to Path because
+// someone else changed or created it (What: "changed", "created") while
+// the editor was open, and that KeepEdit kept it in Kept.
+type KeptError struct{ Path, Kept, What string }
+
+func (e *KeptError) Error() string {
+	return fmt.Sprintf("%s was %s by someone else while the editor was open, so hull did not write it; your edit is kept, encrypted, in %s", e.Path, e.What, e.Kept)
+}
+
+// KeepEdit keeps an edit that lost the race for path (Keep) and returns
+// the error that says so: a *KeptError, or, when the edit could not be
+// kept either, an error that says why.
+func KeepEdit(path string, sealed []byte, what string, now time.Time) error {
+	kept, err := Keep(path, sealed, now)
+	if err != nil {
+		return fmt.Errorf("%s was %s by someone else while the editor was open, so it was not written, and your edit could not be kept either: %v", path, what, err)
+	}
+	return &KeptError{Path: path, Kept: kept, What: what}
+}

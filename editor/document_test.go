@@ -60,3 +60,20 @@ func TestKeep(t *testing.T) {
 		t.Errorf("the first kept edit was overwritten: %q", got)
 	}
 }
+
+func TestKeepEdit(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "s.yaml")
+	err := KeepEdit(path, []byte("sealed"), "changed", time.Now())
+	var ke *KeptError
+	if !errors.As(err, &ke) || ke.Path != path || ke.What != "changed" || !strings.Contains(err.Error(), "your edit is kept, encrypted, in "+ke.Kept) {
+		t.Fatalf("KeepEdit = %v", err)
+	}
+	if got, _ := os.ReadFile(ke.Kept); string(got) != "sealed" {
+		t.Errorf("kept %q", got)
+	}
+	err = KeepEdit(filepath.Join(dir, "missing", "s.yaml"), []byte("sealed"), "created", time.Now())
+	if errors.As(err, &ke) || err == nil || !strings.Contains(err.Error(), "was created by someone else") || !strings.Contains(err.Error(), "could not be kept either") {
+		t.Errorf("an edit that cannot be kept: %v", err)
+	}
+}

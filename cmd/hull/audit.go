@@ -4,10 +4,8 @@ package main
 // settings, the records and fail-closed): exit 34 is exitAuditUnavailable.
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"sync"
 
 	"github.com/hullsecrets/hull"
 	"github.com/hullsecrets/hull/config"
@@ -99,9 +97,9 @@ func (r *runner) auditProcess() audit.Process {
 	return audit.CurrentProcess(hullVersion(), r.env.get("USER"))
 }
 
-// auditOps maps a *runner to its *audit.Op while the operation runs. The
-// bulk commands run operations concurrently, each on its own runner.
-var auditOps sync.Map
+// auditOps is the operation each *runner is in (bulk workers run
+// operations concurrently, each on its own runner).
+var auditOps audit.Tracker
 
 // auditWarn prints a warning about a log that failed to take a record.
 func (r *runner) auditWarn(rep audit.Report) {
@@ -127,13 +125,9 @@ func (r *runner) audit(cl *cmdLine, name, file string) func(*error) {
 		file = audit.FileName(file)
 	}
 	op := audit.NewOp(name, file)
-	prev, hadPrev := auditOps.Swap(r, op)
+	leave := auditOps.Enter(r, op)
 	return func(errp *error) {
-		if hadPrev {
-			auditOps.Store(r, prev)
-		} else {
-			auditOps.Delete(r)
-		}
+		leave()
 		err := *errp
 		file, keys := op.Target()
 		if file == "" {
@@ -148,59 +142,31 @@ func (r *runner) audit(cl *cmdLine, name, file string) func(*error) {
 	}
 }
 
-// auditAccess is the access record of one decryption.
-type auditAccess struct {
-	r       *runner
-	verbose bool
-	a       *audit.Access
-	op      *audit.Op
-	file    string
-	by      string // what requires the log
-}
-
-// auditAccess is called before a file is decrypted. With a required log
-// that cannot be opened it returns an exit-34 error: nothing is decrypted.
-func (r *runner) auditAccess(cl *cmdLine, fio *fileIO) (*auditAccess, error) {
-	aa := &auditAccess{r: r, verbose: cl.on("verbose"), file: audit.FileName(fio.path)}
-	if v, ok := auditOps.Load(r); ok {
-		aa.op = v.(*audit.Op)
-	} else {
-		// A decryption outside the audited operations (a command added
-		// later): named after the command.
-		name := "decrypt"
-		if cl.command() != "" {
-			name = cl.command()
-		}
-		aa.op = audit.NewOp(name, "")
-	}
-	s := r.auditSettings(cl, fio.ruleName())
-	aa.by = s.RequiredBy
-	var err error
-	if aa.a, err = s.BeginAccess(aa.op, aa.file); err != nil {
-		return nil, withCode(exitAuditUnavailable, fmt.Errorf("%w; refusing to decrypt %s: the audit log is required by %s", err, fio.display(), aa.by))
-	}
-	return aa, nil
-}
-
-// context makes Recover report the keys that open the file.
-func (aa *auditAccess) context(ctx context.Context) context.Context { return aa.a.Context(ctx) }
-
-// finish writes the access record for the outcome of the decryption,
-// before the caller can release any plaintext. With a required log that
-// did not take the record, the plaintext is dropped and the error is
+// auditAccess begins the access record of one decryption, before the file
+// is decrypted: with a required log that cannot be opened it is an
+// exit-34 error, and nothing is decrypted. finish writes the record for
+// the outcome before the caller can release any plaintext; with a required
+// log that did not take it, the plaintext is dropped and the error is
 // exit 34.
-func (aa *auditAccess) finish(f *formats.File, o *hull.Opened, err error) (*formats.File, *hull.Opened, error) {
-	rep := aa.a.Finish(aa.r.auditProcess, auditOutcome(err), auditQuiet(aa.verbose, aa.op.Name, err))
-	aa.r.auditWarn(rep)
-	if rep.Refuse != nil {
-		if o != nil {
-			clear(o.Key)
-		}
-		return nil, nil, withCode(exitAuditUnavailable, fmt.Errorf("%w: %v; refusing to release the plaintext of %s: the audit log is required by %s", audit.ErrRefused, rep.Refuse, aa.file, aa.by))
+func (r *runner) auditAccess(cl *cmdLine, fio *fileIO) (a *audit.Access, finish func(*formats.File, *hull.Opened, error) (*formats.File, *hull.Opened, error), err error) {
+	name := "decrypt" // a decryption outside the audited operations (a command added later)
+	if cl.command() != "" {
+		name = cl.command()
 	}
-	return f, o, err
+	op, file := auditOps.Current(r, name), audit.FileName(fio.path)
+	s := r.auditSettings(cl, fio.ruleName())
+	if a, err = s.BeginAccess(op, file); err != nil {
+		return nil, nil, withCode(exitAuditUnavailable, fmt.Errorf("%w; refusing to decrypt %s: the audit log is required by %s", err, fio.display(), s.RequiredBy))
+	}
+	return a, func(f *formats.File, o *hull.Opened, err error) (*formats.File, *hull.Opened, error) {
+		rep := a.Finish(r.auditProcess, auditOutcome(err), auditQuiet(cl.on("verbose"), op.Name, err))
+		r.auditWarn(rep)
+		if rep.Refuse != nil {
+			if o != nil {
+				clear(o.Key)
+			}
+			return nil, nil, withCode(exitAuditUnavailable, fmt.Errorf("%w: %v; refusing to release the plaintext of %s: the audit log is required by %s", audit.ErrRefused, rep.Refuse, file, s.RequiredBy))
+		}
+		return f, o, err
+	}, nil
 }
-
-// envTrue is a boolean environment value (audit.IsTrue), for the other
-// HULL_* switches.
-func envTrue(v string) bool { return audit.IsTrue(v) }

@@ -9,6 +9,7 @@ import (
 	"github.com/hullsecrets/hull"
 	"github.com/hullsecrets/hull/formats"
 	"github.com/hullsecrets/hull/keysources"
+	"github.com/hullsecrets/hull/keysources/localkeys"
 	"github.com/hullsecrets/hull/metadata"
 	"github.com/hullsecrets/hull/sopsenv"
 )
@@ -101,7 +102,7 @@ func (r *runner) encrypt(cl *cmdLine, path string) (err error) {
 	if err := hull.Encrypt(f, opts); err != nil {
 		return fmt.Errorf("%s: %w", fio.display(), err)
 	}
-	r.logEncrypted(cl, f)
+	r.sopsLog(cl).Encrypted(f)
 	out, err := fio.out.Emit(f, fio.emitOpts)
 	if err != nil {
 		return fmt.Errorf("%s: %w", fio.display(), err)
@@ -164,11 +165,11 @@ func (r *runner) decryptBytes(cl *cmdLine, fio *fileIO, data []byte, stash *hull
 // (the key commands set aside stanzas that hold no key).
 func (r *runner) open(cl *cmdLine, fio *fileIO, data []byte, stash *hull.Stash, prepare func(*formats.File)) (rf *formats.File, ro *hull.Opened, rerr error) {
 	// audit.go: the access record, written before any plaintext leaves hull.
-	ac, err := r.auditAccess(cl, fio)
+	ac, finish, err := r.auditAccess(cl, fio)
 	if err != nil {
 		return nil, nil, err
 	}
-	defer func() { rf, ro, rerr = ac.finish(rf, ro, rerr) }()
+	defer func() { rf, ro, rerr = finish(rf, ro, rerr) }()
 	if err := r.setupKeyservice(cl); err != nil {
 		return nil, nil, err
 	}
@@ -203,7 +204,7 @@ func (r *runner) open(cl *cmdLine, fio *fileIO, data []byte, stash *hull.Stash, 
 	if prepare != nil {
 		prepare(f)
 	}
-	ctx := r.verboseContext(cl, ac.context(context.Background()))
+	ctx := r.sopsLog(cl).Context(ac.Context(context.Background()))
 	ids, err := r.loadIdentities(ctx)
 	if err != nil {
 		return nil, nil, err
@@ -219,11 +220,11 @@ func (r *runner) open(cl *cmdLine, fio *fileIO, data []byte, stash *hull.Stash, 
 		Stash:           stash,
 		Compat:          cl.on("compat"),
 	})
-	r.logDecrypt(cl, err)
+	r.sopsLog(cl).Decrypted(err)
 	if err != nil {
 		var re *keysources.RecoverError
 		if errors.As(err, &re) && re.NoneTried() {
-			return nil, nil, &noIdentityError{file: fio.display(), err: errors.Unwrap(err), searched: ids.Searched}
+			return nil, nil, &localkeys.NoIdentityError{File: fio.display(), Err: errors.Unwrap(err), Searched: ids.Searched}
 		}
 		return nil, nil, err
 	}
@@ -234,40 +235,11 @@ func (r *runner) open(cl *cmdLine, fio *fileIO, data []byte, stash *hull.Stash, 
 			r.warnf("%s", w)
 		}
 	}
-	for _, w := range opened.Result.Warnings {
-		// A file last written by sops has no hull MAC. Read-only commands
-		// keep quiet about it unless --verbose (helm-secrets and others mix
-		// stderr into their output); commands that rewrite the file (they
-		// pass a stash) say it, and the rewrite adds the MAC.
-		if w == hull.WarnNoExtendedMAC && stash == nil && !cl.on("verbose") {
-			continue
-		}
-		r.warnf("%s: %s", fio.display(), rewritingWarning(w, stash != nil))
+	for _, w := range opened.Result.Notices(stash != nil, cl.on("verbose")) {
+		r.warnf("%s: %s", fio.display(), w)
 	}
 	return f, opened, nil
 }
-
-// rewritingWarning is a warning of Open as a command that rewrites the
-// file says it: "rewrite it with hull" is what such a command is doing.
-func rewritingWarning(w string, rewriting bool) string {
-	if rewriting && w == hull.WarnNoExtendedMAC {
-		return "no hull MAC: the file was last written by sops, so changes to keys, types, empty values and comments could not be detected; hull adds one when it writes the file"
-	}
-	return w
-}
-
-// noIdentityError is a key recovery failure with no identity at all.
-type noIdentityError struct {
-	file     string
-	err      error
-	searched []string
-}
-
-func (e *noIdentityError) Error() string {
-	return fmt.Sprintf("%s: %v\nno age identity was found; hull looked in: %s", e.file, e.err, strings.Join(e.searched, ", "))
-}
-
-func (e *noIdentityError) Unwrap() error { return e.err }
 
 func (r *runner) decrypt(cl *cmdLine, path string) (err error) {
 	defer r.audit(cl, "decrypt", path)(&err) // audit.go: the result record
@@ -286,12 +258,7 @@ func (r *runner) decrypt(cl *cmdLine, path string) (err error) {
 		return err
 	}
 	clear(opened.Key) // decrypt needs the data key no longer
-	var out []byte
-	if extract != nil {
-		out, err = extractValue(f, extract, fio)
-	} else {
-		out, err = fio.out.Emit(f, fio.emitOpts)
-	}
+	out, err := extractValue(f, extract, fio)
 	// sops's sentence: "Error dumping tree" for a value --extract writes
 	// alone (extractValue), else "Error dumping file".
 	dumping := "Error dumping file"
@@ -313,8 +280,12 @@ func (r *runner) decrypt(cl *cmdLine, path string) (err error) {
 	return r.write(fio, out, true)
 }
 
-// extractValue is hull.Extract in fio's output format.
+// extractValue is hull.Extract in fio's output format, or, with no path,
+// the whole file.
 func extractValue(f *formats.File, path []hull.PathStep, fio *fileIO) ([]byte, error) {
+	if path == nil {
+		return fio.out.Emit(f, fio.emitOpts)
+	}
 	out, err := hull.Extract(f, path, fio.out, fio.emitOpts)
 	if errors.Is(err, hull.ErrEmit) {
 		return nil, sopsSays("Error dumping tree", err)

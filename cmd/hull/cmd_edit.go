@@ -217,21 +217,9 @@ func (r *runner) editExisting(cl *cmdLine, fio *fileIO, cmd *editor.Command, sho
 }
 
 // keepEdit keeps an edit that could not be written because someone else
-// changed (or created) path while the editor was open (editor.Keep); the
-// error says where it is and how to carry it over.
+// changed (or created) path while the editor was open (editor.KeepEdit).
 func keepEdit(path string, sealed []byte, what string) error {
-	kept, err := editor.Keep(path, sealed, time.Now())
-	if err != nil {
-		return withCode(exitConcurrentModification, fmt.Errorf("%s was %s by someone else while the editor was open, so it was not written, and your edit could not be kept either: %v", path, what, err))
-	}
-	return withCode(exitConcurrentModification, &keptEditError{path: path, kept: kept, what: what})
-}
-
-// keptEditError: the edit was kept in another file (keepEdit).
-type keptEditError struct{ path, kept, what string }
-
-func (e *keptEditError) Error() string {
-	return fmt.Sprintf("%s was %s by someone else while the editor was open, so hull did not write it; your edit is kept, encrypted, in %s", e.path, e.what, e.kept)
+	return withCode(exitConcurrentModification, editor.KeepEdit(path, sealed, what, time.Now()))
 }
 
 // editNew creates an encrypted file from the example document.

@@ -76,38 +76,17 @@ func pickFlag(fl []cli.Flag, name string) []cli.Flag {
 	return nil
 }
 
-// execArgs splits the arguments: FILE 'COMMAND' (shell form) or
-// FILE -- PROGRAM [ARG...] (argv form).
-func execArgs(cl *cmdLine) (file string, argv []string, command string, err error) {
-	args := cl.args
-	usage := fmt.Sprintf("usage: %s FILE 'COMMAND' or %s FILE -- PROGRAM [ARG...]", cl.command(), cl.command())
-	if len(args) == 0 {
-		return "", nil, "", withCode(exitGeneric, errors.New(usage))
-	}
-	file, rest := args[0], args[1:]
-	if len(rest) > 0 && rest[0] == "--" {
-		if len(rest) == 1 {
-			return "", nil, "", withCode(exitGeneric, fmt.Errorf("no program after --; %s", usage))
-		}
-		return file, rest[1:], "", nil
-	}
-	if len(rest) != 1 {
-		return "", nil, "", withCode(exitGeneric, fmt.Errorf("%s (COMMAND is one string, run by /bin/sh -c; got %d arguments after FILE)", usage, len(rest)))
-	}
-	return file, nil, rest[0], nil
-}
-
 // scrubbedEnv are hull's identity variables, kept from children.
 var scrubbedEnv = execx.IdentityVars
 
 // execSetup reads what both commands need before decrypting: the file,
 // the child to run, --extract.
 func (r *runner) execSetup(cl *cmdLine) (*fileIO, *execx.Child, []hull.PathStep, error) {
-	file, argv, command, err := execArgs(cl)
+	file, argv, command, err := execx.ParseArgs(cl.command(), cl.args)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, withCode(exitGeneric, err)
 	}
-	ch := &execx.Child{Argv: argv, Command: command, Env: r.parentEnv(), PathEnv: r.env.get("PATH"), Stdin: r.stdin, Stdout: r.stdout, Stderr: r.stderr}
+	ch := &execx.Child{Argv: argv, Command: command, Env: execx.Environ(os.Environ(), r.env.lookup), PathEnv: r.env.get("PATH"), Stdin: r.stdin, Stdout: r.stdout, Stderr: r.stderr}
 	ch.Scrub = append(append([]string{}, execx.IdentityVars...), cl.list("scrub-env")...)
 	fio, err := r.resolveIO(cl, file, false)
 	if err != nil {
@@ -125,18 +104,6 @@ func (r *runner) execSetup(cl *cmdLine) (*fileIO, *execx.Child, []hull.PathStep,
 		}
 	}
 	return fio, ch, extract, nil
-}
-
-// parentEnv is hull's environment as the runner sees it.
-func (r *runner) parentEnv() []string {
-	var out []string
-	for _, kv := range os.Environ() {
-		name, _, _ := strings.Cut(kv, "=")
-		if v, ok := r.env.lookup(name); ok {
-			out = append(out, name+"="+v)
-		}
-	}
-	return out
 }
 
 // childResult is the child's status as hull's: nil for 0, else a
@@ -161,14 +128,9 @@ func (r *runner) cmdExecEnv(cl *cmdLine) (err error) {
 	if err != nil {
 		return err
 	}
-	mode := execx.Foreground
-	switch {
-	case cl.on("background") && cl.on("same-process"):
-		return withCode(exitConflictingParams, errors.New("--background and --same-process cannot be used together"))
-	case cl.on("background"):
-		mode = execx.Background
-	case cl.on("same-process"):
-		mode = execx.SameProcess
+	mode, err := execx.ModeOf(cl.on("background"), cl.on("same-process"))
+	if err != nil {
+		return withCode(exitConflictingParams, err)
 	}
 	unquote := cl.on("dotenv-unquote")
 	if unquote && fio.in.Name() != "dotenv" {
@@ -199,25 +161,15 @@ func (r *runner) cmdExecFile(cl *cmdLine) (err error) {
 	if err != nil {
 		return err
 	}
-	name := cl.str("filename")
-	if ext := fio.out.Extensions(); name == "" && len(ext) > 0 {
-		name = "tmp-file" + ext[0]
-	} else if name == "" {
-		name = "tmp-file"
-	}
-	if err := execx.CheckFileName(name); err != nil {
+	name, err := execx.FileName(cl.str("filename"), fio.out.Extensions())
+	if err != nil {
 		return withCode(exitGeneric, fmt.Errorf("--filename %q: %v", name, err))
 	}
 	f, _, err := r.openFile(cl, fio)
 	if err != nil {
 		return err
 	}
-	var content []byte
-	if extract != nil {
-		content, err = extractValue(f, extract, fio)
-	} else {
-		content, err = fio.out.Emit(f, fio.emitOpts)
-	}
+	content, err := extractValue(f, extract, fio)
 	if err != nil {
 		return fmt.Errorf("%s: %w", fio.display(), err)
 	}

@@ -1,9 +1,9 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
-	"os/exec"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -13,7 +13,6 @@ import (
 	"github.com/hullsecrets/hull/formats/all"
 	"github.com/hullsecrets/hull/internal/conflict"
 	"github.com/hullsecrets/hull/internal/gitattr"
-	"github.com/hullsecrets/hull/keysources"
 )
 
 // Git integration: "hull diff" (a textconv driver), "hull merge" (a merge
@@ -93,41 +92,23 @@ func (r *runner) gitCommand() *cli.Command {
 	}
 }
 
-// gitFlags are the input flags of hull diff and merge.
-type gitFlags struct {
-	overridden          bool
-	override, inputType string
-}
-
-func gitFlagsOf(cl *cmdLine) gitFlags {
-	return gitFlags{cl.isSet("filename-override"), cl.str("filename-override"), cl.str("input-type")}
-}
-
-// file is a file hull diff and merge read: its format comes from
+// gitFile is a file hull diff and merge read: its format comes from
 // --input-type, else its name (--filename-override, else the name given),
-// else its content.
-func (g gitFlags) file(path string, data []byte) (*fileIO, error) {
+// else its content (all.Detect).
+func gitFile(cl *cmdLine, path string, data []byte) (*fileIO, error) {
 	fio := &fileIO{path: path, name: path}
-	if g.overridden {
-		fio.name = g.override
+	if cl.isSet("filename-override") {
+		fio.name = cl.str("filename-override")
 	}
-	reg := all.Registry()
-	var err error
-	if t := g.inputType; t != "" {
-		if fio.in, err = reg.ByName(t); err != nil {
-			return nil, withCode(exitGeneric, fmt.Errorf("--input-type: %w", err))
-		}
-	} else if f, ok := reg.ForPath(fio.name, "binary"); ok {
-		fio.in = f
-	} else {
-		fio.in = all.Sniff(data)
+	in, err := all.Detect(fio.name, cl.str("input-type"), data)
+	if err != nil {
+		return nil, withCode(exitGeneric, fmt.Errorf("--input-type: %w", err))
 	}
-	fio.out = fio.in
+	fio.in, fio.out = in, in
 	return fio, nil
 }
 
-// --- hull diff ---------------------------------------------------------
-
+// cmdDiff is git's textconv (gitattr.Textconv).
 func (r *runner) cmdDiff(cl *cmdLine) error {
 	path, err := oneFile(cl, false)
 	if err != nil {
@@ -137,45 +118,20 @@ func (r *runner) cmdDiff(cl *cmdLine) error {
 	if err != nil {
 		return err
 	}
-	fio, err := gitFlagsOf(cl).file(path, data)
+	fio, err := gitFile(cl, path, data)
 	if err != nil {
 		return err
 	}
-	parsed, err := fio.in.Parse(data, formats.ParseOptions{Encrypted: true})
-	if err != nil || parsed.Meta == nil {
-		// Not an encrypted file (or not one we can read): as it is.
-		return r.write(fio, data, false)
-	}
-	f, _, err := r.decryptBytes(cl, fio, data, nil)
-	if err == nil {
-		var out []byte
-		if out, err = fio.in.Emit(f, formats.EmitOptions{}); err == nil {
-			return r.write(fio, out, true)
+	return r.write(fio, gitattr.Textconv(data, hull.HasMetadata(fio.in, data), func() ([]byte, error) {
+		f, _, err := r.decryptBytes(cl, fio, data, nil)
+		if err != nil {
+			return nil, err
 		}
-	}
-	// No file name in the note: git's temporary copies have random names,
-	// which would show as a change.
-	note := fmt.Sprintf("# hull: cannot decrypt this file (%s); encrypted values are shortened\n", shortReason(err))
-	return r.write(fio, append([]byte(note), gitattr.Abbreviate(data)...), false)
+		return fio.in.Emit(f, formats.EmitOptions{})
+	}), false)
 }
 
-// shortReason is a one-line reason for a failed decryption, without the
-// list of places searched for identities.
-func shortReason(err error) string {
-	switch {
-	case errors.Is(err, keysources.ErrNoKey):
-		return "no identity could decrypt the data key"
-	case errors.Is(err, hull.ErrMACMismatch), errors.Is(err, hull.ErrNoMAC):
-		return "MAC mismatch: the file was changed outside sops/hull"
-	case errors.Is(err, hull.ErrExtendedMAC):
-		return "the hull MAC does not match"
-	}
-	s, _, _ := strings.Cut(err.Error(), "\n")
-	return s
-}
-
-// --- hull merge --------------------------------------------------------
-
+// cmdMerge is git's merge driver (hull.MergeEncrypted).
 func (r *runner) cmdMerge(cl *cmdLine) error {
 	if res := cl.str("resolve"); res != "" {
 		return r.mergeResolve(cl, res)
@@ -196,70 +152,30 @@ func (r *runner) cmdMerge(cl *cmdLine) error {
 		}
 		data[i] = d
 	}
-	fio, err := gitFlagsOf(cl).file(display, data[1])
+	fio, err := gitFile(cl, display, data[1])
 	if err != nil {
 		return err
 	}
-	// Which versions are encrypted?
-	var enc [3]bool
-	for i, d := range data {
-		if f, err := fio.in.Parse(d, formats.ParseOptions{Encrypted: true}); len(d) > 0 && err == nil && f.Meta != nil {
-			enc[i] = true
-		}
-	}
-	if !enc[0] && !enc[1] && !enc[2] {
-		return r.mergePlain(args[0], oursPath, args[2], display)
-	}
-	if !enc[1] || !enc[2] || (len(data[0]) > 0 && !enc[0]) {
-		return withCode(exitMergeConflict, fmt.Errorf("%s: not merged: only some versions are encrypted (base %t, ours %t, theirs %t); %s was left as it is", display, enc[0], enc[1], enc[2], oursPath))
-	}
-	labels := [3]string{"base", "ours", "theirs"}
-	var sides [3]*hull.MergeSide
-	for i := range data {
-		if len(data[i]) == 0 {
-			continue // no common ancestor
-		}
-		side := &fileIO{path: display + " (" + labels[i] + ")", name: fio.name, in: fio.in, out: fio.in}
-		st := hull.NewStash()
-		f, o, err := r.decryptBytes(cl, side, data[i], st)
-		if err != nil {
-			return fmt.Errorf("not merged, %s was left as it is: %w", oursPath, err)
-		}
-		sides[i] = &hull.MergeSide{File: f, Opened: o, Stash: st}
-	}
-	// The policy is resolved when the merge has no conflict of keys or
-	// metadata: those are reported first.
-	var pol *hull.Policy
-	var oursCipher *formats.File
-	checked := false // an error of check is returned as it is
-	check := func(o *hull.Opened, plain *formats.File) (_ bool, err error) {
-		if pol == nil {
-			if pol, err = r.policy(cl, fio.name); err != nil {
-				checked = true
-				return false, fmt.Errorf("not merged, %s was left as it is: %w", oursPath, err)
-			}
-			if oursCipher, err = fio.in.Parse(data[1], formats.ParseOptions{Encrypted: true}); err != nil {
-				checked = true
-				return false, err
-			}
-		}
-		wc, err := pol.CheckWrite(fio.name, o, plain, oursCipher, fio.in.Name() == "binary", r.ruleKeyIDs(pol, fio.name))
-		if err != nil {
-			checked = true
-			return false, withCode(exitPolicyViolation, fmt.Errorf("%s: not merged: %w; %s was left as it is", display, err, oursPath))
-		}
-		return wc.NoExtendedMAC, nil
-	}
-	res, err := hull.MergeFiles(sides[0], sides[1], sides[2], hull.MergeFilesOptions{Format: fio.in, Check: check})
+	res, err := hull.MergeEncrypted(hull.MergeVersions{Base: data[0], Ours: data[1], Theirs: data[2], Format: fio.in, Name: fio.name,
+		Open: func(side string, d []byte, st *hull.Stash) (*formats.File, *hull.Opened, error) {
+			return r.decryptBytes(cl, &fileIO{path: display + " (" + side + ")", name: fio.name, in: fio.in, out: fio.in}, d, st)
+		},
+		Policy: func() (*hull.Policy, error) { return r.policy(cl, fio.name) }})
+	notMerged := fmt.Sprintf("%s: not merged: %%w; %s was left as it is", display, oursPath)
+	var ie *hull.MergeInputError
 	switch {
+	case errors.As(err, &ie):
+		return fmt.Errorf("not merged, %s was left as it is: %w", oursPath, ie.Err)
+	case errors.Is(err, hull.ErrNotEncrypted):
+		return r.mergePlain(args[0], oursPath, args[2], display)
+	case errors.As(err, new(*hull.PartlyEncryptedError)), errors.Is(err, hull.ErrMetadataConflict), errors.Is(err, hull.ErrMergeDocuments):
+		return withCode(exitMergeConflict, fmt.Errorf(notMerged, err))
+	case errors.As(err, new(*hull.MergeRefusedError)):
+		return withCode(exitPolicyViolation, fmt.Errorf(notMerged, err))
 	case errors.Is(err, hull.ErrDifferentKeys):
 		r.errorf("%s: not merged: %v; %s was left as it is", display, err, oursPath)
 		r.hintf("take one side ('git checkout --theirs %s' or --ours) and apply the other side's changes with 'hull edit'", display)
 		return &childExit{code: exitMergeConflict}
-	case errors.Is(err, hull.ErrMetadataConflict), errors.Is(err, hull.ErrMergeDocuments):
-		return withCode(exitMergeConflict, fmt.Errorf("%s: not merged: %w; %s was left as it is", display, err, oursPath))
-	case err != nil && checked:
-		return err
 	case err != nil:
 		return fmt.Errorf("%s: %w", display, err)
 	}
@@ -278,21 +194,19 @@ func (r *runner) cmdMerge(cl *cmdLine) error {
 	return &childExit{code: exitMergeConflict}
 }
 
-// mergePlain merges three unencrypted versions as git does, with git
-// merge-file: a file the attributes send to hull need not be encrypted.
+// mergePlain merges three unencrypted versions as git does
+// (gitattr.MergeText): a file the attributes send to hull need not be
+// encrypted.
 func (r *runner) mergePlain(base, ours, theirs, display string) error {
-	cmd := exec.Command("git", "merge-file", "-L", "ours", "-L", "base", "-L", "theirs", ours, base, theirs)
-	cmd.Stdout, cmd.Stderr = r.stderr, r.stderr
-	err := cmd.Run()
-	var ee *exec.ExitError
+	n, err := gitattr.MergeText(context.Background(), base, ours, theirs, r.stderr)
 	switch {
-	case err == nil:
-		return nil
-	case errors.As(err, &ee) && ee.ExitCode() > 0 && ee.ExitCode() < 128:
-		r.warnf("%s is not encrypted: merged as text, with %d conflict(s)", display, ee.ExitCode())
+	case err != nil:
+		return withCode(exitMergeConflict, fmt.Errorf("%s is not encrypted, and %w", display, err))
+	case n > 0:
+		r.warnf("%s is not encrypted: merged as text, with %d conflict(s)", display, n)
 		return &childExit{code: exitMergeConflict}
 	}
-	return withCode(exitMergeConflict, fmt.Errorf("%s is not encrypted, and git merge-file failed: %w", display, err))
+	return nil
 }
 
 // mergeResolve takes one side of every conflict in FILE, checks that the
@@ -316,7 +230,7 @@ func (r *runner) mergeResolve(cl *cmdLine, which string) error {
 	if n == 0 {
 		return withCode(exitGeneric, fmt.Errorf("%s: no conflict markers found", path))
 	}
-	fio, err := gitFlagsOf(cl).file(path, out)
+	fio, err := gitFile(cl, path, out)
 	if err != nil {
 		return err
 	}

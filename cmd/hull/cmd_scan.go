@@ -5,9 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
-	"strconv"
-	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -54,26 +51,14 @@ func (r *runner) scanCommand() *cli.Command {
 }
 
 func (r *runner) cmdScan(cl *cmdLine) error {
-	o := scan.RunOptions{Paths: cl.args, Baseline: cl.str("baseline"), UpdateBaseline: cl.on("update-baseline"), MaxSize: scan.DefaultMaxSize}
-	staged, history := cl.on("staged"), cl.on("history")
-	switch {
-	case staged && history:
-		return withCode(exitConflictingParams, errors.New("--staged and --history cannot be used together"))
-	case (staged || history) && len(o.Paths) > 0:
-		return withCode(exitConflictingParams, errors.New("paths cannot be given with --staged or --history"))
-	case staged:
-		o.Mode = scan.ModeStaged
-	case history:
-		o.Mode = scan.ModeHistory
-	}
-	if s := cl.str("max-size"); s != "" {
-		n, err := strconv.ParseInt(s, 10, 64)
-		if err != nil || n <= 0 {
-			return withCode(exitGeneric, fmt.Errorf("usage: --max-size must be a positive number of bytes, not %q", s))
-		}
-		o.MaxSize = n
-	}
+	o := scan.RunOptions{Paths: cl.args, Baseline: cl.str("baseline"), UpdateBaseline: cl.on("update-baseline")}
 	var err error
+	if o.Mode, err = scan.ModeOf(cl.on("staged"), cl.on("history"), o.Paths); err != nil {
+		return withCode(exitConflictingParams, err)
+	}
+	if o.MaxSize, err = scan.ParseMaxSize(cl.str("max-size")); err != nil {
+		return withCode(exitGeneric, err)
+	}
 	if o.Dir, err = os.Getwd(); err != nil {
 		return err
 	}
@@ -85,10 +70,10 @@ func (r *runner) cmdScan(cl *cmdLine) error {
 		return err
 	}
 	if res.LegacyBaseline {
-		r.warnf("%s holds unkeyed SHA-256 fingerprints, from which a dictionary attack can recover weak secrets; they still match, but run 'hull scan --update-baseline' to rewrite it with a random key (it keeps the ignore globs and accepts the current findings)", displayPath(o.Dir, res.BaselinePath))
+		r.warnf("%s holds unkeyed SHA-256 fingerprints, from which a dictionary attack can recover weak secrets; they still match, but run 'hull scan --update-baseline' to rewrite it with a random key (it keeps the ignore globs and accepts the current findings)", scan.DisplayPath(o.Dir, res.BaselinePath))
 	}
 	if res.Written != nil {
-		fmt.Fprintf(r.stderr, "%s: wrote %s: %d accepted finding(s)\n", r.name, displayPath(o.Dir, res.BaselinePath), len(res.Written.Accepted))
+		fmt.Fprintf(r.stderr, "%s: wrote %s: %d accepted finding(s)\n", r.name, scan.DisplayPath(o.Dir, res.BaselinePath), len(res.Written.Accepted))
 		return nil
 	}
 	if cl.on("json") {
@@ -98,12 +83,8 @@ func (r *runner) cmdScan(cl *cmdLine) error {
 		}
 		fmt.Fprintf(r.stdout, "%s\n", b)
 	} else {
-		for _, f := range res.Findings {
-			name := f.File
-			if o.Mode == scan.ModeFiles && !filepath.IsAbs(filepath.FromSlash(f.File)) {
-				name = displayPath(o.Dir, filepath.Join(res.Root, filepath.FromSlash(f.File)))
-			}
-			fmt.Fprintln(r.stdout, f.Text(name))
+		for _, l := range res.Lines(o.Mode, o.Dir) {
+			fmt.Fprintln(r.stdout, l)
 		}
 		if res.Stats.SkippedLarge > 0 {
 			r.warnf("%d file(s) larger than %d bytes were not scanned (--max-size)", res.Stats.SkippedLarge, o.MaxSize)
@@ -112,23 +93,9 @@ func (r *runner) cmdScan(cl *cmdLine) error {
 	if len(res.Findings) == 0 {
 		return nil
 	}
-	where, hint := "the files scanned", "encrypt the file ('hull encrypt -i FILE') or remove the secret"
-	switch {
-	case staged:
-		where, hint = "the staged changes", "encrypt the file ('hull encrypt -i FILE') and 'git add' it again, or unstage it ('git restore --staged FILE')"
-	case history:
-		where, hint = "git history", "rotate these secrets: removing them from history does not un-leak them"
-	}
+	where, hint := scan.Advice(o.Mode)
 	r.errorf("%d possible secret(s) found in %s", len(res.Findings), where)
 	r.hintf("%s", hint)
 	r.hintf("if a finding is not a secret, add '# hull-scan:allow' to its line, or accept all current findings with 'hull scan --update-baseline'")
 	return &childExit{code: exitSecretsFound}
-}
-
-// displayPath is p relative to the working directory when it is below it.
-func displayPath(cwd, p string) string {
-	if rel, err := filepath.Rel(cwd, p); err == nil && !strings.HasPrefix(rel, "..") {
-		return filepath.ToSlash(rel)
-	}
-	return filepath.ToSlash(p)
 }

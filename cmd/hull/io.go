@@ -4,13 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"runtime/debug"
 	"strconv"
-	"sync/atomic"
 
 	"github.com/hullsecrets/hull"
 	"github.com/hullsecrets/hull/formats"
 	"github.com/hullsecrets/hull/formats/all"
+	"github.com/hullsecrets/hull/internal/memlimit"
 )
 
 // fileIO is what a command resolved about its input and output.
@@ -87,27 +86,13 @@ func (r *runner) readInput(fio *fileIO) ([]byte, error) {
 	return data, nil
 }
 
-// setMemoryLimit gives the garbage collector a soft limit in proportion to
-// the input (unless GOMEMLIMIT is set): a file's tree, its ciphertexts and
-// the output are alive together, and without a limit the heap of a 10 MB
-// YAML file peaks near 320 MiB; with it, near 250 MiB, for a few percent
-// more CPU (make bench).
+// setMemoryLimit grows the garbage collector's soft limit with the input
+// (internal/memlimit), unless GOMEMLIMIT is set.
 func (r *runner) setMemoryLimit(size int) {
-	if _, set := r.env.lookup("GOMEMLIMIT"); set {
-		return
+	if _, set := r.env.lookup("GOMEMLIMIT"); !set {
+		memlimit.Grow(size)
 	}
-	// Several inputs may be alive at once (decrypt F1 F2 …, bulk
-	// workers): the limit follows everything read so far, so it only grows.
-	limit := 3*inputBytes.Add(int64(size)) + 64<<20
-	if limit < 200<<20 {
-		limit = 200 << 20
-	}
-	debug.SetMemoryLimit(limit)
 }
-
-// inputBytes counts the bytes of every input this process has read; the
-// memory limit is a property of the process, so this is too.
-var inputBytes atomic.Int64
 
 // readFile reads a whole file (hull.ReadFile), naming it in errors.
 func readFile(path string) ([]byte, error) {

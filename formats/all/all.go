@@ -97,3 +97,18 @@ var (
 	ErrInputType  = errors.New("--input-type")
 	ErrOutputType = errors.New("--output-type")
 )
+
+// Detect is the format of a file read whole, when no output type is
+// asked for (git's drivers): inputType when given (an error of ByName
+// otherwise), else the format of name's extension, else Sniff's guess from
+// data.
+func Detect(name, inputType string, data []byte) (formats.Format, error) {
+	reg := Registry()
+	if inputType != "" {
+		return reg.ByName(inputType)
+	}
+	if f, ok := reg.ForPath(name, "binary"); ok {
+		return f, nil
+	}
+	return Sniff(data), nil
+}

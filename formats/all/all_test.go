@@ -30,3 +30,22 @@ func TestFormats(t *testing.T) {
 		t.Errorf("an unknown output type: %v", err)
 	}
 }
+
+func TestDetect(t *testing.T) {
+	for _, tc := range []struct {
+		name, inType, data, want string
+	}{
+		{"a.yaml", "", `{"a": 1}`, "yaml"},
+		{"a.yaml", "json", "a: 1", "json"},
+		{"tmp-123", "", "{\n  \"a\": \"ENC[AES256_GCM,data:x,iv:y,tag:z,type:str]\",\n  \"sops\": {}\n}\n", Sniff([]byte("{\n  \"a\": \"ENC[AES256_GCM,data:x,iv:y,tag:z,type:str]\",\n  \"sops\": {}\n}\n")).Name()},
+		{"noext", "", "", Sniff(nil).Name()},
+	} {
+		f, err := Detect(tc.name, tc.inType, []byte(tc.data))
+		if err != nil || f.Name() != tc.want {
+			t.Errorf("Detect(%q, %q) = %v %v, want %s", tc.name, tc.inType, f, err, tc.want)
+		}
+	}
+	if _, err := Detect("a.yaml", "toml", nil); err == nil {
+		t.Error("an unknown input type was accepted")
+	}
+}

@@ -62,3 +62,52 @@ func TestReportOutput(t *testing.T) {
 		t.Errorf("Text = %q", got)
 	}
 }
+
+func TestModeOfAndMaxSize(t *testing.T) {
+	for _, tc := range []struct {
+		staged, history bool
+		paths           []string
+		want            Mode
+		err             error
+	}{
+		{false, false, []string{"a"}, ModeFiles, nil},
+		{true, false, nil, ModeStaged, nil},
+		{false, true, nil, ModeHistory, nil},
+		{true, true, nil, ModeFiles, ErrStagedAndHistory},
+		{true, false, []string{"a"}, ModeFiles, ErrPathsWithMode},
+	} {
+		if m, err := ModeOf(tc.staged, tc.history, tc.paths); m != tc.want || err != tc.err {
+			t.Errorf("ModeOf(%t, %t, %q) = %v, %v", tc.staged, tc.history, tc.paths, m, err)
+		}
+	}
+	if n, err := ParseMaxSize(""); n != DefaultMaxSize || err != nil {
+		t.Errorf("default max size: %d, %v", n, err)
+	}
+	if n, err := ParseMaxSize("1024"); n != 1024 || err != nil {
+		t.Errorf("1024: %d, %v", n, err)
+	}
+	for _, s := range []string{"0", "-1", "1k"} {
+		if _, err := ParseMaxSize(s); !errors.Is(err, ErrMaxSize) || !strings.Contains(err.Error(), s) {
+			t.Errorf("ParseMaxSize(%q) = %v", s, err)
+		}
+	}
+}
+
+func TestReportLines(t *testing.T) {
+	r := &Report{Root: "/repo", Result: &Result{Findings: []Finding{
+		{File: "sub/a.env", Line: 2, Column: 5, Kind: "aws-access-key", Redacted: "AKIA…"},
+		{File: "b.env", Commit: "0123456789abcdef", Line: 1, Column: 1, Kind: "jwt", Redacted: "eyJh…"},
+	}}}
+	got := strings.Join(r.Lines(ModeFiles, "/repo/sub"), "\n")
+	if got != "a.env:2:5: aws-access-key AKIA…\n0123456789ab:/repo/b.env:1:1: jwt eyJh…" {
+		t.Errorf("files:\n%s", got)
+	}
+	if got := r.Lines(ModeHistory, "/elsewhere")[1]; got != "0123456789ab:b.env:1:1: jwt eyJh…" {
+		t.Errorf("history: %s", got)
+	}
+	for _, m := range []Mode{ModeFiles, ModeStaged, ModeHistory} {
+		if where, hint := Advice(m); where == "" || hint == "" {
+			t.Errorf("Advice(%v) is empty", m)
+		}
+	}
+}

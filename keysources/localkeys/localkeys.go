@@ -365,3 +365,18 @@ func SplitWords(s string) ([]string, error) {
 	}
 	return words, nil
 }
+
+// NoIdentityError is a failure to recover the data key of File when Load
+// found no identity for any of its key types: Err is the recovery error,
+// Searched where Load looked (Set.Searched).
+type NoIdentityError struct {
+	File     string
+	Err      error
+	Searched []string
+}
+
+func (e *NoIdentityError) Error() string {
+	return fmt.Sprintf("%s: %v\nno age identity was found; hull looked in: %s", e.File, e.Err, strings.Join(e.Searched, ", "))
+}
+
+func (e *NoIdentityError) Unwrap() error { return e.Err }

@@ -260,3 +260,11 @@ func TestSplitWords(t *testing.T) {
 		}
 	}
 }
+
+func TestNoIdentityError(t *testing.T) {
+	cause := errors.New("no key could decrypt")
+	err := error(&NoIdentityError{File: "s.yaml", Err: cause, Searched: []string{"SOPS_AGE_KEY", "/home/u/keys.txt"}})
+	if !errors.Is(err, cause) || err.Error() != "s.yaml: no key could decrypt\nno age identity was found; hull looked in: SOPS_AGE_KEY, /home/u/keys.txt" {
+		t.Errorf("NoIdentityError: %v", err)
+	}
+}
