@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/hullsecrets/hull/formats"
 )
@@ -14,7 +15,7 @@ import (
 // goroutine stack.
 type parser struct {
 	format    string
-	src       string // one copy of the input; unescaped scalars are substrings of it
+	src       string // the input (a copy, or borrowed); unescaped scalars are substrings of it
 	pos       int
 	line      int
 	lineStart int
@@ -35,8 +36,16 @@ type frame struct {
 	obj   bool
 }
 
-func newParser(formatName string, data []byte, lim formats.Limits) *parser {
-	return &parser{format: formatName, src: string(data), line: 1, lim: lim, slabLen: 16}
+// newParser reads data; with borrow (formats.ParseOptions.Borrow) the tree
+// points into data instead of a copy of it.
+func newParser(formatName string, data []byte, lim formats.Limits, borrow bool) *parser {
+	var src string
+	if borrow {
+		src = unsafe.String(unsafe.SliceData(data), len(data))
+	} else {
+		src = string(data)
+	}
+	return &parser{format: formatName, src: src, line: 1, lim: lim, slabLen: 16}
 }
 
 // strSafe marks the bytes that stand for themselves inside a string.

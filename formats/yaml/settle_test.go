@@ -84,7 +84,7 @@ func TestSettleKeepsLines(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	raw, err := parseOnce(in, formats.DefaultLimits)
+	raw, err := parseOnce(in, formats.DefaultLimits, false)
 	if err != nil {
 		t.Fatal(err)
 	}
