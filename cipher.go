@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unsafe"
 )
 
 // The value cipher of the SOPS v3 format (FORMAT.md §1): AES-256-GCM with a
@@ -48,6 +49,20 @@ func looksEncrypted(s string) bool { return strings.HasPrefix(s, "ENC[") }
 // refuses them with ErrNonCanonical so that a value has exactly one
 // encoding.
 func parseEnvelope(s string) (envelope, error) {
+	e, _, err := parseEnvelopeBuf(s, nil)
+	return e, err
+}
+
+// parseEnvelopeBuf is parseEnvelope decoding into scratch when it is large
+// enough, and returning the buffer it used, for the next value: the
+// envelope's bytes are then valid only until scratch is used again.
+// Decrypting a large file allocated a buffer per value here.
+func parseEnvelopeBuf(s string, scratch []byte) (envelope, []byte, error) {
+	e, err := parseEnvelopeInto(s, &scratch)
+	return e, scratch, err
+}
+
+func parseEnvelopeInto(s string, scratch *[]byte) (envelope, error) {
 	var e envelope
 	if !strings.HasPrefix(s, encPrefix) {
 		return e, malformed("the value does not start with ENC[AES256_GCM,data:")
@@ -79,7 +94,11 @@ func parseEnvelope(s string) (envelope, error) {
 	fields := [3]string{parts[0], parts[1][3:], parts[2][4:]}
 	names := [3]string{"data", "iv", "tag"}
 	maxData, maxIV := strictBase64.DecodedLen(len(fields[0])), strictBase64.DecodedLen(len(fields[1]))
-	buf := make([]byte, maxData+maxIV+strictBase64.DecodedLen(len(fields[2])))
+	size := maxData + maxIV + strictBase64.DecodedLen(len(fields[2]))
+	if cap(*scratch) < size {
+		*scratch = make([]byte, size)
+	}
+	buf := (*scratch)[:size]
 	var dec [3][]byte
 	var nData int
 	for i, f := range fields {
@@ -93,7 +112,8 @@ func parseEnvelope(s string) (envelope, error) {
 		case 2: // the tag, right after the data
 			off = nData
 		}
-		n, err := strictBase64.Decode(buf[off:], []byte(f))
+		// Decode only reads its source: the field's bytes are not copied.
+		n, err := strictBase64.Decode(buf[off:], unsafe.Slice(unsafe.StringData(f), len(f)))
 		if err != nil {
 			if _, err2 := base64.StdEncoding.DecodeString(f); err2 == nil {
 				return e, nonCanonical("the " + names[i] + " field is not canonical base64")
