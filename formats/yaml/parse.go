@@ -136,15 +136,52 @@ func parseOnce(data []byte, lim formats.Limits, borrow bool) (*formats.File, err
 // returned as they are.
 //
 // A file hull wrote is written back byte for byte: it is returned as parsed
-// without the second parse.
+// without the second parse. So is a file whose comments are all in the
+// one position that is always read back as it is (commentsSettled).
 func settleComments(f *formats.File, data []byte, lim formats.Limits) *formats.File {
 	n := 0
 	for _, d := range f.Docs {
 		n += countComments(d)
 	}
-	if n == 0 {
+	if n == 0 || commentsSettled(f) {
 		return f
 	}
+	return settleWritten(f, data, lim, n)
+}
+
+// commentsSettled reports whether every comment of f is a whole-line
+// comment in a document's top-level mapping with a key after it: it is
+// written above that key, in column 0, and read back above it (the
+// comments of generated and hand-written files alike, at the top of the
+// file and between sections). Any other comment leaves the question to
+// settleWritten, which writes and reads the file; TestCommentsSettled and
+// FuzzCommentsSettled check that both agree.
+func commentsSettled(f *formats.File) bool {
+	for _, d := range f.Docs {
+		keyAfter := false
+		for i := len(d.Children) - 1; i >= 0; i-- {
+			c := d.Children[i]
+			switch {
+			case c.Kind == formats.Comment:
+				if c.Inline || !keyAfter {
+					return false
+				}
+			case c.Kind == formats.Mapping || c.Kind == formats.Sequence:
+				if countComments(c) > 0 {
+					return false
+				}
+				keyAfter = true
+			default:
+				keyAfter = true
+			}
+		}
+	}
+	return true
+}
+
+// settleWritten is settleComments for a tree with n comments, some of
+// which may read back elsewhere: it writes the tree and reads it back.
+func settleWritten(f *formats.File, data []byte, lim formats.Limits, n int) *formats.File {
 	// Written as an encrypted file is: a comment at the end of a nested
 	// block reads back differently when the sops block follows it.
 	w := *f
