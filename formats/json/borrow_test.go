@@ -59,3 +59,28 @@ func TestBorrow(t *testing.T) {
 		}
 	}
 }
+
+// TestSafeRun checks the eight-byte string scan against the byte table at
+// every offset: it must stop at or before the first byte strSafe refuses.
+func TestSafeRun(t *testing.T) {
+	base := []byte("abcdefghijklmnopqrstuvwxyz0123456789\xc3\xa9\xff\x80ABCDEFGH")
+	for pos := range base {
+		for c := 0; c < 256; c++ {
+			s := append([]byte(nil), base...)
+			s[pos] = byte(c)
+			for start := 0; start < 9; start++ {
+				first := len(s)
+				for j := start; j < len(s); j++ {
+					if !strSafe[s[j]] {
+						first = j
+						break
+					}
+				}
+				got := safeRun(string(s), start)
+				if got > first || got < start || (first == len(s) && got+8 <= len(s)) {
+					t.Fatalf("safeRun(%q, %d) = %d, first unsafe byte at %d", s, start, got, first)
+				}
+			}
+		}
+	}
+}
