@@ -73,8 +73,10 @@ func DecryptFile(ctx context.Context, path string, opts DecryptOptions) ([]byte,
 	return out, nil
 }
 
+// decryptWith and encryptWith let the tree borrow data: it never leaves
+// the call, and what they return is a new buffer.
 func decryptWith(ctx context.Context, data []byte, fm formats.Format, opts DecryptOptions) ([]byte, error) {
-	f, err := fm.Parse(data, formats.ParseOptions{Encrypted: true})
+	f, err := fm.Parse(data, formats.ParseOptions{Encrypted: true, Borrow: true})
 	if err != nil {
 		return nil, err
 	}
@@ -148,7 +150,7 @@ func EncryptFile(path string, opts EncryptOptions) ([]byte, error) {
 }
 
 func encryptWith(data []byte, fm formats.Format, opts EncryptOptions) ([]byte, error) {
-	f, err := fm.Parse(data, formats.ParseOptions{})
+	f, err := fm.Parse(data, formats.ParseOptions{Borrow: true})
 	if err != nil {
 		return nil, err
 	}

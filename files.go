@@ -56,7 +56,7 @@ func ReadInput(path string, stdin io.Reader, format string) ([]byte, error) {
 		defer f.Close()
 		src = f
 	}
-	data, err := io.ReadAll(io.LimitReader(src, limit+1))
+	data, err := readAll(src, limit)
 	if err != nil {
 		return nil, &fileError{fmt.Sprintf("cannot read %s: %v", name, err), err}
 	}
@@ -64,6 +64,43 @@ func ReadInput(path string, stdin io.Reader, format string) ([]byte, error) {
 		return nil, fmt.Errorf("%s: %w", name, &formats.LimitError{Format: format, What: "size", Limit: limit})
 	}
 	return data, nil
+}
+
+// readAll reads r to its end, but at most limit+1 bytes. When r is a
+// regular file, its buffer is allocated once at the file's size, as
+// os.ReadFile does: io.ReadAll keeps its growing chunks and their final
+// copy alive together, well over twice the file at the end of a large
+// read, and that was the peak memory of a large decrypt.
+func readAll(r io.Reader, limit int64) ([]byte, error) {
+	var size int64
+	if f, ok := r.(*os.File); ok {
+		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+			size = fi.Size()
+		}
+	}
+	lr := io.LimitReader(r, limit+1)
+	if size <= 0 || size > limit {
+		return io.ReadAll(lr)
+	}
+	b := make([]byte, 0, size+1) // the +1 sees the end without growing
+	for {
+		n, err := lr.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(b) == cap(b) {
+			// The file grew since Stat: the rest as io.ReadAll reads it.
+			rest, err := io.ReadAll(lr)
+			if err != nil {
+				return nil, err
+			}
+			return append(b, rest...), nil
+		}
+	}
 }
 
 func bare(err error) error {

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -284,8 +283,11 @@ var ErrNoVersion = fmt.Errorf("%w: the metadata has no version (the file is trun
 // names in errors. A file that does not parse and holds git conflict
 // markers says how to resolve them; a file without sops metadata is
 // ErrNotEncrypted, one whose metadata has no version ErrNoVersion.
+//
+// The File shares memory with data (formats.ParseOptions.Borrow), so that
+// a large file is not held twice: data must not be modified afterwards.
 func ParseEncrypted(fm formats.Format, data []byte, display string, limits formats.Limits) (*formats.File, error) {
-	f, err := fm.Parse(data, formats.ParseOptions{Encrypted: true, Limits: limits})
+	f, err := fm.Parse(data, formats.ParseOptions{Encrypted: true, Limits: limits, Borrow: true})
 	if err != nil {
 		err = fmt.Errorf("%s: %w", display, err)
 		if line := conflict.Markers(data); line > 0 {
@@ -311,7 +313,7 @@ func readLimited(path string, limit int64) ([]byte, error) {
 	if fi, err := fh.Stat(); err == nil && fi.Mode().IsRegular() && fi.Size() > limit {
 		return nil, fmt.Errorf("%s: %w", path, &formats.LimitError{What: "size", Limit: limit})
 	}
-	data, err := io.ReadAll(io.LimitReader(fh, limit+1))
+	data, err := readAll(fh, limit)
 	if err != nil {
 		return nil, err
 	}

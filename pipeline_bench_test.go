@@ -3,6 +3,9 @@ package hull
 import (
 	"context"
 	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -91,3 +94,61 @@ func BenchmarkDecryptJSON10k(b *testing.B) { benchPipeline(b, "json", true) }
 func BenchmarkEncryptJSON10k(b *testing.B) { benchPipeline(b, "json", false) }
 func BenchmarkDecryptYAML10k(b *testing.B) { benchPipeline(b, "yaml", true) }
 func BenchmarkEncryptYAML10k(b *testing.B) { benchPipeline(b, "yaml", false) }
+
+// benchgenInput returns the make bench input of that shape (internal/benchgen),
+// generated once per benchmark into its temporary directory.
+func benchgenInput(b *testing.B, shape string) []byte {
+	b.Helper()
+	out := filepath.Join(b.TempDir(), "in")
+	if msg, err := exec.Command("go", "run", "./internal/benchgen", "-shape", shape, "-out", out).CombinedOutput(); err != nil {
+		b.Fatalf("benchgen: %v\n%s", err, msg)
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return data
+}
+
+// BenchmarkBenchgen10k is encrypt and decrypt of the 10k-value inputs of
+// make bench through the library (what hull encrypt and decrypt do after
+// the process start), for profiles of the per-value path:
+//
+//	go test -run '^$' -bench Benchgen10k -cpuprofile cpu.out .
+func BenchmarkBenchgen10k(b *testing.B) {
+	rs, err := age.ParseRecipients("age1mnudwt2nqgd7mml9vheylqvxqkey6yf9063tfu90ple5d2gja98sm78q4m")
+	if err != nil {
+		b.Fatal(err)
+	}
+	ids, err := age.ParseIdentities(strings.NewReader(benchIdentity), "bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	eo := EncryptOptions{Groups: [][]keysources.Recipient{rs}}
+	for _, shape := range []string{"yaml-10k", "json-10k"} {
+		format := shape[:4]
+		plain := benchgenInput(b, shape)
+		enc, err := EncryptData(plain, format, eo)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run("encrypt-"+shape, func(b *testing.B) {
+			b.SetBytes(int64(len(plain)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := EncryptData(plain, format, eo); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run("decrypt-"+shape, func(b *testing.B) {
+			b.SetBytes(int64(len(enc)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := DecryptData(context.Background(), enc, format, DecryptOptions{Identities: ids}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -124,8 +124,9 @@ type walker struct {
 	// display path with list indexes.
 	path []string
 	disp []dispStep
-	// aadBuf is reused by aadBytes, hashBuf by hashValue.
-	aadBuf, hashBuf, ptBuf []byte
+	// aadBuf is reused by aadBytes, hashBuf by hashValue, envBuf by the
+	// envelopes of scalar (parseEnvelopeBuf).
+	aadBuf, hashBuf, ptBuf, envBuf []byte
 }
 
 // dispStep is one step of the display path: a mapping key or a list index.
@@ -208,7 +209,10 @@ func (w *walker) walkDocs(docs []*formats.Node) error {
 		if d.Kind != formats.Mapping {
 			return w.where(fmt.Errorf("document is a %s, not a mapping", d.Kind))
 		}
-		if err := w.walkContainer(d, nil); err != nil {
+		// Room for the comment levels of nested containers: each appends
+		// its level in place, where a nil slice allocated one per
+		// container (no level outlives its walkContainer call).
+		if err := w.walkContainer(d, make([][]string, 0, 32)); err != nil {
 			return err
 		}
 	}
@@ -409,10 +413,11 @@ func (w *walker) scalar(parent *formats.Node, i int, c *formats.Node, comments [
 	if !looksEncrypted(c.Value) {
 		return w.where(fmt.Errorf("%w: expected an encrypted value, found plain text", ErrDecrypt))
 	}
-	e, err := parseEnvelope(c.Value)
+	e, buf, err := parseEnvelopeBuf(c.Value, w.envBuf)
 	if err != nil {
 		return w.where(err)
 	}
+	w.envBuf = buf // e and pt are used up before the next value
 	aadb := w.aadBytes()
 	pt, err := w.c.openAAD(e, aadb)
 	if err != nil {
@@ -458,11 +463,15 @@ func decodeTyped(tag string, pt []byte, compat bool) (formats.Type, string, erro
 		if err != nil {
 			return 0, "", malformed("the value of type int is not an integer")
 		}
-		canon := strconv.FormatInt(v, 10)
-		if canon != s && !compat {
+		var digits [24]byte
+		canon := strconv.AppendInt(digits[:0], v, 10)
+		if string(canon) == s {
+			return formats.Int, s, nil // s is the value: no second string
+		}
+		if !compat {
 			return 0, "", nonCanonical("the value of type int is not in canonical form")
 		}
-		return formats.Int, canon, nil
+		return formats.Int, string(canon), nil
 	case "float":
 		if _, err := strconv.ParseFloat(s, 64); err != nil {
 			return 0, "", malformed("the value of type float is not a number")

@@ -132,7 +132,7 @@ func encodeExtendedMAC(w io.Writer, docs []*formats.Node, key []byte, m *metadat
 		if d == nil || d.Kind != formats.Mapping {
 			return fmt.Errorf("%w: a document is not a mapping", ErrExtendedMAC)
 		}
-		e.container(d, nil)
+		e.container(d, make([][]string, 0, 32)) // as walkDocs: levels in place
 	}
 	e.meta(m)
 	e.u8(xKey)

@@ -35,6 +35,13 @@ type ParseOptions struct {
 	// Limits bound the work a hostile input can cause. The zero value means
 	// DefaultLimits.
 	Limits Limits
+	// Borrow lets the File share memory with the input instead of
+	// copying it: the caller promises that the input's bytes are never
+	// modified afterwards (not reused, not wiped), since the File's keys
+	// and values, and any string taken from them, may point into them.
+	// It saves a copy of the whole input, which is what a large file's
+	// peak memory is made of. Formats may ignore it.
+	Borrow bool
 }
 
 // EmitOptions tune output.

@@ -92,24 +92,28 @@ func (t Type) String() string {
 //   - Time: time.Time.MarshalText output ("2024-01-01T00:00:00Z")
 //   - Null: ""
 type Node struct {
-	Kind Kind
 	// Key is the node's key when it is an item of a Mapping. It is empty
 	// for sequence elements, comments and document roots.
 	Key string
-	// Children are the items of a Mapping or the elements of a Sequence,
-	// in order, comments included.
-	Children []*Node
-	// Type is the type of a Scalar.
-	Type Type
 	// Value is the canonical plaintext of a Scalar or the text of a
 	// Comment (everything after the comment marker, leading space kept).
 	Value string
-	// Inline marks a Comment written on the same line as the value before
-	// it (YAML "a: 1 # note").
-	Inline bool
+	// Children are the items of a Mapping or the elements of a Sequence,
+	// in order, comments included.
+	Children []*Node
 	// Line is the 1-based source line, when the format knows it (0 if not).
 	// It is used in error messages; it never holds content.
 	Line int
+	// Kind is what the node is.
+	Kind Kind
+	// Type is the type of a Scalar.
+	Type Type
+	// Inline marks a Comment written on the same line as the value before
+	// it (YAML "a: 1 # note").
+	Inline bool
+
+	// The one-byte fields come last so that a Node takes 72 bytes, not
+	// 88 with padding after each: a large file's tree is mostly nodes.
 }
 
 // NewMapping returns an empty mapping node.

@@ -8,8 +8,8 @@
 #   - `age --decrypt` of a file of the same size as hull's encrypted input,
 #     the floor of any age-based decrypt, when age is on PATH.
 #
-# Then the bulk commands (encrypt -r, check, updatekeys -r) on 100 and
-# 1,000 small files, to show they stay linear.
+# Then the bulk commands (encrypt -r, check, updatekeys -r -y) on 250, 500
+# and 1,000 small files, to show they stay linear.
 #
 # A missed target is reported (MISSED), not an error; the script fails only
 # if a build or a command fails. Everything is written to a temporary
@@ -21,7 +21,8 @@
 # BENCH_SOPS_BIG=0 (no sops on the 500k-value inputs, where it takes minutes
 # per run), BENCH_GO=1 (also the Go benchmarks), BENCH_INPUTS (the names
 # of the inputs to run, e.g. "yaml-10 yaml-500k"; default all),
-# BENCH_BULK=0 (no bulk commands).
+# BENCH_BULK=0 (no bulk commands), BENCH_BULK_SIZES (the numbers of files,
+# default "250 500 1000").
 #
 # Wall time is measured with bash's $EPOCHREALTIME around /usr/bin/time and
 # includes the fork/exec of /usr/bin/time itself (about 1 ms, the same for
@@ -285,7 +286,7 @@ if [[ ${BENCH_BULK:-1} != 0 ]]; then
 	echo "== bulk commands"
 	recipient2=$("$hull" keygen "$work/key2.txt")
 	brows=()
-	for n in 100 1000; do
+	for n in ${BENCH_BULK_SIZES:-250 500 1000}; do
 		dir="$work/bulk$n"
 		for ((d = 0; d < 10; d++)); do mkdir -p "$dir/s/d$d"; done
 		for ((i = 0; i < n; i++)); do
@@ -308,7 +309,7 @@ if [[ ${BENCH_BULK:-1} != 0 ]]; then
 		echo "files|encrypt -r|per file|check|per file|updatekeys -r -y|per file"
 		printf '%s\n' "${brows[@]}"
 	} | column -t -s '|' -o '  '
-	echo "One run each; linear when the per-file times of 100 and 1,000 files agree."
+	echo "One run each; linear when the per-file times agree across the numbers of files."
 fi
 
 echo

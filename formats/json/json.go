@@ -68,7 +68,7 @@ func ParseFile(formatName string, data []byte, opts formats.ParseOptions) (*form
 	if int64(len(data)) > lim.MaxBytes {
 		return nil, &formats.LimitError{Format: formatName, What: "size", Limit: lim.MaxBytes}
 	}
-	p := newParser(formatName, data, lim)
+	p := newParser(formatName, data, lim, opts.Borrow)
 	root, err := p.parse()
 	if err != nil {
 		return nil, err

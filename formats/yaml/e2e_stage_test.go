@@ -53,7 +53,7 @@ func stageMemory(t *testing.T) {
 	mark("3-enc-emitted")
 	f, data = nil, nil
 	mark("4-dec-input")
-	f, err = fm.Parse(enc, formats.ParseOptions{Encrypted: true})
+	f, err = fm.Parse(enc, formats.ParseOptions{Encrypted: true, Borrow: true}) // as hull.ParseEncrypted
 	if err != nil {
 		t.Fatal(err)
 	}

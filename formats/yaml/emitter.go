@@ -99,6 +99,8 @@ type event struct {
 // scalarInfo is yaml_emitter_analyze_scalar's result (unicode output on).
 type scalarInfo struct {
 	multiline, flowPlain, blockPlain, single, block bool
+	// ascii: the value is printable ASCII (analyzeASCII), one column a byte.
+	ascii bool
 }
 
 type emitter struct {
@@ -636,7 +638,11 @@ func (e *emitter) writePlain(v string) {
 	}
 	if !e.sInfo.multiline {
 		e.out = append(e.out, v...)
-		e.column += runeCount(v)
+		if e.sInfo.ascii {
+			e.column += len(v)
+		} else {
+			e.column += runeCount(v)
+		}
 		if len(v) > 0 {
 			e.whitespace = false
 		}
@@ -959,6 +965,29 @@ func analyzeScalar(v string) scalarInfo {
 	return a
 }
 
+// The classes of asciiClass: 0 for a byte that stands for itself.
+const (
+	clsFlow  = 1 + iota // , ? [ ] { }
+	clsColon            // :
+	clsHash             // #
+	clsOther            // not printable ASCII
+)
+
+// asciiClass classifies the bytes after the first of a scalar for
+// analyzeASCII.
+var asciiClass = func() (t [256]uint8) {
+	for c := range t {
+		if c < 0x20 || c > 0x7e {
+			t[c] = clsOther
+		}
+	}
+	for _, c := range ",?[]{}" {
+		t[c] = clsFlow
+	}
+	t[':'], t['#'] = clsColon, clsHash
+	return t
+}()
+
 // analyzeASCII is analyzeScalar for the common case of printable ASCII
 // without tabs (so without line breaks and special characters); ok is
 // false for any other text.
@@ -982,22 +1011,23 @@ func analyzeASCII(v string) (scalarInfo, bool) {
 		return scalarInfo{}, false
 	}
 	for i := 1; i < len(v); i++ {
-		switch c := v[i]; c {
-		case ',', '?', '[', ']', '{', '}':
+		// One table lookup per byte: this loop runs over every encrypted
+		// value a YAML file is written with (about 130 bytes each).
+		switch asciiClass[v[i]] {
+		case 0:
+		case clsFlow:
 			flowInd = true
-		case ':':
+		case clsColon:
 			flowInd = true
 			if i+1 == len(v) || v[i+1] == ' ' {
 				blockInd = true
 			}
-		case '#':
+		case clsHash:
 			if v[i-1] == ' ' {
 				flowInd, blockInd = true, true
 			}
 		default:
-			if c < 0x20 || c > 0x7e {
-				return scalarInfo{}, false
-			}
+			return scalarInfo{}, false
 		}
 	}
 	edge := v[0] == ' ' || v[len(v)-1] == ' '
@@ -1006,6 +1036,7 @@ func analyzeASCII(v string) (scalarInfo, bool) {
 		blockPlain: !edge && !blockInd,
 		single:     true,
 		block:      v[len(v)-1] != ' ',
+		ascii:      true,
 	}, true
 }
 

@@ -96,7 +96,7 @@ func (yamlFormat) Parse(data []byte, opts formats.ParseOptions) (f *formats.File
 	if line := firstInvalidUTF8Line(data); line > 0 {
 		return nil, syntaxErr(line, "invalid utf-8")
 	}
-	f, err = parseOnce(data, lim)
+	f, err = parseOnce(data, lim, opts.Borrow)
 	if err != nil {
 		return nil, err
 	}
@@ -104,10 +104,11 @@ func (yamlFormat) Parse(data []byte, opts formats.ParseOptions) (f *formats.File
 }
 
 // parseOnce reads data with the direct parser, or yaml.v3 when the direct
-// parser gives up.
-func parseOnce(data []byte, lim formats.Limits) (*formats.File, error) {
+// parser gives up. With borrow, the direct parser's tree points into data
+// (formats.ParseOptions.Borrow).
+func parseOnce(data []byte, lim formats.Limits, borrow bool) (*formats.File, error) {
 	if !noDirect {
-		if f, ok := parseDirect(data, lim); ok {
+		if f, ok := parseDirect(data, lim, borrow); ok {
 			return f, nil
 		}
 	}
@@ -135,15 +136,52 @@ func parseOnce(data []byte, lim formats.Limits) (*formats.File, error) {
 // returned as they are.
 //
 // A file hull wrote is written back byte for byte: it is returned as parsed
-// without the second parse.
+// without the second parse. So is a file whose comments are all in the
+// one position that is always read back as it is (commentsSettled).
 func settleComments(f *formats.File, data []byte, lim formats.Limits) *formats.File {
 	n := 0
 	for _, d := range f.Docs {
 		n += countComments(d)
 	}
-	if n == 0 {
+	if n == 0 || commentsSettled(f) {
 		return f
 	}
+	return settleWritten(f, data, lim, n)
+}
+
+// commentsSettled reports whether every comment of f is a whole-line
+// comment in a document's top-level mapping with a key after it: it is
+// written above that key, in column 0, and read back above it (the
+// comments of generated and hand-written files alike, at the top of the
+// file and between sections). Any other comment leaves the question to
+// settleWritten, which writes and reads the file; TestCommentsSettled and
+// FuzzCommentsSettled check that both agree.
+func commentsSettled(f *formats.File) bool {
+	for _, d := range f.Docs {
+		keyAfter := false
+		for i := len(d.Children) - 1; i >= 0; i-- {
+			c := d.Children[i]
+			switch {
+			case c.Kind == formats.Comment:
+				if c.Inline || !keyAfter {
+					return false
+				}
+			case c.Kind == formats.Mapping || c.Kind == formats.Sequence:
+				if countComments(c) > 0 {
+					return false
+				}
+				keyAfter = true
+			default:
+				keyAfter = true
+			}
+		}
+	}
+	return true
+}
+
+// settleWritten is settleComments for a tree with n comments, some of
+// which may read back elsewhere: it writes the tree and reads it back.
+func settleWritten(f *formats.File, data []byte, lim formats.Limits, n int) *formats.File {
 	// Written as an encrypted file is: a comment at the end of a nested
 	// block reads back differently when the sops block follows it.
 	w := *f
@@ -160,7 +198,7 @@ func settleComments(f *formats.File, data []byte, lim formats.Limits) *formats.F
 	if bytes.Equal(out, data) {
 		return f
 	}
-	g, err := parseOnce(out, lim)
+	g, err := parseOnce(out, lim, true) // out is this function's alone
 	if err != nil || len(g.Docs) != len(f.Docs) {
 		return f
 	}
@@ -527,7 +565,16 @@ func scalar(n *yamlv3.Node) (*formats.Node, error) {
 
 // scalarFrom types a scalar of the given text, resolved tag and line.
 func scalarFrom(value, tag string, line int) (*formats.Node, error) {
-	out := &formats.Node{Kind: formats.Scalar, Type: formats.String, Value: value, Line: line}
+	out := &formats.Node{}
+	if err := scalarInto(out, value, tag, line); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// scalarInto is scalarFrom into a node the caller allocated.
+func scalarInto(out *formats.Node, value, tag string, line int) error {
+	*out = formats.Node{Kind: formats.Scalar, Type: formats.String, Value: value, Line: line}
 	switch tag {
 	case tagNull:
 		out.Type, out.Value = formats.Null, ""
@@ -538,14 +585,14 @@ func scalarFrom(value, tag string, line int) (*formats.Node, error) {
 		case "false", "False", "FALSE":
 			out.Type, out.Value = formats.Bool, "False"
 		default:
-			return nil, syntaxErr(line, "value is not a valid !!bool")
+			return syntaxErr(line, "value is not a valid !!bool")
 		}
 	case tagInt:
 		digits, fits, ok := parseInt(value)
 		if !ok {
 			// An explicit !!int on a float literal is accepted by yaml.v3 only
 			// through !!float; anything else is malformed.
-			return nil, syntaxErr(line, "value is not a valid !!int")
+			return syntaxErr(line, "value is not a valid !!int")
 		}
 		out.Type, out.Value = formats.Int, digits
 		if !fits {
@@ -554,28 +601,28 @@ func scalarFrom(value, tag string, line int) (*formats.Node, error) {
 	case tagFloat:
 		v, ok := floatValue(value)
 		if !ok {
-			return nil, syntaxErr(line, "value is not a valid !!float")
+			return syntaxErr(line, "value is not a valid !!float")
 		}
 		out.Type, out.Value = formats.Float, v
 	case tagTimestamp:
 		t, ok := parseTimestamp(value)
 		if !ok {
-			return nil, syntaxErr(line, "value is not a valid !!timestamp")
+			return syntaxErr(line, "value is not a valid !!timestamp")
 		}
 		text, err := t.MarshalText()
 		if err != nil {
 			// Out of the range RFC 3339 can express: keep the text.
-			return out, nil
+			return nil
 		}
 		out.Type, out.Value = formats.Time, string(text)
 	case tagBinary:
 		b, err := base64.StdEncoding.DecodeString(value)
 		if err != nil {
-			return nil, syntaxErr(line, "value is not valid !!binary base64")
+			return syntaxErr(line, "value is not valid !!binary base64")
 		}
 		out.Value = string(b)
 	}
-	return out, nil
+	return nil
 }
 
 // floatValue returns the tree value of a !!float literal: the literal itself

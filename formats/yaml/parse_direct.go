@@ -1,9 +1,11 @@
 package yaml
 
 import (
+	"encoding/binary"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/hullsecrets/hull/formats"
 )
@@ -44,6 +46,14 @@ type dparser struct {
 	nodes             int
 	pending           []dcomment // comment lines waiting for the node they head
 	blankAfterComment bool
+
+	slab    []formats.Node // nodes are handed out from slabs (node)
+	slabLen int
+	// kids holds the children of the open containers, innermost last;
+	// each gets its exact-size slice when it is complete (pop), from
+	// kidSlab.
+	kids    []*formats.Node
+	kidSlab []*formats.Node
 }
 
 // giveUp is the panic value the direct parser unwinds with.
@@ -51,36 +61,108 @@ type giveUp struct{}
 
 func (p *dparser) fail() { panic(giveUp{}) }
 
+// push appends a child to the innermost open container.
+func (p *dparser) push(n *formats.Node) { p.kids = append(p.kids, n) }
+
+// pop closes the container whose first child is at kids[start] and
+// returns its children: a slice of exactly their number, taken from a
+// slab (its capacity is its length, so that appending to it later never
+// writes into a neighbour's), nil when there are none.
+func (p *dparser) pop(start int) []*formats.Node {
+	n := len(p.kids) - start
+	if n == 0 {
+		return nil
+	}
+	if n > len(p.kidSlab) {
+		p.kidSlab = make([]*formats.Node, max(n, 4096))
+	}
+	out := p.kidSlab[:n:n]
+	p.kidSlab = p.kidSlab[n:]
+	copy(out, p.kids[start:])
+	clear(p.kids[start:])
+	p.kids = p.kids[:start]
+	return out
+}
+
+// node returns a new node holding n. Nodes come from slabs, so that a
+// large file's tree is a few hundred allocations, each node taking its
+// exact size rather than the next size class.
+func (p *dparser) node(n formats.Node) *formats.Node {
+	if len(p.slab) == 0 {
+		p.slab = make([]formats.Node, p.slabLen)
+		if p.slabLen < 4096 {
+			p.slabLen *= 2
+		}
+	}
+	out := &p.slab[0]
+	*out = n
+	p.slab = p.slab[1:]
+	return out
+}
+
 // badBytes reports input the direct parser leaves to yaml.v3: tabs, CR,
 // control characters, BOMs, NEL/LS/PS line breaks and non-characters.
-func badBytes(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '\n':
-		case c < 0x20 || c == 0x7f:
+// Eight bytes at a time while they are all printable ASCII (the bulk of
+// any secrets file), byte by byte (badByte) otherwise: this scan of the
+// whole input was a tenth of a 10k-value decrypt.
+func badBytes(s []byte) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		w := binary.LittleEndian.Uint64(s[i:])
+		// A high bit where a byte is below 0x20 or above 0x7e; exact as a
+		// yes or no, and a yes is checked byte by byte.
+		if ((w-0x20*ones)&^w|(w+ones)|w)&highs == 0 {
+			continue
+		}
+		for j := i; j < i+8; j++ {
+			if badByte(s, j) {
+				return true
+			}
+		}
+	}
+	for ; i < len(s); i++ {
+		if badByte(s, i) {
 			return true
-		case c == 0xc2:
-			if i+1 < len(s) && s[i+1] < 0xa0 {
-				return true // C1 controls, NEL
-			}
-		case c == 0xe2:
-			if i+2 < len(s) && s[i+1] == 0x80 && (s[i+2] == 0xa8 || s[i+2] == 0xa9) {
-				return true
-			}
-		case c == 0xef:
-			if i+2 < len(s) && (s[i+1] == 0xbb && s[i+2] == 0xbf || s[i+1] == 0xbf && s[i+2] >= 0xbe) {
-				return true
-			}
+		}
+	}
+	return false
+}
+
+// badByte reports whether the byte at s[i] starts what badBytes refuses.
+func badByte(s []byte, i int) bool {
+	c := s[i]
+	switch {
+	case c-0x20 < 0x5f, c == '\n':
+	case c < 0x20 || c == 0x7f:
+		return true
+	case c == 0xc2:
+		if i+1 < len(s) && s[i+1] < 0xa0 {
+			return true // C1 controls, NEL
+		}
+	case c == 0xe2:
+		if i+2 < len(s) && s[i+1] == 0x80 && (s[i+2] == 0xa8 || s[i+2] == 0xa9) {
+			return true
+		}
+	case c == 0xef:
+		if i+2 < len(s) && (s[i+1] == 0xbb && s[i+2] == 0xbf || s[i+1] == 0xbf && s[i+2] >= 0xbe) {
+			return true
 		}
 	}
 	return false
 }
 
 // parseDirect parses data, or reports ok false when the yaml.v3 path must.
-func parseDirect(data []byte, lim formats.Limits) (f *formats.File, ok bool) {
-	src := string(data)
-	if badBytes(src) {
+// Keys and unescaped scalars are substrings of one string holding the
+// input: a copy of data, or with borrow data itself.
+func parseDirect(data []byte, lim formats.Limits, borrow bool) (f *formats.File, ok bool) {
+	var src string
+	if borrow {
+		src = unsafe.String(unsafe.SliceData(data), len(data))
+	} else {
+		src = string(data)
+	}
+	if badBytes(data) {
 		return nil, false
 	}
 	defer func() {
@@ -91,7 +173,7 @@ func parseDirect(data []byte, lim formats.Limits) (f *formats.File, ok bool) {
 			f, ok = nil, false
 		}
 	}()
-	p := &dparser{src: src, lim: lim}
+	p := &dparser{src: src, lim: lim, slabLen: 16}
 	p.load(0, 1)
 	f = &formats.File{}
 	first := true
@@ -214,9 +296,9 @@ func (p *dparser) skipComments() {
 	}
 }
 
-// flush appends the queued comments, which must sit in column col, to out
-// with the line of the node they head.
-func (p *dparser) flush(out *formats.Node, col, line int) {
+// flush adds the queued comments, which must sit in column col, to the
+// open container with the line of the node they head.
+func (p *dparser) flush(col, line int) {
 	if p.blankAfterComment {
 		p.fail()
 	}
@@ -224,7 +306,7 @@ func (p *dparser) flush(out *formats.Node, col, line int) {
 		if c.col != col {
 			p.fail()
 		}
-		out.Children = append(out.Children, &formats.Node{Kind: formats.Comment, Value: c.text, Line: line})
+		p.push(p.node(formats.Node{Kind: formats.Comment, Value: c.text, Line: line}))
 	}
 	p.pending = p.pending[:0]
 }
@@ -240,6 +322,13 @@ func (p *dparser) count(depth int) {
 // the current line is its first key. It returns at the first content line
 // left of col (or EOF), with comments before it queued.
 func (p *dparser) mapping(out *formats.Node, col, depth int) {
+	start := len(p.kids)
+	p.mappingItems(col, depth, start)
+	out.Children = p.pop(start)
+}
+
+// mappingItems reads the items of mapping onto kids[start:].
+func (p *dparser) mappingItems(col, depth, start int) {
 	var seen map[string]struct{}
 	n := 0
 	for {
@@ -258,7 +347,7 @@ func (p *dparser) mapping(out *formats.Node, col, depth int) {
 		if n++; n > 16 {
 			if seen == nil {
 				seen = make(map[string]struct{}, 32)
-				for _, c := range out.Children {
+				for _, c := range p.kids[start:] {
 					if c.Kind != formats.Comment {
 						seen[c.Key] = struct{}{}
 					}
@@ -269,17 +358,17 @@ func (p *dparser) mapping(out *formats.Node, col, depth int) {
 			}
 			seen[key] = struct{}{}
 		} else {
-			for _, c := range out.Children {
+			for _, c := range p.kids[start:] {
 				if c.Kind != formats.Comment && c.Key == key {
 					p.fail()
 				}
 			}
 		}
 		p.count(depth)
-		p.flush(out, col, keyLine)
-		v := p.value(out, rest, col, depth, keyLine, true)
+		p.flush(col, keyLine)
+		v := p.value(rest, col, depth, keyLine, true)
 		v.Key = key
-		out.Children = append(out.Children, v)
+		p.push(v)
 		p.skipComments()
 		if p.cur.eof || p.cur.col < col || p.isDocMarker() {
 			return
@@ -289,6 +378,13 @@ func (p *dparser) mapping(out *formats.Node, col, depth int) {
 
 // sequence reads the block sequence whose dashes are in column col.
 func (p *dparser) sequence(out *formats.Node, col, depth int) {
+	start := len(p.kids)
+	p.sequenceItems(col, depth)
+	out.Children = p.pop(start)
+}
+
+// sequenceItems reads the items of a sequence onto kids.
+func (p *dparser) sequenceItems(col, depth int) {
 	for {
 		if p.cur.col != col || !p.isSeqItem() {
 			if p.cur.col > col {
@@ -309,24 +405,24 @@ func (p *dparser) sequence(out *formats.Node, col, depth int) {
 		}
 		line := p.cur.num
 		p.count(depth)
-		p.flush(out, col, line)
+		p.flush(col, line)
 		rest := t[i:]
 		if rest[0] == '-' && (len(rest) == 1 || rest[1] == ' ') {
 			// "- - item": a sequence in the item's content column.
-			s := &formats.Node{Kind: formats.Sequence, Line: line}
+			s := p.node(formats.Node{Kind: formats.Sequence, Line: line})
 			p.cur.col += i
 			p.count(depth + 1)
 			p.sequence(s, p.cur.col, depth+1)
-			out.Children = append(out.Children, s)
+			p.push(s)
 		} else if p.looksLikeKey(rest) {
 			// "- key: value": a mapping in the item's content column.
-			m := &formats.Node{Kind: formats.Mapping, Line: line}
+			m := p.node(formats.Node{Kind: formats.Mapping, Line: line})
 			p.cur.col += i
 			p.mapping(m, p.cur.col, depth+1)
-			out.Children = append(out.Children, m)
+			p.push(m)
 		} else {
-			v := p.value(out, rest, col, depth, line, false)
-			out.Children = append(out.Children, v)
+			v := p.value(rest, col, depth, line, false)
+			p.push(v)
 			p.skipComments()
 		}
 		if p.cur.eof || p.isDocMarker() {
@@ -394,8 +490,9 @@ func (p *dparser) key(s string) (key, rest string) {
 
 // value reads the value after a key's ':' (inMapping) or a '- ': rest is
 // the rest of the line; col is the collection's column. Comments on the
-// line are appended to parent before the value, as parse.go does.
-func (p *dparser) value(parent *formats.Node, rest string, col, depth, line int, inMapping bool) *formats.Node {
+// line are added to the open collection before the value, as parse.go
+// does.
+func (p *dparser) value(rest string, col, depth, line int, inMapping bool) *formats.Node {
 	i := 0
 	for i < len(rest) && rest[i] == ' ' {
 		i++
@@ -418,19 +515,19 @@ func (p *dparser) value(parent *formats.Node, rest string, col, depth, line int,
 				p.fail()
 			}
 			p.count(depth)
-			return &formats.Node{Kind: formats.Scalar, Type: formats.Null, Line: line}
+			return p.node(formats.Node{Kind: formats.Scalar, Type: formats.Null, Line: line})
 		}
 		if hasComment {
-			parent.Children = append(parent.Children, &formats.Node{Kind: formats.Comment, Value: comment, Line: line})
+			p.push(p.node(formats.Node{Kind: formats.Comment, Value: comment, Line: line}))
 		}
 		c := p.cur.col
 		if p.isSeqItem() {
-			s := &formats.Node{Kind: formats.Sequence, Line: p.cur.num}
+			s := p.node(formats.Node{Kind: formats.Sequence, Line: p.cur.num})
 			p.count(depth + 1)
 			p.sequence(s, c, depth+1)
 			return s
 		}
-		m := &formats.Node{Kind: formats.Mapping, Line: p.cur.num}
+		m := p.node(formats.Node{Kind: formats.Mapping, Line: p.cur.num})
 		p.count(depth + 1)
 		p.mapping(m, c, depth+1)
 		return m
@@ -441,7 +538,7 @@ func (p *dparser) value(parent *formats.Node, rest string, col, depth, line int,
 	switch rest[0] {
 	case '\'', '"':
 		s, n := p.quoted(rest)
-		v = &formats.Node{Kind: formats.Scalar, Type: formats.String, Value: s, Line: line}
+		v = p.node(formats.Node{Kind: formats.Scalar, Type: formats.String, Value: s, Line: line})
 		after = rest[n:]
 		if after != "" && after[0] != ' ' {
 			p.fail()
@@ -453,9 +550,9 @@ func (p *dparser) value(parent *formats.Node, rest string, col, depth, line int,
 		t := strings.TrimRight(rest, " ")
 		switch t {
 		case "{}":
-			v = &formats.Node{Kind: formats.Mapping, Line: line}
+			v = p.node(formats.Node{Kind: formats.Mapping, Line: line})
 		case "[]":
-			v = &formats.Node{Kind: formats.Sequence, Line: line}
+			v = p.node(formats.Node{Kind: formats.Sequence, Line: line})
 		default:
 			p.fail()
 		}
@@ -482,9 +579,8 @@ func (p *dparser) value(parent *formats.Node, rest string, col, depth, line int,
 		}
 		plain := strings.TrimRight(rest[:end], " ")
 		after = rest[len(plain):]
-		var err error
-		v, err = scalarFrom(plain, resolvePlain(plain), line)
-		if err != nil {
+		v = p.node(formats.Node{})
+		if scalarInto(v, plain, resolvePlain(plain), line) != nil {
 			p.fail()
 		}
 	}
@@ -493,7 +589,7 @@ func (p *dparser) value(parent *formats.Node, rest string, col, depth, line int,
 		if after[0] != '#' {
 			p.fail()
 		}
-		parent.Children = append(parent.Children, &formats.Node{Kind: formats.Comment, Value: after[1:], Inline: true, Line: line})
+		p.push(p.node(formats.Node{Kind: formats.Comment, Value: after[1:], Inline: true, Line: line}))
 	}
 	p.advance()
 	p.skipComments()
@@ -680,5 +776,5 @@ func (p *dparser) blockScalar(h string, col, line int) *formats.Node {
 	if !p.cur.eof && p.cur.col > col {
 		p.fail()
 	}
-	return &formats.Node{Kind: formats.Scalar, Type: formats.String, Value: b.String(), Line: line}
+	return p.node(formats.Node{Kind: formats.Scalar, Type: formats.String, Value: b.String(), Line: line})
 }

@@ -21,7 +21,9 @@ func directAgrees(t *testing.T, data []byte) bool {
 		return false // Parse rejects it before either parser runs
 	}
 	lim := formats.Limits{}.WithDefaults()
-	got, ok := parseDirect(data, lim)
+	// Borrowing a copy: the tree then points into it (TestBorrow), which
+	// must change nothing.
+	got, ok := parseDirect(append([]byte(nil), data...), lim, true)
 	if !ok {
 		return false
 	}
@@ -198,5 +200,44 @@ func FuzzDirectParse(f *testing.F) {
 			return
 		}
 		directAgrees(t, data)
+	})
+}
+
+// badBytesRef is badBytes byte by byte, as it was first written.
+func badBytesRef(s []byte) bool {
+	for i := range s {
+		if badByte(s, i) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestBadBytesWords checks the eight-byte scan of badBytes against the
+// byte-by-byte one: every offset, with each byte value at each position.
+func TestBadBytesWords(t *testing.T) {
+	base := []byte("key: value-0123456789 abc~ xyz\nnext: line here\n")
+	for pos := range base {
+		for c := 0; c < 256; c++ {
+			for _, tail := range [][]byte{nil, {0x80}, {0xa8}, {0xbf}, {0xbb, 0xbf}, {0x80, 0xa9}, {0xbf, 0xbe}} {
+				s := append(append([]byte(nil), base[:pos]...), byte(c))
+				s = append(append(s, tail...), base[pos+1:]...)
+				for start := 0; start < 9 && start < len(s); start++ {
+					if got, want := badBytes(s[start:]), badBytesRef(s[start:]); got != want {
+						t.Fatalf("badBytes(%q) = %v, byte by byte %v", s[start:], got, want)
+					}
+				}
+			}
+		}
+	}
+}
+
+func FuzzBadBytes(f *testing.F) {
+	f.Add([]byte("a: b\n\tc"))
+	f.Add([]byte("x\xc2\x85yyyyyyyyy"))
+	f.Fuzz(func(t *testing.T, s []byte) {
+		if got, want := badBytes(s), badBytesRef(s); got != want {
+			t.Fatalf("badBytes(%q) = %v, byte by byte %v", s, got, want)
+		}
 	})
 }

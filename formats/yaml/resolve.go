@@ -158,11 +158,13 @@ func parseInt(s string) (digits string, fits, ok bool) {
 		return "", false, false
 	}
 	plain := strings.ReplaceAll(s, "_", "")
-	if v, err := strconv.ParseInt(plain, 0, 64); err == nil {
-		return strconv.FormatInt(v, 10), true, true
-	}
-	if v, err := strconv.ParseUint(plain, 0, 64); err == nil {
-		return strconv.FormatUint(v, 10), false, true
+	if intDigits(plain) {
+		if v, err := strconv.ParseInt(plain, 0, 64); err == nil {
+			return strconv.FormatInt(v, 10), true, true
+		}
+		if v, err := strconv.ParseUint(plain, 0, 64); err == nil {
+			return strconv.FormatUint(v, 10), false, true
+		}
 	}
 	if isYAMLStyleFloat(plain) {
 		return "", false, false
@@ -188,6 +190,45 @@ func parseInt(s string) (digits string, fits, ok bool) {
 		}
 	}
 	return "", false, false
+}
+
+// intDigits reports whether s, without underscores, has the syntax
+// strconv.ParseInt and ParseUint accept with base 0 (a sign for ParseInt,
+// then a 0x, 0o or 0b prefix, or a leading 0 for octal, then digits of
+// that base). parseInt asks it first: strconv allocates an error for each
+// failure, and most plain scalars that start with a digit (hex keys,
+// versions, floats) are not integers.
+func intDigits(s string) bool {
+	if s != "" && (s[0] == '+' || s[0] == '-') {
+		s = s[1:]
+	}
+	max := byte('9')
+	if len(s) > 1 && s[0] == '0' {
+		switch s[1] {
+		case 'x', 'X':
+			s, max = s[2:], 0
+		case 'o', 'O':
+			s, max = s[2:], '7'
+		case 'b', 'B':
+			s, max = s[2:], '1'
+		default:
+			s, max = s[1:], '7'
+		}
+	}
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if max == 0 {
+			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+				return false
+			}
+		} else if c < '0' || c > max {
+			return false
+		}
+	}
+	return true
 }
 
 var timestampFormats = []string{

@@ -1,7 +1,9 @@
 package yaml
 
 import (
+	"errors"
 	"regexp"
+	"strconv"
 	"testing"
 )
 
@@ -46,4 +48,38 @@ func FuzzIsYAMLStyleFloat(f *testing.F) {
 			t.Errorf("isYAMLStyleFloat(%q) = %v, the pattern says %v", s, got, want)
 		}
 	})
+}
+
+// intDigits must never refuse what strconv parses with base 0: parseInt
+// skips strconv when it says no.
+func TestIntDigitsCoversStrconv(t *testing.T) {
+	alphabet := []byte("0179afFxXoObB+-.e")
+	check := func(s string) {
+		_, errI := strconv.ParseInt(s, 0, 64)
+		_, errU := strconv.ParseUint(s, 0, 64)
+		syntaxOK := func(err error) bool { return err == nil || errors.Is(err, strconv.ErrRange) }
+		if (syntaxOK(errI) || syntaxOK(errU)) && !intDigits(s) {
+			t.Errorf("intDigits(%q) = false, but strconv reads it (%v, %v)", s, errI, errU)
+		}
+	}
+	var gen func(prefix []byte, n int)
+	gen = func(prefix []byte, n int) {
+		check(string(prefix))
+		if n == 0 {
+			return
+		}
+		for _, c := range alphabet {
+			gen(append(prefix, c), n-1)
+		}
+	}
+	gen(nil, 5)
+	for _, s := range []string{"9223372036854775807", "9223372036854775808", "18446744073709551616", "-0x8000000000000000", "0o777", "0777", "0b1011", "+0x1F"} {
+		check(s)
+	}
+	// And it says no to the common non-integers.
+	for _, s := range []string{"89344f0a1e", "1.75", "3.15", "2024-01-01", "1e5", "08", "0x", "-", ""} {
+		if intDigits(s) {
+			t.Errorf("intDigits(%q) = true", s)
+		}
+	}
 }

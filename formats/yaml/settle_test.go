@@ -84,7 +84,7 @@ func TestSettleKeepsLines(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	raw, err := parseOnce(in, formats.DefaultLimits)
+	raw, err := parseOnce(in, formats.DefaultLimits, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,4 +103,106 @@ func TestSettleKeepsLines(t *testing.T) {
 	if len(got) != 5 || fmt.Sprint(got) != fmt.Sprint(want) || got[4] != 5 {
 		t.Fatalf("lines %v, want %v", got, want)
 	}
+}
+
+// settledAgrees checks the shortcut of settleComments: when
+// commentsSettled says the comments of data's tree read back where they
+// are, writing and reading the tree (settleWritten) must give the same
+// tree. It reports whether the shortcut applied.
+func settledAgrees(t *testing.T, data []byte) bool {
+	t.Helper()
+	lim := formats.Limits{}.WithDefaults()
+	for _, encrypted := range []bool{false, true} {
+		f, err := New().Parse(data, formats.ParseOptions{Encrypted: encrypted})
+		if err != nil {
+			return false
+		}
+		n := 0
+		for _, d := range f.Docs {
+			n += countComments(d)
+		}
+		if n == 0 || !commentsSettled(f) {
+			return false
+		}
+		g := settleWritten(f, data, lim, n)
+		if len(g.Docs) != len(f.Docs) || len(g.Warnings) != len(f.Warnings) {
+			t.Fatalf("%q: commentsSettled, but written and read back it has %d documents and warnings %q", data, len(g.Docs), g.Warnings)
+		}
+		for i := range f.Docs {
+			if !formats.Equal(f.Docs[i], g.Docs[i]) {
+				t.Fatalf("%q: commentsSettled, but document %d reads back otherwise:\nparsed:\n%s\nread back:\n%s", data, i, dumpFile(f), dumpFile(g))
+			}
+		}
+	}
+	return true
+}
+
+var settledSeeds = []string{
+	"# top\na: 1\n",
+	"# top\n# two\na: 1\nb: x\n",
+	"a: 1\n# c\nb: 2\n",
+	"a:\n    b: 1\n# c\nd: 2\n",
+	"a:\n  - x\n  - y\n# c\nd: 2\n",
+	"a:\n  b: 1\n\n# c\nd: 2\n",
+	"a: 1\n# c\n\nd: 2\n",
+	"a: 1\n\n# c\n\nd: 2\n",
+	"# c\na: {}\nb: []\n",
+	"# c\na: |\n  text\n  more\nb: 1\n",
+	"# c\n'quoted key': 1\n",
+	"# c\n\"k\\ty\": \"v\"\n",
+	"a: 1\n---\n# c\nb: 2\n",
+	"# c\na: 1\n---\n# d\nb: 2\n",
+	"# c\na: &x 1\nb: *x\n",
+	"# c\n? complex\n: 1\n",
+	"#\na: 1\n",
+	"#  spaced  \na: 1\n",
+	"a: 1\n#c\n#d\nb:\n  c: 1\n",
+	"# c\nsops:\n  version: 3.9.0\na: 1\n",
+	"# c\na: 1\nsops:\n  version: 3.9.0\n",
+	"a: 1\n# c\nsops:\n  version: 3.9.0\n",
+	"# c\nb: 1\n# d\n",
+}
+
+// TestCommentsSettled: the shortcut applies to the comments of generated
+// and hand-written files, and agrees with writing and reading them.
+func TestCommentsSettled(t *testing.T) {
+	applied := 0
+	for _, s := range settledSeeds {
+		if settledAgrees(t, []byte(s)) {
+			applied++
+		}
+	}
+	for _, data := range repoYAML(t) {
+		if settledAgrees(t, data) {
+			applied++
+		}
+	}
+	if applied < 10 {
+		t.Fatalf("the shortcut applied to %d inputs only", applied)
+	}
+	// Not for the positions that move.
+	for _, s := range []string{"a:\n  - b: # d\n", "a:\n  b:\n    - x\n  # c\n", "a: {} # c\nb: 1\n", "a: 1 # inline\n", "a: 1\n# last\n", "a:\n  # nested\n  b: 1\n"} {
+		f, err := parseOnce([]byte(s), formats.DefaultLimits, false) // as parsed, before settling
+		if err != nil {
+			t.Fatal(err)
+		}
+		if commentsSettled(f) {
+			t.Errorf("%q: commentsSettled is true", s)
+		}
+	}
+}
+
+func FuzzCommentsSettled(f *testing.F) {
+	for _, s := range settledSeeds {
+		f.Add([]byte(s))
+	}
+	for _, s := range directSeeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) > 1<<14 {
+			return
+		}
+		settledAgrees(t, data)
+	})
 }
