@@ -190,6 +190,28 @@ func ptyEncryptTo(t *testing.T, env []string, plain, recipient string) string {
 	return p
 }
 
+// protectedKeyFile writes the age identity content to dir/protected.txt,
+// encrypted with passphrase as age -p -a writes it, and returns its path.
+func protectedKeyFile(t *testing.T, dir, passphrase string, content []byte) string {
+	t.Helper()
+	sr, err := agelib.NewScryptRecipient(passphrase)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sr.SetWorkFactor(10)
+	var buf bytes.Buffer
+	aw := armor.NewWriter(&buf)
+	w, _ := agelib.Encrypt(aw, sr)
+	w.Write(content)
+	w.Close()
+	aw.Close()
+	p := filepath.Join(dir, "protected.txt")
+	if err := os.WriteFile(p, buf.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 // isolated is an environment without the user's identities.
 func isolated(dir string) []string {
 	return []string{"HOME=" + filepath.Join(dir, "home"), "XDG_CONFIG_HOME=" + filepath.Join(dir, "config"),

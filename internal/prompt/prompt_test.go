@@ -2,9 +2,14 @@ package prompt
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
 	"os"
 	"strings"
+	"syscall"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 func TestPrintable(t *testing.T) {
@@ -27,13 +32,15 @@ func TestConfirm(t *testing.T) {
 		{"\n", "", true, false},
 		{"", "no", false, true},
 	} {
-		var out bytes.Buffer
-		got, err := confirm(strings.NewReader(tc.in), &out, "yubikey\x1b", "Use it?", "yes", tc.no)
-		if got != tc.want || (err != nil) != tc.wantErr {
-			t.Errorf("confirm(%q) = %v, %v", tc.in, got, err)
-		}
-		if !strings.HasPrefix(out.String(), "age-plugin-yubikey\uFFFD: Use it?") && tc.in != "" {
-			t.Errorf("prompt %q", out.String())
+		for _, prefix := range []string{"", "[KEYSERVICE] "} {
+			var out bytes.Buffer
+			got, err := Terminal{Prefix: prefix}.confirm(strings.NewReader(tc.in), &out, "yubikey\x1b", "Use it?", "yes", tc.no)
+			if got != tc.want || (err != nil) != tc.wantErr {
+				t.Errorf("confirm(%q) = %v, %v", tc.in, got, err)
+			}
+			if !strings.HasPrefix(out.String(), prefix+"age-plugin-yubikey\uFFFD: Use it?") && tc.in != "" {
+				t.Errorf("prompt %q", out.String())
+			}
 		}
 	}
 }
@@ -47,7 +54,7 @@ func TestAskLine(t *testing.T) {
 	w.WriteString("123456")
 	w.Close()
 	var out bytes.Buffer
-	v, err := ask(r, &out, "p", "PIN?", false)
+	v, err := Terminal{}.ask(r, &out, "p", "PIN?", false)
 	if err != nil || v != "123456" || out.String() != "age-plugin-p: PIN? " {
 		t.Errorf("ask = %q, %v, prompt %q", v, err, out.String())
 	}
@@ -64,7 +71,75 @@ func TestNoTerminal(t *testing.T) {
 	if _, err := ui.RequestValue("", "Passphrase?", true); err != ErrNoTerminal {
 		t.Errorf("RequestValue without a terminal = %v", err)
 	}
+	// The key service asks on /dev/tty only, never on its standard input.
+	_, err := Terminal{Prefix: "[KEYSERVICE] "}.ClientUI().Confirm("p", "Use it?", "yes", "no")
+	if !errors.Is(err, ErrNoTerminal) || err.Error() != "there is no terminal to ask on (/dev/tty cannot be opened)" {
+		t.Errorf("Confirm without /dev/tty = %v", err)
+	}
 	if IsTerminal(strings.NewReader("")) {
 		t.Error("a strings.Reader is a terminal")
 	}
+}
+
+// openPTY returns the master side of a new pseudo-terminal and the
+// terminal itself.
+func openPTY(t *testing.T) (master, tty *os.File) {
+	t.Helper()
+	m, err := os.OpenFile("/dev/ptmx", os.O_RDWR|syscall.O_NOCTTY, 0)
+	if err != nil {
+		t.Skipf("no pseudo-terminals here: %v", err)
+	}
+	t.Cleanup(func() { m.Close() })
+	if err := unix.IoctlSetPointerInt(int(m.Fd()), unix.TIOCSPTLCK, 0); err != nil {
+		t.Fatalf("unlockpt: %v", err)
+	}
+	n, err := unix.IoctlGetInt(int(m.Fd()), unix.TIOCGPTN)
+	if err != nil {
+		t.Fatalf("ptsname: %v", err)
+	}
+	s, err := os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|syscall.O_NOCTTY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return m, s
+}
+
+// TestAskSecretKeep: a passphrase is read without echo; a Terminal with
+// Keep asks for it once per process, one without (the key service) asks
+// each time.
+func TestAskSecretKeep(t *testing.T) {
+	master, tty := openPTY(t)
+	go func() {
+		b := make([]byte, 256)
+		for {
+			if _, err := master.Read(b); err != nil {
+				return
+			}
+		}
+	}()
+	prompt := fmt.Sprintf("Enter passphrase for identity '%s':", t.Name())
+	for _, tc := range []struct {
+		term  Terminal
+		typed string
+		want  string
+	}{
+		{Terminal{Prefix: "[KEYSERVICE] "}, "first", "first"},
+		{Terminal{Prefix: "[KEYSERVICE] "}, "second", "second"}, // not kept
+		{Terminal{Keep: true}, "third", "third"},
+		{Terminal{Keep: true}, "", "third"}, // kept: nothing is asked
+	} {
+		if tc.typed != "" {
+			master.Write([]byte(tc.typed + "\r"))
+		}
+		var out bytes.Buffer
+		v, err := tc.term.ask(tty, &out, "", prompt, true)
+		if err != nil || v != tc.want {
+			t.Fatalf("ask = %q, %v; want %q", v, err, tc.want)
+		}
+		if asked := out.String() != ""; asked != (tc.typed != "") || asked && out.String() != tc.term.Prefix+prompt+" \n" {
+			t.Errorf("prompt %q", out.String())
+		}
+	}
+	delete(passphrases, prompt)
 }
