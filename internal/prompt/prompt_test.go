@@ -3,13 +3,9 @@ package prompt
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"os"
 	"strings"
-	"syscall"
 	"testing"
-
-	"golang.org/x/sys/unix"
 )
 
 func TestPrintable(t *testing.T) {
@@ -79,67 +75,4 @@ func TestNoTerminal(t *testing.T) {
 	if IsTerminal(strings.NewReader("")) {
 		t.Error("a strings.Reader is a terminal")
 	}
-}
-
-// openPTY returns the master side of a new pseudo-terminal and the
-// terminal itself.
-func openPTY(t *testing.T) (master, tty *os.File) {
-	t.Helper()
-	m, err := os.OpenFile("/dev/ptmx", os.O_RDWR|syscall.O_NOCTTY, 0)
-	if err != nil {
-		t.Skipf("no pseudo-terminals here: %v", err)
-	}
-	t.Cleanup(func() { m.Close() })
-	if err := unix.IoctlSetPointerInt(int(m.Fd()), unix.TIOCSPTLCK, 0); err != nil {
-		t.Fatalf("unlockpt: %v", err)
-	}
-	n, err := unix.IoctlGetInt(int(m.Fd()), unix.TIOCGPTN)
-	if err != nil {
-		t.Fatalf("ptsname: %v", err)
-	}
-	s, err := os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|syscall.O_NOCTTY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return m, s
-}
-
-// TestAskSecretKeep: a passphrase is read without echo; a Terminal with
-// Keep asks for it once per process, one without (the key service) asks
-// each time.
-func TestAskSecretKeep(t *testing.T) {
-	master, tty := openPTY(t)
-	go func() {
-		b := make([]byte, 256)
-		for {
-			if _, err := master.Read(b); err != nil {
-				return
-			}
-		}
-	}()
-	prompt := fmt.Sprintf("Enter passphrase for identity '%s':", t.Name())
-	for _, tc := range []struct {
-		term  Terminal
-		typed string
-		want  string
-	}{
-		{Terminal{Prefix: "[KEYSERVICE] "}, "first", "first"},
-		{Terminal{Prefix: "[KEYSERVICE] "}, "second", "second"}, // not kept
-		{Terminal{Keep: true}, "third", "third"},
-		{Terminal{Keep: true}, "", "third"}, // kept: nothing is asked
-	} {
-		if tc.typed != "" {
-			master.Write([]byte(tc.typed + "\r"))
-		}
-		var out bytes.Buffer
-		v, err := tc.term.ask(tty, &out, "", prompt, true)
-		if err != nil || v != tc.want {
-			t.Fatalf("ask = %q, %v; want %q", v, err, tc.want)
-		}
-		if asked := out.String() != ""; asked != (tc.typed != "") || asked && out.String() != tc.term.Prefix+prompt+" \n" {
-			t.Errorf("prompt %q", out.String())
-		}
-	}
-	delete(passphrases, prompt)
 }
