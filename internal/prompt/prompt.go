@@ -67,8 +67,8 @@ type Terminal struct {
 	Prefix string
 	// Keep keeps the passphrases of protected identities for the rest of
 	// the process, so that a run that loads its identities once per file
-	// asks once. A long-lived server leaves it off: its identities stay
-	// open, and after a wrong passphrase it asks again.
+	// asks once. The key service leaves it off: it loads its identities
+	// once, and an identity it opened stays open.
 	Keep bool
 }
 
