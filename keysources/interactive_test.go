@@ -4,46 +4,23 @@ import (
 	"bytes"
 	"context"
 	"strings"
-	"sync"
 	"testing"
 
-	agelib "filippo.io/age"
-	"filippo.io/age/armor"
-	"filippo.io/age/plugin"
-
+	"github.com/hullsecrets/hull/internal/agetest"
 	"github.com/hullsecrets/hull/keysources"
 	"github.com/hullsecrets/hull/keysources/age"
 )
 
 // protectedPair is an age identity in a passphrase-protected identity file
-// (as age -p -a writes it), whose UI counts the times it is asked.
-func protectedPair(t *testing.T, asked *int, mu *sync.Mutex) keyPair {
+// (as age -p -a writes it), whose user answers "pass".
+func protectedPair(t *testing.T, user *agetest.User) keyPair {
 	t.Helper()
 	content, recipient, err := age.GenerateIdentity(testTime)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sr, err := agelib.NewScryptRecipient("pass")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sr.SetWorkFactor(10)
-	var buf bytes.Buffer
-	aw := armor.NewWriter(&buf)
-	w, err := agelib.Encrypt(aw, sr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.Write(content)
-	w.Close()
-	aw.Close()
-	ui := &plugin.ClientUI{RequestValue: func(name, prompt string, secret bool) (string, error) {
-		mu.Lock()
-		defer mu.Unlock()
-		*asked++
-		return "pass", nil
-	}}
-	ids, err := age.ParseIdentitiesWith(&buf, "protected.txt", age.Options{UI: ui})
+	file := agetest.Protect(t, "pass", content, true)
+	ids, err := age.ParseIdentitiesWith(bytes.NewReader(file), "protected.txt", age.Options{UI: user.UI()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,9 +35,8 @@ func protectedPair(t *testing.T, asked *int, mu *sync.Mutex) keyPair {
 // passphrase) is tried only when the keys at hand open no stanza, and
 // asks once even when several groups need it at the same time.
 func TestInteractiveLast(t *testing.T) {
-	var mu sync.Mutex
-	asked := 0
-	prot := protectedPair(t, &asked, &mu)
+	user := &agetest.User{Answer: "pass"}
+	prot := protectedPair(t, user)
 	plain := newPair(t)
 	key := newKey(t)
 
@@ -71,8 +47,8 @@ func TestInteractiveLast(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, err := keysources.Recover(context.Background(), groups, 0, []keysources.Identity{prot.id, plain.id}, nil)
-	if err != nil || !bytes.Equal(got, key) || asked != 0 {
-		t.Fatalf("Recover = %v; asked %d times, want 0", err, asked)
+	if err != nil || !bytes.Equal(got, key) || user.Asked() != 0 {
+		t.Fatalf("Recover = %v; asked %d times, want 0", err, user.Asked())
 	}
 
 	// Three groups that only the protected key opens, opened
@@ -82,8 +58,8 @@ func TestInteractiveLast(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, err = keysources.Recover(context.Background(), groups, th, []keysources.Identity{plain.id, prot.id}, nil)
-	if err != nil || !bytes.Equal(got, key) || asked != 1 {
-		t.Fatalf("Recover = %v; asked %d times, want 1", err, asked)
+	if err != nil || !bytes.Equal(got, key) || user.Asked() != 1 {
+		t.Fatalf("Recover = %v; asked %d times, want 1", err, user.Asked())
 	}
 
 	// Not a recipient at all: the report says so for both keys.

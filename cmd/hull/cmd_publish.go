@@ -121,7 +121,7 @@ func (r *runner) publishContent(cl *cmdLine, path string, t publish.Target, rr *
 	if err != nil {
 		return nil, nil, err
 	}
-	if t.Kind != publish.Vault && (rr == nil || len(rr.KeyGroups) == 0) {
+	if t.Kind != publish.Vault && !publish.Recreates(rr) {
 		raw, err := r.readInput(fio)
 		if err != nil {
 			return nil, nil, err
@@ -144,9 +144,21 @@ func (r *runner) publishContent(cl *cmdLine, path string, t publish.Target, rr *
 	if err != nil {
 		return nil, nil, err
 	}
-	m := kf.Opened.Meta // a fresh hull MAC only over a rule it vouches for (docs/TRUST.md rule 12)
-	so := hull.SealOptions{Format: fio.out, InputFormat: fio.in, NoExtendedMAC: !hull.VouchesRule(kf.Opened, fio.in.Name() == "binary", rr)}
-	out, err := kf.Rotated(r.viaKeyServices(groups), hull.NewThreshold(rr.ShamirThreshold, m.ShamirThreshold, len(groups)), so, fio.emitOpts)
+	m := kf.Opened.Meta
+	// As sops publish: the change of the key groups, then the file gets
+	// the rule's keys, threshold and suffix (publish.Recreate).
+	have := hull.StanzaKeyIDs(m.KeyGroups)
+	for _, u := range kf.Unusable {
+		if u.Group < len(have) {
+			have[u.Group] = append(have[u.Group], u.ID)
+		}
+	}
+	fmt.Fprint(r.stdout, publish.KeyChanges(have, hull.RecipientKeyIDs(groups)))
+	binary := fio.in.Name() == "binary"
+	// A fresh hull MAC only over a rule it vouches for (docs/TRUST.md rule 12).
+	so := hull.SealOptions{Format: fio.out, InputFormat: fio.in, NoExtendedMAC: !hull.VouchesRule(kf.Opened, binary, rr)}
+	publish.Recreate(m, rr, binary)
+	out, err := kf.Rotated(r.viaKeyServices(groups), m.ShamirThreshold, so, fio.emitOpts)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", path, err)
 	}

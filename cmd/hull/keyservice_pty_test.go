@@ -3,7 +3,6 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"net"
 	"os"
@@ -14,76 +13,102 @@ import (
 	"testing"
 	"time"
 
-	agelib "filippo.io/age"
-	"filippo.io/age/armor"
-
-	"github.com/hullsecrets/hull/keysources/age"
+	"github.com/hullsecrets/hull/internal/ptytest"
 )
+
+// keyserviceOnPTY starts hull keyservice on a unix socket in dir, on a
+// pseudo-terminal of its own, and waits until it listens.
+func keyserviceOnPTY(t *testing.T, dir string, env []string) (srv *ptytest.Run, sock string) {
+	t.Helper()
+	sock = filepath.Join(dir, "ks.sock")
+	srv = startOnPTY(t, env, "keyservice", "--network", "unix", "--address", sock)
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if c, err := net.Dial("unix", sock); err == nil {
+			c.Close()
+			return srv, sock
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the key service does not listen; stderr %q", srv.Stderr.String())
+		}
+	}
+}
+
+// decryptResult is what hull decrypt through a key service printed.
+type decryptResult struct {
+	out string
+	err error
+}
+
+// decryptThrough runs hull decrypt of enc with the key service at sock
+// only, in the background.
+func decryptThrough(env []string, sock, enc string) <-chan decryptResult {
+	done := make(chan decryptResult, 1)
+	go func() {
+		c := exec.Command("hull", "decrypt", "--keyservice", "unix://"+sock, "--enable-local-keyservice=false", enc)
+		c.Env = append(os.Environ(), env...)
+		out, err := c.Output()
+		done <- decryptResult{string(out), err}
+	}()
+	return done
+}
 
 // hull keyservice with a passphrase-protected identity file asks for the
 // passphrase on its own terminal when a request first needs it, once, and
 // serves the client.
 func TestKeyservicePassphraseOnPTY(t *testing.T) {
 	dir := t.TempDir()
-	env := isolated(dir)
-	content, recipient, err := age.GenerateIdentity(time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	sr, err := agelib.NewScryptRecipient("correct horse")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sr.SetWorkFactor(10)
-	var buf bytes.Buffer
-	aw := armor.NewWriter(&buf)
-	w, _ := agelib.Encrypt(aw, sr)
-	w.Write(content)
-	w.Close()
-	aw.Close()
-	keyFile := filepath.Join(dir, "protected.txt")
-	if err := os.WriteFile(keyFile, buf.Bytes(), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	enc := ptyEncryptTo(t, env, ptyFixture(t, dir), recipient)
-	sock := filepath.Join(dir, "ks.sock")
-	srv := startOnPTY(t, append(env, "SOPS_AGE_KEY_FILE="+keyFile), "keyservice", "--network", "unix", "--address", sock)
-	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		if c, err := net.Dial("unix", sock); err == nil {
-			c.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the key service does not listen; stderr %q", srv.stderr.String())
-		}
-	}
-	decrypt := func() (string, error) {
-		c := exec.Command("hull", "decrypt", "--keyservice", "unix://"+sock, "--enable-local-keyservice=false", enc)
-		c.Env = append(os.Environ(), env...)
-		out, err := c.Output()
-		return string(out), err
-	}
-	type result struct {
-		out string
-		err error
-	}
-	done := make(chan result, 1)
-	go func() { out, err := decrypt(); done <- result{out, err} }()
-	srv.answer(t, fmt.Sprintf("[KEYSERVICE] Enter passphrase for identity '%s':", keyFile), "correct horse")
+	env, keyFile, enc := protectedFixture(t, dir)
+	srv, sock := keyserviceOnPTY(t, dir, append(env, "SOPS_AGE_KEY_FILE="+keyFile))
+	done := decryptThrough(env, sock, enc)
+	srv.Answer(t, fmt.Sprintf("[KEYSERVICE] Enter passphrase for identity '%s':", keyFile), "correct horse")
 	if r := <-done; r.err != nil || r.out != "token: t0k3n\n" {
-		t.Fatalf("decrypt through the key service: %q, %v; terminal %q", r.out, r.err, srv.screen.String())
+		t.Fatalf("decrypt through the key service: %q, %v; terminal %q", r.out, r.err, srv.Screen.String())
 	}
-	if out, err := decrypt(); err != nil || out != "token: t0k3n\n" {
-		t.Fatalf("second decrypt: %q, %v", out, err)
+	if r := <-decryptThrough(env, sock, enc); r.err != nil || r.out != "token: t0k3n\n" {
+		t.Fatalf("second decrypt: %q, %v", r.out, r.err)
 	}
-	if n := strings.Count(srv.screen.String(), "Enter passphrase"); n != 1 {
-		t.Errorf("asked %d times: %q", n, srv.screen.String())
+	if n := srv.Screen.Count("Enter passphrase"); n != 1 {
+		t.Errorf("asked %d times: %q", n, srv.Screen.String())
 	}
-	if strings.Contains(srv.screen.String(), "correct horse") {
-		t.Errorf("the passphrase was echoed: %q", srv.screen.String())
+	if strings.Contains(srv.Screen.String(), "correct horse") {
+		t.Errorf("the passphrase was echoed: %q", srv.Screen.String())
 	}
-	srv.cmd.Process.Signal(syscall.SIGINT)
-	if code := srv.wait(t); code != 0 {
-		t.Errorf("the key service exited %d; stderr %q", code, srv.stderr.String())
+	srv.Cmd.Process.Signal(syscall.SIGINT)
+	if code := srv.Wait(t); code != 0 {
+		t.Errorf("the key service exited %d; stderr %q", code, srv.Stderr.String())
+	}
+}
+
+// TestKeyserviceConfirmOnPTY: an age plugin's confirmation, asked by the
+// key service on its terminal as hull asks it (type 1 or 2, as age).
+func TestKeyserviceConfirmOnPTY(t *testing.T) {
+	dir := t.TempDir()
+	env, id, enc := pluginFixture(t, dir, "confirm")
+	srv, sock := keyserviceOnPTY(t, dir, append(env, "SOPS_AGE_KEY="+id))
+	const question = `[KEYSERVICE] age-plugin-hulltest: Use the hulltest key? (type 1 for "yes" or 2 for "no") `
+	done := decryptThrough(env, sock, enc)
+	srv.Screen.WaitFor(t, question)
+	srv.Type(t, "1")
+	if r := <-done; r.err != nil || r.out != "token: t0k3n\n" {
+		t.Fatalf("confirmed: %q, %v; terminal %q", r.out, r.err, srv.Screen.String())
+	}
+	done = decryptThrough(env, sock, enc)
+	srv.Screen.WaitFor(t, question, 2)
+	srv.Type(t, "2")
+	if r := <-done; r.err == nil {
+		t.Fatalf("declined, and decrypted: %q", r.out)
+	}
+}
+
+// TestKeyserviceInterruptedOnPTY: Ctrl-C at the key service's passphrase
+// prompt ends it by SIGINT with echo on again; the client's request fails.
+func TestKeyserviceInterruptedOnPTY(t *testing.T) {
+	dir := t.TempDir()
+	env, keyFile, enc := protectedFixture(t, dir)
+	srv, sock := keyserviceOnPTY(t, dir, append(env, "SOPS_AGE_KEY_FILE="+keyFile))
+	done := decryptThrough(env, sock, enc)
+	interrupt(t, srv, "[KEYSERVICE] Enter passphrase for identity")
+	if r := <-done; r.err == nil {
+		t.Errorf("decrypted through a key service that died: %q", r.out)
 	}
 }

@@ -3,166 +3,28 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
-	agelib "filippo.io/age"
-	"filippo.io/age/armor"
-	"golang.org/x/sys/unix"
-
+	"github.com/hullsecrets/hull/internal/agetest"
+	"github.com/hullsecrets/hull/internal/ptytest"
 	"github.com/hullsecrets/hull/keysources/age"
 )
 
-// openPTY returns a new pseudo-terminal: the master side, read and written
-// by the test as the user, and the terminal itself.
-func openPTY(t *testing.T) (master, tty *os.File) {
-	t.Helper()
-	m, err := os.OpenFile("/dev/ptmx", os.O_RDWR|syscall.O_NOCTTY, 0)
-	if err != nil {
-		t.Skipf("no pseudo-terminals here: %v", err)
-	}
-	t.Cleanup(func() { m.Close() })
-	if err := unix.IoctlSetPointerInt(int(m.Fd()), unix.TIOCSPTLCK, 0); err != nil {
-		t.Fatalf("unlockpt: %v", err)
-	}
-	n, err := unix.IoctlGetInt(int(m.Fd()), unix.TIOCGPTN)
-	if err != nil {
-		t.Fatalf("ptsname: %v", err)
-	}
-	s, err := os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|syscall.O_NOCTTY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return m, s
-}
-
-// screen collects what hull writes on the terminal.
-type screen struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (s *screen) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.String()
-}
-
-// waitFor waits until the terminal shows want.
-func (s *screen) waitFor(t *testing.T, want string) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !strings.Contains(s.String(), want) {
-		if time.Now().After(deadline) {
-			t.Fatalf("the terminal never showed %q; it shows %q", want, s.String())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
-type ptyRun struct {
-	screen         *screen
-	master         *os.File
-	cmd            *exec.Cmd
-	stdout, stderr bytes.Buffer
-}
-
 // startOnPTY starts hull (the test binary, which testscript.Main put on
-// PATH as "hull") in a new session whose controlling terminal is a
-// pseudo-terminal. Its standard input, output and error are not the
-// terminal: the passphrase must be read from /dev/tty.
-func startOnPTY(t *testing.T, env []string, args ...string) *ptyRun {
+// PATH as "hull") on a pseudo-terminal of its own, with env added to the
+// test's environment. Its standard input, output and error are not the
+// terminal: a passphrase must be read from /dev/tty.
+func startOnPTY(t *testing.T, env []string, args ...string) *ptytest.Run {
 	t.Helper()
-	return startProgOnPTY(t, "hull", append(os.Environ(), env...), args...)
-}
-
-// startProgOnPTY is startOnPTY for any program, with the whole environment.
-func startProgOnPTY(t *testing.T, prog string, env []string, args ...string) *ptyRun {
-	t.Helper()
-	master, tty := openPTY(t)
-	r := &ptyRun{screen: &screen{}, master: master}
-	r.cmd = exec.Command(prog, args...)
-	r.cmd.Env = env
-	r.cmd.Stdout, r.cmd.Stderr = &r.stdout, &r.stderr
-	r.cmd.ExtraFiles = []*os.File{tty} // fd 3
-	r.cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 3}
-	if err := r.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	tty.Close()
-	go func() {
-		b := make([]byte, 1024)
-		for {
-			n, err := master.Read(b)
-			r.screen.mu.Lock()
-			r.screen.buf.Write(b[:n])
-			r.screen.mu.Unlock()
-			if err != nil {
-				return
-			}
-		}
-	}()
-	t.Cleanup(func() {
-		if r.cmd.ProcessState == nil {
-			r.cmd.Process.Kill()
-			r.cmd.Wait()
-		}
-	})
-	return r
-}
-
-// answer waits for prompt and types line.
-func (r *ptyRun) answer(t *testing.T, prompt, line string) {
-	t.Helper()
-	r.ready(t, prompt)
-	if _, err := r.master.Write([]byte(line + "\r")); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// ready waits, as a person would before typing, for the prompt and for
-// hull to turn echo off for a secret.
-func (r *ptyRun) ready(t *testing.T, prompt string) {
-	t.Helper()
-	r.screen.waitFor(t, prompt)
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		tio, err := unix.IoctlGetTermios(int(r.master.Fd()), unix.TCGETS)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if tio.Lflag&unix.ECHO == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("echo is still on after the prompt %q", prompt)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
-// wait returns hull's exit code.
-func (r *ptyRun) wait(t *testing.T) int {
-	t.Helper()
-	done := make(chan error, 1)
-	go func() { done <- r.cmd.Wait() }()
-	select {
-	case <-done:
-	case <-time.After(30 * time.Second):
-		r.cmd.Process.Kill()
-		t.Fatalf("hull did not exit; terminal: %q, stderr: %q", r.screen.String(), r.stderr.String())
-	}
-	return r.cmd.ProcessState.ExitCode()
+	return ptytest.Start(t, "hull", append(os.Environ(), env...), args...)
 }
 
 // ptyFixture writes a plaintext file and returns its path.
@@ -190,90 +52,116 @@ func ptyEncryptTo(t *testing.T, env []string, plain, recipient string) string {
 	return p
 }
 
+// protectedKeyFile writes the age identity content to dir/protected.txt,
+// encrypted with passphrase as age -p -a writes it, and returns its path.
+func protectedKeyFile(t *testing.T, dir, passphrase string, content []byte) string {
+	t.Helper()
+	p := filepath.Join(dir, "protected.txt")
+	if err := os.WriteFile(p, agetest.Protect(t, passphrase, content, true), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 // isolated is an environment without the user's identities.
 func isolated(dir string) []string {
 	return []string{"HOME=" + filepath.Join(dir, "home"), "XDG_CONFIG_HOME=" + filepath.Join(dir, "config"),
 		"SOPS_AGE_KEY=", "SOPS_AGE_KEY_FILE=", "SOPS_AGE_KEY_CMD=", "SOPS_AGE_SSH_PRIVATE_KEY_FILE=", "GNUPGHOME=" + filepath.Join(dir, "gnupg"), goraceEnv()}
 }
 
-func TestPassphraseIdentityFileOnPTY(t *testing.T) {
-	dir := t.TempDir()
-	env := isolated(dir)
+// protectedFixture is an isolated environment, an identity file in dir
+// protected with the passphrase "correct horse" (not named in env), and
+// the fixture encrypted for it.
+func protectedFixture(t *testing.T, dir string) (env []string, keyFile, enc string) {
+	t.Helper()
+	env = isolated(dir)
 	content, recipient, err := age.GenerateIdentity(time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
-	// As age -p -a writes it.
-	sr, err := agelib.NewScryptRecipient("correct horse")
+	keyFile = protectedKeyFile(t, dir, "correct horse", content)
+	return env, keyFile, ptyEncryptTo(t, env, ptyFixture(t, dir), recipient)
+}
+
+// pluginFixture is an isolated environment with the test age plugin in
+// PATH, a key of the plugin (with pin), and the fixture encrypted for it.
+func pluginFixture(t *testing.T, dir, pin string) (env []string, id, enc string) {
+	t.Helper()
+	p, err := buildAgePlugin()
 	if err != nil {
 		t.Fatal(err)
 	}
-	sr.SetWorkFactor(12)
-	var buf bytes.Buffer
-	aw := armor.NewWriter(&buf)
-	w, _ := agelib.Encrypt(aw, sr)
-	w.Write(content)
-	w.Close()
-	aw.Close()
-	keyFile := filepath.Join(dir, "protected.txt")
-	if err := os.WriteFile(keyFile, buf.Bytes(), 0o600); err != nil {
+	id, recipient, err := agePluginKeys(p, pin)
+	if err != nil {
 		t.Fatal(err)
 	}
-	enc := ptyEncryptTo(t, env, ptyFixture(t, dir), recipient)
+	env = append(isolated(dir), "PATH="+filepath.Dir(p)+string(os.PathListSeparator)+os.Getenv("PATH"))
+	return env, id, ptyEncryptTo(t, env, ptyFixture(t, dir), recipient)
+}
+
+// decryptsOnPTY: hull decrypt of enc asks prompt, and once typed is typed
+// prints the fixture, with nothing on stderr and typed not echoed.
+func decryptsOnPTY(t *testing.T, env []string, enc, prompt, typed string) *ptytest.Run {
+	t.Helper()
+	r := startOnPTY(t, env, "decrypt", enc)
+	r.Answer(t, prompt, typed)
+	if code := r.Wait(t); code != 0 || r.Stdout.String() != "token: t0k3n\n" || r.Stderr.Len() != 0 {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, r.Stdout.String(), r.Stderr.String())
+	}
+	if strings.Contains(r.Screen.String(), typed) {
+		t.Errorf("the secret was echoed: %q", r.Screen.String())
+	}
+	return r
+}
+
+// interrupt types Ctrl-C at r's prompt: the program dies of SIGINT, and
+// the terminal echoes again.
+func interrupt(t *testing.T, r *ptytest.Run, prompt string) {
+	t.Helper()
+	r.Ready(t, prompt)
+	if _, err := r.Master.Write([]byte{3}); err != nil {
+		t.Fatal(err)
+	}
+	r.Wait(t)
+	if !r.Signaled(syscall.SIGINT) || r.Stdout.Len() != 0 {
+		t.Fatalf("state %v, stdout %q, stderr %q", r.Cmd.ProcessState, r.Stdout.String(), r.Stderr.String())
+	}
+	if !ptytest.Echo(t, r.Master) {
+		t.Error("echo is still off after Ctrl-C")
+	}
+}
+
+func TestPassphraseIdentityFileOnPTY(t *testing.T) {
+	env, keyFile, enc := protectedFixture(t, t.TempDir())
 	env = append(env, "SOPS_AGE_KEY_FILE="+keyFile)
 	prompt := fmt.Sprintf("Enter passphrase for identity '%s':", keyFile)
 
-	t.Run("right", func(t *testing.T) {
-		r := startOnPTY(t, env, "decrypt", enc)
-		r.answer(t, prompt, "correct horse")
-		if code := r.wait(t); code != 0 || r.stdout.String() != "token: t0k3n\n" || r.stderr.Len() != 0 {
-			t.Fatalf("exit %d, stdout %q, stderr %q", code, r.stdout.String(), r.stderr.String())
-		}
-		if strings.Contains(r.screen.String(), "correct horse") {
-			t.Errorf("the passphrase was echoed: %q", r.screen.String())
-		}
-	})
+	t.Run("right", func(t *testing.T) { decryptsOnPTY(t, env, enc, prompt, "correct horse") })
 	t.Run("two files", func(t *testing.T) {
 		// Identities are loaded once per file; the passphrase is asked once.
 		r := startOnPTY(t, env, "decrypt", enc, enc)
-		r.answer(t, prompt, "correct horse")
-		if code := r.wait(t); code != 0 || r.stdout.String() != "token: t0k3n\n---\ntoken: t0k3n\n" {
-			t.Fatalf("exit %d, stdout %q, stderr %q", code, r.stdout.String(), r.stderr.String())
+		r.Answer(t, prompt, "correct horse")
+		if code := r.Wait(t); code != 0 || r.Stdout.String() != "token: t0k3n\n---\ntoken: t0k3n\n" {
+			t.Fatalf("exit %d, stdout %q, stderr %q", code, r.Stdout.String(), r.Stderr.String())
 		}
-		if n := strings.Count(r.screen.String(), "Enter passphrase"); n != 1 {
-			t.Errorf("asked %d times: %q", n, r.screen.String())
+		if n := strings.Count(r.Screen.String(), "Enter passphrase"); n != 1 {
+			t.Errorf("asked %d times: %q", n, r.Screen.String())
 		}
 	})
 	t.Run("interrupted", func(t *testing.T) {
 		// Ctrl-C at the prompt: hull dies of SIGINT, and echo is on again.
-		r := startOnPTY(t, env, "decrypt", enc)
-		r.ready(t, prompt)
-		if _, err := r.master.Write([]byte{3}); err != nil {
-			t.Fatal(err)
-		}
-		r.wait(t)
-		ws, ok := r.cmd.ProcessState.Sys().(syscall.WaitStatus)
-		if !ok || !ws.Signaled() || ws.Signal() != syscall.SIGINT || r.stdout.Len() != 0 {
-			t.Fatalf("state %v, stdout %q, stderr %q", r.cmd.ProcessState, r.stdout.String(), r.stderr.String())
-		}
-		tio, err := unix.IoctlGetTermios(int(r.master.Fd()), unix.TCGETS)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if tio.Lflag&unix.ECHO == 0 {
-			t.Error("echo is still off after Ctrl-C")
-		}
+		interrupt(t, startOnPTY(t, env, "decrypt", enc), prompt)
 	})
 	t.Run("wrong", func(t *testing.T) {
 		r := startOnPTY(t, env, "decrypt", enc)
-		r.answer(t, prompt, "wrong horse")
-		code := r.wait(t)
-		if code != exitCouldNotRetrieveKey || !strings.Contains(r.stderr.String(), "passphrase-protected age identity file "+keyFile+": incorrect passphrase") ||
-			!strings.Contains(r.stderr.String(), "hint: run the command again to retype the passphrase") || r.stdout.Len() != 0 {
-			t.Fatalf("exit %d, stdout %q, stderr %q", code, r.stdout.String(), r.stderr.String())
+		r.Answer(t, prompt, "wrong horse")
+		code := r.Wait(t)
+		if code != exitCouldNotRetrieveKey || !strings.Contains(r.Stderr.String(), "passphrase-protected age identity file "+keyFile+": incorrect passphrase") ||
+			!strings.Contains(r.Stderr.String(), "hint: run the command again to retype the passphrase") || r.Stdout.Len() != 0 {
+			t.Fatalf("exit %d, stdout %q, stderr %q", code, r.Stdout.String(), r.Stderr.String())
 		}
-		if n := strings.Count(r.screen.String(), "Enter passphrase"); n != 1 {
-			t.Errorf("asked %d times: %q", n, r.screen.String())
+		if n := strings.Count(r.Screen.String(), "Enter passphrase"); n != 1 {
+			t.Errorf("asked %d times: %q", n, r.Screen.String())
 		}
 	})
 }
@@ -295,18 +183,7 @@ func TestPassphraseSopsExitCodes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sr, _ := agelib.NewScryptRecipient("right")
-	sr.SetWorkFactor(12)
-	var buf bytes.Buffer
-	aw := armor.NewWriter(&buf)
-	w, _ := agelib.Encrypt(aw, sr)
-	w.Write(content)
-	w.Close()
-	aw.Close()
-	keyFile := filepath.Join(dir, "protected.txt")
-	if err := os.WriteFile(keyFile, buf.Bytes(), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	keyFile := protectedKeyFile(t, dir, "right", content)
 	var env []string
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "SOPS_") && !strings.HasPrefix(kv, "HULL_") {
@@ -318,11 +195,11 @@ func TestPassphraseSopsExitCodes(t *testing.T) {
 	env = append(env, "SOPS_AGE_KEY_FILE="+keyFile)
 	for _, prog := range []string{sops, "hull"} {
 		// A wrong passphrase.
-		r := startProgOnPTY(t, prog, env, "decrypt", enc)
-		r.screen.waitFor(t, "Enter passphrase")
-		r.master.Write([]byte("wrong\r"))
-		if code := r.wait(t); code != exitCouldNotRetrieveKey {
-			t.Errorf("%s, wrong passphrase: exit %d, stderr %q", filepath.Base(prog), code, r.stderr.String())
+		r := ptytest.Start(t, prog, env, "decrypt", enc)
+		r.Screen.WaitFor(t, "Enter passphrase")
+		r.Type(t, "wrong")
+		if code := r.Wait(t); code != exitCouldNotRetrieveKey {
+			t.Errorf("%s, wrong passphrase: exit %d, stderr %q", filepath.Base(prog), code, r.Stderr.String())
 		}
 		// No terminal.
 		nt := exec.Command(prog, "decrypt", enc)
@@ -360,25 +237,18 @@ func TestPassphraseSSHKeyOnPTY(t *testing.T) {
 
 	t.Run("right", func(t *testing.T) {
 		// The default ~/.ssh/id_ed25519, found without any variable.
-		r := startOnPTY(t, env, "decrypt", enc)
-		r.answer(t, prompt, "ssh pass")
-		if code := r.wait(t); code != 0 || r.stdout.String() != "token: t0k3n\n" || r.stderr.Len() != 0 {
-			t.Fatalf("exit %d, stdout %q, stderr %q", code, r.stdout.String(), r.stderr.String())
-		}
-		if strings.Contains(r.screen.String(), "ssh pass") {
-			t.Errorf("the passphrase was echoed: %q", r.screen.String())
-		}
+		decryptsOnPTY(t, env, enc, prompt, "ssh pass")
 	})
 	t.Run("wrong", func(t *testing.T) {
 		r := startOnPTY(t, append(env, "SOPS_AGE_SSH_PRIVATE_KEY_FILE="+key), "decrypt", enc)
-		r.answer(t, prompt, "not it")
-		code := r.wait(t)
-		if code != exitCouldNotRetrieveKey || !strings.Contains(r.stderr.String(), "passphrase-protected SSH key "+key+": incorrect passphrase") {
-			t.Fatalf("exit %d, stderr %q", code, r.stderr.String())
+		r.Answer(t, prompt, "not it")
+		code := r.Wait(t)
+		if code != exitCouldNotRetrieveKey || !strings.Contains(r.Stderr.String(), "passphrase-protected SSH key "+key+": incorrect passphrase") {
+			t.Fatalf("exit %d, stderr %q", code, r.Stderr.String())
 		}
 		// The key is also the default ~/.ssh/id_ed25519: asked once.
-		if n := strings.Count(r.screen.String(), "Enter passphrase"); n != 1 {
-			t.Errorf("asked %d times: %q", n, r.screen.String())
+		if n := strings.Count(r.Screen.String(), "Enter passphrase"); n != 1 {
+			t.Errorf("asked %d times: %q", n, r.Screen.String())
 		}
 	})
 }
@@ -386,46 +256,21 @@ func TestPassphraseSSHKeyOnPTY(t *testing.T) {
 // TestAgePluginOnPTY: a plugin's PIN request and message reach the
 // terminal, not stdout or stderr.
 func TestAgePluginOnPTY(t *testing.T) {
-	p, err := buildAgePlugin()
-	if err != nil {
-		t.Fatal(err)
-	}
-	id, recipient, err := agePluginKeys(p, "4321")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	env := append(isolated(dir), "PATH="+filepath.Dir(p)+string(os.PathListSeparator)+os.Getenv("PATH"))
-	enc := ptyEncryptTo(t, env, ptyFixture(t, dir), recipient)
+	env, id, enc := pluginFixture(t, t.TempDir(), "4321")
 	env = append(env, "SOPS_AGE_KEY="+id)
-
-	r := startOnPTY(t, env, "decrypt", enc)
-	r.answer(t, "age-plugin-hulltest: Enter the hulltest PIN:", "4321")
-	if code := r.wait(t); code != 0 || r.stdout.String() != "token: t0k3n\n" || r.stderr.Len() != 0 {
-		t.Fatalf("exit %d, stdout %q, stderr %q", code, r.stdout.String(), r.stderr.String())
-	}
-	r.screen.waitFor(t, "age-plugin-hulltest: unwrapping with the hulltest key")
-	if strings.Contains(r.screen.String(), "4321") {
-		t.Errorf("the PIN was echoed: %q", r.screen.String())
-	}
+	r := decryptsOnPTY(t, env, enc, "age-plugin-hulltest: Enter the hulltest PIN:", "4321")
+	r.Screen.WaitFor(t, "age-plugin-hulltest: unwrapping with the hulltest key")
 
 	r = startOnPTY(t, env, "decrypt", enc)
-	r.answer(t, "age-plugin-hulltest: Enter the hulltest PIN:", "0000")
-	if code := r.wait(t); code != exitCouldNotRetrieveKey || !strings.Contains(r.stderr.String(), "hulltest plugin: incorrect PIN") {
-		t.Fatalf("exit %d, stderr %q", code, r.stderr.String())
+	r.Answer(t, "age-plugin-hulltest: Enter the hulltest PIN:", "0000")
+	if code := r.Wait(t); code != exitCouldNotRetrieveKey || !strings.Contains(r.Stderr.String(), "hulltest plugin: incorrect PIN") {
+		t.Fatalf("exit %d, stderr %q", code, r.Stderr.String())
 	}
 }
 
 // TestAgePluginQuestionsOnPTY: a plugin's confirmation and its request for
 // a value that is not secret (shown as typed).
 func TestAgePluginQuestionsOnPTY(t *testing.T) {
-	p, err := buildAgePlugin()
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	env := append(isolated(dir), "PATH="+filepath.Dir(p)+string(os.PathListSeparator)+os.Getenv("PATH"))
-	plain := ptyFixture(t, dir)
 	for _, c := range []struct {
 		pin, prompt, typed, err string
 	}{
@@ -434,23 +279,17 @@ func TestAgePluginQuestionsOnPTY(t *testing.T) {
 		{"public:SN-77", "age-plugin-hulltest: Enter the hulltest serial:", "SN-77", ""},
 		{"public:SN-77", "age-plugin-hulltest: Enter the hulltest serial:", "SN-78", "hulltest plugin: wrong serial"},
 	} {
-		id, recipient, err := agePluginKeys(p, c.pin)
-		if err != nil {
-			t.Fatal(err)
-		}
-		enc := ptyEncryptTo(t, env, plain, recipient)
+		env, id, enc := pluginFixture(t, t.TempDir(), c.pin)
 		r := startOnPTY(t, append(env, "SOPS_AGE_KEY="+id), "decrypt", enc)
-		r.screen.waitFor(t, c.prompt)
-		if _, err := r.master.Write([]byte(c.typed + "\r")); err != nil {
-			t.Fatal(err)
-		}
-		code := r.wait(t)
-		if c.err == "" && (code != 0 || r.stdout.String() != "token: t0k3n\n") ||
-			c.err != "" && (code != exitCouldNotRetrieveKey || !strings.Contains(r.stderr.String(), c.err)) {
-			t.Errorf("%s, typed %s: exit %d, stdout %q, stderr %q", c.pin, c.typed, code, r.stdout.String(), r.stderr.String())
+		r.Screen.WaitFor(t, c.prompt)
+		r.Type(t, c.typed)
+		code := r.Wait(t)
+		if c.err == "" && (code != 0 || r.Stdout.String() != "token: t0k3n\n") ||
+			c.err != "" && (code != exitCouldNotRetrieveKey || !strings.Contains(r.Stderr.String(), c.err)) {
+			t.Errorf("%s, typed %s: exit %d, stdout %q, stderr %q", c.pin, c.typed, code, r.Stdout.String(), r.Stderr.String())
 		}
 		if strings.HasPrefix(c.pin, "public:") {
-			r.screen.waitFor(t, c.prompt+" "+c.typed) // echoed: not a secret
+			r.Screen.WaitFor(t, c.prompt+" "+c.typed) // echoed: not a secret
 		}
 	}
 }

@@ -11,9 +11,10 @@ import (
 var errNoTerminal = prompt.ErrNoTerminal
 
 // ageOptions connect the age key source to the terminal: plugins' messages
-// and questions, and the passphrases of protected identities.
+// and questions, and the passphrases of protected identities, asked once
+// per run.
 func (r *runner) ageOptions() age.Options {
-	return age.Options{UI: prompt.Terminal{Stdin: r.stdin, Stderr: r.stderr}.ClientUI()}
+	return age.Options{UI: prompt.Terminal{Stdin: r.stdin, Stderr: r.stderr, Keep: true}.ClientUI()}
 }
 
 // isTerminal reports whether stdin is a terminal, where a person can

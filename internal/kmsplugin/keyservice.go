@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/hullsecrets/hull/internal/keyservice"
+	"github.com/hullsecrets/hull/internal/prompt"
 	"github.com/hullsecrets/hull/keysources"
 	"github.com/hullsecrets/hull/keysources/age"
 	"github.com/hullsecrets/hull/keysources/cloudkey"
@@ -41,12 +42,12 @@ func KeyService(args []string, stdin io.Reader, stdout, stderr io.Writer, lookup
 	fs := flag.NewFlagSet("keyservice", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	var network, address string
-	var prompt, verbose bool
+	var confirm, verbose bool
 	fs.StringVar(&network, "network", "tcp", "")
 	fs.StringVar(&network, "net", "tcp", "")
 	fs.StringVar(&address, "address", "127.0.0.1:5000", "")
 	fs.StringVar(&address, "addr", "127.0.0.1:5000", "")
-	fs.BoolVar(&prompt, "prompt", false, "")
+	fs.BoolVar(&confirm, "prompt", false, "")
 	fs.BoolVar(&verbose, "verbose", false, "")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -66,7 +67,10 @@ func KeyService(args []string, stdin io.Reader, stdout, stderr io.Writer, lookup
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if o.Age.UI == nil {
-		o.Age = terminalAge()
+		// Protected identities and age plugins ask on the server's own
+		// terminal (/dev/tty), one question at a time, when a request
+		// first needs them; without a terminal they fail, saying so.
+		o.Age = age.Options{UI: prompt.Terminal{Prefix: "[KEYSERVICE] "}.ClientUI()}
 	}
 	if o.Stderr == nil {
 		o.Stderr = stderr
@@ -77,7 +81,7 @@ func KeyService(args []string, stdin io.Reader, stdout, stderr io.Writer, lookup
 		return 1
 	}
 	srv.Log = func(line string) { logf("%s", line) }
-	if prompt {
+	if confirm {
 		srv.Confirm = promptConfirm(stdin, stdout)
 	}
 	if network == "unix" {

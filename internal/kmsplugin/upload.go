@@ -51,7 +51,7 @@ func (u uploader) Upload(ctx context.Context, dest, bucket, key string, data []b
 		}
 		defer c.Close()
 		w := c.Bucket(bucket).Object(key).NewWriter(ctx)
-		w.ChunkSize = 0 // one request: files are small (companion.MaxUpload)
+		w.ChunkSize = 0 // one request: files are bounded (companion.MaxUpload)
 		if _, err := w.Write(data); err != nil {
 			w.Close()
 			return fmt.Errorf("gs://%s/%s: %v", bucket, key, err)

@@ -1,9 +1,11 @@
 // Package prompt asks the user questions on the terminal: the passphrases
 // of protected age identities, and age plugins' messages, PINs and
-// confirmations ([ClientUI]). It asks only on a terminal (the controlling
-// terminal /dev/tty, else standard input when it is one), never reads an
-// answer from a pipe, a file or the environment, and replaces control
-// characters in what plugins and file names print.
+// confirmations ([Terminal.ClientUI]). hull and the key service server
+// (hull-kms keyservice) both ask through it. It asks only on a terminal
+// (the controlling terminal /dev/tty, else standard input when it is one
+// and the caller allows it), never reads an answer from a pipe, a file or
+// the environment, and replaces control characters in what plugins and
+// file names print.
 package prompt
 
 import (
@@ -26,14 +28,14 @@ import (
 // no terminal, and passphrases and PINs are read from nowhere else.
 var ErrNoTerminal = errors.New("there is no terminal to ask on (standard input is not a terminal and /dev/tty cannot be opened); hull reads passphrases and PINs only from a terminal")
 
-// mu serialises questions: key groups are opened concurrently, and two
-// prompts must not share the terminal. It also guards passphrases.
+// mu serialises questions: key groups are opened concurrently, the key
+// service serves requests concurrently, and two prompts must not share the
+// terminal. It also guards passphrases.
 var mu sync.Mutex
 
 // passphrases keeps the answers to the asker's own questions (passphrases
 // of protected identities) by prompt, which names the file, for the rest
-// of the process (one process is one run): a command on several files
-// loads the identities once per file, and the user is asked once.
+// of the process, for a Terminal with Keep (hull: one process is one run).
 // Plugins' PINs are not kept: the plugin asks when it needs to.
 var passphrases = map[string]string{}
 
@@ -44,21 +46,43 @@ func IsTerminal(r io.Reader) bool {
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
-// Terminal is where questions are asked: /dev/tty, else Stdin (answers)
-// and Stderr (questions) when Stdin is a terminal.
+// errNoTTY is ErrNoTerminal for a Terminal without Stdin.
+var errNoTTY = noTerminal("there is no terminal to ask on (/dev/tty cannot be opened)")
+
+type noTerminal string
+
+func (e noTerminal) Error() string        { return string(e) }
+func (e noTerminal) Is(target error) bool { return target == ErrNoTerminal }
+
+// Terminal is where questions are asked, and how.
 type Terminal struct {
+	// Questions are asked on the controlling terminal, /dev/tty; without
+	// one, on Stderr with the answers read from Stdin if Stdin is a
+	// terminal. A nil Stdin asks on /dev/tty only (the key service, whose
+	// standard input answers its --prompt).
 	Stdin  io.Reader
 	Stderr io.Writer
+	// Prefix starts every line shown ("[KEYSERVICE] "), before the name of
+	// the plugin that asks.
+	Prefix string
+	// Keep keeps the passphrases of protected identities for the rest of
+	// the process, so that a run that loads its identities once per file
+	// asks once. The key service leaves it off: it loads its identities
+	// once, and an identity it opened stays open.
+	Keep bool
 }
 
-// with runs f with the terminal. Without one it returns ErrNoTerminal and
-// asks nothing.
+// with runs f with the terminal. Without one it returns an error that is
+// ErrNoTerminal and asks nothing.
 func (t Terminal) with(f func(in *os.File, out io.Writer) error) error {
 	mu.Lock()
 	defer mu.Unlock()
 	if tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0); err == nil {
 		defer tty.Close()
 		return f(tty, tty)
+	}
+	if t.Stdin == nil {
+		return errNoTTY
 	}
 	if in, ok := t.Stdin.(*os.File); ok && term.IsTerminal(int(in.Fd())) {
 		return f(in, t.Stderr)
@@ -77,12 +101,13 @@ func Printable(s string) string {
 	}, s)
 }
 
-// who names the asker in a prompt: an age plugin, or hull itself ("").
-func who(name string) string {
+// who starts a line: the prefix and the asker, an age plugin or hull
+// itself ("").
+func (t Terminal) who(name string) string {
 	if name == "" {
-		return ""
+		return t.Prefix
 	}
-	return "age-plugin-" + Printable(name) + ": "
+	return t.Prefix + "age-plugin-" + Printable(name) + ": "
 }
 
 // ClientUI connects age plugins and protected identities to the terminal.
@@ -92,7 +117,7 @@ func (t Terminal) ClientUI() *plugin.ClientUI {
 	return &plugin.ClientUI{
 		DisplayMessage: func(name, message string) error {
 			t.with(func(_ *os.File, out io.Writer) error {
-				_, err := fmt.Fprintf(out, "%s%s\n", who(name), Printable(message))
+				_, err := fmt.Fprintf(out, "%s%s\n", t.who(name), Printable(message))
 				return err
 			})
 			return nil
@@ -100,7 +125,7 @@ func (t Terminal) ClientUI() *plugin.ClientUI {
 		RequestValue: func(name, prompt string, secret bool) (string, error) {
 			var v string
 			err := t.with(func(in *os.File, out io.Writer) (err error) {
-				v, err = ask(in, out, name, prompt, secret)
+				v, err = t.ask(in, out, name, prompt, secret)
 				return err
 			})
 			return v, err
@@ -108,31 +133,32 @@ func (t Terminal) ClientUI() *plugin.ClientUI {
 		Confirm: func(name, prompt, yes, no string) (bool, error) {
 			var choseYes bool
 			err := t.with(func(in *os.File, out io.Writer) (err error) {
-				choseYes, err = confirm(in, out, name, prompt, yes, no)
+				choseYes, err = t.confirm(in, out, name, prompt, yes, no)
 				return err
 			})
 			return choseYes, err
 		},
 		WaitTimer: func(name string) {
 			t.with(func(_ *os.File, out io.Writer) error {
-				_, err := fmt.Fprintf(out, "waiting on age-plugin-%s…\n", Printable(name))
+				_, err := fmt.Fprintf(out, "%swaiting on age-plugin-%s…\n", t.Prefix, Printable(name))
 				return err
 			})
 		},
 	}
 }
 
-// ask asks for a value; a secret one is read without echo, and the
-// asker's own secrets (name "") are kept for the process.
-func ask(in *os.File, out io.Writer, name, prompt string, secret bool) (string, error) {
-	if p, ok := passphrases[prompt]; ok && name == "" {
+// ask asks for a value; a secret one is read without echo, and with Keep
+// the asker's own secrets (name "") are kept for the process.
+func (t Terminal) ask(in *os.File, out io.Writer, name, prompt string, secret bool) (string, error) {
+	keep := t.Keep && name == "" && secret
+	if p, ok := passphrases[prompt]; ok && keep {
 		return p, nil
 	}
-	fmt.Fprintf(out, "%s%s ", who(name), Printable(prompt))
+	fmt.Fprintf(out, "%s%s ", t.who(name), Printable(prompt))
 	if secret {
 		b, err := ReadSecret(in)
 		fmt.Fprintln(out)
-		if err == nil && name == "" {
+		if err == nil && keep {
 			passphrases[prompt] = string(b)
 		}
 		return string(b), err
@@ -146,13 +172,13 @@ func ask(in *os.File, out io.Writer, name, prompt string, secret bool) (string, 
 
 // confirm asks a yes/no question (or, when no is "", for enter), up to
 // three times.
-func confirm(in io.Reader, out io.Writer, name, prompt, yes, no string) (bool, error) {
+func (t Terminal) confirm(in io.Reader, out io.Writer, name, prompt, yes, no string) (bool, error) {
 	br := bufio.NewReader(in)
 	for range 3 {
 		if no == "" {
-			fmt.Fprintf(out, "%s%s (press enter for %q) ", who(name), Printable(prompt), Printable(yes))
+			fmt.Fprintf(out, "%s%s (press enter for %q) ", t.who(name), Printable(prompt), Printable(yes))
 		} else {
-			fmt.Fprintf(out, "%s%s (type 1 for %q or 2 for %q) ", who(name), Printable(prompt), Printable(yes), Printable(no))
+			fmt.Fprintf(out, "%s%s (type 1 for %q or 2 for %q) ", t.who(name), Printable(prompt), Printable(yes), Printable(no))
 		}
 		line, err := br.ReadString('\n')
 		if err != nil && line == "" {

@@ -2,6 +2,7 @@ package prompt
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"strings"
 	"testing"
@@ -27,13 +28,15 @@ func TestConfirm(t *testing.T) {
 		{"\n", "", true, false},
 		{"", "no", false, true},
 	} {
-		var out bytes.Buffer
-		got, err := confirm(strings.NewReader(tc.in), &out, "yubikey\x1b", "Use it?", "yes", tc.no)
-		if got != tc.want || (err != nil) != tc.wantErr {
-			t.Errorf("confirm(%q) = %v, %v", tc.in, got, err)
-		}
-		if !strings.HasPrefix(out.String(), "age-plugin-yubikey\uFFFD: Use it?") && tc.in != "" {
-			t.Errorf("prompt %q", out.String())
+		for _, prefix := range []string{"", "[KEYSERVICE] "} {
+			var out bytes.Buffer
+			got, err := Terminal{Prefix: prefix}.confirm(strings.NewReader(tc.in), &out, "yubikey\x1b", "Use it?", "yes", tc.no)
+			if got != tc.want || (err != nil) != tc.wantErr {
+				t.Errorf("confirm(%q) = %v, %v", tc.in, got, err)
+			}
+			if !strings.HasPrefix(out.String(), prefix+"age-plugin-yubikey\uFFFD: Use it?") && tc.in != "" {
+				t.Errorf("prompt %q", out.String())
+			}
 		}
 	}
 }
@@ -47,7 +50,7 @@ func TestAskLine(t *testing.T) {
 	w.WriteString("123456")
 	w.Close()
 	var out bytes.Buffer
-	v, err := ask(r, &out, "p", "PIN?", false)
+	v, err := Terminal{}.ask(r, &out, "p", "PIN?", false)
 	if err != nil || v != "123456" || out.String() != "age-plugin-p: PIN? " {
 		t.Errorf("ask = %q, %v, prompt %q", v, err, out.String())
 	}
@@ -63,6 +66,11 @@ func TestNoTerminal(t *testing.T) {
 	ui := Terminal{Stdin: strings.NewReader("x\n"), Stderr: &bytes.Buffer{}}.ClientUI()
 	if _, err := ui.RequestValue("", "Passphrase?", true); err != ErrNoTerminal {
 		t.Errorf("RequestValue without a terminal = %v", err)
+	}
+	// The key service asks on /dev/tty only, never on its standard input.
+	_, err := Terminal{Prefix: "[KEYSERVICE] "}.ClientUI().Confirm("p", "Use it?", "yes", "no")
+	if !errors.Is(err, ErrNoTerminal) || err.Error() != "there is no terminal to ask on (/dev/tty cannot be opened)" {
+		t.Errorf("Confirm without /dev/tty = %v", err)
 	}
 	if IsTerminal(strings.NewReader("")) {
 		t.Error("a strings.Reader is a terminal")

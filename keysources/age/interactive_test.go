@@ -12,80 +12,24 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	agelib "filippo.io/age"
-	"filippo.io/age/armor"
-	"filippo.io/age/plugin"
 	"golang.org/x/crypto/ssh"
 
+	"github.com/hullsecrets/hull/internal/agetest"
 	"github.com/hullsecrets/hull/keysources"
 	"github.com/hullsecrets/hull/keysources/keysourcetest"
 )
 
-// answers stands in for the user at the terminal: it answers every
-// request with answer (or err) and records the prompts.
-type answers struct {
-	mu      sync.Mutex
-	answer  string
-	err     error
-	prompts []string
-}
-
-func (a *answers) options() Options {
-	return Options{UI: &plugin.ClientUI{
-		RequestValue: func(name, prompt string, secret bool) (string, error) {
-			a.mu.Lock()
-			defer a.mu.Unlock()
-			a.prompts = append(a.prompts, name+"|"+prompt)
-			return a.answer, a.err
-		},
-	}}
-}
-
-func (a *answers) asked() int {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return len(a.prompts)
-}
+// options connect the age key source to u.
+func options(u *agetest.User) Options { return Options{UI: u.UI()} }
 
 // passphraseFile returns content encrypted with passphrase, as age -p
 // (armored with -a) writes it.
 func passphraseFile(t testing.TB, passphrase, content string, armored bool) []byte {
-	t.Helper()
-	r, err := agelib.NewScryptRecipient(passphrase)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.SetWorkFactor(10) // fast; the identity accepts up to age's limit
-	var buf bytes.Buffer
-	var out interface {
-		Write([]byte) (int, error)
-		Close() error
-	} = nopCloser{&buf}
-	if armored {
-		out = armor.NewWriter(&buf)
-	}
-	w, err := agelib.Encrypt(out, r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.Write([]byte(content)); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := out.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
+	return agetest.Protect(t, passphrase, []byte(content), armored)
 }
-
-type nopCloser struct{ *bytes.Buffer }
-
-func (nopCloser) Close() error { return nil }
 
 func TestPassphraseIdentityFile(t *testing.T) {
 	inner, r, secret := newX25519(t)
@@ -104,8 +48,8 @@ func TestPassphraseIdentityFile(t *testing.T) {
 
 	for _, armored := range []bool{true, false} {
 		file := passphraseFile(t, "correct horse", content, armored)
-		ui := &answers{answer: "correct horse"}
-		ids, err := ParseIdentitiesWith(bytes.NewReader(file), "keys.txt", ui.options())
+		ui := &agetest.User{Answer: "correct horse"}
+		ids, err := ParseIdentitiesWith(bytes.NewReader(file), "keys.txt", options(ui))
 		if err != nil {
 			t.Fatalf("armored=%v: %v", armored, err)
 		}
@@ -113,7 +57,7 @@ func TestPassphraseIdentityFile(t *testing.T) {
 			t.Fatalf("armored=%v: %d identities", armored, len(ids))
 		}
 		id := ids[0]
-		if ui.asked() != 0 {
+		if ui.Asked() != 0 {
 			t.Fatal("asked for the passphrase before it was needed")
 		}
 		if s := id.(*Identity).String(); s != "age identity for passphrase-protected identity file keys.txt" {
@@ -127,16 +71,16 @@ func TestPassphraseIdentityFile(t *testing.T) {
 		if err != nil || !bytes.Equal(got, key) {
 			t.Fatalf("armored=%v: Unwrap = %x, %v", armored, got, err)
 		}
-		if ui.asked() != 1 || ui.prompts[0] != "|Enter passphrase for identity 'keys.txt':" {
-			t.Errorf("armored=%v: prompts %q, want one", armored, ui.prompts)
+		if q := ui.Questions(); len(q) != 1 || q[0] != (agetest.Question{Prompt: "Enter passphrase for identity 'keys.txt':", Secret: true}) {
+			t.Errorf("armored=%v: questions %+v, want one", armored, q)
 		}
 	}
 
 	file := passphraseFile(t, "correct horse", content, true)
 
 	// A wrong passphrase: ErrIncorrectPassphrase, asked once only.
-	ui := &answers{answer: "wrong"}
-	ids, err := ParseIdentitiesWith(bytes.NewReader(file), "keys.txt", ui.options())
+	ui := &agetest.User{Answer: "wrong"}
+	ids, err := ParseIdentitiesWith(bytes.NewReader(file), "keys.txt", options(ui))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,14 +90,14 @@ func TestPassphraseIdentityFile(t *testing.T) {
 			t.Fatalf("wrong passphrase: %v", err)
 		}
 	}
-	if ui.asked() != 1 {
-		t.Errorf("asked %d times, want once", ui.asked())
+	if ui.Asked() != 1 {
+		t.Errorf("asked %d times, want once", ui.Asked())
 	}
 
 	// No terminal (the UI cannot ask) and no UI at all.
 	noTTY := errors.New("no terminal here")
-	ui = &answers{err: noTTY}
-	ids, _ = ParseIdentitiesWith(bytes.NewReader(file), "keys.txt", ui.options())
+	ui = &agetest.User{Err: noTTY}
+	ids, _ = ParseIdentitiesWith(bytes.NewReader(file), "keys.txt", options(ui))
 	if _, err := ids[0].Unwrap(mine); !errors.Is(err, noTTY) || !strings.Contains(err.Error(), "keys.txt: cannot ask for its passphrase: no terminal here") {
 		t.Errorf("UI error: %v", err)
 	}
@@ -167,22 +111,22 @@ func TestPassphraseIdentityFile(t *testing.T) {
 	w, _ := agelib.Encrypt(&buf, otherR.r)
 	w.Write([]byte(content))
 	w.Close()
-	ui = &answers{answer: "x"}
-	ids, err = ParseIdentitiesWith(&buf, "keys.txt", ui.options())
+	ui = &agetest.User{Answer: "x"}
+	ids, err = ParseIdentitiesWith(&buf, "keys.txt", options(ui))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ids[0].Unwrap(mine); err == nil || !strings.Contains(err.Error(), "encrypted to recipients, not with a passphrase") || ui.asked() != 0 {
-		t.Errorf("recipient-encrypted file: %v (asked %d)", err, ui.asked())
+	if _, err := ids[0].Unwrap(mine); err == nil || !strings.Contains(err.Error(), "encrypted to recipients, not with a passphrase") || ui.Asked() != 0 {
+		t.Errorf("recipient-encrypted file: %v (asked %d)", err, ui.Asked())
 	}
 
 	// Inside, the same rules as a plain identity file.
-	ui = &answers{answer: "p"}
-	ids, _ = ParseIdentitiesWith(bytes.NewReader(passphraseFile(t, "p", "hunter2\n", true)), "keys.txt", ui.options())
+	ui = &agetest.User{Answer: "p"}
+	ids, _ = ParseIdentitiesWith(bytes.NewReader(passphraseFile(t, "p", "hunter2\n", true)), "keys.txt", options(ui))
 	if _, err := ids[0].Unwrap(mine); err == nil || err.Error() != "keys.txt: line 1: not an age secret key (AGE-SECRET-KEY-1…)" {
 		t.Errorf("bad content: %v", err)
 	}
-	ids, _ = ParseIdentitiesWith(bytes.NewReader(passphraseFile(t, "p", string(file), false)), "keys.txt", ui.options())
+	ids, _ = ParseIdentitiesWith(bytes.NewReader(passphraseFile(t, "p", string(file), false)), "keys.txt", options(ui))
 	if _, err := ids[0].Unwrap(mine); err == nil || !strings.Contains(err.Error(), "holds another encrypted file") {
 		t.Errorf("nested: %v", err)
 	}
@@ -192,7 +136,7 @@ func TestPassphraseIdentityConformance(t *testing.T) {
 	inner, r, secret := newX25519(t)
 	other, _, _ := newX25519(t)
 	file := passphraseFile(t, "s3cret-passphrase", secret+"\n", true)
-	ids, err := ParseIdentitiesWith(bytes.NewReader(file), "keys.txt", (&answers{answer: "s3cret-passphrase"}).options())
+	ids, err := ParseIdentitiesWith(bytes.NewReader(file), "keys.txt", options(&agetest.User{Answer: "s3cret-passphrase"}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,8 +155,8 @@ func TestPassphraseSSHKey(t *testing.T) {
 	key := bytes.Repeat([]byte{9}, 32)
 	notMine, _ := otherR.Wrap(key)
 
-	ui := &answers{answer: "hunter2"}
-	id, err := ParseSSHIdentityWith(protected, nil, "/home/u/.ssh/id_ed25519", ui.options())
+	ui := &agetest.User{Answer: "hunter2"}
+	id, err := ParseSSHIdentityWith(protected, nil, "/home/u/.ssh/id_ed25519", options(ui))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -225,8 +169,8 @@ func TestPassphraseSSHKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A stanza for another key: no question.
-	if _, err := id.Unwrap(notMine); !errors.Is(err, keysources.ErrIncorrectIdentity) || ui.asked() != 0 {
-		t.Fatalf("other stanza: %v, asked %d", err, ui.asked())
+	if _, err := id.Unwrap(notMine); !errors.Is(err, keysources.ErrIncorrectIdentity) || ui.Asked() != 0 {
+		t.Fatalf("other stanza: %v, asked %d", err, ui.Asked())
 	}
 	for range 2 {
 		got, err := id.Unwrap(mine)
@@ -234,21 +178,21 @@ func TestPassphraseSSHKey(t *testing.T) {
 			t.Fatalf("Unwrap = %x, %v", got, err)
 		}
 	}
-	if ui.asked() != 1 || ui.prompts[0] != `|Enter passphrase for "/home/u/.ssh/id_ed25519":` {
-		t.Errorf("prompts %q", ui.prompts)
+	if q := ui.Questions(); len(q) != 1 || q[0] != (agetest.Question{Prompt: `Enter passphrase for "/home/u/.ssh/id_ed25519":`, Secret: true}) {
+		t.Errorf("questions %+v", q)
 	}
 
 	// A wrong passphrase, asked once.
-	ui = &answers{answer: "hunter3"}
-	id, _ = ParseSSHIdentityWith(protected, nil, "id_ed25519", ui.options())
+	ui = &agetest.User{Answer: "hunter3"}
+	id, _ = ParseSSHIdentityWith(protected, nil, "id_ed25519", options(ui))
 	for range 2 {
 		_, err := id.Unwrap(mine)
 		if !errors.Is(err, ErrIncorrectPassphrase) || err.Error() != "passphrase-protected SSH key id_ed25519: incorrect passphrase" {
 			t.Fatalf("wrong passphrase: %v", err)
 		}
 	}
-	if ui.asked() != 1 {
-		t.Errorf("asked %d times", ui.asked())
+	if ui.Asked() != 1 {
+		t.Errorf("asked %d times", ui.Asked())
 	}
 	// No way to ask.
 	id, _ = ParseSSHIdentity(protected, "id_ed25519")
@@ -279,8 +223,8 @@ func TestPassphraseSSHKeyPEM(t *testing.T) {
 		t.Errorf("bad .pub: %v", err)
 	}
 	spub, _ := ssh.NewPublicKey(&k.PublicKey)
-	ui := &answers{answer: "pw"}
-	id, err := ParseSSHIdentityWith(protected, ssh.MarshalAuthorizedKey(spub), "id_rsa", ui.options())
+	ui := &agetest.User{Answer: "pw"}
+	id, err := ParseSSHIdentityWith(protected, ssh.MarshalAuthorizedKey(spub), "id_rsa", options(ui))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -293,8 +237,8 @@ func TestPassphraseSSHKeyPEM(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, err := id.Unwrap(s); err != nil || !bytes.Equal(got, key) || ui.asked() != 1 {
-		t.Errorf("Unwrap = %x, %v (asked %d)", got, err, ui.asked())
+	if got, err := id.Unwrap(s); err != nil || !bytes.Equal(got, key) || ui.Asked() != 1 {
+		t.Errorf("Unwrap = %x, %v (asked %d)", got, err, ui.Asked())
 	}
 }
 
@@ -368,14 +312,14 @@ func TestPlugin(t *testing.T) {
 		{"1234", ""},
 		{"0000", "hulltest plugin: incorrect PIN"},
 	} {
-		ui := &answers{answer: c.answer}
-		ids, _ := ParseIdentitiesWith(strings.NewReader(pinSecret), "k", ui.options())
+		ui := &agetest.User{Answer: c.answer}
+		ids, _ := ParseIdentitiesWith(strings.NewReader(pinSecret), "k", options(ui))
 		got, err := ids[0].Unwrap(s)
 		if c.err == "" && (err != nil || !bytes.Equal(got, key)) || c.err != "" && (err == nil || err.Error() != c.err) {
 			t.Errorf("PIN %s: %x, %v", c.answer, got, err)
 		}
-		if len(ui.prompts) != 1 || ui.prompts[0] != "hulltest|Enter the hulltest PIN:" {
-			t.Errorf("PIN %s: prompts %q", c.answer, ui.prompts)
+		if q := ui.Questions(); len(q) != 1 || q[0] != (agetest.Question{Name: "hulltest", Prompt: "Enter the hulltest PIN:", Secret: true}) {
+			t.Errorf("PIN %s: questions %+v", c.answer, q)
 		}
 	}
 	ids, _ = ParseIdentities(strings.NewReader(pinSecret), "k")

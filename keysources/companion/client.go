@@ -57,6 +57,9 @@ type Client struct {
 	stdin    io.WriteCloser
 	done     chan struct{} // closed when the reader stops
 	readErr  error
+	// uploadVersion is the version of the upload requests the
+	// companion takes (its hello's "upload").
+	uploadVersion int
 
 	wmu sync.Mutex // serialises writes to stdin
 
@@ -150,6 +153,7 @@ func (c *Client) doStart() error {
 	if h.Protocol != ProtocolVersion || (c.cfg.Version != "" && h.HullKMS != c.cfg.Version) {
 		return fail(versionError(path, h, ProtocolVersion, c.cfg.Version, c.cfg.Hint))
 	}
+	c.uploadVersion = max(h.Upload, 1)
 	c.done = make(chan struct{})
 	go c.read(sc)
 	return nil
@@ -221,6 +225,19 @@ func (c *Client) call(ctx context.Context, req request) (response, error) {
 		c.write(request{Op: "cancel", Cancel: req.ID})
 		return response{}, ctx.Err()
 	}
+}
+
+// send sends a request whose answer nobody waits for.
+func (c *Client) send(req request) {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return
+	}
+	c.nextID++
+	req.ID = c.nextID
+	c.mu.Unlock()
+	c.write(req)
 }
 
 func (c *Client) write(req request) error {

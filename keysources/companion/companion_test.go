@@ -40,6 +40,18 @@ func TestMain(m *testing.M) {
 			os.Exit(1)
 		}
 		os.Exit(0)
+	case "upload":
+		up := dirUploader(os.Getenv("HULL_COMPANION_TEST_DIR"))
+		if err := ServeUploads(os.Stdin, os.Stdout, testVersion, testBackends(), nil, up); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	case "upload1":
+		// A hull-kms that takes the upload request only.
+		fmt.Printf(`{"protocol":1,"hull_kms":%q,"types":["kms"]}`+"\n", testVersion)
+		io.Copy(io.Discard, os.Stdin)
+		os.Exit(0)
 	case "protocol2":
 		io.ReadAll(io.LimitReader(os.Stdin, 10))
 		fmt.Println(`{"protocol":2,"hull_kms":"9.0.0"}`)

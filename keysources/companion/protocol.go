@@ -40,7 +40,13 @@
 //     asked in order until one answers.
 //     {"id":6,"op":"upload","type":"s3","bucket":"b","object":"k",
 //     "data":"<base64>"} → {"id":6} stores a file in an S3 or GCS bucket
-//     (hull publish).
+//     (hull publish). A file larger than one line carries goes in parts
+//     (hull-kms's hello says "upload":2): {"id":7,"op":"upload_open",
+//     "type":"s3","bucket":"b","object":"k","size":N} → {"id":7}, then
+//     {"id":8,"op":"upload_part","upload":7,"offset":0,"data":"<base64>"}
+//     → {"id":8} for each part in order, then {"id":9,"op":"upload_close",
+//     "upload":7} → {"id":9} once the object is stored;
+//     {"op":"upload_abort","upload":7} gives up.
 //     A failure is {"id":N,"error":{"class":…,"type":…,"key":…,"op":…,
 //     "message":…}}; class is one of the Class… constants ("" when the
 //     failure has none); "incorrect_identity" means "not my stanza".
@@ -86,6 +92,9 @@ type hello struct {
 	Hull     string   `json:"hull,omitempty"`
 	HullKMS  string   `json:"hull_kms,omitempty"`
 	Types    []string `json:"types,omitempty"`
+	// Upload is the version of the upload requests hull-kms takes
+	// (UploadVersion); absent, 1.
+	Upload int `json:"upload,omitempty"`
 }
 
 // request is one message from hull to the companion.
@@ -99,10 +108,15 @@ type request struct {
 	Cancel  uint64      `json:"cancel,omitempty"`
 	// Services are the key service URIs of a keyservice_* request.
 	Services []string `json:"services,omitempty"`
-	// Bucket, Object and Data are an upload request's (Type is s3 or gcs).
+	// Bucket, Object and Data are an upload request's (Type is s3 or gcs);
+	// Size an upload_open's; Upload (the id of the upload_open) and
+	// Offset an upload_part's, upload_close's and upload_abort's.
 	Bucket string `json:"bucket,omitempty"`
 	Object string `json:"object,omitempty"`
 	Data   []byte `json:"data,omitempty"`
+	Size   int64  `json:"size,omitempty"`
+	Upload uint64 `json:"upload,omitempty"`
+	Offset int64  `json:"offset,omitempty"`
 }
 
 // The ops of the key service requests.

@@ -73,14 +73,18 @@ func ServeUploads(in io.Reader, out io.Writer, version string, backends map[stri
 		defer wmu.Unlock()
 		return writeLine(out, v)
 	}
-	if err := send(hello{Protocol: ProtocolVersion, HullKMS: version, Types: types}); err != nil {
+	hi := hello{Protocol: ProtocolVersion, HullKMS: version, Types: types}
+	if up != nil {
+		hi.Upload = UploadVersion
+	}
+	if err := send(hi); err != nil {
 		return err
 	}
 	if h.Protocol != ProtocolVersion {
 		return fmt.Errorf("hull speaks protocol %d, this hull-kms %d", h.Protocol, ProtocolVersion)
 	}
 
-	s := &server{backends: backends, ks: ks, up: up, recipients: map[string]keysources.Recipient{}, cancels: map[uint64]context.CancelFunc{}}
+	s := &server{backends: backends, ks: ks, up: up, recipients: map[string]keysources.Recipient{}, cancels: map[uint64]context.CancelFunc{}, uploads: map[uint64]*openUpload{}}
 	var wg sync.WaitGroup
 	for sc.Scan() {
 		var req request
@@ -120,6 +124,8 @@ type server struct {
 	mu         sync.Mutex
 	recipients map[string]keysources.Recipient // by type and key JSON: clients are reused
 	cancels    map[uint64]context.CancelFunc
+	uploads    map[uint64]*openUpload // by the id of their upload_open
+	held       int                    // the bytes the open uploads reserved
 }
 
 func (s *server) cancel(id uint64) {
@@ -134,7 +140,7 @@ func (s *server) handle(ctx context.Context, req request) response {
 	defer clear(req.DataKey)
 	fail := func(err error) response { return response{ID: req.ID, Error: errorToWire(err)} }
 	switch req.Op {
-	case opUpload:
+	case opUpload, opUploadOpen, opUploadPart, opUploadClose, opUploadAbort:
 		return s.upload(ctx, req)
 	case "wrap":
 		b, ok := s.backends[req.Type]

@@ -14,10 +14,9 @@ import (
 
 	agelib "filippo.io/age"
 	"filippo.io/age/agessh"
-	"filippo.io/age/armor"
-	"filippo.io/age/plugin"
 	"golang.org/x/crypto/ssh"
 
+	"github.com/hullsecrets/hull/internal/agetest"
 	"github.com/hullsecrets/hull/keysources"
 	"github.com/hullsecrets/hull/keysources/age"
 )
@@ -201,42 +200,20 @@ func TestPermissions(t *testing.T) {
 func TestPassphraseIdentity(t *testing.T) {
 	dir := t.TempDir()
 	id, text := newAge(t)
-	sr, err := agelib.NewScryptRecipient("correct horse")
+	p := write(t, filepath.Join(dir, "protected.age"), string(agetest.Protect(t, "correct horse", []byte(text), true)), 0o600)
+	user := &agetest.User{Answer: "correct horse"}
+	s, err := Load(context.Background(), Env{Lookup: lookupOf(map[string]string{"SOPS_AGE_KEY_FILE": p}), Age: age.Options{UI: user.UI()}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	sr.SetWorkFactor(10)
-	var buf bytes.Buffer
-	aw := armor.NewWriter(&buf)
-	w, err := agelib.Encrypt(aw, sr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.Write([]byte(text))
-	w.Close()
-	aw.Close()
-	p := write(t, filepath.Join(dir, "protected.age"), buf.String(), 0o600)
-
-	asked := 0
-	ui := &plugin.ClientUI{RequestValue: func(name, prompt string, secret bool) (string, error) {
-		asked++
-		if !secret || !strings.Contains(prompt, p) {
-			t.Errorf("prompt %q secret=%v", prompt, secret)
-		}
-		return "correct horse", nil
-	}}
-	s, err := Load(context.Background(), Env{Lookup: lookupOf(map[string]string{"SOPS_AGE_KEY_FILE": p}), Age: age.Options{UI: ui}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if asked != 0 {
+	if user.Asked() != 0 {
 		t.Fatal("asked for the passphrase before it was needed")
 	}
 	if !opens(t, s.Identities, id.Recipient().String()) || !opens(t, s.Identities, id.Recipient().String()) {
 		t.Fatal("the protected identity does not open its stanza")
 	}
-	if asked != 1 {
-		t.Errorf("asked %d times, want once", asked)
+	if q := user.Questions(); len(q) != 1 || !q[0].Secret || q[0].Name != "" || !strings.Contains(q[0].Prompt, p) {
+		t.Errorf("questions %+v, want one for %s", q, p)
 	}
 	// Without a UI it fails, saying so, instead of hanging.
 	s = load(t, map[string]string{"SOPS_AGE_KEY_FILE": p})
