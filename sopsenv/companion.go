@@ -187,3 +187,14 @@ func KeyServiceServer(s CompanionSettings, network, address string, prompt bool)
 	env = companion.WithEnv(CompanionEnv(s.Environ, s.Env, s.Drop), companion.KeyServiceEnv, s.Env)
 	return argv, env, nil
 }
+
+// KeyServices are the sops key services of a run (--keyservice and
+// --enable-local-keyservice, or their variables).
+type KeyServices = companion.Services
+
+// ParseKeyServices reads the key services of a run: the --keyservice
+// URIs, --enable-local-keyservice when given (nil otherwise), else
+// SOPS_KEYSERVICE and SOPS_ENABLE_LOCAL_KEYSERVICE from env.
+func ParseKeyServices(uris []string, local *bool, env Lookup) (KeyServices, []string, error) {
+	return companion.ParseServices(uris, local, env)
+}

@@ -11,7 +11,6 @@ import (
 
 	"github.com/hullsecrets/hull/keysources"
 	"github.com/hullsecrets/hull/keysources/all"
-	"github.com/hullsecrets/hull/keysources/companion"
 	"github.com/hullsecrets/hull/sopsenv"
 )
 
@@ -21,7 +20,7 @@ import (
 // services (docs/COMPANION.md, keyservice_* requests).
 
 // keyServices are the command's sops key services.
-type keyServices = companion.Services
+type keyServices = sopsenv.KeyServices
 
 // setupKeyservice reads --keyservice and --enable-local-keyservice (or
 // their variables) into r.ks.
@@ -35,7 +34,7 @@ func (r *runner) setupKeyservice(cl *cmdLine) error {
 		b := cl.on("enable-local-keyservice")
 		local = &b
 	}
-	ks, warnings, err := companion.ParseServices(uris, local, r.env.lookup)
+	ks, warnings, err := sopsenv.ParseKeyServices(uris, local, r.env.lookup)
 	for _, w := range warnings {
 		r.warnf("%s", w)
 	}

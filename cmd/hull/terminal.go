@@ -7,9 +7,6 @@ import (
 	"github.com/hullsecrets/hull/keysources/age"
 )
 
-// errNoTerminal: hull asks for passphrases and PINs only on a terminal.
-var errNoTerminal = prompt.ErrNoTerminal
-
 // ageOptions connect the age key source to the terminal: plugins' messages
 // and questions, and the passphrases of protected identities, asked once
 // per run.
