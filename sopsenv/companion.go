@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 
@@ -141,25 +142,11 @@ func isExecutableFile(p string) bool {
 // CompanionEnv is environ with env's values of the variables hull-kms
 // reads (companion.Env) and without the variables in drop.
 func CompanionEnv(environ []string, env Lookup, drop []string) []string {
-	names := map[string]bool{}
-	for _, k := range companion.Env {
-		names[k] = true
-	}
-	for _, k := range drop {
-		names[k] = true
-	}
-	var out []string
-	for _, kv := range environ {
-		if k, _, _ := strings.Cut(kv, "="); !names[k] {
-			out = append(out, kv)
-		}
-	}
-	for _, k := range companion.Env {
-		if v, ok := env(k); ok {
-			out = append(out, k+"="+v)
-		}
-	}
-	return out
+	kept := slices.DeleteFunc(slices.Clone(environ), func(kv string) bool {
+		k, _, _ := strings.Cut(kv, "=")
+		return slices.Contains(drop, k)
+	})
+	return companion.WithEnv(kept, companion.Env, env)
 }
 
 // GCPAzureIdentities are the GCP KMS and Azure Key Vault identities,
