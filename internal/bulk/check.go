@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/hullsecrets/hull"
@@ -91,21 +92,12 @@ func Worst(results []hull.CheckResult, ignore ...string) string {
 	rank, worst := len(hull.CheckStatuses), ""
 	for _, res := range results {
 		for i, cl := range hull.CheckStatuses {
-			if res.Status == cl.Status && i < rank && !contains(ignore, cl.Status) {
+			if res.Status == cl.Status && i < rank && !slices.Contains(ignore, cl.Status) {
 				rank, worst = i, cl.Status
 			}
 		}
 	}
 	return worst
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // NoConfigError is RequireConfig finding no .sops.yaml: Where names the
@@ -198,7 +190,7 @@ func Findings(results []hull.CheckResult, kinds ...string) []Found {
 	var out []Found
 	for _, res := range results {
 		for _, f := range res.Findings {
-			if contains(kinds, f.Kind) {
+			if slices.Contains(kinds, f.Kind) {
 				out = append(out, Found{res.File, f})
 			}
 		}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -138,18 +137,10 @@ func Run(ctx context.Context, o RunOptions) (*Report, error) {
 	if o.UpdateBaseline {
 		rep.Written = base.WithFindings(keyHex, rep.Findings)
 		if err := hull.WriteFile(rep.BaselinePath, rep.Written.Marshal(), hull.WriteOptions{Perm: 0o644}); err != nil {
-			return nil, &RunError{StepWrite, fmt.Errorf("cannot write %s: %v", rep.BaselinePath, bare(err))}
+			return nil, &RunError{StepWrite, fmt.Errorf("cannot write %s: %v", rep.BaselinePath, unwrapPath(err))}
 		}
 	}
 	return rep, nil
-}
-
-func bare(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }
 
 // LoadBaseline reads a baseline file. A missing file is an empty
@@ -160,7 +151,7 @@ func LoadBaseline(path string, mustExist bool) (*Baseline, error) {
 		if errors.Is(err, os.ErrNotExist) && !mustExist {
 			return ParseBaseline(nil)
 		}
-		return nil, &RunError{StepRead, fmt.Errorf("cannot read %s: %v", path, bare(err))}
+		return nil, &RunError{StepRead, fmt.Errorf("cannot read %s: %v", path, unwrapPath(err))}
 	}
 	b, err := ParseBaseline(data)
 	if err != nil {
