@@ -9,6 +9,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -510,10 +511,21 @@ func FuzzParseRecipients(f *testing.F) {
 	f.Fuzz(func(t *testing.T, in string) {
 		rs, err := ParseRecipients(in)
 		if err != nil {
-			// Secret keys and unknown text are never echoed.
-			for _, p := range strings.Split(in, ",") {
+			// Secret keys and unknown text are never echoed. Public
+			// recipients may be, so their echo (raw or quoted) is cut out
+			// first: a secret part that merely occurs inside it is no leak.
+			parts := strings.Split(in, ",")
+			msg := err.Error()
+			for _, p := range parts {
 				p = strings.TrimSpace(p)
-				if len(p) >= 8 && !strings.HasPrefix(p, "age1") && !strings.HasPrefix(p, "ssh-") && strings.Contains(err.Error(), p) {
+				if strings.HasPrefix(p, "age1") || strings.HasPrefix(p, "ssh-") {
+					msg = strings.ReplaceAll(msg, strconv.Quote(p), "")
+					msg = strings.ReplaceAll(msg, p, "")
+				}
+			}
+			for _, p := range parts {
+				p = strings.TrimSpace(p)
+				if len(p) >= 8 && !strings.HasPrefix(p, "age1") && !strings.HasPrefix(p, "ssh-") && strings.Contains(msg, p) {
 					t.Fatalf("error %q echoes input %q", err, p)
 				}
 			}
