@@ -114,6 +114,11 @@ func parseEnvelopeInto(s string, scratch *[]byte) (envelope, error) {
 		case 2: // the tag, right after the data
 			off = nData
 		}
+		// Go's decoder skips CR and LF even in strict mode (and so does
+		// sops's): a line break inside a field is a second encoding.
+		if strings.IndexByte(f, '\r') >= 0 || strings.IndexByte(f, '\n') >= 0 {
+			return e, nonCanonical("the " + names[i] + " field has a line break in its base64")
+		}
 		// Decode only reads its source: the field's bytes are not copied.
 		n, err := strictBase64.Decode(buf[off:], unsafe.Slice(unsafe.StringData(f), len(f)))
 		if err != nil {

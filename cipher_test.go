@@ -79,6 +79,8 @@ func TestParseEnvelope(t *testing.T) {
 		{"12-byte iv", strings.Replace(good, iv, "AQEBAQEBAQEBAQEB", 1), ErrMalformedValue},
 		{"8-byte tag", strings.Replace(good, "xBK+wIscKv9WBrsPs2HoMw==", "xBK+wIscKv8=", 1), ErrNonCanonical},
 		{"non-canonical padding bits", strings.Replace(good, "2MjAhLw=", "2MjAhLx=", 1), ErrNonCanonical},
+		{"CR in data", strings.Replace(good, "2MjAhLw=", "2MjA\rhLw=", 1), ErrNonCanonical},
+		{"LF in tag", strings.Replace(good, "xBK+wIscKv9WBrsPs2HoMw==", "xBK+wIscKv9W\nBrsPs2HoMw==", 1), ErrNonCanonical},
 		{"unknown type", strings.Replace(good, "type:str", "type:weird", 1), ErrMalformedValue},
 		{"other cipher", strings.Replace(good, "AES256_GCM", "AES128_GCM", 1), ErrMalformedValue},
 		{"missing type", strings.Replace(good, ",type:str", "", 1), ErrMalformedValue},
