@@ -262,8 +262,8 @@ func (r *runner) decrypt(cl *cmdLine, path string) (err error) {
 	// sops's sentence: "Error dumping tree" for a value --extract writes
 	// alone (extractValue), else "Error dumping file".
 	dumping := "Error dumping file"
-	if se := (*sentenceError)(nil); errors.As(err, &se) {
-		dumping = se.sentence
+	if s, ok := sopsenv.Sentence(err); ok {
+		dumping = s
 	}
 	if err != nil && !errors.Is(err, hull.ErrNotFound) && fio.guessed && fio.out.Name() == "binary" && !(cl.has("output-type") && cl.str("output-type") != "") {
 		// The input was read as binary for want of a type, and is a
