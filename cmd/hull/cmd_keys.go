@@ -210,12 +210,22 @@ func (r *runner) keySources(cl *cmdLine) hull.KeySources {
 	return ks
 }
 
-// keyChange is what rotate and groups give the library's transactions
-// (hull.KeyChange) besides the groups: the creation rule, the terminal
-// question about recipients nobody vouched for, the messages on stderr.
-func (r *runner) keyChange(fio *fileIO, cr *config.CreationRule) hull.KeyChange {
-	return hull.KeyChange{Rule: cr, Confirm: r.keepUnvouched,
-		Notify: func(msg string) { fmt.Fprintf(r.stderr, "%s: %s: %s\n", r.name, fio.display(), msg) }}
+// keyCommand opens fio's file for rotate or groups (hull.KeyCommand) with
+// the run's policy and key sources, the terminal question about
+// recipients nobody vouched for and the notices on stderr.
+func (r *runner) keyCommand(cl *cmdLine, fio *fileIO) (*hull.KeyCommand, error) {
+	kf, err := r.openForKeys(cl, fio)
+	if err != nil {
+		return nil, err
+	}
+	pol, err := r.policy(cl, fio.ruleName())
+	if err != nil {
+		kf.Wipe()
+		return nil, err
+	}
+	return &hull.KeyCommand{Policy: pol, File: kf, Display: fio.display(), Name: fio.ruleName(), Sources: r.keySources(cl),
+		In: fio.in, Out: fio.out, Emit: fio.emitOpts, Confirm: r.keepUnvouched,
+		Notify: func(msg string) { fmt.Fprintf(r.stderr, "%s: %s: %s\n", r.name, fio.display(), msg) }}, nil
 }
 
 // keyChangeError gives the errors of the key transactions their exit
@@ -451,28 +461,23 @@ func (r *runner) rotate(cl *cmdLine, path string) (err error) {
 		return err
 	}
 	// sops's rotate keeps the file's recipients and rule; the creation
-	// rule only vouches for recipients (docs/TRUST.md).
-	pol, cr, _, err := r.trustedRule(cl, fio.ruleName())
+	// rule only vouches for recipients (docs/TRUST.md). The config is
+	// read before the file is opened.
+	if _, err := r.policy(cl, fio.ruleName()); err != nil {
+		return err
+	}
+	kc, err := r.keyCommand(cl, fio)
 	if err != nil {
 		return err
 	}
-	kf, err := r.openForKeys(cl, fio)
-	if err != nil {
-		return err
-	}
-	defer kf.Wipe()
-	ch := r.keyChange(fio, cr)
-	var unmatched []hull.KeyID
-	ch.Want, unmatched = changes.Apply(kf.Entries())
-	for _, u := range unmatched {
+	defer kc.File.Wipe()
+	out, err := kc.Rotate(changes, func(u hull.KeyID) {
 		r.warnf("%s: --rm-%s %s: not a key of the file", fio.display(), sopsenv.FlagForType(u.Type), u.ID)
-	}
-	ch.Named = hull.RecipientKeyIDs([][]keysources.Recipient{changes.Add})
-	out, err := pol.Rotate(fio.display(), kf, ch, r.keySources(cl), hull.SealOptions{Format: fio.out, InputFormat: fio.in}, fio.emitOpts)
+	})
 	if err != nil {
 		return keyChangeError(err)
 	}
-	return r.deliver(fio, kf, out)
+	return r.deliver(fio, kc.File, out)
 }
 
 // keepUnvouched asks on a terminal whether to give the data key to
@@ -498,9 +503,10 @@ func (r *runner) groupsFile(cl *cmdLine) (*fileIO, error) {
 	return r.resolveIO(cl, path, true)
 }
 
-func thresholdFlag(cl *cmdLine) (int, bool, error) {
-	n, set, err := sopsenv.Threshold(cl.str("shamir-secret-sharing-threshold"))
-	return n, set, withCode(exitGeneric, err)
+// thresholdFlag is --shamir-secret-sharing-threshold (0: the file's).
+func thresholdFlag(cl *cmdLine) (int, error) {
+	n, _, err := sopsenv.Threshold(cl.str("shamir-secret-sharing-threshold"))
+	return n, withCode(exitGeneric, err)
 }
 
 func (r *runner) cmdGroupsAdd(cl *cmdLine) (err error) {
@@ -523,19 +529,11 @@ func (r *runner) cmdGroupsAdd(cl *cmdLine) (err error) {
 	if len(group) == 0 {
 		return withCode(exitGeneric, fmt.Errorf("%w: give the new group's keys with --age or --pgp", hull.ErrNoRecipients))
 	}
-	t, tSet, err := thresholdFlag(cl)
+	t, err := thresholdFlag(cl)
 	if err != nil {
 		return err
 	}
-	kf, err := r.openForKeys(cl, fio)
-	if err != nil {
-		return err
-	}
-	defer kf.Wipe()
-	if !tSet {
-		t = kf.Opened.Meta.ShamirThreshold
-	}
-	return r.regroup(cl, fio, kf, kf.Entries(), group, t)
+	return r.regroup(cl, fio, func(kc *hull.KeyCommand) ([]byte, error) { return kc.AddGroup(group, t) })
 }
 
 func (r *runner) cmdGroupsDelete(cl *cmdLine) (err error) {
@@ -557,40 +555,27 @@ func (r *runner) cmdGroupsDelete(cl *cmdLine) (err error) {
 	if err != nil {
 		return err
 	}
-	t, tSet, err := thresholdFlag(cl)
+	t, err := thresholdFlag(cl)
 	if err != nil {
 		return err
 	}
-	kf, err := r.openForKeys(cl, fio)
-	if err != nil {
-		return err
-	}
-	defer kf.Wipe()
-	if !tSet {
-		t = kf.Opened.Meta.ShamirThreshold
-	}
-	entries, err := hull.DeleteGroup(fio.display(), kf.Entries(), idx, t)
-	if err != nil {
-		return withCode(exitGeneric, err)
-	}
-	if err := r.regroup(cl, fio, kf, entries, nil, t); err != nil {
+	if err := r.regroup(cl, fio, func(kc *hull.KeyCommand) ([]byte, error) { return kc.DeleteGroup(idx, t) }); err != nil {
 		return err
 	}
 	r.warnf("%s: the data key was not changed: the keys of the deleted group can still read this file with an old copy of it; run 'hull rotate -i' to change the key", fio.display())
 	return nil
 }
 
-// regroup re-wraps the file's data key for the file's groups in entries
-// plus a group add (groups add), leaving the values, the MAC and
-// lastmodified as they are (hull.Policy.Regroup), and writes the result.
-func (r *runner) regroup(cl *cmdLine, fio *fileIO, kf *keyFile, entries [][]hull.KeyEntry, add []keysources.Recipient, t int) error {
-	pol, cr, _, err := r.trustedRule(cl, fio.ruleName())
+// regroup opens fio's file, re-wraps its data key for other groups
+// (change: hull.KeyCommand.AddGroup or DeleteGroup; values, MAC and
+// lastmodified unchanged), and writes the result.
+func (r *runner) regroup(cl *cmdLine, fio *fileIO, change func(*hull.KeyCommand) ([]byte, error)) error {
+	kc, err := r.keyCommand(cl, fio)
 	if err != nil {
 		return err
 	}
-	ch := r.keyChange(fio, cr)
-	ch.Want, ch.Add, ch.Threshold = entries, add, t
-	out, err := pol.Regroup(fio.display(), kf, ch, r.keySources(cl), fio.out, fio.emitOpts)
+	defer kc.File.Wipe()
+	out, err := change(kc)
 	if err != nil {
 		var ee *exitError
 		if err = keyChangeError(err); !errors.As(err, &ee) && !errors.Is(err, keysources.ErrEndpointNotAllowed) {
@@ -598,5 +583,5 @@ func (r *runner) regroup(cl *cmdLine, fio *fileIO, kf *keyFile, entries [][]hull
 		}
 		return err
 	}
-	return r.deliver(fio, kf, out)
+	return r.deliver(fio, kc.File, out)
 }
