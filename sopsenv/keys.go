@@ -401,3 +401,31 @@ func KeyFlagValues(value func(flag string) (string, bool)) map[string]string {
 	}
 	return out
 }
+
+// ErrNoRule is returned by RuleTarget when no creation rule matches the
+// file.
+var ErrNoRule = errors.New("no .sops.yaml creation rule matches this file")
+
+// RuleTarget is the first step of updatekeys for the file name: the
+// creation rule of p that matches it (ErrNoRule when there is none) and
+// its recipients (RuleRecipients with o), checked with allow when set
+// (the endpoint check) before the file is opened.
+func RuleTarget(p *hull.Policy, name string, o all.Options, allow func([][]keysources.Recipient) error) (*config.CreationRule, [][]keysources.Recipient, error) {
+	cr, source, err := p.CreationRule(name)
+	switch {
+	case err != nil:
+		return nil, nil, &ConfigError{fmt.Errorf("error loading config: %w", err)}
+	case cr == nil:
+		return nil, nil, ErrNoRule
+	}
+	want, err := RuleRecipients(cr, source, o)
+	if err != nil {
+		return nil, nil, err
+	}
+	if allow != nil {
+		if err := allow(want); err != nil {
+			return nil, nil, err
+		}
+	}
+	return cr, want, nil
+}

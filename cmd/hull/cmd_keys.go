@@ -256,21 +256,6 @@ func (r *runner) parseKeyChanges(cl *cmdLine) (hull.KeyChanges, error) {
 	return kc, withCode(exitGeneric, err)
 }
 
-// trustedRule returns the run's policy and the creation rule of
-// .sops.yaml for the file name and where it is (nil when there is no
-// config or no rule matches).
-func (r *runner) trustedRule(cl *cmdLine, name string) (*hull.Policy, *config.CreationRule, string, error) {
-	p, err := r.policy(cl, name)
-	if err != nil {
-		return nil, nil, "", err
-	}
-	cr, where, err := p.CreationRule(name)
-	if err != nil {
-		return nil, nil, "", withCode(exitErrorReadingConfig, fmt.Errorf("error loading config: %w", err))
-	}
-	return p, cr, where, nil
-}
-
 // ruleRecipients are the key groups of a creation rule, to wrap a key
 // for: cloud keys go through the run's hull-kms.
 func (r *runner) ruleRecipients(cr *config.CreationRule, source string) ([][]keysources.Recipient, error) {
@@ -339,20 +324,17 @@ func (r *runner) updateKeys(cl *cmdLine, path string, answers *bufio.Reader) (er
 	if fio.path == "" {
 		return withCode(exitConflictingParams, errors.New("updatekeys changes files in place: give a file, not stdin"))
 	}
-	_, cr, source, err := r.trustedRule(cl, fio.name)
+	pol, err := r.policy(cl, fio.name)
 	if err != nil {
 		return err
 	}
-	if cr == nil {
-		return withCode(exitGeneric, fmt.Errorf("%s: no .sops.yaml creation rule matches this file: updatekeys takes the recipients from it "+
-			"(to change the keys by hand, use 'hull rotate --add-age/--rm-age' or 'hull groups')", path))
-	}
-	want, err := r.ruleRecipients(cr, source)
-	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	if err := r.checkEndpoints(cl, want); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
+	cr, want, err := sopsenv.RuleTarget(pol, fio.name, all.Options{Companion: r.companion()}, func(g [][]keysources.Recipient) error { return r.checkEndpoints(cl, g) })
+	switch {
+	case errors.Is(err, sopsenv.ErrNoRule):
+		return withCode(exitGeneric, fmt.Errorf("%s: %w: updatekeys takes the recipients from it "+
+			"(to change the keys by hand, use 'hull rotate --add-age/--rm-age' or 'hull groups')", path, err))
+	case err != nil:
+		return fmt.Errorf("%s: %w", path, keyError(err))
 	}
 	kf, err := r.openForKeys(cl, fio)
 	if err != nil {
