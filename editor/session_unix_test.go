@@ -60,7 +60,10 @@ func TestDocumentEdit(t *testing.T) {
 	}{
 		{`:`, func(err error) bool { return errors.Is(err, ErrNotModified) }, "s.yaml: file has not changed, nothing was written"},
 		{`exit 3`, func(err error) bool { return errors.Is(err, ErrEditorFailed) }, "; the file was not changed"},
-		{`printf 'a: [\n' > "$f"`, func(err error) bool { var ve *ValidationError; return errors.As(err, &ve) && errors.Is(err, formats.ErrSyntax) },
+		{`printf 'a: [\n' > "$f"`, func(err error) bool {
+			var ve *ValidationError
+			return errors.As(err, &ve) && errors.Is(err, formats.ErrSyntax)
+		},
 			"s.yaml: the edited text is not valid: "},
 	} {
 		_, err := (&Document{Format: y}).Edit(ctx, orig(), session(t, c.body, &warnings))
