@@ -177,25 +177,11 @@ func (r *runner) open(cl *cmdLine, fio *fileIO, data []byte, stash *hull.Stash, 
 	if err != nil {
 		return nil, nil, err
 	}
-	f, err := hull.ParseEncrypted(fio.in, data, fio.display(), formats.Limits{})
-	switch {
-	case errors.Is(err, hull.ErrNoVersion):
-		// sops stops here (exit 1) before it looks at keys or the MAC.
-		return nil, nil, withCode(exitGeneric, sopsSays("Version string empty", err))
-	case errors.Is(err, formats.ErrSyntax) && !strings.Contains(err.Error(), "duplicate"):
-		// An encrypted file that does not parse (truncated, broken):
+	f, err := sopsenv.ParseEncrypted(fio.in, data, fio.display())
+	if errors.Is(err, sopsenv.ErrUnreadable) {
 		// sops exits 1 here (2 is for plaintext it cannot read).
-		switch fio.in.Name() {
-		case "json", "binary", "ini":
-			err = sopsSays("Could not unmarshal input data", err)
-		case "yaml":
-			// sops's YAML store says this where a document is not what it
-			// can read (a scalar, for example); a plain syntax error it
-			// prints without a sentence.
-			err = sopsSays("Error unmarshaling input YAML", err)
-		}
 		return nil, nil, withCode(exitGeneric, err)
-	case err != nil:
+	} else if err != nil {
 		return nil, nil, err
 	}
 	for _, w := range f.Warnings {
@@ -258,39 +244,17 @@ func (r *runner) decrypt(cl *cmdLine, path string) (err error) {
 		return err
 	}
 	clear(opened.Key) // decrypt needs the data key no longer
-	out, err := extractValue(f, extract, fio)
-	// sops's sentence: "Error dumping tree" for a value --extract writes
-	// alone (extractValue), else "Error dumping file".
-	dumping := "Error dumping file"
-	if s, ok := sopsenv.Sentence(err); ok {
-		dumping = s
-	}
-	if err != nil && !errors.Is(err, hull.ErrNotFound) && fio.guessed && fio.out.Name() == "binary" && !(cl.has("output-type") && cl.str("output-type") != "") {
-		// The input was read as binary for want of a type, and is a
-		// structured file: the fix is the input's type.
-		return withCode(exitCode(err), sopsSays(dumping, fmt.Errorf("%s: read as a binary file because no --input-type or file extension names its format, but it is a structured file (it has no \"data\" value); give --input-type json, yaml, dotenv or ini (the output format follows it)", fio.display())))
-	}
+	guessed := fio.guessed && fio.out.Name() == "binary" && !(cl.has("output-type") && cl.str("output-type") != "")
+	out, err := sopsenv.Dump(f, extract, fio.out, fio.emitOpts, fio.display(), guessed)
 	if err != nil {
-		err = fmt.Errorf("%s: %w", fio.display(), err)
-		if errors.Is(err, hull.ErrNotFound) {
-			return sopsSays("error truncating tree", err)
-		}
-		return sopsSays(dumping, err)
+		return err
 	}
 	return r.write(fio, out, true)
 }
 
-// extractValue is hull.Extract in fio's output format, or, with no path,
-// the whole file.
+// extractValue is sopsenv.Extract in fio's output format.
 func extractValue(f *formats.File, path []hull.PathStep, fio *fileIO) ([]byte, error) {
-	if path == nil {
-		return fio.out.Emit(f, fio.emitOpts)
-	}
-	out, err := hull.Extract(f, path, fio.out, fio.emitOpts)
-	if errors.Is(err, hull.ErrEmit) {
-		return nil, sopsSays("Error dumping tree", err)
-	}
-	return out, err
+	return sopsenv.Extract(f, path, fio.out, fio.emitOpts)
 }
 
 func (r *runner) cmdFilestatus(cl *cmdLine) error {
