@@ -77,14 +77,7 @@ func (r *runner) encrypt(cl *cmdLine, path string) (err error) {
 	if err != nil {
 		return err
 	}
-	f, err := fio.parse(data, false)
-	if err != nil {
-		return err
-	}
-	for _, w := range f.Warnings {
-		r.warnf("%s: %s", fio.display(), w)
-	}
-	opts := hull.EncryptOptions{
+	out, err := hull.EncryptPlain(data, fio.display(), hull.EncryptOptions{
 		Groups:            r.viaKeyServices(pol.groups),
 		ShamirThreshold:   pol.threshold,
 		Rule:              rl,
@@ -92,20 +85,9 @@ func (r *runner) encrypt(cl *cmdLine, path string) (err error) {
 		Format:            fio.out,
 		InputFormat:       fio.in,
 		AllowNoEncryption: cl.on("allow-no-encryption"),
-	}
-	if fio.in.Name() == "binary" {
-		// One value, encrypted whole: no rule (singleValueRule dropped
-		// it) and no mac_only_encrypted are recorded, as with sops. A
-		// tree written in the binary envelope keeps its rule.
-		opts.MACOnlyEncrypted, opts.NoRule = false, true
-	}
-	if err := hull.Encrypt(f, opts); err != nil {
-		return fmt.Errorf("%s: %w", fio.display(), err)
-	}
-	r.sopsLog(cl).Encrypted(f)
-	out, err := fio.out.Emit(f, fio.emitOpts)
+	}, fio.emitOpts, func(w string) { r.warnf("%s", w) }, r.sopsLog(cl).Encrypted)
 	if err != nil {
-		return fmt.Errorf("%s: %w", fio.display(), err)
+		return err
 	}
 	return r.write(fio, out, false)
 }
