@@ -89,3 +89,23 @@ func TestKeyCommandGroups(t *testing.T) {
 		t.Fatalf("DeleteGroup = %v:\n%s", err, out)
 	}
 }
+
+func TestKeyUpdateReport(t *testing.T) {
+	changed := hull.KeyPlan{Diffs: []hull.GroupDiff{{Added: []hull.KeyID{{Type: "age", ID: "x"}}}}}
+	removed := changed
+	removed.Removed = true
+	for _, c := range []struct {
+		u            hull.KeyUpdate
+		msg, warning string
+	}{
+		{hull.KeyUpdate{}, "File f already up to date", ""},
+		{hull.KeyUpdate{Plan: changed}, "", ""},
+		{hull.KeyUpdate{Plan: removed, Written: true, Rotated: true}, "File f synced with new keys; the data key was rotated and every value re-encrypted", ""},
+		{hull.KeyUpdate{Plan: removed, Written: true}, "File f synced with new keys; the data key was kept (--no-rotate)", "f: whoever could decrypt it before still can, and can read every later version, until 'hull rotate -i f'"},
+		{hull.KeyUpdate{Plan: changed, Written: true}, "File f synced with new keys; the data key was kept (values, MAC and lastmodified unchanged)", ""},
+	} {
+		if msg, warning := c.u.Report("f"); msg != c.msg || warning != c.warning {
+			t.Errorf("%+v: %q, %q", c.u, msg, warning)
+		}
+	}
+}

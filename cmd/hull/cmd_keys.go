@@ -172,18 +172,15 @@ func (r *runner) groupsCommand() *cli.Command {
 
 // ------------------------------------------------------ reading the file
 
-// keyFile is an encrypted file opened by a key command.
-type keyFile = hull.KeyFile
-
 // openForKeys reads, parses and decrypts fio's file for a key command.
 // Stanzas with an empty enc (which metadata.Load refuses) are set aside,
 // so that the commands can show and drop them.
-func (r *runner) openForKeys(cl *cmdLine, fio *fileIO) (*keyFile, error) {
+func (r *runner) openForKeys(cl *cmdLine, fio *fileIO) (*hull.KeyFile, error) {
 	data, err := r.readInput(fio)
 	if err != nil {
 		return nil, err
 	}
-	kf := &keyFile{Original: data}
+	kf := &hull.KeyFile{Original: data}
 	kf.Plain, kf.Opened, err = r.open(cl, fio, data, nil, func(f *formats.File) { kf.Unusable = hull.StripUnusable(f.Meta) })
 	if err != nil {
 		return nil, err
@@ -268,17 +265,12 @@ func (r *runner) ruleRecipients(cr *config.CreationRule, source string) ([][]key
 
 // ----------------------------------------------------------------- output
 
-// commitInPlace writes out over path, under the directory lock, only if
-// the file still holds original (compare-and-swap).
-func commitInPlace(path string, original, out []byte) error {
-	return commitError(path, hull.Commit(path, original, out, false))
-}
-
-// deliver writes a key command's result: over the file with -i (compare-
-// and-swap), else to --output or stdout.
-func (r *runner) deliver(fio *fileIO, kf *keyFile, out []byte) error {
+// deliver writes a key command's result: over the file with -i, under
+// the directory lock, only if it still holds what was read (compare-and-
+// swap), else to --output or stdout.
+func (r *runner) deliver(fio *fileIO, kf *hull.KeyFile, out []byte) error {
 	if fio.inPlace {
-		return commitInPlace(fio.path, kf.Original, out)
+		return commitError(fio.path, hull.Commit(fio.path, kf.Original, out, false))
 	}
 	return r.write(fio, out, false)
 }
@@ -351,22 +343,16 @@ func (r *runner) updateKeys(cl *cmdLine, path string, answers *bufio.Reader) (er
 			}
 			return r.confirm(path, answers)
 		}})
-	var re *hull.RewriteError
-	switch {
-	case errors.As(err, &re):
+	if re := (*hull.RewriteError)(nil); errors.As(err, &re) {
 		return commitError(fio.path, re.Err)
-	case err != nil:
+	} else if err != nil {
 		return err
-	case u.Plan.UpToDate():
-		fmt.Fprintf(r.stderr, "File %s already up to date\n", path)
-	case u.Rotated:
-		fmt.Fprintf(r.stderr, "File %s synced with new keys; the data key was rotated and every value re-encrypted\n", path)
-	case !u.Written:
-	case u.Plan.Removed || u.Plan.Stricter:
-		fmt.Fprintf(r.stderr, "File %s synced with new keys; the data key was kept (--no-rotate)\n", path)
-		r.warnf("%s: whoever could decrypt it before still can, and can read every later version, until 'hull rotate -i %s'", path, path)
-	default:
-		fmt.Fprintf(r.stderr, "File %s synced with new keys; the data key was kept (values, MAC and lastmodified unchanged)\n", path)
+	}
+	if msg, warning := u.Report(path); msg != "" {
+		fmt.Fprintln(r.stderr, msg)
+		if warning != "" {
+			r.warnf("%s", warning)
+		}
 	}
 	return nil
 }
