@@ -8,7 +8,6 @@ import (
 
 	"github.com/hullsecrets/hull"
 	"github.com/hullsecrets/hull/formats"
-	"github.com/hullsecrets/hull/keysources"
 	"github.com/hullsecrets/hull/keysources/localkeys"
 	"github.com/hullsecrets/hull/metadata"
 	"github.com/hullsecrets/hull/sopsenv"
@@ -159,54 +158,24 @@ func (r *runner) open(cl *cmdLine, fio *fileIO, data []byte, stash *hull.Stash, 
 	if err != nil {
 		return nil, nil, err
 	}
-	f, err := sopsenv.ParseEncrypted(fio.in, data, fio.display())
+	ctx := r.sopsLog(cl).Context(ac.Context(context.Background()))
+	f, opened, err := sopsenv.Open(ctx, sopsenv.OpenInput{Format: fio.in, Data: data, Display: fio.display(), Name: fio.ruleName(), Prepare: prepare,
+		Identities: func() (*localkeys.Set, error) {
+			ids, err := r.loadIdentities(ctx)
+			if err == nil {
+				ids.Identities = append(ids.Identities, r.networkIdentities(flagVaultAddresses(cl))...)
+			}
+			return ids, err
+		},
+		Policy:    func() (*hull.Policy, error) { return r.policy(cl, fio.ruleName()) },
+		Decrypt:   hull.DecryptOptions{DecryptionOrder: order, Stash: stash, Compat: cl.on("compat")},
+		Decrypted: r.sopsLog(cl).Decrypted, Warn: func(w string) { r.warnf("%s", w) }, Verbose: cl.on("verbose"),
+	})
 	if errors.Is(err, sopsenv.ErrUnreadable) {
 		// sops exits 1 here (2 is for plaintext it cannot read).
-		return nil, nil, withCode(exitGeneric, err)
-	} else if err != nil {
-		return nil, nil, err
+		err = withCode(exitGeneric, err)
 	}
-	for _, w := range f.Warnings {
-		r.warnf("%s: %s", fio.display(), w)
-	}
-	if prepare != nil {
-		prepare(f)
-	}
-	ctx := r.sopsLog(cl).Context(ac.Context(context.Background()))
-	ids, err := r.loadIdentities(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	ids.Identities = append(ids.Identities, r.networkIdentities(flagVaultAddresses(cl))...)
-	pol, err := r.policy(cl, fio.ruleName())
-	if err != nil {
-		return nil, nil, err
-	}
-	// The library's open step (docs/TRUST.md rules 7 and 8).
-	opened, err := pol.Open(ctx, f, fio.display(), fio.ruleName(), ids.Identities, hull.DecryptOptions{
-		DecryptionOrder: order,
-		Stash:           stash,
-		Compat:          cl.on("compat"),
-	})
-	r.sopsLog(cl).Decrypted(err)
-	if err != nil {
-		var re *keysources.RecoverError
-		if errors.As(err, &re) && re.NoneTried() {
-			return nil, nil, &localkeys.NoIdentityError{File: fio.display(), Err: errors.Unwrap(err), Searched: ids.Searched}
-		}
-		return nil, nil, err
-	}
-	if stash != nil || cl.on("verbose") {
-		// Read-only commands stay quiet on success (helm-secrets mixes
-		// stderr into its output); HULL_STRICT_PERMS makes this an error.
-		for _, w := range ids.Warnings {
-			r.warnf("%s", w)
-		}
-	}
-	for _, w := range opened.Result.Notices(stash != nil, cl.on("verbose")) {
-		r.warnf("%s: %s", fio.display(), w)
-	}
-	return f, opened, nil
+	return f, opened, err
 }
 
 func (r *runner) decrypt(cl *cmdLine, path string) (err error) {
