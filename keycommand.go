@@ -29,11 +29,12 @@ type KeyCommand struct {
 }
 
 // change is the KeyChange of c before its groups are set.
-func (c *KeyCommand) change() KeyChange {
-	// CreationRule fails only for a rule that cannot match, which is no
-	// rule: nothing vouches then.
-	cr, _, _ := c.Policy.CreationRule(c.Name)
-	return KeyChange{Rule: cr, Confirm: c.Confirm, Notify: c.Notify}
+func (c *KeyCommand) change() (KeyChange, error) {
+	cr, _, err := c.Policy.CreationRule(c.Name)
+	if err != nil {
+		return KeyChange{}, fmt.Errorf("%s: error loading config: %w", c.Display, err)
+	}
+	return KeyChange{Rule: cr, Confirm: c.Confirm, Notify: c.Notify}, nil
 }
 
 // threshold is t, or the file's threshold when t is 0.
@@ -50,7 +51,10 @@ func (c *KeyCommand) threshold(t int) int {
 // unmatched, when set, is told first each key to remove that the file
 // does not have.
 func (c *KeyCommand) Rotate(changes KeyChanges, unmatched func(KeyID)) ([]byte, error) {
-	ch := c.change()
+	ch, err := c.change()
+	if err != nil {
+		return nil, err
+	}
 	var missing []KeyID
 	ch.Want, missing = changes.Apply(c.File.Entries())
 	for _, k := range missing {
@@ -69,7 +73,10 @@ func (c *KeyCommand) AddGroup(group []keysources.Recipient, t int) ([]byte, erro
 	if len(group) == 0 {
 		return nil, fmt.Errorf("%s: %w: the new key group has no keys", c.Display, ErrNoRecipients)
 	}
-	ch := c.change()
+	ch, err := c.change()
+	if err != nil {
+		return nil, err
+	}
 	ch.Want, ch.Add, ch.Threshold = c.File.Entries(), group, c.threshold(t)
 	return c.Policy.Regroup(c.Display, c.File, ch, c.Sources, c.Out, c.Emit)
 }
@@ -79,9 +86,11 @@ func (c *KeyCommand) AddGroup(group []keysources.Recipient, t int) ([]byte, erro
 // file's). The data key does not change: the deleted group's keys can
 // still read the file's earlier versions, and later ones until a Rotate.
 func (c *KeyCommand) DeleteGroup(idx, t int) ([]byte, error) {
-	ch := c.change()
+	ch, err := c.change()
+	if err != nil {
+		return nil, err
+	}
 	ch.Threshold = c.threshold(t)
-	var err error
 	if ch.Want, err = DeleteGroup(c.Display, c.File.Entries(), idx, ch.Threshold); err != nil {
 		return nil, err
 	}
