@@ -3,14 +3,18 @@ package sopsenv
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/hullsecrets/hull"
+	"github.com/hullsecrets/hull/config"
 	"github.com/hullsecrets/hull/formats"
 	"github.com/hullsecrets/hull/formats/yaml"
 	"github.com/hullsecrets/hull/keysources"
 	"github.com/hullsecrets/hull/keysources/age"
+	"github.com/hullsecrets/hull/keysources/all"
 	"github.com/hullsecrets/hull/keysources/localkeys"
 )
 
@@ -71,5 +75,59 @@ func TestOpen(t *testing.T) {
 	in.Data = []byte("a: [\n")
 	if _, _, err := Open(context.Background(), in); !errors.Is(err, ErrUnreadable) {
 		t.Errorf("a broken file: %v", err)
+	}
+}
+
+// updatekeys on one file: the rule's recipients, checked before the file
+// is opened, replace the file's.
+func TestUpdateKeys(t *testing.T) {
+	rs, err := age.ParseRecipients(openRecipient)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, err := age.ParseIdentities(strings.NewReader(openIdentity), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	cfgText := "creation_rules:\n  - path_regex: \\.yaml$\n    age: " + openRecipient + "," + testAge + "\n"
+	if err := os.WriteFile(filepath.Join(dir, config.FileName), []byte(cfgText), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	pol, err := hull.ResolvePolicy(hull.PolicyInput{WorkDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := hull.EncryptData([]byte("pw: secret\n"), "yaml", hull.EncryptOptions{Groups: [][]keysources.Recipient{rs}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "s.yaml")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	opened := 0
+	in := UpdateKeysInput{Path: path, Name: path, Options: all.Options{}, Sources: KeySources(all.Options{}),
+		Open: func() (*hull.KeyFile, error) {
+			opened++
+			return hull.OpenKeyFile(context.Background(), path, hull.OpenFileOptions{Policy: pol, Identities: ids})
+		},
+		Update: hull.UpdateOptions{In: yaml.New(), Out: yaml.New()}}
+	refused := errors.New("refused")
+	in.Sources.Allow = func([][]keysources.Recipient) error { return refused }
+	if _, err := UpdateKeys(pol, in); !errors.Is(err, refused) || opened != 0 || !strings.HasPrefix(err.Error(), path+": ") {
+		t.Fatalf("the endpoint check refuses before the file is opened: %v (opened %d)", err, opened)
+	}
+	in.Sources.Allow = nil
+	u, err := UpdateKeys(pol, in)
+	if now, _ := os.ReadFile(path); err != nil || !u.Written || u.Rotated || !strings.Contains(string(now), testAge) {
+		t.Fatalf("UpdateKeys = %+v, %v", u, err)
+	}
+	if u, err := UpdateKeys(pol, in); err != nil || !u.Plan.UpToDate() {
+		t.Errorf("again: %+v, %v", u, err)
+	}
+	in.Path, in.Name = filepath.Join(dir, "s.json"), filepath.Join(dir, "s.json")
+	if _, err := UpdateKeys(pol, in); !errors.Is(err, ErrNoRule) {
+		t.Errorf("no rule: %v", err)
 	}
 }

@@ -320,29 +320,26 @@ func (r *runner) updateKeys(cl *cmdLine, path string, answers *bufio.Reader) (er
 	if err != nil {
 		return err
 	}
-	cr, want, err := sopsenv.RuleTarget(pol, fio.name, all.Options{Companion: r.companion()}, func(g [][]keysources.Recipient) error { return r.checkEndpoints(cl, g) })
+	ks := hull.KeySources{Route: r.viaKeyServices, Allow: func(g [][]keysources.Recipient) error { return r.checkEndpoints(cl, g) }}
+	u, err := sopsenv.UpdateKeys(pol, sopsenv.UpdateKeysInput{Path: fio.path, Name: fio.name, Options: all.Options{Companion: r.companion()}, Sources: ks,
+		Open: func() (*hull.KeyFile, error) { return r.openForKeys(cl, fio) },
+		Update: hull.UpdateOptions{KeepKey: cl.on("no-rotate"), In: fio.in, Out: fio.out, Emit: fio.emitOpts,
+			Confirm: func(plan hull.KeyPlan, rotate bool) (bool, error) {
+				plan.Describe(r.stdout, rotate)
+				if cl.on("yes") {
+					return true, nil
+				}
+				return r.confirm(path, answers)
+			}}})
+	var ce *sopsenv.ConfigError
+	var ee *exitError
 	switch {
 	case errors.Is(err, sopsenv.ErrNoRule):
-		return withCode(exitGeneric, fmt.Errorf("%s: %w: updatekeys takes the recipients from it "+
-			"(to change the keys by hand, use 'hull rotate --add-age/--rm-age' or 'hull groups')", path, err))
-	case err != nil:
-		return fmt.Errorf("%s: %w", path, keyError(err))
+		return withCode(exitGeneric, fmt.Errorf("%w: updatekeys takes the recipients from it "+
+			"(to change the keys by hand, use 'hull rotate --add-age/--rm-age' or 'hull groups')", err))
+	case errors.As(err, &ce) && !errors.As(err, &ee):
+		return withCode(exitErrorReadingConfig, err)
 	}
-	kf, err := r.openForKeys(cl, fio)
-	if err != nil {
-		return err
-	}
-	defer kf.Wipe()
-	// The endpoints were checked before the file was opened.
-	u, err := kf.UpdateKeys(fio.path, cr, want, hull.KeySources{Route: r.viaKeyServices}, hull.UpdateOptions{
-		KeepKey: cl.on("no-rotate"), In: fio.in, Out: fio.out, Emit: fio.emitOpts,
-		Confirm: func(plan hull.KeyPlan, rotate bool) (bool, error) {
-			plan.Describe(r.stdout, rotate)
-			if cl.on("yes") {
-				return true, nil
-			}
-			return r.confirm(path, answers)
-		}})
 	if re := (*hull.RewriteError)(nil); errors.As(err, &re) {
 		return commitError(fio.path, re.Err)
 	} else if err != nil {
