@@ -132,21 +132,58 @@ func WriteOutput(path string, data []byte, plaintext, force bool) error {
 	return WriteFile(path, data, o)
 }
 
-// CreateFile encrypts f, the plaintext of a new file, with o (binary
-// files get no rule), and writes it to path in format, mode 0600, only if
+// EncryptPlain parses data, a plaintext file in o.InputFormat (warn, when
+// set, is told the parse's warnings), encrypts it with o and returns it
+// emitted in o.Format with emit; display names the input in errors.
+// Binary input is one value, always encrypted: it gets no rule and no
+// mac_only_encrypted, as with sops. encrypted, when set, sees the
+// encrypted file before it is emitted.
+func EncryptPlain(data []byte, display string, o EncryptOptions, emit formats.EmitOptions, warn func(string), encrypted func(*formats.File)) ([]byte, error) {
+	f, err := o.InputFormat.Parse(data, formats.ParseOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", display, err)
+	}
+	for _, w := range f.Warnings {
+		if warn != nil {
+			warn(fmt.Sprintf("%s: %s", display, w))
+		}
+	}
+	return encryptEmit(display, f, o, emit, encrypted)
+}
+
+// encryptEmit encrypts f with o (binary input gets no rule) and emits it
+// in o.Format.
+func encryptEmit(display string, f *formats.File, o EncryptOptions, emit formats.EmitOptions, encrypted func(*formats.File)) ([]byte, error) {
+	if o.InputFormat != nil && o.InputFormat.Name() == "binary" {
+		// A tree written in the binary envelope keeps its rule.
+		o.NoRule, o.MACOnlyEncrypted = true, false
+	}
+	if err := Encrypt(f, o); err != nil {
+		return nil, fmt.Errorf("%s: %w", display, err)
+	}
+	if encrypted != nil {
+		encrypted(f)
+	}
+	out, err := o.Format.Emit(f, emit)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", display, err)
+	}
+	return out, nil
+}
+
+// CreateFile encrypts f, the plaintext of a new file, with o in format
+// (binary files get no rule), and writes it to path, mode 0600, only if
 // path does not exist. When path exists by then (someone else created it
 // meanwhile), it returns ErrExists with the encrypted bytes, for the caller
 // to keep elsewhere.
 func CreateFile(path string, f *formats.File, format formats.Format, emit formats.EmitOptions, o EncryptOptions) ([]byte, error) {
-	if format.Name() == "binary" {
-		o.NoRule, o.MACOnlyEncrypted = true, false
+	o.Format = format
+	if o.InputFormat == nil {
+		o.InputFormat = format
 	}
-	if err := Encrypt(f, o); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	out, err := format.Emit(f, emit)
+	out, err := encryptEmit(path, f, o, emit, nil)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, err
 	}
 	if err := WriteFile(path, out, WriteOptions{Perm: 0o600, NoClobber: true}); err != nil {
 		if errors.Is(err, ErrExists) {

@@ -230,3 +230,22 @@ func (kf *KeyFile) UpdateKeys(path string, cr *config.CreationRule, want [][]key
 	u.Written, u.Rotated = true, rotate
 	return u, nil
 }
+
+// Report is what updatekeys tells about the file path after u, as sops
+// words it: the outcome ("" when the plan was not confirmed) and, when a
+// recipient was removed but the data key kept (KeepKey), a warning that
+// the removed keys can still read the file.
+func (u KeyUpdate) Report(path string) (msg, warning string) {
+	switch {
+	case u.Plan.UpToDate():
+		return fmt.Sprintf("File %s already up to date", path), ""
+	case u.Rotated:
+		return fmt.Sprintf("File %s synced with new keys; the data key was rotated and every value re-encrypted", path), ""
+	case !u.Written:
+		return "", ""
+	case u.Plan.Removed || u.Plan.Stricter:
+		return fmt.Sprintf("File %s synced with new keys; the data key was kept (--no-rotate)", path),
+			fmt.Sprintf("%s: whoever could decrypt it before still can, and can read every later version, until 'hull rotate -i %s'", path, path)
+	}
+	return fmt.Sprintf("File %s synced with new keys; the data key was kept (values, MAC and lastmodified unchanged)", path), ""
+}

@@ -401,3 +401,67 @@ func KeyFlagValues(value func(flag string) (string, bool)) map[string]string {
 	}
 	return out
 }
+
+// ErrNoRule is returned by RuleTarget when no creation rule matches the
+// file.
+var ErrNoRule = errors.New("no .sops.yaml creation rule matches this file")
+
+// RuleTarget is the first step of updatekeys for the file name: the
+// creation rule of p that matches it (ErrNoRule when there is none) and
+// its recipients (RuleRecipients with o), checked with allow when set
+// (the endpoint check) before the file is opened.
+func RuleTarget(p *hull.Policy, name string, o all.Options, allow func([][]keysources.Recipient) error) (*config.CreationRule, [][]keysources.Recipient, error) {
+	cr, source, err := p.CreationRule(name)
+	switch {
+	case err != nil:
+		return nil, nil, &ConfigError{fmt.Errorf("error loading config: %w", err)}
+	case cr == nil:
+		return nil, nil, ErrNoRule
+	}
+	want, err := RuleRecipients(cr, source, o)
+	if err != nil {
+		return nil, nil, err
+	}
+	if allow != nil {
+		if err := allow(want); err != nil {
+			return nil, nil, err
+		}
+	}
+	return cr, want, nil
+}
+
+// UpdateKeysInput is what UpdateKeys needs to update one file.
+type UpdateKeysInput struct {
+	// Path is the file, Name the name creation rules match.
+	Path, Name string
+	// Options turn the rule's keys into recipients; Sources check them
+	// (Allow, before the file is opened) and route them.
+	Options all.Options
+	Sources hull.KeySources
+	// Open opens the file for keys (hull.OpenKeyFile, or a caller's own
+	// open step); UpdateKeys wipes its data key when done.
+	Open func() (*hull.KeyFile, error)
+	// Update are the options of the transaction (KeepKey, Confirm, the
+	// formats).
+	Update hull.UpdateOptions
+}
+
+// UpdateKeys is updatekeys on one file: the key groups of the file become
+// those of its creation rule. The rule and its recipients are resolved
+// and checked before the file is opened (RuleTarget; its errors name the
+// file), then the file is opened and updated (hull.KeyFile.UpdateKeys:
+// adding recipients re-wraps the data key, removing one rotates it).
+func UpdateKeys(p *hull.Policy, in UpdateKeysInput) (hull.KeyUpdate, error) {
+	cr, want, err := RuleTarget(p, in.Name, in.Options, in.Sources.Allow)
+	if err != nil {
+		return hull.KeyUpdate{}, fmt.Errorf("%s: %w", in.Path, err)
+	}
+	kf, err := in.Open()
+	if err != nil {
+		return hull.KeyUpdate{}, err
+	}
+	defer kf.Wipe()
+	// The endpoints were checked before the file was opened.
+	in.Sources.Allow = nil
+	return kf.UpdateKeys(in.Path, cr, want, in.Sources, in.Update)
+}

@@ -2,9 +2,14 @@
 // them: which variables and flags name the recipients of a new file, the
 // decryption order, where hull-kms (the companion running the cloud key
 // sources) is found and what environment it gets, the Vault token and the
-// Vault addresses a user trusts. It resolves each value once, from what
-// the caller passes in: this package never reads the process environment
-// itself (a CLI passes os.LookupEnv, tests and library users their own).
+// Vault addresses a user trusts; and the steps of a sops command that a
+// program embedding hull runs the same way (open, the output of decrypt,
+// set's value, updatekeys' rule, the YAML stream of several files), with
+// the sentences sops prints first in its errors, which scripts match. It
+// resolves each value once, from what the caller passes in: this package
+// never reads the process environment itself (a CLI passes os.LookupEnv,
+// tests and library users their own), and never prints (it takes
+// callbacks).
 package sopsenv
 
 import (

@@ -11,6 +11,7 @@ import (
 
 	"github.com/hullsecrets/hull"
 	"github.com/hullsecrets/hull/config"
+	"github.com/hullsecrets/hull/keysources"
 	"github.com/hullsecrets/hull/keysources/all"
 	"github.com/hullsecrets/hull/keysources/companion"
 	"github.com/hullsecrets/hull/keysources/localkeys"
@@ -232,5 +233,37 @@ func TestIdentities(t *testing.T) {
 	s, err = Identities(context.Background(), c, func() localkeys.Env { asked = true; return local() }, []string{"unix:///tmp/ks.sock"}, true)
 	if _, ok := s.Identities[0].(*companion.ServiceIdentity); err != nil || asked || len(s.Identities) != 1 || !ok || !strings.Contains(s.Searched[0], "unix:///tmp/ks.sock") {
 		t.Errorf("noLocal: %+v, %v (environment read: %v)", s, err, asked)
+	}
+}
+
+// updatekeys' first step: the rule that matches and its recipients,
+// checked before the file is opened.
+func TestRuleTarget(t *testing.T) {
+	dir := t.TempDir()
+	cfgText := "creation_rules:\n  - path_regex: \\.yaml$\n    age: " + testAge + "\n  - path_regex: \\.json$\n    pgp: ''\n"
+	if err := os.WriteFile(filepath.Join(dir, config.FileName), []byte(cfgText), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(filepath.Join(dir, config.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pol := &hull.Policy{Config: cfg}
+	cr, want, err := RuleTarget(pol, filepath.Join(dir, "s.yaml"), all.Options{}, nil)
+	if err != nil || cr != &cfg.CreationRules[0] || len(want) != 1 || len(want[0]) != 1 {
+		t.Fatalf("the matching rule: %v, %v, %v", cr, want, err)
+	}
+	if _, _, err := RuleTarget(pol, filepath.Join(dir, "s.ini"), all.Options{}, nil); !errors.Is(err, ErrNoRule) {
+		t.Errorf("no rule matches: %v", err)
+	}
+	if _, _, err := RuleTarget(&hull.Policy{}, "s.yaml", all.Options{}, nil); !errors.Is(err, ErrNoRule) {
+		t.Errorf("no config: %v", err)
+	}
+	if _, _, err := RuleTarget(pol, filepath.Join(dir, "s.json"), all.Options{}, nil); !errors.Is(err, hull.ErrNoRecipients) {
+		t.Errorf("a rule without keys: %v", err)
+	}
+	refused := errors.New("refused")
+	if _, _, err := RuleTarget(pol, filepath.Join(dir, "s.yaml"), all.Options{}, func([][]keysources.Recipient) error { return refused }); !errors.Is(err, refused) {
+		t.Errorf("allow refuses: %v", err)
 	}
 }

@@ -8,7 +8,6 @@ import (
 
 	"github.com/hullsecrets/hull"
 	"github.com/hullsecrets/hull/formats"
-	"github.com/hullsecrets/hull/keysources"
 	"github.com/hullsecrets/hull/keysources/localkeys"
 	"github.com/hullsecrets/hull/metadata"
 	"github.com/hullsecrets/hull/sopsenv"
@@ -77,14 +76,7 @@ func (r *runner) encrypt(cl *cmdLine, path string) (err error) {
 	if err != nil {
 		return err
 	}
-	f, err := fio.parse(data, false)
-	if err != nil {
-		return err
-	}
-	for _, w := range f.Warnings {
-		r.warnf("%s: %s", fio.display(), w)
-	}
-	opts := hull.EncryptOptions{
+	out, err := hull.EncryptPlain(data, fio.display(), hull.EncryptOptions{
 		Groups:            r.viaKeyServices(pol.groups),
 		ShamirThreshold:   pol.threshold,
 		Rule:              rl,
@@ -92,20 +84,9 @@ func (r *runner) encrypt(cl *cmdLine, path string) (err error) {
 		Format:            fio.out,
 		InputFormat:       fio.in,
 		AllowNoEncryption: cl.on("allow-no-encryption"),
-	}
-	if fio.in.Name() == "binary" {
-		// One value, encrypted whole: no rule (singleValueRule dropped
-		// it) and no mac_only_encrypted are recorded, as with sops. A
-		// tree written in the binary envelope keeps its rule.
-		opts.MACOnlyEncrypted, opts.NoRule = false, true
-	}
-	if err := hull.Encrypt(f, opts); err != nil {
-		return fmt.Errorf("%s: %w", fio.display(), err)
-	}
-	r.sopsLog(cl).Encrypted(f)
-	out, err := fio.out.Emit(f, fio.emitOpts)
+	}, fio.emitOpts, func(w string) { r.warnf("%s", w) }, r.sopsLog(cl).Encrypted)
 	if err != nil {
-		return fmt.Errorf("%s: %w", fio.display(), err)
+		return err
 	}
 	return r.write(fio, out, false)
 }
@@ -177,68 +158,24 @@ func (r *runner) open(cl *cmdLine, fio *fileIO, data []byte, stash *hull.Stash, 
 	if err != nil {
 		return nil, nil, err
 	}
-	f, err := hull.ParseEncrypted(fio.in, data, fio.display(), formats.Limits{})
-	switch {
-	case errors.Is(err, hull.ErrNoVersion):
-		// sops stops here (exit 1) before it looks at keys or the MAC.
-		return nil, nil, withCode(exitGeneric, sopsSays("Version string empty", err))
-	case errors.Is(err, formats.ErrSyntax) && !strings.Contains(err.Error(), "duplicate"):
-		// An encrypted file that does not parse (truncated, broken):
-		// sops exits 1 here (2 is for plaintext it cannot read).
-		switch fio.in.Name() {
-		case "json", "binary", "ini":
-			err = sopsSays("Could not unmarshal input data", err)
-		case "yaml":
-			// sops's YAML store says this where a document is not what it
-			// can read (a scalar, for example); a plain syntax error it
-			// prints without a sentence.
-			err = sopsSays("Error unmarshaling input YAML", err)
-		}
-		return nil, nil, withCode(exitGeneric, err)
-	case err != nil:
-		return nil, nil, err
-	}
-	for _, w := range f.Warnings {
-		r.warnf("%s: %s", fio.display(), w)
-	}
-	if prepare != nil {
-		prepare(f)
-	}
 	ctx := r.sopsLog(cl).Context(ac.Context(context.Background()))
-	ids, err := r.loadIdentities(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	ids.Identities = append(ids.Identities, r.networkIdentities(flagVaultAddresses(cl))...)
-	pol, err := r.policy(cl, fio.ruleName())
-	if err != nil {
-		return nil, nil, err
-	}
-	// The library's open step (docs/TRUST.md rules 7 and 8).
-	opened, err := pol.Open(ctx, f, fio.display(), fio.ruleName(), ids.Identities, hull.DecryptOptions{
-		DecryptionOrder: order,
-		Stash:           stash,
-		Compat:          cl.on("compat"),
+	f, opened, err := sopsenv.Open(ctx, sopsenv.OpenInput{Format: fio.in, Data: data, Display: fio.display(), Name: fio.ruleName(), Prepare: prepare,
+		Identities: func() (*localkeys.Set, error) {
+			ids, err := r.loadIdentities(ctx)
+			if err == nil {
+				ids.Identities = append(ids.Identities, r.networkIdentities(flagVaultAddresses(cl))...)
+			}
+			return ids, err
+		},
+		Policy:    func() (*hull.Policy, error) { return r.policy(cl, fio.ruleName()) },
+		Decrypt:   hull.DecryptOptions{DecryptionOrder: order, Stash: stash, Compat: cl.on("compat")},
+		Decrypted: r.sopsLog(cl).Decrypted, Warn: func(w string) { r.warnf("%s", w) }, Verbose: cl.on("verbose"),
 	})
-	r.sopsLog(cl).Decrypted(err)
-	if err != nil {
-		var re *keysources.RecoverError
-		if errors.As(err, &re) && re.NoneTried() {
-			return nil, nil, &localkeys.NoIdentityError{File: fio.display(), Err: errors.Unwrap(err), Searched: ids.Searched}
-		}
-		return nil, nil, err
+	if errors.Is(err, sopsenv.ErrUnreadable) {
+		// sops exits 1 here (2 is for plaintext it cannot read).
+		err = withCode(exitGeneric, err)
 	}
-	if stash != nil || cl.on("verbose") {
-		// Read-only commands stay quiet on success (helm-secrets mixes
-		// stderr into its output); HULL_STRICT_PERMS makes this an error.
-		for _, w := range ids.Warnings {
-			r.warnf("%s", w)
-		}
-	}
-	for _, w := range opened.Result.Notices(stash != nil, cl.on("verbose")) {
-		r.warnf("%s: %s", fio.display(), w)
-	}
-	return f, opened, nil
+	return f, opened, err
 }
 
 func (r *runner) decrypt(cl *cmdLine, path string) (err error) {
@@ -258,39 +195,17 @@ func (r *runner) decrypt(cl *cmdLine, path string) (err error) {
 		return err
 	}
 	clear(opened.Key) // decrypt needs the data key no longer
-	out, err := extractValue(f, extract, fio)
-	// sops's sentence: "Error dumping tree" for a value --extract writes
-	// alone (extractValue), else "Error dumping file".
-	dumping := "Error dumping file"
-	if se := (*sentenceError)(nil); errors.As(err, &se) {
-		dumping = se.sentence
-	}
-	if err != nil && !errors.Is(err, hull.ErrNotFound) && fio.guessed && fio.out.Name() == "binary" && !(cl.has("output-type") && cl.str("output-type") != "") {
-		// The input was read as binary for want of a type, and is a
-		// structured file: the fix is the input's type.
-		return withCode(exitCode(err), sopsSays(dumping, fmt.Errorf("%s: read as a binary file because no --input-type or file extension names its format, but it is a structured file (it has no \"data\" value); give --input-type json, yaml, dotenv or ini (the output format follows it)", fio.display())))
-	}
+	guessed := fio.guessed && fio.out.Name() == "binary" && !(cl.has("output-type") && cl.str("output-type") != "")
+	out, err := sopsenv.Dump(f, extract, fio.out, fio.emitOpts, fio.display(), guessed)
 	if err != nil {
-		err = fmt.Errorf("%s: %w", fio.display(), err)
-		if errors.Is(err, hull.ErrNotFound) {
-			return sopsSays("error truncating tree", err)
-		}
-		return sopsSays(dumping, err)
+		return err
 	}
 	return r.write(fio, out, true)
 }
 
-// extractValue is hull.Extract in fio's output format, or, with no path,
-// the whole file.
+// extractValue is sopsenv.Extract in fio's output format.
 func extractValue(f *formats.File, path []hull.PathStep, fio *fileIO) ([]byte, error) {
-	if path == nil {
-		return fio.out.Emit(f, fio.emitOpts)
-	}
-	out, err := hull.Extract(f, path, fio.out, fio.emitOpts)
-	if errors.Is(err, hull.ErrEmit) {
-		return nil, sopsSays("Error dumping tree", err)
-	}
-	return out, err
+	return sopsenv.Extract(f, path, fio.out, fio.emitOpts)
 }
 
 func (r *runner) cmdFilestatus(cl *cmdLine) error {

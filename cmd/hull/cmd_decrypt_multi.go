@@ -1,12 +1,10 @@
 package main
 
 import (
-	"errors"
 	"fmt"
-	"strings"
 
-	"github.com/hullsecrets/hull/formats/all"
-	yamlfmt "github.com/hullsecrets/hull/formats/yaml"
+	"github.com/hullsecrets/hull/formats"
+	"github.com/hullsecrets/hull/sopsenv"
 )
 
 // decryptMulti is 'hull decrypt F1 F2 …': every file is decrypted into
@@ -29,38 +27,22 @@ func (r *runner) decryptMulti(cl *cmdLine, paths []string) (err error) {
 	if t := cl.str("output-type"); cl.has("output-type") && t != "" && t != "yaml" {
 		return withCode(exitConflictingParams, fmt.Errorf("--output-type %s: several files are written as one YAML stream; only yaml is possible", t))
 	}
-	yaml, err := all.Registry().ByName("yaml")
-	if err != nil {
-		return err
-	}
 	// Resolve every file first, so that a file that cannot be part of the
 	// stream is refused before any key is used.
 	ios := make([]*fileIO, len(paths))
-	stdin := false
+	files := make([]sopsenv.StreamFile, len(paths))
 	for i, p := range paths {
 		fio, err := r.resolveIO(cl, p, false)
 		if err != nil {
 			return err
 		}
-		if fio.path == "" {
-			if stdin {
-				return withCode(exitGeneric, errors.New("usage: stdin can be given only once"))
-			}
-			stdin = true
-		}
-		switch fio.in.Name() {
-		case "yaml", "json":
-		default:
-			if fio.path == "" && !cl.isSet("input-type") {
-				return withCode(exitGeneric, errors.New("stdin among several files: give --input-type yaml or json (it applies to every file)"))
-			}
-			return withCode(exitGeneric, fmt.Errorf("%s is a %s file: several files are written as one YAML stream, which can hold YAML and JSON files only; decrypt it on its own", fio.display(), fio.in.Name()))
-		}
-		fio.out = yaml
 		if fio.emitOpts.IndentSet && fio.emitOpts.Indent < 0 {
 			return withCode(exitGeneric, fmt.Errorf("--indent %d is out of range", fio.emitOpts.Indent))
 		}
-		ios[i] = fio
+		ios[i], files[i] = fio, sopsenv.StreamFile{Display: fio.display(), Format: fio.in, Stdin: fio.path == "", TypeGiven: cl.isSet("input-type")}
+	}
+	if err := sopsenv.CheckStream(files); err != nil {
+		return withCode(exitGeneric, err)
 	}
 
 	// Each file has its own audit records; every result record is the
@@ -77,30 +59,16 @@ func (r *runner) decryptMulti(cl *cmdLine, paths []string) (err error) {
 			}
 		}
 	}()
-	outs := make([][]byte, len(ios))
-	for i, fio := range ios {
+	out, err := sopsenv.Stream(files, func(i int) (*formats.File, error) {
 		done = append(done, r.audit(cl, "decrypt", paths[i]))
-		if outs[i], err = r.decryptToYAML(cl, fio); err != nil {
-			if !strings.Contains(err.Error(), fio.display()) {
-				err = fmt.Errorf("%s: %w", fio.display(), err)
-			}
-			return err
+		f, opened, err := r.openFile(cl, ios[i])
+		if err == nil {
+			clear(opened.Key) // as decrypt: the data key is needed no longer
 		}
-	}
-	return r.write(&fileIO{}, yamlfmt.Stream(outs), true)
-}
-
-// decryptToYAML reads and decrypts one file of the stream and writes it as
-// YAML.
-func (r *runner) decryptToYAML(cl *cmdLine, fio *fileIO) ([]byte, error) {
-	f, opened, err := r.openFile(cl, fio)
+		return f, err
+	}, ios[0].emitOpts)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	clear(opened.Key) // as decrypt: the data key is needed no longer
-	out, err := fio.out.Emit(f, fio.emitOpts)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", fio.display(), err)
-	}
-	return out, nil
+	return r.write(&fileIO{}, out, true)
 }

@@ -133,51 +133,30 @@ func (r *runner) warnIgnoredKeyFlags(cl *cmdLine, path string) {
 	}
 }
 
-// editorOptions are the editor settings common to both kinds of edit;
-// the edited text is checked by doc.
-func (r *runner) editorOptions(cmd *editor.Command, path string, doc *editor.Document) editor.Options {
-	return editor.Options{
-		Command:  cmd,
-		FileName: path,
-		Env:      os.Environ(),
-		Stdin:    r.stdin,
-		Stdout:   r.stdout,
-		Stderr:   r.stderr,
-		Validate: func(b []byte) error {
-			if err := doc.Validate(b); err != nil {
-				return sopsSays("", fmt.Errorf("%s: the edited text is not valid: %w", path, err)) // sops loops here: no sentence of its own
-			}
-			return nil
-		},
-		Interactive:  isTerminal(r.stdin),
-		PromptOut:    r.stderr,
-		PromptPrefix: r.name + ": error: ",
-	}
+// session are the editor settings of both kinds of edit, for path.
+func (r *runner) session(cmd *editor.Command, path string, emit formats.EmitOptions) editor.Session {
+	return editor.Session{Path: path, Emit: emit, Warn: func(msg string) { r.warnf("%s", msg) }, Options: editor.Options{
+		Command: cmd, FileName: path, Env: os.Environ(), Stdin: r.stdin, Stdout: r.stdout, Stderr: r.stderr,
+		Interactive: isTerminal(r.stdin), PromptOut: r.stderr, PromptPrefix: r.name + ": error: ",
+	}}
 }
 
-// runEditor runs the editor and turns its errors into hull's.
-func (r *runner) runEditor(path string, content []byte, o editor.Options) error {
-	_, err := editor.Edit(context.Background(), content, o)
-	var ce *editor.CleanupError
-	if errors.As(err, &ce) {
-		r.warnf("%v", ce)
-		err = nil
-	}
+// editError gives the errors of an edit (editor.Document.Edit) their
+// exit codes.
+func editError(err error) error {
 	var se *editor.SignalError
 	var ve *editor.ValidationError
 	switch {
-	case err == nil:
-		return nil
 	case errors.Is(err, editor.ErrNotModified):
-		return withCode(exitFileNotModified, fmt.Errorf("%s: file has not changed, nothing was written", path))
+		return withCode(exitFileNotModified, err)
 	case errors.As(err, &se):
-		return withCode(se.ExitCode(), fmt.Errorf("%s: %v; the file was not changed", path, se))
+		return withCode(se.ExitCode(), err)
 	case errors.Is(err, editor.ErrEditorFailed), errors.Is(err, editor.ErrNoEditor):
-		return withCode(exitNoEditor, fmt.Errorf("%s: %v; the file was not changed", path, err))
+		return withCode(exitNoEditor, err)
 	case errors.As(err, &ve):
-		return withCode(exitCouldNotRead, fmt.Errorf("%w; nothing was written", ve.Err))
+		return withCode(exitCouldNotRead, sopsSays("", err)) // sops loops here: no sentence of its own
 	}
-	return fmt.Errorf("%s: %w", path, err)
+	return err
 }
 
 // editExisting edits an encrypted file. The rewrite does not hold the
@@ -191,21 +170,14 @@ func (r *runner) editExisting(cl *cmdLine, fio *fileIO, cmd *editor.Command, sho
 		if showMeta {
 			doc.Shown = o.Meta
 		}
-		plain, err := doc.Text(f, fio.emitOpts)
+		changed, err := doc.Edit(context.Background(), f, r.session(cmd, fio.path, fio.emitOpts))
 		if err != nil {
-			return false, fmt.Errorf("%s: %w", fio.display(), err)
+			return false, editError(err)
 		}
-		if err := r.runEditor(fio.path, plain, r.editorOptions(cmd, fio.path, doc)); err != nil {
-			return false, err
+		if unchanged = !changed; changed {
+			f.Docs = doc.Edited.Docs
 		}
-		if unchanged = doc.Unchanged(f); unchanged {
-			return false, nil
-		}
-		for _, w := range doc.Edited.Warnings {
-			r.warnf("%s: %s", fio.path, w)
-		}
-		f.Docs = doc.Edited.Docs
-		return true, nil
+		return changed, nil
 	})
 	if err != nil {
 		return err
@@ -237,15 +209,10 @@ func (r *runner) editNew(cl *cmdLine, fio *fileIO, cmd *editor.Command) error {
 		return withCode(exitCouldNotWrite, fmt.Errorf("cannot create %s: directory %s does not exist", path, filepath.Dir(path)))
 	}
 	doc := &editor.Document{Format: fio.out}
-	plain, err := doc.Text(editor.Template(fio.out.Name()), fio.emitOpts)
-	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	if err := r.runEditor(path, plain, r.editorOptions(cmd, path, doc)); err != nil {
-		return err
-	}
-	for _, w := range doc.Edited.Warnings {
-		r.warnf("%s: %s", path, w)
+	s := r.session(cmd, path, fio.emitOpts)
+	s.New = true
+	if _, err := doc.Edit(context.Background(), editor.Template(fio.out.Name()), s); err != nil {
+		return editError(err)
 	}
 	eo := hull.EncryptOptions{Groups: r.viaKeyServices(pol.groups), ShamirThreshold: pol.threshold, Rule: rl, MACOnlyEncrypted: pol.macOnly}
 	out, err := hull.CreateFile(path, doc.Edited, fio.out, fio.emitOpts, eo)

@@ -172,18 +172,15 @@ func (r *runner) groupsCommand() *cli.Command {
 
 // ------------------------------------------------------ reading the file
 
-// keyFile is an encrypted file opened by a key command.
-type keyFile = hull.KeyFile
-
 // openForKeys reads, parses and decrypts fio's file for a key command.
 // Stanzas with an empty enc (which metadata.Load refuses) are set aside,
 // so that the commands can show and drop them.
-func (r *runner) openForKeys(cl *cmdLine, fio *fileIO) (*keyFile, error) {
+func (r *runner) openForKeys(cl *cmdLine, fio *fileIO) (*hull.KeyFile, error) {
 	data, err := r.readInput(fio)
 	if err != nil {
 		return nil, err
 	}
-	kf := &keyFile{Original: data}
+	kf := &hull.KeyFile{Original: data}
 	kf.Plain, kf.Opened, err = r.open(cl, fio, data, nil, func(f *formats.File) { kf.Unusable = hull.StripUnusable(f.Meta) })
 	if err != nil {
 		return nil, err
@@ -210,12 +207,22 @@ func (r *runner) keySources(cl *cmdLine) hull.KeySources {
 	return ks
 }
 
-// keyChange is what rotate and groups give the library's transactions
-// (hull.KeyChange) besides the groups: the creation rule, the terminal
-// question about recipients nobody vouched for, the messages on stderr.
-func (r *runner) keyChange(fio *fileIO, cr *config.CreationRule) hull.KeyChange {
-	return hull.KeyChange{Rule: cr, Confirm: r.keepUnvouched,
-		Notify: func(msg string) { fmt.Fprintf(r.stderr, "%s: %s: %s\n", r.name, fio.display(), msg) }}
+// keyCommand opens fio's file for rotate or groups (hull.KeyCommand) with
+// the run's policy and key sources, the terminal question about
+// recipients nobody vouched for and the notices on stderr.
+func (r *runner) keyCommand(cl *cmdLine, fio *fileIO) (*hull.KeyCommand, error) {
+	kf, err := r.openForKeys(cl, fio)
+	if err != nil {
+		return nil, err
+	}
+	pol, err := r.policy(cl, fio.ruleName())
+	if err != nil {
+		kf.Wipe()
+		return nil, err
+	}
+	return &hull.KeyCommand{Policy: pol, File: kf, Display: fio.display(), Name: fio.ruleName(), Sources: r.keySources(cl),
+		In: fio.in, Out: fio.out, Emit: fio.emitOpts, Confirm: r.keepUnvouched,
+		Notify: func(msg string) { fmt.Fprintf(r.stderr, "%s: %s: %s\n", r.name, fio.display(), msg) }}, nil
 }
 
 // keyChangeError gives the errors of the key transactions their exit
@@ -246,21 +253,6 @@ func (r *runner) parseKeyChanges(cl *cmdLine) (hull.KeyChanges, error) {
 	return kc, withCode(exitGeneric, err)
 }
 
-// trustedRule returns the run's policy and the creation rule of
-// .sops.yaml for the file name and where it is (nil when there is no
-// config or no rule matches).
-func (r *runner) trustedRule(cl *cmdLine, name string) (*hull.Policy, *config.CreationRule, string, error) {
-	p, err := r.policy(cl, name)
-	if err != nil {
-		return nil, nil, "", err
-	}
-	cr, where, err := p.CreationRule(name)
-	if err != nil {
-		return nil, nil, "", withCode(exitErrorReadingConfig, fmt.Errorf("error loading config: %w", err))
-	}
-	return p, cr, where, nil
-}
-
 // ruleRecipients are the key groups of a creation rule, to wrap a key
 // for: cloud keys go through the run's hull-kms.
 func (r *runner) ruleRecipients(cr *config.CreationRule, source string) ([][]keysources.Recipient, error) {
@@ -273,17 +265,12 @@ func (r *runner) ruleRecipients(cr *config.CreationRule, source string) ([][]key
 
 // ----------------------------------------------------------------- output
 
-// commitInPlace writes out over path, under the directory lock, only if
-// the file still holds original (compare-and-swap).
-func commitInPlace(path string, original, out []byte) error {
-	return commitError(path, hull.Commit(path, original, out, false))
-}
-
-// deliver writes a key command's result: over the file with -i (compare-
-// and-swap), else to --output or stdout.
-func (r *runner) deliver(fio *fileIO, kf *keyFile, out []byte) error {
+// deliver writes a key command's result: over the file with -i, under
+// the directory lock, only if it still holds what was read (compare-and-
+// swap), else to --output or stdout.
+func (r *runner) deliver(fio *fileIO, kf *hull.KeyFile, out []byte) error {
 	if fio.inPlace {
-		return commitInPlace(fio.path, kf.Original, out)
+		return commitError(fio.path, hull.Commit(fio.path, kf.Original, out, false))
 	}
 	return r.write(fio, out, false)
 }
@@ -329,52 +316,40 @@ func (r *runner) updateKeys(cl *cmdLine, path string, answers *bufio.Reader) (er
 	if fio.path == "" {
 		return withCode(exitConflictingParams, errors.New("updatekeys changes files in place: give a file, not stdin"))
 	}
-	_, cr, source, err := r.trustedRule(cl, fio.name)
+	pol, err := r.policy(cl, fio.name)
 	if err != nil {
 		return err
 	}
-	if cr == nil {
-		return withCode(exitGeneric, fmt.Errorf("%s: no .sops.yaml creation rule matches this file: updatekeys takes the recipients from it "+
-			"(to change the keys by hand, use 'hull rotate --add-age/--rm-age' or 'hull groups')", path))
-	}
-	want, err := r.ruleRecipients(cr, source)
-	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	if err := r.checkEndpoints(cl, want); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	kf, err := r.openForKeys(cl, fio)
-	if err != nil {
-		return err
-	}
-	defer kf.Wipe()
-	// The endpoints were checked before the file was opened.
-	u, err := kf.UpdateKeys(fio.path, cr, want, hull.KeySources{Route: r.viaKeyServices}, hull.UpdateOptions{
-		KeepKey: cl.on("no-rotate"), In: fio.in, Out: fio.out, Emit: fio.emitOpts,
-		Confirm: func(plan hull.KeyPlan, rotate bool) (bool, error) {
-			plan.Describe(r.stdout, rotate)
-			if cl.on("yes") {
-				return true, nil
-			}
-			return r.confirm(path, answers)
-		}})
-	var re *hull.RewriteError
+	ks := hull.KeySources{Route: r.viaKeyServices, Allow: func(g [][]keysources.Recipient) error { return r.checkEndpoints(cl, g) }}
+	u, err := sopsenv.UpdateKeys(pol, sopsenv.UpdateKeysInput{Path: fio.path, Name: fio.name, Options: all.Options{Companion: r.companion()}, Sources: ks,
+		Open: func() (*hull.KeyFile, error) { return r.openForKeys(cl, fio) },
+		Update: hull.UpdateOptions{KeepKey: cl.on("no-rotate"), In: fio.in, Out: fio.out, Emit: fio.emitOpts,
+			Confirm: func(plan hull.KeyPlan, rotate bool) (bool, error) {
+				plan.Describe(r.stdout, rotate)
+				if cl.on("yes") {
+					return true, nil
+				}
+				return r.confirm(path, answers)
+			}}})
+	var ce *sopsenv.ConfigError
+	var ee *exitError
 	switch {
-	case errors.As(err, &re):
+	case errors.Is(err, sopsenv.ErrNoRule):
+		return withCode(exitGeneric, fmt.Errorf("%w: updatekeys takes the recipients from it "+
+			"(to change the keys by hand, use 'hull rotate --add-age/--rm-age' or 'hull groups')", err))
+	case errors.As(err, &ce) && !errors.As(err, &ee):
+		return withCode(exitErrorReadingConfig, err)
+	}
+	if re := (*hull.RewriteError)(nil); errors.As(err, &re) {
 		return commitError(fio.path, re.Err)
-	case err != nil:
+	} else if err != nil {
 		return err
-	case u.Plan.UpToDate():
-		fmt.Fprintf(r.stderr, "File %s already up to date\n", path)
-	case u.Rotated:
-		fmt.Fprintf(r.stderr, "File %s synced with new keys; the data key was rotated and every value re-encrypted\n", path)
-	case !u.Written:
-	case u.Plan.Removed || u.Plan.Stricter:
-		fmt.Fprintf(r.stderr, "File %s synced with new keys; the data key was kept (--no-rotate)\n", path)
-		r.warnf("%s: whoever could decrypt it before still can, and can read every later version, until 'hull rotate -i %s'", path, path)
-	default:
-		fmt.Fprintf(r.stderr, "File %s synced with new keys; the data key was kept (values, MAC and lastmodified unchanged)\n", path)
+	}
+	if msg, warning := u.Report(path); msg != "" {
+		fmt.Fprintln(r.stderr, msg)
+		if warning != "" {
+			r.warnf("%s", warning)
+		}
 	}
 	return nil
 }
@@ -451,28 +426,23 @@ func (r *runner) rotate(cl *cmdLine, path string) (err error) {
 		return err
 	}
 	// sops's rotate keeps the file's recipients and rule; the creation
-	// rule only vouches for recipients (docs/TRUST.md).
-	pol, cr, _, err := r.trustedRule(cl, fio.ruleName())
+	// rule only vouches for recipients (docs/TRUST.md). The config is
+	// read before the file is opened.
+	if _, err := r.policy(cl, fio.ruleName()); err != nil {
+		return err
+	}
+	kc, err := r.keyCommand(cl, fio)
 	if err != nil {
 		return err
 	}
-	kf, err := r.openForKeys(cl, fio)
-	if err != nil {
-		return err
-	}
-	defer kf.Wipe()
-	ch := r.keyChange(fio, cr)
-	var unmatched []hull.KeyID
-	ch.Want, unmatched = changes.Apply(kf.Entries())
-	for _, u := range unmatched {
+	defer kc.File.Wipe()
+	out, err := kc.Rotate(changes, func(u hull.KeyID) {
 		r.warnf("%s: --rm-%s %s: not a key of the file", fio.display(), sopsenv.FlagForType(u.Type), u.ID)
-	}
-	ch.Named = hull.RecipientKeyIDs([][]keysources.Recipient{changes.Add})
-	out, err := pol.Rotate(fio.display(), kf, ch, r.keySources(cl), hull.SealOptions{Format: fio.out, InputFormat: fio.in}, fio.emitOpts)
+	})
 	if err != nil {
 		return keyChangeError(err)
 	}
-	return r.deliver(fio, kf, out)
+	return r.deliver(fio, kc.File, out)
 }
 
 // keepUnvouched asks on a terminal whether to give the data key to
@@ -498,9 +468,10 @@ func (r *runner) groupsFile(cl *cmdLine) (*fileIO, error) {
 	return r.resolveIO(cl, path, true)
 }
 
-func thresholdFlag(cl *cmdLine) (int, bool, error) {
-	n, set, err := sopsenv.Threshold(cl.str("shamir-secret-sharing-threshold"))
-	return n, set, withCode(exitGeneric, err)
+// thresholdFlag is --shamir-secret-sharing-threshold (0: the file's).
+func thresholdFlag(cl *cmdLine) (int, error) {
+	n, _, err := sopsenv.Threshold(cl.str("shamir-secret-sharing-threshold"))
+	return n, withCode(exitGeneric, err)
 }
 
 func (r *runner) cmdGroupsAdd(cl *cmdLine) (err error) {
@@ -523,19 +494,11 @@ func (r *runner) cmdGroupsAdd(cl *cmdLine) (err error) {
 	if len(group) == 0 {
 		return withCode(exitGeneric, fmt.Errorf("%w: give the new group's keys with --age or --pgp", hull.ErrNoRecipients))
 	}
-	t, tSet, err := thresholdFlag(cl)
+	t, err := thresholdFlag(cl)
 	if err != nil {
 		return err
 	}
-	kf, err := r.openForKeys(cl, fio)
-	if err != nil {
-		return err
-	}
-	defer kf.Wipe()
-	if !tSet {
-		t = kf.Opened.Meta.ShamirThreshold
-	}
-	return r.regroup(cl, fio, kf, kf.Entries(), group, t)
+	return r.regroup(cl, fio, func(kc *hull.KeyCommand) ([]byte, error) { return kc.AddGroup(group, t) })
 }
 
 func (r *runner) cmdGroupsDelete(cl *cmdLine) (err error) {
@@ -557,40 +520,27 @@ func (r *runner) cmdGroupsDelete(cl *cmdLine) (err error) {
 	if err != nil {
 		return err
 	}
-	t, tSet, err := thresholdFlag(cl)
+	t, err := thresholdFlag(cl)
 	if err != nil {
 		return err
 	}
-	kf, err := r.openForKeys(cl, fio)
-	if err != nil {
-		return err
-	}
-	defer kf.Wipe()
-	if !tSet {
-		t = kf.Opened.Meta.ShamirThreshold
-	}
-	entries, err := hull.DeleteGroup(fio.display(), kf.Entries(), idx, t)
-	if err != nil {
-		return withCode(exitGeneric, err)
-	}
-	if err := r.regroup(cl, fio, kf, entries, nil, t); err != nil {
+	if err := r.regroup(cl, fio, func(kc *hull.KeyCommand) ([]byte, error) { return kc.DeleteGroup(idx, t) }); err != nil {
 		return err
 	}
 	r.warnf("%s: the data key was not changed: the keys of the deleted group can still read this file with an old copy of it; run 'hull rotate -i' to change the key", fio.display())
 	return nil
 }
 
-// regroup re-wraps the file's data key for the file's groups in entries
-// plus a group add (groups add), leaving the values, the MAC and
-// lastmodified as they are (hull.Policy.Regroup), and writes the result.
-func (r *runner) regroup(cl *cmdLine, fio *fileIO, kf *keyFile, entries [][]hull.KeyEntry, add []keysources.Recipient, t int) error {
-	pol, cr, _, err := r.trustedRule(cl, fio.ruleName())
+// regroup opens fio's file, re-wraps its data key for other groups
+// (change: hull.KeyCommand.AddGroup or DeleteGroup; values, MAC and
+// lastmodified unchanged), and writes the result.
+func (r *runner) regroup(cl *cmdLine, fio *fileIO, change func(*hull.KeyCommand) ([]byte, error)) error {
+	kc, err := r.keyCommand(cl, fio)
 	if err != nil {
 		return err
 	}
-	ch := r.keyChange(fio, cr)
-	ch.Want, ch.Add, ch.Threshold = entries, add, t
-	out, err := pol.Regroup(fio.display(), kf, ch, r.keySources(cl), fio.out, fio.emitOpts)
+	defer kc.File.Wipe()
+	out, err := change(kc)
 	if err != nil {
 		var ee *exitError
 		if err = keyChangeError(err); !errors.As(err, &ee) && !errors.Is(err, keysources.ErrEndpointNotAllowed) {
@@ -598,5 +548,5 @@ func (r *runner) regroup(cl *cmdLine, fio *fileIO, kf *keyFile, entries [][]hull
 		}
 		return err
 	}
-	return r.deliver(fio, kf, out)
+	return r.deliver(fio, kc.File, out)
 }

@@ -3,8 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"slices"
 	"sort"
 
@@ -12,6 +10,7 @@ import (
 
 	"github.com/hullsecrets/hull"
 	"github.com/hullsecrets/hull/formats"
+	"github.com/hullsecrets/hull/sopsenv"
 )
 
 // Flag groups of set and unset.
@@ -100,52 +99,19 @@ func (r *runner) cmdSet(cl *cmdLine) error {
 	if err != nil {
 		return err
 	}
-	var raw string
-	switch {
-	case fromStdin:
-		b, err := readValue(r.stdin, "stdin")
-		if err != nil {
-			return err
-		}
-		raw = string(b)
-	case fromFile:
-		f, err := os.Open(args[2])
-		if err != nil {
-			return withCode(exitCouldNotRead, fmt.Errorf("cannot read the value file %s: %w", args[2], unwrapPathErr(err)))
-		}
-		b, err := readValue(f, args[2])
-		f.Close()
-		if err != nil {
-			return err
-		}
-		raw = string(b)
-	default:
-		raw = args[2]
+	src := sopsenv.SetSource{FromFile: fromFile, Literal: cl.on("string"), Limit: setValueLimit}
+	if fromStdin {
+		src.Stdin = r.stdin
+	} else {
+		src.Arg = args[2]
 	}
-	value, err := setValue(raw, cl.on("string"))
-	if err != nil {
+	value, err := src.Value()
+	if errors.Is(err, sopsenv.ErrReadValue) {
+		return withCode(exitCouldNotRead, err)
+	} else if err != nil {
 		return err
 	}
 	return r.runSet(cl, args[0], path, value, cl.on("idempotent"))
-}
-
-// readValue reads a whole value, refusing one over the size limit.
-func readValue(src io.Reader, name string) ([]byte, error) {
-	b, err := hull.ReadSetValue(src, name, setValueLimit)
-	var le *formats.LimitError
-	if err != nil && !errors.As(err, &le) {
-		return nil, withCode(exitCouldNotRead, err)
-	}
-	return b, err
-}
-
-// setValue is hull.ParseSetValue with sops's sentence for invalid JSON.
-func setValue(raw string, literal bool) (*formats.Node, error) {
-	v, err := hull.ParseSetValue(raw, literal)
-	if err != nil && !literal && errors.Is(err, hull.ErrInvalidValue) {
-		return nil, sopsSays("Value for --set is not valid JSON", err)
-	}
-	return v, err
 }
 
 // parseSetPath parses the PATH argument of set and unset. A malformed path
@@ -203,23 +169,7 @@ func (r *runner) cmdUnset(cl *cmdLine) (err error) {
 	}
 	idempotent := cl.on("idempotent")
 	_, err = r.rewrite(cl, fio, rewriteOptions{hold: true}, func(f *formats.File, _ *hull.Opened) (bool, error) {
-		err := hull.UnsetIn(f, fio.out, path)
-		if errors.Is(err, hull.ErrNotFound) {
-			if idempotent {
-				return false, nil
-			}
-			err = fmt.Errorf("%s: cannot unset %s: %w", fio.display(), spec, err)
-			if last := path[len(path)-1]; last.IsKey {
-				err = sopsSays("Key not found", err)
-			} else {
-				err = sopsSays(fmt.Sprintf("Index %d out of bounds", last.Index), err)
-			}
-			return false, withCode(exitGeneric, err)
-		}
-		if err != nil {
-			return false, fmt.Errorf("%s: %w", fio.display(), err)
-		}
-		return true, nil
+		return sopsenv.Unset(f, fio.out, path, fio.display(), spec, idempotent)
 	})
 	return err
 }
@@ -245,7 +195,7 @@ func (r *runner) legacySet(cl *cmdLine, spec string) error {
 	if err != nil {
 		return err
 	}
-	value, err := setValue(v, false)
+	value, err := sopsenv.SetValue(v, false)
 	if err != nil {
 		return err
 	}

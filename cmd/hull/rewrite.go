@@ -7,8 +7,6 @@ import (
 
 	"github.com/hullsecrets/hull"
 	"github.com/hullsecrets/hull/formats"
-	"github.com/hullsecrets/hull/keysources/all"
-	"github.com/hullsecrets/hull/sopsenv"
 )
 
 // errConcurrentModification is returned by a rewrite whose file changed
@@ -88,12 +86,4 @@ func commitError(path string, err error) error {
 		return withCode(exitConcurrentModification, fmt.Errorf("%s: %w", path, errConcurrentModification))
 	}
 	return withCode(exitCouldNotWrite, unwrapPathErr(err))
-}
-
-// ruleKeyIDs are the keys of the creation rule for name as the key
-// sources name them (nil when none matches or they do not parse); the
-// policy's RuleKeys adds them too.
-func (r *runner) ruleKeyIDs(p *hull.Policy, name string) [][]hull.KeyID {
-	cr, _, _ := p.CreationRule(name)
-	return sopsenv.RuleKeyIDs(cr, all.Options{Companion: r.companion()})
 }
