@@ -70,8 +70,12 @@ func KeyService(args []string, stdin io.Reader, stdout, stderr io.Writer, lookup
 		// Protected identities and age plugins ask on the server's own
 		// terminal (/dev/tty), one question at a time, when a request
 		// first needs them; without a terminal they fail, saying so.
-		o.Age = age.Options{UI: prompt.Terminal{Prefix: "[KEYSERVICE] "}.ClientUI()}
+		o.Age.UI = prompt.Terminal{Prefix: "[KEYSERVICE] "}.ClientUI()
 	}
+	// A wrong passphrase (a declined plugin question, ...) fails only the
+	// request that asked: the next one asks again. A right passphrase is
+	// kept until the server ends, as ssh-agent keeps a key once added.
+	o.Age.Retry = true
 	if o.Stderr == nil {
 		o.Stderr = stderr
 	}
