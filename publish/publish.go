@@ -181,24 +181,30 @@ func value(n *formats.Node) (any, error) {
 
 // Files are the files to publish for path: path itself, or with recursive
 // every regular file under the directory path, in lexical order. A
-// directory without recursive is an error, as in sops.
-func Files(path string, recursive bool) ([]string, error) {
+// directory without recursive is an error, as in sops. Symbolic links
+// under the directory are not followed (sops follows those to files):
+// they are returned in links, for the caller to say so.
+func Files(path string, recursive bool) (files, links []string, err error) {
 	fi, err := os.Stat(path)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if !fi.IsDir() {
-		return []string{path}, nil
+		return []string{path}, nil, nil
 	}
 	if !recursive {
-		return nil, fmt.Errorf("%s is a directory: pass --recursive to publish the files in it", path)
+		return nil, nil, fmt.Errorf("%s is a directory: pass --recursive to publish the files in it", path)
 	}
-	var files []string
 	err = filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
-		if err == nil && d.Type().IsRegular() {
+		switch {
+		case err != nil:
+			return err
+		case d.Type()&fs.ModeSymlink != 0:
+			links = append(links, p)
+		case d.Type().IsRegular():
 			files = append(files, p)
 		}
-		return err
+		return nil
 	})
-	return files, err
+	return files, links, err
 }

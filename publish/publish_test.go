@@ -111,14 +111,20 @@ func TestFiles(t *testing.T) {
 		os.MkdirAll(filepath.Join(dir, filepath.Dir(p)), 0o700)
 		os.WriteFile(filepath.Join(dir, p), nil, 0o600)
 	}
-	if _, err := Files(dir, false); err == nil || !strings.Contains(err.Error(), "pass --recursive") {
+	if err := os.Symlink(filepath.Join(dir, "a.yaml"), filepath.Join(dir, "sub", "link.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := Files(dir, false); err == nil || !strings.Contains(err.Error(), "pass --recursive") {
 		t.Errorf("directory without recursive: %v", err)
 	}
-	got, err := Files(dir, true)
+	got, links, err := Files(dir, true)
 	if err != nil || len(got) != 2 || got[0] != filepath.Join(dir, "a.yaml") || got[1] != filepath.Join(dir, "sub", "b.json") {
 		t.Errorf("Files = %q, %v", got, err)
 	}
-	if _, err := Files(filepath.Join(dir, "none"), false); !errors.Is(err, os.ErrNotExist) {
+	if len(links) != 1 || links[0] != filepath.Join(dir, "sub", "link.yaml") {
+		t.Errorf("links = %q", links)
+	}
+	if _, _, err := Files(filepath.Join(dir, "none"), false); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("missing: %v", err)
 	}
 }

@@ -44,12 +44,15 @@ func (r *runner) cmdPublish(cl *cmdLine) error {
 	if err != nil {
 		return err
 	}
-	files, err := publish.Files(path, cl.on("recursive"))
+	files, links, err := publish.Files(path, cl.on("recursive"))
 	if code := exitGeneric; err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			code = exitNoFileSpecified
 		}
 		return withCode(code, fmt.Errorf("cannot publish: %w", unwrapPathErr(err)))
+	}
+	for _, l := range links {
+		r.warnf("%s: not published: publish --recursive follows no symbolic link", l)
 	}
 	// As sops: with --recursive an object is named by its path below
 	// the directory given, else by its base name.
