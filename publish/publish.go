@@ -43,15 +43,21 @@ type Target struct {
 	Path    string
 }
 
-// For is the target of the file at path (as given: sops matches and names
-// the destination with the path as typed) by the rule d; omitExtensions
-// (--omit-extensions, or the rule's omit_extensions) drops the file's
-// extension.
-func For(d *config.DestinationRule, path string, omitExtensions bool) (Target, error) {
+// For is the target of the file at path by the rule d. The object is
+// named as sops names it: the rule's prefix, then the file's base name,
+// or, when root is the directory given to --recursive, the file's path
+// below root (with slashes). A file given to --recursive itself gets its
+// base name (sops names it "." and uploads it as the bare prefix).
+// omitExtensions (--omit-extensions, or the rule's omit_extensions) drops
+// the file's extension.
+func For(d *config.DestinationRule, path, root string, omitExtensions bool) (Target, error) {
 	if d == nil {
 		return Target{}, ErrNoDestination
 	}
-	name := filepath.ToSlash(path)
+	name, err := objectName(path, root)
+	if err != nil {
+		return Target{}, err
+	}
 	if omitExtensions || d.OmitExtensions {
 		name = strings.TrimSuffix(name, filepath.Ext(name))
 	}
@@ -81,6 +87,21 @@ func For(d *config.DestinationRule, path string, omitExtensions bool) (Target, e
 	return Target{}, fmt.Errorf("%w: the destination rule at line %d names no s3_bucket, gcs_bucket or vault_path", ErrNoDestination, d.Line)
 }
 
+// objectName is the file's name in its destination: its path below root,
+// or its base name when there is no root or the file is the root.
+func objectName(path, root string) (string, error) {
+	if root != "" {
+		rel, err := filepath.Rel(root, path)
+		if err != nil {
+			return "", fmt.Errorf("%s: cannot name it below %s: %w", path, root, err)
+		}
+		if rel != "." {
+			return filepath.ToSlash(rel), nil
+		}
+	}
+	return filepath.Base(path), nil
+}
+
 // APIPath is a Vault target's path below /v1/: the KV v2 engine puts data/
 // after the mount.
 func (t Target) APIPath() string {
@@ -90,14 +111,14 @@ func (t Target) APIPath() string {
 	return t.Mount + "data/" + t.Path
 }
 
-// String names the target as sops does: s3://bucket/key, gs://bucket/key,
-// or the Vault URL of the secret.
+// String names the target as sops does in its question: s3://bucket/key,
+// gcs://bucket/key, or the Vault URL of the secret.
 func (t Target) String() string {
 	switch t.Kind {
 	case S3:
 		return "s3://" + t.Bucket + "/" + t.Key
 	case GCS:
-		return "gs://" + t.Bucket + "/" + t.Key
+		return "gcs://" + t.Bucket + "/" + t.Key
 	}
 	return strings.TrimSuffix(t.Address, "/") + "/v1/" + t.APIPath()
 }
@@ -160,24 +181,30 @@ func value(n *formats.Node) (any, error) {
 
 // Files are the files to publish for path: path itself, or with recursive
 // every regular file under the directory path, in lexical order. A
-// directory without recursive is an error, as in sops.
-func Files(path string, recursive bool) ([]string, error) {
+// directory without recursive is an error, as in sops. Symbolic links
+// under the directory are not followed (sops follows those to files):
+// they are returned in links, for the caller to say so.
+func Files(path string, recursive bool) (files, links []string, err error) {
 	fi, err := os.Stat(path)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if !fi.IsDir() {
-		return []string{path}, nil
+		return []string{path}, nil, nil
 	}
 	if !recursive {
-		return nil, fmt.Errorf("%s is a directory: pass --recursive to publish the files in it", path)
+		return nil, nil, fmt.Errorf("%s is a directory: pass --recursive to publish the files in it", path)
 	}
-	var files []string
 	err = filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
-		if err == nil && d.Type().IsRegular() {
+		switch {
+		case err != nil:
+			return err
+		case d.Type()&fs.ModeSymlink != 0:
+			links = append(links, p)
+		case d.Type().IsRegular():
 			files = append(files, p)
 		}
-		return err
+		return nil
 	})
-	return files, err
+	return files, links, err
 }

@@ -17,26 +17,35 @@ import (
 
 func TestFor(t *testing.T) {
 	for _, tc := range []struct {
-		d    config.DestinationRule
-		path string
-		omit bool
-		want string
+		d          config.DestinationRule
+		path, root string
+		omit       bool
+		want       string
 	}{
-		{config.DestinationRule{S3Bucket: "b", S3Prefix: "p/"}, "dir/f.yaml", false, "s3://b/p/dir/f.yaml"},
-		{config.DestinationRule{S3Bucket: "b"}, "dir/f.yaml", true, "s3://b/dir/f"},
-		{config.DestinationRule{GCSBucket: "g", GCSPrefix: "x-", OmitExtensions: true}, "f.enc.json", false, "gs://g/x-f.enc"},
-		{config.DestinationRule{VaultPath: "app", VaultAddress: "https://v:8200/"}, "f.yaml", false, "https://v:8200/v1/secret/data/app/f.yaml"},
-		{config.DestinationRule{VaultPath: "app/", VaultKVMountName: "kv", VaultKVVersion: 1, VaultAddress: "http://v"}, "f.yaml", true, "http://v/v1/kv/app/f"},
+		// As sops: the base name, whatever the path as typed.
+		{config.DestinationRule{S3Bucket: "b", S3Prefix: "p/"}, "dir/sub/f.yaml", "", false, "s3://b/p/f.yaml"},
+		{config.DestinationRule{S3Bucket: "b"}, "dir/f.yaml", "", true, "s3://b/f"},
+		{config.DestinationRule{S3Bucket: "b"}, "../up/f.yaml", "", false, "s3://b/f.yaml"},
+		{config.DestinationRule{GCSBucket: "g", GCSPrefix: "x-", OmitExtensions: true}, "d.v1/f.enc.json", "", false, "gcs://g/x-f.enc"},
+		{config.DestinationRule{VaultPath: "app", VaultAddress: "https://v:8200/"}, "dir/f.yaml", "", false, "https://v:8200/v1/secret/data/app/f.yaml"},
+		{config.DestinationRule{VaultPath: "app/", VaultKVMountName: "kv", VaultKVVersion: 1, VaultAddress: "http://v"}, "f.yaml", "", true, "http://v/v1/kv/app/f"},
+		// --recursive: the path below the directory given.
+		{config.DestinationRule{S3Bucket: "b", S3Prefix: "p/"}, "dir/sub/f.yaml", "dir", false, "s3://b/p/sub/f.yaml"},
+		{config.DestinationRule{S3Bucket: "b", S3Prefix: "p/"}, "dir/sub/f.yaml", "./dir/", false, "s3://b/p/sub/f.yaml"},
+		{config.DestinationRule{GCSBucket: "g"}, "dir/sub/f.yaml", "dir", true, "gcs://g/sub/f"},
+		{config.DestinationRule{VaultPath: "app", VaultAddress: "http://v"}, "dir/sub/noext", "dir", true, "http://v/v1/secret/data/app/sub/noext"},
+		// --recursive given a file: its base name (sops: ".").
+		{config.DestinationRule{S3Bucket: "b", S3Prefix: "p/"}, "dir/f.yaml", "dir/f.yaml", false, "s3://b/p/f.yaml"},
 	} {
-		got, err := For(&tc.d, tc.path, tc.omit)
+		got, err := For(&tc.d, tc.path, tc.root, tc.omit)
 		if err != nil || got.String() != tc.want {
-			t.Errorf("For(%+v, %q, %v) = %q, %v; want %q", tc.d, tc.path, tc.omit, got, err, tc.want)
+			t.Errorf("For(%+v, %q, %q, %v) = %q, %v; want %q", tc.d, tc.path, tc.root, tc.omit, got, err, tc.want)
 		}
 	}
-	if _, err := For(nil, "f", false); !errors.Is(err, ErrNoDestination) {
+	if _, err := For(nil, "f", "", false); !errors.Is(err, ErrNoDestination) {
 		t.Errorf("no rule: %v", err)
 	}
-	if _, err := For(&config.DestinationRule{Line: 3}, "f", false); !errors.Is(err, ErrNoDestination) || !strings.Contains(err.Error(), "line 3") {
+	if _, err := For(&config.DestinationRule{Line: 3}, "f", "", false); !errors.Is(err, ErrNoDestination) || !strings.Contains(err.Error(), "line 3") {
 		t.Errorf("rule without destination: %v", err)
 	}
 }
@@ -102,14 +111,20 @@ func TestFiles(t *testing.T) {
 		os.MkdirAll(filepath.Join(dir, filepath.Dir(p)), 0o700)
 		os.WriteFile(filepath.Join(dir, p), nil, 0o600)
 	}
-	if _, err := Files(dir, false); err == nil || !strings.Contains(err.Error(), "pass --recursive") {
+	if err := os.Symlink(filepath.Join(dir, "a.yaml"), filepath.Join(dir, "sub", "link.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := Files(dir, false); err == nil || !strings.Contains(err.Error(), "pass --recursive") {
 		t.Errorf("directory without recursive: %v", err)
 	}
-	got, err := Files(dir, true)
+	got, links, err := Files(dir, true)
 	if err != nil || len(got) != 2 || got[0] != filepath.Join(dir, "a.yaml") || got[1] != filepath.Join(dir, "sub", "b.json") {
 		t.Errorf("Files = %q, %v", got, err)
 	}
-	if _, err := Files(filepath.Join(dir, "none"), false); !errors.Is(err, os.ErrNotExist) {
+	if len(links) != 1 || links[0] != filepath.Join(dir, "sub", "link.yaml") {
+		t.Errorf("links = %q", links)
+	}
+	if _, _, err := Files(filepath.Join(dir, "none"), false); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("missing: %v", err)
 	}
 }

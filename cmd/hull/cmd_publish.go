@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"path/filepath"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -25,8 +26,10 @@ func (r *runner) publishCommand() *cli.Command {
 			"FILE (as typed) names an S3 or GCS bucket (s3_bucket/gcs_bucket, with a prefix), or a Vault\n" +
 			"KV secret (vault_path, vault_address, vault_kv_mount_name, vault_kv_version). A bucket gets the\n" +
 			"encrypted file, re-encrypted for the keys of the rule's recreation_rule when it has one;\n" +
-			"Vault gets the decrypted values. Uploads to buckets go through hull-kms. hull asks before\n" +
-			"each upload (y/n on standard input); --yes does not ask.",
+			"Vault gets the decrypted values. The object is named by the prefix and the file's base name,\n" +
+			"or with --recursive its path below DIR. Uploads to buckets go through hull-kms. hull asks\n" +
+			"before each upload (y/n on standard input; n with --recursive skips the file); --yes does\n" +
+			"not ask.",
 		Flags: append(flagsFor(gGlobal),
 			&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "upload without asking"},
 			&cli.BoolFlag{Name: "omit-extensions", Usage: "leave the file's extension out of the destination's name"},
@@ -41,29 +44,38 @@ func (r *runner) cmdPublish(cl *cmdLine) error {
 	if err != nil {
 		return err
 	}
-	files, err := publish.Files(path, cl.on("recursive"))
+	files, links, err := publish.Files(path, cl.on("recursive"))
 	if code := exitGeneric; err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			code = exitNoFileSpecified
 		}
 		return withCode(code, fmt.Errorf("cannot publish: %w", unwrapPathErr(err)))
 	}
+	for _, l := range links {
+		r.warnf("%s: not published: publish --recursive follows no symbolic link", l)
+	}
+	// As sops: with --recursive an object is named by its path below
+	// the directory given, else by its base name.
+	root := ""
+	if cl.on("recursive") {
+		root = path
+	}
 	answers := bufio.NewReader(r.stdin)
 	for _, f := range files { // as sops: the first failure stops
-		if err := r.publishFile(cl, f, answers); err != nil {
+		if err := r.publishFile(cl, f, root, answers); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (r *runner) publishFile(cl *cmdLine, path string, answers *bufio.Reader) error {
+func (r *runner) publishFile(cl *cmdLine, path, root string, answers *bufio.Reader) error {
 	cfg, err := r.loadConfig(cl, path)
 	if err != nil {
 		return err
 	}
 	d, _ := cfg.DestinationFor(path)
-	t, err := publish.For(d, path, cl.on("omit-extensions"))
+	t, err := publish.For(d, path, root, cl.on("omit-extensions"))
 	if err != nil {
 		return withCode(exitGeneric, fmt.Errorf("%s: %w", path, err))
 	}
@@ -86,18 +98,32 @@ func (r *runner) publishFile(cl *cmdLine, path string, answers *bufio.Reader) er
 	if err != nil {
 		return err
 	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return withCode(exitGeneric, fmt.Errorf("%s: %w", path, err))
+	}
 	for !cl.on("yes") {
-		fmt.Fprintf(r.stdout, "uploading %s to %s ? (y/n): ", path, t)
+		// sops's question, word for word: the absolute path.
+		fmt.Fprintf(r.stdout, "uploading %s to %s ? (y/n): ", abs, t)
 		line, err := answers.ReadString('\n')
 		if a := strings.TrimSpace(line); a == "y" || a == "n" {
 			if a == "n" {
-				return withCode(exitGeneric, fmt.Errorf("%s: publish canceled", path))
+				// As sops: with --recursive, n skips this file only
+				// (and publish exits 0); else it is an error.
+				if root != "" {
+					fmt.Fprintf(r.stdout, "Publication of %s canceled\n", abs)
+					return nil
+				}
+				return withCode(exitGeneric, fmt.Errorf("Publication of %s canceled", abs)) // sops's sentence
 			}
 			break
 		}
 		if err != nil {
 			fmt.Fprintln(r.stdout)
 			return withCode(exitGeneric, fmt.Errorf("%s: not published: no answer (end of input); pass --yes to upload without asking", path))
+		}
+		if strings.TrimSpace(line) == "" { // as sops: an empty answer ends publish
+			return withCode(exitGeneric, fmt.Errorf("%s: not published: empty answer (want y or n)", path))
 		}
 	}
 	ctx := context.Background()

@@ -986,7 +986,7 @@ var readmeDifferenceIDs = []string{
 	"numbers-not-rounded", "yaml-tab-line-break", "written-files-read-back", "age-passphrase-terminal", "input-limits",
 	"keyservice-vault-allowlist", "unsupported-keys", "nothing-encrypted", "ini-nested-value", "multidoc-one-document-output",
 	"tampered-comment", "list-index-comments", "malformed-input", "ini-explicit-default", "extract-one-document",
-	"publish-recreation-unencrypted",
+	"publish-recreation-unencrypted", "publish-recursive-file", "publish-no-symlinks", "keyservice-passphrase-kept",
 }
 
 // TestDifftestREADMETable checks that the differences the differential

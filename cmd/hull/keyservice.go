@@ -59,7 +59,9 @@ func (r *runner) keyserviceCommand() *cli.Command {
 			"ever holding them. It logs each request (operation, key type and id, result) on stderr.\n" +
 			"Run by hull-kms, which must be installed next to hull.\n\n" +
 			"Anyone who can connect can decrypt with your keys: prefer a unix socket (created mode 0600)\n" +
-			"forwarded over SSH (ssh -R /remote.sock:/local.sock host); listen on TCP only on loopback.",
+			"forwarded over SSH (ssh -R /remote.sock:/local.sock host); listen on TCP only on loopback,\n" +
+			"or with mutual TLS: HULL_KEYSERVICE_CERT, HULL_KEYSERVICE_KEY and HULL_KEYSERVICE_CLIENT_CA\n" +
+			"(hull clients only: they set HULL_KEYSERVICE_CA, _CLIENT_CERT, _CLIENT_KEY; sops has no TLS).",
 		Flags: append(flagsFor(gGlobal),
 			&cli.StringFlag{Name: "network", Aliases: []string{"net"}, Usage: "network to listen on, e.g. 'tcp' or 'unix'", Value: "tcp"},
 			&cli.StringFlag{Name: "address", Aliases: []string{"addr"}, Usage: "address to listen on, e.g. '127.0.0.1:5000' or '/tmp/sops.sock'", Value: "127.0.0.1:5000"},

@@ -3,6 +3,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -79,6 +80,52 @@ func TestKeyservicePassphraseOnPTY(t *testing.T) {
 	}
 }
 
+// TestKeyserviceWrongPassphraseOnPTY: a wrong passphrase typed at the key
+// service fails only that request, with an error to the client that says
+// why and names no secret; the next request asks again, and once the
+// right passphrase is typed it is kept for the server's lifetime.
+func TestKeyserviceWrongPassphraseOnPTY(t *testing.T) {
+	dir := t.TempDir()
+	env, keyFile, enc := protectedFixture(t, dir)
+	srv, sock := keyserviceOnPTY(t, dir, append(env, "SOPS_AGE_KEY_FILE="+keyFile))
+	prompt := fmt.Sprintf("[KEYSERVICE] Enter passphrase for identity '%s':", keyFile)
+	for n, wrong := range []string{"battery staple", "Tr0ub4dor"} {
+		done := decryptThrough(env, sock, enc)
+		srv.Screen.WaitFor(t, prompt, n+1)
+		srv.Type(t, wrong)
+		r := <-done
+		var ee *exec.ExitError
+		if !errors.As(r.err, &ee) || r.out != "" {
+			t.Fatalf("wrong passphrase %d: decrypt gave %q, %v", n+1, r.out, r.err)
+		}
+		msg := string(ee.Stderr)
+		if !strings.Contains(msg, "passphrase-protected age identity file "+keyFile+": incorrect passphrase") {
+			t.Errorf("wrong passphrase %d: the client's error does not say why: %q", n+1, msg)
+		}
+		for _, secret := range []string{wrong, "AGE-SECRET-KEY", "correct horse"} {
+			if strings.Contains(msg, secret) || strings.Contains(srv.Stderr.String(), secret) {
+				t.Errorf("wrong passphrase %d: %q in the client's error %q or the server's log", n+1, secret, msg)
+			}
+		}
+	}
+	done := decryptThrough(env, sock, enc)
+	srv.Screen.WaitFor(t, prompt, 3)
+	srv.Type(t, "correct horse")
+	if r := <-done; r.err != nil || r.out != "token: t0k3n\n" {
+		t.Fatalf("right passphrase: %q, %v; terminal %q", r.out, r.err, srv.Screen.String())
+	}
+	if r := <-decryptThrough(env, sock, enc); r.err != nil || r.out != "token: t0k3n\n" {
+		t.Fatalf("after the right passphrase: %q, %v", r.out, r.err)
+	}
+	if n := srv.Screen.Count("Enter passphrase"); n != 3 {
+		t.Errorf("asked %d times, want 3 (two wrong, one right, then kept): %q", n, srv.Screen.String())
+	}
+	srv.Cmd.Process.Signal(syscall.SIGINT)
+	if code := srv.Wait(t); code != 0 {
+		t.Errorf("the key service exited %d; stderr %q", code, srv.Stderr.String())
+	}
+}
+
 // TestKeyserviceConfirmOnPTY: an age plugin's confirmation, asked by the
 // key service on its terminal as hull asks it (type 1 or 2, as age).
 func TestKeyserviceConfirmOnPTY(t *testing.T) {
@@ -97,6 +144,13 @@ func TestKeyserviceConfirmOnPTY(t *testing.T) {
 	srv.Type(t, "2")
 	if r := <-done; r.err == nil {
 		t.Fatalf("declined, and decrypted: %q", r.out)
+	}
+	// Declining fails that request only: the next one asks again.
+	done = decryptThrough(env, sock, enc)
+	srv.Screen.WaitFor(t, question, 3)
+	srv.Type(t, "1")
+	if r := <-done; r.err != nil || r.out != "token: t0k3n\n" {
+		t.Fatalf("confirmed after a decline: %q, %v; terminal %q", r.out, r.err, srv.Screen.String())
 	}
 }
 

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/hullsecrets/hull/internal/tlstest"
 )
 
 // refSops is the reference sops installed by `make tools`, or "".
@@ -67,4 +69,16 @@ func cmdFreePort(ts *testscript.TestScript, neg bool, args []string) {
 	addr := l.Addr().String()
 	l.Close()
 	ts.Setenv(args[0], addr)
+}
+
+// tls-certs DIR: writes a CA, a server certificate for 127.0.0.1 and a
+// client certificate it signed, and a client certificate of another CA
+// (internal/tlstest) to DIR.
+func cmdTLSCerts(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: tls-certs DIR")
+	}
+	dir := ts.MkAbs(args[0])
+	ts.Check(os.MkdirAll(dir, 0o700))
+	ts.Check(tlstest.Write(dir))
 }

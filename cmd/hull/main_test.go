@@ -90,9 +90,10 @@ func TestScript(t *testing.T) {
 			"vault-requests": cmdVaultRequests,
 			// without-companion: PATH without hull-kms (companion_test.go)
 			"without-companion": cmdWithoutCompanion,
-			// wait-socket, free-port (keyservice_script_test.go)
+			// wait-socket, free-port, tls-certs (keyservice_script_test.go)
 			"wait-socket": cmdWaitSocket,
 			"free-port":   cmdFreePort,
+			"tls-certs":   cmdTLSCerts,
 			// publish-server, published (publish_script_test.go)
 			"publish-server": cmdPublishServer,
 			"published":      cmdPublished,

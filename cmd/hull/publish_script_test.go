@@ -7,6 +7,8 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"sort"
+	"strings"
 	"sync"
 
 	"github.com/fsouza/fake-gcs-server/fakestorage"
@@ -80,10 +82,16 @@ func cmdPublishServer(ts *testscript.TestScript, neg bool, args []string) {
 
 // published s3|gcs BUCKET KEY: the object is stored; it is written to
 // stdout. published vault MOUNT PATH: the secret's data, as JSON, to
-// stdout. published -writes vault N: N secrets were written.
+// stdout. published -writes vault N: N secrets were written. published
+// -list s3|gcs BUCKET PREFIX: the names of the objects below PREFIX
+// (without it), sorted, one a line, to stdout.
 func cmdPublished(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) == 4 && args[0] == "-list" && !neg {
+		publishedList(ts, args[1], args[2], args[3])
+		return
+	}
 	if len(args) != 3 {
-		ts.Fatalf("usage: published s3|gcs BUCKET KEY | vault MOUNT PATH | -writes vault N")
+		ts.Fatalf("usage: published s3|gcs BUCKET KEY | vault MOUNT PATH | -writes vault N | -list s3|gcs BUCKET PREFIX")
 	}
 	ps := scriptPublishServer(ts)
 	var data []byte
@@ -123,4 +131,29 @@ func cmdPublished(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	ts.Check(err)
 	ts.Stdout().Write(data)
+}
+
+func publishedList(ts *testscript.TestScript, kind, bucket, prefix string) {
+	ps := scriptPublishServer(ts)
+	var names []string
+	switch kind {
+	case "s3":
+		list, err := ps.s3.ListBucket(bucket, &gofakes3.Prefix{HasPrefix: true, Prefix: prefix}, gofakes3.ListBucketPage{})
+		ts.Check(err)
+		for _, o := range list.Contents {
+			names = append(names, strings.TrimPrefix(o.Key, prefix))
+		}
+	case "gcs":
+		objs, _, err := ps.gcs.ListObjectsWithOptions(bucket, fakestorage.ListOptions{Prefix: prefix})
+		ts.Check(err)
+		for _, o := range objs {
+			names = append(names, strings.TrimPrefix(o.Name, prefix))
+		}
+	default:
+		ts.Fatalf("published -list: unknown destination %q", kind)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintln(ts.Stdout(), n)
+	}
 }

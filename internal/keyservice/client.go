@@ -2,6 +2,7 @@ package keyservice
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 
@@ -23,6 +25,11 @@ import (
 type Client struct {
 	// Now is the clock for created_at; nil is time.Now.
 	Now func() time.Time
+	// TLS, when set, gives the TLS settings of tcp services (mutual TLS
+	// with hull keyservice; the sops server has none): nil settings keep
+	// them in clear, an error fails each request to them. Unix sockets
+	// never use TLS.
+	TLS func() (*tls.Config, error)
 
 	mu    sync.Mutex
 	conns map[string]*grpc.ClientConn
@@ -79,9 +86,23 @@ func (c *Client) service(uri string) (pb.KeyServiceClient, error) {
 	dial := func(ctx context.Context, _ string) (net.Conn, error) {
 		return (&net.Dialer{}).DialContext(ctx, network, addr)
 	}
+	creds := insecure.NewCredentials()
+	if c.TLS != nil && network != "unix" {
+		cfg, err := c.TLS()
+		if err != nil {
+			return nil, err
+		}
+		if cfg != nil {
+			cfg = cfg.Clone()
+			if host, _, err := net.SplitHostPort(addr); err == nil && cfg.ServerName == "" {
+				cfg.ServerName = host
+			}
+			creds = credentials.NewTLS(cfg)
+		}
+	}
 	// The target is only a name: the dialer connects to addr.
 	cc, err := grpc.NewClient("passthrough:///"+addr,
-		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithTransportCredentials(creds),
 		grpc.WithContextDialer(dial))
 	if err != nil {
 		return nil, err

@@ -18,6 +18,9 @@ import (
 	"syscall"
 	"time"
 
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
+
 	"github.com/hullsecrets/hull/internal/keyservice"
 	"github.com/hullsecrets/hull/internal/prompt"
 	"github.com/hullsecrets/hull/keysources"
@@ -70,8 +73,12 @@ func KeyService(args []string, stdin io.Reader, stdout, stderr io.Writer, lookup
 		// Protected identities and age plugins ask on the server's own
 		// terminal (/dev/tty), one question at a time, when a request
 		// first needs them; without a terminal they fail, saying so.
-		o.Age = age.Options{UI: prompt.Terminal{Prefix: "[KEYSERVICE] "}.ClientUI()}
+		o.Age.UI = prompt.Terminal{Prefix: "[KEYSERVICE] "}.ClientUI()
 	}
+	// A wrong passphrase (a declined plugin question, ...) fails only the
+	// request that asked: the next one asks again. A right passphrase is
+	// kept until the server ends, as ssh-agent keeps a key once added.
+	o.Age.Retry = true
 	if o.Stderr == nil {
 		o.Stderr = stderr
 	}
@@ -84,6 +91,22 @@ func KeyService(args []string, stdin io.Reader, stdout, stderr io.Writer, lookup
 	if confirm {
 		srv.Confirm = promptConfirm(stdin, stdout)
 	}
+	get := func(k string) string { v, _ := lookup(k); return v }
+	tlsConf, err := ServerTLS(get)
+	if err != nil {
+		logf("Error running keyservice: %v", err)
+		return 1
+	}
+	var opts []grpc.ServerOption
+	how := ""
+	if tlsConf != nil {
+		if network == "unix" {
+			logf("Error running keyservice: %s is set, but mutual TLS is for --network tcp: a unix socket is reached through its file's permissions", companion.EnvTLSCert)
+			return 1
+		}
+		opts = append(opts, grpc.Creds(credentials.NewTLS(tlsConf)))
+		how = " (mutual TLS: clients need a certificate signed by " + companion.EnvTLSClientCA + ")"
+	}
 	if network == "unix" {
 		removeStaleSocket(address)
 	}
@@ -95,11 +118,11 @@ func KeyService(args []string, stdin io.Reader, stdout, stderr io.Writer, lookup
 	if network == "unix" {
 		// Only this user may connect: the socket serves its keys.
 		os.Chmod(address, 0o600)
-	} else if !loopback(address) {
-		logf("WARNING: listening on %s://%s, which is not a loopback address: anyone who can connect can decrypt with this service's keys. Listen on 127.0.0.1 or a unix socket and forward it over SSH.", network, address)
+	} else if !loopback(address) && tlsConf == nil {
+		logf("WARNING: listening on %s://%s, which is not a loopback address: anyone who can connect can decrypt with this service's keys. Listen on 127.0.0.1 or a unix socket and forward it over SSH, or require client certificates (%s, %s, %s).", network, address, companion.EnvTLSCert, companion.EnvTLSKey, companion.EnvTLSClientCA)
 	}
-	logf("Listening on %s://%s", network, address)
-	err = keyservice.Serve(ctx, l, srv)
+	logf("Listening on %s://%s%s", network, address, how)
+	err = keyservice.Serve(ctx, l, srv, opts...)
 	l.Close()
 	if err != nil {
 		logf("Error running keyservice: %v", err)

@@ -6,6 +6,7 @@
 package kmsplugin
 
 import (
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"github.com/hullsecrets/hull/keysources/age"
@@ -64,7 +65,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer, lookup func(
 		return 2
 	}
 	get := func(k string) string { v, _ := lookup(k); return v }
-	ks := &keyservice.Client{}
+	ks := &keyservice.Client{TLS: func() (*tls.Config, error) { return ClientTLS(get) }}
 	defer ks.Close()
 	if err := companion.ServeUploads(stdin, stdout, version, Backends(o.AWS, gcpOptions(o, get), o.Azure), ks, uploader{o.Upload}); err != nil {
 		fmt.Fprintf(stderr, "hull-kms: %v\n", err)

@@ -47,17 +47,17 @@ func (u uploader) Upload(ctx context.Context, dest, bucket, key string, data []b
 	case companion.DestGCS:
 		c, err := storage.NewClient(ctx, u.o.GCS...)
 		if err != nil {
-			return fmt.Errorf("gs://%s/%s: %v", bucket, key, err)
+			return fmt.Errorf("gcs://%s/%s: %v", bucket, key, err)
 		}
 		defer c.Close()
 		w := c.Bucket(bucket).Object(key).NewWriter(ctx)
 		w.ChunkSize = 0 // one request: files are bounded (companion.MaxUpload)
 		if _, err := w.Write(data); err != nil {
 			w.Close()
-			return fmt.Errorf("gs://%s/%s: %v", bucket, key, err)
+			return fmt.Errorf("gcs://%s/%s: %v", bucket, key, err)
 		}
 		if err := w.Close(); err != nil {
-			return fmt.Errorf("gs://%s/%s: %v", bucket, key, err)
+			return fmt.Errorf("gcs://%s/%s: %v", bucket, key, err)
 		}
 		return nil
 	}

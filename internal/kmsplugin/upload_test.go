@@ -70,7 +70,7 @@ func TestUploadGCS(t *testing.T) {
 	if err != nil || string(obj.Content) != `{"a":1}` {
 		t.Errorf("object = %q, %v", obj.Content, err)
 	}
-	if err := (uploader{}).Upload(context.Background(), companion.DestGCS, "nobucket", "f", []byte("x")); err == nil || !strings.Contains(err.Error(), "gs://nobucket/f") {
+	if err := (uploader{}).Upload(context.Background(), companion.DestGCS, "nobucket", "f", []byte("x")); err == nil || !strings.Contains(err.Error(), "gcs://nobucket/f") {
 		t.Errorf("missing bucket: %v", err)
 	}
 }

@@ -25,7 +25,9 @@
 // passphrase-protected identity asks for its passphrase: both go through
 // [Options].UI, which the caller connects to a terminal. Identities that
 // may ask report it with Interactive, so that keys at hand are tried
-// first; each asks at most once per identity, and a failure is kept.
+// first; each asks at most once per identity, and a failure is kept
+// (with [Options].Retry, as the key service sets it, a failure fails only
+// the Unwrap that asked, and the next asks again).
 package age
 
 import (
@@ -132,7 +134,7 @@ func parseRecipient(s string, o Options) (*Recipient, error) {
 		r, err = agelib.ParseHybridRecipient(s)
 	case strings.HasPrefix(s, "age1") && strings.Count(s, "1") > 1:
 		// Bech32 data never contains "1", so a second one ends a plugin name.
-		a := &asking{}
+		a := o.newAsking()
 		p, perr := plugin.NewRecipient(s, pluginUI(o.ui(), a))
 		if perr != nil {
 			return nil, errors.New("malformed age plugin recipient (age1NAME1…)")

@@ -75,7 +75,10 @@ func (i *Identity) Unwrap(s metadata.Stanza) ([]byte, error) {
 		i.ask.mu.Lock()
 		defer i.ask.mu.Unlock()
 		if i.ask.failed != nil {
-			return nil, i.ask.failed
+			if !i.ask.retry {
+				return nil, i.ask.failed
+			}
+			i.ask.failed = nil
 		}
 		i.ask.uiErr = nil
 	}
@@ -86,7 +89,8 @@ func (i *Identity) Unwrap(s metadata.Stanza) ([]byte, error) {
 			return nil, keysources.ErrIncorrectIdentity
 		}
 		if i.ask != nil {
-			// Ask the user once: keep the first failure.
+			// Ask the user once: keep the first failure (with retry,
+			// until the next Unwrap).
 			if i.ask.failed == nil {
 				i.ask.failed = i.ask.withUIError(pluginError(err))
 			}
@@ -196,7 +200,7 @@ func parseIdentity(s string, o Options) (*Identity, error) {
 		}
 		return &Identity{id: k, recipient: k.Recipient().String()}, nil
 	case strings.HasPrefix(s, "AGE-PLUGIN-"):
-		a := &asking{}
+		a := o.newAsking()
 		k, err := plugin.NewIdentity(s, pluginUI(o.ui(), a))
 		if err != nil {
 			return nil, errors.New("malformed age plugin identity (AGE-PLUGIN-NAME-1…)")

@@ -26,7 +26,18 @@ type Options struct {
 	// empty plugin name. cmd/hull connects it to the terminal. A nil UI,
 	// or a nil field, refuses every such request.
 	UI *plugin.ClientUI
+	// Retry makes a failure to ask (a wrong passphrase, a declined or
+	// failed plugin question, no terminal) fail only the Unwrap that
+	// asked: the next one asks again. Without it the first failure is
+	// kept and returned again, so that one run of hull asks at most once.
+	// The key service sets it, so that a wrong passphrase fails only that
+	// request. A right passphrase is kept either way: the identities it
+	// opened stay in memory until the process ends.
+	Retry bool
 }
+
+// newAsking is the asking state of one identity that may ask.
+func (o Options) newAsking() *asking { return &asking{retry: o.Retry} }
 
 // ErrPluginNotFound is wrapped by the error of a plugin recipient or
 // identity whose executable (age-plugin-NAME) is not in PATH.
@@ -64,9 +75,11 @@ func pluginError(err error) error {
 // The identity that asks: plugins and passphrase-protected keys. Unwrap
 // calls are serialised, so that the user is asked one thing at a time, and
 // the first failure (a wrong passphrase, a missing plugin, no terminal) is
-// kept and returned again, so that the user is asked at most once.
+// kept and returned again, so that the user is asked at most once; with
+// retry (Options.Retry) it fails that Unwrap only.
 type asking struct {
 	mu     sync.Mutex
+	retry  bool
 	failed error
 	// uiErr is why the UI could not ask the last question of a plugin:
 	// the age plugin client only tells the plugin that it failed, and the
@@ -229,7 +242,7 @@ func parseEncryptedFile(data []byte, source string, o Options) (*Identity, error
 	return &Identity{
 		id:        &encryptedFile{source: source, file: file, opts: o},
 		recipient: "passphrase-protected identity file " + source,
-		ask:       &asking{},
+		ask:       o.newAsking(),
 	}, nil
 }
 
@@ -254,7 +267,7 @@ func parseEncryptedSSH(pem []byte, pm *ssh.PassphraseMissingError, pub []byte, s
 	default:
 		return nil, fmt.Errorf("%s: %s SSH keys are not supported (only ssh-ed25519 and ssh-rsa)", source, t)
 	}
-	ask := &asking{}
+	ask := o.newAsking()
 	id, err := agessh.NewEncryptedSSHIdentity(pk, pem, func() ([]byte, error) {
 		pass, err := o.askPassphrase(fmt.Sprintf("Enter passphrase for %q:", source))
 		if err != nil {

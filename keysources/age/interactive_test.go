@@ -339,3 +339,69 @@ func TestPlugin(t *testing.T) {
 		}
 	}
 }
+
+// TestRetry: with Options.Retry (the key service) a wrong passphrase, or
+// no way to ask, fails only that Unwrap and the next asks again; a right
+// passphrase is then kept and not asked for again. Identity files and SSH
+// keys alike.
+func TestRetry(t *testing.T) {
+	inner, r, secret := newX25519(t)
+	key := bytes.Repeat([]byte{5}, 32)
+	mine, err := r.Wrap(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := passphraseFile(t, "correct horse", "# public key: "+inner.Recipient()+"\n"+secret+"\n", true)
+	_, priv, _ := ed25519.GenerateKey(rand.Reader)
+	block, err := ssh.MarshalPrivateKeyWithPassphrase(priv, "", []byte("correct horse"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, kind := range []string{"identity file", "ssh key"} {
+		ui := &agetest.User{Answer: "wrong"}
+		o := Options{UI: ui.UI(), Retry: true}
+		var id keysources.Identity
+		stanza := mine
+		if kind == "ssh key" {
+			id, err = ParseSSHIdentityWith(pem.EncodeToMemory(block), nil, "id_ed25519", o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rs, err := ParseRecipients(id.(*Identity).Recipient())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if stanza, err = rs[0].Wrap(key); err != nil {
+				t.Fatal(err)
+			}
+		} else {
+			ids, err := ParseIdentitiesWith(bytes.NewReader(file), "keys.txt", o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			id = ids[0]
+		}
+		for n := 1; n <= 2; n++ {
+			if _, err := id.Unwrap(stanza); !errors.Is(err, ErrIncorrectPassphrase) || strings.Contains(err.Error(), "wrong") {
+				t.Fatalf("%s: wrong passphrase %d: %v", kind, n, err)
+			}
+			if ui.Asked() != n {
+				t.Fatalf("%s: asked %d times after %d wrong passphrases", kind, ui.Asked(), n)
+			}
+		}
+		ui.Answer, ui.Err = "", errors.New("no terminal here")
+		if _, err := id.Unwrap(stanza); err == nil || !strings.Contains(err.Error(), "no terminal here") {
+			t.Fatalf("%s: cannot ask: %v", kind, err)
+		}
+		ui.Answer, ui.Err = "correct horse", nil
+		for range 2 {
+			got, err := id.Unwrap(stanza)
+			if err != nil || !bytes.Equal(got, key) {
+				t.Fatalf("%s: right passphrase: %x, %v", kind, got, err)
+			}
+		}
+		if ui.Asked() != 4 {
+			t.Errorf("%s: asked %d times, want 4 (2 wrong, 1 failed, 1 right, then kept)", kind, ui.Asked())
+		}
+	}
+}

@@ -81,7 +81,21 @@ const ProtocolVersion = 1
 var Env = []string{
 	"GOOGLE_CREDENTIALS", "GOOGLE_OAUTH_ACCESS_TOKEN",
 	"SOPS_GCP_KMS_ENDPOINT", "SOPS_GCP_KMS_UNIVERSE_DOMAIN", "SOPS_GCP_KMS_CLIENT_TYPE",
+	EnvTLSCA, EnvTLSClientCert, EnvTLSClientKey,
 }
+
+// The files of mutual TLS between hull and hull keyservice on tcp (PEM).
+// The client (hull-kms for hull): the CA of the server's certificate, and
+// its own certificate and key. The server (hull keyservice): its
+// certificate and key, and the CA of the clients' certificates.
+const (
+	EnvTLSCA         = "HULL_KEYSERVICE_CA"
+	EnvTLSClientCert = "HULL_KEYSERVICE_CLIENT_CERT"
+	EnvTLSClientKey  = "HULL_KEYSERVICE_CLIENT_KEY"
+	EnvTLSCert       = "HULL_KEYSERVICE_CERT"
+	EnvTLSKey        = "HULL_KEYSERVICE_KEY"
+	EnvTLSClientCA   = "HULL_KEYSERVICE_CLIENT_CA"
+)
 
 // MaxLine bounds one message (a line of JSON).
 const MaxLine = 1 << 20

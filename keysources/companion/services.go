@@ -65,6 +65,7 @@ var KeyServiceEnv = []string{
 	"HOME", "XDG_CONFIG_HOME", "SOPS_AGE_KEY", "SOPS_AGE_KEY_FILE", "SOPS_AGE_KEY_CMD", "SOPS_AGE_SSH_PRIVATE_KEY_FILE",
 	"SOPS_AGE_SSH_PRIVATE_KEY_CMD", "HULL_STRICT_PERMS", "HULL_PGP_KEY_FILE", "GNUPGHOME", "SOPS_GPG_EXEC",
 	"VAULT_TOKEN", "VAULT_NAMESPACE", "SOPS_HC_VAULT_ALLOWLIST",
+	EnvTLSCert, EnvTLSKey, EnvTLSClientCA,
 }
 
 // WithEnv is env with the values lookup gives for names, each once,
