@@ -122,8 +122,13 @@ func (r *runner) publishFile(cl *cmdLine, path, root string, answers *bufio.Read
 			fmt.Fprintln(r.stdout)
 			return withCode(exitGeneric, fmt.Errorf("%s: not published: no answer (end of input); pass --yes to upload without asking", path))
 		}
-		if strings.TrimSpace(line) == "" { // as sops: an empty answer ends publish
-			return withCode(exitGeneric, fmt.Errorf("%s: not published: empty answer (want y or n)", path))
+		// As sops (its answer is read with fmt.Scanln): an empty answer,
+		// or more than one word, ends publish with Scanln's sentence.
+		switch words := len(strings.Fields(line)); {
+		case words == 0:
+			return withCode(exitGeneric, fmt.Errorf("unexpected newline: %s: not published: empty answer (want y or n)", path))
+		case words > 1:
+			return withCode(exitGeneric, fmt.Errorf("expected newline: %s: not published: answer y or n, one word", path))
 		}
 	}
 	ctx := context.Background()
