@@ -86,10 +86,8 @@ func (r *runner) docsCommand() *cli.Command {
 // docGlobals names the global flags ("--verbose", …) for the docs.
 func docGlobals() []string {
 	var out []string
-	for _, d := range flagTable {
-		if hasAny(d.groups, []string{gGlobal}) {
-			out = append(out, "--"+d.name)
-		}
+	for _, n := range flagSet.In(gGlobal) {
+		out = append(out, "--"+n)
 	}
 	return out
 }
