@@ -36,25 +36,39 @@ func knownFormat(name string) bool {
 	return ok
 }
 
-// walkTree lists the files under roots with their rules.
+// walkTree lists the files under roots with their rules (bulk.WalkTree).
 func (r *runner) walkTree(cl *cmdLine, roots []string) ([]bulk.File, *bulk.Selector, error) {
-	cfg := cl.str("config")
-	if cfg == "" {
-		cfg = r.env.get("SOPS_CONFIG")
+	files, sel, err := bulk.WalkTree(roots, r.configFlag(cl), r.walkOptions(), r.warnLine)
+	return files, sel, walkErr(err)
+}
+
+// configFlag is the config every walked file is checked against:
+// --config, else SOPS_CONFIG, else "" (each file's own).
+func (r *runner) configFlag(cl *cmdLine) string {
+	if cfg := cl.str("config"); cfg != "" {
+		return cfg
 	}
-	sel := bulk.NewSelector(cfg)
-	files, err := bulk.Walk(roots, sel, bulk.Options{MaxSize: formats.DefaultLimits.MaxBytes, Known: knownFormat})
-	for _, w := range sel.Warnings() {
-		r.warnf("%s", w)
+	return r.env.get("SOPS_CONFIG")
+}
+
+// walkOptions are the limits of a walk: the size limit of the formats and
+// the known format extensions.
+func (r *runner) walkOptions() bulk.Options {
+	return bulk.Options{MaxSize: formats.DefaultLimits.MaxBytes, Known: knownFormat}
+}
+
+// warnLine prints a warning line as it is.
+func (r *runner) warnLine(w string) { r.warnf("%s", w) }
+
+// walkErr gives the errors of a walk their exit codes.
+func walkErr(err error) error {
+	switch {
+	case errors.As(err, new(*bulk.ConfigError)):
+		return withCode(exitErrorReadingConfig, err)
+	case errors.As(err, new(*bulk.WalkError)):
+		return withCode(exitNoFileSpecified, err)
 	}
-	if err != nil {
-		var ce *bulk.ConfigError
-		if errors.As(err, &ce) {
-			return nil, nil, withCode(exitErrorReadingConfig, err)
-		}
-		return nil, nil, withCode(exitNoFileSpecified, fmt.Errorf("cannot walk: %w", unwrapPathErr(err)))
-	}
-	return files, sel, nil
+	return err
 }
 
 // newProgress is a progress bar on stderr when it is a terminal.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/hullsecrets/hull"
 	"github.com/hullsecrets/hull/editor"
+	"github.com/hullsecrets/hull/internal/bulk"
 	"github.com/hullsecrets/hull/keysources"
 	"github.com/hullsecrets/hull/keysources/age"
 	"github.com/hullsecrets/hull/keysources/localkeys"
@@ -79,8 +80,8 @@ func hints(err error) []string {
 	switch {
 	case errors.Is(err, keysources.ErrNoKey):
 		h = append(h, sopsenv.KeyHint(err))
-	case errors.As(err, new(*noConfigError)):
-		if nce := (*noConfigError)(nil); errors.As(err, &nce) && !nce.files {
+	case errors.As(err, new(*bulk.NoConfigError)):
+		if nce := (*bulk.NoConfigError)(nil); errors.As(err, &nce) && !nce.Files {
 			break
 		}
 		h = append(h, "a pre-commit hook written by an older hull runs 'hull check' without --pre-commit: run 'hull hooks install' to update it (the new hook passes when there is no .sops.yaml)")

@@ -100,16 +100,17 @@ func Worst(results []hull.CheckResult, ignore ...string) string {
 	return worst
 }
 
-// NoConfigError is RequireConfig finding no .sops.yaml: Where names the
-// roots ("the working directory" for "."), Files says only files were
-// named (as a pre-commit hook names them).
+// NoConfigError is RequireConfig finding no .sops.yaml, so that check
+// had nothing to check files against: Where names the roots ("the working
+// directory" for "."), Files says only files were named (as a pre-commit
+// hook names them).
 type NoConfigError struct {
 	Where string
 	Files bool
 }
 
 func (e *NoConfigError) Error() string {
-	return "no .sops.yaml in " + e.Where + " or above it"
+	return "check: no .sops.yaml in " + e.Where + " or above it: there are no creation rules to check files against, so nothing was checked; add a .sops.yaml with creation_rules, or name one with --config or SOPS_CONFIG"
 }
 
 // RequireConfig fails (*NoConfigError) unless a .sops.yaml applies to one

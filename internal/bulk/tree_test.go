@@ -1,0 +1,54 @@
+package bulk
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hullsecrets/hull"
+)
+
+func TestCheckTreeOrchestrates(t *testing.T) {
+	dir := t.TempDir()
+	age := "age1mnudwt2nqgd7mml9vheylqvxqkey6yf9063tfu90ple5d2gja98sm78q4m"
+	write(t, dir, ".sops.yaml", "creation_rules:\n  - path_regex: s/\n    age: "+age+"\n")
+	write(t, dir, "s/plain.yaml", "a: 1\n")
+	known := Options{Known: func(n string) bool { return strings.HasSuffix(n, ".yaml") }}
+	asked := 0
+	o := TreeCheck{Roots: []string{dir}, Config: filepath.Join(dir, ".sops.yaml"), Walk: known, Warn: func(w string) { t.Errorf("warning: %s", w) },
+		Options: func() (hull.CheckOptions, error) { asked++; return hull.CheckOptions{NoDecrypt: true}, nil }}
+	rep, err := CheckTree(context.Background(), o)
+	if err != nil || asked != 1 || rep.Worst != "plaintext" || len(rep.Results) != 1 || rep.NoConfig {
+		t.Fatalf("CheckTree = %+v, %v (options asked %d times)", rep, err, asked)
+	}
+
+	o.Options = func() (hull.CheckOptions, error) { return hull.CheckOptions{}, errors.New("no identities") }
+	if _, err := CheckTree(context.Background(), o); err == nil || err.Error() != "no identities" {
+		t.Errorf("an error of Options: %v", err)
+	}
+
+	empty := t.TempDir()
+	write(t, empty, "a.yaml", "a: 1\n")
+	o = TreeCheck{Roots: []string{filepath.Join(empty, "a.yaml")}, Walk: known, Warn: func(string) {},
+		Options: func() (hull.CheckOptions, error) { t.Error("Options asked without a config"); return hull.CheckOptions{}, nil }}
+	var nc *NoConfigError
+	if _, err := CheckTree(context.Background(), o); !errors.As(err, &nc) || !nc.Files || !strings.Contains(err.Error(), "nothing was checked") {
+		t.Errorf("no config: %v", err)
+	}
+	o.PreCommit = true
+	if rep, err := CheckTree(context.Background(), o); err != nil || !rep.NoConfig {
+		t.Errorf("no config before a commit: %+v, %v", rep, err)
+	}
+
+	o.Roots = []string{filepath.Join(empty, "missing")}
+	var we *WalkError
+	if _, err := CheckTree(context.Background(), o); !errors.As(err, &we) || !strings.HasPrefix(err.Error(), "cannot walk: ") || strings.Contains(err.Error(), empty) {
+		t.Errorf("a missing root: %v", err)
+	}
+	o.Roots, o.Config = []string{empty}, filepath.Join(empty, "nope.yaml")
+	if _, err := CheckTree(context.Background(), o); !errors.As(err, new(*ConfigError)) {
+		t.Errorf("a config that cannot be read: %v", err)
+	}
+}
