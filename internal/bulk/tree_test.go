@@ -32,7 +32,10 @@ func TestCheckTreeOrchestrates(t *testing.T) {
 	empty := t.TempDir()
 	write(t, empty, "a.yaml", "a: 1\n")
 	o = TreeCheck{Roots: []string{filepath.Join(empty, "a.yaml")}, Walk: known, Warn: func(string) {},
-		Options: func() (hull.CheckOptions, error) { t.Error("Options asked without a config"); return hull.CheckOptions{}, nil }}
+		Options: func() (hull.CheckOptions, error) {
+			t.Error("Options asked without a config")
+			return hull.CheckOptions{}, nil
+		}}
 	var nc *NoConfigError
 	if _, err := CheckTree(context.Background(), o); !errors.As(err, &nc) || !nc.Files || !strings.Contains(err.Error(), "nothing was checked") {
 		t.Errorf("no config: %v", err)

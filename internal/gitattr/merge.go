@@ -1,0 +1,138 @@
+package gitattr
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/hullsecrets/hull"
+	"github.com/hullsecrets/hull/internal/conflict"
+)
+
+// MergeDriver is one run of hull's git merge driver (hull merge BASE OURS
+// THEIRS PATH, git's %O %A %B %P).
+type MergeDriver struct {
+	// Versions are the three versions as read, with the format, the name
+	// creation rules match and the callbacks that open them and give the
+	// policy (hull.MergeEncrypted).
+	Versions hull.MergeVersions
+	// Base, Ours and Theirs are the paths git gave; the result is written
+	// to Ours. Display is the file's name in the repository (git's %P,
+	// else Ours), for messages.
+	Base, Ours, Theirs, Display string
+	// Out gets git merge-file's output when the versions are merged as
+	// text.
+	Out io.Writer
+}
+
+// MergeOutcome is a merge that wrote Ours.
+type MergeOutcome struct {
+	// Conflicts are the places both sides changed differently: Ours holds
+	// both encrypted versions between conflict markers.
+	Conflicts []hull.MergeConflict
+	// Text: no version was encrypted and they were merged as text (git
+	// merge-file), leaving TextConflicts conflicts.
+	Text          bool
+	TextConflicts int
+}
+
+// NotMergedError is a merge that left Ours as it was: the versions cannot
+// be merged (only some encrypted, different data keys or metadata
+// changes, documents added on both sides) or the result breaks the
+// policy (Err wraps a *hull.MergeRefusedError).
+type NotMergedError struct {
+	Display, Ours string
+	Err           error
+}
+
+func (e *NotMergedError) Error() string {
+	return fmt.Sprintf("%s: not merged: %v; %s was left as it is", e.Display, e.Err, e.Ours)
+}
+
+func (e *NotMergedError) Unwrap() error { return e.Err }
+
+// Merge is the whole merge of the driver: the encrypted versions merged
+// key by key (hull.MergeEncrypted) and written to Ours, or, when none is
+// encrypted, the versions merged as text as git does (MergeText). Ours is
+// written only when the merge succeeds, possibly with conflicts
+// (MergeOutcome). It fails with a *NotMergedError, an error that wraps the
+// error of Versions.Open or Versions.Policy (Ours left as it is, said
+// first), an error wrapping ErrMergeFile for a text merge that could not
+// run, a *FileError when Ours cannot be written, and other errors of
+// hull.MergeEncrypted prefixed with Display.
+func Merge(ctx context.Context, d MergeDriver) (*MergeOutcome, error) {
+	res, err := hull.MergeEncrypted(d.Versions)
+	var ie *hull.MergeInputError
+	switch {
+	case errors.As(err, &ie):
+		return nil, fmt.Errorf("not merged, %s was left as it is: %w", d.Ours, ie.Err)
+	case errors.Is(err, hull.ErrNotEncrypted):
+		n, err := MergeText(ctx, d.Base, d.Ours, d.Theirs, d.Out)
+		if err != nil {
+			return nil, fmt.Errorf("%s is not encrypted, and %w", d.Display, err)
+		}
+		return &MergeOutcome{Text: true, TextConflicts: n}, nil
+	case errors.As(err, new(*hull.PartlyEncryptedError)), errors.Is(err, hull.ErrMetadataConflict), errors.Is(err, hull.ErrMergeDocuments),
+		errors.As(err, new(*hull.MergeRefusedError)), errors.Is(err, hull.ErrDifferentKeys):
+		return nil, &NotMergedError{Display: d.Display, Ours: d.Ours, Err: err}
+	case err != nil:
+		return nil, fmt.Errorf("%s: %w", d.Display, err)
+	}
+	if err := hull.WriteFile(d.Ours, res.Data, hull.WriteOptions{}); err != nil {
+		return nil, writeErr("cannot write %s: %v", err, d.Ours)
+	}
+	return &MergeOutcome{Conflicts: res.Conflicts}, nil
+}
+
+// ConflictPlaces lists where both sides changed differently, for a
+// message ("a.b, c").
+func (o *MergeOutcome) ConflictPlaces() string {
+	var where []string
+	for _, cf := range o.Conflicts {
+		where = append(where, cf.String())
+	}
+	return strings.Join(where, ", ")
+}
+
+// Resolution is 'hull merge --resolve': one side of every conflict that a
+// conflicting merge left in a file.
+type Resolution struct {
+	// Path is the file and Data its content; Ours takes our side of each
+	// conflict, else theirs.
+	Path string
+	Data []byte
+	Ours bool
+	// Format is told the resolved content first (to choose its format);
+	// Verify then opens it (it must decrypt, MAC included).
+	Format, Verify func(resolved []byte) error
+}
+
+// Resolve takes the side of every conflict, checks the result and writes
+// it to Path. It fails when Data has no conflict markers or malformed
+// ones, with Format's error as it is, with an error wrapping Verify's
+// (nothing is written) and with a *FileError when Path cannot be written.
+func Resolve(r Resolution) error {
+	out, n, err := conflict.PickSide(r.Data, r.Ours)
+	if err != nil {
+		return fmt.Errorf("%s: %w", r.Path, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("%s: no conflict markers found", r.Path)
+	}
+	if err := r.Format(out); err != nil {
+		return err
+	}
+	if err := r.Verify(out); err != nil {
+		side := "theirs"
+		if r.Ours {
+			side = "ours"
+		}
+		return fmt.Errorf("%s: the %s side does not decrypt, nothing was written (were the conflict markers edited?): %w", r.Path, side, err)
+	}
+	if err := hull.WriteFile(r.Path, out, hull.WriteOptions{}); err != nil {
+		return writeErr("cannot write %s: %v", err, r.Path)
+	}
+	return nil
+}
