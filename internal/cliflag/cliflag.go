@@ -175,6 +175,22 @@ func Hide(f cli.Flag) {
 	}
 }
 
+// Pick is the flag of fl named name, as a list of one (none when fl has
+// no such flag).
+func Pick(fl []cli.Flag, name string) []cli.Flag {
+	for _, f := range fl {
+		if Names(f)[0] == name {
+			return []cli.Flag{f}
+		}
+	}
+	return nil
+}
+
+// Sort sorts flags by name, stably.
+func Sort(fl []cli.Flag) {
+	slices.SortStableFunc(fl, func(a, b cli.Flag) int { return strings.Compare(Names(a)[0], Names(b)[0]) })
+}
+
 // HasAny reports whether a and b have an element in common.
 func HasAny(a, b []string) bool {
 	for _, x := range a {

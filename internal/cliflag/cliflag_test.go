@@ -73,3 +73,18 @@ func TestHasAny(t *testing.T) {
 		t.Fatal("HasAny")
 	}
 }
+
+func TestPickAndSort(t *testing.T) {
+	fl := append(testTable.For("c"), testTable.For("a")...)
+	if got := Pick(fl, "output"); len(got) != 1 || Names(got[0])[0] != "output" || Pick(fl, "nope") != nil {
+		t.Fatalf("Pick: %v", got)
+	}
+	Sort(fl)
+	var names []string
+	for _, f := range fl {
+		names = append(names, Names(f)[0])
+	}
+	if want := []string{"alpha", "in-place", "output", "zeta"}; !slices.Equal(names, want) {
+		t.Fatalf("Sort: %q, want %q", names, want)
+	}
+}

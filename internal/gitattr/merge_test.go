@@ -90,7 +90,9 @@ func TestMerge(t *testing.T) {
 
 	// An error of Open is said with ours left as it is.
 	d := driver(a, a, a)
-	d.Versions.Open = func(string, []byte, *hull.Stash) (*formats.File, *hull.Opened, error) { return nil, nil, keysources.ErrNoKey }
+	d.Versions.Open = func(string, []byte, *hull.Stash) (*formats.File, *hull.Opened, error) {
+		return nil, nil, keysources.ErrNoKey
+	}
 	if _, err := Merge(context.Background(), d); !errors.Is(err, keysources.ErrNoKey) || !strings.HasPrefix(err.Error(), "not merged, ") {
 		t.Errorf("an error of Open: %v", err)
 	}
