@@ -5,7 +5,6 @@ package main
 
 import (
 	"errors"
-	"fmt"
 
 	"github.com/hullsecrets/hull"
 	"github.com/hullsecrets/hull/config"
@@ -101,11 +100,11 @@ func (r *runner) auditProcess() audit.Process {
 // operations concurrently, each on its own runner).
 var auditOps audit.Tracker
 
-// auditWarn prints a warning about a log that failed to take a record.
-func (r *runner) auditWarn(rep audit.Report) {
-	if rep.Warn != nil {
-		r.warnf("%v (the audit record was not written)", rep.Warn)
-	}
+// auditor is the audit log's hooks for a run with cl (audit.Auditor).
+func (r *runner) auditor(cl *cmdLine) *audit.Auditor {
+	return &audit.Auditor{Ops: &auditOps, Settings: func(file string) audit.Settings { return r.auditSettings(cl, file) },
+		Process: r.auditProcess, Outcome: auditOutcome, Quiet: func(op string, err error) bool { return auditQuiet(cl.on("verbose"), op, err) },
+		Warn: func(err error) { r.warnf("%v (the audit record was not written)", err) }}
 }
 
 // auditQuiet: decrypt keeps a failing optional log off stderr unless
@@ -121,24 +120,11 @@ func auditQuiet(verbose bool, op string, err error) bool {
 //	func (r *runner) encrypt(cl *cmdLine, path string) (err error) {
 //		defer r.audit(cl, "encrypt", path)(&err)
 func (r *runner) audit(cl *cmdLine, name, file string) func(*error) {
-	if file != "" {
-		file = audit.FileName(file)
-	}
-	op := audit.NewOp(name, file)
-	leave := auditOps.Enter(r, op)
+	end := r.auditor(cl).Begin(r, name, file, cl.arg(0))
 	return func(errp *error) {
-		leave()
-		err := *errp
-		file, keys := op.Target()
-		if file == "" {
-			file = audit.FileName(cl.arg(0))
+		if err := end(*errp); err != nil {
+			*errp = withCode(exitAuditUnavailable, err)
 		}
-		s := r.auditSettings(cl, file)
-		rep := op.Result(s, file, keys, r.auditProcess, auditOutcome(err), auditQuiet(cl.on("verbose"), name, err), errors.Is(err, audit.ErrRefused))
-		if rep.Refuse != nil {
-			*errp = withCode(exitAuditUnavailable, fmt.Errorf("%v: the result of %s was not recorded, and the audit log is required by %s", rep.Refuse, name, s.RequiredBy))
-		}
-		r.auditWarn(rep)
 	}
 }
 
@@ -153,19 +139,16 @@ func (r *runner) auditAccess(cl *cmdLine, fio *fileIO) (a *audit.Access, finish 
 	if cl.command() != "" {
 		name = cl.command()
 	}
-	op, file := auditOps.Current(r, name), audit.FileName(fio.path)
-	s := r.auditSettings(cl, fio.ruleName())
-	if a, err = s.BeginAccess(op, file); err != nil {
-		return nil, nil, withCode(exitAuditUnavailable, fmt.Errorf("%w; refusing to decrypt %s: the audit log is required by %s", err, fio.display(), s.RequiredBy))
+	d, err := r.auditor(cl).BeginAccess(r, name, fio.path, fio.ruleName(), fio.display())
+	if err != nil {
+		return nil, nil, withCode(exitAuditUnavailable, err)
 	}
-	return a, func(f *formats.File, o *hull.Opened, err error) (*formats.File, *hull.Opened, error) {
-		rep := a.Finish(r.auditProcess, auditOutcome(err), auditQuiet(cl.on("verbose"), op.Name, err))
-		r.auditWarn(rep)
-		if rep.Refuse != nil {
+	return d.Access, func(f *formats.File, o *hull.Opened, err error) (*formats.File, *hull.Opened, error) {
+		if rerr := d.End(err); rerr != nil {
 			if o != nil {
 				clear(o.Key)
 			}
-			return nil, nil, withCode(exitAuditUnavailable, fmt.Errorf("%w: %v; refusing to release the plaintext of %s: the audit log is required by %s", audit.ErrRefused, rep.Refuse, file, s.RequiredBy))
+			return nil, nil, withCode(exitAuditUnavailable, rerr)
 		}
 		return f, o, err
 	}, nil
