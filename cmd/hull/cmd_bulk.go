@@ -89,14 +89,6 @@ func (r *runner) fork(w io.Writer) *runner {
 // output going to sub and its own copy of the context.
 type bulkOp func(sub *runner, cl *cmdLine, path string) error
 
-// The files each bulk command works on; the others are left alone.
-var (
-	bulkEncryptSpec = bulk.Spec{Verb: "encrypt", Encrypted: false, Note: "already encrypted", Outcome: bulk.Unchanged}
-	bulkDecryptSpec = bulk.Spec{Verb: "decrypt", Encrypted: true, Note: "not encrypted", Outcome: bulk.Unchanged}
-	bulkRotateSpec  = bulk.Spec{Verb: "rotate", Encrypted: true, Note: "not encrypted (see 'hull check')", Outcome: bulk.Skipped}
-	bulkUpdateSpec  = bulk.Spec{Verb: "updatekeys", Encrypted: true, Note: "not encrypted (see 'hull check')", Outcome: bulk.Skipped}
-)
-
 // runBulk runs op in place and concurrently over the files a rule
 // matches under the roots (the command's arguments, default "."), and
 // prints failures, warnings and a summary on stderr. It fails (exit 1)
@@ -146,10 +138,7 @@ func (r *runner) runBulkFiles(cl *cmdLine, spec bulk.Spec, files []bulk.File, op
 		r.printBulkResult(res, verbose)
 	}})
 	fmt.Fprintf(r.stderr, "%s: %s: %s\n", r.name, spec.Verb, sum)
-	if sum.Failed > 0 {
-		return withCode(exitGeneric, fmt.Errorf("%s failed for %d of %d files (see the errors above)", spec.Verb, sum.Failed, sum.Total))
-	}
-	return nil
+	return withCode(exitGeneric, sum.Err(spec.Verb))
 }
 
 // printBulkResult prints what the user needs to see about one file: its
@@ -194,7 +183,7 @@ func noStdinRoots(cl *cmdLine) error {
 // ---------------------------------------------- encrypt, decrypt, rotate -r
 
 func (r *runner) bulkEncrypt(cl *cmdLine) error {
-	return r.runBulk(cl, bulkEncryptSpec, (*runner).encrypt)
+	return r.runBulk(cl, bulk.EncryptSpec, (*runner).encrypt)
 }
 
 func (r *runner) bulkDecrypt(cl *cmdLine) error {
@@ -204,11 +193,11 @@ func (r *runner) bulkDecrypt(cl *cmdLine) error {
 	if cl.str("extract") != "" {
 		return withCode(exitConflictingParams, errors.New("--extract cannot be used with --recursive"))
 	}
-	return r.runBulk(cl, bulkDecryptSpec, (*runner).decrypt)
+	return r.runBulk(cl, bulk.DecryptSpec, (*runner).decrypt)
 }
 
 func (r *runner) bulkRotate(cl *cmdLine) error {
-	return r.runBulk(cl, bulkRotateSpec, (*runner).rotate)
+	return r.runBulk(cl, bulk.RotateSpec, (*runner).rotate)
 }
 
 // --------------------------------------------------------- updatekeys -r
@@ -239,7 +228,7 @@ func (r *runner) bulkUpdatekeys(cl *cmdLine) error {
 		}
 		cl = cl.with("yes")
 	}
-	return r.runBulkFiles(cl, bulkUpdateSpec, files, func(sub *runner, cl *cmdLine, path string) error {
+	return r.runBulkFiles(cl, bulk.UpdatekeysSpec, files, func(sub *runner, cl *cmdLine, path string) error {
 		return sub.updateKeys(cl, path, nil)
 	})
 }

@@ -55,3 +55,12 @@ func TestCheckTreeOrchestrates(t *testing.T) {
 		t.Errorf("a config that cannot be read: %v", err)
 	}
 }
+
+func TestSummaryErr(t *testing.T) {
+	if err := (Summary{Total: 3, Changed: 3}).Err("rotate"); err != nil {
+		t.Errorf("no failure: %v", err)
+	}
+	if err := (Summary{Total: 3, Failed: 2}).Err("rotate"); err == nil || err.Error() != "rotate failed for 2 of 3 files (see the errors above)" {
+		t.Errorf("two failures: %v", err)
+	}
+}
