@@ -12,7 +12,6 @@ import (
 	"github.com/hullsecrets/hull/editor"
 	"github.com/hullsecrets/hull/internal/bulk"
 	"github.com/hullsecrets/hull/keysources"
-	"github.com/hullsecrets/hull/keysources/age"
 	"github.com/hullsecrets/hull/keysources/localkeys"
 	"github.com/hullsecrets/hull/metadata"
 	"github.com/hullsecrets/hull/sopsenv"
@@ -23,21 +22,17 @@ func (r *runner) cmdKeygen(cl *cmdLine) error {
 	if err != nil {
 		return err
 	}
-	if path == "" {
-		if path = localkeys.DefaultAgeKeyFile(r.env.lookup, runtime.GOOS); path == "" {
-			return withCode(exitGeneric, errors.New("no file given and neither XDG_CONFIG_HOME nor HOME is set"))
-		}
-	}
-	if path == "-" {
-		content, _, err := age.GenerateIdentity(time.Now())
+	identity, recipient, err := localkeys.Keygen(path, r.env.lookup, runtime.GOOS, time.Now())
+	switch {
+	case errors.Is(err, localkeys.ErrNoKeyFilePlace):
+		return withCode(exitGeneric, err)
+	case path != "-" && err != nil:
+		return withCode(exitCouldNotWrite, err)
+	case err != nil || identity != nil:
 		if err == nil {
-			_, err = r.stdout.Write(content)
+			_, err = r.stdout.Write(identity)
 		}
 		return err
-	}
-	recipient, err := age.WriteIdentityFile(path, time.Now())
-	if err != nil {
-		return withCode(exitCouldNotWrite, err)
 	}
 	fmt.Fprintln(r.stdout, recipient)
 	return nil
