@@ -11,8 +11,6 @@ import (
 
 	"github.com/hullsecrets/hull"
 	"github.com/hullsecrets/hull/config"
-	"github.com/hullsecrets/hull/formats"
-	"github.com/hullsecrets/hull/formats/all"
 	"github.com/hullsecrets/hull/internal/bulk"
 )
 
@@ -30,15 +28,9 @@ func recursive(cl *cmdLine) bool {
 	return cl.on("recursive")
 }
 
-// knownFormat reports whether a file name has a known format extension.
-func knownFormat(name string) bool {
-	_, ok := all.Registry().ForPath(name, "binary")
-	return ok
-}
-
 // walkTree lists the files under roots with their rules (bulk.WalkTree).
 func (r *runner) walkTree(cl *cmdLine, roots []string) ([]bulk.File, *bulk.Selector, error) {
-	files, sel, err := bulk.WalkTree(roots, r.configFlag(cl), r.walkOptions(), r.warnLine)
+	files, sel, err := bulk.WalkTree(roots, r.configFlag(cl), r.warnLine)
 	return files, sel, walkErr(err)
 }
 
@@ -49,12 +41,6 @@ func (r *runner) configFlag(cl *cmdLine) string {
 		return cfg
 	}
 	return r.env.get("SOPS_CONFIG")
-}
-
-// walkOptions are the limits of a walk: the size limit of the formats and
-// the known format extensions.
-func (r *runner) walkOptions() bulk.Options {
-	return bulk.Options{MaxSize: formats.DefaultLimits.MaxBytes, Known: knownFormat}
 }
 
 // warnLine prints a warning line as it is.

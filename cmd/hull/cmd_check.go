@@ -68,7 +68,7 @@ func (r *runner) cmdCheck(cl *cmdLine) error {
 	}
 	requireKeys := cl.on("require-keys")
 	bar := r.newProgress("check")
-	rep, err := bulk.CheckTree(context.Background(), bulk.TreeCheck{Roots: cl.args, Config: r.configFlag(cl), Walk: r.walkOptions(), Warn: r.warnLine,
+	rep, err := bulk.CheckTree(context.Background(), bulk.TreeCheck{Roots: cl.args, Config: r.configFlag(cl), Warn: r.warnLine,
 		PreCommit: preCommit, DriftWarns: driftWarns, Progress: bar.Draw, Options: func() (hull.CheckOptions, error) {
 			order, err := r.decryptionOrder(cl)
 			if err != nil {

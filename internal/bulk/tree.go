@@ -6,6 +6,8 @@ import (
 	"io/fs"
 
 	"github.com/hullsecrets/hull"
+	"github.com/hullsecrets/hull/formats"
+	"github.com/hullsecrets/hull/formats/all"
 	"github.com/hullsecrets/hull/internal/scan"
 )
 
@@ -16,13 +18,25 @@ type WalkError struct{ Err error }
 func (e *WalkError) Error() string { return "cannot walk: " + e.Err.Error() }
 func (e *WalkError) Unwrap() error { return e.Err }
 
-// WalkTree lists the files under roots with their rules, with the config
-// at configPath when it is not "" (else each file's .sops.yaml). Every
-// warning about a config is given to warn. It fails with a *ConfigError
-// or a *WalkError (naming the failure, not the path).
-func WalkTree(roots []string, configPath string, opts Options, warn func(string)) ([]File, *Selector, error) {
+// TreeOptions are the options of the walks of WalkTree and CheckTree:
+// files up to the formats' size limit, and the extensions of the known
+// formats (KnownFormat).
+var TreeOptions = Options{MaxSize: formats.DefaultLimits.MaxBytes, Known: KnownFormat}
+
+// KnownFormat reports whether a file name has a known format extension.
+func KnownFormat(name string) bool {
+	_, ok := all.Registry().ForPath(name, "binary")
+	return ok
+}
+
+// WalkTree lists the files under roots with their rules (Walk with
+// TreeOptions), with the config at configPath when it is not "" (else
+// each file's .sops.yaml). Every warning about a config is given to warn.
+// It fails with a *ConfigError or a *WalkError (naming the failure, not
+// the path).
+func WalkTree(roots []string, configPath string, warn func(string)) ([]File, *Selector, error) {
 	sel := NewSelector(configPath)
-	files, err := Walk(roots, sel, opts)
+	files, err := Walk(roots, sel, TreeOptions)
 	for _, w := range sel.Warnings() {
 		warn(w)
 	}
@@ -43,11 +57,9 @@ type TreeCheck struct {
 	// directory.
 	Roots []string
 	// Config is the .sops.yaml every file is checked against ("": each
-	// file's own).
+	// file's own); Warn gets the warnings about configs.
 	Config string
-	// Walk tunes the walk; Warn gets the warnings about configs.
-	Walk Options
-	Warn func(string)
+	Warn   func(string)
 	// PreCommit is the pre-commit hook's mode: only files a creation rule
 	// covers are checked, and a tree without a .sops.yaml has nothing to
 	// check (Report.NoConfig) instead of failing.
@@ -87,7 +99,7 @@ func CheckTree(ctx context.Context, o TreeCheck) (*TreeReport, error) {
 			roots = []string{top}
 		}
 	}
-	files, sel, err := WalkTree(roots, o.Config, o.Walk, o.Warn)
+	files, sel, err := WalkTree(roots, o.Config, o.Warn)
 	if err != nil {
 		return nil, err
 	}
@@ -101,7 +113,7 @@ func CheckTree(ctx context.Context, o TreeCheck) (*TreeReport, error) {
 	if err != nil {
 		return nil, err
 	}
-	rep := &TreeReport{Results: Check(ctx, files, CheckOptions{File: fo, CoveredOnly: o.PreCommit, Known: o.Walk.Known, Progress: o.Progress})}
+	rep := &TreeReport{Results: Check(ctx, files, CheckOptions{File: fo, CoveredOnly: o.PreCommit, Known: KnownFormat, Progress: o.Progress})}
 	var ignore []string
 	if o.DriftWarns {
 		ignore = []string{"drift"}

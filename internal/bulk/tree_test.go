@@ -15,9 +15,8 @@ func TestCheckTreeOrchestrates(t *testing.T) {
 	age := "age1mnudwt2nqgd7mml9vheylqvxqkey6yf9063tfu90ple5d2gja98sm78q4m"
 	write(t, dir, ".sops.yaml", "creation_rules:\n  - path_regex: s/\n    age: "+age+"\n")
 	write(t, dir, "s/plain.yaml", "a: 1\n")
-	known := Options{Known: func(n string) bool { return strings.HasSuffix(n, ".yaml") }}
 	asked := 0
-	o := TreeCheck{Roots: []string{dir}, Config: filepath.Join(dir, ".sops.yaml"), Walk: known, Warn: func(w string) { t.Errorf("warning: %s", w) },
+	o := TreeCheck{Roots: []string{dir}, Config: filepath.Join(dir, ".sops.yaml"), Warn: func(w string) { t.Errorf("warning: %s", w) },
 		Options: func() (hull.CheckOptions, error) { asked++; return hull.CheckOptions{NoDecrypt: true}, nil }}
 	rep, err := CheckTree(context.Background(), o)
 	if err != nil || asked != 1 || rep.Worst != "plaintext" || len(rep.Results) != 1 || rep.NoConfig {
@@ -31,7 +30,7 @@ func TestCheckTreeOrchestrates(t *testing.T) {
 
 	empty := t.TempDir()
 	write(t, empty, "a.yaml", "a: 1\n")
-	o = TreeCheck{Roots: []string{filepath.Join(empty, "a.yaml")}, Walk: known, Warn: func(string) {},
+	o = TreeCheck{Roots: []string{filepath.Join(empty, "a.yaml")}, Warn: func(string) {},
 		Options: func() (hull.CheckOptions, error) {
 			t.Error("Options asked without a config")
 			return hull.CheckOptions{}, nil
@@ -62,5 +61,13 @@ func TestSummaryErr(t *testing.T) {
 	}
 	if err := (Summary{Total: 3, Failed: 2}).Err("rotate"); err == nil || err.Error() != "rotate failed for 2 of 3 files (see the errors above)" {
 		t.Errorf("two failures: %v", err)
+	}
+}
+
+func TestKnownFormat(t *testing.T) {
+	for name, want := range map[string]bool{"a.yaml": true, "b.enc.json": true, ".env": true, "c.ini": true, "main.go": false, "README": false} {
+		if got := KnownFormat(name); got != want {
+			t.Errorf("KnownFormat(%q) = %v, want %v", name, got, want)
+		}
 	}
 }
