@@ -28,12 +28,6 @@ func recursive(cl *cmdLine) bool {
 	return cl.on("recursive")
 }
 
-// walkTree lists the files under roots with their rules (bulk.WalkTree).
-func (r *runner) walkTree(cl *cmdLine, roots []string) ([]bulk.File, *bulk.Selector, error) {
-	files, sel, err := bulk.WalkTree(roots, r.configFlag(cl), r.warnLine)
-	return files, sel, walkErr(err)
-}
-
 // configFlag is the config every walked file is checked against:
 // --config, else SOPS_CONFIG, else "" (each file's own).
 func (r *runner) configFlag(cl *cmdLine) string {
@@ -95,17 +89,10 @@ func (r *runner) runBulk(cl *cmdLine, spec bulk.Spec, op bulkOp) error {
 }
 
 // selectedFiles walks the command's arguments (default ".") and keeps the
-// files a rule matches.
+// files a rule matches (bulk.WalkTree).
 func (r *runner) selectedFiles(cl *cmdLine) ([]bulk.File, error) {
-	roots := cl.args
-	if len(roots) == 0 {
-		roots = []string{"."}
-	}
-	files, _, err := r.walkTree(cl, roots)
-	if err != nil {
-		return nil, err
-	}
-	return bulk.Selected(files), nil
+	files, _, err := bulk.WalkTree(cl.args, r.configFlag(cl), r.warnLine)
+	return bulk.Selected(files), walkErr(err)
 }
 
 // runBulkFiles runs op on the files (bulk.Change), each with its own

@@ -106,7 +106,7 @@ func gitFile(cl *cmdLine, path string, data []byte) (*fileIO, error) {
 	return fio, nil
 }
 
-// cmdDiff is git's textconv (gitattr.Textconv).
+// cmdDiff is git's textconv (gitattr.Show).
 func (r *runner) cmdDiff(cl *cmdLine) error {
 	path, err := oneFile(cl, false)
 	if err != nil {
@@ -120,12 +120,9 @@ func (r *runner) cmdDiff(cl *cmdLine) error {
 	if err != nil {
 		return err
 	}
-	return r.write(fio, gitattr.Textconv(data, hull.HasMetadata(fio.in, data), func() ([]byte, error) {
+	return r.write(fio, gitattr.Show(data, fio.in, func() (*formats.File, error) {
 		f, _, err := r.decryptBytes(cl, fio, data, nil)
-		if err != nil {
-			return nil, err
-		}
-		return fio.in.Emit(f, formats.EmitOptions{})
+		return f, err
 	}), false)
 }
 

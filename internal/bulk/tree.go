@@ -29,12 +29,15 @@ func KnownFormat(name string) bool {
 	return ok
 }
 
-// WalkTree lists the files under roots with their rules (Walk with
-// TreeOptions), with the config at configPath when it is not "" (else
+// WalkTree lists the files under roots (none: the working directory)
+// with their rules (Walk with TreeOptions), with the config at configPath when it is not "" (else
 // each file's .sops.yaml). Every warning about a config is given to warn.
 // It fails with a *ConfigError or a *WalkError (naming the failure, not
 // the path).
 func WalkTree(roots []string, configPath string, warn func(string)) ([]File, *Selector, error) {
+	if len(roots) == 0 {
+		roots = []string{"."}
+	}
 	sel := NewSelector(configPath)
 	files, err := Walk(roots, sel, TreeOptions)
 	for _, w := range sel.Warnings() {

@@ -71,3 +71,14 @@ func TestKnownFormat(t *testing.T) {
 		}
 	}
 }
+
+func TestWalkTreeDefaultRoot(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, ".sops.yaml", "creation_rules:\n  - path_regex: s/\n    age: age1mnudwt2nqgd7mml9vheylqvxqkey6yf9063tfu90ple5d2gja98sm78q4m\n")
+	write(t, dir, "s/a.yaml", "a: 1\n")
+	t.Chdir(dir)
+	files, _, err := WalkTree(nil, "", func(w string) { t.Errorf("warning: %s", w) })
+	if err != nil || len(Selected(files)) != 1 || Selected(files)[0].Path != filepath.Join("s", "a.yaml") {
+		t.Fatalf("WalkTree(nil) = %+v, %v", files, err)
+	}
+}
