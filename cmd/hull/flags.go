@@ -142,7 +142,6 @@ func topTakesValue(tok string) bool { return flagSet.TakesValue(tok, topGroups) 
 var (
 	flagNames  = cliflag.Names      // a flag's name and aliases
 	cliFlag    = cliflag.Unwrap     // the urfave/cli flag inside one of hull's
-	hasAny     = cliflag.HasAny     // whether two lists share an element
 	takesValue = cliflag.TakesValue // whether a flag token needs the next argument
 	reorder    = cliflag.Reorder    // flags ahead of positional arguments
 )
