@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
 	"github.com/urfave/cli/v2"
@@ -98,11 +97,9 @@ func (r *runner) cmdCheck(cl *cmdLine) error {
 		return nil
 	}
 	if cl.on("json") {
-		out, err := json.MarshalIndent(rep.Results, "", "  ")
-		if err != nil {
+		if err := bulk.WriteCheckJSON(r.stdout, rep.Results); err != nil {
 			return err
 		}
-		fmt.Fprintf(r.stdout, "%s\n", out)
 	} else {
 		bulk.WriteCheck(r.stdout, rep.Results, !requireKeys && !cl.on("verbose"))
 	}

@@ -3,6 +3,7 @@ package bulk
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -197,6 +198,17 @@ func Findings(results []hull.CheckResult, kinds ...string) []Found {
 		}
 	}
 	return out
+}
+
+// WriteCheckJSON writes the results of a check as an indented JSON array
+// ({file, status, mac_verified, findings}) and a newline. Its error is
+// that of making the JSON (a write error is ignored, as by WriteCheck).
+func WriteCheckJSON(w io.Writer, results []hull.CheckResult) error {
+	out, err := json.MarshalIndent(results, "", "  ")
+	if err == nil {
+		fmt.Fprintf(w, "%s\n", out)
+	}
+	return err
 }
 
 // WriteCheck writes the findings of a check, "FILE[ PATH]: kind: detail"

@@ -82,3 +82,13 @@ func TestWalkTreeDefaultRoot(t *testing.T) {
 		t.Fatalf("WalkTree(nil) = %+v, %v", files, err)
 	}
 }
+
+func TestWriteCheckJSON(t *testing.T) {
+	var b strings.Builder
+	if err := WriteCheckJSON(&b, []hull.CheckResult{{File: "a.yaml", Status: "ok", Verified: true}}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(b.String(), "[\n  {\n    \"file\": \"a.yaml\",\n    \"status\": \"ok\",") || !strings.HasSuffix(b.String(), "]\n") {
+		t.Errorf("WriteCheckJSON:\n%s", b.String())
+	}
+}
