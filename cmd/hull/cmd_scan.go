@@ -76,19 +76,11 @@ func (r *runner) cmdScan(cl *cmdLine) error {
 		fmt.Fprintf(r.stderr, "%s: wrote %s: %d accepted finding(s)\n", r.name, scan.DisplayPath(o.Dir, res.BaselinePath), len(res.Written.Accepted))
 		return nil
 	}
-	if cl.on("json") {
-		b, err := res.JSON()
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(r.stdout, "%s\n", b)
-	} else {
-		for _, l := range res.Lines(o.Mode, o.Dir) {
-			fmt.Fprintln(r.stdout, l)
-		}
-		if res.Stats.SkippedLarge > 0 {
-			r.warnf("%d file(s) larger than %d bytes were not scanned (--max-size)", res.Stats.SkippedLarge, o.MaxSize)
-		}
+	if err := res.Write(r.stdout, cl.on("json"), o.Mode, o.Dir); err != nil {
+		return err
+	}
+	if res.Stats.SkippedLarge > 0 && !cl.on("json") {
+		r.warnf("%d file(s) larger than %d bytes were not scanned (--max-size)", res.Stats.SkippedLarge, o.MaxSize)
 	}
 	if len(res.Findings) == 0 {
 		return nil

@@ -111,3 +111,15 @@ func TestReportLines(t *testing.T) {
 		}
 	}
 }
+
+func TestReportWrite(t *testing.T) {
+	r := &Report{Root: "/repo", Result: &Result{Findings: []Finding{{File: "a.env", Line: 2, Column: 5, Kind: "jwt", Redacted: "eyJh…"}}}}
+	var b strings.Builder
+	if err := r.Write(&b, false, ModeFiles, "/repo"); err != nil || b.String() != "a.env:2:5: jwt eyJh…\n" {
+		t.Errorf("text: %q, %v", b.String(), err)
+	}
+	b.Reset()
+	if err := r.Write(&b, true, ModeFiles, "/repo"); err != nil || !strings.HasPrefix(b.String(), "{\n  \"findings\": [") || !strings.HasSuffix(b.String(), "}\n") {
+		t.Errorf("JSON: %q, %v", b.String(), err)
+	}
+}
