@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/hullsecrets/hull"
 	"github.com/hullsecrets/hull/config"
 	"github.com/hullsecrets/hull/internal/bulk"
 )
@@ -184,38 +183,24 @@ func (r *runner) bulkUpdatekeys(cl *cmdLine) error {
 		return err
 	}
 	if !cl.on("yes") {
-		// One question for the whole tree: list the files whose keys
-		// differ from their rules (as check sees them, without a key).
-		drifted := bulk.Drifted(bulk.Check(context.Background(), files, bulk.CheckOptions{File: hull.CheckOptions{NoDecrypt: true, WantKeys: wantKeys}, CoveredOnly: true}))
-		if len(drifted) == 0 {
+		// One question for the whole tree (bulk.ConfirmUpdate).
+		answers := bufio.NewReader(r.stdin)
+		n, ok, err := bulk.ConfirmUpdate(context.Background(), files, wantKeys, r.stdout, func(q string) (bool, error) { return r.ask(q, answers) })
+		switch {
+		case err != nil:
+			return withCode(exitGeneric, err)
+		case n == 0:
 			fmt.Fprintf(r.stderr, "%s: updatekeys: the keys of all %d files match their creation rules\n", r.name, len(files))
 			return nil
-		}
-		fmt.Fprintf(r.stdout, "The keys of these files will change to those of their .sops.yaml creation rules:\n")
-		for _, d := range drifted {
-			fmt.Fprintf(r.stdout, "  %s\n", d)
-		}
-		ok, err := r.confirmAll(len(drifted))
-		if err != nil || !ok {
-			return err
+		case !ok:
+			fmt.Fprintf(r.stderr, "%s: updatekeys: no file was changed\n", r.name)
+			return nil
 		}
 		cl = cl.with("yes")
 	}
 	return r.runBulkFiles(cl, bulk.UpdatekeysSpec, files, func(sub *runner, cl *cmdLine, path string) error {
 		return sub.updateKeys(cl, path, nil)
 	})
-}
-
-// confirmAll asks once for a bulk change.
-func (r *runner) confirmAll(n int) (bool, error) {
-	ok, err := r.ask(fmt.Sprintf("Update %d files?", n), bufio.NewReader(r.stdin))
-	if err != nil {
-		return false, withCode(exitGeneric, errors.New("no file was changed: no answer (end of input); pass -y (--yes) to apply the changes without asking"))
-	}
-	if !ok {
-		fmt.Fprintf(r.stderr, "%s: updatekeys: no file was changed\n", r.name)
-	}
-	return ok, nil
 }
 
 // ask asks a yes/no question on stdout and reads the answer from answers,
