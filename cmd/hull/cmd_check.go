@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/urfave/cli/v2"
 
@@ -55,15 +54,9 @@ func (r *runner) cmdCheck(cl *cmdLine) error {
 		return err
 	}
 	preCommit := cl.on("pre-commit")
-	driftWarns := preCommit
-	switch d := cl.str("drift"); d {
-	case "":
-	case "warn":
-		driftWarns = true
-	case "error":
-		driftWarns = false
-	default:
-		return withCode(exitGeneric, fmt.Errorf("--drift %q: want warn or error", d))
+	driftWarns, err := bulk.DriftWarns(cl.str("drift"), preCommit)
+	if err != nil {
+		return withCode(exitGeneric, err)
 	}
 	requireKeys := cl.on("require-keys")
 	bar := r.newProgress("check")

@@ -3,6 +3,7 @@ package bulk
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 
 	"github.com/hullsecrets/hull"
@@ -76,6 +77,19 @@ type TreeCheck struct {
 	Options func() (hull.CheckOptions, error)
 	// Progress is called as files are done.
 	Progress func(done, total int)
+}
+
+// DriftWarns is TreeCheck.DriftWarns from check's --drift value: "warn",
+// "error", or "" for the default (a warning before a commit, else an
+// error).
+func DriftWarns(drift string, preCommit bool) (bool, error) {
+	switch drift {
+	case "":
+		return preCommit, nil
+	case "warn", "error":
+		return drift == "warn", nil
+	}
+	return false, fmt.Errorf("--drift %q: want warn or error", drift)
 }
 
 // TreeReport is the outcome of CheckTree.

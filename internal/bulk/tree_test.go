@@ -92,3 +92,18 @@ func TestWriteCheckJSON(t *testing.T) {
 		t.Errorf("WriteCheckJSON:\n%s", b.String())
 	}
 }
+
+func TestDriftWarns(t *testing.T) {
+	for _, tc := range []struct {
+		drift     string
+		preCommit bool
+		want      bool
+	}{{"", false, false}, {"", true, true}, {"warn", false, true}, {"error", true, false}} {
+		if got, err := DriftWarns(tc.drift, tc.preCommit); got != tc.want || err != nil {
+			t.Errorf("DriftWarns(%q, %t) = %t, %v", tc.drift, tc.preCommit, got, err)
+		}
+	}
+	if _, err := DriftWarns("loud", false); err == nil || err.Error() != `--drift "loud": want warn or error` {
+		t.Errorf("a bad value: %v", err)
+	}
+}
