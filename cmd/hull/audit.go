@@ -7,7 +7,6 @@ import (
 	"errors"
 
 	"github.com/hullsecrets/hull"
-	"github.com/hullsecrets/hull/config"
 	"github.com/hullsecrets/hull/formats"
 	"github.com/hullsecrets/hull/internal/audit"
 )
@@ -75,42 +74,28 @@ func auditOutcome(err error) audit.Outcome {
 }
 
 // auditSettings are the log settings for target, from the environment and
-// the .sops.yaml that applies. A missing or broken config gives none of its
-// settings (the command reports config problems itself; whoever can break
-// the config could also remove the audit block).
+// the .sops.yaml that applies (audit.ResolveFound: a missing or broken
+// config gives none of its settings).
 func (r *runner) auditSettings(cl *cmdLine, target string) audit.Settings {
 	if target == "-" {
 		target = ""
 	}
-	var cfg *config.Config
-	path, _, err := r.findConfig(cl, target)
-	if err == nil && path != "" {
-		if cfg, err = r.configs.load(path); err != nil {
-			cfg = nil
-		}
-	}
-	return audit.Resolve(r.env.get, cfg, path)
-}
-
-func (r *runner) auditProcess() audit.Process {
-	return audit.CurrentProcess(hullVersion(), r.env.get("USER"))
+	find := func() (string, error) { p, _, err := r.findConfig(cl, target); return p, err }
+	return audit.ResolveFound(r.env.get, find, r.configs.load)
 }
 
 // auditOps is the operation each *runner is in (bulk workers run
 // operations concurrently, each on its own runner).
 var auditOps audit.Tracker
 
-// auditor is the audit log's hooks for a run with cl (audit.Auditor).
+// auditor is the audit log's hooks for a run with cl (audit.Auditor). A
+// decrypt keeps a failing optional log off stderr unless --verbose,
+// because helm-secrets and others read its stderr.
 func (r *runner) auditor(cl *cmdLine) *audit.Auditor {
 	return &audit.Auditor{Ops: &auditOps, Settings: func(file string) audit.Settings { return r.auditSettings(cl, file) },
-		Process: r.auditProcess, Outcome: auditOutcome, Quiet: func(op string, err error) bool { return auditQuiet(cl.on("verbose"), op, err) },
-		Warn: func(err error) { r.warnf("%v (the audit record was not written)", err) }}
-}
-
-// auditQuiet: decrypt keeps a failing optional log off stderr unless
-// --verbose, because helm-secrets and others read its stderr.
-func auditQuiet(verbose bool, op string, err error) bool {
-	return op == "decrypt" && err == nil && !verbose
+		Process: func() audit.Process { return audit.CurrentProcess(hullVersion(), r.env.get("USER")) }, Outcome: auditOutcome,
+		Quiet: func(op string, err error) bool { return op == "decrypt" && err == nil && !cl.on("verbose") },
+		Warn:  func(err error) { r.warnf("%v (the audit record was not written)", err) }}
 }
 
 // audit starts an audited operation on file (or, when file is "", on the

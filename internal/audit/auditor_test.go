@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/hullsecrets/hull/config"
 )
 
 func TestAuditor(t *testing.T) {
@@ -100,4 +102,36 @@ func readRecords(t *testing.T, path string) []Record {
 		out = append(out, r)
 	}
 	return out
+}
+
+func TestResolveFound(t *testing.T) {
+	getenv := func(k string) string {
+		if k == EnvLog {
+			return "/var/log/hull.log"
+		}
+		return ""
+	}
+	loads := 0
+	load := func(string) (*config.Config, error) { loads++; return nil, errors.New("broken") }
+	for name, find := range map[string]func() (string, error){
+		"none":   func() (string, error) { return "", nil },
+		"error":  func() (string, error) { return "", errors.New("cannot look") },
+		"broken": func() (string, error) { return "/r/.sops.yaml", nil },
+	} {
+		if s := ResolveFound(getenv, find, load); len(s.Sinks) != 1 || s.Sinks[0].Source != EnvLog || s.Required {
+			t.Errorf("%s: %+v", name, s)
+		}
+	}
+	if loads != 1 {
+		t.Errorf("load called %d times, want once (for the config found)", loads)
+	}
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, ".sops.yaml")
+	if err := os.WriteFile(cfgPath, []byte("creation_rules: []\naudit:\n  path: audit.log\n  required: true\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := ResolveFound(getenv, func() (string, error) { return cfgPath, nil }, config.Load)
+	if len(s.Sinks) != 2 || !s.Required || !strings.HasPrefix(s.RequiredBy, "audit: required: true in "+cfgPath) {
+		t.Errorf("a config with an audit block: %+v", s)
+	}
 }
