@@ -139,24 +139,18 @@ func (r *runner) cmdMerge(cl *cmdLine) error {
 	if len(args) == 4 {
 		display = args[3]
 	}
-	var data [3][]byte
-	for i, p := range args[:3] {
-		d, err := readFile(p)
-		if err != nil {
-			return err
-		}
-		data[i] = d
-	}
-	fio, err := gitFile(cl, display, data[1])
-	if err != nil {
-		return err
-	}
-	res, err := gitattr.Merge(context.Background(), gitattr.MergeDriver{Base: args[0], Ours: oursPath, Theirs: args[2], Display: display, Out: r.stderr,
-		Versions: hull.MergeVersions{Base: data[0], Ours: data[1], Theirs: data[2], Format: fio.in, Name: fio.name,
-			Open: func(side string, d []byte, st *hull.Stash) (*formats.File, *hull.Opened, error) {
-				return r.decryptBytes(cl, &fileIO{path: display + " (" + side + ")", name: fio.name, in: fio.in, out: fio.in}, d, st)
-			},
-			Policy: func() (*hull.Policy, error) { return r.policy(cl, fio.name) }}})
+	var fio *fileIO // the format and rule name, from OURS
+	res, err := gitattr.Merge(context.Background(), gitattr.MergeDriver{Base: args[0], Ours: oursPath, Theirs: args[2], Display: display, Out: r.stderr, Read: readFile,
+		Format: func(ours []byte) (_ formats.Format, _ string, err error) {
+			if fio, err = gitFile(cl, display, ours); err != nil {
+				return nil, "", err
+			}
+			return fio.in, fio.name, nil
+		},
+		Open: func(side string, d []byte, st *hull.Stash) (*formats.File, *hull.Opened, error) {
+			return r.decryptBytes(cl, &fileIO{path: display + " (" + side + ")", name: fio.name, in: fio.in, out: fio.in}, d, st)
+		},
+		Policy: func() (*hull.Policy, error) { return r.policy(cl, fio.name) }})
 	switch {
 	case errors.Is(err, hull.ErrDifferentKeys):
 		r.errorf("%v", err)

@@ -23,16 +23,11 @@ type keyServices = sopsenv.KeyServices
 // setupKeyservice reads --keyservice and --enable-local-keyservice (or
 // their variables) into r.ks.
 func (r *runner) setupKeyservice(cl *cmdLine) error {
-	var uris []string
-	var local *bool
-	if cl.has("keyservice") {
-		uris = cl.list("keyservice")
-	}
-	if cl.has("enable-local-keyservice") && cl.isSet("enable-local-keyservice") {
-		b := cl.on("enable-local-keyservice")
+	var local *bool // given (on the command line or by its variable), else nil
+	if b := cl.on("enable-local-keyservice"); cl.isSet("enable-local-keyservice") {
 		local = &b
 	}
-	ks, warnings, err := sopsenv.ParseKeyServices(uris, local, r.env.lookup)
+	ks, warnings, err := sopsenv.ParseKeyServices(cl.list("keyservice"), local, r.env.lookup)
 	for _, w := range warnings {
 		r.warnf("%s", w)
 	}

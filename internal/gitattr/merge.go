@@ -8,20 +8,26 @@ import (
 	"strings"
 
 	"github.com/hullsecrets/hull"
+	"github.com/hullsecrets/hull/formats"
 	"github.com/hullsecrets/hull/internal/conflict"
 )
 
 // MergeDriver is one run of hull's git merge driver (hull merge BASE OURS
 // THEIRS PATH, git's %O %A %B %P).
 type MergeDriver struct {
-	// Versions are the three versions as read, with the format, the name
-	// creation rules match and the callbacks that open them and give the
-	// policy (hull.MergeEncrypted).
-	Versions hull.MergeVersions
 	// Base, Ours and Theirs are the paths git gave; the result is written
 	// to Ours. Display is the file's name in the repository (git's %P,
 	// else Ours), for messages.
 	Base, Ours, Theirs, Display string
+	// Read reads a version (with the caller's limits); Format gives, from
+	// the content of Ours, the format of the versions and the name
+	// creation rules match. Their errors are returned as they are.
+	Read   func(path string) ([]byte, error)
+	Format func(ours []byte) (formats.Format, string, error)
+	// Open and Policy open a version and give the policy, as in
+	// hull.MergeVersions.
+	Open   func(side string, data []byte, stash *hull.Stash) (*formats.File, *hull.Opened, error)
+	Policy func() (*hull.Policy, error)
 	// Out gets git merge-file's output when the versions are merged as
 	// text.
 	Out io.Writer
@@ -53,17 +59,30 @@ func (e *NotMergedError) Error() string {
 
 func (e *NotMergedError) Unwrap() error { return e.Err }
 
-// Merge is the whole merge of the driver: the encrypted versions merged
+// Merge is the whole merge of the driver: the versions read, the
+// encrypted versions merged
 // key by key (hull.MergeEncrypted) and written to Ours, or, when none is
 // encrypted, the versions merged as text as git does (MergeText). Ours is
 // written only when the merge succeeds, possibly with conflicts
-// (MergeOutcome). It fails with a *NotMergedError, an error that wraps the
+// (MergeOutcome). It fails with the errors of Read and Format, a
+// *NotMergedError, an error that wraps the
 // error of Versions.Open or Versions.Policy (Ours left as it is, said
 // first), an error wrapping ErrMergeFile for a text merge that could not
 // run, a *FileError when Ours cannot be written, and other errors of
 // hull.MergeEncrypted prefixed with Display.
 func Merge(ctx context.Context, d MergeDriver) (*MergeOutcome, error) {
-	res, err := hull.MergeEncrypted(d.Versions)
+	var data [3][]byte
+	for i, p := range []string{d.Base, d.Ours, d.Theirs} {
+		var err error
+		if data[i], err = d.Read(p); err != nil {
+			return nil, err
+		}
+	}
+	format, name, err := d.Format(data[1])
+	if err != nil {
+		return nil, err
+	}
+	res, err := hull.MergeEncrypted(hull.MergeVersions{Base: data[0], Ours: data[1], Theirs: data[2], Format: format, Name: name, Open: d.Open, Policy: d.Policy})
 	var ie *hull.MergeInputError
 	switch {
 	case errors.As(err, &ie):

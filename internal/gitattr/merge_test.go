@@ -61,7 +61,7 @@ func TestMerge(t *testing.T) {
 	}
 	driver := func(base, ours, theirs []byte) MergeDriver {
 		return MergeDriver{Base: path("base", base), Ours: path("ours", ours), Theirs: path("theirs", theirs), Display: "s.yaml", Out: &bytes.Buffer{},
-			Versions: hull.MergeVersions{Base: base, Ours: ours, Theirs: theirs, Format: y, Name: "s.yaml", Open: open}}
+			Read: os.ReadFile, Format: func([]byte) (formats.Format, string, error) { return y, "s.yaml", nil }, Open: open}
 	}
 
 	// The same version three times: a clean merge written to ours.
@@ -90,11 +90,23 @@ func TestMerge(t *testing.T) {
 
 	// An error of Open is said with ours left as it is.
 	d := driver(a, a, a)
-	d.Versions.Open = func(string, []byte, *hull.Stash) (*formats.File, *hull.Opened, error) {
+	d.Open = func(string, []byte, *hull.Stash) (*formats.File, *hull.Opened, error) {
 		return nil, nil, keysources.ErrNoKey
 	}
 	if _, err := Merge(context.Background(), d); !errors.Is(err, keysources.ErrNoKey) || !strings.HasPrefix(err.Error(), "not merged, ") {
 		t.Errorf("an error of Open: %v", err)
+	}
+
+	// Errors of Read and Format are returned as they are.
+	d = driver(a, a, a)
+	d.Base = filepath.Join(dir, "missing")
+	if _, err := Merge(context.Background(), d); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a missing version: %v", err)
+	}
+	d = driver(a, a, a)
+	d.Format = func([]byte) (formats.Format, string, error) { return nil, "", errors.New("bad type") }
+	if _, err := Merge(context.Background(), d); err == nil || err.Error() != "bad type" {
+		t.Errorf("an error of Format: %v", err)
 	}
 
 	// No version encrypted: merged as text, with git merge-file.
