@@ -71,16 +71,10 @@ func (r *runner) printCommand(name, help, usage string, gen func(*cli.App) strin
 	}}
 }
 
-// docExits is the exit-code table for the man page and the reference.
-// docGlobals names the global flags ("--verbose", …) for the docs.
-func docGlobals() []string {
-	var out []string
-	for _, n := range flagSet.In(gGlobal) {
-		out = append(out, "--"+n)
-	}
-	return out
-}
+// docGlobals names the global flags ("verbose", …) for the docs.
+func docGlobals() []string { return flagSet.In(gGlobal) }
 
+// docExits is the exit-code table for the man page and the reference.
 func docExits() []clidoc.Exit {
 	out := make([]clidoc.Exit, len(exitCodes))
 	for i, e := range exitCodes {
