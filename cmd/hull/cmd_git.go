@@ -185,12 +185,8 @@ func (r *runner) mergeResolve(cl *cmdLine, which string) error {
 	if err != nil {
 		return err
 	}
-	data, err := readFile(path)
-	if err != nil {
-		return err
-	}
 	var fio *fileIO
-	err = gitattr.Resolve(gitattr.Resolution{Path: path, Data: data, Ours: which == "ours",
+	err = gitattr.Resolve(gitattr.Resolution{Path: path, Read: readFile, Ours: which == "ours",
 		Format: func(out []byte) (err error) { fio, err = gitFile(cl, path, out); return err },
 		Verify: func(out []byte) error { _, _, err := r.decryptBytes(cl, fio, out, nil); return err }})
 	if errors.As(err, new(*gitattr.FileError)) {

@@ -69,21 +69,22 @@ func gitattrErr(err error) error {
 }
 
 func (r *runner) cmdHooksInstall(cl *cmdLine) error {
-	if len(cl.args) > 0 {
-		return withCode(exitGeneric, fmt.Errorf("usage: hooks install takes no arguments"))
-	}
-	return r.hookReport(gitattr.Install(context.Background(), ".", "", cl.on("block-drift"), cl.on("force")))
+	return r.hookReport(cl, func() (*gitattr.HookReport, error) {
+		return gitattr.Install(context.Background(), ".", "", cl.on("block-drift"), cl.on("force"))
+	})
 }
 
 func (r *runner) cmdHooksUninstall(cl *cmdLine) error {
-	if len(cl.args) > 0 {
-		return withCode(exitGeneric, fmt.Errorf("usage: hooks uninstall takes no arguments"))
-	}
-	return r.hookReport(gitattr.Uninstall(context.Background(), "."))
+	return r.hookReport(cl, func() (*gitattr.HookReport, error) { return gitattr.Uninstall(context.Background(), ".") })
 }
 
-// hookReport prints what install or uninstall did.
-func (r *runner) hookReport(rep *gitattr.HookReport, err error) error {
+// hookReport runs install or uninstall, which take no arguments, and
+// prints what it did.
+func (r *runner) hookReport(cl *cmdLine, run func() (*gitattr.HookReport, error)) error {
+	if len(cl.args) > 0 {
+		return withCode(exitGeneric, fmt.Errorf("usage: hooks %s takes no arguments", cl.command()))
+	}
+	rep, err := run()
 	if err != nil {
 		return gitattrErr(err)
 	}

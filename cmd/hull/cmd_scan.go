@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 
 	"github.com/urfave/cli/v2"
 
@@ -59,9 +58,6 @@ func (r *runner) cmdScan(cl *cmdLine) error {
 	if o.MaxSize, err = scan.ParseMaxSize(cl.str("max-size")); err != nil {
 		return withCode(exitGeneric, err)
 	}
-	if o.Dir, err = os.Getwd(); err != nil {
-		return err
-	}
 	res, err := scan.Run(context.Background(), o)
 	if re := (*scan.RunError)(nil); errors.As(err, &re) {
 		code := map[string]int{scan.StepRepository: exitGeneric, scan.StepRead: exitCouldNotRead, scan.StepBaseline: exitErrorReadingConfig, scan.StepWrite: exitCouldNotWrite}[re.Step]
@@ -70,13 +66,13 @@ func (r *runner) cmdScan(cl *cmdLine) error {
 		return err
 	}
 	if res.LegacyBaseline {
-		r.warnf("%s holds unkeyed SHA-256 fingerprints, from which a dictionary attack can recover weak secrets; they still match, but run 'hull scan --update-baseline' to rewrite it with a random key (it keeps the ignore globs and accepts the current findings)", scan.DisplayPath(o.Dir, res.BaselinePath))
+		r.warnf("%s holds unkeyed SHA-256 fingerprints, from which a dictionary attack can recover weak secrets; they still match, but run 'hull scan --update-baseline' to rewrite it with a random key (it keeps the ignore globs and accepts the current findings)", scan.DisplayPath(res.Dir, res.BaselinePath))
 	}
 	if res.Written != nil {
-		fmt.Fprintf(r.stderr, "%s: wrote %s: %d accepted finding(s)\n", r.name, scan.DisplayPath(o.Dir, res.BaselinePath), len(res.Written.Accepted))
+		fmt.Fprintf(r.stderr, "%s: wrote %s: %d accepted finding(s)\n", r.name, scan.DisplayPath(res.Dir, res.BaselinePath), len(res.Written.Accepted))
 		return nil
 	}
-	if err := res.Write(r.stdout, cl.on("json"), o.Mode, o.Dir); err != nil {
+	if err := res.Write(r.stdout, cl.on("json"), o.Mode, res.Dir); err != nil {
 		return err
 	}
 	if res.Stats.SkippedLarge > 0 && !cl.on("json") {

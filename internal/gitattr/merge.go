@@ -118,10 +118,10 @@ func (o *MergeOutcome) ConflictPlaces() string {
 // Resolution is 'hull merge --resolve': one side of every conflict that a
 // conflicting merge left in a file.
 type Resolution struct {
-	// Path is the file and Data its content; Ours takes our side of each
-	// conflict, else theirs.
+	// Path is the file, which Read reads (its error is returned as it
+	// is); Ours takes our side of each conflict, else theirs.
 	Path string
-	Data []byte
+	Read func(path string) ([]byte, error)
 	Ours bool
 	// Format is told the resolved content first (to choose its format);
 	// Verify then opens it (it must decrypt, MAC included).
@@ -129,11 +129,15 @@ type Resolution struct {
 }
 
 // Resolve takes the side of every conflict, checks the result and writes
-// it to Path. It fails when Data has no conflict markers or malformed
-// ones, with Format's error as it is, with an error wrapping Verify's
+// it to Path. It fails with Read's error, when the file has no conflict
+// markers or malformed ones, with Format's error as it is, with an error wrapping Verify's
 // (nothing is written) and with a *FileError when Path cannot be written.
 func Resolve(r Resolution) error {
-	out, n, err := conflict.PickSide(r.Data, r.Ours)
+	data, err := r.Read(r.Path)
+	if err != nil {
+		return err
+	}
+	out, n, err := conflict.PickSide(data, r.Ours)
 	if err != nil {
 		return fmt.Errorf("%s: %w", r.Path, err)
 	}

@@ -121,7 +121,9 @@ func TestResolve(t *testing.T) {
 	p := filepath.Join(dir, "f.yaml")
 	conflicted := []byte("a: 1\n<<<<<<< ours\nb: ours\n=======\nb: theirs\n>>>>>>> theirs\n")
 	var formatSaw, verifySaw string
-	r := Resolution{Path: p, Data: conflicted, Ours: false,
+	data := conflicted
+	read := func(string) ([]byte, error) { return data, nil }
+	r := Resolution{Path: p, Read: read, Ours: false,
 		Format: func(out []byte) error { formatSaw = string(out); return nil },
 		Verify: func(out []byte) error { verifySaw = string(out); return nil }}
 	if err := Resolve(r); err != nil {
@@ -138,15 +140,19 @@ func TestResolve(t *testing.T) {
 	if _, err := os.Stat(r.Path); !errors.Is(err, os.ErrNotExist) {
 		t.Error("a side that does not verify was written")
 	}
-	r.Data = []byte("a: 1\n")
+	data = []byte("a: 1\n")
 	if err := Resolve(r); err == nil || err.Error() != r.Path+": no conflict markers found" {
 		t.Errorf("no markers: %v", err)
 	}
-	r.Data, r.Path = conflicted, filepath.Join(dir, "missing", "f.yaml")
+	data, r.Path = conflicted, filepath.Join(dir, "missing", "f.yaml")
 	r.Verify = func([]byte) error { return nil }
 	var fe *FileError
 	if err := Resolve(r); !errors.As(err, &fe) || !fe.Write {
 		t.Errorf("an unwritable path: %v", err)
+	}
+	r.Read = os.ReadFile
+	if err := Resolve(r); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("an error of Read: %v", err)
 	}
 }
 

@@ -123,3 +123,17 @@ func TestReportWrite(t *testing.T) {
 		t.Errorf("JSON: %q, %v", b.String(), err)
 	}
 }
+
+func TestRunDefaultDir(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "a.txt"), []byte("hello\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("GIT_CEILING_DIRECTORIES", filepath.Dir(dir))
+	t.Chdir(dir)
+	wd, _ := os.Getwd()
+	rep, err := Run(context.Background(), RunOptions{Paths: []string{"a.txt"}})
+	if err != nil || rep.Dir != wd || len(rep.Findings) != 0 {
+		t.Fatalf("Run = %+v, %v (want Dir %q)", rep, err, wd)
+	}
+}
