@@ -185,7 +185,7 @@ func (r *runner) bulkUpdatekeys(cl *cmdLine) error {
 	if !cl.on("yes") {
 		// One question for the whole tree (bulk.ConfirmUpdate).
 		answers := bufio.NewReader(r.stdin)
-		n, ok, err := bulk.ConfirmUpdate(context.Background(), files, wantKeys, r.stdout, func(q string) (bool, error) { return r.ask(q, answers) })
+		n, ok, err := bulk.ConfirmUpdate(context.Background(), files, r.stdout, func(q string) (bool, error) { return r.ask(q, answers) })
 		switch {
 		case err != nil:
 			return withCode(exitGeneric, err)

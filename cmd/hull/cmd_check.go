@@ -70,7 +70,7 @@ func (r *runner) cmdCheck(cl *cmdLine) error {
 			if err != nil {
 				return hull.CheckOptions{}, err
 			}
-			return hull.CheckOptions{WantKeys: wantKeys, RequireStrictMAC: sopsenv.True(r.env.get("HULL_REQUIRE_STRICT_MAC")), RequireKeys: requireKeys,
+			return hull.CheckOptions{RequireStrictMAC: sopsenv.True(r.env.get("HULL_REQUIRE_STRICT_MAC")), RequireKeys: requireKeys,
 				Identities: append(ids.Identities, r.networkIdentities(flagVaultAddresses(cl))...), DecryptionOrder: order}, nil
 		}})
 	bar.Clear()
@@ -101,6 +101,3 @@ func (r *runner) cmdCheck(cl *cmdLine) error {
 	}
 	return nil
 }
-
-// wantKeys are the key IDs of a creation rule, for recipient drift.
-var wantKeys = sopsenv.WantKeys()

@@ -7,7 +7,7 @@ import (
 	"io"
 
 	"github.com/hullsecrets/hull"
-	"github.com/hullsecrets/hull/config"
+	"github.com/hullsecrets/hull/sopsenv"
 )
 
 // ErrNoAnswer is ConfirmUpdate's question left without an answer (the
@@ -16,12 +16,13 @@ var ErrNoAnswer = errors.New("no file was changed: no answer (end of input); pas
 
 // ConfirmUpdate is the one question of 'updatekeys -r' for a whole tree.
 // It finds the files whose keys differ from their creation rules' (Check
-// without a key, the covered files only; want gives a rule's keys), and
+// without a key, the covered files only; sopsenv.WantKeys reads a rule's
+// keys), and
 // when there are any lists them on w and asks ask whether to update them.
 // It returns their number and the answer (false when there are none); an
 // error of ask is ErrNoAnswer.
-func ConfirmUpdate(ctx context.Context, files []File, want func(*config.CreationRule, string) ([][]hull.KeyID, error), w io.Writer, ask func(question string) (bool, error)) (drifted int, ok bool, err error) {
-	list := Drifted(Check(ctx, files, CheckOptions{File: hull.CheckOptions{NoDecrypt: true, WantKeys: want}, CoveredOnly: true}))
+func ConfirmUpdate(ctx context.Context, files []File, w io.Writer, ask func(question string) (bool, error)) (drifted int, ok bool, err error) {
+	list := Drifted(Check(ctx, files, CheckOptions{File: hull.CheckOptions{NoDecrypt: true, WantKeys: sopsenv.WantKeys()}, CoveredOnly: true}))
 	if len(list) == 0 {
 		return 0, false, nil
 	}

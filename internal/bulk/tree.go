@@ -10,6 +10,7 @@ import (
 	"github.com/hullsecrets/hull/formats"
 	"github.com/hullsecrets/hull/formats/all"
 	"github.com/hullsecrets/hull/internal/scan"
+	"github.com/hullsecrets/hull/sopsenv"
 )
 
 // WalkError is a walk that failed for another reason than a config that
@@ -73,7 +74,8 @@ type TreeCheck struct {
 	DriftWarns bool
 	// Options are the options of each file's hull.CheckFile (identities,
 	// decryption order, …), asked for once the tree is known to have a
-	// config.
+	// config; without WantKeys, a rule's keys are those sopsenv.WantKeys
+	// reads.
 	Options func() (hull.CheckOptions, error)
 	// Progress is called as files are done.
 	Progress func(done, total int)
@@ -129,6 +131,9 @@ func CheckTree(ctx context.Context, o TreeCheck) (*TreeReport, error) {
 	fo, err := o.Options()
 	if err != nil {
 		return nil, err
+	}
+	if fo.WantKeys == nil {
+		fo.WantKeys = sopsenv.WantKeys()
 	}
 	rep := &TreeReport{Results: Check(ctx, files, CheckOptions{File: fo, CoveredOnly: o.PreCommit, Known: KnownFormat, Progress: o.Progress})}
 	var ignore []string
