@@ -4,6 +4,7 @@ package main
 // settings, the records and fail-closed): exit 34 is exitAuditUnavailable.
 
 import (
+	"cmp"
 	"errors"
 
 	"github.com/hullsecrets/hull"
@@ -66,11 +67,7 @@ func auditOutcome(err error) audit.Outcome {
 		return audit.Outcome{Code: ex.code, Class: "child-exit"}
 	}
 	code := exitCode(err)
-	class, ok := auditClasses[code]
-	if !ok {
-		class = "error"
-	}
-	return audit.Outcome{Code: code, Class: class}
+	return audit.Outcome{Code: code, Class: cmp.Or(auditClasses[code], "error")} // a code without a class: "error"
 }
 
 // auditSettings are the log settings for target, from the environment and
