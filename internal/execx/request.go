@@ -42,7 +42,8 @@ type Prepared struct {
 }
 
 // Prepare parses the request: its arguments (an error wrapping ErrUsage),
-// then Resolve, --extract (an error wrapping hull.ErrTreePath) and --user.
+// then Resolve, --extract (an error wrapping hull.ErrTreePath) and --user
+// (LookupUser's error, which wraps nothing).
 func Prepare(req Request) (*Prepared, error) {
 	file, argv, command, err := ParseArgs(req.Command, req.Args)
 	if err != nil {
