@@ -4,11 +4,10 @@ package main
 // settings, the records and fail-closed): exit 34 is exitAuditUnavailable.
 
 import (
+	"cmp"
 	"errors"
-	"fmt"
 
 	"github.com/hullsecrets/hull"
-	"github.com/hullsecrets/hull/config"
 	"github.com/hullsecrets/hull/formats"
 	"github.com/hullsecrets/hull/internal/audit"
 )
@@ -68,50 +67,32 @@ func auditOutcome(err error) audit.Outcome {
 		return audit.Outcome{Code: ex.code, Class: "child-exit"}
 	}
 	code := exitCode(err)
-	class, ok := auditClasses[code]
-	if !ok {
-		class = "error"
-	}
-	return audit.Outcome{Code: code, Class: class}
+	return audit.Outcome{Code: code, Class: cmp.Or(auditClasses[code], "error")} // a code without a class: "error"
 }
 
 // auditSettings are the log settings for target, from the environment and
-// the .sops.yaml that applies. A missing or broken config gives none of its
-// settings (the command reports config problems itself; whoever can break
-// the config could also remove the audit block).
+// the .sops.yaml that applies (audit.ResolveFound: a missing or broken
+// config gives none of its settings).
 func (r *runner) auditSettings(cl *cmdLine, target string) audit.Settings {
 	if target == "-" {
 		target = ""
 	}
-	var cfg *config.Config
-	path, _, err := r.findConfig(cl, target)
-	if err == nil && path != "" {
-		if cfg, err = r.configs.load(path); err != nil {
-			cfg = nil
-		}
-	}
-	return audit.Resolve(r.env.get, cfg, path)
-}
-
-func (r *runner) auditProcess() audit.Process {
-	return audit.CurrentProcess(hullVersion(), r.env.get("USER"))
+	find := func() (string, error) { p, _, err := r.findConfig(cl, target); return p, err }
+	return audit.ResolveFound(r.env.get, find, r.configs.load)
 }
 
 // auditOps is the operation each *runner is in (bulk workers run
 // operations concurrently, each on its own runner).
 var auditOps audit.Tracker
 
-// auditWarn prints a warning about a log that failed to take a record.
-func (r *runner) auditWarn(rep audit.Report) {
-	if rep.Warn != nil {
-		r.warnf("%v (the audit record was not written)", rep.Warn)
-	}
-}
-
-// auditQuiet: decrypt keeps a failing optional log off stderr unless
-// --verbose, because helm-secrets and others read its stderr.
-func auditQuiet(verbose bool, op string, err error) bool {
-	return op == "decrypt" && err == nil && !verbose
+// auditor is the audit log's hooks for a run with cl (audit.Auditor). A
+// decrypt keeps a failing optional log off stderr unless --verbose,
+// because helm-secrets and others read its stderr.
+func (r *runner) auditor(cl *cmdLine) *audit.Auditor {
+	return &audit.Auditor{Ops: &auditOps, Settings: func(file string) audit.Settings { return r.auditSettings(cl, file) },
+		Process: func() audit.Process { return audit.CurrentProcess(hullVersion(), r.env.get("USER")) }, Outcome: auditOutcome,
+		Quiet: func(op string, err error) bool { return op == "decrypt" && err == nil && !cl.on("verbose") },
+		Warn:  func(err error) { r.warnf("%v (the audit record was not written)", err) }}
 }
 
 // audit starts an audited operation on file (or, when file is "", on the
@@ -121,24 +102,11 @@ func auditQuiet(verbose bool, op string, err error) bool {
 //	func (r *runner) encrypt(cl *cmdLine, path string) (err error) {
 //		defer r.audit(cl, "encrypt", path)(&err)
 func (r *runner) audit(cl *cmdLine, name, file string) func(*error) {
-	if file != "" {
-		file = audit.FileName(file)
-	}
-	op := audit.NewOp(name, file)
-	leave := auditOps.Enter(r, op)
+	end := r.auditor(cl).Begin(r, name, file, cl.arg(0))
 	return func(errp *error) {
-		leave()
-		err := *errp
-		file, keys := op.Target()
-		if file == "" {
-			file = audit.FileName(cl.arg(0))
+		if err := end(*errp); err != nil {
+			*errp = withCode(exitAuditUnavailable, err)
 		}
-		s := r.auditSettings(cl, file)
-		rep := op.Result(s, file, keys, r.auditProcess, auditOutcome(err), auditQuiet(cl.on("verbose"), name, err), errors.Is(err, audit.ErrRefused))
-		if rep.Refuse != nil {
-			*errp = withCode(exitAuditUnavailable, fmt.Errorf("%v: the result of %s was not recorded, and the audit log is required by %s", rep.Refuse, name, s.RequiredBy))
-		}
-		r.auditWarn(rep)
 	}
 }
 
@@ -153,19 +121,16 @@ func (r *runner) auditAccess(cl *cmdLine, fio *fileIO) (a *audit.Access, finish 
 	if cl.command() != "" {
 		name = cl.command()
 	}
-	op, file := auditOps.Current(r, name), audit.FileName(fio.path)
-	s := r.auditSettings(cl, fio.ruleName())
-	if a, err = s.BeginAccess(op, file); err != nil {
-		return nil, nil, withCode(exitAuditUnavailable, fmt.Errorf("%w; refusing to decrypt %s: the audit log is required by %s", err, fio.display(), s.RequiredBy))
+	d, err := r.auditor(cl).BeginAccess(r, name, fio.path, fio.ruleName(), fio.display())
+	if err != nil {
+		return nil, nil, withCode(exitAuditUnavailable, err)
 	}
-	return a, func(f *formats.File, o *hull.Opened, err error) (*formats.File, *hull.Opened, error) {
-		rep := a.Finish(r.auditProcess, auditOutcome(err), auditQuiet(cl.on("verbose"), op.Name, err))
-		r.auditWarn(rep)
-		if rep.Refuse != nil {
+	return d.Access, func(f *formats.File, o *hull.Opened, err error) (*formats.File, *hull.Opened, error) {
+		if rerr := d.End(err); rerr != nil {
 			if o != nil {
 				clear(o.Key)
 			}
-			return nil, nil, withCode(exitAuditUnavailable, fmt.Errorf("%w: %v; refusing to release the plaintext of %s: the audit log is required by %s", audit.ErrRefused, rep.Refuse, file, s.RequiredBy))
+			return nil, nil, withCode(exitAuditUnavailable, rerr)
 		}
 		return f, o, err
 	}, nil

@@ -9,10 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/hullsecrets/hull"
 	"github.com/hullsecrets/hull/config"
-	"github.com/hullsecrets/hull/formats"
-	"github.com/hullsecrets/hull/formats/all"
 	"github.com/hullsecrets/hull/internal/bulk"
 )
 
@@ -30,31 +27,27 @@ func recursive(cl *cmdLine) bool {
 	return cl.on("recursive")
 }
 
-// knownFormat reports whether a file name has a known format extension.
-func knownFormat(name string) bool {
-	_, ok := all.Registry().ForPath(name, "binary")
-	return ok
+// configFlag is the config every walked file is checked against:
+// --config, else SOPS_CONFIG, else "" (each file's own).
+func (r *runner) configFlag(cl *cmdLine) string {
+	if cfg := cl.str("config"); cfg != "" {
+		return cfg
+	}
+	return r.env.get("SOPS_CONFIG")
 }
 
-// walkTree lists the files under roots with their rules.
-func (r *runner) walkTree(cl *cmdLine, roots []string) ([]bulk.File, *bulk.Selector, error) {
-	cfg := cl.str("config")
-	if cfg == "" {
-		cfg = r.env.get("SOPS_CONFIG")
+// warnLine prints a warning line as it is.
+func (r *runner) warnLine(w string) { r.warnf("%s", w) }
+
+// walkErr gives the errors of a walk their exit codes.
+func walkErr(err error) error {
+	switch {
+	case errors.As(err, new(*bulk.ConfigError)):
+		return withCode(exitErrorReadingConfig, err)
+	case errors.As(err, new(*bulk.WalkError)):
+		return withCode(exitNoFileSpecified, err)
 	}
-	sel := bulk.NewSelector(cfg)
-	files, err := bulk.Walk(roots, sel, bulk.Options{MaxSize: formats.DefaultLimits.MaxBytes, Known: knownFormat})
-	for _, w := range sel.Warnings() {
-		r.warnf("%s", w)
-	}
-	if err != nil {
-		var ce *bulk.ConfigError
-		if errors.As(err, &ce) {
-			return nil, nil, withCode(exitErrorReadingConfig, err)
-		}
-		return nil, nil, withCode(exitNoFileSpecified, fmt.Errorf("cannot walk: %w", unwrapPathErr(err)))
-	}
-	return files, sel, nil
+	return err
 }
 
 // newProgress is a progress bar on stderr when it is a terminal.
@@ -74,14 +67,6 @@ func (r *runner) fork(w io.Writer) *runner {
 // bulkOp works on one encrypted (or, for encrypt, plaintext) file, with
 // output going to sub and its own copy of the context.
 type bulkOp func(sub *runner, cl *cmdLine, path string) error
-
-// The files each bulk command works on; the others are left alone.
-var (
-	bulkEncryptSpec = bulk.Spec{Verb: "encrypt", Encrypted: false, Note: "already encrypted", Outcome: bulk.Unchanged}
-	bulkDecryptSpec = bulk.Spec{Verb: "decrypt", Encrypted: true, Note: "not encrypted", Outcome: bulk.Unchanged}
-	bulkRotateSpec  = bulk.Spec{Verb: "rotate", Encrypted: true, Note: "not encrypted (see 'hull check')", Outcome: bulk.Skipped}
-	bulkUpdateSpec  = bulk.Spec{Verb: "updatekeys", Encrypted: true, Note: "not encrypted (see 'hull check')", Outcome: bulk.Skipped}
-)
 
 // runBulk runs op in place and concurrently over the files a rule
 // matches under the roots (the command's arguments, default "."), and
@@ -103,17 +88,10 @@ func (r *runner) runBulk(cl *cmdLine, spec bulk.Spec, op bulkOp) error {
 }
 
 // selectedFiles walks the command's arguments (default ".") and keeps the
-// files a rule matches.
+// files a rule matches (bulk.WalkTree).
 func (r *runner) selectedFiles(cl *cmdLine) ([]bulk.File, error) {
-	roots := cl.args
-	if len(roots) == 0 {
-		roots = []string{"."}
-	}
-	files, _, err := r.walkTree(cl, roots)
-	if err != nil {
-		return nil, err
-	}
-	return bulk.Selected(files), nil
+	files, _, err := bulk.WalkTree(cl.args, r.configFlag(cl), r.warnLine)
+	return bulk.Selected(files), walkErr(err)
 }
 
 // runBulkFiles runs op on the files (bulk.Change), each with its own
@@ -132,10 +110,7 @@ func (r *runner) runBulkFiles(cl *cmdLine, spec bulk.Spec, files []bulk.File, op
 		r.printBulkResult(res, verbose)
 	}})
 	fmt.Fprintf(r.stderr, "%s: %s: %s\n", r.name, spec.Verb, sum)
-	if sum.Failed > 0 {
-		return withCode(exitGeneric, fmt.Errorf("%s failed for %d of %d files (see the errors above)", spec.Verb, sum.Failed, sum.Total))
-	}
-	return nil
+	return withCode(exitGeneric, sum.Err(spec.Verb))
 }
 
 // printBulkResult prints what the user needs to see about one file: its
@@ -180,7 +155,7 @@ func noStdinRoots(cl *cmdLine) error {
 // ---------------------------------------------- encrypt, decrypt, rotate -r
 
 func (r *runner) bulkEncrypt(cl *cmdLine) error {
-	return r.runBulk(cl, bulkEncryptSpec, (*runner).encrypt)
+	return r.runBulk(cl, bulk.EncryptSpec, (*runner).encrypt)
 }
 
 func (r *runner) bulkDecrypt(cl *cmdLine) error {
@@ -190,11 +165,11 @@ func (r *runner) bulkDecrypt(cl *cmdLine) error {
 	if cl.str("extract") != "" {
 		return withCode(exitConflictingParams, errors.New("--extract cannot be used with --recursive"))
 	}
-	return r.runBulk(cl, bulkDecryptSpec, (*runner).decrypt)
+	return r.runBulk(cl, bulk.DecryptSpec, (*runner).decrypt)
 }
 
 func (r *runner) bulkRotate(cl *cmdLine) error {
-	return r.runBulk(cl, bulkRotateSpec, (*runner).rotate)
+	return r.runBulk(cl, bulk.RotateSpec, (*runner).rotate)
 }
 
 // --------------------------------------------------------- updatekeys -r
@@ -208,38 +183,24 @@ func (r *runner) bulkUpdatekeys(cl *cmdLine) error {
 		return err
 	}
 	if !cl.on("yes") {
-		// One question for the whole tree: list the files whose keys
-		// differ from their rules (as check sees them, without a key).
-		drifted := bulk.Drifted(bulk.Check(context.Background(), files, bulk.CheckOptions{File: hull.CheckOptions{NoDecrypt: true, WantKeys: wantKeys}, CoveredOnly: true}))
-		if len(drifted) == 0 {
+		// One question for the whole tree (bulk.ConfirmUpdate).
+		answers := bufio.NewReader(r.stdin)
+		n, ok, err := bulk.ConfirmUpdate(context.Background(), files, r.stdout, func(q string) (bool, error) { return r.ask(q, answers) })
+		switch {
+		case err != nil:
+			return withCode(exitGeneric, err)
+		case n == 0:
 			fmt.Fprintf(r.stderr, "%s: updatekeys: the keys of all %d files match their creation rules\n", r.name, len(files))
 			return nil
-		}
-		fmt.Fprintf(r.stdout, "The keys of these files will change to those of their .sops.yaml creation rules:\n")
-		for _, d := range drifted {
-			fmt.Fprintf(r.stdout, "  %s\n", d)
-		}
-		ok, err := r.confirmAll(len(drifted))
-		if err != nil || !ok {
-			return err
+		case !ok:
+			fmt.Fprintf(r.stderr, "%s: updatekeys: no file was changed\n", r.name)
+			return nil
 		}
 		cl = cl.with("yes")
 	}
-	return r.runBulkFiles(cl, bulkUpdateSpec, files, func(sub *runner, cl *cmdLine, path string) error {
+	return r.runBulkFiles(cl, bulk.UpdatekeysSpec, files, func(sub *runner, cl *cmdLine, path string) error {
 		return sub.updateKeys(cl, path, nil)
 	})
-}
-
-// confirmAll asks once for a bulk change.
-func (r *runner) confirmAll(n int) (bool, error) {
-	ok, err := r.ask(fmt.Sprintf("Update %d files?", n), bufio.NewReader(r.stdin))
-	if err != nil {
-		return false, withCode(exitGeneric, errors.New("no file was changed: no answer (end of input); pass -y (--yes) to apply the changes without asking"))
-	}
-	if !ok {
-		fmt.Fprintf(r.stderr, "%s: updatekeys: no file was changed\n", r.name)
-	}
-	return ok, nil
 }
 
 // ask asks a yes/no question on stdout and reads the answer from answers,

@@ -2,15 +2,11 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
-	"fmt"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/hullsecrets/hull"
 	"github.com/hullsecrets/hull/internal/bulk"
-	"github.com/hullsecrets/hull/internal/scan"
 	"github.com/hullsecrets/hull/sopsenv"
 )
 
@@ -53,68 +49,39 @@ func (r *runner) checkCommand() *cli.Command {
 	}
 }
 
-// repoRoot is the git repository around the working directory, else the
-// working directory.
-func repoRoot() string {
-	if top, err := scan.GitRoot(context.Background(), "."); err == nil && top != "" {
-		return top
-	}
-	return "."
-}
-
 func (r *runner) cmdCheck(cl *cmdLine) error {
 	if err := r.setupKeyservice(cl); err != nil {
 		return err
 	}
-	roots := cl.args
-	if len(roots) == 0 {
-		roots = []string{repoRoot()}
-	}
 	preCommit := cl.on("pre-commit")
-	driftWarns := preCommit
-	switch d := cl.str("drift"); d {
-	case "":
-	case "warn":
-		driftWarns = true
-	case "error":
-		driftWarns = false
-	default:
-		return withCode(exitGeneric, fmt.Errorf("--drift %q: want warn or error", d))
-	}
-	all, sel, err := r.walkTree(cl, roots)
+	driftWarns, err := bulk.DriftWarns(cl.str("drift"), preCommit)
 	if err != nil {
-		return err
-	}
-	if err := requireConfig(sel, roots); err != nil {
-		var ce *noConfigError
-		if preCommit && errors.As(err, &ce) {
-			// A repository without .sops.yaml: the hook has nothing to check.
-			return nil
-		}
-		return err
+		return withCode(exitGeneric, err)
 	}
 	requireKeys := cl.on("require-keys")
-	order, err := r.decryptionOrder(cl)
-	if err != nil {
-		return err
-	}
-	ids, err := r.loadIdentities(context.Background())
-	if err != nil {
-		return err
-	}
 	bar := r.newProgress("check")
-	results := bulk.Check(context.Background(), all, bulk.CheckOptions{
-		File: hull.CheckOptions{WantKeys: wantKeys, RequireStrictMAC: sopsenv.True(r.env.get("HULL_REQUIRE_STRICT_MAC")), RequireKeys: requireKeys,
-			Identities: append(ids.Identities, r.networkIdentities(flagVaultAddresses(cl))...), DecryptionOrder: order},
-		CoveredOnly: preCommit, Known: knownFormat, Progress: bar.Draw})
+	rep, err := bulk.CheckTree(context.Background(), bulk.TreeCheck{Roots: cl.args, Config: r.configFlag(cl), Warn: r.warnLine,
+		PreCommit: preCommit, DriftWarns: driftWarns, Progress: bar.Draw, Options: func() (hull.CheckOptions, error) {
+			order, err := r.decryptionOrder(cl)
+			if err != nil {
+				return hull.CheckOptions{}, err
+			}
+			ids, err := r.loadIdentities(context.Background())
+			if err != nil {
+				return hull.CheckOptions{}, err
+			}
+			return hull.CheckOptions{RequireStrictMAC: sopsenv.True(r.env.get("HULL_REQUIRE_STRICT_MAC")), RequireKeys: requireKeys,
+				Identities: append(ids.Identities, r.networkIdentities(flagVaultAddresses(cl))...), DecryptionOrder: order}, nil
+		}})
 	bar.Clear()
-	var ignore []string
-	if driftWarns {
-		ignore = []string{"drift"}
+	if err != nil || rep.NoConfig {
+		// A pre-commit check of a repository without .sops.yaml: the hook
+		// has nothing to check.
+		return walkErr(err)
 	}
-	code := checkCodes[bulk.Worst(results, ignore...)]
-	if driftWarns && !cl.on("json") {
-		for _, f := range bulk.Findings(results, hull.FindRuleDrift, hull.FindRecipientDrift) {
+	code := checkCodes[rep.Worst]
+	if !cl.on("json") {
+		for _, f := range rep.DriftWarnings {
 			r.warnf("%s: %s: %s (not blocking; 'hull updatekeys -y %s' fixes it)", f.File, f.Kind, f.Detail, f.File)
 		}
 	}
@@ -123,42 +90,14 @@ func (r *runner) cmdCheck(cl *cmdLine) error {
 		return nil
 	}
 	if cl.on("json") {
-		out, err := json.MarshalIndent(results, "", "  ")
-		if err != nil {
+		if err := bulk.WriteCheckJSON(r.stdout, rep.Results); err != nil {
 			return err
 		}
-		fmt.Fprintf(r.stdout, "%s\n", out)
 	} else {
-		bulk.WriteCheck(r.stdout, results, !requireKeys && !cl.on("verbose"))
+		bulk.WriteCheck(r.stdout, rep.Results, !requireKeys && !cl.on("verbose"))
 	}
 	if code != exitOK {
 		return &childExit{code: code}
 	}
 	return nil
 }
-
-// requireConfig fails when no .sops.yaml applies to any of the roots or
-// to a file under them (bulk.RequireConfig).
-func requireConfig(sel *bulk.Selector, roots []string) error {
-	var nc *bulk.NoConfigError
-	if err := bulk.RequireConfig(sel, roots); errors.As(err, &nc) {
-		return withCode(exitGeneric, &noConfigError{where: nc.Where, files: nc.Files})
-	} else if err != nil {
-		return withCode(exitErrorReadingConfig, err)
-	}
-	return nil
-}
-
-// noConfigError: check found no .sops.yaml to check files against. files:
-// only files were named (as a pre-commit hook does).
-type noConfigError struct {
-	where string
-	files bool
-}
-
-func (e *noConfigError) Error() string {
-	return fmt.Sprintf("check: no .sops.yaml in %s or above it: there are no creation rules to check files against, so nothing was checked; add a .sops.yaml with creation_rules, or name one with --config or SOPS_CONFIG", e.where)
-}
-
-// wantKeys are the key IDs of a creation rule, for recipient drift.
-var wantKeys = sopsenv.WantKeys()

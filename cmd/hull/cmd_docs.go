@@ -33,19 +33,7 @@ func (r *runner) completionCommand() *cli.Command {
 		},
 	}
 	for _, s := range clidoc.Shells {
-		gen := s.Gen
-		cmd.Subcommands = append(cmd.Subcommands, &cli.Command{
-			Name:         s.Name,
-			Usage:        "print the " + s.Name + " completion script",
-			OnUsageError: usageError,
-			Action: func(c *cli.Context) error {
-				if c.NArg() > 0 {
-					return withCode(exitGeneric, errors.New("usage: completion takes one argument, the shell"))
-				}
-				_, err := fmt.Fprint(r.stdout, gen(r.app()))
-				return err
-			},
-		})
+		cmd.Subcommands = append(cmd.Subcommands, r.printCommand(s.Name, "print the "+s.Name+" completion script", "usage: completion takes one argument, the shell", s.Gen))
 	}
 	return cmd
 }
@@ -66,34 +54,27 @@ func (r *runner) docsCommand() *cli.Command {
 		},
 	}
 	for _, n := range []string{"man", "markdown"} {
-		gen := render[n]
-		cmd.Subcommands = append(cmd.Subcommands, &cli.Command{
-			Name:         n,
-			OnUsageError: usageError,
-			Action: func(c *cli.Context) error {
-				if c.NArg() > 0 {
-					return withCode(exitGeneric, errors.New("usage: docs man|markdown takes no arguments"))
-				}
-				_, err := fmt.Fprint(r.stdout, gen(r.app()))
-				return err
-			},
-		})
+		cmd.Subcommands = append(cmd.Subcommands, r.printCommand(n, "", "usage: docs man|markdown takes no arguments", render[n]))
 	}
 	return cmd
 }
 
-// docExits is the exit-code table for the man page and the reference.
-// docGlobals names the global flags ("--verbose", …) for the docs.
-func docGlobals() []string {
-	var out []string
-	for _, d := range flagTable {
-		if hasAny(d.groups, []string{gGlobal}) {
-			out = append(out, "--"+d.name)
+// printCommand is a subcommand that prints what gen renders of the whole
+// app; given arguments, it fails with usage.
+func (r *runner) printCommand(name, help, usage string, gen func(*cli.App) string) *cli.Command {
+	return &cli.Command{Name: name, Usage: help, OnUsageError: usageError, Action: func(c *cli.Context) error {
+		if c.NArg() > 0 {
+			return withCode(exitGeneric, errors.New(usage))
 		}
-	}
-	return out
+		_, err := fmt.Fprint(r.stdout, gen(r.app()))
+		return err
+	}}
 }
 
+// docGlobals names the global flags ("verbose", …) for the docs.
+func docGlobals() []string { return flagSet.In(gGlobal) }
+
+// docExits is the exit-code table for the man page and the reference.
 func docExits() []clidoc.Exit {
 	out := make([]clidoc.Exit, len(exitCodes))
 	for i, e := range exitCodes {

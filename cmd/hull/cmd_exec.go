@@ -2,14 +2,14 @@ package main
 
 import (
 	"errors"
-	"fmt"
 	"os"
-	"sort"
 	"strings"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/hullsecrets/hull"
+	"github.com/hullsecrets/hull/formats"
+	"github.com/hullsecrets/hull/internal/cliflag"
 	"github.com/hullsecrets/hull/internal/execx"
 )
 
@@ -63,53 +63,36 @@ func execFlags(group string) []cli.Flag {
 	if group == gExecFile {
 		fl = append(fl, pickFlag(flagsFor(gOut), "output-type")...)
 	}
-	sort.SliceStable(fl, func(i, j int) bool { return flagNames(fl[i])[0] < flagNames(fl[j])[0] })
+	cliflag.Sort(fl)
 	return fl
 }
 
-func pickFlag(fl []cli.Flag, name string) []cli.Flag {
-	for _, f := range fl {
-		if flagNames(f)[0] == name {
-			return []cli.Flag{f}
-		}
-	}
-	return nil
-}
+// pickFlag is the flag of fl named name, as a list of one.
+var pickFlag = cliflag.Pick
 
 // scrubbedEnv are hull's identity variables, kept from children.
 var scrubbedEnv = execx.IdentityVars
 
 // execSetup reads what both commands need before decrypting: the file,
-// the child to run, --extract.
-func (r *runner) execSetup(cl *cmdLine) (*fileIO, *execx.Child, []hull.PathStep, error) {
-	file, argv, command, err := execx.ParseArgs(cl.command(), cl.args)
-	if err != nil {
-		return nil, nil, nil, withCode(exitGeneric, err)
-	}
-	ch := &execx.Child{Argv: argv, Command: command, Env: execx.Environ(os.Environ(), r.env.lookup), PathEnv: r.env.get("PATH"), Stdin: r.stdin, Stdout: r.stdout, Stderr: r.stderr}
-	ch.Scrub = append(append([]string{}, execx.IdentityVars...), cl.list("scrub-env")...)
-	fio, err := r.resolveIO(cl, file, false)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	var extract []hull.PathStep
-	if p := cl.str("extract"); p != "" {
-		if extract, err = hull.ParseTreePath(p); err != nil {
-			return nil, nil, nil, err
-		}
-	}
-	if name := cl.str("user"); name != "" {
-		if ch.User, ch.Set, err = execx.LookupUser(name); err != nil {
-			return nil, nil, nil, withCode(exitGeneric, err)
-		}
-	}
-	return fio, ch, extract, nil
+// the child to run, --extract (execx.Prepare).
+func (r *runner) execSetup(cl *cmdLine) (fio *fileIO, run *execx.Prepared, err error) {
+	run, err = execx.Prepare(execx.Request{Command: cl.command(), Args: cl.args, Env: execx.Environ(os.Environ(), r.env.lookup), PathEnv: r.env.get("PATH"),
+		Stdin: r.stdin, Stdout: r.stdout, Stderr: r.stderr, Scrub: cl.list("scrub-env"), Extract: cl.str("extract"), User: cl.str("user"),
+		Resolve: func(file string) (err error) { fio, err = r.resolveIO(cl, file, false); return err }})
+	return fio, run, err
 }
 
 // childResult is the child's status as hull's: nil for 0, else a
-// childExit; a failure to start it is 127 (not found) or 126.
+// childExit; a failure to start it is 127 (not found) or 126. The errors
+// of the run before the child starts get their codes.
 func childResult(code int, err error) error {
 	switch {
+	case errors.Is(err, execx.ErrModes), errors.Is(err, execx.ErrDotenvOnly):
+		return withCode(exitConflictingParams, err)
+	case errors.As(err, new(*execx.VarsError)) && errors.Is(err, hull.ErrPolicy):
+		return withCode(exitPolicyViolation, err)
+	case err != nil && !errors.As(err, new(*execx.ChildError)):
+		return err
 	case errors.Is(err, execx.ErrNotFound):
 		return withCode(exitCommandNotFound, err)
 	case errors.Is(err, execx.ErrServe):
@@ -124,32 +107,13 @@ func childResult(code int, err error) error {
 
 func (r *runner) cmdExecEnv(cl *cmdLine) (err error) {
 	defer r.audit(cl, "exec-env", "")(&err) // audit.go: the result record
-	fio, ch, extract, err := r.execSetup(cl)
+	fio, run, err := r.execSetup(cl)
 	if err != nil {
 		return err
 	}
-	mode, err := execx.ModeOf(cl.on("background"), cl.on("same-process"))
-	if err != nil {
-		return withCode(exitConflictingParams, err)
-	}
-	unquote := cl.on("dotenv-unquote")
-	if unquote && fio.in.Name() != "dotenv" {
-		return withCode(exitConflictingParams, fmt.Errorf("--dotenv-unquote applies to dotenv files only; %s is read as %s", fio.display(), fio.in.Name()))
-	}
-	f, _, err := r.openFile(cl, fio)
-	if err != nil {
-		return err
-	}
-	vars, err := execx.VarsAt(f, extract, unquote, cl.list("allow-env"))
-	if errors.Is(err, hull.ErrPolicy) {
-		return withCode(exitPolicyViolation, fmt.Errorf("%s: %w", fio.display(), err))
-	} else if err != nil {
-		return fmt.Errorf("%s: %w", fio.display(), err)
-	}
-	if cl.on("pristine") {
-		ch.Env = nil
-	}
-	return childResult(ch.RunEnv(vars, mode))
+	return childResult(run.RunEnv(execx.EnvRun{Background: cl.on("background"), SameProcess: cl.on("same-process"), Unquote: cl.on("dotenv-unquote"),
+		Format: fio.in.Name(), Display: fio.display(), Allow: cl.list("allow-env"), Pristine: cl.on("pristine"),
+		Open: func() (*formats.File, error) { f, _, err := r.openFile(cl, fio); return f, err }}))
 }
 
 func (r *runner) cmdExecFile(cl *cmdLine) (err error) {
@@ -157,25 +121,12 @@ func (r *runner) cmdExecFile(cl *cmdLine) (err error) {
 	if cl.on("background") {
 		return withCode(exitGeneric, errors.New("--background is deprecated (as in sops) and not supported by exec-file: the file would be removed before the command reads it; run hull itself in the background instead"))
 	}
-	fio, ch, extract, err := r.execSetup(cl)
+	fio, run, err := r.execSetup(cl)
 	if err != nil {
 		return err
 	}
-	name, err := execx.FileName(cl.str("filename"), fio.out.Extensions())
-	if err != nil {
-		return withCode(exitGeneric, fmt.Errorf("--filename %q: %v", name, err))
-	}
-	f, _, err := r.openFile(cl, fio)
-	if err != nil {
-		return err
-	}
-	content, err := extractValue(f, extract, fio)
-	if err != nil {
-		return fmt.Errorf("%s: %w", fio.display(), err)
-	}
-	code, closeErr, err := ch.RunFile(execx.TempBase(r.env.get("TMPDIR")), name, content, !cl.on("no-fifo"))
-	if closeErr != nil {
-		r.warnf("%v", closeErr)
-	}
-	return childResult(code, err)
+	return childResult(run.RunFile(execx.FileRun{Name: cl.str("filename"), Extensions: fio.out.Extensions(), Display: fio.display(),
+		Base: execx.TempBase(r.env.get("TMPDIR")), FIFO: !cl.on("no-fifo"), Warn: func(err error) { r.warnf("%v", err) },
+		Open: func() (*formats.File, error) { f, _, err := r.openFile(cl, fio); return f, err },
+		Emit: func(f *formats.File, ex []hull.PathStep) ([]byte, error) { return extractValue(f, ex, fio) }}))
 }

@@ -4,14 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/hullsecrets/hull"
 	"github.com/hullsecrets/hull/formats"
 	"github.com/hullsecrets/hull/formats/all"
-	"github.com/hullsecrets/hull/internal/conflict"
 	"github.com/hullsecrets/hull/internal/gitattr"
 )
 
@@ -108,7 +106,7 @@ func gitFile(cl *cmdLine, path string, data []byte) (*fileIO, error) {
 	return fio, nil
 }
 
-// cmdDiff is git's textconv (gitattr.Textconv).
+// cmdDiff is git's textconv (gitattr.Show).
 func (r *runner) cmdDiff(cl *cmdLine) error {
 	path, err := oneFile(cl, false)
 	if err != nil {
@@ -122,16 +120,13 @@ func (r *runner) cmdDiff(cl *cmdLine) error {
 	if err != nil {
 		return err
 	}
-	return r.write(fio, gitattr.Textconv(data, hull.HasMetadata(fio.in, data), func() ([]byte, error) {
+	return r.write(fio, gitattr.Show(data, fio.in, func() (*formats.File, error) {
 		f, _, err := r.decryptBytes(cl, fio, data, nil)
-		if err != nil {
-			return nil, err
-		}
-		return fio.in.Emit(f, formats.EmitOptions{})
+		return f, err
 	}), false)
 }
 
-// cmdMerge is git's merge driver (hull.MergeEncrypted).
+// cmdMerge is git's merge driver (gitattr.Merge).
 func (r *runner) cmdMerge(cl *cmdLine) error {
 	if res := cl.str("resolve"); res != "" {
 		return r.mergeResolve(cl, res)
@@ -144,73 +139,44 @@ func (r *runner) cmdMerge(cl *cmdLine) error {
 	if len(args) == 4 {
 		display = args[3]
 	}
-	var data [3][]byte
-	for i, p := range args[:3] {
-		d, err := readFile(p)
-		if err != nil {
-			return err
-		}
-		data[i] = d
-	}
-	fio, err := gitFile(cl, display, data[1])
-	if err != nil {
-		return err
-	}
-	res, err := hull.MergeEncrypted(hull.MergeVersions{Base: data[0], Ours: data[1], Theirs: data[2], Format: fio.in, Name: fio.name,
+	var fio *fileIO // the format and rule name, from OURS
+	res, err := gitattr.Merge(context.Background(), gitattr.MergeDriver{Base: args[0], Ours: oursPath, Theirs: args[2], Display: display, Out: r.stderr, Read: readFile,
+		Format: func(ours []byte) (_ formats.Format, _ string, err error) {
+			if fio, err = gitFile(cl, display, ours); err != nil {
+				return nil, "", err
+			}
+			return fio.in, fio.name, nil
+		},
 		Open: func(side string, d []byte, st *hull.Stash) (*formats.File, *hull.Opened, error) {
 			return r.decryptBytes(cl, &fileIO{path: display + " (" + side + ")", name: fio.name, in: fio.in, out: fio.in}, d, st)
 		},
 		Policy: func() (*hull.Policy, error) { return r.policy(cl, fio.name) }})
-	notMerged := fmt.Sprintf("%s: not merged: %%w; %s was left as it is", display, oursPath)
-	var ie *hull.MergeInputError
 	switch {
-	case errors.As(err, &ie):
-		return fmt.Errorf("not merged, %s was left as it is: %w", oursPath, ie.Err)
-	case errors.Is(err, hull.ErrNotEncrypted):
-		return r.mergePlain(args[0], oursPath, args[2], display)
-	case errors.As(err, new(*hull.PartlyEncryptedError)), errors.Is(err, hull.ErrMetadataConflict), errors.Is(err, hull.ErrMergeDocuments):
-		return withCode(exitMergeConflict, fmt.Errorf(notMerged, err))
-	case errors.As(err, new(*hull.MergeRefusedError)):
-		return withCode(exitPolicyViolation, fmt.Errorf(notMerged, err))
 	case errors.Is(err, hull.ErrDifferentKeys):
-		r.errorf("%s: not merged: %v; %s was left as it is", display, err, oursPath)
+		r.errorf("%v", err)
 		r.hintf("take one side ('git checkout --theirs %s' or --ours) and apply the other side's changes with 'hull edit'", display)
 		return &childExit{code: exitMergeConflict}
+	case errors.As(err, new(*hull.MergeRefusedError)):
+		return withCode(exitPolicyViolation, err)
+	case errors.As(err, new(*gitattr.NotMergedError)), errors.Is(err, gitattr.ErrMergeFile):
+		return withCode(exitMergeConflict, err)
+	case errors.As(err, new(*gitattr.FileError)):
+		return gitattrErr(err)
 	case err != nil:
-		return fmt.Errorf("%s: %w", display, err)
-	}
-	if err := hull.WriteFile(oursPath, res.Data, hull.WriteOptions{}); err != nil {
-		return withCode(exitCouldNotWrite, fmt.Errorf("cannot write %s: %w", oursPath, unwrapPathErr(err)))
-	}
-	if len(res.Conflicts) == 0 {
-		return nil
-	}
-	var where []string
-	for _, cf := range res.Conflicts {
-		where = append(where, cf.String())
-	}
-	r.errorf("%s: merge conflict: both sides changed %s", display, strings.Join(where, ", "))
-	r.hintf("the file holds both encrypted versions between conflict markers; take one side for every conflict with 'hull merge --resolve ours %s' (or theirs), then change what you need with 'hull edit %s'", display, display)
-	return &childExit{code: exitMergeConflict}
-}
-
-// mergePlain merges three unencrypted versions as git does
-// (gitattr.MergeText): a file the attributes send to hull need not be
-// encrypted.
-func (r *runner) mergePlain(base, ours, theirs, display string) error {
-	n, err := gitattr.MergeText(context.Background(), base, ours, theirs, r.stderr)
-	switch {
-	case err != nil:
-		return withCode(exitMergeConflict, fmt.Errorf("%s is not encrypted, and %w", display, err))
-	case n > 0:
-		r.warnf("%s is not encrypted: merged as text, with %d conflict(s)", display, n)
+		return err
+	case res.Text && res.TextConflicts > 0:
+		r.warnf("%s is not encrypted: merged as text, with %d conflict(s)", display, res.TextConflicts)
+		return &childExit{code: exitMergeConflict}
+	case len(res.Conflicts) > 0:
+		r.errorf("%s: merge conflict: both sides changed %s", display, res.ConflictPlaces())
+		r.hintf("the file holds both encrypted versions between conflict markers; take one side for every conflict with 'hull merge --resolve ours %s' (or theirs), then change what you need with 'hull edit %s'", display, display)
 		return &childExit{code: exitMergeConflict}
 	}
 	return nil
 }
 
 // mergeResolve takes one side of every conflict in FILE, checks that the
-// result decrypts (MAC included) and writes it in place.
+// result decrypts (MAC included) and writes it in place (gitattr.Resolve).
 func (r *runner) mergeResolve(cl *cmdLine, which string) error {
 	if which != "ours" && which != "theirs" {
 		return withCode(exitGeneric, fmt.Errorf("--resolve %q: give ours or theirs", which))
@@ -219,26 +185,12 @@ func (r *runner) mergeResolve(cl *cmdLine, which string) error {
 	if err != nil {
 		return err
 	}
-	data, err := readFile(path)
-	if err != nil {
-		return err
+	var fio *fileIO
+	err = gitattr.Resolve(gitattr.Resolution{Path: path, Read: readFile, Ours: which == "ours",
+		Format: func(out []byte) (err error) { fio, err = gitFile(cl, path, out); return err },
+		Verify: func(out []byte) error { _, _, err := r.decryptBytes(cl, fio, out, nil); return err }})
+	if errors.As(err, new(*gitattr.FileError)) {
+		return gitattrErr(err)
 	}
-	out, n, err := conflict.PickSide(data, which == "ours")
-	if err != nil {
-		return withCode(exitGeneric, fmt.Errorf("%s: %w", path, err))
-	}
-	if n == 0 {
-		return withCode(exitGeneric, fmt.Errorf("%s: no conflict markers found", path))
-	}
-	fio, err := gitFile(cl, path, out)
-	if err != nil {
-		return err
-	}
-	if _, _, err := r.decryptBytes(cl, fio, out, nil); err != nil {
-		return fmt.Errorf("%s: the %s side does not decrypt, nothing was written (were the conflict markers edited?): %w", path, which, err)
-	}
-	if err := hull.WriteFile(path, out, hull.WriteOptions{}); err != nil {
-		return withCode(exitCouldNotWrite, fmt.Errorf("cannot write %s: %w", path, unwrapPathErr(err)))
-	}
-	return nil
+	return err
 }

@@ -24,18 +24,8 @@ func (r *runner) cmdGitSetup(cl *cmdLine) error {
 	for _, w := range rep.Warnings {
 		r.warnf("%s", w)
 	}
-	for _, l := range rep.Added {
-		fmt.Fprintf(r.stdout, "%s: added %q\n", rep.Attributes, l)
-	}
-	if rep.UpToDate {
-		fmt.Fprintf(r.stdout, "%s: up to date\n", rep.Attributes)
-	}
-	for _, ch := range rep.Changes {
-		if ch.Set {
-			fmt.Fprintf(r.stdout, "%s: set %s = %q\n", rep.Where, ch.Key, ch.Value)
-		} else {
-			fmt.Fprintf(r.stdout, "%s: %s is already %q\n", rep.Where, ch.Key, ch.Value)
-		}
+	for _, l := range rep.Lines() {
+		fmt.Fprintln(r.stdout, l)
 	}
 	if err != nil && err == cfgErr {
 		return err

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 
 	"github.com/urfave/cli/v2"
 
@@ -71,52 +69,27 @@ func gitattrErr(err error) error {
 }
 
 func (r *runner) cmdHooksInstall(cl *cmdLine) error {
-	if len(cl.args) > 0 {
-		return withCode(exitGeneric, fmt.Errorf("usage: hooks install takes no arguments"))
-	}
-	path, err := gitattr.HookPath(context.Background(), ".")
-	if err != nil {
-		return gitattrErr(err)
-	}
-	self, err := os.Executable()
-	if err != nil {
-		self = "hull"
-	} else if p, err := filepath.EvalSymlinks(self); err == nil {
-		self = p
-	}
-	res, err := gitattr.InstallHook(path, gitattr.HookScript(self, cl.on("block-drift")), cl.on("force"))
-	switch {
-	case err != nil:
-		return gitattrErr(err)
-	case res == gitattr.HookAlreadyInstalled:
-		fmt.Fprintf(r.stderr, "%s: %s is already installed\n", r.name, path)
-		return nil
-	}
-	fmt.Fprintf(r.stderr, "%s: installed %s\n", r.name, path)
-	if res == gitattr.HookChained {
-		fmt.Fprintf(r.stderr, "%s: your previous hook is kept as %s and runs first; 'hull hooks uninstall' puts it back\n", r.name, filepath.Join(filepath.Dir(path), gitattr.ChainedHook))
-	}
-	return nil
+	return r.hookReport(cl, func() (*gitattr.HookReport, error) {
+		return gitattr.Install(context.Background(), ".", "", cl.on("block-drift"), cl.on("force"))
+	})
 }
 
 func (r *runner) cmdHooksUninstall(cl *cmdLine) error {
+	return r.hookReport(cl, func() (*gitattr.HookReport, error) { return gitattr.Uninstall(context.Background(), ".") })
+}
+
+// hookReport runs install or uninstall, which take no arguments, and
+// prints what it did.
+func (r *runner) hookReport(cl *cmdLine, run func() (*gitattr.HookReport, error)) error {
 	if len(cl.args) > 0 {
-		return withCode(exitGeneric, fmt.Errorf("usage: hooks uninstall takes no arguments"))
+		return withCode(exitGeneric, fmt.Errorf("usage: hooks %s takes no arguments", cl.command()))
 	}
-	path, err := gitattr.HookPath(context.Background(), ".")
+	rep, err := run()
 	if err != nil {
 		return gitattrErr(err)
 	}
-	res, err := gitattr.UninstallHook(path)
-	switch {
-	case err != nil:
-		return gitattrErr(err)
-	case res == gitattr.HookNone:
-		fmt.Fprintf(r.stderr, "%s: no pre-commit hook installed\n", r.name)
-	case res == gitattr.HookRestored:
-		fmt.Fprintf(r.stderr, "%s: removed hull's hook and put back %s from %s\n", r.name, path, gitattr.ChainedHook)
-	default:
-		fmt.Fprintf(r.stderr, "%s: removed %s\n", r.name, path)
+	for _, l := range rep.Lines() {
+		fmt.Fprintf(r.stderr, "%s: %s\n", r.name, l)
 	}
 	return nil
 }

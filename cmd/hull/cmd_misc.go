@@ -10,8 +10,8 @@ import (
 
 	"github.com/hullsecrets/hull"
 	"github.com/hullsecrets/hull/editor"
+	"github.com/hullsecrets/hull/internal/bulk"
 	"github.com/hullsecrets/hull/keysources"
-	"github.com/hullsecrets/hull/keysources/age"
 	"github.com/hullsecrets/hull/keysources/localkeys"
 	"github.com/hullsecrets/hull/metadata"
 	"github.com/hullsecrets/hull/sopsenv"
@@ -22,21 +22,17 @@ func (r *runner) cmdKeygen(cl *cmdLine) error {
 	if err != nil {
 		return err
 	}
-	if path == "" {
-		if path = localkeys.DefaultAgeKeyFile(r.env.lookup, runtime.GOOS); path == "" {
-			return withCode(exitGeneric, errors.New("no file given and neither XDG_CONFIG_HOME nor HOME is set"))
-		}
-	}
-	if path == "-" {
-		content, _, err := age.GenerateIdentity(time.Now())
+	identity, recipient, err := localkeys.Keygen(path, r.env.lookup, runtime.GOOS, time.Now())
+	switch {
+	case errors.Is(err, localkeys.ErrNoKeyFilePlace):
+		return withCode(exitGeneric, err)
+	case path != "-" && err != nil:
+		return withCode(exitCouldNotWrite, err)
+	case err != nil || identity != nil:
 		if err == nil {
-			_, err = r.stdout.Write(content)
+			_, err = r.stdout.Write(identity)
 		}
 		return err
-	}
-	recipient, err := age.WriteIdentityFile(path, time.Now())
-	if err != nil {
-		return withCode(exitCouldNotWrite, err)
 	}
 	fmt.Fprintln(r.stdout, recipient)
 	return nil
@@ -75,23 +71,19 @@ func (r *runner) legacy(cl *cmdLine) error {
 
 // hints suggest the corrected command for common failures.
 func hints(err error) []string {
-	var h []string
+	var nce *bulk.NoConfigError
+	var ke *editor.KeptError
 	switch {
 	case errors.Is(err, keysources.ErrNoKey):
-		h = append(h, sopsenv.KeyHint(err))
-	case errors.As(err, new(*noConfigError)):
-		if nce := (*noConfigError)(nil); errors.As(err, &nce) && !nce.files {
-			break
-		}
-		h = append(h, "a pre-commit hook written by an older hull runs 'hull check' without --pre-commit: run 'hull hooks install' to update it (the new hook passes when there is no .sops.yaml)")
-	case errors.As(err, new(*editor.KeptError)):
-		var ke *editor.KeptError
-		errors.As(err, &ke)
-		h = append(h, fmt.Sprintf("'hull decrypt %s' shows your version; carry your changes over with 'hull edit %s', then delete %s (it is encrypted for the recipients %s had when you opened it)", ke.Kept, ke.Path, ke.Kept, ke.Path))
+		return []string{sopsenv.KeyHint(err)}
+	case errors.As(err, &nce) && nce.Files:
+		return []string{"a pre-commit hook written by an older hull runs 'hull check' without --pre-commit: run 'hull hooks install' to update it (the new hook passes when there is no .sops.yaml)"}
+	case errors.As(err, &ke):
+		return []string{fmt.Sprintf("'hull decrypt %s' shows your version; carry your changes over with 'hull edit %s', then delete %s (it is encrypted for the recipients %s had when you opened it)", ke.Kept, ke.Path, ke.Kept, ke.Path)}
 	case errors.Is(err, hull.ErrMACMismatch), errors.Is(err, hull.ErrNoMAC):
-		h = append(h, "the file was modified outside sops/hull; check 'git diff' and, only if you trust the change, use --ignore-mac to read it")
+		return []string{"the file was modified outside sops/hull; check 'git diff' and, only if you trust the change, use --ignore-mac to read it"}
 	case errors.Is(err, metadata.ErrNoMetadata):
-		h = append(h, "to encrypt it, run 'hull encrypt'")
+		return []string{"to encrypt it, run 'hull encrypt'"}
 	}
-	return h
+	return nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 
 	"github.com/urfave/cli/v2"
 
@@ -59,9 +58,6 @@ func (r *runner) cmdScan(cl *cmdLine) error {
 	if o.MaxSize, err = scan.ParseMaxSize(cl.str("max-size")); err != nil {
 		return withCode(exitGeneric, err)
 	}
-	if o.Dir, err = os.Getwd(); err != nil {
-		return err
-	}
 	res, err := scan.Run(context.Background(), o)
 	if re := (*scan.RunError)(nil); errors.As(err, &re) {
 		code := map[string]int{scan.StepRepository: exitGeneric, scan.StepRead: exitCouldNotRead, scan.StepBaseline: exitErrorReadingConfig, scan.StepWrite: exitCouldNotWrite}[re.Step]
@@ -70,25 +66,17 @@ func (r *runner) cmdScan(cl *cmdLine) error {
 		return err
 	}
 	if res.LegacyBaseline {
-		r.warnf("%s holds unkeyed SHA-256 fingerprints, from which a dictionary attack can recover weak secrets; they still match, but run 'hull scan --update-baseline' to rewrite it with a random key (it keeps the ignore globs and accepts the current findings)", scan.DisplayPath(o.Dir, res.BaselinePath))
+		r.warnf("%s holds unkeyed SHA-256 fingerprints, from which a dictionary attack can recover weak secrets; they still match, but run 'hull scan --update-baseline' to rewrite it with a random key (it keeps the ignore globs and accepts the current findings)", scan.DisplayPath(res.Dir, res.BaselinePath))
 	}
 	if res.Written != nil {
-		fmt.Fprintf(r.stderr, "%s: wrote %s: %d accepted finding(s)\n", r.name, scan.DisplayPath(o.Dir, res.BaselinePath), len(res.Written.Accepted))
+		fmt.Fprintf(r.stderr, "%s: wrote %s: %d accepted finding(s)\n", r.name, scan.DisplayPath(res.Dir, res.BaselinePath), len(res.Written.Accepted))
 		return nil
 	}
-	if cl.on("json") {
-		b, err := res.JSON()
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(r.stdout, "%s\n", b)
-	} else {
-		for _, l := range res.Lines(o.Mode, o.Dir) {
-			fmt.Fprintln(r.stdout, l)
-		}
-		if res.Stats.SkippedLarge > 0 {
-			r.warnf("%d file(s) larger than %d bytes were not scanned (--max-size)", res.Stats.SkippedLarge, o.MaxSize)
-		}
+	if err := res.Write(r.stdout, cl.on("json"), o.Mode, res.Dir); err != nil {
+		return err
+	}
+	if res.Stats.SkippedLarge > 0 && !cl.on("json") {
+		r.warnf("%d file(s) larger than %d bytes were not scanned (--max-size)", res.Stats.SkippedLarge, o.MaxSize)
 	}
 	if len(res.Findings) == 0 {
 		return nil

@@ -2,11 +2,11 @@ package main
 
 import (
 	"fmt"
-	"io"
-	"strings"
-	"text/tabwriter"
+	"slices"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/hullsecrets/hull/internal/clidoc"
 )
 
 // Help: a short top-level page (commands first; exit codes are a help
@@ -78,52 +78,14 @@ var examples = map[string][]string{
 // nothing for it, and adds the command's examples to its description.
 func finishHelp(cmds []*cli.Command, parent string) {
 	global := map[string]bool{}
-	for _, d := range flagTable {
-		if hasAny(d.groups, []string{gGlobal}) {
-			global[d.name] = true
-		}
+	for _, n := range flagSet.In(gGlobal) {
+		global[n] = true
 	}
-	var walk func(cmds []*cli.Command, parent string)
-	walk = func(cmds []*cli.Command, parent string) {
-		for _, c := range cmds {
-			path := strings.TrimSpace(parent + " " + c.Name)
-			for _, f := range c.Flags {
-				name := flagNames(f)[0]
-				if global[name] && !scoped(name, path) {
-					hideFlag(f)
-				}
-			}
-			if ex := examples[path]; len(ex) > 0 && !strings.Contains(c.Description, "\nExample") {
-				if c.Description != "" {
-					c.Description += "\n\n"
-				}
-				c.Description += "Examples:\n\n   " + strings.Join(ex, "\n   ")
-			}
-			walk(c.Subcommands, path)
-		}
-	}
-	walk(cmds, parent)
+	clidoc.Help{Global: func(f string) bool { return global[f] }, Scope: globalScope, Examples: examples}.Finish(cmds, parent)
 }
 
-func scoped(flag, cmd string) bool {
-	for _, c := range globalScope[flag] {
-		if c == cmd {
-			return true
-		}
-	}
-	return false
-}
-
-func hideFlag(f cli.Flag) {
-	switch f := cliFlag(f).(type) {
-	case *cli.BoolFlag:
-		f.Hidden = true
-	case *cli.StringFlag:
-		f.Hidden = true
-	case *cli.StringSliceFlag:
-		f.Hidden = true
-	}
-}
+// scoped reports whether a command's help lists the global flag.
+func scoped(flag, cmd string) bool { return slices.Contains(globalScope[flag], cmd) }
 
 // appHelpTemplate is the top-level help: what hull is, the commands, and
 // where the rest is.
@@ -152,41 +114,12 @@ with the environment variables (SOPS_AGE_KEY_FILE, SOPS_AGE_RECIPIENTS, ...).`, 
 func (r *runner) helpTopic(app *cli.App, topic string) bool {
 	switch topic {
 	case "exit-codes", "exit-status":
-		writeExitCodes(r.stdout)
+		clidoc.WriteExits(r.stdout, docExits())
 		return true
 	case "flags":
 		fmt.Fprintf(r.stdout, "Flags of %s without a command (the sops form %s [flags] -e|-d|-r FILE); the\nglobal ones are accepted by every command too:\n\n", r.name, r.name)
-		tw := tabwriter.NewWriter(r.stdout, 0, 8, 2, ' ', 0)
-		for _, f := range app.Flags {
-			if v, ok := f.(cli.VisibleFlag); ok && !v.IsVisible() {
-				continue
-			}
-			names := flagNames(f)
-			for i, n := range names {
-				if len(n) == 1 {
-					names[i] = "-" + n
-				} else {
-					names[i] = "--" + n
-				}
-			}
-			usage := ""
-			if d, ok := f.(cli.DocGenerationFlag); ok {
-				usage = d.GetUsage()
-				if d.TakesValue() {
-					names[0] += " VALUE"
-				}
-			}
-			fmt.Fprintf(tw, "   %s\t%s\n", strings.Join(names, ", "), usage)
-		}
-		tw.Flush()
+		clidoc.WriteFlags(r.stdout, app.Flags)
 		return true
 	}
 	return false
-}
-
-func writeExitCodes(w io.Writer) {
-	fmt.Fprintln(w, "EXIT STATUS")
-	for _, e := range exitCodes {
-		fmt.Fprintf(w, "  %3d  %s\n", e.code, e.text)
-	}
 }

@@ -3,12 +3,10 @@ package main
 import (
 	"errors"
 	"fmt"
-	"os/exec"
-	"runtime"
-	"syscall"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/hullsecrets/hull/internal/execx"
 	"github.com/hullsecrets/hull/keysources"
 	"github.com/hullsecrets/hull/keysources/all"
 	"github.com/hullsecrets/hull/sopsenv"
@@ -25,16 +23,11 @@ type keyServices = sopsenv.KeyServices
 // setupKeyservice reads --keyservice and --enable-local-keyservice (or
 // their variables) into r.ks.
 func (r *runner) setupKeyservice(cl *cmdLine) error {
-	var uris []string
-	var local *bool
-	if cl.has("keyservice") {
-		uris = cl.list("keyservice")
-	}
-	if cl.has("enable-local-keyservice") && cl.isSet("enable-local-keyservice") {
-		b := cl.on("enable-local-keyservice")
+	var local *bool // given (on the command line or by its variable), else nil
+	if b := cl.on("enable-local-keyservice"); cl.isSet("enable-local-keyservice") {
 		local = &b
 	}
-	ks, warnings, err := sopsenv.ParseKeyServices(uris, local, r.env.lookup)
+	ks, warnings, err := sopsenv.ParseKeyServices(cl.list("keyservice"), local, r.env.lookup)
 	for _, w := range warnings {
 		r.warnf("%s", w)
 	}
@@ -82,20 +75,13 @@ func (r *runner) cmdKeyservice(cl *cmdLine) error {
 	if err != nil {
 		return withCode(exitGeneric, fmt.Errorf("keyservice: %w", err))
 	}
-	path := args[0]
-	if runtime.GOOS != "windows" {
-		// hull-kms takes hull's place: signals (Ctrl-C, SIGTERM) reach it.
-		err := syscall.Exec(path, args, env)
-		return withCode(exitGeneric, fmt.Errorf("keyservice: running %s: %v", path, err))
-	}
-	cmd := exec.Command(path, args[1:]...)
-	cmd.Env, cmd.Stdin, cmd.Stdout, cmd.Stderr = env, r.stdin, r.stdout, r.stderr
-	if err := cmd.Run(); err != nil {
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			return withCode(ee.ExitCode(), errors.New("keyservice stopped"))
-		}
-		return withCode(exitGeneric, fmt.Errorf("keyservice: %v", err))
+	// hull-kms takes hull's place (execx.Become): signals reach it.
+	code, err := execx.Become(execx.Process{Path: args[0], Args: args, Env: env, Stdin: r.stdin, Stdout: r.stdout, Stderr: r.stderr})
+	switch {
+	case err != nil:
+		return withCode(exitGeneric, fmt.Errorf("keyservice: running %s: %v", args[0], err))
+	case code != 0:
+		return withCode(code, errors.New("keyservice stopped"))
 	}
 	return nil
 }

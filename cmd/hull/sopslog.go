@@ -5,8 +5,5 @@ import "github.com/hullsecrets/hull/internal/sopslog"
 // sopsLog is the logger of sops's debug lines (internal/sopslog), on
 // stderr under --verbose; nil, which writes nothing, otherwise.
 func (r *runner) sopsLog(cl *cmdLine) *sopslog.Logger {
-	if !cl.on("verbose") {
-		return nil
-	}
-	return &sopslog.Logger{W: r.stderr}
+	return sopslog.New(r.stderr, cl.on("verbose"))
 }

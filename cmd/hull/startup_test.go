@@ -87,7 +87,7 @@ func TestCommandName(t *testing.T) {
 func TestTopTakesValue(t *testing.T) {
 	top := flagsFor(topGroups...)
 	for _, d := range flagTable {
-		for _, n := range append([]string{d.name}, d.aliases...) {
+		for _, n := range append([]string{d.Name}, d.Aliases...) {
 			for _, tok := range []string{"-" + n, "--" + n, "--" + n + "=x"} {
 				if got, want := topTakesValue(tok), takesValue(tok, top); got != want {
 					t.Errorf("topTakesValue(%q) = %v, takesValue = %v", tok, got, want)

@@ -69,6 +69,21 @@ func Resolve(getenv func(string) string, cfg *config.Config, cfgPath string) Set
 	return s
 }
 
+// ResolveFound is Resolve with the .sops.yaml that find locates ("" for
+// none) and load reads. A config that cannot be found or read gives none
+// of its settings: the command reports config problems itself, and
+// whoever can break the config could also remove the audit block.
+func ResolveFound(getenv func(string) string, find func() (string, error), load func(path string) (*config.Config, error)) Settings {
+	path, err := find()
+	var cfg *config.Config
+	if err == nil && path != "" {
+		if cfg, err = load(path); err != nil {
+			cfg = nil
+		}
+	}
+	return Resolve(getenv, cfg, path)
+}
+
 // IsTrue is a boolean environment value: anything but "", "0", "false",
 // "no" and "off" (as HULL_REQUIRE_STRICT_MAC).
 func IsTrue(v string) bool {

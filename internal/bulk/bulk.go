@@ -401,6 +401,15 @@ type Summary struct {
 	Total, Changed, Unchanged, Skipped, Failed int
 }
 
+// Err is the error of a bulk change of verb in which some files failed
+// (nil when none did).
+func (s Summary) Err(verb string) error {
+	if s.Failed == 0 {
+		return nil
+	}
+	return fmt.Errorf("%s failed for %d of %d files (see the errors above)", verb, s.Failed, s.Total)
+}
+
 // Add counts one outcome.
 func (s *Summary) Add(o Outcome) {
 	s.Total++

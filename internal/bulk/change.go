@@ -24,6 +24,14 @@ type Spec struct {
 	Outcome   Outcome
 }
 
+// The files each bulk command works on; the others are left alone.
+var (
+	EncryptSpec    = Spec{Verb: "encrypt", Encrypted: false, Note: "already encrypted", Outcome: Unchanged}
+	DecryptSpec    = Spec{Verb: "decrypt", Encrypted: true, Note: "not encrypted", Outcome: Unchanged}
+	RotateSpec     = Spec{Verb: "rotate", Encrypted: true, Note: "not encrypted (see 'hull check')", Outcome: Skipped}
+	UpdatekeysSpec = Spec{Verb: "updatekeys", Encrypted: true, Note: "not encrypted (see 'hull check')", Outcome: Skipped}
+)
+
 // Result is what happened to one file of a bulk change.
 type Result struct {
 	Path    string

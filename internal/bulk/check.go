@@ -3,6 +3,7 @@ package bulk
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -100,16 +101,17 @@ func Worst(results []hull.CheckResult, ignore ...string) string {
 	return worst
 }
 
-// NoConfigError is RequireConfig finding no .sops.yaml: Where names the
-// roots ("the working directory" for "."), Files says only files were
-// named (as a pre-commit hook names them).
+// NoConfigError is RequireConfig finding no .sops.yaml, so that check
+// had nothing to check files against: Where names the roots ("the working
+// directory" for "."), Files says only files were named (as a pre-commit
+// hook names them).
 type NoConfigError struct {
 	Where string
 	Files bool
 }
 
 func (e *NoConfigError) Error() string {
-	return "no .sops.yaml in " + e.Where + " or above it"
+	return "check: no .sops.yaml in " + e.Where + " or above it: there are no creation rules to check files against, so nothing was checked; add a .sops.yaml with creation_rules, or name one with --config or SOPS_CONFIG"
 }
 
 // RequireConfig fails (*NoConfigError) unless a .sops.yaml applies to one
@@ -196,6 +198,17 @@ func Findings(results []hull.CheckResult, kinds ...string) []Found {
 		}
 	}
 	return out
+}
+
+// WriteCheckJSON writes the results of a check as an indented JSON array
+// ({file, status, mac_verified, findings}) and a newline. Its error is
+// that of making the JSON (a write error is ignored, as by WriteCheck).
+func WriteCheckJSON(w io.Writer, results []hull.CheckResult) error {
+	out, err := json.MarshalIndent(results, "", "  ")
+	if err == nil {
+		fmt.Fprintf(w, "%s\n", out)
+	}
+	return err
 }
 
 // WriteCheck writes the findings of a check, "FILE[ PATH]: kind: detail"

@@ -82,13 +82,13 @@ func docEnv(root *cmdSpec, name string) [][2]string {
 	return out
 }
 
-// globalFlags is the set of global flags (by first dashed name, e.g.
-// "--verbose"): every command that takes flags accepts them; each command's
-// help lists those that do something for it.
+// globalFlags is the set of global flags, given by name ("verbose"), by
+// first dashed name ("--verbose"): every command that takes flags accepts
+// them; each command's help lists those that do something for it.
 func globalFlags(names []string) map[string]bool {
 	g := map[string]bool{}
 	for _, n := range names {
-		g[n] = true
+		g["--"+n] = true
 	}
 	return g
 }
@@ -227,7 +227,8 @@ type Exit struct {
 	Text string
 }
 
-// Man renders the man page of app.
+// Man renders the man page of app; globals name its global flags
+// ("verbose").
 func Man(app *cli.App, exits []Exit, globals []string) string {
 	root := specOf(app)
 	name := app.Name
@@ -387,7 +388,8 @@ func mdParas(b *strings.Builder, text string) {
 	}
 }
 
-// Markdown renders the Markdown reference of app.
+// Markdown renders the Markdown reference of app; globals name its global
+// flags ("verbose").
 func Markdown(app *cli.App, exits []Exit, globals []string) string {
 	root := specOf(app)
 	name := app.Name

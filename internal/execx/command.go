@@ -117,14 +117,15 @@ func RunForeground(p Process, sigs *Signals) (int, error) {
 
 // LookupUser resolves a user to run a child as (which needs root): its
 // credentials and the HOME, USER and LOGNAME it gets, as sops 3.13.2 sets
-// them.
+// them. Its errors say what failed and wrap nothing (a missing user
+// database is not a missing input file).
 func LookupUser(name string) (*Credential, []Var, error) {
 	if os.Geteuid() != 0 {
 		return nil, nil, fmt.Errorf("--user %s: running a command as another user needs root", name)
 	}
 	u, err := user.Lookup(name)
 	if err != nil {
-		return nil, nil, fmt.Errorf("--user: %w", err)
+		return nil, nil, fmt.Errorf("--user: %v", err)
 	}
 	uid, err1 := strconv.ParseUint(u.Uid, 10, 32)
 	gid, err2 := strconv.ParseUint(u.Gid, 10, 32)
@@ -133,7 +134,7 @@ func LookupUser(name string) (*Credential, []Var, error) {
 	}
 	gids, err := u.GroupIds()
 	if err != nil {
-		return nil, nil, fmt.Errorf("--user %s: cannot list its groups: %w", name, err)
+		return nil, nil, fmt.Errorf("--user %s: cannot list its groups: %v", name, err)
 	}
 	cred := &Credential{UID: uint32(uid), GID: uint32(gid), Groups: []uint32{}}
 	for _, g := range gids {

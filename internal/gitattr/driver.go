@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/hullsecrets/hull"
+	"github.com/hullsecrets/hull/formats"
 	"github.com/hullsecrets/hull/keysources"
 )
 
@@ -28,6 +29,19 @@ func Textconv(data []byte, encrypted bool, decrypt func() ([]byte, error)) []byt
 	}
 	note := fmt.Sprintf("# hull: cannot decrypt this file (%s); encrypted values are shortened\n", Reason(err))
 	return append([]byte(note), Abbreviate(data)...)
+}
+
+// Show is Textconv of data, a file in format: encrypted when it has sops
+// metadata (hull.HasMetadata), its plaintext what decrypt opens, as the
+// format writes it.
+func Show(data []byte, format formats.Format, decrypt func() (*formats.File, error)) []byte {
+	return Textconv(data, hull.HasMetadata(format, data), func() ([]byte, error) {
+		f, err := decrypt()
+		if err != nil {
+			return nil, err
+		}
+		return format.Emit(f, formats.EmitOptions{})
+	})
 }
 
 // Reason is a one-line reason for a failed decryption, without the list of

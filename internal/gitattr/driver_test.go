@@ -12,6 +12,8 @@ import (
 
 	"github.com/hullsecrets/hull"
 	"github.com/hullsecrets/hull/config"
+	"github.com/hullsecrets/hull/formats"
+	"github.com/hullsecrets/hull/formats/all"
 	"github.com/hullsecrets/hull/keysources"
 )
 
@@ -38,6 +40,21 @@ func TestTextconv(t *testing.T) {
 		if got := Reason(err); got != want {
 			t.Errorf("Reason(%v) = %q, want %q", err, got, want)
 		}
+	}
+}
+
+func TestShow(t *testing.T) {
+	y, _ := all.Registry().ByName("yaml")
+	plain := []byte("a: 1\n")
+	if out := Show(plain, y, func() (*formats.File, error) { t.Error("decrypt called for a plain file"); return nil, nil }); !bytes.Equal(out, plain) {
+		t.Errorf("a plain file: %q", out)
+	}
+	a, _, open := mergeFixture(t)
+	if out := Show(a, y, func() (*formats.File, error) { f, _, err := open("f", a, nil); return f, err }); string(out) != "a: 1\n" {
+		t.Errorf("an encrypted file: %q", out)
+	}
+	if out := Show(a, y, func() (*formats.File, error) { return nil, hull.ErrMACMismatch }); !strings.HasPrefix(string(out), "# hull: cannot decrypt this file (MAC mismatch") {
+		t.Errorf("a file that does not decrypt: %q", out)
 	}
 }
 

@@ -80,6 +80,26 @@ func Setup(ctx context.Context, o SetupOptions) (*SetupReport, error) {
 	return rep, err
 }
 
+// Lines say what Setup did, one line each: the lines added to
+// .gitattributes (or that it is up to date) and each git config setting.
+func (r *SetupReport) Lines() []string {
+	var out []string
+	for _, l := range r.Added {
+		out = append(out, fmt.Sprintf("%s: added %q", r.Attributes, l))
+	}
+	if r.UpToDate {
+		out = append(out, r.Attributes+": up to date")
+	}
+	for _, ch := range r.Changes {
+		if ch.Set {
+			out = append(out, fmt.Sprintf("%s: set %s = %q", r.Where, ch.Key, ch.Value))
+		} else {
+			out = append(out, fmt.Sprintf("%s: %s is already %q", r.Where, ch.Key, ch.Value))
+		}
+	}
+	return out
+}
+
 // rulePatterns are the .gitattributes patterns of cfg's creation rules
 // and the directory of the .gitattributes they go to: cfg's when it is in
 // the repository whose top is top, else top (and no patterns).

@@ -3,6 +3,7 @@ package scan
 import (
 	"errors"
 	"fmt"
+	"io"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -66,6 +67,23 @@ func (r *Report) Lines(mode Mode, cwd string) []string {
 		out = append(out, f.Text(name))
 	}
 	return out
+}
+
+// Write writes the findings on w: as JSON (Report.JSON) when asJSON, else
+// as lines (Lines). Its error is that of making the JSON.
+func (r *Report) Write(w io.Writer, asJSON bool, mode Mode, cwd string) error {
+	if asJSON {
+		b, err := r.JSON()
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "%s\n", b)
+		return nil
+	}
+	for _, l := range r.Lines(mode, cwd) {
+		fmt.Fprintln(w, l)
+	}
+	return nil
 }
 
 // Advice says where the findings of mode were found and what to do about

@@ -30,7 +30,7 @@ const (
 
 // RunOptions are the settings of one 'hull scan'.
 type RunOptions struct {
-	Dir     string // the working directory
+	Dir     string // the working directory ("": the process's)
 	Mode    Mode
 	Paths   []string // ModeFiles only
 	MaxSize int64    // 0 for DefaultMaxSize
@@ -45,6 +45,7 @@ type RunOptions struct {
 
 // Report is what Run found.
 type Report struct {
+	Dir          string // the working directory of the run
 	Root         string // the top of the repository, else Dir
 	InGit        bool
 	BaselinePath string
@@ -75,7 +76,13 @@ func (e *RunError) Unwrap() error { return e.Err }
 
 // Run scans as o says, with the baseline applied (or written).
 func Run(ctx context.Context, o RunOptions) (*Report, error) {
-	rep := &Report{}
+	if o.Dir == "" {
+		var err error
+		if o.Dir, err = os.Getwd(); err != nil {
+			return nil, err
+		}
+	}
+	rep := &Report{Dir: o.Dir}
 	root, gitErr := GitRoot(ctx, o.Dir)
 	rep.InGit = gitErr == nil
 	if !rep.InGit {

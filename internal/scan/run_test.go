@@ -111,3 +111,29 @@ func TestReportLines(t *testing.T) {
 		}
 	}
 }
+
+func TestReportWrite(t *testing.T) {
+	r := &Report{Root: "/repo", Result: &Result{Findings: []Finding{{File: "a.env", Line: 2, Column: 5, Kind: "jwt", Redacted: "eyJh…"}}}}
+	var b strings.Builder
+	if err := r.Write(&b, false, ModeFiles, "/repo"); err != nil || b.String() != "a.env:2:5: jwt eyJh…\n" {
+		t.Errorf("text: %q, %v", b.String(), err)
+	}
+	b.Reset()
+	if err := r.Write(&b, true, ModeFiles, "/repo"); err != nil || !strings.HasPrefix(b.String(), "{\n  \"findings\": [") || !strings.HasSuffix(b.String(), "}\n") {
+		t.Errorf("JSON: %q, %v", b.String(), err)
+	}
+}
+
+func TestRunDefaultDir(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "a.txt"), []byte("hello\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("GIT_CEILING_DIRECTORIES", filepath.Dir(dir))
+	t.Chdir(dir)
+	wd, _ := os.Getwd()
+	rep, err := Run(context.Background(), RunOptions{Paths: []string{"a.txt"}})
+	if err != nil || rep.Dir != wd || len(rep.Findings) != 0 {
+		t.Fatalf("Run = %+v, %v (want Dir %q)", rep, err, wd)
+	}
+}

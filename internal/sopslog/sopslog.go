@@ -29,6 +29,15 @@ type Logger struct {
 	Now func() time.Time
 }
 
+// New is a Logger writing to w when on (sops's debug level: --verbose),
+// else nil, which writes nothing.
+func New(w io.Writer, on bool) *Logger {
+	if !on {
+		return nil
+	}
+	return &Logger{W: w}
+}
+
 // loggers are the sops logger name and the log field naming the key, per
 // key type.
 var loggers = map[string]struct{ name, field string }{

@@ -83,3 +83,16 @@ func TestDecrypted(t *testing.T) {
 		t.Errorf("missing the recovered lines:\n%s", got)
 	}
 }
+
+func TestNew(t *testing.T) {
+	var b bytes.Buffer
+	if l := New(&b, false); l != nil {
+		t.Errorf("New(off) = %+v, want nil", l)
+	}
+	l := New(&b, true)
+	l.Now = fixed
+	l.Line("SOPS", "info", "x")
+	if b.Len() == 0 {
+		t.Error("New(on) wrote nothing")
+	}
+}
