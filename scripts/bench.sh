@@ -49,7 +49,7 @@ unset SOPS_AGE_KEY SOPS_AGE_KEY_FILE SOPS_AGE_KEY_CMD SOPS_AGE_SSH_PRIVATE_KEY_F
 mkdir -p "$HOME" "$XDG_CONFIG_HOME"
 
 echo "== building hull (as make build does) and the input generator"
-CGO_ENABLED=0 go build -trimpath -o "$work/hull" ./cmd/hull
+CGO_ENABLED=0 go build -tags urfave_cli_no_docs -trimpath -o "$work/hull" ./cmd/hull
 go build -o "$work/benchgen" ./internal/benchgen
 hull="$work/hull"
 
