@@ -87,10 +87,13 @@ func (r *runner) readInput(fio *fileIO) ([]byte, error) {
 }
 
 // setMemoryLimit grows the garbage collector's soft limit with the input
-// (internal/memlimit), unless GOMEMLIMIT is set.
+// (internal/memlimit), unless GOMEMLIMIT is set, and with it the pace (off
+// for small inputs), unless GOGC is set: the user's settings win, and the
+// collector is never off without hull's limit.
 func (r *runner) setMemoryLimit(size int) {
 	if _, set := r.env.lookup("GOMEMLIMIT"); !set {
-		memlimit.Grow(size)
+		_, gogc := r.env.lookup("GOGC")
+		memlimit.Grow(size, !gogc)
 	}
 }
 
