@@ -135,9 +135,11 @@ func (f *fileIO) display() string {
 	return f.path
 }
 
-// parse parses the input in its format, naming the file in errors.
+// parse parses the input in its format, naming the file in errors. The
+// File borrows data (formats.ParseOptions.Borrow: no copy of the input):
+// no command modifies what readInput returned.
 func (f *fileIO) parse(data []byte, encrypted bool) (*formats.File, error) {
-	file, err := f.in.Parse(data, formats.ParseOptions{Encrypted: encrypted})
+	file, err := f.in.Parse(data, formats.ParseOptions{Encrypted: encrypted, Borrow: true})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", f.display(), err)
 	}
