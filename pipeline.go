@@ -61,6 +61,10 @@ type PolicyInput struct {
 	// Load reads the config at a path (config.Load when nil); a program
 	// that resolves policies for several files passes a config.Cache's.
 	Load func(path string) (*config.Config, error)
+	// Locate names the config as config.Locate does (config.Locate when
+	// nil); a program that resolves policies for several files passes a
+	// config.Cache's.
+	Locate func(given string, getenv func(string) string, workDir string) (string, []string, error)
 	// QuietConfig leaves the config's own warnings (unknown keys) out of
 	// Warnings, for a command that prints nothing when it succeeds.
 	QuietConfig bool
@@ -84,7 +88,11 @@ func ResolvePolicy(in PolicyInput) (*Policy, error) {
 		ForceRewriteUnverified: in.ForceRewriteUnverified,
 		KeepRecipients:         in.KeepRecipients,
 	}
-	path, warnings, err := config.Locate(in.ConfigPath, getenv, in.WorkDir)
+	locate := in.Locate
+	if locate == nil {
+		locate = config.Locate
+	}
+	path, warnings, err := locate(in.ConfigPath, getenv, in.WorkDir)
 	if err != nil {
 		return nil, err
 	}

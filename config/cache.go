@@ -11,6 +11,15 @@ type Cache struct {
 	mu     sync.Mutex
 	loaded map[string]cached
 	seen   map[string]bool
+	found  map[locateKey]located
+}
+
+type locateKey struct{ given, env, workDir string }
+
+type located struct {
+	path     string
+	warnings []string
+	err      error
 }
 
 type cached struct {
@@ -19,7 +28,34 @@ type cached struct {
 }
 
 // NewCache returns an empty cache.
-func NewCache() *Cache { return &Cache{loaded: map[string]cached{}, seen: map[string]bool{}} }
+func NewCache() *Cache {
+	return &Cache{loaded: map[string]cached{}, seen: map[string]bool{}, found: map[locateKey]located{}}
+}
+
+// Locate is Locate(given, getenv, workDir), once per set of arguments
+// (the value of SOPS_CONFIG standing for getenv): a decrypt looked for
+// .sops.yaml three times, for the policy and twice for the audit log, with
+// two stats per directory up to the root each time. A Cache belongs to one
+// run, so workDir "" (the working directory) is taken to name the same
+// directory each time: a program that changes its working directory uses a
+// new Cache, or passes workDir.
+func (c *Cache) Locate(given string, getenv func(string) string, workDir string) (string, []string, error) {
+	if c == nil {
+		return Locate(given, getenv, workDir)
+	}
+	k := locateKey{given: given, workDir: workDir}
+	if getenv != nil {
+		k.env = getenv("SOPS_CONFIG")
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	l, ok := c.found[k]
+	if !ok {
+		l.path, l.warnings, l.err = Locate(given, getenv, workDir)
+		c.found[k] = l
+	}
+	return l.path, append([]string(nil), l.warnings...), l.err
+}
 
 // Load is Load(path), once per path (errors included).
 func (c *Cache) Load(path string) (*Config, error) {

@@ -199,3 +199,39 @@ func TestLocate(t *testing.T) {
 		}
 	}
 }
+
+// TestCacheLocate: a Cache searches once per set of arguments, and what it
+// returns is what Locate returns.
+func TestCacheLocate(t *testing.T) {
+	dir := t.TempDir()
+	sub := filepath.Join(dir, "sub")
+	touch(t, filepath.Join(sub, altFileName)) // a warning of the search
+	c := NewCache()
+	path, warnings, err := c.Locate("", nil, sub)
+	wantPath, wantWarnings, wantErr := Locate("", nil, sub)
+	if path != wantPath || err != wantErr || strings.Join(warnings, "\n") != strings.Join(wantWarnings, "\n") || len(warnings) != 1 {
+		t.Fatalf("Cache.Locate = %q, %q, %v; Locate = %q, %q, %v", path, warnings, err, wantPath, wantWarnings, wantErr)
+	}
+	warnings[0] = "changed by the caller"
+
+	// A .sops.yaml made after the search is not seen by the same Cache
+	// (it searched once), but by a new one and for other arguments.
+	touch(t, filepath.Join(dir, FileName))
+	if again, w, _ := c.Locate("", nil, sub); again != path || len(w) != 1 || w[0] == "changed by the caller" {
+		t.Errorf("the second search of a Cache = %q, %q; want the first, %q, with its warning", again, w, path)
+	}
+	if fresh, _, _ := NewCache().Locate("", nil, sub); fresh != filepath.Join(dir, FileName) {
+		t.Errorf("a new Cache found %q", fresh)
+	}
+	env := func(k string) string { return map[string]string{"SOPS_CONFIG": "/env.yaml"}[k] }
+	if got, _, _ := c.Locate("", env, sub); got != "/env.yaml" {
+		t.Errorf("with SOPS_CONFIG set, the Cache returned %q", got)
+	}
+	if got, _, _ := c.Locate("/flag.yaml", env, sub); got != "/flag.yaml" {
+		t.Errorf("with --config, the Cache returned %q", got)
+	}
+	var nilCache *Cache
+	if got, _, _ := nilCache.Locate("", nil, sub); got != filepath.Join(dir, FileName) {
+		t.Errorf("a nil Cache found %q", got)
+	}
+}

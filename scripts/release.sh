@@ -2,7 +2,8 @@
 # Build static release binaries of hull and of its companion hull-kms (the
 # cloud key sources) for every supported platform into dist/ and write
 # dist/SHA256SUMS. Called by 'make release', which passes
-# VERSION, COMMIT and GO.
+# VERSION, COMMIT and GO. The tag urfave_cli_no_docs leaves urfave/cli's
+# own documentation writers out of the binaries (see make build).
 set -eu
 
 GO=${GO:-go}
@@ -24,7 +25,7 @@ for p in $PLATFORMS; do
 	for cmd in hull hull-kms; do
 		out=dist/${cmd}_${VERSION}_${os}_${arch}${ext}
 		echo "building $out"
-		CGO_ENABLED=0 GOOS=$os GOARCH=$arch "$GO" build -trimpath \
+		CGO_ENABLED=0 GOOS=$os GOARCH=$arch "$GO" build -trimpath -tags urfave_cli_no_docs \
 			-ldflags "-s -w -buildid= -X main.version=$VERSION -X main.commit=$COMMIT" \
 			-o "$out" ./cmd/$cmd
 	done

@@ -87,10 +87,13 @@ func (r *runner) readInput(fio *fileIO) ([]byte, error) {
 }
 
 // setMemoryLimit grows the garbage collector's soft limit with the input
-// (internal/memlimit), unless GOMEMLIMIT is set.
+// (internal/memlimit), unless GOMEMLIMIT is set, and with it the pace (off
+// for small inputs), unless GOGC is set: the user's settings win, and the
+// collector is never off without hull's limit.
 func (r *runner) setMemoryLimit(size int) {
 	if _, set := r.env.lookup("GOMEMLIMIT"); !set {
-		memlimit.Grow(size)
+		_, gogc := r.env.lookup("GOGC")
+		memlimit.Grow(size, !gogc)
 	}
 }
 
@@ -132,9 +135,11 @@ func (f *fileIO) display() string {
 	return f.path
 }
 
-// parse parses the input in its format, naming the file in errors.
+// parse parses the input in its format, naming the file in errors. The
+// File borrows data (formats.ParseOptions.Borrow: no copy of the input):
+// no command modifies what readInput returned.
 func (f *fileIO) parse(data []byte, encrypted bool) (*formats.File, error) {
-	file, err := f.in.Parse(data, formats.ParseOptions{Encrypted: encrypted})
+	file, err := f.in.Parse(data, formats.ParseOptions{Encrypted: encrypted, Borrow: true})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", f.display(), err)
 	}

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/hullsecrets/hull/internal/buildver"
+	"github.com/hullsecrets/hull/internal/memlimit"
 	"github.com/urfave/cli/v2"
 )
 
@@ -33,8 +34,9 @@ func main() {
 	if _, set := os.LookupEnv("GOGC"); !set {
 		// hull holds a file's tree and its output at once and then exits:
 		// collecting at 50% growth instead of 100% keeps the peak memory of
-		// a 10 MB file under 300 MiB for a few percent more CPU.
-		debug.SetGCPercent(50)
+		// a 10 MB file under 300 MiB for a few percent more CPU. Reading
+		// an input may change this (io.go, internal/memlimit).
+		debug.SetGCPercent(memlimit.Percent)
 	}
 	os.Exit(Main(os.Args, os.Stdin, os.Stdout, os.Stderr, os.LookupEnv))
 }

@@ -6,17 +6,52 @@ import (
 	"testing"
 )
 
+// The tests share the process's count of input: each reads it first and
+// checks what its own calls add.
+
 func TestGrow(t *testing.T) {
 	defer debug.SetMemoryLimit(math.MaxInt64)
-	if got := Grow(1 << 20); got != Floor || debug.SetMemoryLimit(-1) != Floor {
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	if got := Grow(1<<20, false); got != Floor || debug.SetMemoryLimit(-1) != Floor {
 		t.Errorf("a small input: limit %d", got)
 	}
-	before := read.Load()
-	got := Grow(100 << 20)
+	mu.Lock()
+	before := read
+	mu.Unlock()
+	got := Grow(100<<20, false)
 	if want := 3*(before+100<<20) + 64<<20; got != want || debug.SetMemoryLimit(-1) != want {
 		t.Errorf("a large input: limit %d, want %d", got, want)
 	}
-	if again := Grow(0); again != got {
+	if again := Grow(0, false); again != got {
 		t.Errorf("the limit shrank: %d after %d", again, got)
+	}
+	if p := debug.SetGCPercent(100); p != 100 {
+		t.Errorf("Grow without pace set the collector's pace to %d", p)
+	}
+}
+
+func TestGrowPace(t *testing.T) {
+	defer debug.SetMemoryLimit(math.MaxInt64)
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	mu.Lock()
+	saved := read
+	read = 0
+	mu.Unlock()
+	defer func() { mu.Lock(); read = saved; mu.Unlock() }()
+
+	Grow(SmallInput/2, true)
+	if p := debug.SetGCPercent(-1); p != -1 {
+		t.Errorf("below SmallInput the pace is %d, want off (-1)", p)
+	}
+	if debug.SetMemoryLimit(-1) != Floor {
+		t.Errorf("the collector is off without the limit that bounds the heap")
+	}
+	Grow(SmallInput/2, true) // SmallInput in all: the collector runs again
+	if p := debug.SetGCPercent(-1); p != Percent {
+		t.Errorf("at SmallInput in all the pace is %d, want %d", p, Percent)
+	}
+	Grow(1, true)
+	if p := debug.SetGCPercent(100); p != Percent {
+		t.Errorf("after a large input, a small one set the pace to %d, want %d", p, Percent)
 	}
 }
