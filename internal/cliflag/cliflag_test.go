@@ -88,3 +88,42 @@ func TestPickAndSort(t *testing.T) {
 		t.Fatalf("Sort: %q, want %q", names, want)
 	}
 }
+
+func TestCommandName(t *testing.T) {
+	takes := func(tok string) bool { return tok == "--config" }
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--config", "decrypt", "encrypt", "f"}, "encrypt"},
+		{[]string{"-v", "decrypt", "f"}, "decrypt"},
+		{[]string{"decrypt", "--help"}, ""},
+		{[]string{"help", "decrypt"}, ""},
+		{[]string{"decrypt", "--", "-h"}, "decrypt"},
+		{[]string{"--verbose"}, ""},
+	} {
+		if got := CommandName(c.args, takes); got != c.want {
+			t.Errorf("CommandName(%q) = %q, want %q", c.args, got, c.want)
+		}
+	}
+}
+
+func TestNormalize(t *testing.T) {
+	cmds := []*cli.Command{{Name: "edit", Aliases: []string{"e"}, Flags: testTable.For("a")}}
+	top := testTable.For("b")
+	takes := func(tok string) bool { return TakesValue(tok, top) }
+	for _, c := range []struct {
+		args, want []string
+	}{
+		// Flags before the command go after it; after the file, before it.
+		{[]string{"-o", "x", "e", "file", "-i"}, []string{"e", "-o", "x", "-i", "file"}},
+		{[]string{"edit", "file", "-o", "out"}, []string{"edit", "-o", "out", "file"}},
+		// No command: the top level's flags, reordered.
+		{[]string{"file", "--alpha", "v"}, []string{"--alpha", "v", "file"}},
+		{[]string{"help", "edit"}, []string{"help", "edit"}},
+	} {
+		if got := Normalize(c.args, cmds, top, takes); !slices.Equal(got, c.want) {
+			t.Errorf("Normalize(%q) = %q, want %q", c.args, got, c.want)
+		}
+	}
+}
