@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io/fs"
 	"path/filepath"
-	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -102,33 +101,9 @@ func (r *runner) publishFile(cl *cmdLine, path, root string, answers *bufio.Read
 	if err != nil {
 		return withCode(exitGeneric, fmt.Errorf("%s: %w", path, err))
 	}
-	for !cl.on("yes") {
-		// sops's question, word for word: the absolute path.
-		fmt.Fprintf(r.stdout, "uploading %s to %s ? (y/n): ", abs, t)
-		line, err := answers.ReadString('\n')
-		if a := strings.TrimSpace(line); a == "y" || a == "n" {
-			if a == "n" {
-				// As sops: with --recursive, n skips this file only
-				// (and publish exits 0); else it is an error.
-				if root != "" {
-					fmt.Fprintf(r.stdout, "Publication of %s canceled\n", abs)
-					return nil
-				}
-				return withCode(exitGeneric, fmt.Errorf("Publication of %s canceled", abs)) // sops's sentence
-			}
-			break
-		}
-		if err != nil {
-			fmt.Fprintln(r.stdout)
-			return withCode(exitGeneric, fmt.Errorf("%s: not published: no answer (end of input); pass --yes to upload without asking", path))
-		}
-		// As sops (its answer is read with fmt.Scanln): an empty answer,
-		// or more than one word, ends publish with Scanln's sentence.
-		switch words := len(strings.Fields(line)); {
-		case words == 0:
-			return withCode(exitGeneric, fmt.Errorf("unexpected newline: %s: not published: empty answer (want y or n)", path))
-		case words > 1:
-			return withCode(exitGeneric, fmt.Errorf("expected newline: %s: not published: answer y or n, one word", path))
+	if !cl.on("yes") {
+		if ok, err := publish.Ask(r.stdout, answers, abs, path, t, root != ""); !ok || err != nil {
+			return err
 		}
 	}
 	ctx := context.Background()
