@@ -12,6 +12,7 @@ import (
 	"runtime/debug"
 	"strings"
 
+	"github.com/hullsecrets/hull/config"
 	"github.com/hullsecrets/hull/internal/buildver"
 	"github.com/hullsecrets/hull/internal/cliflag"
 	"github.com/hullsecrets/hull/internal/memlimit"
@@ -60,7 +61,7 @@ type runner struct {
 	stderr io.Writer
 	env    env
 	// configs caches the .sops.yaml files this run has read (policy.go).
-	configs *configCache
+	configs *config.Cache
 	// configPath, when set, is the .sops.yaml a bulk worker uses for its
 	// file: the one the walk chose (cmd_bulk.go).
 	configPath string
@@ -88,7 +89,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer, lookup func(
 	if len(args) > 0 && strings.TrimSuffix(filepath.Base(args[0]), ".exe") == "sops" {
 		name = "sops"
 	}
-	r := &runner{name: name, stdin: stdin, stdout: stdout, stderr: stderr, env: env{lookup: lookup}, configs: newConfigCache(), kms: &companionHolder{}}
+	r := &runner{name: name, stdin: stdin, stdout: stdout, stderr: stderr, env: env{lookup: lookup}, configs: config.NewCache(), kms: &companionHolder{}}
 	err := r.run(args)
 	defer r.closeCompanion()
 	if err == nil {

@@ -83,28 +83,7 @@ func (r *runner) findConfig(cl *cmdLine, _ string) (string, []string, error) {
 	if r.configPath != "" {
 		return r.configPath, nil, nil
 	}
-	return r.configs.locate(cl.str("config"), r.env.get, "")
-}
-
-// configCache keeps the configs one run has read; bulk workers share it.
-type configCache struct{ c *config.Cache }
-
-func newConfigCache() *configCache { return &configCache{config.NewCache()} }
-
-func (cc *configCache) load(path string) (*config.Config, error) {
-	if cc == nil {
-		return config.Load(path)
-	}
-	return cc.c.Load(path)
-}
-
-// locate is config.Locate, once per run (bulk workers, which are given
-// their config, do not search).
-func (cc *configCache) locate(given string, getenv func(string) string, workDir string) (string, []string, error) {
-	if cc == nil {
-		return config.Locate(given, getenv, workDir)
-	}
-	return cc.c.Locate(given, getenv, workDir)
+	return r.configs.Locate(cl.str("config"), r.env.get, "")
 }
 
 // loadConfig finds and parses the .sops.yaml (nil when there is none).
@@ -128,7 +107,7 @@ func (r *runner) policy(cl *cmdLine, _ string) (*hull.Policy, error) {
 		path = cl.str("config")
 	}
 	flag := func(name string) bool { return cl.has(name) && cl.on(name) }
-	p, err := hull.ResolvePolicy(hull.PolicyInput{Getenv: r.env.get, ConfigPath: path, Load: r.configs.load, Locate: r.configs.locate, QuietConfig: quietCommand(cl),
+	p, err := hull.ResolvePolicy(hull.PolicyInput{Getenv: r.env.get, ConfigPath: path, Load: r.configs.Load, Locate: r.configs.Locate, QuietConfig: quietCommand(cl),
 		IgnoreMAC: flag("ignore-mac"), ForceRewriteUnverified: flag("force-rewrite-unverified"), KeepRecipients: flag("keep-recipients")})
 	if err != nil {
 		return nil, withCode(exitErrorReadingConfig, err)
@@ -136,11 +115,7 @@ func (r *runner) policy(cl *cmdLine, _ string) (*hull.Policy, error) {
 	p.RuleKeys = func(cr *config.CreationRule) [][]hull.KeyID {
 		return sopsenv.RuleKeyIDs(cr, all.Options{Companion: r.companion()})
 	}
-	show := p.Warnings
-	if r.configs != nil {
-		show = r.configs.c.New(show) // each once per run
-	}
-	for _, w := range show {
+	for _, w := range r.configs.New(p.Warnings) { // each once per run
 		r.warnf("%s", w)
 	}
 	return p, nil
