@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -16,6 +15,7 @@ import (
 	"github.com/hullsecrets/hull"
 	"github.com/hullsecrets/hull/editor"
 	"github.com/hullsecrets/hull/formats"
+	"github.com/hullsecrets/hull/internal/cliflag"
 )
 
 const editDescription = `Decrypts FILE into a private temporary directory (on /dev/shm when it
@@ -62,7 +62,7 @@ func editFlags() []cli.Flag {
 			fl = append(fl, f)
 		}
 	}
-	sort.SliceStable(fl, func(i, j int) bool { return flagNames(fl[i])[0] < flagNames(fl[j])[0] })
+	cliflag.Sort(fl)
 	return fl
 }
 

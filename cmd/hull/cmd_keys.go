@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -16,6 +14,7 @@ import (
 	"github.com/hullsecrets/hull"
 	"github.com/hullsecrets/hull/config"
 	"github.com/hullsecrets/hull/formats"
+	"github.com/hullsecrets/hull/internal/cliflag"
 	"github.com/hullsecrets/hull/keysources"
 	"github.com/hullsecrets/hull/keysources/all"
 	"github.com/hullsecrets/hull/sopsenv"
@@ -34,22 +33,6 @@ const (
 	gUpdatekeys = "updatekeys" // updatekeys: --yes, --no-rotate
 	gGroups     = "groups"     // groups add/delete: --file
 )
-
-// pickFlags returns the flags of fl with the given names.
-func pickFlags(fl []cli.Flag, names ...string) []cli.Flag {
-	var out []cli.Flag
-	for _, f := range fl {
-		if slices.Contains(names, flagNames(f)[0]) {
-			out = append(out, f)
-		}
-	}
-	return out
-}
-
-func sortFlags(fl []cli.Flag) []cli.Flag {
-	sort.SliceStable(fl, func(i, j int) bool { return flagNames(fl[i])[0] < flagNames(fl[j])[0] })
-	return fl
-}
 
 // ---------------------------------------------------------------- commands
 
@@ -74,8 +57,9 @@ func (r *runner) updatekeysCommand() *cli.Command {
 
 func rotateFlags(groups ...string) []cli.Flag {
 	fl := flagsFor(append([]string{gGlobal, gIn, gOut}, groups...)...)
-	fl = append(fl, pickFlags(flagsFor(gKeys), "encryption-context", "aws-profile")...)
-	return sortFlags(fl)
+	fl = append(fl, cliflag.Pick(flagsFor(gKeys), "encryption-context", "aws-profile")...)
+	cliflag.Sort(fl)
+	return fl
 }
 
 func (r *runner) rotateCommand() *cli.Command {
@@ -116,20 +100,22 @@ func groupsAddFlags() []cli.Flag {
 			fl = append(fl, f)
 		}
 	}
-	return sortFlags(fl)
+	cliflag.Sort(fl)
+	return fl
 }
 
 // groupsBaseFlags are the flags of both groups subcommands. There is no
 // --output-type: they keep the file's values as they are.
 func groupsBaseFlags() []cli.Flag {
 	fl := flagsFor(gGlobal, gIn, gGroups)
-	return append(fl, pickFlags(flagsFor(gOut), "in-place", "output", "force")...)
+	return append(fl, cliflag.Pick(flagsFor(gOut), "in-place", "output", "force")...)
 }
 
 func groupsDeleteFlags() []cli.Flag {
 	fl := groupsBaseFlags()
-	fl = append(fl, pickFlags(flagsFor(gKeys), "shamir-secret-sharing-threshold")...)
-	return sortFlags(fl)
+	fl = append(fl, cliflag.Pick(flagsFor(gKeys), "shamir-secret-sharing-threshold")...)
+	cliflag.Sort(fl)
+	return fl
 }
 
 func (r *runner) groupsCommand() *cli.Command {

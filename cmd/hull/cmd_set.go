@@ -4,12 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sort"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/hullsecrets/hull"
 	"github.com/hullsecrets/hull/formats"
+	"github.com/hullsecrets/hull/internal/cliflag"
 	"github.com/hullsecrets/hull/sopsenv"
 )
 
@@ -66,7 +66,7 @@ func setFlags(groups ...string) []cli.Flag {
 			fl = append(fl, f)
 		}
 	}
-	sort.SliceStable(fl, func(i, j int) bool { return fl[i].Names()[0] < fl[j].Names()[0] })
+	cliflag.Sort(fl)
 	return fl
 }
 

@@ -175,15 +175,16 @@ func Hide(f cli.Flag) {
 	}
 }
 
-// Pick is the flag of fl named name, as a list of one (none when fl has
-// no such flag).
-func Pick(fl []cli.Flag, name string) []cli.Flag {
+// Pick is the flags of fl named by one of names, in fl's order (none
+// when fl has no such flag).
+func Pick(fl []cli.Flag, names ...string) []cli.Flag {
+	var out []cli.Flag
 	for _, f := range fl {
-		if Names(f)[0] == name {
-			return []cli.Flag{f}
+		if slices.Contains(names, Names(f)[0]) {
+			out = append(out, f)
 		}
 	}
-	return nil
+	return out
 }
 
 // Sort sorts flags by name, stably.

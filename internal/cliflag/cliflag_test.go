@@ -79,6 +79,9 @@ func TestPickAndSort(t *testing.T) {
 	if got := Pick(fl, "output"); len(got) != 1 || Names(got[0])[0] != "output" || Pick(fl, "nope") != nil {
 		t.Fatalf("Pick: %v", got)
 	}
+	if got := Pick(fl, "zeta", "alpha"); len(got) != 2 || Names(got[0])[0] != "alpha" || Names(got[1])[0] != "zeta" {
+		t.Fatalf("Pick of two, in fl's order: %v", got)
+	}
 	Sort(fl)
 	var names []string
 	for _, f := range fl {
