@@ -70,17 +70,17 @@ func (r *runner) encrypt(cl *cmdLine, path string) (err error) {
 	if err != nil {
 		return err
 	}
-	pol.storeIndent(fio)
-	rl := r.singleValueRule(fio.in, pol.rule)
+	fio.emitOpts = pol.Indent(fio.out.Name(), fio.emitOpts)
+	rl := r.singleValueRule(fio.in, pol.Rule)
 	data, err := r.readInput(fio)
 	if err != nil {
 		return err
 	}
 	out, err := hull.EncryptPlain(data, fio.display(), hull.EncryptOptions{
-		Groups:            r.viaKeyServices(pol.groups),
-		ShamirThreshold:   pol.threshold,
+		Groups:            r.viaKeyServices(pol.Groups),
+		ShamirThreshold:   pol.Threshold,
 		Rule:              rl,
-		MACOnlyEncrypted:  pol.macOnly,
+		MACOnlyEncrypted:  pol.MACOnlyEncrypted,
 		Format:            fio.out,
 		InputFormat:       fio.in,
 		AllowNoEncryption: cl.on("allow-no-encryption"),

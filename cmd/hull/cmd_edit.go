@@ -203,8 +203,8 @@ func (r *runner) editNew(cl *cmdLine, fio *fileIO, cmd *editor.Command) error {
 	if err != nil {
 		return fmt.Errorf("cannot create %s: %w", path, err)
 	}
-	pol.storeIndent(fio)
-	rl := r.singleValueRule(fio.in, pol.rule)
+	fio.emitOpts = pol.Indent(fio.out.Name(), fio.emitOpts)
+	rl := r.singleValueRule(fio.in, pol.Rule)
 	if fi, err := os.Stat(filepath.Dir(path)); err != nil || !fi.IsDir() {
 		return withCode(exitCouldNotWrite, fmt.Errorf("cannot create %s: directory %s does not exist", path, filepath.Dir(path)))
 	}
@@ -214,7 +214,7 @@ func (r *runner) editNew(cl *cmdLine, fio *fileIO, cmd *editor.Command) error {
 	if _, err := doc.Edit(context.Background(), editor.Template(fio.out.Name()), s); err != nil {
 		return editError(err)
 	}
-	eo := hull.EncryptOptions{Groups: r.viaKeyServices(pol.groups), ShamirThreshold: pol.threshold, Rule: rl, MACOnlyEncrypted: pol.macOnly}
+	eo := hull.EncryptOptions{Groups: r.viaKeyServices(pol.Groups), ShamirThreshold: pol.Threshold, Rule: rl, MACOnlyEncrypted: pol.MACOnlyEncrypted}
 	out, err := hull.CreateFile(path, doc.Edited, fio.out, fio.emitOpts, eo)
 	switch {
 	case errors.Is(err, hull.ErrExists):

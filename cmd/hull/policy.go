@@ -2,14 +2,12 @@ package main
 
 import (
 	"errors"
-	"fmt"
 	"os"
 
 	"github.com/hullsecrets/hull"
 	"github.com/hullsecrets/hull/config"
 	"github.com/hullsecrets/hull/keysources"
 	"github.com/hullsecrets/hull/keysources/all"
-	"github.com/hullsecrets/hull/metadata"
 	"github.com/hullsecrets/hull/sopsenv"
 )
 
@@ -142,19 +140,9 @@ func keyFlags(cl *cmdLine) map[string]string {
 	return sopsenv.KeyFlagValues(func(f string) (string, bool) { return cl.str(f), cl.has(f) })
 }
 
-// policy is what a new file gets (sopsenv.NewFilePolicy), with the
-// config that applies.
-type policy struct {
-	groups    [][]keysources.Recipient
-	threshold int
-	rule      metadata.Rule
-	macOnly   bool
-	cfg       *config.Config
-}
-
 // resolvePolicy decides the keys and the rule for a new file named name:
 // the flags and the environment first, then .sops.yaml.
-func (r *runner) resolvePolicy(cl *cmdLine, name string) (*policy, error) {
+func (r *runner) resolvePolicy(cl *cmdLine, name string) (*sopsenv.NewFile, error) {
 	cliRule, err := rule(cl)
 	if err != nil {
 		return nil, err
@@ -170,15 +158,7 @@ func (r *runner) resolvePolicy(cl *cmdLine, name string) (*policy, error) {
 	p, err := sopsenv.NewFilePolicy(sopsenv.NewFileInput{Name: name, Config: cfg, KeyFlags: keyFlags(cl), Env: r.env.lookup,
 		Options: opts, Rule: cliRule, MACOnlyEncrypted: cl.on("mac-only-encrypted"),
 		Threshold: cl.str("shamir-secret-sharing-threshold"), VaultAddresses: flagVaultAddresses(cl)})
-	if err != nil {
-		return nil, keyError(err)
-	}
-	for i, g := range p.Groups {
-		if len(g) == 0 {
-			return nil, withCode(exitGeneric, fmt.Errorf("%w: %w: key group %d from %s is empty", hull.ErrNoRecipients, errEmptyKeyGroup, i+1, p.Source))
-		}
-	}
-	return &policy{groups: p.Groups, threshold: p.Threshold, rule: p.Rule, macOnly: p.MACOnlyEncrypted, cfg: cfg}, nil
+	return p, keyError(err)
 }
 
 // keyError gives the errors of sopsenv's key resolution their exit codes.
@@ -191,17 +171,6 @@ func keyError(err error) error {
 		return err
 	}
 	return withCode(exitGeneric, err)
-}
-
-// storeIndent applies the config's stores settings when --indent is not
-// given.
-func (p *policy) storeIndent(fio *fileIO) {
-	if p == nil || p.cfg == nil || fio.emitOpts.IndentSet {
-		return
-	}
-	if v := p.cfg.Stores.Indent(fio.out.Name()); v != nil {
-		fio.emitOpts.Indent, fio.emitOpts.IndentSet = *v, true
-	}
 }
 
 // checkEndpoints refuses Vault recipients at addresses the user did not
