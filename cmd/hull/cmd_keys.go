@@ -342,7 +342,7 @@ func (r *runner) updateKeys(cl *cmdLine, path string, answers *bufio.Reader) (er
 
 // confirm asks whether to apply the changes to path.
 func (r *runner) confirm(path string, answers *bufio.Reader) (bool, error) {
-	ok, err := r.ask("Is this okay?", answers)
+	ok, err := sopsenv.YesNo(r.stdout, "Is this okay?", answers)
 	if err != nil {
 		return false, withCode(exitGeneric, fmt.Errorf("%s: not changed: no answer (end of input); pass -y (--yes) to apply the changes without asking", path))
 	}
