@@ -21,7 +21,7 @@ import (
 
 // The release build may set these with -ldflags "-X main.version=…
 // -X main.commit=…"; otherwise both come from the build information that
-// go build and go install record (buildVersion), so that every way of
+// go build and go install record (internal/buildver), so that every way of
 // building hull reports a real version.
 var (
 	version = ""
@@ -112,8 +112,7 @@ type childExit struct{ code int }
 func (c *childExit) Error() string { return fmt.Sprintf("exit status %d", c.code) }
 
 func versionString(name string) string {
-	bi, _ := debug.ReadBuildInfo()
-	v, c := buildVersion(bi, version, commit)
+	v, c := buildver.Get(version, commit)
 	if name == "sops" {
 		return fmt.Sprintf("sops %s (hull %s, %s)\n", sopsVersion, v, c)
 	}
@@ -122,14 +121,8 @@ func versionString(name string) string {
 
 // hullVersion is hull's version alone (for the audit log).
 func hullVersion() string {
-	bi, _ := debug.ReadBuildInfo()
-	v, _ := buildVersion(bi, version, commit)
+	v, _ := buildver.Get(version, commit)
 	return v
-}
-
-// buildVersion is hull's version and commit (internal/buildver).
-func buildVersion(bi *debug.BuildInfo, ldVersion, ldCommit string) (ver, rev string) {
-	return buildver.FromInfo(bi, ldVersion, ldCommit)
 }
 
 // app is hull's whole command line: every command, as help, the man page
