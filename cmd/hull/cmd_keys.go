@@ -179,11 +179,6 @@ func (r *runner) openForKeys(cl *cmdLine, fio *fileIO) (*hull.KeyFile, error) {
 
 // ------------------------------------------------------------- recipients
 
-// keyValues are the values of the key flags prefix+TYPE (sopsenv.KeyValues).
-func keyValues(cl *cmdLine, prefix string) map[string][]string {
-	return sopsenv.KeyValues(cl.list, prefix)
-}
-
 // keySources are the key sources of the key transactions, with the
 // endpoint check of --hc-vault-transit and the key services.
 func (r *runner) keySources(cl *cmdLine) hull.KeySources {
@@ -227,7 +222,7 @@ func keyChangeError(err error) error {
 
 // keyChangeGiven reports whether any --add-*/--rm-* flag is given.
 func keyChangeGiven(cl *cmdLine) bool {
-	return len(keyValues(cl, "add-")) > 0 || len(keyValues(cl, "rm-")) > 0
+	return len(sopsenv.KeyValues(cl.list, "add-")) > 0 || len(sopsenv.KeyValues(cl.list, "rm-")) > 0
 }
 
 func (r *runner) parseKeyChanges(cl *cmdLine) (hull.KeyChanges, error) {
@@ -235,7 +230,7 @@ func (r *runner) parseKeyChanges(cl *cmdLine) (hull.KeyChanges, error) {
 	if err != nil {
 		return hull.KeyChanges{}, err
 	}
-	kc, err := sopsenv.KeyChanges(keyValues(cl, "add-"), keyValues(cl, "rm-"), opts)
+	kc, err := sopsenv.KeyChanges(sopsenv.KeyValues(cl.list, "add-"), sopsenv.KeyValues(cl.list, "rm-"), opts)
 	return kc, withCode(exitGeneric, err)
 }
 
@@ -473,7 +468,7 @@ func (r *runner) cmdGroupsAdd(cl *cmdLine) (err error) {
 	if err != nil {
 		return err
 	}
-	group, err := sopsenv.ParseKeys("", keyValues(cl, ""), opts)
+	group, err := sopsenv.ParseKeys("", sopsenv.KeyValues(cl.list, ""), opts)
 	if err != nil {
 		return withCode(exitGeneric, err)
 	}
@@ -496,7 +491,7 @@ func (r *runner) cmdGroupsDelete(cl *cmdLine) (err error) {
 	if err != nil || idx < 0 {
 		return withCode(exitGeneric, fmt.Errorf("groups delete: INDEX %q is not a group number (0-based)", cl.arg(0)))
 	}
-	given := keyValues(cl, "")
+	given := sopsenv.KeyValues(cl.list, "")
 	for _, k := range sopsenv.KeyFlags {
 		if len(given[k.Flag]) > 0 {
 			return withCode(exitGeneric, fmt.Errorf("--%s: groups delete takes no keys (did you mean 'groups add'?)", k.Flag))
