@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -194,7 +193,8 @@ func keepEdit(path string, sealed []byte, what string) error {
 	return withCode(exitConcurrentModification, editor.KeepEdit(path, sealed, what, time.Now()))
 }
 
-// editNew creates an encrypted file from the example document.
+// editNew creates an encrypted file from the example document
+// (editor.Create).
 func (r *runner) editNew(cl *cmdLine, fio *fileIO, cmd *editor.Command) error {
 	path := fio.path
 	// The keys and the rule come from the flags, else from .sops.yaml,
@@ -205,22 +205,15 @@ func (r *runner) editNew(cl *cmdLine, fio *fileIO, cmd *editor.Command) error {
 	}
 	fio.emitOpts = pol.Indent(fio.out.Name(), fio.emitOpts)
 	rl := r.singleValueRule(fio.in, pol.Rule)
-	if fi, err := os.Stat(filepath.Dir(path)); err != nil || !fi.IsDir() {
-		return withCode(exitCouldNotWrite, fmt.Errorf("cannot create %s: directory %s does not exist", path, filepath.Dir(path)))
-	}
-	doc := &editor.Document{Format: fio.out}
-	s := r.session(cmd, path, fio.emitOpts)
-	s.New = true
-	if _, err := doc.Edit(context.Background(), editor.Template(fio.out.Name()), s); err != nil {
-		return editError(err)
-	}
 	eo := hull.EncryptOptions{Groups: r.viaKeyServices(pol.Groups), ShamirThreshold: pol.Threshold, Rule: rl, MACOnlyEncrypted: pol.MACOnlyEncrypted}
-	out, err := hull.CreateFile(path, doc.Edited, fio.out, fio.emitOpts, eo)
+	out, err := editor.Create(context.Background(), fio.out, r.session(cmd, path, fio.emitOpts), func(f *formats.File) ([]byte, error) {
+		return hull.CreateFile(path, f, fio.out, fio.emitOpts, eo)
+	})
 	switch {
 	case errors.Is(err, hull.ErrExists):
 		return keepEdit(path, out, "created")
 	case errors.Is(err, hull.ErrWrite):
 		return withCode(exitCouldNotWrite, err)
 	}
-	return err
+	return editError(err)
 }
