@@ -353,6 +353,28 @@ func Rule(given map[string]string) (metadata.Rule, error) {
 	return r, nil
 }
 
+// NewGroup is the key group groups add appends: the keys of the key flags
+// given (values, as KeyValues reads them with no prefix). A group without
+// keys is an error that matches hull.ErrNoRecipients.
+func NewGroup(values map[string][]string, o all.Options) ([]keysources.Recipient, error) {
+	group, err := ParseKeys("", values, o)
+	if err == nil && len(group) == 0 {
+		err = fmt.Errorf("%w: give the new group's keys with --age or --pgp", hull.ErrNoRecipients)
+	}
+	return group, err
+}
+
+// NoKeys refuses key flags where none belong (groups delete): its error
+// names the first key flag given in values (KeyValues with no prefix).
+func NoKeys(values map[string][]string) error {
+	for _, k := range KeyFlags {
+		if len(values[k.Flag]) > 0 {
+			return fmt.Errorf("--%s: groups delete takes no keys (did you mean 'groups add'?)", k.Flag)
+		}
+	}
+	return nil
+}
+
 // KeyValues are the values of the key flags prefix+Flag (KeyFlags), by
 // Flag: each value given is split at commas, blanks dropped, as sops
 // reads them. list returns the values of a flag (none when the command

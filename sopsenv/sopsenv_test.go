@@ -292,3 +292,22 @@ func TestRuleTarget(t *testing.T) {
 		t.Errorf("allow refuses: %v", err)
 	}
 }
+
+func TestNewGroupAndNoKeys(t *testing.T) {
+	g, err := NewGroup(map[string][]string{"age": {testAge}}, all.Options{})
+	if err != nil || len(g) != 1 {
+		t.Fatalf("one age key: %v, %v", g, err)
+	}
+	if _, err := NewGroup(map[string][]string{}, all.Options{}); !errors.Is(err, hull.ErrNoRecipients) {
+		t.Errorf("no keys: %v", err)
+	}
+	if _, err := NewGroup(map[string][]string{"age": {"age1nope"}}, all.Options{}); err == nil || !strings.HasPrefix(err.Error(), "--age: ") {
+		t.Errorf("a bad key: %v", err)
+	}
+	if err := NoKeys(map[string][]string{"pgp": nil}); err != nil {
+		t.Errorf("no keys given: %v", err)
+	}
+	if err := NoKeys(map[string][]string{"pgp": {"F00"}}); err == nil || err.Error() != "--pgp: groups delete takes no keys (did you mean 'groups add'?)" {
+		t.Errorf("a key given: %v", err)
+	}
+}

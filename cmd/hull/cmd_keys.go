@@ -468,12 +468,9 @@ func (r *runner) cmdGroupsAdd(cl *cmdLine) (err error) {
 	if err != nil {
 		return err
 	}
-	group, err := sopsenv.ParseKeys("", sopsenv.KeyValues(cl.list, ""), opts)
+	group, err := sopsenv.NewGroup(sopsenv.KeyValues(cl.list, ""), opts)
 	if err != nil {
 		return withCode(exitGeneric, err)
-	}
-	if len(group) == 0 {
-		return withCode(exitGeneric, fmt.Errorf("%w: give the new group's keys with --age or --pgp", hull.ErrNoRecipients))
 	}
 	t, err := thresholdFlag(cl)
 	if err != nil {
@@ -491,11 +488,8 @@ func (r *runner) cmdGroupsDelete(cl *cmdLine) (err error) {
 	if err != nil || idx < 0 {
 		return withCode(exitGeneric, fmt.Errorf("groups delete: INDEX %q is not a group number (0-based)", cl.arg(0)))
 	}
-	given := sopsenv.KeyValues(cl.list, "")
-	for _, k := range sopsenv.KeyFlags {
-		if len(given[k.Flag]) > 0 {
-			return withCode(exitGeneric, fmt.Errorf("--%s: groups delete takes no keys (did you mean 'groups add'?)", k.Flag))
-		}
+	if err := sopsenv.NoKeys(sopsenv.KeyValues(cl.list, "")); err != nil {
+		return withCode(exitGeneric, err)
 	}
 	fio, err := r.groupsFile(cl)
 	if err != nil {
