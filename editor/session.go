@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 
+	"github.com/hullsecrets/hull"
 	"github.com/hullsecrets/hull/formats"
 )
 
@@ -80,3 +83,30 @@ func (d *Document) Edit(ctx context.Context, f *formats.File, s Session) (bool, 
 	}
 	return true, nil
 }
+
+// Create edits the example document of format fm (Template) with s (a
+// new file: any edit is kept) and gives the result to create, which
+// encrypts it and creates s.Path (hull.CreateFile: only if s.Path does not
+// exist by then; when someone else created it meanwhile, its error matches
+// hull.ErrExists and sealed is the encrypted edit, for the caller to keep
+// with KeepEdit). A directory of s.Path that does not exist is refused
+// before the editor starts (the error matches hull.ErrWrite).
+func Create(ctx context.Context, fm formats.Format, s Session, create func(*formats.File) (sealed []byte, err error)) ([]byte, error) {
+	if fi, err := os.Stat(filepath.Dir(s.Path)); err != nil || !fi.IsDir() {
+		return nil, &noDirError{s.Path}
+	}
+	doc := &Document{Format: fm}
+	s.New = true
+	if _, err := doc.Edit(ctx, Template(fm.Name()), s); err != nil {
+		return nil, err
+	}
+	return create(doc.Edited)
+}
+
+// noDirError is Create's error for a file whose directory does not exist.
+type noDirError struct{ path string }
+
+func (e *noDirError) Error() string {
+	return fmt.Sprintf("cannot create %s: directory %s does not exist", e.path, filepath.Dir(e.path))
+}
+func (e *noDirError) Unwrap() error { return hull.ErrWrite }

@@ -6,11 +6,16 @@ import (
 	"context"
 	"errors"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/hullsecrets/hull"
 	"github.com/hullsecrets/hull/formats"
 	"github.com/hullsecrets/hull/formats/all"
+	"github.com/hullsecrets/hull/keysources"
+	"github.com/hullsecrets/hull/keysources/age"
 )
 
 // session edits with a shell script as the editor ($f is the file).
@@ -70,5 +75,46 @@ func TestDocumentEdit(t *testing.T) {
 		if err == nil || !c.is(err) || !strings.Contains(err.Error(), c.msg) {
 			t.Errorf("editor %q: %v", c.body, err)
 		}
+	}
+}
+
+func TestCreate(t *testing.T) {
+	y, _ := all.Registry().ByName("yaml")
+	ctx := context.Background()
+	var warnings []string
+	_, rcpt, err := age.GenerateIdentity(time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := age.ParseRecipients(rcpt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := hull.EncryptOptions{Groups: [][]keysources.Recipient{r}}
+	create := func(path string) func(*formats.File) ([]byte, error) {
+		return func(f *formats.File) ([]byte, error) { return hull.CreateFile(path, f, y, formats.EmitOptions{}, o) }
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "new.yaml")
+	s := session(t, `printf 'pw: x\n' > "$f"`, &warnings)
+	s.Path = path
+	if _, err := Create(ctx, y, s, create(path)); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(path); err != nil || !strings.Contains(string(b), "ENC[") || !strings.Contains(string(b), rcpt) {
+		t.Fatalf("created: %v\n%s", err, b)
+	}
+	// Created by someone else while the editor ran: the edit comes back.
+	other := filepath.Join(dir, "other.yaml")
+	s = session(t, `printf 'pw: y\n' > "$f"; printf 'a: 1\n' > `+other, &warnings)
+	s.Path = other
+	if sealed, err := Create(ctx, y, s, create(other)); !errors.Is(err, hull.ErrExists) || !strings.Contains(string(sealed), "ENC[") {
+		t.Errorf("exists: %v\n%s", err, sealed)
+	}
+	// No directory: refused before the editor starts.
+	s = session(t, `exit 7`, &warnings)
+	s.Path = filepath.Join(dir, "nodir", "f.yaml")
+	if _, err := Create(ctx, y, s, create(s.Path)); !errors.Is(err, hull.ErrWrite) || !strings.Contains(err.Error(), "directory "+filepath.Join(dir, "nodir")+" does not exist") {
+		t.Errorf("no directory: %v", err)
 	}
 }

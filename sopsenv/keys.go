@@ -10,6 +10,7 @@ import (
 
 	"github.com/hullsecrets/hull"
 	"github.com/hullsecrets/hull/config"
+	"github.com/hullsecrets/hull/formats"
 	"github.com/hullsecrets/hull/keysources"
 	"github.com/hullsecrets/hull/keysources/all"
 	"github.com/hullsecrets/hull/keysources/cloudkey"
@@ -160,16 +161,31 @@ type NewFile struct {
 	Source string
 	// CreationRule is the rule that matched, if any.
 	CreationRule *config.CreationRule
+	// Config is the .sops.yaml that applies (nil: none), for its stores
+	// settings (Indent).
+	Config *config.Config
+}
+
+// Indent is emit with the indent the config's stores settings give
+// output in the format named out, unless emit sets one (--indent).
+func (p *NewFile) Indent(out string, emit formats.EmitOptions) formats.EmitOptions {
+	if p.Config == nil || emit.IndentSet {
+		return emit
+	}
+	if v := p.Config.Stores.Indent(out); v != nil {
+		emit.Indent, emit.IndentSet = *v, true
+	}
+	return emit
 }
 
 // NewFilePolicy decides the keys and the rule of a new file as sops does:
 // keys given by flags or the environment first (they replace the
 // config's), else those of the matching creation rule; the rule flags,
 // else the creation rule's. The config's Vault keys must be at addresses
-// the user gave (CheckEndpoints). An empty key group is left to the
-// caller to refuse.
+// the user gave (CheckEndpoints). An empty key group is refused
+// (hull.ErrNoRecipients, ErrEmptyKeyGroup).
 func NewFilePolicy(in NewFileInput) (*NewFile, error) {
-	p := &NewFile{}
+	p := &NewFile{Config: in.Config}
 	keysGiven := KeysGiven(in.KeyFlags, in.Env)
 	cfg := in.Config
 	if cfg != nil && cfg.CreationRules != nil {
@@ -218,6 +234,11 @@ func NewFilePolicy(in NewFileInput) (*NewFile, error) {
 	}
 	if set {
 		p.Threshold = n
+	}
+	for i, g := range p.Groups {
+		if len(g) == 0 {
+			return nil, fmt.Errorf("%w: %w: key group %d from %s is empty", hull.ErrNoRecipients, ErrEmptyKeyGroup, i+1, p.Source)
+		}
 	}
 	return p, nil
 }
@@ -330,6 +351,28 @@ func Rule(given map[string]string) (metadata.Rule, error) {
 		return r, fmt.Errorf("--%s: %w", strings.ReplaceAll(r.Kind, "_", "-"), err)
 	}
 	return r, nil
+}
+
+// NewGroup is the key group groups add appends: the keys of the key flags
+// given (values, as KeyValues reads them with no prefix). A group without
+// keys is an error that matches hull.ErrNoRecipients.
+func NewGroup(values map[string][]string, o all.Options) ([]keysources.Recipient, error) {
+	group, err := ParseKeys("", values, o)
+	if err == nil && len(group) == 0 {
+		err = fmt.Errorf("%w: give the new group's keys with --age or --pgp", hull.ErrNoRecipients)
+	}
+	return group, err
+}
+
+// NoKeys refuses key flags where none belong (groups delete): its error
+// names the first key flag given in values (KeyValues with no prefix).
+func NoKeys(values map[string][]string) error {
+	for _, k := range KeyFlags {
+		if len(values[k.Flag]) > 0 {
+			return fmt.Errorf("--%s: groups delete takes no keys (did you mean 'groups add'?)", k.Flag)
+		}
+	}
+	return nil
 }
 
 // KeyValues are the values of the key flags prefix+Flag (KeyFlags), by

@@ -3,6 +3,7 @@ package sopsenv
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/hullsecrets/hull"
@@ -93,3 +94,20 @@ type explained struct {
 
 func (e *explained) Error() string { return e.msg }
 func (e *explained) Unwrap() error { return e.err }
+
+// Indent parses --indent for output in the format named out: the zero
+// options when s is empty, else s spaces (-1: none, tabs for JSON, not for
+// YAML).
+func Indent(s, out string) (formats.EmitOptions, error) {
+	if s == "" {
+		return formats.EmitOptions{}, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return formats.EmitOptions{}, fmt.Errorf("--indent %q is not a number", s)
+	}
+	if n < -1 || (n < 0 && out == "yaml") {
+		return formats.EmitOptions{}, fmt.Errorf("--indent %d is out of range", n)
+	}
+	return formats.EmitOptions{Indent: n, IndentSet: true}, nil
+}

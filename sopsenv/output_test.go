@@ -71,3 +71,23 @@ func TestDump(t *testing.T) {
 		t.Errorf("binary: %v (%q)", err, s)
 	}
 }
+
+func TestIndent(t *testing.T) {
+	for _, c := range []struct {
+		s, out string
+		want   formats.EmitOptions
+		err    string
+	}{
+		{"", "yaml", formats.EmitOptions{}, ""},
+		{"4", "yaml", formats.EmitOptions{Indent: 4, IndentSet: true}, ""},
+		{"-1", "json", formats.EmitOptions{Indent: -1, IndentSet: true}, ""},
+		{"-1", "yaml", formats.EmitOptions{}, "--indent -1 is out of range"},
+		{"-2", "json", formats.EmitOptions{}, "--indent -2 is out of range"},
+		{"x", "json", formats.EmitOptions{}, `--indent "x" is not a number`},
+	} {
+		got, err := Indent(c.s, c.out)
+		if got != c.want || (err == nil) != (c.err == "") || err != nil && err.Error() != c.err {
+			t.Errorf("Indent(%q, %q) = %+v, %v", c.s, c.out, got, err)
+		}
+	}
+}

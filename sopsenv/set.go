@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 
 	"github.com/hullsecrets/hull"
 	"github.com/hullsecrets/hull/formats"
@@ -25,6 +26,45 @@ type SetSource struct {
 	Stdin    io.Reader
 	Literal  bool
 	Limit    int64
+}
+
+// ErrSetArgs is matched by SetSource.Args's error for a wrong number of
+// arguments.
+var ErrSetArgs = errors.New("wrong number of arguments")
+
+// setArgsError is a usage error that matches ErrSetArgs; its message is
+// its own.
+type setArgsError string
+
+func (e setArgsError) Error() string        { return string(e) }
+func (e setArgsError) Is(target error) bool { return target == ErrSetArgs }
+
+// Args reads set's arguments as sops does: FILE, PATH and VALUE, which
+// names the value file with FromFile and is not given when the value comes
+// from Stdin (--value-stdin). A "--" among them only ends the flags (set
+// F P -- -5). It returns the file and the path as given, and sets Arg.
+func (s *SetSource) Args(args []string) (file, path string, err error) {
+	if s.FromFile && s.Stdin != nil {
+		return "", "", errors.New("--value-file and --value-stdin cannot be used together")
+	}
+	want := 3
+	if s.Stdin != nil {
+		want = 2
+	}
+	if i := slices.Index(args, "--"); i >= 0 {
+		args = slices.Delete(slices.Clone(args), i, i+1)
+	}
+	if len(args) != want {
+		msg := "usage: hull set FILE PATH VALUE (or FILE PATH --value-file VALUEFILE, or FILE PATH --value-stdin)"
+		if s.Stdin != nil && len(args) == 3 {
+			msg = "--value-stdin reads the value from stdin: give FILE and PATH only"
+		}
+		return "", "", setArgsError(fmt.Sprintf("%s; got %d arguments", msg, len(args)))
+	}
+	if s.Stdin == nil {
+		s.Arg = args[2]
+	}
+	return args[0], args[1], nil
 }
 
 // Value reads and parses the value (hull.ReadSetValue,

@@ -70,3 +70,28 @@ func TestUnset(t *testing.T) {
 		}
 	}
 }
+
+func TestSetSourceArgs(t *testing.T) {
+	stdin := strings.NewReader("1")
+	for _, c := range []struct {
+		args       []string
+		src        SetSource
+		file, path string
+		arg        string
+		err        string // "" for none
+		usage      bool   // the error matches ErrSetArgs
+	}{
+		{args: []string{"f", "p", "v"}, file: "f", path: "p", arg: "v"},
+		{args: []string{"f", "p", "--", "-5"}, file: "f", path: "p", arg: "-5"},
+		{args: []string{"f", "p"}, src: SetSource{Stdin: stdin}, file: "f", path: "p"},
+		{args: []string{"f", "p", "v"}, src: SetSource{Stdin: stdin}, err: "--value-stdin reads the value from stdin: give FILE and PATH only; got 3 arguments", usage: true},
+		{args: []string{"f"}, err: "usage: hull set FILE PATH VALUE (or FILE PATH --value-file VALUEFILE, or FILE PATH --value-stdin); got 1 arguments", usage: true},
+		{args: []string{"f", "p"}, src: SetSource{Stdin: stdin, FromFile: true}, err: "--value-file and --value-stdin cannot be used together"},
+	} {
+		src := c.src
+		file, path, err := src.Args(c.args)
+		if file != c.file || path != c.path || src.Arg != c.arg || (err == nil) != (c.err == "") || err != nil && (err.Error() != c.err || errors.Is(err, ErrSetArgs) != c.usage) {
+			t.Errorf("%q: %q %q %q, %v", c.args, file, path, src.Arg, err)
+		}
+	}
+}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/hullsecrets/hull"
 	"github.com/hullsecrets/hull/config"
+	"github.com/hullsecrets/hull/formats"
 	"github.com/hullsecrets/hull/keysources"
 	"github.com/hullsecrets/hull/keysources/all"
 	"github.com/hullsecrets/hull/keysources/companion"
@@ -117,6 +118,9 @@ func TestNewFilePolicy(t *testing.T) {
 	if len(p.Groups) != 1 || len(p.Groups[0]) != 1 || p.Rule.Value != "^pw" || p.CreationRule == nil || p.Threshold != 1 {
 		t.Errorf("from the rule: %+v", p)
 	}
+	if e := p.Indent("yaml", formats.EmitOptions{}); e.IndentSet {
+		t.Errorf("no stores settings: %+v", e)
+	}
 	// Keys in the environment replace the config's; the rule stays.
 	in.Env = envOf(map[string]string{"SOPS_AGE_RECIPIENTS": testAge})
 	in.Threshold = "2"
@@ -136,6 +140,27 @@ func TestNewFilePolicy(t *testing.T) {
 	if _, err := NewFilePolicy(in); !errors.Is(err, hull.ErrNoRecipients) {
 		t.Errorf("no config, no keys: %v", err)
 	}
+	// A rule with an empty key group is refused; the stores settings
+	// give the indent unless --indent does.
+	cfgText = "stores:\n  yaml:\n    indent: 4\ncreation_rules:\n  - path_regex: \\.env$\n"
+	if err := os.WriteFile(filepath.Join(dir, config.FileName), []byte(cfgText), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if cfg, err = config.Load(filepath.Join(dir, config.FileName)); err != nil {
+		t.Fatal(err)
+	}
+	in = NewFileInput{Name: filepath.Join(dir, "s.env"), Config: cfg, Env: envOf(nil)}
+	if _, err := NewFilePolicy(in); !errors.Is(err, ErrEmptyKeyGroup) || !errors.Is(err, hull.ErrNoRecipients) {
+		t.Errorf("an empty key group: %v", err)
+	}
+	nf := &NewFile{Config: cfg}
+	if e := nf.Indent("yaml", formats.EmitOptions{}); e.Indent != 4 || !e.IndentSet {
+		t.Errorf("stores indent: %+v", e)
+	}
+	if e := nf.Indent("yaml", formats.EmitOptions{Indent: 2, IndentSet: true}); e.Indent != 2 {
+		t.Errorf("--indent wins: %+v", e)
+	}
+	in = NewFileInput{Name: filepath.Join(dir, "s.json"), Env: envOf(nil)}
 	in.KeyFlags = map[string]string{"hckms": "k"}
 	if _, err := Recipients(in.KeyFlags, in.Env, all.Options{}); err == nil {
 		t.Error("an unsupported key type was accepted")
@@ -265,5 +290,24 @@ func TestRuleTarget(t *testing.T) {
 	refused := errors.New("refused")
 	if _, _, err := RuleTarget(pol, filepath.Join(dir, "s.yaml"), all.Options{}, func([][]keysources.Recipient) error { return refused }); !errors.Is(err, refused) {
 		t.Errorf("allow refuses: %v", err)
+	}
+}
+
+func TestNewGroupAndNoKeys(t *testing.T) {
+	g, err := NewGroup(map[string][]string{"age": {testAge}}, all.Options{})
+	if err != nil || len(g) != 1 {
+		t.Fatalf("one age key: %v, %v", g, err)
+	}
+	if _, err := NewGroup(map[string][]string{}, all.Options{}); !errors.Is(err, hull.ErrNoRecipients) {
+		t.Errorf("no keys: %v", err)
+	}
+	if _, err := NewGroup(map[string][]string{"age": {"age1nope"}}, all.Options{}); err == nil || !strings.HasPrefix(err.Error(), "--age: ") {
+		t.Errorf("a bad key: %v", err)
+	}
+	if err := NoKeys(map[string][]string{"pgp": nil}); err != nil {
+		t.Errorf("no keys given: %v", err)
+	}
+	if err := NoKeys(map[string][]string{"pgp": {"F00"}}); err == nil || err.Error() != "--pgp: groups delete takes no keys (did you mean 'groups add'?)" {
+		t.Errorf("a key given: %v", err)
 	}
 }

@@ -78,7 +78,7 @@ func (r *runner) auditSettings(cl *cmdLine, target string) audit.Settings {
 		target = ""
 	}
 	find := func() (string, error) { p, _, err := r.findConfig(cl, target); return p, err }
-	return audit.ResolveFound(r.env.get, find, r.configs.load)
+	return audit.ResolveFound(r.env.get, find, r.configs.Load)
 }
 
 // auditOps is the operation each *runner is in (bulk workers run

@@ -11,6 +11,7 @@ import (
 
 	"github.com/hullsecrets/hull/config"
 	"github.com/hullsecrets/hull/internal/bulk"
+	"github.com/hullsecrets/hull/sopsenv"
 )
 
 // This file holds the rule-driven bulk forms of encrypt, decrypt,
@@ -185,7 +186,7 @@ func (r *runner) bulkUpdatekeys(cl *cmdLine) error {
 	if !cl.on("yes") {
 		// One question for the whole tree (bulk.ConfirmUpdate).
 		answers := bufio.NewReader(r.stdin)
-		n, ok, err := bulk.ConfirmUpdate(context.Background(), files, r.stdout, func(q string) (bool, error) { return r.ask(q, answers) })
+		n, ok, err := bulk.ConfirmUpdate(context.Background(), files, r.stdout, func(q string) (bool, error) { return sopsenv.YesNo(r.stdout, q, answers) })
 		switch {
 		case err != nil:
 			return withCode(exitGeneric, err)
@@ -201,25 +202,4 @@ func (r *runner) bulkUpdatekeys(cl *cmdLine) error {
 	return r.runBulkFiles(cl, bulk.UpdatekeysSpec, files, func(sub *runner, cl *cmdLine, path string) error {
 		return sub.updateKeys(cl, path, nil)
 	})
-}
-
-// ask asks a yes/no question on stdout and reads the answer from answers,
-// until it is one; at the end of input it gives up (io.EOF) instead of
-// waiting. Like sops it reads stdin even when it is not a terminal ("echo
-// y | hull updatekeys f").
-func (r *runner) ask(question string, answers *bufio.Reader) (bool, error) {
-	for {
-		fmt.Fprintf(r.stdout, "%s (y/n):", question)
-		line, err := answers.ReadString('\n')
-		switch strings.ToLower(strings.TrimSpace(line)) {
-		case "y", "yes":
-			return true, nil
-		case "n", "no":
-			return false, nil
-		}
-		if err != nil {
-			fmt.Fprintln(r.stdout)
-			return false, io.EOF
-		}
-	}
 }

@@ -70,17 +70,17 @@ func (r *runner) encrypt(cl *cmdLine, path string) (err error) {
 	if err != nil {
 		return err
 	}
-	pol.storeIndent(fio)
-	rl := r.singleValueRule(fio.in, pol.rule)
+	fio.emitOpts = pol.Indent(fio.out.Name(), fio.emitOpts)
+	rl := r.singleValueRule(fio.in, pol.Rule)
 	data, err := r.readInput(fio)
 	if err != nil {
 		return err
 	}
 	out, err := hull.EncryptPlain(data, fio.display(), hull.EncryptOptions{
-		Groups:            r.viaKeyServices(pol.groups),
-		ShamirThreshold:   pol.threshold,
+		Groups:            r.viaKeyServices(pol.Groups),
+		ShamirThreshold:   pol.Threshold,
 		Rule:              rl,
-		MACOnlyEncrypted:  pol.macOnly,
+		MACOnlyEncrypted:  pol.MACOnlyEncrypted,
 		Format:            fio.out,
 		InputFormat:       fio.in,
 		AllowNoEncryption: cl.on("allow-no-encryption"),
@@ -129,20 +129,15 @@ func (r *runner) openFile(cl *cmdLine, fio *fileIO) (*formats.File, *hull.Opened
 	if err != nil {
 		return nil, nil, err
 	}
-	return r.decryptBytes(cl, fio, data, nil)
-}
-
-// decryptBytes parses and decrypts the contents of fio's file. With a
-// stash, the ciphertext of every value is remembered for a rewrite.
-func (r *runner) decryptBytes(cl *cmdLine, fio *fileIO, data []byte, stash *hull.Stash) (rf *formats.File, ro *hull.Opened, rerr error) {
-	return r.open(cl, fio, data, stash, nil)
+	return r.open(cl, fio, data, nil, nil)
 }
 
 // open is the one "open an encrypted file" of every command (decrypt, the
 // rewrites, the key commands, the git drivers): parse, load the metadata,
 // recover the data key with every identity the user has (files, gpg, cloud
 // key sources), verify the MAC and, as the policy requires, the extended
-// MAC. prepare, when given, sees the parsed file before it is decrypted
+// MAC. With a stash, the ciphertext of every value is remembered for a
+// rewrite. prepare, when given, sees the parsed file before it is decrypted
 // (the key commands set aside stanzas that hold no key).
 func (r *runner) open(cl *cmdLine, fio *fileIO, data []byte, stash *hull.Stash, prepare func(*formats.File)) (rf *formats.File, ro *hull.Opened, rerr error) {
 	// audit.go: the access record, written before any plaintext leaves hull.
@@ -201,11 +196,6 @@ func (r *runner) decrypt(cl *cmdLine, path string) (err error) {
 		return err
 	}
 	return r.write(fio, out, true)
-}
-
-// extractValue is sopsenv.Extract in fio's output format.
-func extractValue(f *formats.File, path []hull.PathStep, fio *fileIO) ([]byte, error) {
-	return sopsenv.Extract(f, path, fio.out, fio.emitOpts)
 }
 
 func (r *runner) cmdFilestatus(cl *cmdLine) error {

@@ -7,8 +7,6 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
-	"path/filepath"
-	"sort"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -16,6 +14,7 @@ import (
 	"github.com/hullsecrets/hull"
 	"github.com/hullsecrets/hull/editor"
 	"github.com/hullsecrets/hull/formats"
+	"github.com/hullsecrets/hull/internal/cliflag"
 )
 
 const editDescription = `Decrypts FILE into a private temporary directory (on /dev/shm when it
@@ -62,7 +61,7 @@ func editFlags() []cli.Flag {
 			fl = append(fl, f)
 		}
 	}
-	sort.SliceStable(fl, func(i, j int) bool { return flagNames(fl[i])[0] < flagNames(fl[j])[0] })
+	cliflag.Sort(fl)
 	return fl
 }
 
@@ -194,7 +193,8 @@ func keepEdit(path string, sealed []byte, what string) error {
 	return withCode(exitConcurrentModification, editor.KeepEdit(path, sealed, what, time.Now()))
 }
 
-// editNew creates an encrypted file from the example document.
+// editNew creates an encrypted file from the example document
+// (editor.Create).
 func (r *runner) editNew(cl *cmdLine, fio *fileIO, cmd *editor.Command) error {
 	path := fio.path
 	// The keys and the rule come from the flags, else from .sops.yaml,
@@ -203,24 +203,17 @@ func (r *runner) editNew(cl *cmdLine, fio *fileIO, cmd *editor.Command) error {
 	if err != nil {
 		return fmt.Errorf("cannot create %s: %w", path, err)
 	}
-	pol.storeIndent(fio)
-	rl := r.singleValueRule(fio.in, pol.rule)
-	if fi, err := os.Stat(filepath.Dir(path)); err != nil || !fi.IsDir() {
-		return withCode(exitCouldNotWrite, fmt.Errorf("cannot create %s: directory %s does not exist", path, filepath.Dir(path)))
-	}
-	doc := &editor.Document{Format: fio.out}
-	s := r.session(cmd, path, fio.emitOpts)
-	s.New = true
-	if _, err := doc.Edit(context.Background(), editor.Template(fio.out.Name()), s); err != nil {
-		return editError(err)
-	}
-	eo := hull.EncryptOptions{Groups: r.viaKeyServices(pol.groups), ShamirThreshold: pol.threshold, Rule: rl, MACOnlyEncrypted: pol.macOnly}
-	out, err := hull.CreateFile(path, doc.Edited, fio.out, fio.emitOpts, eo)
+	fio.emitOpts = pol.Indent(fio.out.Name(), fio.emitOpts)
+	rl := r.singleValueRule(fio.in, pol.Rule)
+	eo := hull.EncryptOptions{Groups: r.viaKeyServices(pol.Groups), ShamirThreshold: pol.Threshold, Rule: rl, MACOnlyEncrypted: pol.MACOnlyEncrypted}
+	out, err := editor.Create(context.Background(), fio.out, r.session(cmd, path, fio.emitOpts), func(f *formats.File) ([]byte, error) {
+		return hull.CreateFile(path, f, fio.out, fio.emitOpts, eo)
+	})
 	switch {
 	case errors.Is(err, hull.ErrExists):
 		return keepEdit(path, out, "created")
 	case errors.Is(err, hull.ErrWrite):
 		return withCode(exitCouldNotWrite, err)
 	}
-	return err
+	return editError(err)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/hullsecrets/hull/formats"
 	"github.com/hullsecrets/hull/internal/cliflag"
 	"github.com/hullsecrets/hull/internal/execx"
+	"github.com/hullsecrets/hull/sopsenv"
 )
 
 // Flag groups of exec-env and exec-file.
@@ -128,5 +129,7 @@ func (r *runner) cmdExecFile(cl *cmdLine) (err error) {
 	return childResult(run.RunFile(execx.FileRun{Name: cl.str("filename"), Extensions: fio.out.Extensions(), Display: fio.display(),
 		Base: execx.TempBase(r.env.get("TMPDIR")), FIFO: !cl.on("no-fifo"), Warn: func(err error) { r.warnf("%v", err) },
 		Open: func() (*formats.File, error) { f, _, err := r.openFile(cl, fio); return f, err },
-		Emit: func(f *formats.File, ex []hull.PathStep) ([]byte, error) { return extractValue(f, ex, fio) }}))
+		Emit: func(f *formats.File, ex []hull.PathStep) ([]byte, error) {
+			return sopsenv.Extract(f, ex, fio.out, fio.emitOpts)
+		}}))
 }

@@ -121,7 +121,7 @@ func (r *runner) cmdDiff(cl *cmdLine) error {
 		return err
 	}
 	return r.write(fio, gitattr.Show(data, fio.in, func() (*formats.File, error) {
-		f, _, err := r.decryptBytes(cl, fio, data, nil)
+		f, _, err := r.open(cl, fio, data, nil, nil)
 		return f, err
 	}), false)
 }
@@ -148,7 +148,7 @@ func (r *runner) cmdMerge(cl *cmdLine) error {
 			return fio.in, fio.name, nil
 		},
 		Open: func(side string, d []byte, st *hull.Stash) (*formats.File, *hull.Opened, error) {
-			return r.decryptBytes(cl, &fileIO{path: display + " (" + side + ")", name: fio.name, in: fio.in, out: fio.in}, d, st)
+			return r.open(cl, &fileIO{path: display + " (" + side + ")", name: fio.name, in: fio.in, out: fio.in}, d, st, nil)
 		},
 		Policy: func() (*hull.Policy, error) { return r.policy(cl, fio.name) }})
 	switch {
@@ -188,7 +188,7 @@ func (r *runner) mergeResolve(cl *cmdLine, which string) error {
 	var fio *fileIO
 	err = gitattr.Resolve(gitattr.Resolution{Path: path, Read: readFile, Ours: which == "ours",
 		Format: func(out []byte) (err error) { fio, err = gitFile(cl, path, out); return err },
-		Verify: func(out []byte) error { _, _, err := r.decryptBytes(cl, fio, out, nil); return err }})
+		Verify: func(out []byte) error { _, _, err := r.open(cl, fio, out, nil, nil); return err }})
 	if errors.As(err, new(*gitattr.FileError)) {
 		return gitattrErr(err)
 	}

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -16,6 +14,7 @@ import (
 	"github.com/hullsecrets/hull"
 	"github.com/hullsecrets/hull/config"
 	"github.com/hullsecrets/hull/formats"
+	"github.com/hullsecrets/hull/internal/cliflag"
 	"github.com/hullsecrets/hull/keysources"
 	"github.com/hullsecrets/hull/keysources/all"
 	"github.com/hullsecrets/hull/sopsenv"
@@ -34,22 +33,6 @@ const (
 	gUpdatekeys = "updatekeys" // updatekeys: --yes, --no-rotate
 	gGroups     = "groups"     // groups add/delete: --file
 )
-
-// pickFlags returns the flags of fl with the given names.
-func pickFlags(fl []cli.Flag, names ...string) []cli.Flag {
-	var out []cli.Flag
-	for _, f := range fl {
-		if slices.Contains(names, flagNames(f)[0]) {
-			out = append(out, f)
-		}
-	}
-	return out
-}
-
-func sortFlags(fl []cli.Flag) []cli.Flag {
-	sort.SliceStable(fl, func(i, j int) bool { return flagNames(fl[i])[0] < flagNames(fl[j])[0] })
-	return fl
-}
 
 // ---------------------------------------------------------------- commands
 
@@ -74,8 +57,9 @@ func (r *runner) updatekeysCommand() *cli.Command {
 
 func rotateFlags(groups ...string) []cli.Flag {
 	fl := flagsFor(append([]string{gGlobal, gIn, gOut}, groups...)...)
-	fl = append(fl, pickFlags(flagsFor(gKeys), "encryption-context", "aws-profile")...)
-	return sortFlags(fl)
+	fl = append(fl, cliflag.Pick(flagsFor(gKeys), "encryption-context", "aws-profile")...)
+	cliflag.Sort(fl)
+	return fl
 }
 
 func (r *runner) rotateCommand() *cli.Command {
@@ -116,20 +100,22 @@ func groupsAddFlags() []cli.Flag {
 			fl = append(fl, f)
 		}
 	}
-	return sortFlags(fl)
+	cliflag.Sort(fl)
+	return fl
 }
 
 // groupsBaseFlags are the flags of both groups subcommands. There is no
 // --output-type: they keep the file's values as they are.
 func groupsBaseFlags() []cli.Flag {
 	fl := flagsFor(gGlobal, gIn, gGroups)
-	return append(fl, pickFlags(flagsFor(gOut), "in-place", "output", "force")...)
+	return append(fl, cliflag.Pick(flagsFor(gOut), "in-place", "output", "force")...)
 }
 
 func groupsDeleteFlags() []cli.Flag {
 	fl := groupsBaseFlags()
-	fl = append(fl, pickFlags(flagsFor(gKeys), "shamir-secret-sharing-threshold")...)
-	return sortFlags(fl)
+	fl = append(fl, cliflag.Pick(flagsFor(gKeys), "shamir-secret-sharing-threshold")...)
+	cliflag.Sort(fl)
+	return fl
 }
 
 func (r *runner) groupsCommand() *cli.Command {
@@ -193,11 +179,6 @@ func (r *runner) openForKeys(cl *cmdLine, fio *fileIO) (*hull.KeyFile, error) {
 
 // ------------------------------------------------------------- recipients
 
-// keyValues are the values of the key flags prefix+TYPE (sopsenv.KeyValues).
-func keyValues(cl *cmdLine, prefix string) map[string][]string {
-	return sopsenv.KeyValues(cl.list, prefix)
-}
-
 // keySources are the key sources of the key transactions, with the
 // endpoint check of --hc-vault-transit and the key services.
 func (r *runner) keySources(cl *cmdLine) hull.KeySources {
@@ -241,7 +222,7 @@ func keyChangeError(err error) error {
 
 // keyChangeGiven reports whether any --add-*/--rm-* flag is given.
 func keyChangeGiven(cl *cmdLine) bool {
-	return len(keyValues(cl, "add-")) > 0 || len(keyValues(cl, "rm-")) > 0
+	return len(sopsenv.KeyValues(cl.list, "add-")) > 0 || len(sopsenv.KeyValues(cl.list, "rm-")) > 0
 }
 
 func (r *runner) parseKeyChanges(cl *cmdLine) (hull.KeyChanges, error) {
@@ -249,7 +230,7 @@ func (r *runner) parseKeyChanges(cl *cmdLine) (hull.KeyChanges, error) {
 	if err != nil {
 		return hull.KeyChanges{}, err
 	}
-	kc, err := sopsenv.KeyChanges(keyValues(cl, "add-"), keyValues(cl, "rm-"), opts)
+	kc, err := sopsenv.KeyChanges(sopsenv.KeyValues(cl.list, "add-"), sopsenv.KeyValues(cl.list, "rm-"), opts)
 	return kc, withCode(exitGeneric, err)
 }
 
@@ -356,7 +337,7 @@ func (r *runner) updateKeys(cl *cmdLine, path string, answers *bufio.Reader) (er
 
 // confirm asks whether to apply the changes to path.
 func (r *runner) confirm(path string, answers *bufio.Reader) (bool, error) {
-	ok, err := r.ask("Is this okay?", answers)
+	ok, err := sopsenv.YesNo(r.stdout, "Is this okay?", answers)
 	if err != nil {
 		return false, withCode(exitGeneric, fmt.Errorf("%s: not changed: no answer (end of input); pass -y (--yes) to apply the changes without asking", path))
 	}
@@ -487,12 +468,9 @@ func (r *runner) cmdGroupsAdd(cl *cmdLine) (err error) {
 	if err != nil {
 		return err
 	}
-	group, err := sopsenv.ParseKeys("", keyValues(cl, ""), opts)
+	group, err := sopsenv.NewGroup(sopsenv.KeyValues(cl.list, ""), opts)
 	if err != nil {
 		return withCode(exitGeneric, err)
-	}
-	if len(group) == 0 {
-		return withCode(exitGeneric, fmt.Errorf("%w: give the new group's keys with --age or --pgp", hull.ErrNoRecipients))
 	}
 	t, err := thresholdFlag(cl)
 	if err != nil {
@@ -510,11 +488,8 @@ func (r *runner) cmdGroupsDelete(cl *cmdLine) (err error) {
 	if err != nil || idx < 0 {
 		return withCode(exitGeneric, fmt.Errorf("groups delete: INDEX %q is not a group number (0-based)", cl.arg(0)))
 	}
-	given := keyValues(cl, "")
-	for _, k := range sopsenv.KeyFlags {
-		if len(given[k.Flag]) > 0 {
-			return withCode(exitGeneric, fmt.Errorf("--%s: groups delete takes no keys (did you mean 'groups add'?)", k.Flag))
-		}
+	if err := sopsenv.NoKeys(sopsenv.KeyValues(cl.list, "")); err != nil {
+		return withCode(exitGeneric, err)
 	}
 	fio, err := r.groupsFile(cl)
 	if err != nil {

@@ -7,12 +7,12 @@ import (
 	"fmt"
 	"io/fs"
 	"path/filepath"
-	"strings"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/hullsecrets/hull"
 	"github.com/hullsecrets/hull/config"
+	"github.com/hullsecrets/hull/keysources"
 	"github.com/hullsecrets/hull/publish"
 	"github.com/hullsecrets/hull/sopsenv"
 )
@@ -102,33 +102,9 @@ func (r *runner) publishFile(cl *cmdLine, path, root string, answers *bufio.Read
 	if err != nil {
 		return withCode(exitGeneric, fmt.Errorf("%s: %w", path, err))
 	}
-	for !cl.on("yes") {
-		// sops's question, word for word: the absolute path.
-		fmt.Fprintf(r.stdout, "uploading %s to %s ? (y/n): ", abs, t)
-		line, err := answers.ReadString('\n')
-		if a := strings.TrimSpace(line); a == "y" || a == "n" {
-			if a == "n" {
-				// As sops: with --recursive, n skips this file only
-				// (and publish exits 0); else it is an error.
-				if root != "" {
-					fmt.Fprintf(r.stdout, "Publication of %s canceled\n", abs)
-					return nil
-				}
-				return withCode(exitGeneric, fmt.Errorf("Publication of %s canceled", abs)) // sops's sentence
-			}
-			break
-		}
-		if err != nil {
-			fmt.Fprintln(r.stdout)
-			return withCode(exitGeneric, fmt.Errorf("%s: not published: no answer (end of input); pass --yes to upload without asking", path))
-		}
-		// As sops (its answer is read with fmt.Scanln): an empty answer,
-		// or more than one word, ends publish with Scanln's sentence.
-		switch words := len(strings.Fields(line)); {
-		case words == 0:
-			return withCode(exitGeneric, fmt.Errorf("unexpected newline: %s: not published: empty answer (want y or n)", path))
-		case words > 1:
-			return withCode(exitGeneric, fmt.Errorf("expected newline: %s: not published: answer y or n, one word", path))
+	if !cl.on("yes") {
+		if ok, err := publish.Ask(r.stdout, answers, abs, path, t, root != ""); !ok || err != nil {
+			return err
 		}
 	}
 	ctx := context.Background()
@@ -145,53 +121,19 @@ func (r *runner) publishFile(cl *cmdLine, path, root string, answers *bufio.Read
 	return nil
 }
 
-// publishContent is what goes to t: the decrypted data for Vault; for a
-// bucket the file, re-encrypted for the recreation rule's keys if any.
+// publishContent is what goes to t (publish.Content): the decrypted data
+// for Vault; for a bucket the file, re-encrypted for the recreation rule's
+// keys if any.
 func (r *runner) publishContent(cl *cmdLine, path string, t publish.Target, rr *config.CreationRule) ([]byte, map[string]any, error) {
 	fio, err := r.resolveIO(cl, path, true)
 	if err != nil {
 		return nil, nil, err
 	}
-	if t.Kind != publish.Vault && !publish.Recreates(rr) {
-		raw, err := r.readInput(fio)
-		if err != nil {
-			return nil, nil, err
-		}
-		if f, err := fio.parse(raw, true); err != nil || !hull.IsEncrypted(f) {
-			return nil, nil, withCode(exitGeneric, fmt.Errorf("%s: not an encrypted file: hull publishes only files sops or hull encrypted", path))
-		}
-		return raw, nil, nil
-	}
-	kf, err := r.openForKeys(cl, fio)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer kf.Wipe()
-	if t.Kind == publish.Vault {
-		data, err := publish.Data(kf.Plain.Docs[0])
-		return nil, data, withCode(exitGeneric, err)
-	}
-	groups, err := r.ruleRecipients(rr, fmt.Sprintf("the recreation_rule at line %d", rr.Line))
-	if err != nil {
-		return nil, nil, err
-	}
-	m := kf.Opened.Meta
-	// As sops publish: the change of the key groups, then the file gets
-	// the rule's keys, threshold and suffix (publish.Recreate).
-	have := hull.StanzaKeyIDs(m.KeyGroups)
-	for _, u := range kf.Unusable {
-		if u.Group < len(have) {
-			have[u.Group] = append(have[u.Group], u.ID)
-		}
-	}
-	fmt.Fprint(r.stdout, publish.KeyChanges(have, hull.RecipientKeyIDs(groups)))
-	binary := fio.in.Name() == "binary"
-	// A fresh hull MAC only over a rule it vouches for (docs/TRUST.md rule 12).
-	so := hull.SealOptions{Format: fio.out, InputFormat: fio.in, NoExtendedMAC: !hull.VouchesRule(kf.Opened, binary, rr)}
-	publish.Recreate(m, rr, binary)
-	out, err := kf.Rotated(r.viaKeyServices(groups), m.ShamirThreshold, so, fio.emitOpts)
-	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return out, nil, nil
+	return publish.Content(t, rr, publish.Source{Path: path, In: fio.in, Out: fio.out, Emit: fio.emitOpts, Changes: r.stdout,
+		Read: func() ([]byte, error) { return r.readInput(fio) },
+		Open: func() (*hull.KeyFile, error) { return r.openForKeys(cl, fio) },
+		Recipients: func(rr *config.CreationRule) ([][]keysources.Recipient, error) {
+			groups, err := r.ruleRecipients(rr, fmt.Sprintf("the recreation_rule at line %d", rr.Line))
+			return r.viaKeyServices(groups), err
+		}})
 }

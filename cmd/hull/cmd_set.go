@@ -3,13 +3,12 @@ package main
 import (
 	"errors"
 	"fmt"
-	"slices"
-	"sort"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/hullsecrets/hull"
 	"github.com/hullsecrets/hull/formats"
+	"github.com/hullsecrets/hull/internal/cliflag"
 	"github.com/hullsecrets/hull/sopsenv"
 )
 
@@ -66,7 +65,7 @@ func setFlags(groups ...string) []cli.Flag {
 			fl = append(fl, f)
 		}
 	}
-	sort.SliceStable(fl, func(i, j int) bool { return fl[i].Names()[0] < fl[j].Names()[0] })
+	cliflag.Sort(fl)
 	return fl
 }
 
@@ -74,36 +73,19 @@ func setFlags(groups ...string) []cli.Flag {
 var setValueLimit = formats.DefaultLimits.MaxBytes
 
 func (r *runner) cmdSet(cl *cmdLine) error {
-	fromFile, fromStdin := cl.on("value-file"), cl.on("value-stdin")
-	if fromFile && fromStdin {
-		return withCode(exitGeneric, errors.New("--value-file and --value-stdin cannot be used together"))
+	src := sopsenv.SetSource{FromFile: cl.on("value-file"), Literal: cl.on("string"), Limit: setValueLimit}
+	if cl.on("value-stdin") {
+		src.Stdin = r.stdin
 	}
-	want := 3
-	if fromStdin {
-		want = 2
-	}
-	// A -- among the arguments only ends the flags (set F P -- -5), as
-	// for sops.
-	args := cl.args
-	if i := slices.Index(args, "--"); i >= 0 {
-		args = slices.Delete(slices.Clone(args), i, i+1)
-	}
-	if len(args) != want {
-		msg := "usage: hull set FILE PATH VALUE (or FILE PATH --value-file VALUEFILE, or FILE PATH --value-stdin)"
-		if fromStdin && len(args) == 3 {
-			msg = "--value-stdin reads the value from stdin: give FILE and PATH only"
-		}
-		return withCode(exitNoFileSpecified, fmt.Errorf("%s; got %d arguments", msg, len(args)))
-	}
-	path, err := parseSetPath(args[1], "Invalid set index format")
-	if err != nil {
+	file, spec, err := src.Args(cl.args)
+	if errors.Is(err, sopsenv.ErrSetArgs) {
+		return withCode(exitNoFileSpecified, err)
+	} else if err != nil {
 		return err
 	}
-	src := sopsenv.SetSource{FromFile: fromFile, Literal: cl.on("string"), Limit: setValueLimit}
-	if fromStdin {
-		src.Stdin = r.stdin
-	} else {
-		src.Arg = args[2]
+	path, err := parseSetPath(spec, "Invalid set index format")
+	if err != nil {
+		return err
 	}
 	value, err := src.Value()
 	if errors.Is(err, sopsenv.ErrReadValue) {
@@ -111,7 +93,7 @@ func (r *runner) cmdSet(cl *cmdLine) error {
 	} else if err != nil {
 		return err
 	}
-	return r.runSet(cl, args[0], path, value, cl.on("idempotent"))
+	return r.runSet(cl, file, path, value, cl.on("idempotent"))
 }
 
 // parseSetPath parses the PATH argument of set and unset. A malformed path

@@ -143,5 +143,4 @@ var (
 	flagNames  = cliflag.Names      // a flag's name and aliases
 	cliFlag    = cliflag.Unwrap     // the urfave/cli flag inside one of hull's
 	takesValue = cliflag.TakesValue // whether a flag token needs the next argument
-	reorder    = cliflag.Reorder    // flags ahead of positional arguments
 )

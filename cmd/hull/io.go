@@ -4,12 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"strconv"
 
 	"github.com/hullsecrets/hull"
 	"github.com/hullsecrets/hull/formats"
 	"github.com/hullsecrets/hull/formats/all"
 	"github.com/hullsecrets/hull/internal/memlimit"
+	"github.com/hullsecrets/hull/sopsenv"
 )
 
 // fileIO is what a command resolved about its input and output.
@@ -58,15 +58,8 @@ func (r *runner) resolveIO(cl *cmdLine, path string, needName bool) (*fileIO, er
 	case fio.inPlace && fio.path == "":
 		return nil, withCode(exitConflictingParams, errors.New("--in-place needs a file, not stdin"))
 	}
-	if s := cl.str("indent"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil {
-			return nil, withCode(exitGeneric, fmt.Errorf("--indent %q is not a number", s))
-		}
-		if n < -1 || (n < 0 && fio.out.Name() == "yaml") {
-			return nil, withCode(exitGeneric, fmt.Errorf("--indent %d is out of range", n))
-		}
-		fio.emitOpts = formats.EmitOptions{Indent: n, IndentSet: true}
+	if fio.emitOpts, err = sopsenv.Indent(cl.str("indent"), fio.out.Name()); err != nil {
+		return nil, withCode(exitGeneric, err)
 	}
 	return fio, nil
 }

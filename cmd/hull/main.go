@@ -12,14 +12,16 @@ import (
 	"runtime/debug"
 	"strings"
 
+	"github.com/hullsecrets/hull/config"
 	"github.com/hullsecrets/hull/internal/buildver"
+	"github.com/hullsecrets/hull/internal/cliflag"
 	"github.com/hullsecrets/hull/internal/memlimit"
 	"github.com/urfave/cli/v2"
 )
 
 // The release build may set these with -ldflags "-X main.version=…
 // -X main.commit=…"; otherwise both come from the build information that
-// go build and go install record (buildVersion), so that every way of
+// go build and go install record (internal/buildver), so that every way of
 // building hull reports a real version.
 var (
 	version = ""
@@ -59,7 +61,7 @@ type runner struct {
 	stderr io.Writer
 	env    env
 	// configs caches the .sops.yaml files this run has read (policy.go).
-	configs *configCache
+	configs *config.Cache
 	// configPath, when set, is the .sops.yaml a bulk worker uses for its
 	// file: the one the walk chose (cmd_bulk.go).
 	configPath string
@@ -87,7 +89,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer, lookup func(
 	if len(args) > 0 && strings.TrimSuffix(filepath.Base(args[0]), ".exe") == "sops" {
 		name = "sops"
 	}
-	r := &runner{name: name, stdin: stdin, stdout: stdout, stderr: stderr, env: env{lookup: lookup}, configs: newConfigCache(), kms: &companionHolder{}}
+	r := &runner{name: name, stdin: stdin, stdout: stdout, stderr: stderr, env: env{lookup: lookup}, configs: config.NewCache(), kms: &companionHolder{}}
 	err := r.run(args)
 	defer r.closeCompanion()
 	if err == nil {
@@ -110,8 +112,7 @@ type childExit struct{ code int }
 func (c *childExit) Error() string { return fmt.Sprintf("exit status %d", c.code) }
 
 func versionString(name string) string {
-	bi, _ := debug.ReadBuildInfo()
-	v, c := buildVersion(bi, version, commit)
+	v, c := buildver.Get(version, commit)
 	if name == "sops" {
 		return fmt.Sprintf("sops %s (hull %s, %s)\n", sopsVersion, v, c)
 	}
@@ -120,14 +121,8 @@ func versionString(name string) string {
 
 // hullVersion is hull's version alone (for the audit log).
 func hullVersion() string {
-	bi, _ := debug.ReadBuildInfo()
-	v, _ := buildVersion(bi, version, commit)
+	v, _ := buildver.Get(version, commit)
 	return v
-}
-
-// buildVersion is hull's version and commit (internal/buildver).
-func buildVersion(bi *debug.BuildInfo, ldVersion, ldCommit string) (ver, rev string) {
-	return buildver.FromInfo(bi, ldVersion, ldCommit)
 }
 
 // app is hull's whole command line: every command, as help, the man page
@@ -284,7 +279,7 @@ func (r *runner) run(args []string) error {
 			}
 		}
 	}
-	app, one := r.withCommands(r.appShell(), commandName(rest))
+	app, one := r.withCommands(r.appShell(), cliflag.CommandName(rest, topTakesValue))
 	if !one {
 		// The top level's flags: for the legacy form, help and an
 		// unknown command. A run of a command needs none (below).
@@ -293,7 +288,7 @@ func (r *runner) run(args []string) error {
 	if len(rest) == 2 && rest[0] == "help" && r.helpTopic(app, rest[1]) {
 		return nil
 	}
-	norm := normalize(app, rest)
+	norm := cliflag.Normalize(rest, app.Commands, app.Flags, topTakesValue) // flags in any position
 	if len(norm) > 0 && app.Command(norm[0]) != nil {
 		// A subcommand: normalize moved every flag after its name, so the
 		// top level needs none, and urfave/cli then does not check the
@@ -302,63 +297,4 @@ func (r *runner) run(args []string) error {
 		app.Flags = nil
 	}
 	return app.Run(append([]string{args[0]}, norm...))
-}
-
-// commandName is the command the arguments run, as normalize finds it
-// (the first argument that is neither a flag nor a top-level flag's
-// value), or "" when there is none or an argument before "--" could ask
-// for help ("help", -h, --help): help needs every command.
-func commandName(args []string) string {
-	name := ""
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		if a == "--" {
-			break
-		}
-		if a == "help" || strings.HasPrefix(a, "-h") || strings.HasPrefix(a, "--h") {
-			return ""
-		}
-		if name != "" {
-			continue
-		}
-		if len(a) < 2 || a[0] != '-' {
-			name = a
-			continue
-		}
-		if topTakesValue(a) {
-			i++ // the flag's value is no command name
-		}
-	}
-	return name
-}
-
-// normalize rewrites the arguments so that urfave/cli accepts flags in any
-// position: global flags given before the command name are moved after
-// it, and flags given after the file are moved before it.
-func normalize(app *cli.App, args []string) []string {
-	var lead []string
-	i := 0
-	for ; i < len(args); i++ {
-		a := args[i]
-		if a == "--" || len(a) < 2 || a[0] != '-' {
-			break
-		}
-		lead = append(lead, a)
-		if topTakesValue(a) && i+1 < len(args) {
-			lead = append(lead, args[i+1])
-			i++
-		}
-	}
-	if i < len(args) {
-		for _, c := range app.Commands {
-			if c.Name == args[i] || c.HasName(args[i]) {
-				out := []string{args[i]}
-				return append(out, reorder(append(lead, args[i+1:]...), c.Flags)...)
-			}
-		}
-		if args[i] == "help" {
-			return args
-		}
-	}
-	return reorder(args, app.Flags)
 }

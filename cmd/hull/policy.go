@@ -2,14 +2,12 @@ package main
 
 import (
 	"errors"
-	"fmt"
 	"os"
 
 	"github.com/hullsecrets/hull"
 	"github.com/hullsecrets/hull/config"
 	"github.com/hullsecrets/hull/keysources"
 	"github.com/hullsecrets/hull/keysources/all"
-	"github.com/hullsecrets/hull/metadata"
 	"github.com/hullsecrets/hull/sopsenv"
 )
 
@@ -83,28 +81,7 @@ func (r *runner) findConfig(cl *cmdLine, _ string) (string, []string, error) {
 	if r.configPath != "" {
 		return r.configPath, nil, nil
 	}
-	return r.configs.locate(cl.str("config"), r.env.get, "")
-}
-
-// configCache keeps the configs one run has read; bulk workers share it.
-type configCache struct{ c *config.Cache }
-
-func newConfigCache() *configCache { return &configCache{config.NewCache()} }
-
-func (cc *configCache) load(path string) (*config.Config, error) {
-	if cc == nil {
-		return config.Load(path)
-	}
-	return cc.c.Load(path)
-}
-
-// locate is config.Locate, once per run (bulk workers, which are given
-// their config, do not search).
-func (cc *configCache) locate(given string, getenv func(string) string, workDir string) (string, []string, error) {
-	if cc == nil {
-		return config.Locate(given, getenv, workDir)
-	}
-	return cc.c.Locate(given, getenv, workDir)
+	return r.configs.Locate(cl.str("config"), r.env.get, "")
 }
 
 // loadConfig finds and parses the .sops.yaml (nil when there is none).
@@ -128,7 +105,7 @@ func (r *runner) policy(cl *cmdLine, _ string) (*hull.Policy, error) {
 		path = cl.str("config")
 	}
 	flag := func(name string) bool { return cl.has(name) && cl.on(name) }
-	p, err := hull.ResolvePolicy(hull.PolicyInput{Getenv: r.env.get, ConfigPath: path, Load: r.configs.load, Locate: r.configs.locate, QuietConfig: quietCommand(cl),
+	p, err := hull.ResolvePolicy(hull.PolicyInput{Getenv: r.env.get, ConfigPath: path, Load: r.configs.Load, Locate: r.configs.Locate, QuietConfig: quietCommand(cl),
 		IgnoreMAC: flag("ignore-mac"), ForceRewriteUnverified: flag("force-rewrite-unverified"), KeepRecipients: flag("keep-recipients")})
 	if err != nil {
 		return nil, withCode(exitErrorReadingConfig, err)
@@ -136,11 +113,7 @@ func (r *runner) policy(cl *cmdLine, _ string) (*hull.Policy, error) {
 	p.RuleKeys = func(cr *config.CreationRule) [][]hull.KeyID {
 		return sopsenv.RuleKeyIDs(cr, all.Options{Companion: r.companion()})
 	}
-	show := p.Warnings
-	if r.configs != nil {
-		show = r.configs.c.New(show) // each once per run
-	}
-	for _, w := range show {
+	for _, w := range r.configs.New(p.Warnings) { // each once per run
 		r.warnf("%s", w)
 	}
 	return p, nil
@@ -167,19 +140,9 @@ func keyFlags(cl *cmdLine) map[string]string {
 	return sopsenv.KeyFlagValues(func(f string) (string, bool) { return cl.str(f), cl.has(f) })
 }
 
-// policy is what a new file gets (sopsenv.NewFilePolicy), with the
-// config that applies.
-type policy struct {
-	groups    [][]keysources.Recipient
-	threshold int
-	rule      metadata.Rule
-	macOnly   bool
-	cfg       *config.Config
-}
-
 // resolvePolicy decides the keys and the rule for a new file named name:
 // the flags and the environment first, then .sops.yaml.
-func (r *runner) resolvePolicy(cl *cmdLine, name string) (*policy, error) {
+func (r *runner) resolvePolicy(cl *cmdLine, name string) (*sopsenv.NewFile, error) {
 	cliRule, err := rule(cl)
 	if err != nil {
 		return nil, err
@@ -195,15 +158,7 @@ func (r *runner) resolvePolicy(cl *cmdLine, name string) (*policy, error) {
 	p, err := sopsenv.NewFilePolicy(sopsenv.NewFileInput{Name: name, Config: cfg, KeyFlags: keyFlags(cl), Env: r.env.lookup,
 		Options: opts, Rule: cliRule, MACOnlyEncrypted: cl.on("mac-only-encrypted"),
 		Threshold: cl.str("shamir-secret-sharing-threshold"), VaultAddresses: flagVaultAddresses(cl)})
-	if err != nil {
-		return nil, keyError(err)
-	}
-	for i, g := range p.Groups {
-		if len(g) == 0 {
-			return nil, withCode(exitGeneric, fmt.Errorf("%w: %w: key group %d from %s is empty", hull.ErrNoRecipients, errEmptyKeyGroup, i+1, p.Source))
-		}
-	}
-	return &policy{groups: p.Groups, threshold: p.Threshold, rule: p.Rule, macOnly: p.MACOnlyEncrypted, cfg: cfg}, nil
+	return p, keyError(err)
 }
 
 // keyError gives the errors of sopsenv's key resolution their exit codes.
@@ -216,17 +171,6 @@ func keyError(err error) error {
 		return err
 	}
 	return withCode(exitGeneric, err)
-}
-
-// storeIndent applies the config's stores settings when --indent is not
-// given.
-func (p *policy) storeIndent(fio *fileIO) {
-	if p == nil || p.cfg == nil || fio.emitOpts.IndentSet {
-		return
-	}
-	if v := p.cfg.Stores.Indent(fio.out.Name()); v != nil {
-		fio.emitOpts.Indent, fio.emitOpts.IndentSet = *v, true
-	}
 }
 
 // checkEndpoints refuses Vault recipients at addresses the user did not

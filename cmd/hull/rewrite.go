@@ -46,7 +46,7 @@ func (r *runner) rewrite(cl *cmdLine, fio *fileIO, o rewriteOptions, change chan
 		return false, err
 	}
 	stash := hull.NewStash()
-	f, opened, err := r.decryptBytes(cl, fio, original, stash)
+	f, opened, err := r.open(cl, fio, original, stash, nil)
 	if err != nil {
 		return false, err
 	}

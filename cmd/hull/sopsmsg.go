@@ -6,9 +6,6 @@ import "github.com/hullsecrets/hull/sopsenv"
 // differential test (difftest_test.go) checks every class it reaches
 // against the reference sops.
 
-// errEmptyKeyGroup: a creation rule gives a key group with no keys.
-var errEmptyKeyGroup = sopsenv.ErrEmptyKeyGroup
-
 // sopsSays marks err with the sentence sops prints for it ("" for none:
 // sops prints no sentence of its own for this failure).
 func sopsSays(sentence string, err error) error { return sopsenv.Says(sentence, err) }

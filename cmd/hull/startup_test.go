@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/hullsecrets/hull/internal/cliflag"
 )
 
 // A run builds only the command it names (withCommands); help, docs and
@@ -76,7 +78,7 @@ func TestCommandName(t *testing.T) {
 		{[]string{"exec-env", "f.yaml", "--", "help"}, "exec-env"},
 		{nil, ""},
 	} {
-		if got := commandName(tc.args); got != tc.want {
+		if got := cliflag.CommandName(tc.args, topTakesValue); got != tc.want {
 			t.Errorf("commandName(%q) = %q, want %q", tc.args, got, tc.want)
 		}
 	}

@@ -3,6 +3,8 @@ package main
 import (
 	"runtime/debug"
 	"testing"
+
+	"github.com/hullsecrets/hull/internal/buildver"
 )
 
 // TestBuildVersion: the version comes from -ldflags when set, else from the
@@ -25,7 +27,7 @@ func TestBuildVersion(t *testing.T) {
 		{"modified tree without module version", &debug.BuildInfo{Main: debug.Module{Version: "(devel)"}, Settings: []debug.BuildSetting{rev, dirty}}, "", "", "devel+dirty", "5b15d719c69e"},
 		{"no build info", nil, "", "", "devel", "unknown commit"},
 	} {
-		v, cm := buildVersion(c.bi, c.ldv, c.ldc)
+		v, cm := buildver.FromInfo(c.bi, c.ldv, c.ldc)
 		if v != c.wantV || cm != c.wantC {
 			t.Errorf("%s: got (%q, %q), want (%q, %q)", c.name, v, cm, c.wantV, c.wantC)
 		}

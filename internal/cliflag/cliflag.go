@@ -175,15 +175,16 @@ func Hide(f cli.Flag) {
 	}
 }
 
-// Pick is the flag of fl named name, as a list of one (none when fl has
-// no such flag).
-func Pick(fl []cli.Flag, name string) []cli.Flag {
+// Pick is the flags of fl named by one of names, in fl's order (none
+// when fl has no such flag).
+func Pick(fl []cli.Flag, names ...string) []cli.Flag {
+	var out []cli.Flag
 	for _, f := range fl {
-		if Names(f)[0] == name {
-			return []cli.Flag{f}
+		if slices.Contains(names, Names(f)[0]) {
+			out = append(out, f)
 		}
 	}
-	return nil
+	return out
 }
 
 // Sort sorts flags by name, stably.
@@ -246,4 +247,66 @@ func Reorder(args []string, flags []cli.Flag) []string {
 func isNumber(a string) bool {
 	_, err := strconv.ParseFloat(a, 64)
 	return err == nil
+}
+
+// CommandName is the command the arguments run, as Normalize finds it
+// (the first argument that is neither a flag nor a top-level flag's
+// value: topTakesValue says which top-level flags take one), or "" when
+// there is none or an argument before "--" could ask for help ("help",
+// -h, --help): help needs every command.
+func CommandName(args []string, topTakesValue func(string) bool) string {
+	name := ""
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			break
+		}
+		if a == "help" || strings.HasPrefix(a, "-h") || strings.HasPrefix(a, "--h") {
+			return ""
+		}
+		if name != "" {
+			continue
+		}
+		if len(a) < 2 || a[0] != '-' {
+			name = a
+			continue
+		}
+		if topTakesValue(a) {
+			i++ // the flag's value is no command name
+		}
+	}
+	return name
+}
+
+// Normalize rewrites the arguments so that urfave/cli accepts flags in any
+// position: flags given before the command name (one of cmds) are moved
+// after it, and flags given after the file are moved before it (Reorder,
+// with the command's flags, or the top level's, top, when no command is
+// named). topTakesValue says which flags before the command take a value.
+func Normalize(args []string, cmds []*cli.Command, top []cli.Flag, topTakesValue func(string) bool) []string {
+	var lead []string
+	i := 0
+	for ; i < len(args); i++ {
+		a := args[i]
+		if a == "--" || len(a) < 2 || a[0] != '-' {
+			break
+		}
+		lead = append(lead, a)
+		if topTakesValue(a) && i+1 < len(args) {
+			lead = append(lead, args[i+1])
+			i++
+		}
+	}
+	if i < len(args) {
+		for _, c := range cmds {
+			if c.Name == args[i] || c.HasName(args[i]) {
+				out := []string{args[i]}
+				return append(out, Reorder(append(lead, args[i+1:]...), c.Flags)...)
+			}
+		}
+		if args[i] == "help" {
+			return args
+		}
+	}
+	return Reorder(args, top)
 }

@@ -79,6 +79,9 @@ func TestPickAndSort(t *testing.T) {
 	if got := Pick(fl, "output"); len(got) != 1 || Names(got[0])[0] != "output" || Pick(fl, "nope") != nil {
 		t.Fatalf("Pick: %v", got)
 	}
+	if got := Pick(fl, "zeta", "alpha"); len(got) != 2 || Names(got[0])[0] != "alpha" || Names(got[1])[0] != "zeta" {
+		t.Fatalf("Pick of two, in fl's order: %v", got)
+	}
 	Sort(fl)
 	var names []string
 	for _, f := range fl {
@@ -86,5 +89,44 @@ func TestPickAndSort(t *testing.T) {
 	}
 	if want := []string{"alpha", "in-place", "output", "zeta"}; !slices.Equal(names, want) {
 		t.Fatalf("Sort: %q, want %q", names, want)
+	}
+}
+
+func TestCommandName(t *testing.T) {
+	takes := func(tok string) bool { return tok == "--config" }
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--config", "decrypt", "encrypt", "f"}, "encrypt"},
+		{[]string{"-v", "decrypt", "f"}, "decrypt"},
+		{[]string{"decrypt", "--help"}, ""},
+		{[]string{"help", "decrypt"}, ""},
+		{[]string{"decrypt", "--", "-h"}, "decrypt"},
+		{[]string{"--verbose"}, ""},
+	} {
+		if got := CommandName(c.args, takes); got != c.want {
+			t.Errorf("CommandName(%q) = %q, want %q", c.args, got, c.want)
+		}
+	}
+}
+
+func TestNormalize(t *testing.T) {
+	cmds := []*cli.Command{{Name: "edit", Aliases: []string{"e"}, Flags: testTable.For("a")}}
+	top := testTable.For("b")
+	takes := func(tok string) bool { return TakesValue(tok, top) }
+	for _, c := range []struct {
+		args, want []string
+	}{
+		// Flags before the command go after it; after the file, before it.
+		{[]string{"-o", "x", "e", "file", "-i"}, []string{"e", "-o", "x", "-i", "file"}},
+		{[]string{"edit", "file", "-o", "out"}, []string{"edit", "-o", "out", "file"}},
+		// No command: the top level's flags, reordered.
+		{[]string{"file", "--alpha", "v"}, []string{"--alpha", "v", "file"}},
+		{[]string{"help", "edit"}, []string{"help", "edit"}},
+	} {
+		if got := Normalize(c.args, cmds, top, takes); !slices.Equal(got, c.want) {
+			t.Errorf("Normalize(%q) = %q, want %q", c.args, got, c.want)
+		}
 	}
 }
