@@ -11,6 +11,7 @@ import (
 
 	"github.com/hullsecrets/hull/config"
 	"github.com/hullsecrets/hull/formats"
+	"github.com/hullsecrets/hull/internal/fserr"
 	"github.com/hullsecrets/hull/keysources"
 	"github.com/hullsecrets/hull/metadata"
 )
@@ -110,10 +111,7 @@ func CheckFile(ctx context.Context, path string, o CheckOptions) (res CheckResul
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
-		var pe *os.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
-		}
+		err = fserr.Bare(err)
 		add(FindError, "", fmt.Sprintf("cannot read: %v", err))
 		return
 	}

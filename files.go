@@ -8,6 +8,7 @@ import (
 	"os"
 
 	"github.com/hullsecrets/hull/formats"
+	"github.com/hullsecrets/hull/internal/fserr"
 )
 
 // ErrWrite marks a file that could not be written (CreateFile).
@@ -44,14 +45,14 @@ func ReadInput(path string, stdin io.Reader, format string) ([]byte, error) {
 			err = ErrIsDirectory
 		}
 		if err != nil {
-			return nil, &fileError{fmt.Sprintf("cannot read %s: %v", path, bare(err)), err}
+			return nil, &fileError{fmt.Sprintf("cannot read %s: %v", path, fserr.Bare(err)), err}
 		}
 		if fi.Size() > limit {
 			return nil, fmt.Errorf("%s: %w", path, &formats.LimitError{Format: format, What: "size", Limit: limit})
 		}
 		f, err := os.Open(path)
 		if err != nil {
-			return nil, &fileError{fmt.Sprintf("cannot read %s: %v", path, bare(err)), err}
+			return nil, &fileError{fmt.Sprintf("cannot read %s: %v", path, fserr.Bare(err)), err}
 		}
 		defer f.Close()
 		src = f
@@ -101,14 +102,6 @@ func readAll(r io.Reader, limit int64) ([]byte, error) {
 			return append(b, rest...), nil
 		}
 	}
-}
-
-func bare(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }
 
 // ReadFile reads a whole file, refusing one over the size limit

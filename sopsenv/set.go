@@ -9,6 +9,7 @@ import (
 
 	"github.com/hullsecrets/hull"
 	"github.com/hullsecrets/hull/formats"
+	"github.com/hullsecrets/hull/internal/fserr"
 )
 
 // ErrReadValue is matched by SetSource.Value's error when the value file
@@ -81,7 +82,7 @@ func (s SetSource) Value() (*formats.Node, error) {
 	case s.FromFile:
 		f, err := os.Open(s.Arg)
 		if err != nil {
-			return nil, fmt.Errorf("%w file %s: %w", ErrReadValue, s.Arg, bareErr(err))
+			return nil, fmt.Errorf("%w file %s: %w", ErrReadValue, s.Arg, fserr.Bare(err))
 		}
 		b, err := read(f, s.Arg, s.Limit)
 		f.Close()
@@ -109,14 +110,6 @@ type readValueError struct{ err error }
 func (e *readValueError) Error() string        { return e.err.Error() }
 func (e *readValueError) Unwrap() error        { return e.err }
 func (e *readValueError) Is(target error) bool { return target == ErrReadValue }
-
-func bareErr(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
-}
 
 // SetValue is hull.ParseSetValue with sops's sentence for invalid JSON
 // (its error wraps hull.ErrInvalidValue).

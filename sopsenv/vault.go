@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/hullsecrets/hull/internal/fserr"
 	"github.com/hullsecrets/hull/keysources"
 	"github.com/hullsecrets/hull/keysources/cloudkey"
 	"github.com/hullsecrets/hull/keysources/vault"
@@ -40,10 +41,7 @@ func VaultToken(env Lookup) (string, error) {
 		if errors.Is(err, fs.ErrNotExist) {
 			return "", nil
 		}
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
-		}
+		err = fserr.Bare(err)
 		return "", fmt.Errorf("reading %s: %v", p, err)
 	}
 	return strings.TrimSpace(string(b)), nil

@@ -15,6 +15,7 @@ import (
 	"github.com/hullsecrets/hull/editor"
 	"github.com/hullsecrets/hull/formats"
 	"github.com/hullsecrets/hull/internal/cliflag"
+	"github.com/hullsecrets/hull/internal/fserr"
 )
 
 const editDescription = `Decrypts FILE into a private temporary directory (on /dev/shm when it
@@ -114,7 +115,7 @@ func (r *runner) edit(cl *cmdLine, path string) (err error) {
 	case errors.Is(err, fs.ErrNotExist):
 		return r.editNew(cl, fio, cmd)
 	}
-	return withCode(exitCouldNotRead, fmt.Errorf("cannot read %s: %w", path, unwrapPathErr(err)))
+	return withCode(exitCouldNotRead, fmt.Errorf("cannot read %s: %w", path, fserr.Bare(err)))
 }
 
 // warnIgnoredKeyFlags says that key and rule flags given on the command

@@ -12,6 +12,7 @@ import (
 
 	"github.com/hullsecrets/hull"
 	"github.com/hullsecrets/hull/config"
+	"github.com/hullsecrets/hull/internal/fserr"
 	"github.com/hullsecrets/hull/keysources"
 	"github.com/hullsecrets/hull/publish"
 	"github.com/hullsecrets/hull/sopsenv"
@@ -49,7 +50,7 @@ func (r *runner) cmdPublish(cl *cmdLine) error {
 		if errors.Is(err, fs.ErrNotExist) {
 			code = exitNoFileSpecified
 		}
-		return withCode(code, fmt.Errorf("cannot publish: %w", unwrapPathErr(err)))
+		return withCode(code, fmt.Errorf("cannot publish: %w", fserr.Bare(err)))
 	}
 	for _, l := range links {
 		r.warnf("%s: not published: publish --recursive follows no symbolic link", l)

@@ -8,6 +8,7 @@ import (
 	"github.com/hullsecrets/hull"
 	"github.com/hullsecrets/hull/formats"
 	"github.com/hullsecrets/hull/formats/all"
+	"github.com/hullsecrets/hull/internal/fserr"
 	"github.com/hullsecrets/hull/internal/memlimit"
 	"github.com/hullsecrets/hull/sopsenv"
 )
@@ -99,17 +100,9 @@ func readFile(path string) ([]byte, error) {
 	case errors.Is(err, formats.ErrLimit):
 		return nil, err
 	case err != nil:
-		return nil, withCode(exitCouldNotRead, fmt.Errorf("cannot read %s: %w", path, unwrapPathErr(err)))
+		return nil, withCode(exitCouldNotRead, fmt.Errorf("cannot read %s: %w", path, fserr.Bare(err)))
 	}
 	return data, nil
-}
-
-func unwrapPathErr(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }
 
 // ruleName is the name creation rules are matched against: the
@@ -146,11 +139,11 @@ func (r *runner) write(f *fileIO, data []byte, plaintext bool) error {
 	switch {
 	case f.inPlace:
 		if err := hull.WriteFile(f.path, data, hull.WriteOptions{}); err != nil {
-			return withCode(exitCouldNotWrite, fmt.Errorf("cannot write %s: %w", f.path, unwrapPathErr(err)))
+			return withCode(exitCouldNotWrite, fmt.Errorf("cannot write %s: %w", f.path, fserr.Bare(err)))
 		}
 	case f.output != "":
 		if err := hull.WriteOutput(f.output, data, plaintext, f.force); err != nil {
-			return withCode(exitCouldNotWrite, sopsSays("Could not open output file for writing", fmt.Errorf("cannot write %s: %w", f.output, unwrapPathErr(err))))
+			return withCode(exitCouldNotWrite, sopsSays("Could not open output file for writing", fmt.Errorf("cannot write %s: %w", f.output, fserr.Bare(err))))
 		}
 	default:
 		if _, err := r.stdout.Write(data); err != nil {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/hullsecrets/hull"
 	"github.com/hullsecrets/hull/formats"
+	"github.com/hullsecrets/hull/internal/fserr"
 )
 
 // errConcurrentModification is returned by a rewrite whose file changed
@@ -85,5 +86,5 @@ func commitError(path string, err error) error {
 	case errors.Is(err, hull.ErrConcurrentModification):
 		return withCode(exitConcurrentModification, fmt.Errorf("%s: %w", path, errConcurrentModification))
 	}
-	return withCode(exitCouldNotWrite, unwrapPathErr(err))
+	return withCode(exitCouldNotWrite, fserr.Bare(err))
 }

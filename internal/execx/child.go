@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/hullsecrets/hull/internal/fserr"
 )
 
 // Child is a command to run with decrypted values: PROGRAM and its
@@ -83,7 +85,7 @@ func (c Child) RunFile(base, name string, content []byte, fifo bool) (code int, 
 	defer sigs.Stop()
 	served, err := Serve(base, name, content, ServeOptions{FIFO: fifo, Owner: c.User})
 	if err != nil {
-		return 0, nil, fmt.Errorf("%w: %v", ErrServe, bare(err))
+		return 0, nil, fmt.Errorf("%w: %v", ErrServe, fserr.Bare(err))
 	}
 	argv, command := c.Argv, c.Command
 	if argv != nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/hullsecrets/hull"
 	"github.com/hullsecrets/hull/formats"
+	"github.com/hullsecrets/hull/internal/fserr"
 )
 
 // IdentityVars are hull's own identity variables. They are removed from a
@@ -57,15 +58,7 @@ func StartError(path string, err error) error {
 	case errors.Is(err, fs.ErrPermission):
 		return &startErr{ErrNotExecutable, path + ": permission denied"}
 	}
-	return &startErr{ErrNotExecutable, fmt.Sprintf("cannot run %s: %v", path, bare(err))}
-}
-
-func bare(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
+	return &startErr{ErrNotExecutable, fmt.Sprintf("cannot run %s: %v", path, fserr.Bare(err))}
 }
 
 // LookPath finds a program as a shell does: a name with a '/' is used as

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +13,7 @@ import (
 	"sync"
 
 	"github.com/hullsecrets/hull"
+	"github.com/hullsecrets/hull/internal/fserr"
 )
 
 // FileError is a file that could not be read or written (Write). Its
@@ -28,21 +28,11 @@ func (e *FileError) Error() string { return e.Msg }
 func (e *FileError) Unwrap() error { return e.Err }
 
 func readErr(path string, err error) error {
-	return &FileError{Msg: fmt.Sprintf("cannot read %s: %v", path, bare(err)), Err: err}
+	return &FileError{Msg: fmt.Sprintf("cannot read %s: %v", path, fserr.Bare(err)), Err: err}
 }
 
 func writeErr(format string, err error, args ...any) error {
-	return &FileError{Write: true, Msg: fmt.Sprintf(format, append(args, bare(err))...), Err: err}
-}
-
-// bare is err without the *fs.PathError wrapping, whose path the message
-// already names.
-func bare(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
+	return &FileError{Write: true, Msg: fmt.Sprintf(format, append(args, fserr.Bare(err))...), Err: err}
 }
 
 // Git runs git with args in dir and returns its standard output; an error

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/hullsecrets/hull"
+	"github.com/hullsecrets/hull/internal/fserr"
 )
 
 // Mode is what [Run] scans.
@@ -144,7 +145,7 @@ func Run(ctx context.Context, o RunOptions) (*Report, error) {
 	if o.UpdateBaseline {
 		rep.Written = base.WithFindings(keyHex, rep.Findings)
 		if err := hull.WriteFile(rep.BaselinePath, rep.Written.Marshal(), hull.WriteOptions{Perm: 0o644}); err != nil {
-			return nil, &RunError{StepWrite, fmt.Errorf("cannot write %s: %v", rep.BaselinePath, unwrapPath(err))}
+			return nil, &RunError{StepWrite, fmt.Errorf("cannot write %s: %v", rep.BaselinePath, fserr.Bare(err))}
 		}
 	}
 	return rep, nil
@@ -158,7 +159,7 @@ func LoadBaseline(path string, mustExist bool) (*Baseline, error) {
 		if errors.Is(err, os.ErrNotExist) && !mustExist {
 			return ParseBaseline(nil)
 		}
-		return nil, &RunError{StepRead, fmt.Errorf("cannot read %s: %v", path, unwrapPath(err))}
+		return nil, &RunError{StepRead, fmt.Errorf("cannot read %s: %v", path, fserr.Bare(err))}
 	}
 	b, err := ParseBaseline(data)
 	if err != nil {

@@ -13,6 +13,8 @@ import (
 	"sort"
 	"sync"
 	"sync/atomic"
+
+	"github.com/hullsecrets/hull/internal/fserr"
 )
 
 // DefaultMaxSize is the size above which a file is skipped (and counted in
@@ -268,12 +270,12 @@ func (s *Scanner) readFile(path string, st *Stats) ([]byte, error) {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, nil // deleted in the work tree, or a dangling symlink
 		}
-		return nil, fmt.Errorf("cannot read %s: %w", path, unwrapPath(err))
+		return nil, fmt.Errorf("cannot read %s: %w", path, fserr.Bare(err))
 	}
 	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
-		return nil, fmt.Errorf("cannot read %s: %w", path, unwrapPath(err))
+		return nil, fmt.Errorf("cannot read %s: %w", path, fserr.Bare(err))
 	}
 	if !fi.Mode().IsRegular() {
 		return nil, nil
@@ -284,21 +286,13 @@ func (s *Scanner) readFile(path string, st *Stats) ([]byte, error) {
 	}
 	data, err := io.ReadAll(io.LimitReader(f, s.opts.MaxSize+1))
 	if err != nil {
-		return nil, fmt.Errorf("cannot read %s: %w", path, unwrapPath(err))
+		return nil, fmt.Errorf("cannot read %s: %w", path, fserr.Bare(err))
 	}
 	if int64(len(data)) > s.opts.MaxSize {
 		atomic.AddInt64(&st.SkippedLarge, 1)
 		return nil, nil
 	}
 	return data, nil
-}
-
-func unwrapPath(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }
 
 // Paths emits the files named, walking directories (skipping .git).
@@ -308,7 +302,7 @@ func Paths(root string, paths []string) Producer {
 		for _, p := range paths {
 			fi, err := os.Stat(p)
 			if err != nil {
-				return fmt.Errorf("cannot read %s: %w", p, unwrapPath(err))
+				return fmt.Errorf("cannot read %s: %w", p, fserr.Bare(err))
 			}
 			if !fi.IsDir() {
 				if err := emit(Input{Name: displayName(root, p), Path: p, Size: fi.Size()}); err != nil {
@@ -318,7 +312,7 @@ func Paths(root string, paths []string) Producer {
 			}
 			err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
 				if err != nil {
-					return fmt.Errorf("cannot read %s: %w", path, unwrapPath(err))
+					return fmt.Errorf("cannot read %s: %w", path, fserr.Bare(err))
 				}
 				if d.IsDir() {
 					if d.Name() == ".git" {

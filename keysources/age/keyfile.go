@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/hullsecrets/hull/internal/fserr"
 )
 
 // ErrIdentityFileExists is returned by WriteIdentityFile when the file
@@ -23,13 +25,13 @@ func WriteIdentityFile(path string, now time.Time) (recipient string, err error)
 		return "", err
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return "", fmt.Errorf("cannot create %s: %w", filepath.Dir(path), bare(err))
+		return "", fmt.Errorf("cannot create %s: %w", filepath.Dir(path), fserr.Bare(err))
 	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if errors.Is(err, fs.ErrExist) {
 		return "", fmt.Errorf("%s already exists; hull never overwrites an identity file (choose another file or remove it first): %w", path, ErrIdentityFileExists)
 	} else if err != nil {
-		return "", fmt.Errorf("cannot create %s: %w", path, bare(err))
+		return "", fmt.Errorf("cannot create %s: %w", path, fserr.Bare(err))
 	}
 	_, err = f.Write(content)
 	if err == nil {
@@ -43,12 +45,4 @@ func WriteIdentityFile(path string, now time.Time) (recipient string, err error)
 		return "", fmt.Errorf("cannot write %s: %w", path, err)
 	}
 	return recipient, nil
-}
-
-func bare(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }

@@ -25,6 +25,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hullsecrets/hull/internal/fserr"
 	"github.com/hullsecrets/hull/keysources"
 	"github.com/hullsecrets/hull/keysources/age"
 	"github.com/hullsecrets/hull/keysources/pgp"
@@ -248,10 +249,7 @@ func readFile(what, p string, required bool) ([]byte, error) {
 	if errors.Is(err, fs.ErrNotExist) && what != "SSH key" {
 		return nil, fmt.Errorf("%w: %s %s not found", ErrSource, what, p)
 	}
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		err = pe.Err
-	}
+	err = fserr.Bare(err)
 	return nil, fmt.Errorf("%w: cannot read %s %s: %v", ErrSource, what, p, err)
 }
 

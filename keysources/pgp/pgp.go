@@ -48,6 +48,7 @@ import (
 	"github.com/ProtonMail/go-crypto/openpgp"
 	"github.com/ProtonMail/go-crypto/openpgp/armor"
 
+	"github.com/hullsecrets/hull/internal/fserr"
 	"github.com/hullsecrets/hull/keysources"
 	"github.com/hullsecrets/hull/metadata"
 )
@@ -347,12 +348,12 @@ func readKeyFile(path string, o Options) (*Recipient, error) {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("public key file %s not found", path)
 		}
-		return nil, fmt.Errorf("cannot read public key file %s: %v", path, unwrapPath(err))
+		return nil, fmt.Errorf("cannot read public key file %s: %v", path, fserr.Bare(err))
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, keyFileLimit+1))
 	if err != nil {
-		return nil, fmt.Errorf("cannot read public key file %s: %v", path, unwrapPath(err))
+		return nil, fmt.Errorf("cannot read public key file %s: %v", path, fserr.Bare(err))
 	}
 	if len(data) > keyFileLimit {
 		return nil, fmt.Errorf("public key file %s is larger than 16 MiB", path)
@@ -389,14 +390,6 @@ func dedup(el openpgp.EntityList) openpgp.EntityList {
 		}
 	}
 	return out
-}
-
-func unwrapPath(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }
 
 // readKeys reads every key of a key file: one or more armored blocks (of
