@@ -24,21 +24,17 @@
 # BENCH_BULK=0 (no bulk commands), BENCH_BULK_SIZES (the numbers of files,
 # default "250 500 1000").
 #
-# Wall time is bash's $EPOCHREALTIME around a subshell that sets the
-# command's environment and execs it: one fork and one exec, as a shell
-# runs a command, and the same for hull, sops and age. Not through
-# /usr/bin/time or env: each is one more exec, about 0.7 ms here, a fifth of
-# a 10-value decrypt. Peak RSS is GNU time's %M of one more run of hull for
-# each input and command, not timed.
+# Wall time and peak RSS are internal/benchrun's: it starts the command as
+# Go's os/exec does (clone with CLONE_VFORK, no copy of page tables) and
+# reads the clock around the child's exec, run and exit, and its
+# ru_maxrss, for every run. Not the shell's clock: bash forks itself to
+# run a command, and on a virtual machine where page faults are dear that
+# fork costs milliseconds (about 6 ms on the 2-core guest of the closing
+# notes), the same for hull, sops and age, which pulls every ratio towards
+# 1. Not /usr/bin/time or env either: each is one more exec.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 root=$PWD
-
-TIME=/usr/bin/time
-if ! "$TIME" -f '%e %M' true 2>/dev/null; then
-	echo "bench: GNU time is needed at $TIME (apt-get install time)" >&2
-	exit 1
-fi
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -51,9 +47,10 @@ export XDG_CONFIG_HOME="$work/config" HOME="$work/home"
 unset SOPS_AGE_KEY SOPS_AGE_KEY_FILE SOPS_AGE_KEY_CMD SOPS_AGE_SSH_PRIVATE_KEY_FILE SOPS_AGE_RECIPIENTS SOPS_CONFIG
 mkdir -p "$HOME" "$XDG_CONFIG_HOME"
 
-echo "== building hull (as make build does) and the input generator"
+echo "== building hull (as make build does), the input generator and the timer"
 CGO_ENABLED=0 go build -tags urfave_cli_no_docs -trimpath -o "$work/hull" ./cmd/hull
 go build -o "$work/benchgen" ./internal/benchgen
+go build -o "$work/benchrun" ./internal/benchrun
 hull="$work/hull"
 
 sops=""
@@ -100,43 +97,17 @@ recipient=$("$hull" keygen "$work/key.txt")
 
 # run1 OUT -- [env NAME=VALUE...] CMD...: runs CMD once with stdout to OUT
 # and the NAME=VALUE settings in its environment; sets us (wall
-# microseconds). Exits the script, showing the command's stderr, if CMD
-# fails. The clock is read in this shell (no command substitution, which
-# would fork inside the measured time).
+# microseconds) and kib (peak RSS). Exits the script, showing the command's
+# stderr, if CMD fails.
 run1() {
 	local out=$1
 	shift 2
-	local envs=()
-	if [[ $1 == env ]]; then
-		shift
-		while [[ $1 =~ ^[A-Za-z_][A-Za-z0-9_]*= ]]; do envs+=("$1"); shift; done
-	fi
-	local t0=${EPOCHREALTIME/[.,]/}
-	if ! (
-		for e in "${envs[@]}"; do export "${e?}"; done
-		exec "$@"
-	) >"$out" 2>"$work/stderr.txt"; then
+	local res
+	if ! res=$("$work/benchrun" -out "$out" -err "$work/stderr.txt" -- "$@"); then
 		echo "bench: failed: $*" >&2
-		cat "$work/stderr.txt" >&2
 		exit 1
 	fi
-	local t1=${EPOCHREALTIME/[.,]/}
-	us=$((t1 - t0))
-}
-
-# rss1 OUT -- [env NAME=VALUE...] CMD...: runs CMD once under GNU time and
-# sets kib (peak RSS), not timed.
-rss1() {
-	local out=$1
-	shift 2
-	if ! "$TIME" -o "$work/time.txt" -f '%M' "$@" >"$out" 2>"$work/stderr.txt"; then
-		echo "bench: failed: $*" >&2
-		cat "$work/stderr.txt" >&2
-		exit 1
-	fi
-	# The last line of the -o file is "%M" (earlier lines would be GNU
-	# time's notes about signals or exit codes).
-	kib=$(tail -n 1 "$work/time.txt")
+	read -r us kib <<<"$res"
 }
 
 # median US...: the median of integers (the lower middle of an even count).
@@ -146,7 +117,7 @@ median() {
 
 # bench RUNS KIND -- setup for each tool, then the commands: runs hull and,
 # when set, the other command, alternately, RUNS times each; sets h_us,
-# h_mib (hull's median wall time and peak RSS) and o_us (the other's median;
+# h_mib (hull's median wall time, and its peak RSS over the runs) and o_us (the other's median;
 # "" when there is none).
 #   bench RUNS OUT_HULL OUT_OTHER ENVH ENVO -- (hull args) -- (other args)
 bench() {
@@ -156,18 +127,18 @@ bench() {
 	while [[ $1 != -- ]]; do hargs+=("$1"); shift; done
 	shift
 	oargs=("$@")
-	local hus=() ous=()
+	local hus=() ous=() hkib=0
 	for ((i = 0; i < runs; i++)); do
 		run1 "$outh" -- "${hargs[@]}"
 		hus+=("$us")
+		if ((kib > hkib)); then hkib=$kib; fi
 		if ((${#oargs[@]} > 0)); then
 			run1 "$outo" -- "${oargs[@]}"
 			ous+=("$us")
 		fi
 	done
 	h_us=$(median "${hus[@]}")
-	rss1 "$outh" -- "${hargs[@]}"
-	h_mib=$(awk -v k="$kib" 'BEGIN { printf "%.0f", k / 1024 }')
+	h_mib=$(awk -v k="$hkib" 'BEGIN { printf "%.0f", k / 1024 }')
 	o_us=""
 	if ((${#ous[@]} > 0)); then o_us=$(median "${ous[@]}"); fi
 }
@@ -294,7 +265,7 @@ echo
 	printf '%s\n' "${rows[@]}"
 } | column -t -s '|' -o '  '
 echo
-echo "Medians of the runs, hull and sops alternating; times include process start; MiB is hull's peak RSS."
+echo "Medians of the runs, hull and sops alternating; times are from exec to exit (internal/benchrun), so include process start; MiB is hull's peak RSS."
 echo "Load average after: $(load)"
 
 # Bulk: encrypt -r, check and updatekeys -r -y (adding a recipient, so every

@@ -55,23 +55,25 @@ type Companion struct {
 	c    *Client
 }
 
-// Client returns the run's client, making it with settings the first time;
-// nothing starts until a cloud key is used.
+// Client returns the run's client; settings are read, and hull-kms
+// started, only when a cloud key is first used.
 func (h *Companion) Client(settings func() CompanionSettings) *Client {
 	h.once.Do(func() {
-		s := settings()
-		var stderr io.Writer
-		if f, ok := s.Stderr.(*os.File); ok {
-			// The child writes to a file directly; any other writer would
-			// be copied by a goroutine while the caller writes too.
-			stderr = f
-		}
-		h.c = companion.New(companion.Config{
-			Find:    func() (string, error) { return FindCompanion(s.Env, s.Executable) },
-			Env:     CompanionEnv(s.Environ, s.Env, s.Drop),
-			Version: s.Version,
-			Hint:    CompanionHint(s.Version),
-			Stderr:  stderr,
+		h.c = companion.NewLazy(func() companion.Config {
+			s := settings()
+			var stderr io.Writer
+			if f, ok := s.Stderr.(*os.File); ok {
+				// The child writes to a file directly; any other writer
+				// would be copied by a goroutine while the caller writes.
+				stderr = f
+			}
+			return companion.Config{
+				Find:    func() (string, error) { return FindCompanion(s.Env, s.Executable) },
+				Env:     CompanionEnv(s.Environ, s.Env, s.Drop),
+				Version: s.Version,
+				Hint:    CompanionHint(s.Version),
+				Stderr:  stderr,
+			}
 		})
 	})
 	return h.c

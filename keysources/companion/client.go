@@ -48,7 +48,10 @@ type Config struct {
 // Client starts the companion on its first request, at most once, and
 // sends it requests, concurrently. The zero value is not usable: call New.
 type Client struct {
-	cfg Config
+	// config returns the configuration; it is called once, when the
+	// companion is first started, and its result is kept in cfg.
+	config func() Config
+	cfg    Config
 
 	once     sync.Once
 	startErr error
@@ -71,7 +74,15 @@ type Client struct {
 
 // New returns a client; nothing is started until a request.
 func New(cfg Config) *Client {
-	return &Client{cfg: cfg, pending: map[uint64]chan response{}}
+	return NewLazy(func() Config { return cfg })
+}
+
+// NewLazy returns a client whose configuration is made by config when the
+// companion is first started, so that a run that needs no cloud key
+// source pays nothing for it (finding the executable, reading the build
+// information, filtering the environment).
+func NewLazy(config func() Config) *Client {
+	return &Client{config: config, pending: map[uint64]chan response{}}
 }
 
 // Started reports whether the companion was started (or tried to be).
@@ -92,6 +103,7 @@ func (c *Client) start() error {
 }
 
 func (c *Client) doStart() error {
+	c.cfg = c.config()
 	find := c.cfg.Find
 	if find == nil {
 		find = func() (string, error) { return exec.LookPath(Name) }

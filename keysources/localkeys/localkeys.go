@@ -194,16 +194,30 @@ func PGPOptions(lookup func(string) (string, bool), ttys ...any) pgp.Options {
 	if e.get("GPG_TTY") != "" {
 		return o
 	}
+	if len(ttys) > 0 {
+		// Found when gpg is run, not here: most runs never start gpg.
+		o.MoreEnv = func() []string {
+			if name := terminalName(ttys); name != "" {
+				return []string{"GPG_TTY=" + name}
+			}
+			return nil
+		}
+	}
+	return o
+}
+
+// terminalName is the device of the first of ttys (*os.File) that is a
+// terminal, where Linux's /proc says; "" when none is.
+func terminalName(ttys []any) string {
 	for _, f := range ttys {
 		if osf, ok := f.(*os.File); ok {
 			if name, err := os.Readlink(fmt.Sprintf("/proc/self/fd/%d", osf.Fd())); err == nil &&
 				(strings.HasPrefix(name, "/dev/pts/") || strings.HasPrefix(name, "/dev/tty")) {
-				o.Env = append(o.Env, "GPG_TTY="+name)
-				break
+				return name
 			}
 		}
 	}
-	return o
+	return ""
 }
 
 // DefaultAgeKeyFile is $XDG_CONFIG_HOME/sops/age/keys.txt, else

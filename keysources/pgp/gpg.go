@@ -171,8 +171,12 @@ func (o Options) runGPG(stdin io.Reader, stdout io.Writer, limit int, args ...st
 	defer cancel()
 	cmd := exec.CommandContext(ctx, exe, full...)
 	cmd.WaitDelay = 5 * time.Second
-	if len(o.Env) > 0 {
-		cmd.Env = append(cmd.Environ(), o.Env...)
+	env := o.Env
+	if o.MoreEnv != nil {
+		env = append(env[:len(env):len(env)], o.MoreEnv()...)
+	}
+	if len(env) > 0 {
+		cmd.Env = append(cmd.Environ(), env...)
 	}
 	cmd.Stdin = stdin
 	lw := &limitWriter{w: stdout, n: limit}

@@ -74,6 +74,10 @@ type Options struct {
 	// Env is added to gpg's environment (for example GPG_TTY, so that a
 	// terminal pinentry finds the terminal: gpg's stdin is the message).
 	Env []string
+	// MoreEnv, if set, is called each time gpg is run, and what it
+	// returns is added to Env: settings that cost something to find
+	// (GPG_TTY) are then found only by runs that start gpg.
+	MoreEnv func() []string
 	// Stderr, if set, receives gpg's human-readable messages as gpg writes
 	// them. They are kept for error messages either way.
 	Stderr io.Writer
