@@ -33,6 +33,7 @@ type Client struct {
 
 	mu    sync.Mutex
 	conns map[string]*grpc.ClientConn
+	clear map[string]bool // tcp services this client speaks to without TLS
 }
 
 // Close closes the connections.
@@ -87,6 +88,7 @@ func (c *Client) service(uri string) (pb.KeyServiceClient, error) {
 		return (&net.Dialer{}).DialContext(ctx, network, addr)
 	}
 	creds := insecure.NewCredentials()
+	inClear := network == "tcp"
 	if c.TLS != nil && network != "unix" {
 		cfg, err := c.TLS()
 		if err != nil {
@@ -98,6 +100,7 @@ func (c *Client) service(uri string) (pb.KeyServiceClient, error) {
 				cfg.ServerName = host
 			}
 			creds = credentials.NewTLS(cfg)
+			inClear = false
 		}
 	}
 	// The target is only a name: the dialer connects to addr.
@@ -109,8 +112,10 @@ func (c *Client) service(uri string) (pb.KeyServiceClient, error) {
 	}
 	if c.conns == nil {
 		c.conns = map[string]*grpc.ClientConn{}
+		c.clear = map[string]bool{}
 	}
 	c.conns[uri] = cc
+	c.clear[uri] = inClear
 	return pb.NewKeyServiceClient(cc), nil
 }
 
@@ -142,6 +147,20 @@ func rpcError(err error) error {
 	return err
 }
 
+// callError is rpcError, with a hint when a client in clear gets no
+// HTTP/2 preface from a tcp service: that is what gRPC reports when the
+// service wants TLS (a hull keyservice with mutual TLS).
+func (c *Client) callError(uri string, err error) error {
+	err = rpcError(err)
+	c.mu.Lock()
+	inClear := c.clear[uri]
+	c.mu.Unlock()
+	if inClear && strings.Contains(err.Error(), "server preface") {
+		return fmt.Errorf("%w (if this key service uses mutual TLS, set HULL_KEYSERVICE_CA, HULL_KEYSERVICE_CLIENT_CERT and HULL_KEYSERVICE_CLIENT_KEY)", err)
+	}
+	return err
+}
+
 // Wrap asks the services, in order, to wrap dataKey for key (a stanza
 // without enc, see KeyStanza); the first that succeeds answers. The
 // stanza returned is key with enc, and created_at for the key types that
@@ -169,7 +188,7 @@ func (c *Client) Wrap(ctx context.Context, services []string, key metadata.Stanz
 				st.Set("enc", string(rsp.GetCiphertext()))
 				return st, nil
 			}
-			err = rpcError(err)
+			err = c.callError(uri, err)
 		}
 		se.Services = append(se.Services, uri)
 		se.Errs = append(se.Errs, err)
@@ -193,7 +212,7 @@ func (c *Client) Unwrap(ctx context.Context, services []string, s metadata.Stanz
 			if err == nil {
 				return rsp.GetPlaintext(), nil
 			}
-			err = rpcError(err)
+			err = c.callError(uri, err)
 		}
 		se.Services = append(se.Services, uri)
 		se.Errs = append(se.Errs, err)
