@@ -257,6 +257,8 @@ for row in "${inputs[@]}"; do
 	fi
 	if [[ -n $age_us ]]; then a_dec="$(fmt_us "$age_us") ($(ratio "$dec_us" "$age_us"))"; fi
 	rows+=("$name|$values|$(human_size "$size")|$runs|$(fmt_us "$enc_us")|$enc_mib|$s_enc|$r_enc|$(fmt_us "$dec_us")|$dec_mib|$s_dec|$r_dec|$a_dec|$target|$verdict")
+	# Each row as soon as it is measured, so that an interrupted run keeps them.
+	echo "   $name: enc $(fmt_us "$enc_us") (sops $s_enc, $r_enc), dec $(fmt_us "$dec_us") (sops $s_dec, $r_dec), age $a_dec, $enc_mib/$dec_mib MiB: $verdict"
 done
 
 echo

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/hullsecrets/hull/formats"
 	"github.com/hullsecrets/hull/formats/formattest"
@@ -341,6 +342,11 @@ func TestParseErrors(t *testing.T) {
 		{"invalid utf8", "{\n\"a\": \"\xff\"}", 2, "invalid UTF-8"},
 		{"invalid utf8 key", "{\n\n\"\xc3\x28\": 1}", 3, "invalid UTF-8"},
 		{"surrogate in utf8", "{\"a\": \"\xed\xa0\x80\"}", 1, "invalid UTF-8"},
+		{"invalid utf8 after eight bytes", "{\"a\": \"abcdefghijkl\xe2\x82\"}", 1, "invalid UTF-8"},
+		{"invalid utf8 after an escape", "{\"a\": \"a\\nb\xc0\xaf\"}", 1, "invalid UTF-8"},
+		{"truncated utf8 at the end", "{\"a\": \"\xf0\x9f\x98", 1, "invalid UTF-8"},
+		{"invalid utf8 between tokens", "{\"a\":\n\xff 1}", 2, "invalid UTF-8"},
+		{"valid utf8 between tokens", "{\"a\": \u00e9}", 1, "unexpected character, expected a value"},
 		{"bom", "\ufeff{}", 1, "only a top-level object"},
 		{"leading zero", `{"a": 01}`, 1, `expected "," or "}"`},
 		{"plus", `{"a": +1}`, 1, "expected a value"},
@@ -635,6 +641,9 @@ func FuzzParse(f *testing.F) {
 		if !stdjson.Valid(data) {
 			t.Fatalf("accepted input that encoding/json rejects")
 		}
+		if !utf8.Valid(data) {
+			t.Fatalf("accepted invalid UTF-8")
+		}
 		out, err := New().Emit(a, formats.EmitOptions{})
 		if err != nil {
 			t.Fatalf("emit: %v", err)
@@ -666,4 +675,24 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("emit is not idempotent: %v", err)
 		}
 	})
+}
+
+// Multi-byte characters in keys and values, at every offset from the
+// eight-byte groups str scans, and after escapes, are kept as they are.
+func TestParseUTF8(t *testing.T) {
+	for pad := 0; pad < 9; pad++ {
+		p := strings.Repeat("x", pad)
+		val := p + "é😀€" + p + "ü"
+		in := `{"` + p + `ключ": "` + val + `", "e": "` + p + `\n😀é"}`
+		doc := parse(t, []byte(in)).Docs[0]
+		if len(doc.Children) != 2 {
+			t.Fatalf("pad %d: %d entries", pad, len(doc.Children))
+		}
+		if k, v := doc.Children[0].Key, doc.Children[0].Value; k != p+"ключ" || v != val {
+			t.Errorf("pad %d: %q: %q, want %q: %q", pad, k, v, p+"ключ", val)
+		}
+		if v := doc.Children[1].Value; v != p+"\n😀é" {
+			t.Errorf("pad %d: escaped value %q, want %q", pad, v, p+"\n😀é")
+		}
+	}
 }
