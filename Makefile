@@ -33,13 +33,16 @@ demo:
 # and every fuzz target for a few seconds; then 200 cases of the
 # differential test against the reference sops (cmd/hull/difftest_test.go;
 # without -race, which makes every hull it starts slow). TESTTIMEOUT bounds
-# each package's test binary: the slowest, cmd/hull, takes about 70 s
-# under -race on a 2-core machine.
+# each package's test binary: the slowest, cmd/hull, starts hull well over
+# a thousand times, so its time follows the cost of starting a process: a
+# few minutes under -race where CI runs (all of make test took 215 s
+# there), 7.8 minutes on a 2-core guest where an empty Go program takes
+# 6 ms from exec to exit. The timeout leaves room for such a machine.
 # GORACE: under -race every program that exits cleanly sleeps 1 s
 # (atexit_sleep_ms) so that late race reports can land; the tests start
 # hull, the companion and helper programs well over a thousand times.
 # Races are still reported when they happen and still fail the run.
-TESTTIMEOUT ?= 6m
+TESTTIMEOUT ?= 12m
 test: tools lint
 	GORACE=atexit_sleep_ms=0 $(GO) test -race -count=1 -timeout $(TESTTIMEOUT) ./...
 	$(MAKE) difftest N=200
