@@ -516,6 +516,11 @@ func FuzzParseRecipients(f *testing.F) {
 			// first: a secret part that merely occurs inside it is no leak.
 			parts := strings.Split(in, ",")
 			msg := err.Error()
+			// The package's own fixed sentences are no echo either, even
+			// where an input part happens to occur in them ("blic key").
+			for _, fixed := range []string{"age recipient ", "unknown recipient type; accepted are ", "this is an age secret key, not a recipient: use its public key (age1…); accepted are ", "malformed age plugin recipient (age1NAME1…)", accepted} {
+				msg = strings.ReplaceAll(msg, fixed, "\x00")
+			}
 			for _, p := range parts {
 				p = strings.TrimSpace(p)
 				if strings.HasPrefix(p, "age1") || strings.HasPrefix(p, "ssh-") {
