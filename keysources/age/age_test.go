@@ -489,9 +489,14 @@ func FuzzParseIdentities(f *testing.F) {
 			if ids != nil {
 				t.Fatal("identities returned with an error")
 			}
-			// No error may quote a line that looks like a secret key.
+			// No error may quote a line that looks like a secret key. The
+			// package's fixed words are no echo.
+			msg := err.Error()
+			for _, fixed := range []string{"the passphrase-protected identity file holds another encrypted file, not identities", "malformed age plugin identity (AGE-PLUGIN-NAME-1…)", "not an age secret key (AGE-SECRET-KEY-1…)"} {
+				msg = strings.ReplaceAll(msg, fixed, "\x00")
+			}
 			for _, l := range strings.Fields(in) {
-				if len(l) >= 16 && strings.Contains(err.Error(), l) {
+				if len(l) >= 16 && strings.Contains(msg, l) {
 					t.Fatalf("error %q echoes input %q", err, l)
 				}
 			}
