@@ -33,6 +33,7 @@ var (
 const sopsVersion = "3.13.3"
 
 func main() {
+	memlimit.GrowStack()
 	if _, set := os.LookupEnv("GOGC"); !set {
 		// hull holds a file's tree and its output at once and then exits:
 		// collecting at 50% growth instead of 100% keeps the peak memory of

@@ -4,6 +4,7 @@ import (
 	"math"
 	"runtime/debug"
 	"testing"
+	"unsafe"
 )
 
 // The tests share the process's count of input: each reads it first and
@@ -12,6 +13,11 @@ import (
 func TestGrow(t *testing.T) {
 	defer debug.SetMemoryLimit(math.MaxInt64)
 	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	mu.Lock()
+	saved := read
+	read = 0 // so that -count=N runs it again from the start
+	mu.Unlock()
+	defer func() { mu.Lock(); read = saved; mu.Unlock() }()
 	if got := Grow(1<<20, false); got != Floor || debug.SetMemoryLimit(-1) != Floor {
 		t.Errorf("a small input: limit %d", got)
 	}
@@ -53,5 +59,43 @@ func TestGrowPace(t *testing.T) {
 	Grow(1, true)
 	if p := debug.SetGCPercent(100); p != Percent {
 		t.Errorf("after a large input, a small one set the pace to %d, want %d", p, Percent)
+	}
+}
+
+// deep uses about n bytes of stack.
+//
+//go:noinline
+func deep(n int) byte {
+	var b [1 << 10]byte
+	b[n%len(b)] = byte(n)
+	if n <= len(b) {
+		return b[0]
+	}
+	return deep(n-len(b)) + b[n%len(b)]
+}
+
+// stackMoved reports whether a call that needs 24 KiB of stack moved the
+// stack of a new goroutine, after GrowStack when grow is set. A local's
+// address changes when the runtime copies the stack.
+func stackMoved(grow bool) bool {
+	moved := make(chan bool)
+	go func() {
+		if grow {
+			GrowStack()
+		}
+		var x byte
+		before := uintptr(unsafe.Pointer(&x))
+		deep(24 << 10)
+		moved <- uintptr(unsafe.Pointer(&x)) != before
+	}()
+	return <-moved
+}
+
+func TestGrowStack(t *testing.T) {
+	if !stackMoved(false) {
+		t.Fatal("a new goroutine's stack did not move for 24 KiB: the test cannot see a move")
+	}
+	if stackMoved(true) {
+		t.Error("the stack moved after GrowStack")
 	}
 }
