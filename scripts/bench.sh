@@ -305,7 +305,7 @@ fi
 
 echo
 if ((checked == 0)); then
-	echo "No target could be checked (no sops, no age): install them (make tools; apt-get install age) for the ratios."
+	echo "No target could be checked: the ratios need the reference sops (make tools, and neither BENCH_SOPS=0 nor, for the 500k-value inputs, BENCH_SOPS_BIG=0), and the age floor is checked on the 10-value input only (age on PATH)."
 elif ((missed > 0)); then
 	echo "$missed of ${#inputs[@]} inputs missed a target."
 else
