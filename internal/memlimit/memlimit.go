@@ -64,7 +64,7 @@ func Grow(n int, pace bool) int64 {
 const StackSize = 64 << 10
 
 // GrowStack grows the calling goroutine's stack, while it is still shallow,
-// to more than StackSize in one step. A goroutine starts with 8 KiB and
+// to more than StackSize in one step. A goroutine starts with 2 KiB and
 // doubles its stack each time a call needs more, copying every frame and
 // looking up each function's tables to do it: in a decrypt of a 10-value
 // file those copies were about 4% of the run (perf record), and growing the
