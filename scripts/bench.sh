@@ -6,7 +6,8 @@
 #   - the reference sops (.tools/bin/sops, installed by `make tools`), run
 #     alternately with hull on the same input, and the ratio sops/hull;
 #   - `age --decrypt` of a file of the same size as hull's encrypted input,
-#     the floor of any age-based decrypt, when age is on PATH.
+#     the floor of any age-based decrypt, when age is on PATH; run in turn
+#     with hull's and sops's decrypts, as sops is.
 #
 # Then the bulk commands (encrypt -r, check, updatekeys -r -y) on 250, 500
 # and 1,000 small files, to show they stay linear.
@@ -32,6 +33,15 @@
 # fork costs milliseconds (about 6 ms on the 2-core guest of the closing
 # notes), the same for hull, sops and age, which pulls every ratio towards
 # 1. Not /usr/bin/time or env either: each is one more exec.
+#
+# Every program timed (hull, sops, age) is a copy made with cp in the work
+# directory, so that all three are in the same state in the page cache: how
+# a file was written changes how fast it starts. On the 2-core guest, in
+# one alternating run, the hull the Go linker had just written decrypted a
+# 10-value file in 3.93 ms and a cp of it in 3.27 ms (age: 3.11 and 2.81 ms;
+# sops: 17.8 and 17.1 ms). After the page cache was dropped, a hull read
+# back from disk ran as fast as a new cp (2.39 and 2.47 ms) and one just
+# built took 3.27 ms: a copy is in the state of an installed program.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 root=$PWD
@@ -48,18 +58,22 @@ unset SOPS_AGE_KEY SOPS_AGE_KEY_FILE SOPS_AGE_KEY_CMD SOPS_AGE_SSH_PRIVATE_KEY_F
 mkdir -p "$HOME" "$XDG_CONFIG_HOME"
 
 echo "== building hull (as make build does), the input generator and the timer"
-CGO_ENABLED=0 go build -tags urfave_cli_no_docs -trimpath -o "$work/hull" ./cmd/hull
+CGO_ENABLED=0 go build -tags urfave_cli_no_docs -trimpath -o "$work/hull.built" ./cmd/hull
 go build -o "$work/benchgen" ./internal/benchgen
 go build -o "$work/benchrun" ./internal/benchrun
+cp "$work/hull.built" "$work/hull"
 hull="$work/hull"
 
 sops=""
 if [[ ${BENCH_SOPS:-1} != 0 && -x $root/.tools/bin/sops ]]; then
-	sops=$root/.tools/bin/sops
+	cp "$root/.tools/bin/sops" "$work/sops"
+	sops=$work/sops sops_from=$root/.tools/bin/sops
 fi
 age=""
 if command -v age >/dev/null 2>&1; then
-	age=$(command -v age)
+	age_from=$(command -v age)
+	cp "$age_from" "$work/age"
+	age=$work/age
 fi
 
 small_runs=${BENCH_RUNS_SMALL:-}
@@ -115,19 +129,22 @@ median() {
 	printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'
 }
 
-# bench RUNS KIND -- setup for each tool, then the commands: runs hull and,
-# when set, the other command, alternately, RUNS times each; sets h_us,
-# h_mib (hull's median wall time, and its peak RSS over the runs) and o_us (the other's median;
-# "" when there is none).
-#   bench RUNS OUT_HULL OUT_OTHER ENVH ENVO -- (hull args) -- (other args)
+# bench RUNS OUT_HULL OUT_OTHER OUT_FLOOR -- HULL... [-- OTHER... [-- FLOOR...]]:
+# runs hull, the other command (sops) and the floor (age) in turn, RUNS
+# times each, so that a slow phase of the machine and the caches each one
+# leaves behind fall on all of them alike; sets h_us and h_mib (hull's
+# median wall time, and its peak RSS over the runs), o_us and f_us (the
+# others' medians; "" for one not given).
 bench() {
-	local runs=$1 outh=$2 outo=$3
-	shift 4
-	local hargs=() oargs=() i
-	while [[ $1 != -- ]]; do hargs+=("$1"); shift; done
-	shift
-	oargs=("$@")
-	local hus=() ous=() hkib=0
+	local runs=$1 outh=$2 outo=$3 outf=$4
+	shift 5
+	local hargs=() oargs=() fargs=() i
+	while (($# > 0)) && [[ $1 != -- ]]; do hargs+=("$1"); shift; done
+	(($# > 0)) && shift
+	while (($# > 0)) && [[ $1 != -- ]]; do oargs+=("$1"); shift; done
+	(($# > 0)) && shift
+	fargs=("$@")
+	local hus=() ous=() fus=() hkib=0
 	for ((i = 0; i < runs; i++)); do
 		run1 "$outh" -- "${hargs[@]}"
 		hus+=("$us")
@@ -136,11 +153,16 @@ bench() {
 			run1 "$outo" -- "${oargs[@]}"
 			ous+=("$us")
 		fi
+		if ((${#fargs[@]} > 0)); then
+			run1 "$outf" -- "${fargs[@]}"
+			fus+=("$us")
+		fi
 	done
 	h_us=$(median "${hus[@]}")
 	h_mib=$(awk -v k="$hkib" 'BEGIN { printf "%.0f", k / 1024 }')
-	o_us=""
+	o_us="" f_us=""
 	if ((${#ous[@]} > 0)); then o_us=$(median "${ous[@]}"); fi
+	if ((${#fus[@]} > 0)); then f_us=$(median "${fus[@]}"); fi
 }
 
 human_size() {
@@ -167,12 +189,12 @@ load() { cut -d' ' -f1-3 /proc/loadavg; }
 echo "== measuring: $(nproc) CPUs, load average $(load)"
 echo "   hull $("$hull" --version | head -n 1)"
 if [[ -n $sops ]]; then
-	echo "   sops $("$sops" --disable-version-check --version 2>/dev/null | head -n 1) ($sops), alternating with hull"
+	echo "   sops $("$sops" --disable-version-check --version 2>/dev/null | head -n 1) (a copy of $sops_from), alternating with hull"
 else
 	echo "   no reference sops (.tools/bin/sops; make tools installs it): no ratios"
 fi
 if [[ -n $age ]]; then
-	echo "   age $("$age" --version) ($age): the decrypt floor"
+	echo "   age $("$age" --version) (a copy of $age_from): the decrypt floor"
 else
 	echo "   no age on PATH: no decrypt floor"
 fi
@@ -196,22 +218,17 @@ for row in "${inputs[@]}"; do
 	fi
 
 	echo "   $name: encrypt ($runs runs)"
-	bench "$runs" "$enc" "$work/sops-enc.$ext" -- env SOPS_AGE_RECIPIENTS="$recipient" "$hull" encrypt "$in" -- "${so[@]}"
+	bench "$runs" "$enc" "$work/sops-enc.$ext" /dev/null -- env SOPS_AGE_RECIPIENTS="$recipient" "$hull" encrypt "$in" -- "${so[@]}"
 	enc_us=$h_us enc_mib=$h_mib senc_us=$o_us
-	echo "   $name: decrypt ($runs runs)"
-	bench "$runs" /dev/null /dev/null -- env SOPS_AGE_KEY_FILE="$work/key.txt" "$hull" decrypt "$enc" -- "${sd[@]}"
-	dec_us=$h_us dec_mib=$h_mib sdec_us=$o_us
-
-	age_us=""
+	# The floor: age decrypting a file of the size of hull's input.
+	fd=()
 	if [[ -n $age ]]; then
 		head -c "$(stat -c %s "$enc")" /dev/urandom | "$age" -r "$recipient" >"$work/floor.age"
-		ages=()
-		for ((i = 0; i < runs; i++)); do
-			run1 /dev/null -- "$age" --decrypt -i "$work/key.txt" "$work/floor.age"
-			ages+=("$us")
-		done
-		age_us=$(median "${ages[@]}")
+		fd=("$age" --decrypt -i "$work/key.txt" "$work/floor.age")
 	fi
+	echo "   $name: decrypt ($runs runs)"
+	bench "$runs" /dev/null /dev/null /dev/null -- env SOPS_AGE_KEY_FILE="$work/key.txt" "$hull" decrypt "$enc" -- "${sd[@]}" -- "${fd[@]}"
+	dec_us=$h_us dec_mib=$h_mib sdec_us=$o_us age_us=$f_us
 
 	# Targets: ratios against sops (need sops), the age floor for the
 	# 10-value file, memory for the 10 MB YAML.
