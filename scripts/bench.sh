@@ -284,7 +284,7 @@ echo
 	printf '%s\n' "${rows[@]}"
 } | column -t -s '|' -o '  '
 echo
-echo "Medians of the runs, hull and sops alternating; times are from exec to exit (internal/benchrun), so include process start; MiB is hull's peak RSS."
+echo "Medians of the runs, hull, sops and age in turn, each a copy (as installed); times are from exec to exit (internal/benchrun), so include process start; MiB is hull's peak RSS."
 echo "Load average after: $(load)"
 
 # Bulk: encrypt -r, check and updatekeys -r -y (adding a recipient, so every
