@@ -7,17 +7,26 @@ import (
 	"unsafe"
 )
 
-// The tests share the process's count of input: each reads it first and
-// checks what its own calls add.
-
-func TestGrow(t *testing.T) {
-	defer debug.SetMemoryLimit(math.MaxInt64)
-	defer debug.SetGCPercent(debug.SetGCPercent(100))
+// fresh starts a test from no input read, with the collector at 100%, and
+// puts the count, the pace and the memory limit back after it: the count
+// and the settings belong to the process, and -count=N runs a test again.
+func fresh(t *testing.T) {
+	pace := debug.SetGCPercent(100)
 	mu.Lock()
 	saved := read
-	read = 0 // so that -count=N runs it again from the start
+	read = 0
 	mu.Unlock()
-	defer func() { mu.Lock(); read = saved; mu.Unlock() }()
+	t.Cleanup(func() {
+		mu.Lock()
+		read = saved
+		mu.Unlock()
+		debug.SetGCPercent(pace)
+		debug.SetMemoryLimit(math.MaxInt64)
+	})
+}
+
+func TestGrow(t *testing.T) {
+	fresh(t)
 	if got := Grow(1<<20, false); got != Floor || debug.SetMemoryLimit(-1) != Floor {
 		t.Errorf("a small input: limit %d", got)
 	}
@@ -37,13 +46,7 @@ func TestGrow(t *testing.T) {
 }
 
 func TestGrowPace(t *testing.T) {
-	defer debug.SetMemoryLimit(math.MaxInt64)
-	defer debug.SetGCPercent(debug.SetGCPercent(100))
-	mu.Lock()
-	saved := read
-	read = 0
-	mu.Unlock()
-	defer func() { mu.Lock(); read = saved; mu.Unlock() }()
+	fresh(t)
 
 	Grow(SmallInput/2, true)
 	if p := debug.SetGCPercent(-1); p != -1 {
